@@ -1,0 +1,14 @@
+#!/usr/bin/env bun
+/** gambi: the root command is only a menu; each subcommand lives in src/commands/. */
+import { defineCommand, runMain } from "citty";
+import { VERSION } from "./version.ts";
+
+const main = defineCommand({
+  meta: { name: "gambi", version: VERSION, description: "Pool a group's LLM endpoints behind one OpenAI-compatible hub" },
+  subCommands: {
+    hub: () => import("./commands/hub.ts").then((m) => m.default),
+    serve: () => import("./commands/hub.ts").then((m) => m.default),
+  },
+});
+
+runMain(main);

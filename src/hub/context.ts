@@ -1,0 +1,76 @@
+/**
+ * Everything a hub instance owns, made once in `createHub(deps)`. Clock, randomness, ids,
+ * fetch and timings are injectable so tests can drive heartbeats and routing exactly.
+ */
+import { EventBus } from "./events/bus.ts";
+import { RoomRegistry } from "./rooms/registry.ts";
+import { BoundedMap } from "../proxy/bounded-map.ts";
+import type { Fetch } from "../proxy/upstream.ts";
+import { log as rootLog, type Logger } from "../logger.ts";
+
+export interface HubDeps {
+  now?: () => number;
+  random?: () => number;
+  newId?: () => string;
+  fetch?: Fetch;
+  logger?: Logger;
+  /** Participants silent this long go offline (default 30 s). */
+  offlineAfterMs?: number;
+  /** Offline participants are forgotten after this long (default 10 min). */
+  removeAfterMs?: number;
+  /** Join-time probe timeout per request (default 10 s). */
+  probeTimeoutMs?: number;
+  /** SSE comment heartbeat on /events (default 15 s). */
+  eventsHeartbeatMs?: number;
+  /** How many Responses ids the hub remembers for lifecycle routing, and for how long. */
+  responseOwners?: { max: number; ttlMs: number };
+}
+
+export interface ResponseOwner {
+  roomCode: string;
+  participantId: string;
+}
+
+export interface HubContext {
+  now: () => number;
+  random: () => number;
+  newId: () => string;
+  fetch?: Fetch;
+  log: Logger;
+  bus: EventBus;
+  registry: RoomRegistry;
+  owners: BoundedMap<string, ResponseOwner>;
+  probeTimeoutMs: number;
+  eventsHeartbeatMs: number;
+  startedAt: number;
+}
+
+export function createContext(deps: HubDeps = {}): HubContext {
+  const now = deps.now ?? Date.now;
+  const random = deps.random ?? Math.random;
+  const newId = deps.newId ?? (() => crypto.randomUUID());
+  const bus = new EventBus(now);
+  const owners = deps.responseOwners ?? { max: 50_000, ttlMs: 6 * 60 * 60 * 1000 };
+  return {
+    now,
+    random,
+    newId,
+    fetch: deps.fetch,
+    log: (deps.logger ?? rootLog).withTag("hub"),
+    bus,
+    registry: new RoomRegistry({
+      now,
+      random,
+      newId,
+      bus,
+      offlineAfterMs: deps.offlineAfterMs ?? 30_000,
+      removeAfterMs: deps.removeAfterMs ?? 10 * 60_000,
+    }),
+    owners: new BoundedMap(owners.max, owners.ttlMs, now),
+    probeTimeoutMs: deps.probeTimeoutMs ?? 10_000,
+    eventsHeartbeatMs: deps.eventsHeartbeatMs ?? 15_000,
+    startedAt: now(),
+  };
+}
+
+export const ownerKey = (roomCode: string, responseId: string) => `${roomCode}\u0000${responseId}`;

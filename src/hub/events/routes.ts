@@ -1,0 +1,50 @@
+/**
+ * `GET /rooms/:code/events`: the room's live event stream as SSE (`event: <type>`,
+ * `data: {type, roomCode, timestamp, data}`), opened by a `connected` event with the current
+ * participants, kept alive by a comment every 15 s so idle proxies don't cut it.
+ */
+import { Elysia } from "elysia";
+import type { HubContext } from "../context.ts";
+import { publicParticipant } from "../rooms/registry.ts";
+import { encodeSse, encodeSseComment } from "../../proxy/sse/encode.ts";
+import { SSE_HEADERS } from "../../proxy/headers.ts";
+import type { HubEvent } from "./bus.ts";
+
+const encodeEvent = (e: HubEvent) => encodeSse({ event: e.type, data: JSON.stringify(e) });
+
+export function eventRoutes(ctx: HubContext) {
+  return new Elysia().get("/rooms/:code/events", ({ params, request }) => {
+    const room = ctx.registry.require(params.code);
+    let cleanup = () => {};
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        const send = (bytes: Uint8Array) => {
+          try {
+            controller.enqueue(bytes);
+          } catch {
+            cleanup();
+          }
+        };
+        send(
+          encodeEvent({
+            type: "connected",
+            roomCode: room.code,
+            timestamp: ctx.now(),
+            data: { participants: [...room.participants.values()].map(publicParticipant) },
+          }),
+        );
+        const unsubscribe = ctx.bus.subscribe(room.code, (e) => send(encodeEvent(e)));
+        const timer = setInterval(() => send(encodeSseComment("heartbeat")), ctx.eventsHeartbeatMs);
+        cleanup = () => {
+          clearInterval(timer);
+          unsubscribe();
+        };
+        request.signal.addEventListener("abort", () => cleanup(), { once: true });
+      },
+      cancel() {
+        cleanup();
+      },
+    });
+    return new Response(body, { headers: SSE_HEADERS });
+  });
+}

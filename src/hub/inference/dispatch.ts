@@ -1,0 +1,73 @@
+/**
+ * One inference request, hub side: pick a participant, rewrite `model` and apply defaults,
+ * forward through the proxy, and report `llm.request` / `llm.complete` / `llm.error` on the
+ * room's event bus with the metrics the proxy observed.
+ */
+import type { HubContext } from "../context.ts";
+import { ownerKey } from "../context.ts";
+import type { Participant, Room } from "../rooms/registry.ts";
+import { pickParticipant } from "./select.ts";
+import { applyDefaults, mergeConfigs } from "../../proxy/defaults.ts";
+import { forwardRequest, type Outcome } from "../../proxy/passthrough.ts";
+import type { Protocol } from "../../proxy/protocol.ts";
+import { redactSecrets } from "../../proxy/redact.ts";
+
+export interface InferenceBody {
+  model: string;
+  stream?: boolean;
+  [key: string]: unknown;
+}
+
+export const participantLabel = (p: Participant) => `participant "${p.nickname}" (${p.id})`;
+
+export function metricsOf(outcome: Outcome, startedAt: number, endedAt: number) {
+  const o = outcome.observation;
+  const firstAt = o.firstContentAt ?? o.firstEventAt ?? endedAt;
+  const metrics: Record<string, number> = { ttftMs: firstAt - startedAt, durationMs: endedAt - startedAt };
+  if (o.usage?.inputTokens !== undefined) metrics.inputTokens = o.usage.inputTokens;
+  if (o.usage?.outputTokens !== undefined) metrics.outputTokens = o.usage.outputTokens;
+  if (o.usage?.totalTokens !== undefined) metrics.totalTokens = o.usage.totalTokens;
+  const genMs = endedAt - firstAt;
+  if (o.usage?.outputTokens && genMs > 0) metrics.tokensPerSecond = (o.usage.outputTokens * 1000) / genMs;
+  return metrics;
+}
+
+export async function dispatch(ctx: HubContext, room: Room, protocol: Protocol, body: InferenceBody, request: Request): Promise<Response> {
+  const requested = body.model;
+  const participant = pickParticipant([...room.participants.values()], requested, protocol, ctx.random);
+  const stream = body.stream === true;
+  body.model = participant.model;
+  applyDefaults(protocol, body, mergeConfigs(room.config, participant.config));
+
+  const requestId = `req_${ctx.newId().replace(/-/g, "").slice(0, 16)}`;
+  const startedAt = ctx.now();
+  const base = { requestId, participantId: participant.id, nickname: participant.nickname, model: participant.model, protocol, stream };
+  ctx.bus.publish(room.code, "llm.request", { ...base, requested });
+  participant.inFlight++;
+  const secrets = Object.values(participant.authHeaders);
+
+  return forwardRequest({
+    protocol,
+    target: { base: participant.endpoint, authHeaders: participant.authHeaders, label: participantLabel(participant) },
+    body: JSON.stringify(body),
+    stream,
+    signal: request.signal,
+    clientHeaders: request.headers,
+    headers: { "x-gambi-participant": participant.id, "x-gambi-request-id": requestId },
+    now: ctx.now,
+    fetch: ctx.fetch,
+    onResponseId: (id) => ctx.owners.set(ownerKey(room.code, id), { roomCode: room.code, participantId: participant.id }),
+    onFinish: (outcome) => {
+      participant.inFlight--;
+      const endedAt = ctx.now();
+      const metrics = metricsOf(outcome, startedAt, endedAt);
+      if (outcome.error || outcome.status >= 400) {
+        const error = redactSecrets(outcome.error ?? `HTTP ${outcome.status}`, secrets);
+        ctx.bus.publish(room.code, "llm.error", { ...base, status: outcome.status, error, aborted: outcome.aborted ?? false, metrics });
+        ctx.log.debug(`${requestId} ${participant.nickname}: ${error}`);
+      } else {
+        ctx.bus.publish(room.code, "llm.complete", { ...base, status: outcome.status, metrics });
+      }
+    },
+  });
+}

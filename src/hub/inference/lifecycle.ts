@@ -1,0 +1,48 @@
+/**
+ * Responses API lifecycle routes (`GET|DELETE /v1/responses/:id`, `POST …/cancel`,
+ * `GET …/input_items`): forwarded, with its auth headers, to the participant that created the
+ * response. The hub remembers owners in a bounded, expiring map filled as responses pass.
+ */
+import { GambiError } from "../../proxy/openai/errors.ts";
+import { callUpstream } from "../../proxy/upstream.ts";
+import { clientResponseHeaders } from "../../proxy/headers.ts";
+import { shapeUpstreamError } from "../../proxy/upstream-error.ts";
+import { ownerKey, type HubContext } from "../context.ts";
+import type { Room } from "../rooms/registry.ts";
+import { participantLabel } from "./dispatch.ts";
+
+export async function forwardLifecycle(
+  ctx: HubContext,
+  room: Room,
+  responseId: string,
+  method: "GET" | "POST" | "DELETE",
+  suffix: "" | "/cancel" | "/input_items",
+  request: Request,
+): Promise<Response> {
+  const key = ownerKey(room.code, responseId);
+  const owner = ctx.owners.get(key);
+  if (!owner) {
+    throw new GambiError(404, `no response with id "${responseId}" in room ${room.code} (unknown, or older than the hub remembers)`, {
+      code: "response_not_found",
+    });
+  }
+  const participant = room.participants.get(owner.participantId);
+  if (!participant) {
+    throw new GambiError(404, `response "${responseId}" was created by participant ${owner.participantId}, who has left the room`, {
+      code: "response_owner_gone",
+    });
+  }
+  const query = new URL(request.url).search;
+  const res = await callUpstream(
+    { base: participant.endpoint, authHeaders: participant.authHeaders, label: participantLabel(participant) },
+    { method, path: `/responses/${encodeURIComponent(responseId)}${suffix}${query}`, signal: request.signal, body: method === "POST" ? "{}" : undefined },
+    ctx.fetch,
+  );
+  if (method === "DELETE" && res.ok) ctx.owners.delete(key);
+  const headers = clientResponseHeaders(res.headers, { "x-gambi-participant": participant.id });
+  if (res.ok) return new Response(res.body, { status: res.status, headers });
+  // Error bodies are small: read them so a provider echoing the key cannot leak it.
+  const shaped = shapeUpstreamError(res.status, await res.text(), participantLabel(participant), Object.values(participant.authHeaders));
+  headers.set("content-type", "application/json");
+  return new Response(shaped.body, { status: res.status, headers });
+}

@@ -1,0 +1,76 @@
+/**
+ * Which participant serves a request, from the request's `model`:
+ * - `*` or `any` → any online participant;
+ * - `model:<name>` → an online participant serving that model;
+ * - a participant id → that participant;
+ * - anything else → a participant id if one matches, else a model name.
+ * Among equals, the least busy wins (fewest requests in flight), ties broken at random.
+ * Pure: the caller passes the participants and the random source.
+ */
+import { GambiError } from "../../proxy/openai/errors.ts";
+import { PROTOCOL_NAME, supports, type Capabilities, type Protocol } from "../../proxy/protocol.ts";
+
+export interface Candidate {
+  id: string;
+  nickname: string;
+  model: string;
+  status: "online" | "offline";
+  capabilities: Capabilities;
+  inFlight: number;
+}
+
+function describe(list: Candidate[]): string {
+  const online = list.filter((p) => p.status === "online");
+  if (online.length === 0) return "no participant is online in this room";
+  const shown = online.slice(0, 10).map((p) => `${p.nickname} (id ${p.id}, model ${p.model})`);
+  const more = online.length > shown.length ? `, and ${online.length - shown.length} more` : "";
+  return `online: ${shown.join(", ")}${more}`;
+}
+
+function leastBusy<T extends Candidate>(pool: T[], random: () => number): T {
+  let min = Infinity;
+  for (const p of pool) if (p.inFlight < min) min = p.inFlight;
+  const best = pool.filter((p) => p.inFlight === min);
+  return best[Math.min(best.length - 1, Math.floor(random() * best.length))]!;
+}
+
+export function pickParticipant<T extends Candidate>(all: T[], requested: string, protocol: Protocol, random: () => number): T {
+  const spec = requested.trim();
+  let matches: T[];
+  let what: string;
+  if (spec === "*" || spec === "any") {
+    matches = all;
+    what = "any participant";
+  } else if (spec.startsWith("model:")) {
+    const name = spec.slice("model:".length);
+    matches = all.filter((p) => p.model === name);
+    what = `model "${name}"`;
+  } else {
+    const byId = all.find((p) => p.id === spec);
+    matches = byId ? [byId] : all.filter((p) => p.model === spec);
+    what = byId ? `participant "${spec}"` : `model or participant "${spec}"`;
+  }
+
+  if (matches.length === 0 && spec !== "*" && spec !== "any") {
+    throw new GambiError(404, `no participant or model matches "${spec}" (${describe(all)}); use "*" for any participant`, {
+      code: "model_not_found",
+      param: "model",
+    });
+  }
+  const online = matches.filter((p) => p.status === "online");
+  if (online.length === 0) {
+    throw new GambiError(503, `${what}: nothing online to serve it (${describe(all)})`, { code: "no_participant_available" });
+  }
+  const capable = online.filter((p) => supports(p.capabilities, protocol));
+  if (capable.length === 0) {
+    const names = online.slice(0, 5).map((p) => p.nickname).join(", ");
+    const other: Protocol = protocol === "chat" ? "responses" : "chat";
+    throw new GambiError(
+      400,
+      `${what}: ${names} ${online.length === 1 ? "speaks" : "speak"} only the ${PROTOCOL_NAME[other]}; ` +
+        `send this request to /v1/${other === "chat" ? "chat/completions" : "responses"} instead (this hub does not translate between protocols yet)`,
+      { code: "unsupported_protocol", param: "model" },
+    );
+  }
+  return leastBusy(capable, random);
+}

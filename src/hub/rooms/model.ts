@@ -1,0 +1,33 @@
+/** TypeBox schemas of the room and participant management API (`/rooms/...`). */
+import { t } from "elysia";
+import { RuntimeConfig } from "../../proxy/defaults.ts";
+
+export const RoomCode = t.String({ minLength: 1, maxLength: 16 });
+
+export const CreateRoomBody = t.Object({
+  name: t.String({ minLength: 1, maxLength: 100 }),
+  password: t.Optional(t.String({ minLength: 1, maxLength: 256 })),
+  config: t.Optional(RuntimeConfig),
+});
+
+/** Machine specs are informational only: a small open object. */
+export const Specs = t.Record(t.String({ maxLength: 64 }), t.Union([t.String({ maxLength: 256 }), t.Number(), t.Boolean(), t.Null()]), {
+  maxProperties: 32,
+});
+
+export const ParticipantId = t.String({ pattern: "^[A-Za-z0-9._:-]{1,64}$" });
+
+export const JoinBody = t.Object({
+  id: t.Optional(ParticipantId),
+  nickname: t.String({ minLength: 1, maxLength: 64 }),
+  model: t.String({ minLength: 1, maxLength: 256 }),
+  endpoint: t.String({ minLength: 1, maxLength: 2048 }),
+  password: t.Optional(t.String({ maxLength: 256 })),
+  specs: t.Optional(Specs),
+  config: t.Optional(RuntimeConfig),
+  authHeaders: t.Optional(t.Record(t.String({ maxLength: 128 }), t.String({ maxLength: 8192 }), { maxProperties: 16 })),
+  allowUnlistedModel: t.Optional(t.Boolean()),
+});
+export type JoinBody = typeof JoinBody.static;
+
+export const HeartbeatBody = t.Object({ id: t.String({ minLength: 1, maxLength: 64 }) });

@@ -1,0 +1,89 @@
+/**
+ * Header hygiene for the proxy hop (RFC 9110 §7.6.1 hop-by-hop list, plus what Bun's fetch
+ * rewrites): participants' auth headers are validated once at join, and nothing from the
+ * client's own headers reaches a participant except a small allowlist.
+ */
+import { badRequest } from "./openai/errors.ts";
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const FORBIDDEN_VALUE = /[\r\n\0]/;
+
+/** Hop-by-hop headers, and the ones Bun recomputes after decompressing a body. */
+const DROP_FROM_UPSTREAM = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "content-length",
+  "content-encoding",
+  "set-cookie",
+  "date",
+  "server",
+]);
+
+/** Client headers that are safe and useful to pass on; everything else (Authorization!) stays here. */
+const FORWARD_FROM_CLIENT = ["openai-beta", "accept-language"];
+
+export type AuthHeaders = Record<string, string>;
+
+export function validateAuthHeaders(headers: AuthHeaders | undefined): AuthHeaders {
+  const out: AuthHeaders = {};
+  if (!headers) return out;
+  for (const [name, value] of Object.entries(headers)) {
+    if (!TOKEN.test(name)) {
+      throw badRequest(`auth header name "${name.slice(0, 64)}" is not a valid HTTP header name`, "invalid_header", "authHeaders");
+    }
+    if (typeof value !== "string" || FORBIDDEN_VALUE.test(value)) {
+      // Never echo the value: it is a secret.
+      throw badRequest(`auth header "${name}" has a value with CR, LF or NUL characters`, "invalid_header", "authHeaders");
+    }
+    if (DROP_FROM_UPSTREAM.has(name.toLowerCase()) || name.toLowerCase() === "host") {
+      throw badRequest(`auth header "${name}" is a transport header and cannot be set`, "invalid_header", "authHeaders");
+    }
+    out[name] = value;
+  }
+  return out;
+}
+
+export function upstreamRequestHeaders(
+  auth: AuthHeaders,
+  client: Headers | undefined,
+  accept: string,
+): Record<string, string> {
+  const h: Record<string, string> = {
+    "content-type": "application/json",
+    accept,
+    // Ask for identity so we can forward bytes as they are (Bun would otherwise decompress).
+    "accept-encoding": "identity",
+  };
+  if (client) {
+    for (const name of FORWARD_FROM_CLIENT) {
+      const v = client.get(name);
+      if (v) h[name] = v;
+    }
+  }
+  for (const [k, v] of Object.entries(auth)) h[k] = v;
+  return h;
+}
+
+/** Upstream response headers a client may care about; cookies, server banners and the rest stay behind. */
+const FORWARD_FROM_UPSTREAM = /^(content-type|retry-after|x-request-id|request-id|openai-processing-ms|x-ratelimit-[a-z-]+)$/;
+
+export function clientResponseHeaders(upstream: Headers, extra: Record<string, string>): Headers {
+  const h = new Headers();
+  upstream.forEach((value, name) => {
+    if (FORWARD_FROM_UPSTREAM.test(name)) h.set(name, value);
+  });
+  for (const [k, v] of Object.entries(extra)) h.set(k, v);
+  return h;
+}
+
+export const SSE_HEADERS = {
+  "content-type": "text/event-stream; charset=utf-8",
+  "cache-control": "no-cache",
+  "x-accel-buffering": "no",
+} as const;

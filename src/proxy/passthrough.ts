@@ -1,0 +1,255 @@
+/**
+ * Same-protocol forwarding. The client receives the upstream's bytes as they are: streams are
+ * forwarded chunk by chunk with no re-encoding (only held back to the end of the last complete
+ * event, see sse/boundary.ts), non-streaming bodies are passed through whole. Beside the bytes
+ * an SSE decoder feeds `observe.ts`, which is how the hub learns TTFT, usage and response ids.
+ *
+ * Failure modes:
+ * - upstream unreachable → 502 (UpstreamUnreachable from upstream.ts);
+ * - upstream HTTP error → same status, body passed on if already OpenAI-shaped, wrapped if not;
+ * - upstream dies before the first byte → 502; after it → a protocol error event, then the end;
+ * - client leaves → the upstream fetch is aborted at once.
+ */
+import { GambiError } from "./openai/errors.ts";
+import { callUpstream, describeNetworkError, type Fetch, type UpstreamTarget } from "./upstream.ts";
+import { clientResponseHeaders, SSE_HEADERS } from "./headers.ts";
+import { SseDecoder } from "./sse/decode.ts";
+import { encodeSse } from "./sse/encode.ts";
+import { concatBytes, lastEventEnd } from "./sse/boundary.ts";
+import { observeEvent, observeJsonBody, type Observation } from "./observe.ts";
+import { PROTOCOL_PATH, type Protocol } from "./protocol.ts";
+import { shapeUpstreamError } from "./upstream-error.ts";
+
+export interface Outcome {
+  status: number;
+  observation: Observation;
+  /** Set when the request failed (HTTP error, network, in-band error event). */
+  error?: string;
+  /** The client went away before the end. */
+  aborted?: boolean;
+}
+
+export interface ForwardOptions {
+  protocol: Protocol;
+  target: UpstreamTarget;
+  /** The upstream request body, already rewritten (model, defaults). */
+  body: string;
+  stream: boolean;
+  /** The inbound request's signal: aborts when the client disconnects. */
+  signal: AbortSignal;
+  clientHeaders?: Headers;
+  /** Extra response headers (e.g. which participant answered). */
+  headers?: Record<string, string>;
+  now: () => number;
+  fetch?: Fetch;
+  onResponseId?: (id: string) => void;
+  onFinish: (outcome: Outcome) => void;
+}
+
+export async function forwardRequest(options: ForwardOptions): Promise<Response> {
+  // Whatever path a request takes, the hub hears about its end exactly once.
+  let done = false;
+  const opts: ForwardOptions = {
+    ...options,
+    onFinish: (o) => {
+      if (done) return;
+      done = true;
+      options.onFinish(o);
+    },
+  };
+  try {
+    return await start(opts);
+  } catch (err) {
+    opts.onFinish({ status: 502, observation: {}, error: (err as Error).message, aborted: opts.signal.aborted });
+    throw err;
+  }
+}
+
+async function start(opts: ForwardOptions): Promise<Response> {
+  const upstreamAbort = new AbortController();
+  const abort = () => upstreamAbort.abort();
+  if (opts.signal.aborted) abort();
+  else opts.signal.addEventListener("abort", abort, { once: true });
+
+  let res: Response;
+  try {
+    res = await callUpstream(
+      opts.target,
+      {
+        method: "POST",
+        path: PROTOCOL_PATH[opts.protocol],
+        body: opts.body,
+        signal: upstreamAbort.signal,
+        accept: opts.stream ? "text/event-stream" : "application/json",
+        clientHeaders: opts.clientHeaders,
+      },
+      opts.fetch,
+    );
+  } catch (err) {
+    opts.signal.removeEventListener("abort", abort);
+    const aborted = upstreamAbort.signal.aborted;
+    opts.onFinish({ status: 502, observation: {}, error: aborted ? "client disconnected" : (err as Error).message, aborted });
+    throw err;
+  }
+
+  if (!res.ok) {
+    opts.signal.removeEventListener("abort", abort);
+    return relayError(res, opts);
+  }
+  const isSse = (res.headers.get("content-type") ?? "").includes("text/event-stream");
+  if (isSse && res.body) return relayStream(res, upstreamAbort, opts);
+  opts.signal.removeEventListener("abort", abort);
+  return relayBody(res, opts);
+}
+
+async function readBody(res: Response, signal: AbortSignal): Promise<Uint8Array | GambiError> {
+  try {
+    return new Uint8Array(await res.arrayBuffer());
+  } catch (err) {
+    if (signal.aborted) throw err;
+    return new GambiError(502, `upstream closed the connection before the body was complete: ${describeNetworkError(err)}`, {
+      code: "upstream_disconnected",
+    });
+  }
+}
+
+async function relayBody(res: Response, opts: ForwardOptions): Promise<Response> {
+  const bytes = await readBody(res, opts.signal);
+  if (bytes instanceof GambiError) {
+    opts.onFinish({ status: bytes.status, observation: {}, error: bytes.message });
+    return bytes.toResponse();
+  }
+  let observation: Observation = {};
+  if ((res.headers.get("content-type") ?? "").includes("json")) {
+    observation = observeJsonBody(opts.protocol, parseJson(bytes));
+    if (observation.responseId) opts.onResponseId?.(observation.responseId);
+  }
+  opts.onFinish({ status: res.status, observation });
+  return new Response(bytes, { status: res.status, headers: clientResponseHeaders(res.headers, opts.headers ?? {}) });
+}
+
+function parseJson(bytes: Uint8Array): Record<string, unknown> | undefined {
+  try {
+    const v = JSON.parse(new TextDecoder().decode(bytes));
+    return v && typeof v === "object" ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Upstream 4xx/5xx: keep the provider's own OpenAI-shaped body, wrap anything else. */
+async function relayError(res: Response, opts: ForwardOptions): Promise<Response> {
+  const bytes = await readBody(res, opts.signal);
+  const text = bytes instanceof GambiError ? "" : new TextDecoder().decode(bytes);
+  const shaped = shapeUpstreamError(res.status, text, opts.target.label, Object.values(opts.target.authHeaders));
+  const headers = clientResponseHeaders(res.headers, opts.headers ?? {});
+  headers.set("content-type", "application/json");
+  opts.onFinish({ status: res.status, observation: {}, error: shaped.message });
+  return new Response(shaped.body, { status: res.status, headers });
+}
+
+/** The error event a client of each protocol understands, appended when the upstream dies mid-stream. */
+export function streamErrorEvent(protocol: Protocol, message: string, code: string): Uint8Array {
+  if (protocol === "chat") {
+    return encodeSse({ data: JSON.stringify({ error: { message, type: "upstream_error", code, param: null } }) });
+  }
+  return encodeSse({ event: "error", data: JSON.stringify({ type: "error", code, message, param: null }) });
+}
+
+async function relayStream(res: Response, upstreamAbort: AbortController, opts: ForwardOptions): Promise<Response> {
+  const reader = res.body!.getReader();
+  const decoder = new SseDecoder();
+  const observation: Observation = {};
+  let held: Uint8Array = new Uint8Array(0);
+  let finished = false;
+  let reportedId = false;
+
+  const finish = (outcome: Omit<Outcome, "observation" | "status">) => {
+    if (finished) return;
+    finished = true;
+    opts.onFinish({ status: 200, observation, ...outcome });
+  };
+  const observe = (bytes: Uint8Array, end = false) => {
+    const at = opts.now();
+    const events = end ? decoder.end() : decoder.push(bytes);
+    for (const ev of events) observeEvent(opts.protocol, observation, ev, at);
+    if (!reportedId && observation.responseId) {
+      reportedId = true;
+      opts.onResponseId?.(observation.responseId);
+    }
+  };
+  /** Forwardable bytes of this chunk (up to the last complete event); the rest is held. */
+  const take = (chunk: Uint8Array): Uint8Array | undefined => {
+    const all = concatBytes(held, chunk);
+    const cut = lastEventEnd(all);
+    if (cut === all.length) {
+      held = new Uint8Array(0);
+      return all;
+    }
+    held = all.slice(cut);
+    return cut > 0 ? all.subarray(0, cut) : undefined;
+  };
+
+  // Read ahead to the first chunk: a stream that dies before its first byte is still an HTTP error.
+  let first: Awaited<ReturnType<typeof reader.read>>;
+  try {
+    first = await reader.read();
+  } catch (err) {
+    const aborted = opts.signal.aborted;
+    const error = `upstream closed the stream before sending anything: ${describeNetworkError(err)}`;
+    finish({ error, aborted });
+    if (aborted) throw err;
+    return new GambiError(502, `${opts.target.label}: ${error}`, { code: "upstream_disconnected" }).toResponse();
+  }
+
+  let pending: Uint8Array | undefined = first.done ? undefined : first.value;
+  let ended = first.done;
+  const headers = clientResponseHeaders(res.headers, { ...SSE_HEADERS, ...opts.headers });
+
+  const body = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          while (true) {
+            if (pending === undefined && !ended) {
+              const r = await reader.read();
+              if (r.done) ended = true;
+              else pending = r.value;
+            }
+            if (pending !== undefined) {
+              const chunk = pending;
+              pending = undefined;
+              observe(chunk);
+              const out = take(chunk);
+              if (out) {
+                controller.enqueue(out);
+                return;
+              }
+              continue;
+            }
+            // Upstream ended normally: flush whatever tail it left (TGI ends without a blank line).
+            if (held.length > 0) controller.enqueue(held);
+            observe(new Uint8Array(0), true);
+            controller.close();
+            finish({ error: observation.error });
+            return;
+          }
+        } catch (err) {
+          if (opts.signal.aborted) return;
+          const error = `upstream stream broke off: ${describeNetworkError(err)}`;
+          observation.error = error;
+          controller.enqueue(streamErrorEvent(opts.protocol, `${opts.target.label}: ${error}`, "upstream_disconnected"));
+          controller.close();
+          finish({ error });
+        }
+      },
+      cancel() {
+        upstreamAbort.abort();
+        reader.cancel().catch(() => undefined);
+        finish({ aborted: true, error: "client disconnected" });
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return new Response(body, { status: 200, headers });
+}

@@ -1,0 +1,97 @@
+/**
+ * Incremental text/event-stream decoder (WHATWG HTML §9.2.6 "Interpreting an event stream"):
+ * lines end in CRLF, LF or CR (a CR at the end of one chunk may pair with an LF at the start of
+ * the next), a leading BOM is skipped, `:` lines are comments, `data:` lines join with "\n",
+ * `data:x` and `data: x` are the same (TGI sends the former). Bytes in, typed events out;
+ * nothing else in the hub splits SSE text.
+ */
+export interface SseEvent {
+  event?: string;
+  data: string;
+  id?: string;
+  retry?: number;
+}
+
+export class SseDecoder {
+  private readonly text = new TextDecoder("utf-8");
+  private buf = "";
+  private skipLf = false;
+  private started = false;
+  private data: string[] = [];
+  private event: string | undefined;
+  private id: string | undefined;
+  private retry: number | undefined;
+
+  /** Feed a chunk; returns the events completed by it (often none or one). */
+  push(chunk: Uint8Array): SseEvent[] {
+    return this.feed(this.text.decode(chunk, { stream: true }));
+  }
+
+  /** End of stream: a trailing event without its blank line is dispatched (TGI, dropped streams). */
+  end(): SseEvent[] {
+    const out = this.feed(this.text.decode() + "\n\n");
+    return out;
+  }
+
+  private feed(s: string): SseEvent[] {
+    const out: SseEvent[] = [];
+    if (!this.started && s.length > 0) {
+      this.started = true;
+      if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
+    }
+    if (this.skipLf && s.charCodeAt(0) === 10) s = s.slice(1);
+    this.skipLf = false;
+    let buf = this.buf + s;
+    let start = 0;
+    for (let i = 0; i < buf.length; i++) {
+      const c = buf.charCodeAt(i);
+      if (c !== 10 && c !== 13) continue;
+      this.line(buf.slice(start, i), out);
+      if (c === 13) {
+        if (i + 1 < buf.length) {
+          if (buf.charCodeAt(i + 1) === 10) i++;
+        } else {
+          this.skipLf = true;
+        }
+      }
+      start = i + 1;
+    }
+    this.buf = start === 0 ? buf : buf.slice(start);
+    return out;
+  }
+
+  private line(line: string, out: SseEvent[]): void {
+    if (line.length === 0) {
+      if (this.data.length > 0) {
+        const ev: SseEvent = { data: this.data.join("\n") };
+        if (this.event !== undefined) ev.event = this.event;
+        if (this.id !== undefined) ev.id = this.id;
+        if (this.retry !== undefined) ev.retry = this.retry;
+        out.push(ev);
+      }
+      this.data = [];
+      this.event = undefined;
+      this.retry = undefined;
+      return;
+    }
+    if (line.charCodeAt(0) === 58 /* : */) return;
+    const colon = line.indexOf(":");
+    const field = colon === -1 ? line : line.slice(0, colon);
+    let value = colon === -1 ? "" : line.slice(colon + 1);
+    if (value.charCodeAt(0) === 32) value = value.slice(1);
+    switch (field) {
+      case "data":
+        this.data.push(value);
+        break;
+      case "event":
+        this.event = value;
+        break;
+      case "id":
+        if (!value.includes("\0")) this.id = value;
+        break;
+      case "retry":
+        if (/^\d+$/.test(value)) this.retry = Number(value);
+        break;
+    }
+  }
+}

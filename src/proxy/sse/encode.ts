@@ -1,0 +1,31 @@
+/**
+ * The one place that writes SSE text. `data` may hold any newline style: each line becomes its
+ * own `data:` line so a payload can never end an event early; `event` and `id` must be single
+ * lines, so a CR/LF there is a programming error, not something to escape.
+ */
+import type { SseEvent } from "./decode.ts";
+
+const encoder = new TextEncoder();
+
+export function encodeSse(ev: SseEvent): Uint8Array {
+  return encoder.encode(formatSse(ev));
+}
+
+export function formatSse(ev: SseEvent): string {
+  let out = "";
+  if (ev.event !== undefined) {
+    if (/[\r\n]/.test(ev.event)) throw new Error("SSE event name must not contain CR or LF");
+    out += `event: ${ev.event}\n`;
+  }
+  if (ev.id !== undefined) {
+    if (/[\r\n]/.test(ev.id)) throw new Error("SSE id must not contain CR or LF");
+    out += `id: ${ev.id}\n`;
+  }
+  for (const line of ev.data.split(/\r\n|\r|\n/)) out += `data: ${line}\n`;
+  return out + "\n";
+}
+
+/** A comment line: ignored by every SSE client, keeps idle proxies from closing the connection. */
+export function encodeSseComment(text: string): Uint8Array {
+  return encoder.encode(`: ${text.replace(/[\r\n]+/g, " ")}\n\n`);
+}

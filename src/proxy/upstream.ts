@@ -1,0 +1,74 @@
+/**
+ * The only place the hub calls a participant. It joins the base URL with the /v1 path, sends
+ * the participant's auth headers (never the client's Authorization), forwards the abort signal
+ * so a client that leaves cancels the upstream request, and turns network failures into a
+ * GambiError that names the participant and URL but never a header value.
+ */
+import { GambiError } from "./openai/errors.ts";
+import { upstreamRequestHeaders, type AuthHeaders } from "./headers.ts";
+import { v1Url } from "./endpoint.ts";
+
+export interface UpstreamTarget {
+  /** Normalised base URL (no /v1). */
+  base: string;
+  authHeaders: AuthHeaders;
+  /** How errors name this participant, e.g. `participant "alice" (p_123)`. */
+  label: string;
+}
+
+export interface UpstreamCall {
+  method: "GET" | "POST" | "DELETE";
+  /** Relative to /v1, may carry a query string. */
+  path: string;
+  body?: string;
+  signal?: AbortSignal;
+  accept?: string;
+  clientHeaders?: Headers;
+  timeoutMs?: number;
+}
+
+export type Fetch = (input: string, init: RequestInit) => Promise<Response>;
+
+export class UpstreamUnreachable extends GambiError {
+  constructor(
+    readonly url: string,
+    readonly reason: string,
+    label: string,
+  ) {
+    super(502, `${label} could not be reached at ${url}: ${reason}`, { code: "participant_unreachable" });
+  }
+}
+
+export function describeNetworkError(err: unknown): string {
+  if (err && typeof err === "object") {
+    const e = err as { name?: string; code?: string; message?: string };
+    if (e.name === "TimeoutError") return "timed out";
+    const parts = [e.code, e.message].filter((p): p is string => typeof p === "string" && p.length > 0);
+    if (parts.length > 0) return parts.join(": ");
+  }
+  return String(err);
+}
+
+export function isAbort(err: unknown, signal?: AbortSignal): boolean {
+  return !!signal?.aborted && (err as { name?: string })?.name === "AbortError";
+}
+
+export async function callUpstream(target: UpstreamTarget, call: UpstreamCall, doFetch: Fetch = fetch): Promise<Response> {
+  const url = v1Url(target.base, call.path);
+  const signals = [call.signal, call.timeoutMs ? AbortSignal.timeout(call.timeoutMs) : undefined].filter(
+    (s): s is AbortSignal => s !== undefined,
+  );
+  const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+  try {
+    return await doFetch(url, {
+      method: call.method,
+      headers: upstreamRequestHeaders(target.authHeaders, call.clientHeaders, call.accept ?? "application/json"),
+      body: call.body,
+      signal,
+      redirect: "manual",
+    });
+  } catch (err) {
+    if (call.signal?.aborted) throw err;
+    throw new UpstreamUnreachable(url, describeNetworkError(err), target.label);
+  }
+}
