@@ -20,7 +20,8 @@ export interface Hub {
 }
 
 function buildApp(ctx: HubContext) {
-  return new Elysia()
+  // normalize: false — a typo in a config key is an error, not silently dropped.
+  return new Elysia({ normalize: false })
     .onError(({ code, error, request }) => toErrorResponse(code, error, request, ctx.log))
     .get("/health", () => ({
       status: "ok",

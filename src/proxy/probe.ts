@@ -6,7 +6,7 @@
  * the route is there.
  */
 import { GambiError } from "./openai/errors.ts";
-import { callUpstream, describeNetworkError, type Fetch, type UpstreamTarget } from "./upstream.ts";
+import { callUpstream, describeNetworkError, UpstreamUnreachable, type Fetch, type UpstreamTarget } from "./upstream.ts";
 import type { Capabilities } from "./protocol.ts";
 import { v1Url } from "./endpoint.ts";
 
@@ -31,7 +31,7 @@ async function attempt(target: UpstreamTarget, method: "GET" | "POST", path: str
     const body = path === "/models" && res.ok ? await res.text() : (await res.arrayBuffer(), "");
     return { kind: "status", status: res.status, body };
   } catch (err) {
-    const reason = err instanceof GambiError ? err.message.replace(/^.*?: /, "") : describeNetworkError(err);
+    const reason = err instanceof UpstreamUnreachable ? err.reason : describeNetworkError(err);
     return { kind: "network", reason };
   }
 }
@@ -78,7 +78,7 @@ export async function probeEndpoint(target: UpstreamTarget, opts: ProbeOptions):
     const hint = opts.loopbackHint
       ? ` The endpoint is on localhost, but you are joining from another machine: the hub cannot reach your localhost. Use an address the hub can reach (e.g. your LAN IP).`
       : "";
-    throw new GambiError(502, `could not reach endpoint ${v1Url(target.base, "/models")}: ${reason}.${hint}`, {
+    throw new GambiError(502, `could not reach endpoint ${v1Url(target.base, "/models")}: ${reason}${hint}`, {
       code: "endpoint_unreachable",
       param: "endpoint",
     });

@@ -43,8 +43,10 @@ export function describeNetworkError(err: unknown): string {
   if (err && typeof err === "object") {
     const e = err as { name?: string; code?: string; message?: string };
     if (e.name === "TimeoutError") return "timed out";
-    const parts = [e.code, e.message].filter((p): p is string => typeof p === "string" && p.length > 0);
-    if (parts.length > 0) return parts.join(": ");
+    const message = typeof e.message === "string" ? e.message : "";
+    // Bun puts the code in both places ("ECONNREFUSED" / "ECONNREFUSED: Unable to connect...").
+    if (e.code && !message.includes(e.code)) return message ? `${e.code}: ${message}` : e.code;
+    if (message) return message;
   }
   return String(err);
 }

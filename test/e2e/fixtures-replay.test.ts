@@ -1,0 +1,57 @@
+/**
+ * Every recording in ../shared/fixtures, served by a fake upstream one event per write, must
+ * reach the client through the hub byte for byte: the passthrough neither buffers nor edits.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { startTestHub, type TestHub } from "../helpers/hub.ts";
+import { sseResponse, startFakeUpstream, type FakeUpstream } from "../helpers/fake-upstream.ts";
+import { fixtureStatus, loadFixtures, splitEvents } from "../helpers/fixtures.ts";
+
+const fixtures = loadFixtures();
+let hub: TestHub;
+let upstream: FakeUpstream;
+let code: string;
+
+beforeAll(async () => {
+  upstream = startFakeUpstream({ models: ["m"] });
+  hub = startTestHub();
+  code = await hub.createRoom();
+  const res = await hub.join(code, { id: "p1", nickname: "replayer", model: "m", endpoint: upstream.url });
+  expect(res.status).toBe(201);
+});
+afterAll(async () => {
+  await hub.stop();
+  await upstream.stop();
+});
+
+test("there are recordings to replay", () => {
+  expect(fixtures.length).toBeGreaterThanOrEqual(40);
+});
+
+describe.each(fixtures.map((f) => [f.name, f] as const))("%s", (_name, fixture) => {
+  test("arrives byte-identical", async () => {
+    const status = fixtureStatus(fixture.name);
+    upstream.handle(() =>
+      fixture.stream
+        ? sseResponse(splitEvents(fixture.bytes))
+        : new Response(fixture.bytes, { status, headers: { "content-type": "application/json" } }),
+    );
+    const path = fixture.protocol === "chat" ? "/chat/completions" : "/responses";
+    const body =
+      fixture.protocol === "chat"
+        ? { model: "*", stream: fixture.stream, messages: [{ role: "user", content: "hi" }] }
+        : { model: "*", stream: fixture.stream, input: "hi" };
+    const res = await hub.post(`/rooms/${code}/v1${path}`, body);
+    expect(res.status).toBe(status);
+    expect(res.headers.get("x-gambi-participant")).toBe("p1");
+    if (fixture.stream) {
+      expect(res.headers.get("content-type")).toContain("text/event-stream");
+      expect(res.headers.get("cache-control")).toBe("no-cache");
+      expect(res.headers.get("x-accel-buffering")).toBe("no");
+    }
+    const got = new Uint8Array(await res.arrayBuffer());
+    expect(Buffer.from(got).equals(Buffer.from(fixture.bytes))).toBe(true);
+    const sent = JSON.parse(upstream.inference().at(-1)!.body);
+    expect(sent.model).toBe("m");
+  });
+});

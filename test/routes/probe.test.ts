@@ -1,0 +1,119 @@
+/** Join-time probing against fake endpoints: credentials, reachability, protocols, base URLs. */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { startTestHub, type TestHub } from "../helpers/hub.ts";
+import { startFakeUpstream, type FakeUpstream } from "../helpers/fake-upstream.ts";
+import { isLoopbackAddress } from "../../src/hub/rooms/join.ts";
+
+const SECRET = "Bearer sk-probe-canary-123456";
+let hub: TestHub;
+const upstreams: FakeUpstream[] = [];
+const fake = (opts: Parameters<typeof startFakeUpstream>[0]) => {
+  const u = startFakeUpstream(opts);
+  upstreams.push(u);
+  return u;
+};
+
+beforeAll(() => {
+  hub = startTestHub({ probeTimeoutMs: 2000 });
+});
+afterAll(async () => {
+  await hub.stop();
+  await Promise.all(upstreams.map((u) => u.stop()));
+});
+
+async function join(endpoint: string, extra: Record<string, unknown> = {}) {
+  const code = await hub.createRoom();
+  const res = await hub.join(code, { nickname: "n", model: "test-model", endpoint, ...extra });
+  return { res, body: (await res.json()) as any, code };
+}
+
+describe("credentials", () => {
+  test("401 from the endpoint → join fails naming the header, never its value", async () => {
+    const u = fake({ requireHeader: { name: "authorization", value: "Bearer right" } });
+    const { res, body } = await join(u.url, { authHeaders: { Authorization: SECRET } });
+    expect(res.status).toBe(400);
+    expect(body.error.code).toBe("endpoint_credentials_rejected");
+    expect(body.error.message).toContain('"Authorization"');
+    expect(JSON.stringify(body)).not.toContain("sk-probe-canary");
+    expect(hub.logs.join("\n")).not.toContain("sk-probe-canary");
+  });
+
+  test("no auth headers against a protected endpoint says credentials are needed", async () => {
+    const u = fake({ requireHeader: { name: "authorization", value: "Bearer right" } });
+    const { res, body } = await join(u.url);
+    expect(res.status).toBe(400);
+    expect(body.error.message).toContain("needs credentials");
+  });
+
+  test("the right header passes, and the endpoint sees it on every probe", async () => {
+    const u = fake({ requireHeader: { name: "x-api-key", value: "k-123" } });
+    const { res, body } = await join(u.url, { authHeaders: { "X-Api-Key": "k-123" } });
+    expect(res.status).toBe(201);
+    expect(body.participant.hasAuth).toBe(true);
+    expect(u.requests.length).toBe(3);
+    for (const r of u.requests) expect(r.headers["x-api-key"]).toBe("k-123");
+    expect(JSON.stringify(body)).not.toContain("k-123");
+  });
+});
+
+describe("reachability", () => {
+  test("unreachable endpoint → 502 naming the URL and the network error", async () => {
+    const u = startFakeUpstream();
+    const url = u.url;
+    await u.stop(); // the port is now closed
+    const { res, body } = await join(url);
+    expect(res.status).toBe(502);
+    expect(body.error.code).toBe("endpoint_unreachable");
+    expect(body.error.message).toContain(`${url}/v1/models`);
+    expect(body.error.message.length).toBeGreaterThan(`could not reach endpoint ${url}/v1/models: `.length);
+  });
+
+  test("loopback detection for the localhost hint", () => {
+    expect(isLoopbackAddress("127.0.0.1")).toBe(true);
+    expect(isLoopbackAddress("::ffff:127.0.0.1")).toBe(true);
+    expect(isLoopbackAddress("::1")).toBe(true);
+    expect(isLoopbackAddress("192.168.1.20")).toBe(false);
+  });
+});
+
+describe("capabilities", () => {
+  test.each([
+    ["both", { chat: true, responses: true }, { responses: true, chatCompletions: true }],
+    ["chat only", { chat: true, responses: false }, { responses: false, chatCompletions: true }],
+    ["responses only", { chat: false, responses: true }, { responses: true, chatCompletions: false }],
+  ])("%s", async (_label, opts, caps) => {
+    const u = fake(opts);
+    const { res, body } = await join(u.url);
+    expect(res.status).toBe(201);
+    expect(body.participant.capabilities).toEqual(caps);
+  });
+
+  test("neither protocol → 400 asking whether this is an OpenAI-compatible base URL", async () => {
+    const u = fake({ chat: false, responses: false });
+    const { res, body } = await join(u.url);
+    expect(res.status).toBe(400);
+    expect(body.error.code).toBe("endpoint_not_openai_compatible");
+  });
+
+  test("an endpoint without /v1/models is accepted on the other probes", async () => {
+    const u = fake({ models: null });
+    const { res } = await join(u.url, { model: "anything" });
+    expect(res.status).toBe(201);
+  });
+});
+
+describe("base URLs", () => {
+  test.each(["", "/", "/v1", "/v1/"])("prefix /api with suffix %p normalises to the same base", async (suffix) => {
+    const u = fake({ prefix: "/api" });
+    const { res, body } = await join(u.url + suffix);
+    expect(res.status).toBe(201);
+    expect(body.participant.endpoint).toBe(u.url);
+    expect(u.requests.map((r) => r.path).sort()).toEqual(["/api/v1/chat/completions", "/api/v1/models", "/api/v1/responses"]);
+  });
+
+  test("a deeper prefix works (Fireworks-style /inference, Groq-style /openai)", async () => {
+    const u = fake({ prefix: "/openai" });
+    const { res } = await join(`${u.url}/v1`);
+    expect(res.status).toBe(201);
+  });
+});
