@@ -19,6 +19,7 @@ import { concatBytes, lastEventEnd } from "./sse/boundary.ts";
 import { observeEvent, observeJsonBody, type Observation } from "./observe.ts";
 import { PROTOCOL_PATH, type Protocol } from "./protocol.ts";
 import { shapeUpstreamError } from "./upstream-error.ts";
+import { createByteRedactor } from "./redact.ts";
 
 export interface Outcome {
   status: number;
@@ -125,7 +126,8 @@ async function relayBody(res: Response, opts: ForwardOptions): Promise<Response>
     if (observation.responseId) opts.onResponseId?.(observation.responseId);
   }
   opts.onFinish({ status: res.status, observation });
-  return new Response(bytes, { status: res.status, headers: clientResponseHeaders(res.headers, opts.headers ?? {}) });
+  const redact = createByteRedactor(Object.values(opts.target.authHeaders));
+  return new Response(redact ? redact(bytes) : bytes, { status: res.status, headers: clientResponseHeaders(res.headers, opts.headers ?? {}) });
 }
 
 function parseJson(bytes: Uint8Array): Record<string, unknown> | undefined {
@@ -161,6 +163,8 @@ async function relayStream(res: Response, upstreamAbort: AbortController, opts: 
   const decoder = new SseDecoder();
   const observation: Observation = {};
   let held: Uint8Array = new Uint8Array(0);
+  // A provider that echoes the key in an in-band error must not leak it to the client.
+  const redact = createByteRedactor(Object.values(opts.target.authHeaders)) ?? ((b: Uint8Array) => b);
   let finished = false;
   let reportedId = false;
 
@@ -184,10 +188,10 @@ async function relayStream(res: Response, upstreamAbort: AbortController, opts: 
     const cut = lastEventEnd(all);
     if (cut === all.length) {
       held = new Uint8Array(0);
-      return all;
+      return redact(all);
     }
     held = all.slice(cut);
-    return cut > 0 ? all.subarray(0, cut) : undefined;
+    return cut > 0 ? redact(all.subarray(0, cut)) : undefined;
   };
 
   // Read ahead to the first chunk: a stream that dies before its first byte is still an HTTP error.
@@ -228,7 +232,7 @@ async function relayStream(res: Response, upstreamAbort: AbortController, opts: 
               continue;
             }
             // Upstream ended normally: flush whatever tail it left (TGI ends without a blank line).
-            if (held.length > 0) controller.enqueue(held);
+            if (held.length > 0) controller.enqueue(redact(held));
             observe(new Uint8Array(0), true);
             controller.close();
             finish({ error: observation.error });

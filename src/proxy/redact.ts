@@ -19,3 +19,19 @@ export function redactSecrets(text: string, values: string[]): string {
   for (const s of secretVariants(values)) if (out.includes(s)) out = out.split(s).join("[redacted]");
   return out;
 }
+
+/**
+ * Byte-level check for the streaming path: most chunks contain no secret, and a memmem per
+ * secret is far cheaper than decoding. Chunks are whole SSE events (see sse/boundary.ts), so
+ * a secret is never split across two of them.
+ */
+export function createByteRedactor(values: string[]): ((bytes: Uint8Array) => Uint8Array) | undefined {
+  const variants = secretVariants(values);
+  if (variants.length === 0) return undefined;
+  const needles = variants.map((v) => Buffer.from(v));
+  return (bytes) => {
+    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (!needles.some((n) => buf.indexOf(n) !== -1)) return bytes;
+    return new TextEncoder().encode(redactSecrets(buf.toString("utf8"), values));
+  };
+}
