@@ -1,0 +1,191 @@
+/**
+ * pickParticipant: which participant serves a request, from its `model` string. Pure: the
+ * candidates and the random source are passed in, so every branch is checked deterministically.
+ */
+import { describe, expect, test } from "bun:test";
+import { pickParticipant, type Candidate } from "../../src/hub/inference/select.ts";
+import { GambiError } from "../../src/proxy/openai/errors.ts";
+
+const both = { responses: true, chatCompletions: true };
+const chatOnly = { responses: false, chatCompletions: true };
+const responsesOnly = { responses: true, chatCompletions: false };
+
+function p(id: string, over: Partial<Candidate> = {}): Candidate {
+  return { id, nickname: `nick-${id}`, model: "llama3", status: "online", capabilities: both, inFlight: 0, ...over };
+}
+
+const first = () => 0;
+const last = () => 0.999999;
+
+function rejection(fn: () => unknown): GambiError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(GambiError);
+    return err as GambiError;
+  }
+  throw new Error("pickParticipant did not throw");
+}
+
+describe("request forms", () => {
+  const room = [p("alice", { model: "llama3" }), p("bob", { model: "qwen2.5:0.5b" }), p("carol", { model: "gpt-4o-mini" })];
+
+  test.each(["*", "any", " * ", "\tany\n"])("%p picks among all online participants", (spec) => {
+    expect(pickParticipant(room, spec, "chat", first).id).toBe("alice");
+    expect(pickParticipant(room, spec, "chat", last).id).toBe("carol");
+  });
+
+  test("model:<name> picks only participants serving that model", () => {
+    expect(pickParticipant(room, "model:qwen2.5:0.5b", "chat", first).id).toBe("bob");
+    expect(pickParticipant(room, "model:gpt-4o-mini", "chat", last).id).toBe("carol");
+  });
+
+  test("model:<name> does not match participant ids", () => {
+    expect(rejection(() => pickParticipant(room, "model:alice", "chat", first)).status).toBe(404);
+  });
+
+  test("a participant id picks that participant", () => {
+    expect(pickParticipant(room, "carol", "chat", first).id).toBe("carol");
+    expect(pickParticipant(room, "  bob ", "responses", last).id).toBe("bob");
+  });
+
+  test("a bare model name picks a participant serving it", () => {
+    expect(pickParticipant(room, "gpt-4o-mini", "chat", first).id).toBe("carol");
+  });
+
+  test("an id wins over a model of the same name", () => {
+    const tricky = [p("llama3", { model: "other" }), p("x", { model: "llama3" })];
+    expect(pickParticipant(tricky, "llama3", "chat", first).id).toBe("llama3");
+    expect(pickParticipant(tricky, "llama3", "chat", last).id).toBe("llama3");
+    expect(pickParticipant(tricky, "model:llama3", "chat", first).id).toBe("x");
+  });
+
+  test("nicknames are not a way to address a participant", () => {
+    expect(rejection(() => pickParticipant(room, "nick-alice", "chat", first)).code).toBe("model_not_found");
+  });
+
+  test("matching is exact (case-sensitive)", () => {
+    expect(rejection(() => pickParticipant(room, "LLAMA3", "chat", first)).status).toBe(404);
+  });
+});
+
+describe("errors", () => {
+  test("unknown id or model → 404 model_not_found listing who is online", () => {
+    const room = [p("alice"), p("bob", { status: "offline" })];
+    const err = rejection(() => pickParticipant(room, "mistral", "chat", first));
+    expect(err.status).toBe(404);
+    expect(err.code).toBe("model_not_found");
+    expect(err.param).toBe("model");
+    expect(err.type).toBe("not_found_error");
+    expect(err.message).toContain('"mistral"');
+    expect(err.message).toContain("nick-alice (id alice, model llama3)");
+    expect(err.message).not.toContain("nick-bob");
+    expect(err.message).toContain('"*"');
+  });
+
+  test("unknown model in an empty room says nobody is online", () => {
+    const err = rejection(() => pickParticipant([], "model:x", "chat", first));
+    expect(err.status).toBe(404);
+    expect(err.message).toContain("no participant is online in this room");
+  });
+
+  test("the online list is cut at ten with a count of the rest", () => {
+    const room = Array.from({ length: 13 }, (_, i) => p(`p${i}`));
+    const err = rejection(() => pickParticipant(room, "nope", "chat", first));
+    expect(err.message).toContain("id p9,");
+    expect(err.message).not.toContain("id p10");
+    expect(err.message).toContain("and 3 more");
+  });
+
+  test("a matching participant that is offline → 503 no_participant_available", () => {
+    const room = [p("alice", { status: "offline" }), p("bob", { model: "other" })];
+    for (const spec of ["alice", "llama3", "model:llama3"]) {
+      const err = rejection(() => pickParticipant(room, spec, "chat", first));
+      expect(err.status).toBe(503);
+      expect(err.code).toBe("no_participant_available");
+      expect(err.type).toBe("service_unavailable");
+      expect(err.message).toContain("nothing online");
+    }
+  });
+
+  test("'*' in an empty or all-offline room → 503, not 404", () => {
+    for (const room of [[], [p("a", { status: "offline" })]]) {
+      const err = rejection(() => pickParticipant(room, "*", "chat", first));
+      expect(err.status).toBe(503);
+      expect(err.message).toContain("any participant");
+    }
+  });
+
+  test("protocol mismatch → 400 unsupported_protocol pointing at the other route", () => {
+    const chatErr = rejection(() => pickParticipant([p("r", { capabilities: responsesOnly })], "r", "chat", first));
+    expect(chatErr.status).toBe(400);
+    expect(chatErr.code).toBe("unsupported_protocol");
+    expect(chatErr.param).toBe("model");
+    expect(chatErr.message).toContain("nick-r speaks only the Responses API");
+    expect(chatErr.message).toContain("/v1/responses");
+
+    const room = [p("c1", { capabilities: chatOnly }), p("c2", { capabilities: chatOnly })];
+    const respErr = rejection(() => pickParticipant(room, "*", "responses", first));
+    expect(respErr.status).toBe(400);
+    expect(respErr.code).toBe("unsupported_protocol");
+    expect(respErr.message).toContain("nick-c1, nick-c2 speak only the Chat Completions");
+    expect(respErr.message).toContain("/v1/chat/completions");
+  });
+
+  test("offline capable participants do not hide a protocol mismatch among online ones", () => {
+    const room = [p("a", { capabilities: chatOnly }), p("b", { status: "offline", capabilities: responsesOnly })];
+    expect(rejection(() => pickParticipant(room, "*", "responses", first)).code).toBe("unsupported_protocol");
+  });
+});
+
+describe("filtering and load balancing", () => {
+  test("offline and incapable participants are skipped", () => {
+    const room = [p("off", { status: "offline" }), p("chat", { capabilities: chatOnly }), p("ok", { capabilities: responsesOnly })];
+    for (const random of [first, last, () => 0.5]) expect(pickParticipant(room, "*", "responses", random).id).toBe("ok");
+  });
+
+  test("the least busy participant wins regardless of the random draw", () => {
+    const room = [p("a", { inFlight: 3 }), p("b", { inFlight: 1 }), p("c", { inFlight: 2 })];
+    for (const random of [first, last, () => 0.5]) expect(pickParticipant(room, "*", "chat", random).id).toBe("b");
+  });
+
+  test("busyness is compared only among capable, online participants", () => {
+    const room = [p("idle-offline", { status: "offline", inFlight: 0 }), p("idle-chat", { capabilities: chatOnly, inFlight: 0 }), p("busy", { inFlight: 9 })];
+    expect(pickParticipant(room, "*", "responses", first).id).toBe("busy");
+  });
+
+  test("ties are broken by the injected random source", () => {
+    const room = [p("a", { inFlight: 1 }), p("b", { inFlight: 0 }), p("c", { inFlight: 0 }), p("d", { inFlight: 0 })];
+    expect(pickParticipant(room, "*", "chat", () => 0).id).toBe("b");
+    expect(pickParticipant(room, "*", "chat", () => 0.34).id).toBe("c");
+    expect(pickParticipant(room, "*", "chat", () => 0.67).id).toBe("d");
+    expect(pickParticipant(room, "*", "chat", () => 0.999999).id).toBe("d");
+  });
+
+  test("a random source returning exactly 1 still picks a participant", () => {
+    const room = [p("a"), p("b")];
+    expect(pickParticipant(room, "*", "chat", () => 1).id).toBe("b");
+  });
+
+  test("the random source is called once per pick and spreads ties evenly", () => {
+    const room = [p("a"), p("b"), p("c")];
+    let calls = 0;
+    const counts: Record<string, number> = { a: 0, b: 0, c: 0 };
+    for (let i = 0; i < 300; i++) {
+      const random = () => {
+        calls++;
+        return (i % 3) / 3 + 0.01;
+      };
+      counts[pickParticipant(room, "*", "chat", random).id]!++;
+    }
+    expect(calls).toBe(300);
+    expect(counts).toEqual({ a: 100, b: 100, c: 100 });
+  });
+
+  test("returns the caller's own object (extra fields kept)", () => {
+    const room = [{ ...p("a"), endpoint: "http://x" }];
+    const picked = pickParticipant(room, "a", "chat", first);
+    expect(picked).toBe(room[0]!);
+    expect(picked.endpoint).toBe("http://x");
+  });
+});

@@ -1,0 +1,163 @@
+/**
+ * lastEventEnd decides how much of a chunk the passthrough forwards now and how much it holds
+ * back. Forwarded bytes must always end on an event boundary, and forwarded + held must always
+ * be the original bytes.
+ */
+import { describe, expect, test } from "bun:test";
+import { concatBytes, lastEventEnd } from "../../src/proxy/sse/boundary.ts";
+import { SseDecoder, type SseEvent } from "../../src/proxy/sse/decode.ts";
+import { loadFixtures, splitEvents } from "../helpers/fixtures.ts";
+
+const enc = new TextEncoder();
+const at = (s: string) => lastEventEnd(enc.encode(s));
+
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function withLineEnding(bytes: Uint8Array, eol: "\n" | "\r\n" | "\r"): Uint8Array {
+  if (eol === "\n") return bytes;
+  const out: number[] = [];
+  for (const b of bytes) {
+    if (b === 10) for (const c of eol) out.push(c.charCodeAt(0));
+    else out.push(b);
+  }
+  return new Uint8Array(out);
+}
+
+function decode(bytes: Uint8Array, end: boolean): SseEvent[] {
+  const d = new SseDecoder();
+  const out = d.push(bytes);
+  return end ? [...out, ...d.end()] : out;
+}
+
+/** The passthrough's forwarding loop (src/proxy/passthrough.ts `take`), as a pure function. */
+function forward(chunks: Uint8Array[]): { sent: Uint8Array[]; held: Uint8Array } {
+  let held = new Uint8Array(0);
+  const sent: Uint8Array[] = [];
+  for (const chunk of chunks) {
+    const all = concatBytes(held, chunk);
+    const cut = lastEventEnd(all);
+    if (cut > 0) sent.push(all.slice(0, cut));
+    held = all.slice(cut);
+  }
+  return { sent, held };
+}
+
+describe("lastEventEnd", () => {
+  test("LF LF", () => {
+    expect(at("data: a\n\n")).toBe(9);
+    expect(at("data: a\n\ndata: b")).toBe(9);
+    expect(at("data: a\n\ndata: b\n\n")).toBe(18);
+  });
+
+  test("CRLF CRLF", () => {
+    expect(at("data: a\r\n\r\n")).toBe(11);
+    expect(at("data: a\r\n\r\ndata: b\r\n")).toBe(11);
+  });
+
+  test("CR CR", () => {
+    expect(at("data: a\r\r")).toBe(9);
+    expect(at("data: a\r\rdata: b\r")).toBe(9);
+  });
+
+  test("mixed endings: LF then CRLF, CRLF then LF, CRLF then CR, CR then CRLF", () => {
+    expect(at("data: a\n\r\n")).toBe(10);
+    expect(at("data: a\r\n\n")).toBe(10);
+    expect(at("data: a\r\n\r")).toBe(10);
+    expect(at("data: a\r\r\n")).toBe(10);
+  });
+
+  test("no blank line: 0", () => {
+    for (const s of ["", "\n", "\r", "\r\n", "data: a", "data: a\n", "data: a\r\n", "data: a\r", "data: a\ndata: b\r\n"]) {
+      expect(at(s)).toBe(0);
+    }
+  });
+
+  test("a lone CRLF is one line ending, not a blank line", () => {
+    expect(at("data: a\r\ndata: b\r\ndata: c\r\n")).toBe(0);
+  });
+
+  test("the last of several boundaries wins, with extra blank lines included", () => {
+    expect(at("data: a\n\ndata: b\n\n\n")).toBe(19);
+    expect(at("\n\n")).toBe(2);
+  });
+
+  test("agrees with the fixture helper's event split at every prefix of a recording", () => {
+    const f = loadFixtures().find((x) => x.name === "chat/openai-text-usage.sse")!;
+    const ends: number[] = [];
+    let pos = 0;
+    for (const ev of splitEvents(f.bytes)) ends.push((pos += ev.length));
+    for (let k = 0; k <= f.bytes.length; k++) {
+      const expected = ends.filter((e) => e <= k && f.bytes[e - 1] === 10).at(-1) ?? 0;
+      expect(lastEventEnd(f.bytes.subarray(0, k))).toBe(expected);
+    }
+  });
+});
+
+describe("concatBytes", () => {
+  test("joins in order", () => {
+    expect([...concatBytes(new Uint8Array([1, 2]), new Uint8Array([3]))]).toEqual([1, 2, 3]);
+    expect([...concatBytes(new Uint8Array([1]), new Uint8Array(0))]).toEqual([1]);
+  });
+
+  test("an empty head returns the tail itself, without copying", () => {
+    const b = new Uint8Array([9, 8]);
+    expect(concatBytes(new Uint8Array(0), b)).toBe(b);
+  });
+
+  test("does not alias its inputs when it copies", () => {
+    const a = new Uint8Array([1]);
+    const out = concatBytes(a, new Uint8Array([2]));
+    a[0] = 7;
+    expect([...out]).toEqual([1, 2]);
+  });
+});
+
+describe("forwarding cut at lastEventEnd (every recording, LF/CRLF/CR, seeded random chunks)", () => {
+  const fixtures = loadFixtures().filter((f) => f.stream);
+
+  test.each(fixtures.map((f) => [f.name, f] as const))("%s", (_name, fixture) => {
+    for (const eol of ["\n", "\r\n", "\r"] as const) {
+      const bytes = withLineEnding(fixture.bytes, eol);
+      const expectedEvents = decode(bytes, true);
+      for (let seed = 1; seed <= 4; seed++) {
+        const random = prng(seed * 104729 + bytes.length);
+        const chunks: Uint8Array[] = [];
+        for (let i = 0; i < bytes.length; ) {
+          const n = 1 + Math.floor(random() * [3, 40, 300, 4000][seed - 1]!);
+          chunks.push(bytes.subarray(i, i + n));
+          i += n;
+        }
+        const { sent, held } = forward(chunks);
+        const joined = sent.reduce((acc, c) => concatBytes(acc, c), new Uint8Array(0));
+
+        // Nothing lost, nothing reordered.
+        expect(Buffer.from(concatBytes(joined, held)).equals(Buffer.from(bytes))).toBe(true);
+        // The recordings end with a blank line, so nothing stays held at the end, except the LF of
+        // a final CRLF whose CR (already a complete blank line) went out with the last chunk.
+        if (eol === "\r\n" && held.length > 0) expect([...held, joined.at(-1)]).toEqual([10, 13]);
+        else expect(held.length).toBe(0);
+        // Every forwarded prefix ends on an event boundary: end() finds no half event in it.
+        let prefix: Uint8Array = new Uint8Array(0);
+        for (const c of sent) {
+          prefix = concatBytes(prefix, c);
+          expect(decode(prefix, true)).toEqual(decode(prefix, false));
+        }
+        expect(decode(joined, true)).toEqual(expectedEvents);
+      }
+    }
+  });
+
+  test("a stream cut mid-event holds back exactly the partial event", () => {
+    const { sent, held } = forward([enc.encode("data: a\n\ndata: b\n\ndata: par"), enc.encode("tial")]);
+    expect(sent.map((c) => new TextDecoder().decode(c))).toEqual(["data: a\n\ndata: b\n\n"]);
+    expect(new TextDecoder().decode(held)).toBe("data: partial");
+  });
+});
