@@ -10,8 +10,9 @@ export function normalizeBaseUrl(endpoint: string): string {
   try {
     url = new URL(endpoint.trim());
   } catch {
+    // Not echoed: a malformed URL may still carry user:password@.
     throw badRequest(
-      `endpoint "${endpoint}" is not a URL; expected something like http://localhost:11434 or https://openrouter.ai/api`,
+      "endpoint is not a valid URL; expected something like http://localhost:11434 or https://openrouter.ai/api",
       "invalid_endpoint",
       "endpoint",
     );
@@ -39,5 +40,11 @@ export function v1Url(base: string, path: string): string {
 
 export function isLoopbackHost(base: string): boolean {
   const host = new URL(base).hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  return host === "localhost" || host.endsWith(".localhost") || host === "::1" || /^127\./.test(host);
+  return (
+    host === "localhost" ||
+    host.endsWith(".localhost") ||
+    host === "::1" ||
+    /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) ||
+    /^::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.test(host)
+  );
 }

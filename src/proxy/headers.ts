@@ -35,7 +35,12 @@ export function validateAuthHeaders(headers: AuthHeaders | undefined): AuthHeade
   if (!headers) return out;
   for (const [name, value] of Object.entries(headers)) {
     if (!TOKEN.test(name)) {
-      throw badRequest(`auth header name "${name.slice(0, 64)}" is not a valid HTTP header name`, "invalid_header", "authHeaders");
+      // The name is not echoed: "Authorization: Bearer sk-..." pasted as a name would leak the key.
+      throw badRequest(
+        'an auth header name is not a valid HTTP header name (no spaces or ":"); give the name and the value separately, e.g. {"Authorization": "Bearer ..."}',
+        "invalid_header",
+        "authHeaders",
+      );
     }
     if (typeof value !== "string" || FORBIDDEN_VALUE.test(value)) {
       // Never echo the value: it is a secret.

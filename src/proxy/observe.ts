@@ -38,16 +38,19 @@ function num(v: unknown): number | undefined {
   return typeof v === "number" && Number.isFinite(v) ? v : undefined;
 }
 
+/** Zero is a real count (Ollama reports prompt_tokens: 0 for a cached prompt). */
+function usageIfAny(usage: Usage): Usage | undefined {
+  return usage.inputTokens !== undefined || usage.outputTokens !== undefined || usage.totalTokens !== undefined ? usage : undefined;
+}
+
 export function chatUsage(u: Json | undefined | null): Usage | undefined {
   if (!u || typeof u !== "object") return undefined;
-  const usage = { inputTokens: num(u.prompt_tokens), outputTokens: num(u.completion_tokens), totalTokens: num(u.total_tokens) };
-  return usage.inputTokens ?? usage.outputTokens ?? usage.totalTokens ? usage : undefined;
+  return usageIfAny({ inputTokens: num(u.prompt_tokens), outputTokens: num(u.completion_tokens), totalTokens: num(u.total_tokens) });
 }
 
 export function responsesUsage(u: Json | undefined | null): Usage | undefined {
   if (!u || typeof u !== "object") return undefined;
-  const usage = { inputTokens: num(u.input_tokens), outputTokens: num(u.output_tokens), totalTokens: num(u.total_tokens) };
-  return usage.inputTokens ?? usage.outputTokens ?? usage.totalTokens ? usage : undefined;
+  return usageIfAny({ inputTokens: num(u.input_tokens), outputTokens: num(u.output_tokens), totalTokens: num(u.total_tokens) });
 }
 
 function errorMessage(e: unknown): string {

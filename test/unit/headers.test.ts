@@ -48,11 +48,11 @@ describe("validateAuthHeaders", () => {
     expect(err.message).toContain("not a valid HTTP header name");
   });
 
-  test("a long bad name is cut to 64 characters in the message", () => {
+  test("a bad name is not echoed (it may be a pasted header line holding the key)", () => {
     const name = `bad name ${"z".repeat(200)}`;
     const err = rejection({ [name]: "v" });
-    expect(err.message).toContain(name.slice(0, 64));
-    expect(err.message).not.toContain(name.slice(0, 65));
+    expect(err.message).toContain("not a valid HTTP header name");
+    expect(err.message).not.toContain("zzz");
   });
 
   test.each([

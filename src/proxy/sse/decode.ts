@@ -35,6 +35,8 @@ export class SseDecoder {
 
   private feed(s: string): SseEvent[] {
     const out: SseEvent[] = [];
+    // An empty read must not forget a CR waiting for its LF.
+    if (s.length === 0) return out;
     if (!this.started && s.length > 0) {
       this.started = true;
       if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
