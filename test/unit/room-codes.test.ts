@@ -1,16 +1,8 @@
 /** Room codes: 6 unambiguous characters, collisions retried, typed codes matched case-insensitively. */
 import { describe, expect, test } from "bun:test";
+import { prng } from "../helpers/prng.ts";
 import { CODE_ALPHABET, CODE_LENGTH, generateCode, normalizeCode } from "../../src/hub/rooms/codes.ts";
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const never = () => false;
 

@@ -4,6 +4,7 @@
  * be the original bytes.
  */
 import { describe, expect, test } from "bun:test";
+import { prng } from "../helpers/prng.ts";
 import { concatBytes, lastEventEnd } from "../../src/proxy/sse/boundary.ts";
 import { SseDecoder, type SseEvent } from "../../src/proxy/sse/decode.ts";
 import { loadFixtures, splitEvents } from "../helpers/fixtures.ts";
@@ -11,15 +12,6 @@ import { loadFixtures, splitEvents } from "../helpers/fixtures.ts";
 const enc = new TextEncoder();
 const at = (s: string) => lastEventEnd(enc.encode(s));
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function withLineEnding(bytes: Uint8Array, eol: "\n" | "\r\n" | "\r"): Uint8Array {
   if (eol === "\n") return bytes;

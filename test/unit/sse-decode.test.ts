@@ -4,22 +4,13 @@
  * recordings do not exercise (comments mid-event, multi-line data, `data:x`, id/retry, end()).
  */
 import { describe, expect, test } from "bun:test";
+import { prng } from "../helpers/prng.ts";
 import { SseDecoder, type SseEvent } from "../../src/proxy/sse/decode.ts";
 import { loadFixtures, splitEvents } from "../helpers/fixtures.ts";
 
 const enc = new TextEncoder();
 const sseFixtures = loadFixtures().filter((f) => f.stream);
 
-/** mulberry32: a seeded PRNG, so a failing slice pattern can be reproduced. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function decodeChunks(chunks: Uint8Array[]): SseEvent[] {
   const d = new SseDecoder();

@@ -4,6 +4,7 @@
  * is refused (Hono's helper/streaming/sse.ts rule).
  */
 import { describe, expect, test } from "bun:test";
+import { prng } from "../helpers/prng.ts";
 import { SseDecoder, type SseEvent } from "../../src/proxy/sse/decode.ts";
 import { encodeSse, encodeSseComment, formatSse } from "../../src/proxy/sse/encode.ts";
 import { loadFixtures } from "../helpers/fixtures.ts";
@@ -16,15 +17,6 @@ function decodeAll(chunks: Uint8Array[]): SseEvent[] {
   return [...out, ...d.end()];
 }
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("formatSse", () => {
   test("writes event, id, then data, and ends with a blank line", () => {
