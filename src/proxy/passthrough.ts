@@ -239,7 +239,10 @@ async function relayStream(res: Response, upstreamAbort: AbortController, opts: 
             return;
           }
         } catch (err) {
-          if (opts.signal.aborted) return;
+          if (opts.signal.aborted) {
+            finish({ aborted: true, error: "client disconnected" });
+            return;
+          }
           const error = `upstream stream broke off: ${describeNetworkError(err)}`;
           observation.error = error;
           controller.enqueue(streamErrorEvent(opts.protocol, `${opts.target.label}: ${error}`, "upstream_disconnected"));
