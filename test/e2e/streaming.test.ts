@@ -111,6 +111,9 @@ describe("client disconnects", () => {
     expect(record.aborted).toBe(false);
     abort.abort();
     expect(await waitFor(() => record.aborted && s.cancelled, 1000)).toBe(true);
+    // The hub no longer counts the request as in flight (routing prefers the least busy).
+    const participant = hub.hub.ctx.registry.find(code)!.participants.get("p")!;
+    expect(await waitFor(() => participant.inFlight === 0, 1000)).toBe(true);
   });
 
   test("aborting before the first byte also aborts the upstream", async () => {
