@@ -1,0 +1,46 @@
+/**
+ * Child process: the hub under test, started exactly as `gambi hub` would start it
+ * (`startHub`), on 127.0.0.1:0 with the sweeper off so no timer fires mid-measurement.
+ *
+ * BENCH_OWNERS_MAX lowers the cap of the hub's Responses-id map (default 50,000) so the memory
+ * phase can fill it and then show that memory stops growing once it is full.
+ */
+import { createConsola } from "consola";
+import { startHub } from "../../src/hub/index.ts";
+import { ownerKey } from "../../src/hub/context.ts";
+import { BoundedMap } from "../../src/proxy/bounded-map.ts";
+import { processUsage, serveParent } from "./children.ts";
+
+const ownersMax = Number(process.env.BENCH_OWNERS_MAX ?? 50_000);
+// Warnings and errors only: per-request logging would be part of the measurement otherwise.
+const logger = createConsola({ level: 1 });
+
+const running = startHub({
+  port: 0,
+  host: "127.0.0.1",
+  sweepIntervalMs: 0,
+  deps: { logger, responseOwners: { max: ownersMax, ttlMs: 6 * 60 * 60 * 1000 } },
+});
+
+/**
+ * Heap bytes one entry of the Responses-id map costs, measured on a separate map of the same
+ * class with keys shaped like the hub's (room code + a 55-character OpenAI-style id), so the
+ * cost at the default cap can be stated without sending 50,000 requests.
+ */
+function ownerEntryBytes(count = 20_000): number {
+  const map = new BoundedMap<string, { roomCode: string; participantId: string }>(count, 60_000);
+  const before = processUsage(true).heapUsed;
+  for (let i = 0; i < count; i++) {
+    const id = `resp_${i.toString(16).padStart(8, "0")}${"0f80f320b6d3bc2b016a3c121983f08192898904ff9"}`;
+    map.set(ownerKey("AB12CD", id), { roomCode: "AB12CD", participantId: "bench-participant" });
+  }
+  const after = processUsage(true).heapUsed;
+  if (map.size !== count) throw new Error("map did not keep every entry");
+  return (after - before) / count;
+}
+
+serveParent({ url: running.url, ownersMax }, {
+  usage: (arg) => processUsage(arg === true),
+  owners: () => running.hub.ctx.owners.size,
+  ownerEntryBytes: () => ownerEntryBytes(),
+});

@@ -1,0 +1,70 @@
+/**
+ * Child process: a fake OpenAI-compatible participant on 127.0.0.1:0 that answers as fast as
+ * it can: no delay between events, so what is measured is the cost of moving events, not of
+ * waiting for them. Two ways to write a stream, chosen per request by `bench_write`:
+ * - "event" (default): one socket write per event. Between events the stream yields to the
+ *   event loop (setImmediate, not a timer), which is what makes Bun flush each event on its
+ *   own, the way a real server writes one token at a time (without the yield, Bun coalesces
+ *   synchronous enqueues into one write even with `highWaterMark: 0`);
+ * - "burst": every event enqueued at once; Bun coalesces them, so a 256-event response arrives
+ *   in two reads (the first event, then the rest), as when an upstream is faster than its reader.
+ *
+ * - GET /v1/models → `bench-model`;
+ * - POST with body `{}` → 400, as a real server answers the hub's join probes;
+ * - POST /v1/chat/completions and /v1/responses: `stream: true` → an SSE stream of
+ *   `bench_events` events (default 256) written as `bench_write` says, else a small JSON
+ *   body. Responses ids are unique per request so the hub's id map sees a new key each time.
+ */
+import { CHAT_COMPLETION, MIN_EVENTS, chatStream, responseJson, responsesStream } from "./sse-events.ts";
+import { processUsage, serveParent } from "./children.ts";
+
+const DEFAULT_EVENTS = 256;
+let responseCount = 0;
+
+const json = (status: number, body: string) => new Response(body, { status, headers: { "content-type": "application/json" } });
+
+const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** One enqueue per event; `highWaterMark: 0` so nothing is produced before the socket asks. */
+function sse(events: Uint8Array[], write: "event" | "burst"): Response {
+  let i = 0;
+  const body = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        controller.enqueue(events[i++]!);
+        if (i === events.length) controller.close();
+        else if (write === "event") await nextTick();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return new Response(body, { headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" } });
+}
+
+const server = Bun.serve({
+  port: 0,
+  hostname: "127.0.0.1",
+  idleTimeout: 60,
+  async fetch(req) {
+    const path = new URL(req.url).pathname;
+    if (req.method === "GET" && path === "/v1/models") {
+      return Response.json({ object: "list", data: [{ id: "bench-model", object: "model", owned_by: "bench" }] });
+    }
+    const isChat = path === "/v1/chat/completions";
+    if (req.method !== "POST" || (!isChat && path !== "/v1/responses")) return json(404, '{"error":{"message":"not found"}}');
+    const text = await req.text();
+    if (text === "{}") {
+      return json(400, JSON.stringify({ error: { message: "you must provide a model parameter", type: "invalid_request_error", code: null, param: null } }));
+    }
+    const body = JSON.parse(text) as { stream?: boolean; bench_events?: number; bench_write?: "event" | "burst" };
+    const n = Math.max(MIN_EVENTS, body.bench_events ?? DEFAULT_EVENTS);
+    const write = body.bench_write === "burst" ? "burst" : "event";
+    if (isChat) return body.stream ? sse(chatStream(n), write) : json(200, CHAT_COMPLETION);
+    const id = `resp_bench${(++responseCount).toString(16).padStart(12, "0")}`;
+    return body.stream ? sse(responsesStream(n, id), write) : json(200, responseJson(id));
+  },
+});
+
+serveParent({ url: `http://127.0.0.1:${server.port}` }, {
+  usage: (arg) => processUsage(arg === true),
+});

@@ -1,0 +1,155 @@
+/**
+ * Proxy overhead benchmark: the same workloads sent straight to a fake upstream, through a bare
+ * proxy and through the hub, interleaved round by round so machine noise hits all sides alike.
+ *
+ *   bun bench/proxy.ts [--quick] [--rounds N] [--run-ms MS] [--no-pin] [--json FILE] [--hub-preload FILE]
+ *
+ * Four processes: this one (the load generator), the upstream (lib/upstream-server.ts), the
+ * hub (lib/hub-server.ts) and a bare Bun proxy (lib/bare-proxy.ts) that shows what any extra
+ * hop costs; see README.md for what is measured and why it is set up this way.
+ * Exits 1 if a target of the performance issue is missed, 2 if the bench itself failed.
+ */
+import { setAffinity, spawnChild, type Child, type Usage } from "./lib/children.ts";
+import { parseArgs, type Config } from "./lib/config.ts";
+import { measureMemory, type HubChild, type MemoryResult } from "./lib/memory.ts";
+import { buildCpuRows, buildRows, judge, printReport, type Series } from "./lib/report.ts";
+import { scenarios, SIDES, type Endpoints, type Side } from "./lib/scenarios.ts";
+import { fmt } from "./lib/stats.ts";
+
+const log = (s: string) => console.log(s);
+
+async function post(url: string, body: unknown): Promise<Response> {
+  return fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+}
+
+/** Creates a room and joins the upstream as its only participant, through the hub's public API. */
+async function setupRoom(hubUrl: string, upstreamUrl: string): Promise<string> {
+  const created = await post(`${hubUrl}/rooms`, { name: "bench" });
+  if (created.status !== 201) throw new Error(`create room: HTTP ${created.status} ${await created.text()}`);
+  const code = ((await created.json()) as { room: { code: string } }).room.code;
+  // An auth header, like a hosted participant's key: the hub then scans every streamed chunk for it.
+  const authHeaders = { Authorization: "Bearer sk-bench-not-a-real-key-0123456789" };
+  const joined = await post(`${hubUrl}/rooms/${code}/join`, { id: "bench-participant", nickname: "bench", model: "bench-model", endpoint: upstreamUrl, authHeaders });
+  if (joined.status !== 201) throw new Error(`join: HTTP ${joined.status} ${await joined.text()}`);
+  const caps = ((await joined.json()) as { participant: { capabilities: Record<string, boolean> } }).participant.capabilities;
+  if (!caps.responses || !caps.chatCompletions) throw new Error(`join: expected both protocols to be probed, got ${JSON.stringify(caps)}`);
+  return code;
+}
+
+/** Every scenario on every side, smaller, so the JIT has compiled every process's hot paths. */
+async function warmUp(e: Endpoints, proxies: ProxyChild[], config: Config): Promise<void> {
+  const small: Config = { ...config, ttftCount: config.warmup, jsonCount: config.warmup, runMs: Math.min(config.runMs, 400) };
+  for (const s of scenarios(e, small)) {
+    placeProxies(config, proxies, s.serial === true);
+    for (const side of SIDES) await s.run(side);
+  }
+}
+
+type ProxyChild = Child<{ url: string }>;
+
+/**
+ * Where the proxies run when pinned. At c=1 one request is in flight, one CPU is enough, and
+ * they share CPU 0 with the load generator and upstream, as those two do on the direct side;
+ * on separate CPUs each hop through a proxy would pay this VM's cross-CPU wake-up (~50 µs)
+ * four times per request and the direct side none. Under load they get CPU 1 to themselves,
+ * as a hub on its own machine would, while the load generator and upstream keep CPU 0.
+ */
+function placeProxies(config: Config, proxies: ProxyChild[], serial: boolean): void {
+  if (config.pin) for (const p of proxies) setAffinity(p.pid, serial ? "0" : "1");
+}
+
+async function runRounds(e: Endpoints, proxies: Record<"bare" | "hub", ProxyChild>, config: Config): Promise<Series> {
+  const list = scenarios(e, config);
+  const series: Series = {};
+  for (const s of list) series[s.key] = { direct: {}, bare: {}, hub: {} };
+  for (let round = 0; round < config.rounds; round++) {
+    // Rotate which side goes first so none always runs on a warmer (or hotter) machine.
+    const order = SIDES.map((_, i) => SIDES[(i + round) % SIDES.length]!);
+    for (const s of list) {
+      placeProxies(config, [proxies.bare, proxies.hub], s.serial === true);
+      for (const side of order) {
+        const proxy = side === "direct" ? undefined : proxies[side];
+        const before = await proxy?.call<Usage>("usage");
+        const result = await s.run(side);
+        const metrics = s.metrics(result);
+        if (proxy && before) {
+          // CPU time of the process in the middle (hub or bare proxy) per unit of work.
+          const cpuUs = (await proxy.call<Usage>("usage")).cpuUs - before.cpuUs;
+          metrics.proxyCpuUsPerRequest = cpuUs / result.samples.length;
+          if (result.events > 0) metrics.proxyCpuUsPerEvent = cpuUs / result.events;
+        }
+        for (const [k, v] of Object.entries(metrics)) (series[s.key]![side][k] ??= []).push(v);
+      }
+    }
+    const last = (key: string, metric: string) => SIDES.map((side) => fmt(series[key]![side][metric]!.at(-1)!)).join(" / ");
+    log(
+      `round ${round + 1}/${config.rounds} (direct / bare / hub): TTFT c1 ${last("chat_stream_c1", "ttftP50Ms")} ms, ` +
+        `chat ev/s c64 ${last("chat_stream_c64", "eventsPerSec")}, req/s c32 ${last("chat_json_c32", "reqPerSec")}`,
+    );
+  }
+  return series;
+}
+
+/** Which hub code was measured: the commit, and whether the tree had changes on top of it. */
+function gitRevision(): string {
+  const run = (args: string[]) => Bun.spawnSync(["git", ...args], { cwd: import.meta.dir, stdout: "pipe", stderr: "ignore" });
+  const rev = run(["rev-parse", "--short", "HEAD"]);
+  if (rev.exitCode !== 0) return "unknown";
+  const dirty = run(["status", "--porcelain", "--", "../src"]).stdout.toString().trim() !== "";
+  return rev.stdout.toString().trim() + (dirty ? " + uncommitted src changes" : "");
+}
+
+async function main(): Promise<void> {
+  const config = parseArgs(Bun.argv.slice(2));
+  const started = performance.now();
+  if (config.pin) setAffinity(process.pid, "0");
+  const here = import.meta.dir;
+  const proxyCpus = config.pin ? "1" : undefined;
+  const children: Child<unknown>[] = [];
+  try {
+    const upstream = await spawnChild<{ url: string }>(`${here}/lib/upstream-server.ts`, { cpus: config.pin ? "0" : undefined });
+    children.push(upstream);
+    const bare = await spawnChild<{ url: string }>(`${here}/lib/bare-proxy.ts`, { cpus: proxyCpus, env: { BENCH_UPSTREAM_URL: upstream.info.url } });
+    children.push(bare);
+    const hub: HubChild = await spawnChild(`${here}/lib/hub-server.ts`, {
+      cpus: proxyCpus,
+      env: { BENCH_OWNERS_MAX: String(config.memory.ownersMax) },
+      bunArgs: config.hubPreload ? ["--preload", config.hubPreload] : [],
+    });
+    children.push(hub);
+    const room = await setupRoom(hub.info.url, upstream.info.url);
+    const revision = gitRevision();
+    const e: Endpoints = { upstream: upstream.info.url, bare: bare.info.url, hub: hub.info.url, room };
+    log(
+      `gambi proxy bench (${revision}): ${config.quick ? "quick" : "full"} run, ${config.rounds} rounds, ${navigator.hardwareConcurrency} CPUs, bun ${Bun.version}, ` +
+        (config.pin ? "pinned: load generator and upstream on CPU 0, hub and bare proxy on CPU 0 at c=1, on CPU 1 under load" : "not pinned") +
+        `\nupstream ${e.upstream}, bare proxy ${e.bare}, hub ${e.hub} (room ${room})` +
+        (config.hubPreload ? `\nEXPERIMENT: the hub preloads ${config.hubPreload}; its figures are not the hub's as committed` : ""),
+    );
+    await warmUp(e, [bare, hub], config);
+    const series = await runRounds(e, { bare, hub }, config);
+    log(`memory phase: Responses streams of ${config.memory.events} events at c=${config.memory.concurrency}, id map capped at ${config.memory.ownersMax}`);
+    placeProxies(config, [bare, hub], false);
+    const memory: MemoryResult = await measureMemory(hub, e, config, log);
+
+    const rows = buildRows(series);
+    const cpu = buildCpuRows(series);
+    const verdicts = judge(rows, memory);
+    printReport(rows, cpu, verdicts, memory);
+    const seconds = (performance.now() - started) / 1000;
+    log(`\ntotal ${seconds.toFixed(1)} s`);
+    if (config.jsonFile) {
+      const machine = { cpus: navigator.hardwareConcurrency, bun: Bun.version, platform: process.platform, arch: process.arch };
+      await Bun.write(config.jsonFile, JSON.stringify({ date: new Date().toISOString(), revision, machine, config, seconds, rows, cpu, verdicts, memory, series }, null, 2) + "\n");
+      log(`wrote ${config.jsonFile}`);
+    }
+    if (verdicts.some((v) => !v.pass)) process.exitCode = 1;
+  } finally {
+    for (const child of children.reverse()) await child.stop();
+  }
+}
+
+main().catch((err: Error) => {
+  console.error(`bench failed: ${err.message}`);
+  process.exitCode = 2;
+});
