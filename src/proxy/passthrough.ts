@@ -158,6 +158,26 @@ export function streamErrorEvent(protocol: Protocol, message: string, code: stri
   return encodeSse({ event: "error", data: JSON.stringify({ type: "error", code, message, param: null }) });
 }
 
+/**
+ * After the first content event, a chunk can only change what the hub reports if it carries
+ * usage, an error or a terminal Responses event. A byte search for those markers is far
+ * cheaper than decoding every event of a long stream (`"usage":null`, which OpenAI puts in
+ * every chat chunk, does not match).
+ */
+const NEEDLES: Record<Protocol, Buffer[]> = {
+  chat: ['"usage":{', '"usage": {', '"error"'].map((s) => Buffer.from(s)),
+  responses: ["response.completed", "response.incomplete", "response.failed", '"error"', '"usage":{', '"usage": {'].map((s) => Buffer.from(s)),
+};
+
+function observationNeedles(protocol: Protocol): (bytes: Uint8Array) => boolean {
+  const needles = NEEDLES[protocol];
+  return (bytes) => {
+    const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (const n of needles) if (view.indexOf(n) !== -1) return true;
+    return false;
+  };
+}
+
 async function relayStream(res: Response, upstreamAbort: AbortController, opts: ForwardOptions): Promise<Response> {
   const reader = res.body!.getReader();
   const decoder = new SseDecoder();
@@ -173,7 +193,10 @@ async function relayStream(res: Response, upstreamAbort: AbortController, opts: 
     finished = true;
     opts.onFinish({ status: 200, observation, ...outcome });
   };
+  const mayMatter = observationNeedles(opts.protocol);
+  /** Decodes only what can still change the observation: see observationNeedles. */
   const observe = (bytes: Uint8Array, end = false) => {
+    if (!end && observation.firstContentAt !== undefined && !mayMatter(bytes)) return;
     const at = opts.now();
     const events = end ? decoder.end() : decoder.push(bytes);
     for (const ev of events) observeEvent(opts.protocol, observation, ev, at);
@@ -223,16 +246,22 @@ async function relayStream(res: Response, upstreamAbort: AbortController, opts: 
             if (pending !== undefined) {
               const chunk = pending;
               pending = undefined;
-              observe(chunk);
               const out = take(chunk);
               if (out) {
+                // Whole events only, so skipping one piece never leaves the decoder mid-event.
+                observe(out);
                 controller.enqueue(out);
                 return;
               }
               continue;
             }
             // Upstream ended normally: flush whatever tail it left (TGI ends without a blank line).
-            if (held.length > 0) controller.enqueue(redact(held));
+            if (held.length > 0) {
+              const tail = redact(held);
+              // The tail holds no complete event (that is why it was held): end() dispatches it.
+              decoder.push(tail);
+              controller.enqueue(tail);
+            }
             observe(new Uint8Array(0), true);
             controller.close();
             finish({ error: observation.error });

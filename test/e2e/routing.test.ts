@@ -153,6 +153,29 @@ describe("llm events", () => {
     events.close();
   });
 
+  test.each([
+    ["chat/openai-text-usage.sse", "chat", true],
+    ["chat/hf-tgi-text-no-done.sse", "chat", false],
+    ["responses/openai-text.sse", "responses", true],
+  ] as const)("%s sent in one burst: usage still read", async (name, protocol, hasUsage) => {
+    const fixture = loadFixtures().find((f) => f.name === name)!;
+    const room = await hub.createRoom();
+    const events = readEvents(`${hub.url}/rooms/${room}/events`);
+    await events.next("connected");
+    await hub.join(room, { id: "burst", nickname: "burst", model: "llama3", endpoint: a.url });
+    a.handle(() => sseResponse([fixture.bytes]));
+    const path = protocol === "chat" ? "chat/completions" : "responses";
+    const res = await hub.post(`/rooms/${room}/v1/${path}`, { model: "*", stream: true, messages: [], input: "hi" });
+    expect(Buffer.from(await res.arrayBuffer()).equals(Buffer.from(fixture.bytes))).toBe(true);
+    const done = await events.next("llm.complete");
+    expect(done.data.metrics.ttftMs).toBeGreaterThanOrEqual(0);
+    if (hasUsage) {
+      expect(done.data.metrics.inputTokens).toBeGreaterThan(0);
+      expect(done.data.metrics.outputTokens).toBeGreaterThan(0);
+    }
+    await events.close();
+  });
+
   test("errors produce llm.error", async () => {
     const room = await hub.createRoom();
     const events = readEvents(`${hub.url}/rooms/${room}/events`);
