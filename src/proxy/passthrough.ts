@@ -15,7 +15,7 @@ import { callUpstream, describeNetworkError, type Fetch, type UpstreamTarget } f
 import { clientResponseHeaders, SSE_HEADERS } from "./headers.ts";
 import { SseDecoder } from "./sse/decode.ts";
 import { encodeSse } from "./sse/encode.ts";
-import { concatBytes, lastEventEnd } from "./sse/boundary.ts";
+import { concatBytes, eventRangesContaining, lastEventEnd, nextEventEnd } from "./sse/boundary.ts";
 import { observeEvent, observeJsonBody, type Observation } from "./observe.ts";
 import { PROTOCOL_PATH, type Protocol } from "./protocol.ts";
 import { shapeUpstreamError } from "./upstream-error.ts";
@@ -159,7 +159,7 @@ export function streamErrorEvent(protocol: Protocol, message: string, code: stri
 }
 
 /**
- * After the first content event, a chunk can only change what the hub reports if it carries
+ * After the first content event, an event can only change what the hub reports if it carries
  * usage, an error or a terminal Responses event. A byte search for those markers is far
  * cheaper than decoding every event of a long stream (`"usage":null`, which OpenAI puts in
  * every chat chunk, does not match).
@@ -168,15 +168,6 @@ const NEEDLES: Record<Protocol, Buffer[]> = {
   chat: ['"usage":{', '"usage": {', '"error"'].map((s) => Buffer.from(s)),
   responses: ["response.completed", "response.incomplete", "response.failed", '"error"', '"usage":{', '"usage": {'].map((s) => Buffer.from(s)),
 };
-
-function observationNeedles(protocol: Protocol): (bytes: Uint8Array) => boolean {
-  const needles = NEEDLES[protocol];
-  return (bytes) => {
-    const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    for (const n of needles) if (view.indexOf(n) !== -1) return true;
-    return false;
-  };
-}
 
 async function relayStream(res: Response, upstreamAbort: AbortController, opts: ForwardOptions): Promise<Response> {
   const reader = res.body!.getReader();
@@ -193,13 +184,21 @@ async function relayStream(res: Response, upstreamAbort: AbortController, opts: 
     finished = true;
     opts.onFinish({ status: 200, observation, ...outcome });
   };
-  const mayMatter = observationNeedles(opts.protocol);
-  /** Decodes only what can still change the observation: see observationNeedles. */
-  const observe = (bytes: Uint8Array, end = false) => {
-    if (!end && observation.firstContentAt !== undefined && !mayMatter(bytes)) return;
+  const needles = NEEDLES[opts.protocol];
+  const see = (bytes: Uint8Array, at: number) => {
+    for (const ev of decoder.push(bytes)) observeEvent(opts.protocol, observation, ev, at);
+  };
+  /** Decodes event by event until the first content, then only events that can still matter (see NEEDLES). */
+  const observe = (bytes: Uint8Array) => {
     const at = opts.now();
-    const events = end ? decoder.end() : decoder.push(bytes);
-    for (const ev of events) observeEvent(opts.protocol, observation, ev, at);
+    let offset = 0;
+    while (observation.firstContentAt === undefined && offset < bytes.length) {
+      const end = nextEventEnd(bytes, offset);
+      see(bytes.subarray(offset, end), at);
+      offset = end;
+    }
+    const rest = offset === 0 ? bytes : bytes.subarray(offset);
+    if (rest.length > 0) for (const [from, to] of eventRangesContaining(rest, needles)) see(rest.subarray(from, to), at);
     if (!reportedId && observation.responseId) {
       reportedId = true;
       opts.onResponseId?.(observation.responseId);
@@ -262,7 +261,7 @@ async function relayStream(res: Response, upstreamAbort: AbortController, opts: 
               decoder.push(tail);
               controller.enqueue(tail);
             }
-            observe(new Uint8Array(0), true);
+            for (const ev of decoder.end()) observeEvent(opts.protocol, observation, ev, opts.now());
             controller.close();
             finish({ error: observation.error });
             return;
