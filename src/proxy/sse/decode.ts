@@ -43,13 +43,20 @@ export class SseDecoder {
     }
     if (this.skipLf && s.charCodeAt(0) === 10) s = s.slice(1);
     this.skipLf = false;
-    let buf = this.buf + s;
+    const buf = this.buf + s;
+    // Native indexOf finds line ends far faster than a per-character loop; CR is only looked
+    // for when the text has one (nearly every provider sends LF only).
+    const hasCr = buf.includes("\r");
     let start = 0;
-    for (let i = 0; i < buf.length; i++) {
-      const c = buf.charCodeAt(i);
-      if (c !== 10 && c !== 13) continue;
+    for (;;) {
+      let i = buf.indexOf("\n", start);
+      if (hasCr) {
+        const r = buf.indexOf("\r", start);
+        if (r !== -1 && (i === -1 || r < i)) i = r;
+      }
+      if (i === -1) break;
       this.line(buf.slice(start, i), out);
-      if (c === 13) {
+      if (buf.charCodeAt(i) === 13) {
         if (i + 1 < buf.length) {
           if (buf.charCodeAt(i + 1) === 10) i++;
         } else {
