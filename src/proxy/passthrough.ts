@@ -19,7 +19,6 @@ import { concatBytes, eventRangesContaining, lastEventEnd, nextEventEnd } from "
 import { observeEvent, observeJsonBody, type Observation } from "./observe.ts";
 import { PROTOCOL_PATH, type Protocol } from "./protocol.ts";
 import { shapeUpstreamError } from "./upstream-error.ts";
-import { createByteRedactor } from "./redact.ts";
 
 export interface Outcome {
   status: number;
@@ -126,7 +125,7 @@ async function relayBody(res: Response, opts: ForwardOptions): Promise<Response>
     if (observation.responseId) opts.onResponseId?.(observation.responseId);
   }
   opts.onFinish({ status: res.status, observation });
-  const redact = createByteRedactor(Object.values(opts.target.authHeaders));
+  const redact = opts.target.redactBytes;
   return new Response(redact ? redact(bytes) : bytes, { status: res.status, headers: clientResponseHeaders(res.headers, opts.headers ?? {}) });
 }
 
@@ -175,7 +174,7 @@ async function relayStream(res: Response, upstreamAbort: AbortController, opts: 
   const observation: Observation = {};
   let held: Uint8Array = new Uint8Array(0);
   // A provider that echoes the key in an in-band error must not leak it to the client.
-  const redact = createByteRedactor(Object.values(opts.target.authHeaders)) ?? ((b: Uint8Array) => b);
+  const redact = opts.target.redactBytes ?? ((b: Uint8Array) => b);
   let finished = false;
   let reportedId = false;
 

@@ -7,6 +7,7 @@
 import { GambiError } from "./openai/errors.ts";
 import { upstreamRequestHeaders, type AuthHeaders } from "./headers.ts";
 import { v1Url } from "./endpoint.ts";
+import { createByteRedactor } from "./redact.ts";
 
 export interface UpstreamTarget {
   /** Normalised base URL (no /v1). */
@@ -14,6 +15,13 @@ export interface UpstreamTarget {
   authHeaders: AuthHeaders;
   /** How errors name this participant, e.g. `participant "alice" (p_123)`. */
   label: string;
+  /** Removes the auth header values from bytes bound for a client; absent without auth headers. */
+  redactBytes?: (bytes: Uint8Array) => Uint8Array;
+}
+
+/** Built once per participant (at join), so the per-request path allocates nothing for secrets. */
+export function makeTarget(base: string, authHeaders: AuthHeaders, label: string): UpstreamTarget {
+  return { base, authHeaders, label, redactBytes: createByteRedactor(Object.values(authHeaders)) };
 }
 
 export interface UpstreamCall {

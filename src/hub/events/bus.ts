@@ -44,6 +44,11 @@ export class EventBus {
     for (const l of set) l(event);
   }
 
+  /** Whether anyone listens: lets hot paths skip building event payloads nobody will read. */
+  watched(roomCode: string): boolean {
+    return this.listeners.has(roomCode);
+  }
+
   subscriberCount(roomCode: string): number {
     return this.listeners.get(roomCode)?.size ?? 0;
   }

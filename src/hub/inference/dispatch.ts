@@ -5,7 +5,7 @@
  */
 import type { HubContext } from "../context.ts";
 import { ownerKey } from "../context.ts";
-import type { Participant, Room } from "../rooms/registry.ts";
+import type { Room } from "../rooms/registry.ts";
 import { pickParticipant } from "./select.ts";
 import { applyDefaults, mergeConfigs } from "../../proxy/defaults.ts";
 import { forwardRequest, type Outcome } from "../../proxy/passthrough.ts";
@@ -17,8 +17,6 @@ export interface InferenceBody {
   stream?: boolean;
   [key: string]: unknown;
 }
-
-export const participantLabel = (p: Participant) => `participant "${p.nickname}" (${p.id})`;
 
 export function metricsOf(outcome: Outcome, startedAt: number, endedAt: number) {
   const o = outcome.observation;
@@ -42,13 +40,12 @@ export async function dispatch(ctx: HubContext, room: Room, protocol: Protocol, 
   const requestId = `req_${ctx.newId().replace(/-/g, "").slice(0, 16)}`;
   const startedAt = ctx.now();
   const base = { requestId, participantId: participant.id, nickname: participant.nickname, model: participant.model, protocol, stream };
-  ctx.bus.publish(room.code, "llm.request", { ...base, requested });
+  if (ctx.bus.watched(room.code)) ctx.bus.publish(room.code, "llm.request", { ...base, requested });
   participant.inFlight++;
-  const secrets = Object.values(participant.authHeaders);
 
   return forwardRequest({
     protocol,
-    target: { base: participant.endpoint, authHeaders: participant.authHeaders, label: participantLabel(participant) },
+    target: participant.target,
     body: JSON.stringify(body),
     stream,
     signal: request.signal,
@@ -59,14 +56,15 @@ export async function dispatch(ctx: HubContext, room: Room, protocol: Protocol, 
     onResponseId: (id) => ctx.owners.set(ownerKey(room.code, id), { roomCode: room.code, participantId: participant.id }),
     onFinish: (outcome) => {
       participant.inFlight--;
-      const endedAt = ctx.now();
-      const metrics = metricsOf(outcome, startedAt, endedAt);
-      if (outcome.error || outcome.status >= 400) {
-        const error = redactSecrets(outcome.error ?? `HTTP ${outcome.status}`, secrets);
-        ctx.bus.publish(room.code, "llm.error", { ...base, status: outcome.status, error, aborted: outcome.aborted ?? false, metrics });
+      const failed = outcome.error !== undefined || outcome.status >= 400;
+      if (failed) {
+        const error = redactSecrets(outcome.error ?? `HTTP ${outcome.status}`, Object.values(participant.authHeaders));
         ctx.log.debug(`${requestId} ${participant.nickname}: ${error}`);
-      } else {
-        ctx.bus.publish(room.code, "llm.complete", { ...base, status: outcome.status, metrics });
+        if (!ctx.bus.watched(room.code)) return;
+        const metrics = metricsOf(outcome, startedAt, ctx.now());
+        ctx.bus.publish(room.code, "llm.error", { ...base, status: outcome.status, error, aborted: outcome.aborted ?? false, metrics });
+      } else if (ctx.bus.watched(room.code)) {
+        ctx.bus.publish(room.code, "llm.complete", { ...base, status: outcome.status, metrics: metricsOf(outcome, startedAt, ctx.now()) });
       }
     },
   });

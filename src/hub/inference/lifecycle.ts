@@ -9,7 +9,6 @@ import { clientResponseHeaders } from "../../proxy/headers.ts";
 import { shapeUpstreamError } from "../../proxy/upstream-error.ts";
 import { ownerKey, type HubContext } from "../context.ts";
 import type { Room } from "../rooms/registry.ts";
-import { participantLabel } from "./dispatch.ts";
 
 export async function forwardLifecycle(
   ctx: HubContext,
@@ -34,7 +33,7 @@ export async function forwardLifecycle(
   }
   const query = new URL(request.url).search;
   const res = await callUpstream(
-    { base: participant.endpoint, authHeaders: participant.authHeaders, label: participantLabel(participant) },
+    participant.target,
     { method, path: `/responses/${encodeURIComponent(responseId)}${suffix}${query}`, signal: request.signal, body: method === "POST" ? "{}" : undefined },
     ctx.fetch,
   );
@@ -42,7 +41,7 @@ export async function forwardLifecycle(
   const headers = clientResponseHeaders(res.headers, { "x-gambi-participant": participant.id });
   if (res.ok) return new Response(res.body, { status: res.status, headers });
   // Error bodies are small: read them so a provider echoing the key cannot leak it.
-  const shaped = shapeUpstreamError(res.status, await res.text(), participantLabel(participant), Object.values(participant.authHeaders));
+  const shaped = shapeUpstreamError(res.status, await res.text(), participant.target.label, Object.values(participant.authHeaders));
   headers.set("content-type", "application/json");
   return new Response(shaped.body, { status: res.status, headers });
 }

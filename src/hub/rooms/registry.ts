@@ -5,6 +5,7 @@
  * `publicParticipant` / `publicRoom`, which never include them.
  */
 import type { AuthHeaders } from "../../proxy/headers.ts";
+import { makeTarget, type UpstreamTarget } from "../../proxy/upstream.ts";
 import type { Capabilities } from "../../proxy/protocol.ts";
 import type { RuntimeConfig } from "../../proxy/defaults.ts";
 import { notFound } from "../../proxy/openai/errors.ts";
@@ -26,6 +27,8 @@ export interface Participant {
   specs: Specs;
   config: RuntimeConfig;
   authHeaders: AuthHeaders;
+  /** What the proxy needs to call this participant (derived from endpoint and authHeaders). */
+  target: UpstreamTarget;
   joinedAt: number;
   lastSeen: number;
   /** Requests being served right now: routing prefers the least busy. */
@@ -130,11 +133,12 @@ export class RoomRegistry {
   }
 
   /** Join or re-join: the same id updates the participant instead of adding a second one. */
-  upsert(room: Room, incoming: Omit<Participant, "joinedAt" | "lastSeen" | "status" | "inFlight">): { participant: Participant; created: boolean } {
+  upsert(room: Room, incoming: Omit<Participant, "joinedAt" | "lastSeen" | "status" | "inFlight" | "target">): { participant: Participant; created: boolean } {
     const now = this.opts.now();
     const existing = room.participants.get(incoming.id);
     const participant: Participant = {
       ...incoming,
+      target: makeTarget(incoming.endpoint, incoming.authHeaders, `participant "${incoming.nickname}" (${incoming.id})`),
       joinedAt: existing?.joinedAt ?? now,
       lastSeen: now,
       status: "online",
