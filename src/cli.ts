@@ -8,6 +8,9 @@ const main = defineCommand({
   subCommands: {
     hub: () => import("./commands/hub.ts").then((m) => m.default),
     serve: () => import("./commands/hub.ts").then((m) => m.default),
+    create: () => import("./commands/create.ts").then((m) => m.default),
+    list: () => import("./commands/list.ts").then((m) => m.default),
+    join: () => import("./commands/join.ts").then((m) => m.default),
   },
 });
 

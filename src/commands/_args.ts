@@ -1,10 +1,24 @@
 /** Argument groups shared by several commands, and parsers citty does not have. */
 import type { ArgDef } from "citty";
+import { EXIT, HubError } from "../client.ts";
+import { log } from "../logger.ts";
 
 export const listenArgs = {
   port: { type: "string", description: "Port to listen on", default: "3000" },
   host: { type: "string", description: "Address to bind", default: "0.0.0.0" },
 } as const satisfies Record<string, ArgDef>;
+
+export const hubArgs = {
+  hub: { type: "string", description: "Hub URL (default: $GAMBI_HUB_URL or http://localhost:3000)" },
+} as const satisfies Record<string, ArgDef>;
+
+export const jsonArgs = {
+  json: { type: "boolean", description: "Print JSON for scripts", default: false },
+} as const satisfies Record<string, ArgDef>;
+
+export function hubUrl(flag: string | undefined): string {
+  return flag || process.env.GAMBI_HUB_URL || "http://localhost:3000";
+}
 
 export class UsageError extends Error {}
 
@@ -13,4 +27,38 @@ export function parsePort(value: string, flag = "--port"): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < 0 || n > 65535) throw new UsageError(`${flag} must be a whole number from 0 to 65535, got "${value}"`);
   return n;
+}
+
+/** citty keeps only the last of a repeated flag; this reads all of them from the raw argv. */
+export function repeatedFlag(rawArgs: string[], name: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < rawArgs.length; i++) {
+    const a = rawArgs[i]!;
+    if (a === `--${name}`) {
+      const v = rawArgs[i + 1];
+      if (v === undefined) throw new UsageError(`--${name} needs a value`);
+      out.push(v);
+      i++;
+    } else if (a.startsWith(`--${name}=`)) out.push(a.slice(name.length + 3));
+  }
+  return out;
+}
+
+/** Runs a command body, turning known failures into a message and an exit code (stack only with --verbose). */
+export async function guard(fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    if (err instanceof UsageError) {
+      log.error(err.message);
+      process.exitCode = EXIT.usage;
+    } else if (err instanceof HubError) {
+      log.error(err.message);
+      process.exitCode = err.exitCode;
+    } else {
+      log.error(err instanceof Error ? err.message : String(err));
+      if (process.argv.includes("--verbose") && err instanceof Error) log.error(err.stack);
+      process.exitCode = EXIT.unexpected;
+    }
+  }
 }

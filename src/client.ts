@@ -1,0 +1,79 @@
+/**
+ * The hub's management API as the CLI uses it (ofetch). Errors come back as HubError with the
+ * hub's own message (OpenAI envelope) and an exit code scripts can rely on.
+ */
+import { ofetch, FetchError } from "ofetch";
+
+export const EXIT = { ok: 0, unexpected: 1, usage: 2, unreachable: 3, rejected: 4 } as const;
+
+export class HubError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+    readonly code: string | undefined,
+    readonly exitCode: number,
+  ) {
+    super(message);
+    this.name = "HubError";
+  }
+}
+
+function toHubError(err: unknown, hubUrl: string): HubError {
+  if (err instanceof FetchError) {
+    const status = err.response?.status;
+    if (status === undefined) {
+      return new HubError(`cannot reach the hub at ${hubUrl}: ${err.cause instanceof Error ? err.cause.message : err.message}`, undefined, "hub_unreachable", EXIT.unreachable);
+    }
+    const body = err.data as { error?: { message?: string; code?: string } } | undefined;
+    const message = body?.error?.message ?? `hub answered HTTP ${status}`;
+    const rejected = status === 401 || status === 403 || status === 404 || status === 409;
+    return new HubError(message, status, body?.error?.code, rejected ? EXIT.rejected : status >= 500 ? EXIT.unreachable : EXIT.rejected);
+  }
+  return new HubError(err instanceof Error ? err.message : String(err), undefined, undefined, EXIT.unexpected);
+}
+
+export interface PublicRoom {
+  id: string;
+  code: string;
+  name: string;
+  createdAt: number;
+  passwordProtected: boolean;
+  participantCount: number;
+  defaults: Record<string, unknown>;
+}
+
+export interface JoinRequest {
+  id: string;
+  nickname: string;
+  model: string;
+  endpoint: string;
+  password?: string;
+  specs?: Record<string, string | number | boolean | null>;
+  config?: Record<string, unknown>;
+  authHeaders?: Record<string, string>;
+  allowUnlistedModel?: boolean;
+}
+
+export function createHubClient(hubUrl: string, opts: { timeoutMs?: number } = {}) {
+  const base = hubUrl.replace(/\/+$/, "");
+  const api = ofetch.create({ baseURL: base, timeout: opts.timeoutMs ?? 15_000, retry: 0 });
+  const call = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      throw toHubError(err, base);
+    }
+  };
+  return {
+    url: base,
+    health: () => call(() => api<{ status: string; version: string; uptime: number; rooms: number }>("/health")),
+    createRoom: (body: { name: string; password?: string; config?: Record<string, unknown> }) =>
+      call(() => api<{ room: PublicRoom & { hostId: string }; hostId: string }>("/rooms", { method: "POST", body })),
+    listRooms: () => call(() => api<{ rooms: PublicRoom[] }>("/rooms")),
+    join: (code: string, body: JoinRequest) =>
+      call(() => api<{ participant: Record<string, unknown>; roomId: string }>(`/rooms/${encodeURIComponent(code)}/join`, { method: "POST", body })),
+    heartbeat: (code: string, id: string) => call(() => api<{ ok: boolean }>(`/rooms/${encodeURIComponent(code)}/health`, { method: "POST", body: { id } })),
+    leave: (code: string, id: string) => call(() => api(`/rooms/${encodeURIComponent(code)}/leave/${encodeURIComponent(id)}`, { method: "DELETE" })),
+  };
+}
+export type HubClient = ReturnType<typeof createHubClient>;

@@ -1,0 +1,39 @@
+/** `gambi create`: make a room on a hub and print its code. */
+import { defineCommand } from "citty";
+import { readFile } from "node:fs/promises";
+import { createHubClient } from "../client.ts";
+import { log } from "../logger.ts";
+import { guard, hubArgs, hubUrl, jsonArgs, UsageError } from "./_args.ts";
+
+async function readConfig(path: string | undefined): Promise<Record<string, unknown> | undefined> {
+  if (!path) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(await readFile(path, "utf8"));
+    if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("expected a JSON object");
+    return parsed as Record<string, unknown>;
+  } catch (err) {
+    throw new UsageError(`--config ${path}: ${(err as Error).message}`);
+  }
+}
+
+export default defineCommand({
+  meta: { name: "create", description: "Create a room and print its code" },
+  args: {
+    name: { type: "string", description: "Room name", default: "gambi room" },
+    password: { type: "string", description: "Password participants need to join" },
+    config: { type: "string", description: "JSON file with room defaults (instructions, temperature, max_tokens, ...)" },
+    ...hubArgs,
+    ...jsonArgs,
+  },
+  run: ({ args }) =>
+    guard(async () => {
+      const client = createHubClient(hubUrl(args.hub));
+      const { room } = await client.createRoom({ name: args.name, password: args.password || undefined, config: await readConfig(args.config) });
+      if (args.json) {
+        console.log(JSON.stringify(room));
+        return;
+      }
+      console.log(room.code);
+      log.info(`room "${room.name}" on ${client.url}; inference base URL ${client.url}/rooms/${room.code}/v1`);
+    }),
+});

@@ -1,0 +1,24 @@
+/** `gambi list`: the hub's rooms with their participant counts. */
+import { defineCommand } from "citty";
+import { createHubClient } from "../client.ts";
+import { guard, hubArgs, hubUrl, jsonArgs } from "./_args.ts";
+
+export default defineCommand({
+  meta: { name: "list", description: "List the rooms on a hub" },
+  args: { ...hubArgs, ...jsonArgs },
+  run: ({ args }) =>
+    guard(async () => {
+      const { rooms } = await createHubClient(hubUrl(args.hub)).listRooms();
+      if (args.json) {
+        console.log(JSON.stringify(rooms));
+        return;
+      }
+      if (rooms.length === 0) {
+        console.log("no rooms yet (gambi create --name ...)");
+        return;
+      }
+      for (const r of rooms) {
+        console.log(`${r.code}  ${r.name}  ${r.participantCount} participant${r.participantCount === 1 ? "" : "s"}${r.passwordProtected ? "  (password)" : ""}`);
+      }
+    }),
+});

@@ -1,0 +1,45 @@
+/**
+ * `--header Name=Value` and `--header-env Name=ENV_VAR`: the auth headers a participant sends
+ * to its own endpoint. Values read from the environment are resolved here, at start, and never
+ * printed; messages name the header and the variable, never a value.
+ */
+import { UsageError } from "../commands/_args.ts";
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+function split(raw: string, flag: string, rhs: string): [string, string] {
+  const eq = raw.indexOf("=");
+  if (eq === -1) throw new UsageError(`${flag} expects Name=${rhs} (e.g. ${flag} Authorization=${flag === "--header-env" ? "OPENROUTER_AUTH" : "'Bearer ...'"}), got no "="`);
+  const name = raw.slice(0, eq).trim();
+  if (!name) throw new UsageError(`${flag} expects Name=${rhs}: the header name is empty`);
+  if (!TOKEN.test(name)) throw new UsageError(`${flag}: "${name.slice(0, 40)}" is not a valid header name (letters, digits and !#$%&'*+-.^_\`|~ only)`);
+  return [name, raw.slice(eq + 1)];
+}
+
+export function parseHeader(raw: string): [string, string] {
+  const [name, value] = split(raw, "--header", "Value");
+  if (/[\r\n\0]/.test(value)) throw new UsageError(`--header ${name}: the value must not contain CR, LF or NUL`);
+  return [name, value];
+}
+
+export function parseHeaderEnv(raw: string, env: Record<string, string | undefined>): [string, string] {
+  const [name, variable] = split(raw, "--header-env", "ENV_VAR");
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable)) throw new UsageError(`--header-env ${name}: "${variable.slice(0, 40)}" is not an environment variable name`);
+  const value = env[variable];
+  if (value === undefined || value === "") throw new UsageError(`--header-env ${name}=${variable}: the environment variable ${variable} is not set or empty`);
+  if (/[\r\n\0]/.test(value)) throw new UsageError(`--header-env ${name}=${variable}: the value of ${variable} contains CR, LF or NUL`);
+  return [name, value];
+}
+
+export function resolveAuthHeaders(headers: string[], headerEnvs: string[], env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of headers) {
+    const [k, v] = parseHeader(raw);
+    out[k] = v;
+  }
+  for (const raw of headerEnvs) {
+    const [k, v] = parseHeaderEnv(raw, env);
+    out[k] = v;
+  }
+  return out;
+}

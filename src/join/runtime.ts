@@ -1,0 +1,107 @@
+/**
+ * A joined participant's life: register, heartbeat, and recover by itself.
+ * - heartbeat 404 for the participant (hub restarted, participant forgotten) → join again with
+ *   the same settings;
+ * - room gone → say so plainly, keep trying until it is back or the user stops;
+ * - hub unreachable → retry with backoff (up to 30 s), say so once, say when it is back.
+ * `stop()` leaves the room (DELETE) before resolving.
+ */
+import { HubError, type HubClient, type JoinRequest } from "../client.ts";
+import type { Logger } from "../logger.ts";
+
+export interface ParticipantOptions {
+  client: HubClient;
+  code: string;
+  request: JoinRequest;
+  log: Logger;
+  heartbeatMs?: number;
+  maxBackoffMs?: number;
+}
+
+export type ParticipantState = "joined" | "rejoining" | "room-gone" | "hub-unreachable" | "stopped";
+
+export function startParticipant(opts: ParticipantOptions) {
+  const heartbeatMs = opts.heartbeatMs ?? 10_000;
+  const maxBackoff = opts.maxBackoffMs ?? 30_000;
+  const { client, code, request, log } = opts;
+  let state: ParticipantState = "joined";
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let delay = heartbeatMs;
+  let stopped = false;
+  let rejoins = 0;
+
+  const setState = (next: ParticipantState, message?: string) => {
+    if (next !== state && message) (next === "joined" ? log.success : log.warn)(message);
+    state = next;
+  };
+
+  const schedule = (ms: number) => {
+    if (!stopped) timer = setTimeout(tick, ms);
+  };
+
+  async function rejoin(): Promise<void> {
+    await client.join(code, request);
+    rejoins++;
+    setState("joined", `re-joined room ${code}`);
+  }
+
+  async function tick(): Promise<void> {
+    try {
+      if (state === "joined") await client.heartbeat(code, request.id);
+      else await rejoin();
+      delay = heartbeatMs;
+      if (state !== "joined") setState("joined", `hub ${client.url} is back; joined room ${code}`);
+    } catch (err) {
+      if (!(err instanceof HubError)) throw err;
+      if (err.code === "participant_not_found") {
+        setState("rejoining", "the hub forgot this participant (restarted?); joining again");
+        try {
+          await rejoin();
+        } catch (again) {
+          handleFailure(again);
+        }
+      } else handleFailure(err);
+    }
+    schedule(delay);
+  }
+
+  function handleFailure(err: unknown): void {
+    if (!(err instanceof HubError)) throw err;
+    if (err.code === "room_not_found") {
+      setState("room-gone", `room ${code} no longer exists on ${client.url}; retrying until it is back (Ctrl-C to stop)`);
+      delay = heartbeatMs;
+    } else if (err.status === undefined || err.status >= 500) {
+      setState("hub-unreachable", `${err.message}; retrying with backoff`);
+      delay = Math.min(maxBackoff, Math.max(heartbeatMs, delay * 2));
+    } else {
+      // The hub refused the re-join (e.g. the endpoint now rejects the key): say why, keep trying.
+      setState("rejoining", `join refused: ${err.message}`);
+      delay = Math.min(maxBackoff, Math.max(heartbeatMs, delay * 2));
+    }
+  }
+
+  return {
+    /** First registration: failures here are the caller's to report. */
+    async start(): Promise<Record<string, unknown>> {
+      const joined = await client.join(code, request);
+      schedule(heartbeatMs);
+      return joined.participant;
+    },
+    get state() {
+      return state;
+    },
+    get rejoins() {
+      return rejoins;
+    },
+    async stop(): Promise<void> {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      state = "stopped";
+      try {
+        await client.leave(code, request.id);
+      } catch (err) {
+        if (!(err instanceof HubError)) throw err;
+      }
+    },
+  };
+}

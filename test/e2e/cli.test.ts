@@ -1,0 +1,98 @@
+/** The CLI as users run it: spawned processes against a real hub and a fake endpoint. */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { resolve } from "node:path";
+import { startTestHub, type TestHub } from "../helpers/hub.ts";
+import { startFakeUpstream, waitFor, type FakeUpstream } from "../helpers/fake-upstream.ts";
+
+const CLI = resolve(import.meta.dir, "../../src/cli.ts");
+const SECRET = "Bearer sk-cli-canary-5e6f7a";
+let hub: TestHub;
+let upstream: FakeUpstream;
+
+beforeAll(() => {
+  hub = startTestHub();
+  upstream = startFakeUpstream({ models: ["m"], requireHeader: { name: "authorization", value: SECRET } });
+  upstream.handle(() => Response.json({ id: "x", object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: "pong" } }] }));
+});
+afterAll(async () => {
+  await hub.stop();
+  await upstream.stop();
+});
+
+function gambi(args: string[], env: Record<string, string> = {}) {
+  return Bun.spawn([process.execPath, CLI, ...args], { env: { ...process.env, NO_COLOR: "1", GAMBI_HUB_URL: hub.url, ...env }, stdout: "pipe", stderr: "pipe" });
+}
+
+async function run(args: string[], env: Record<string, string> = {}) {
+  const p = gambi(args, env);
+  const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  return { stdout, stderr, code, all: stdout + stderr };
+}
+
+test("create prints a code; list shows it; --json is parseable", async () => {
+  const created = await run(["create", "--name", "cli room"]);
+  expect(created.code).toBe(0);
+  const code = created.stdout.trim().split("\n")[0]!;
+  expect(code).toMatch(/^[A-HJ-NP-Z2-9]{6}$/);
+  const listed = await run(["list", "--json"]);
+  expect(listed.code).toBe(0);
+  expect(JSON.parse(listed.stdout).find((r: any) => r.code === code)).toMatchObject({ name: "cli room", participantCount: 0 });
+  const human = await run(["list"]);
+  expect(human.stdout).toContain(`${code}  cli room  0 participants`);
+});
+
+test("join --header-env: the endpoint gets the header through the hub; SIGTERM leaves the room", async () => {
+  const code = await hub.createRoom({ name: "join room" });
+  const p = gambi(["join", "--code", code, "--endpoint", upstream.url, "--model", "m", "--nickname", "cli-bot", "--header-env", "Authorization=TEST_OR_AUTH", "--header", "HTTP-Referer=https://my-app.example"], {
+    TEST_OR_AUTH: SECRET,
+  });
+  const room = () => hub.hub.ctx.registry.find(code)!;
+  expect(await waitFor(() => room().participants.size === 1, 10_000)).toBe(true);
+  const res = await hub.post(`/rooms/${code}/v1/chat/completions`, { model: "*", messages: [{ role: "user", content: "ping" }] });
+  expect(res.status).toBe(200);
+  const sent = upstream.inference().at(-1)!;
+  expect(sent.headers.authorization).toBe(SECRET);
+  expect(sent.headers["http-referer"]).toBe("https://my-app.example");
+
+  p.kill("SIGTERM");
+  expect(await p.exited).toBe(0);
+  expect(room().participants.size).toBe(0);
+  const output = (await new Response(p.stdout).text()) + (await new Response(p.stderr).text());
+  expect(output).toContain("joined room");
+  expect(output).not.toContain("sk-cli-canary");
+});
+
+test("exit codes: usage 2, unreachable hub 3, rejected credentials 4", async () => {
+  const noCode = await run(["join", "--model", "m"]);
+  expect(noCode.code).toBe(2);
+  expect(noCode.all).toContain("--code is required");
+
+  const noVar = await run(["join", "--code", "AAAAAA", "--model", "m", "--header-env", "Authorization=GAMBI_TEST_UNSET_VAR"]);
+  expect(noVar.code).toBe(2);
+  expect(noVar.all).toContain("GAMBI_TEST_UNSET_VAR is not set");
+
+  const badHeader = await run(["join", "--code", "AAAAAA", "--model", "m", "--header", "Authorization"]);
+  expect(badHeader.code).toBe(2);
+  expect(badHeader.all).toContain("Name=Value");
+
+  const down = await run(["list", "--hub", "http://127.0.0.1:9"]);
+  expect(down.code).toBe(3);
+  expect(down.all).toContain("cannot reach the hub");
+
+  const wrongKey = await run(["join", "--code", "AAAAAA", "--endpoint", upstream.url, "--model", "m", "--header", "Authorization=Bearer sk-wrong-key-123"]);
+  expect(wrongKey.code).toBe(4);
+  expect(wrongKey.all).toContain('"Authorization"');
+  expect(wrongKey.all).not.toContain("sk-wrong-key-123");
+
+  const noRoom = await run(["join", "--code", "ZZZZZZ", "--endpoint", upstream.url, "--model", "m", "--header-env", "Authorization=K"], { K: SECRET });
+  expect(noRoom.code).toBe(4);
+  expect(noRoom.all).toContain("does not exist");
+});
+
+test("--version and --help", async () => {
+  const pkg = await Bun.file(resolve(import.meta.dir, "../../package.json")).json();
+  const version = await run(["--version"]);
+  expect(version.stdout.trim()).toBe(pkg.version);
+  const help = await run(["join", "--help"]);
+  expect(help.all).toContain("--header-env");
+});

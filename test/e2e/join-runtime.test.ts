@@ -1,0 +1,65 @@
+/** The participant runtime against real hubs: heartbeats, re-join after a hub restart, room gone. */
+import { expect, test } from "bun:test";
+import { createConsola } from "consola";
+import { startHub } from "../../src/hub/index.ts";
+import { createHubClient } from "../../src/client.ts";
+import { startParticipant } from "../../src/join/runtime.ts";
+import { startFakeUpstream, waitFor } from "../helpers/fake-upstream.ts";
+import { prng } from "../helpers/prng.ts";
+
+const quiet = () => createConsola({ level: -999 });
+
+test("after a hub restart the participant finds its room gone, then re-joins when it is back", async () => {
+  const upstream = startFakeUpstream({ models: ["m"] });
+  const hub1 = startHub({ port: 0, host: "127.0.0.1", sweepIntervalMs: 0, deps: { random: prng(7), logger: quiet() } });
+  const client = createHubClient(hub1.url);
+  const { room } = await client.createRoom({ name: "r" });
+  const lines: string[] = [];
+  const log = createConsola({ level: 5, reporters: [{ log: (o) => lines.push(`${o.type} ${o.args.join(" ")}`) }] });
+  const p = startParticipant({
+    client,
+    code: room.code,
+    log,
+    heartbeatMs: 20,
+    maxBackoffMs: 40,
+    request: { id: "p-restart", nickname: "restarter", model: "m", endpoint: upstream.url, authHeaders: { Authorization: "Bearer sk-runtime-secret" } },
+  });
+  await p.start();
+  expect(p.state).toBe("joined");
+
+  await hub1.stop();
+  expect(await waitFor(() => p.state === "hub-unreachable", 3000)).toBe(true);
+
+  // Same seed → the new hub's first room gets the same code, as if it had been restored.
+  const hub2 = startHub({ port: hub1.port, host: "127.0.0.1", sweepIntervalMs: 0, deps: { random: prng(7), logger: quiet() } });
+  expect(await waitFor(() => p.state === "room-gone", 3000)).toBe(true);
+  const again = await createHubClient(hub2.url).createRoom({ name: "r" });
+  expect(again.room.code).toBe(room.code);
+  expect(await waitFor(() => p.state === "joined" && p.rejoins >= 1, 3000)).toBe(true);
+  const participants = hub2.hub.ctx.registry.find(room.code)!.participants;
+  expect(participants.get("p-restart")?.authHeaders.Authorization).toBe("Bearer sk-runtime-secret");
+
+  const text = lines.join("\n");
+  expect(text).toContain("no longer exists");
+  expect(text).toContain("is back");
+  expect(text).not.toContain("sk-runtime-secret");
+
+  await p.stop();
+  expect(participants.has("p-restart")).toBe(false);
+  await hub2.stop();
+  await upstream.stop();
+});
+
+test("a hub that forgot the participant (404 on heartbeat) gets a re-join", async () => {
+  const upstream = startFakeUpstream({ models: ["m"] });
+  const hub = startHub({ port: 0, host: "127.0.0.1", sweepIntervalMs: 0, deps: { logger: quiet() } });
+  const client = createHubClient(hub.url);
+  const { room } = await client.createRoom({ name: "r" });
+  const p = startParticipant({ client, code: room.code, log: quiet(), heartbeatMs: 20, request: { id: "p-forgot", nickname: "f", model: "m", endpoint: upstream.url } });
+  await p.start();
+  await client.leave(room.code, "p-forgot"); // what a hub restart with persisted rooms looks like
+  expect(await waitFor(() => p.rejoins === 1 && hub.hub.ctx.registry.find(room.code)!.participants.has("p-forgot"), 3000)).toBe(true);
+  await p.stop();
+  await hub.stop();
+  await upstream.stop();
+});
