@@ -2,6 +2,7 @@
 import type { ArgDef } from "citty";
 import { EXIT, HubError } from "../client.ts";
 import { log } from "../logger.ts";
+import { Cancelled } from "./_prompt.ts";
 
 export const listenArgs = {
   port: { type: "string", description: "Port to listen on", default: "3000" },
@@ -52,6 +53,9 @@ export async function guard(fn: () => Promise<void>): Promise<void> {
     if (err instanceof UsageError) {
       log.error(err.message);
       process.exitCode = EXIT.usage;
+    } else if (err instanceof Cancelled) {
+      log.info("cancelled");
+      process.exitCode = 130;
     } else if (err instanceof HubError) {
       log.error(err.message);
       process.exitCode = err.exitCode;
