@@ -1,11 +1,21 @@
-/** `gambi hub`: run the hub in the foreground until Ctrl-C. */
+/**
+ * `gambi hub`: run the hub in the foreground until Ctrl-C (or SIGTERM).
+ *
+ * Output: one "listening on HOST:PORT" line (the real port, also with `--port 0`), then the
+ * URLs other machines can use, the inference base URL and how to create a room. `--quiet`
+ * keeps only the listening line and warnings/errors: the hub's info lines (rooms created,
+ * participants joining) are turned off; per-request lines are debug-level anyway.
+ */
 import { defineCommand } from "citty";
+import { LogLevels } from "consola";
 import { networkInterfaces } from "node:os";
-import { listenArgs, parsePort, UsageError } from "./_args.ts";
-import { startHub } from "../hub/index.ts";
+import { guard, listenArgs, parsePort } from "./_args.ts";
+import { EXIT } from "../client.ts";
+import { startHub, type RunningHub } from "../hub/index.ts";
 import { log } from "../logger.ts";
 import { VERSION } from "../version.ts";
 
+/** Each non-internal IPv4 address of this machine: what people on the network can reach. */
 function lanAddresses(): string[] {
   return Object.values(networkInterfaces())
     .flat()
@@ -13,38 +23,56 @@ function lanAddresses(): string[] {
     .map((a) => a!.address);
 }
 
+const isWildcard = (host: string) => host === "0.0.0.0" || host === "::";
+const hostPort = (host: string, port: number) => `${host.includes(":") ? `[${host}]` : host}:${port}`;
+
+function printUrls(host: string, port: number): void {
+  const lan = isWildcard(host) ? lanAddresses() : [];
+  if (isWildcard(host)) {
+    for (const a of lan) log.info(`  on the network:  http://${hostPort(a, port)}`);
+    if (lan.length === 0) log.warn("no network address found: only this machine can reach the hub");
+    log.info(`  on this machine: http://${hostPort("127.0.0.1", port)}`);
+  } else {
+    log.info(`  url:             http://${hostPort(host, port)}`);
+    if (host === "127.0.0.1" || host === "localhost" || host === "::1") log.info("  (loopback only: use --host 0.0.0.0 to let other machines in)");
+  }
+  const base = `http://${hostPort(lan[0] ?? (isWildcard(host) ? "127.0.0.1" : host), port)}`;
+  log.info(`inference base URL: ${base}/rooms/<CODE>/v1`);
+  log.info(`create a room:      gambi create --hub ${base} --name "my room"`);
+  log.info("Ctrl-C stops the hub");
+}
+
 export default defineCommand({
   meta: { name: "hub", description: "Start a gambi hub (rooms, participants and the OpenAI-compatible proxy)" },
-  args: { ...listenArgs },
-  async run({ args }) {
-    let port: number;
-    try {
-      port = parsePort(args.port);
-    } catch (err) {
-      if (!(err instanceof UsageError)) throw err;
-      log.error(err.message);
-      process.exitCode = 2;
-      return;
-    }
-    let running;
-    try {
-      running = startHub({ port, host: args.host });
-    } catch (err) {
-      log.error(`could not listen on ${args.host}:${port}: ${(err as Error).message}`);
-      process.exitCode = 3;
-      return;
-    }
-    const hosts = args.host === "0.0.0.0" ? ["127.0.0.1", ...lanAddresses()] : [args.host];
-    log.success(`gambi hub ${VERSION} listening on port ${running.port}`);
-    for (const h of hosts) log.info(`  http://${h}:${running.port}`);
-    log.info(`inference base URL: http://${hosts.at(-1)}:${running.port}/rooms/<CODE>/v1`);
-    log.info(`create a room: curl -X POST http://127.0.0.1:${running.port}/rooms -H 'content-type: application/json' -d '{"name":"my room"}'`);
-    const stop = async () => {
-      log.info("stopping hub");
-      await running.stop();
-      process.exit(0);
-    };
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
+  args: {
+    ...listenArgs,
+    quiet: { type: "boolean", description: "Print only the listening line, warnings and errors", default: false },
   },
+  run: ({ args }) =>
+    guard(async () => {
+      const port = parsePort(args.port);
+      // --quiet: the hub's own info lines (room created, joined) go too, not just the banner.
+      const logger = args.quiet ? log.create({ level: Math.min(log.level, LogLevels.warn) }) : log;
+      let running: RunningHub;
+      try {
+        running = startHub({ port, host: args.host, deps: { logger } });
+      } catch (err) {
+        log.error(`could not listen on ${hostPort(args.host, port)}: ${(err as Error).message}`);
+        process.exitCode = EXIT.unreachable;
+        return;
+      }
+      log.success(`gambi hub ${VERSION} listening on ${hostPort(args.host, running.port)}`);
+      if (!args.quiet) printUrls(args.host, running.port);
+      let stopping = false;
+      const stop = async () => {
+        // A second Ctrl-C while connections drain exits at once.
+        if (stopping) process.exit(130);
+        stopping = true;
+        logger.info("stopping hub");
+        await running.stop();
+        process.exit(0);
+      };
+      process.on("SIGINT", stop);
+      process.on("SIGTERM", stop);
+    }),
 });
