@@ -32,14 +32,14 @@ function stub(res: () => Response | Promise<Response>, seen: { url?: string; bod
   }) as unknown as typeof fetch;
 }
 
-function opts(protocol: "chat" | "responses", fetch: typeof fetch, extra: Partial<TurnOptions> = {}): TurnOptions {
+function opts(protocol: "chat" | "responses", stubFetch: typeof fetch, extra: Partial<TurnOptions> = {}): TurnOptions {
   let t = 0;
   return {
     hub: "http://hub.test/",
     code: "AB12CD",
     protocol,
     request: buildRequest(protocol, { model: "*", turns: [{ role: "user", content: "hi" }] }),
-    fetch,
+    fetch: stubFetch,
     now: () => (t += 10),
     ...extra,
   };
