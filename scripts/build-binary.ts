@@ -87,7 +87,13 @@ for (const target of targets) {
   try {
     const result = await Bun.build({
       entrypoints: [`${root}src/cli.ts`],
-      compile: target === "host" ? { outfile: `${root}${outfile}` } : { target: CROSS_TARGETS[target], outfile: `${root}${outfile}` },
+      compile: {
+        ...(target === "host" ? {} : { target: CROSS_TARGETS[target] }),
+        outfile: `${root}${outfile}`,
+        // Bun executables read ./bunfig.toml by default, and its `preload` runs code: gambi
+        // started in someone else's directory must not execute their scripts.
+        autoloadBunfig: false,
+      },
       minify: true,
       sourcemap: "linked",
       define: { GAMBI_BUILD_COMMIT: JSON.stringify(commit ?? "") },
