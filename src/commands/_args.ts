@@ -3,6 +3,7 @@ import type { ArgDef } from "citty";
 import { EXIT, HubError } from "../client.ts";
 import { log } from "../logger.ts";
 import { Cancelled } from "./_prompt.ts";
+import { readSettingsQuietly, SettingsError } from "../settings.ts";
 
 export const listenArgs = {
   port: { type: "string", description: "Port to listen on", default: "3000" },
@@ -10,15 +11,16 @@ export const listenArgs = {
 } as const satisfies Record<string, ArgDef>;
 
 export const hubArgs = {
-  hub: { type: "string", description: "Hub URL (default: $GAMBI_HUB_URL or http://localhost:3000)" },
+  hub: { type: "string", description: "Hub URL (default: $GAMBI_HUB_URL, else the one saved in ~/.config/gambi/config.json, else http://localhost:3000)" },
 } as const satisfies Record<string, ArgDef>;
 
 export const jsonArgs = {
   json: { type: "boolean", description: "Print JSON for scripts", default: false },
 } as const satisfies Record<string, ArgDef>;
 
-export function hubUrl(flag: string | undefined): string {
-  return flag || process.env.GAMBI_HUB_URL || "http://localhost:3000";
+/** --hub, then a chosen profile's hub, then $GAMBI_HUB_URL, then the saved default, then localhost. */
+export function hubUrl(flag: string | undefined, profileHub?: string): string {
+  return flag || profileHub || process.env.GAMBI_HUB_URL || readSettingsQuietly().hub || "http://localhost:3000";
 }
 
 export class UsageError extends Error {}
@@ -50,7 +52,7 @@ export async function guard(fn: () => Promise<void>): Promise<void> {
   try {
     await fn();
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof SettingsError) {
       log.error(err.message);
       process.exitCode = EXIT.usage;
     } else if (err instanceof Cancelled) {

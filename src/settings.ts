@@ -1,0 +1,120 @@
+/**
+ * Saved settings: `$XDG_CONFIG_HOME/gambi/config.json` (default `~/.config/gambi/config.json`).
+ * It remembers a hub URL and named join profiles. Auth headers are saved only as
+ * `{name, env}` — the header name and the environment variable that holds the value — never a
+ * value: `toSavedProfile` builds the stored object field by field, so a value cannot ride
+ * along by accident. A file that does not parse is never overwritten (nothing stored is lost).
+ */
+import { Type, type Static } from "@sinclair/typebox";
+import { Value } from "@sinclair/typebox/value";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
+
+const HeaderRef = Type.Object({ name: Type.String({ minLength: 1 }), env: Type.String({ pattern: "^[A-Za-z_][A-Za-z0-9_]*$" }) });
+
+const Profile = Type.Object({
+  hub: Type.Optional(Type.String()),
+  code: Type.Optional(Type.String()),
+  endpoint: Type.Optional(Type.String()),
+  networkEndpoint: Type.Optional(Type.String()),
+  model: Type.Optional(Type.String()),
+  nickname: Type.Optional(Type.String()),
+  headers: Type.Optional(Type.Array(HeaderRef)),
+  specs: Type.Optional(Type.Boolean()),
+});
+
+const Settings = Type.Object({
+  hub: Type.Optional(Type.String()),
+  profiles: Type.Optional(Type.Record(Type.String(), Profile)),
+});
+
+export type HeaderRef = Static<typeof HeaderRef>;
+export type SavedProfile = Static<typeof Profile>;
+export type SavedSettings = Static<typeof Settings>;
+
+export class SettingsError extends Error {}
+
+export function settingsPath(env: Record<string, string | undefined> = process.env): string {
+  const base = env.XDG_CONFIG_HOME || join(env.HOME || homedir(), ".config");
+  return join(base, "gambi", "config.json");
+}
+
+/** The saved settings; an absent file is empty settings, a malformed one is an error naming the file. */
+export function loadSettings(path = settingsPath()): SavedSettings {
+  if (!existsSync(path)) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    throw new SettingsError(`${path} is not valid JSON (${(err as Error).message}); fix or remove it`);
+  }
+  if (!Value.Check(Settings, parsed)) {
+    const first = Value.Errors(Settings, parsed).First();
+    throw new SettingsError(`${path}: ${first ? `${first.path || "/"} ${first.message}` : "unexpected shape"}; fix or remove it`);
+  }
+  return parsed;
+}
+
+/** Like loadSettings, but a broken file reads as empty (for defaults that must not fail a command). */
+export function readSettingsQuietly(path = settingsPath()): SavedSettings {
+  try {
+    return loadSettings(path);
+  } catch (err) {
+    if (err instanceof SettingsError) return {};
+    throw err;
+  }
+}
+
+export interface ProfileInput {
+  hub?: string;
+  code?: string;
+  endpoint?: string;
+  networkEndpoint?: string;
+  model?: string;
+  nickname?: string;
+  specs?: boolean;
+  /** Only headers whose value came from an environment variable can be saved. */
+  headers?: Array<{ name: string; env?: string }>;
+}
+
+/** The stored form of a profile: known fields only, headers reduced to `{name, env}` references. */
+export function toSavedProfile(input: ProfileInput): SavedProfile {
+  const out: SavedProfile = {};
+  for (const key of ["hub", "code", "endpoint", "networkEndpoint", "model", "nickname"] as const) {
+    const v = input[key];
+    if (typeof v === "string" && v) out[key] = v;
+  }
+  if (typeof input.specs === "boolean") out.specs = input.specs;
+  const refs = (input.headers ?? []).filter((h): h is HeaderRef => typeof h.env === "string" && h.env.length > 0).map((h) => ({ name: h.name, env: h.env }));
+  if (refs.length) out.headers = refs;
+  return out;
+}
+
+function writeSettings(settings: SavedSettings, path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(settings, null, 2) + "\n", { mode: 0o600 });
+  renameSync(tmp, path);
+}
+
+/** Adds or replaces one profile (and, when given, the default hub); other profiles are kept. */
+export function saveProfile(name: string, input: ProfileInput, opts: { setDefaultHub?: boolean; path?: string } = {}): string {
+  const path = opts.path ?? settingsPath();
+  if (!/^[\w.-]{1,64}$/.test(name)) throw new SettingsError(`profile name "${name.slice(0, 64)}" must be 1-64 letters, digits, '.', '_' or '-'`);
+  const current = loadSettings(path);
+  const profile = toSavedProfile(input);
+  const next: SavedSettings = { ...current, profiles: { ...current.profiles, [name]: profile } };
+  if (opts.setDefaultHub && profile.hub) next.hub = profile.hub;
+  writeSettings(next, path);
+  return path;
+}
+
+export function findProfile(settings: SavedSettings, name: string): SavedProfile {
+  const profile = settings.profiles?.[name];
+  if (!profile) {
+    const names = Object.keys(settings.profiles ?? {});
+    throw new SettingsError(`no profile "${name}"${names.length ? `; saved profiles: ${names.join(", ")}` : " (none saved yet: gambi join --save NAME)"}`);
+  }
+  return profile;
+}
