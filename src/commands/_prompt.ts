@@ -26,8 +26,8 @@ export class Cancelled extends Error {
 }
 
 /** Awaits a clack prompt; a cancel becomes `Cancelled` instead of a symbol in the value. */
-export async function ask<T>(prompt: Promise<T | symbol>): Promise<T> {
+export async function ask<T>(prompt: Promise<T>): Promise<Exclude<T, symbol>> {
   const value = await prompt;
   if (isCancel(value)) throw new Cancelled();
-  return value as T;
+  return value as Exclude<T, symbol>;
 }

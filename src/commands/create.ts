@@ -3,7 +3,9 @@ import { defineCommand } from "citty";
 import { readFile } from "node:fs/promises";
 import { createHubClient } from "../client.ts";
 import { log } from "../logger.ts";
+import * as p from "@clack/prompts";
 import { guard, hubArgs, hubUrl, jsonArgs, UsageError } from "./_args.ts";
+import { ask, canPrompt, interactiveArgs } from "./_prompt.ts";
 
 async function readConfig(path: string | undefined): Promise<Record<string, unknown> | undefined> {
   if (!path) return undefined;
@@ -19,16 +21,26 @@ async function readConfig(path: string | undefined): Promise<Record<string, unkn
 export default defineCommand({
   meta: { name: "create", description: "Create a room and print its code" },
   args: {
-    name: { type: "string", description: "Room name", default: "gambi room" },
+    name: { type: "string", description: 'Room name (default "gambi room")' },
     password: { type: "string", description: "Password participants need to join" },
     config: { type: "string", description: "JSON file with room defaults (instructions, temperature, max_tokens, ...)" },
     ...hubArgs,
     ...jsonArgs,
+    ...interactiveArgs,
   },
   run: ({ args }) =>
     guard(async () => {
       const client = createHubClient(hubUrl(args.hub));
-      const { room } = await client.createRoom({ name: args.name, password: args.password || undefined, config: await readConfig(args.config) });
+      let name = args.name;
+      let password = args.password;
+      // In a terminal, ask for what the flags left out (a name, then an optional hidden password).
+      if (!name && canPrompt(args) && !args.json) {
+        p.intro(`gambi create · hub ${client.url}`);
+        name = (await ask(p.text({ message: "Room name", placeholder: "gambi room", defaultValue: "gambi room" }))).trim() || "gambi room";
+        if (password === undefined) password = await ask(p.password({ message: "Room password (input hidden; Enter for an open room)"}));
+      }
+      const config = await readConfig(args.config);
+      const { room } = await client.createRoom({ name: name || "gambi room", password: password || undefined, config });
       if (args.json) {
         console.log(JSON.stringify(room));
         return;

@@ -1,31 +1,18 @@
 /** `gambi join`: offer an OpenAI-compatible endpoint to a room until Ctrl-C. */
 import { defineCommand } from "citty";
-import { networkInterfaces } from "node:os";
+import * as p from "@clack/prompts";
 import { readFile } from "node:fs/promises";
-import { createHubClient, EXIT } from "../client.ts";
+import { createHubClient } from "../client.ts";
 import { log } from "../logger.ts";
 import { guard, hubArgs, hubUrl, jsonArgs, repeatedFlag, UsageError } from "./_args.ts";
-import { resolveAuthHeaders } from "../join/headers.ts";
+import { canPrompt, interactiveArgs } from "./_prompt.ts";
+import { headerRecord } from "../join/headers.ts";
 import { machineSpecs } from "../join/specs.ts";
-import { friendlyName, participantId } from "../join/names.ts";
+import { participantId } from "../join/names.ts";
+import { prepareJoin } from "../join/prepare.ts";
 import { startParticipant } from "../join/runtime.ts";
-import { isLoopbackHost, normalizeBaseUrl } from "../proxy/endpoint.ts";
-import { matchModel, probeEndpoint, suggestModels } from "../proxy/probe.ts";
-import { GambiError } from "../proxy/openai/errors.ts";
-
-function lanAddress(): string | undefined {
-  return Object.values(networkInterfaces())
-    .flat()
-    .find((a) => a && a.family === "IPv4" && !a.internal)?.address;
-}
-
-function baseUrl(raw: string, flag: string): string {
-  try {
-    return normalizeBaseUrl(raw);
-  } catch (err) {
-    throw new UsageError(`${flag}: ${(err as Error).message}`);
-  }
-}
+import { applyRoomEvent, createStatusLine, initialStatus, watchRoomEvents } from "../join/status.ts";
+import { findProfile, loadSettings, saveProfile, SettingsError } from "../settings.ts";
 
 async function readConfig(path: string | undefined): Promise<Record<string, unknown> | undefined> {
   if (!path) return undefined;
@@ -36,11 +23,14 @@ async function readConfig(path: string | undefined): Promise<Record<string, unkn
   }
 }
 
+/** citty cannot tell a boolean's default from an explicit flag; the raw argv can. */
+const given = (rawArgs: string[], name: string) => rawArgs.some((a) => a === `--${name}` || a === `--no-${name}` || a.startsWith(`--${name}=`));
+
 export default defineCommand({
   meta: { name: "join", description: "Join a room with an OpenAI-compatible endpoint (Ollama, LM Studio, vLLM, OpenRouter, ...)" },
   args: {
     code: { type: "string", description: "Room code" },
-    endpoint: { type: "string", description: "Endpoint base URL", default: "http://localhost:11434" },
+    endpoint: { type: "string", description: "Endpoint base URL (default http://localhost:11434, Ollama)" },
     model: { type: "string", description: "Model to serve, as the endpoint names it" },
     nickname: { type: "string", description: "Name shown in the room (default: a generated one)" },
     header: { type: "string", description: "Auth header Name=Value sent to your endpoint (repeatable)" },
@@ -50,70 +40,109 @@ export default defineCommand({
     specs: { type: "boolean", description: "Share machine specs (--no-specs to keep them private)", default: true },
     "network-endpoint": { type: "string", description: "URL the hub should use for your endpoint, if not the one probed locally" },
     "allow-unlisted-model": { type: "boolean", description: "Accept a model the endpoint's /v1/models does not list", default: false },
+    profile: { type: "string", description: "Use settings saved with --save (flags still win)" },
+    save: { type: "string", description: "Save these settings as a profile (auth headers only as env-var names)" },
     ...hubArgs,
     ...jsonArgs,
+    ...interactiveArgs,
   },
   run: ({ args, rawArgs }) =>
     guard(async () => {
-      if (!args.code) throw new UsageError("--code is required (the room code; gambi list shows the rooms)");
-      if (!args.model) throw new UsageError("--model is required (the model your endpoint serves, e.g. llama3.2)");
-      const authHeaders = resolveAuthHeaders(repeatedFlag(rawArgs, "header"), repeatedFlag(rawArgs, "header-env"), process.env);
-      const local = baseUrl(args.endpoint, "--endpoint");
-      const published = args["network-endpoint"] ? baseUrl(args["network-endpoint"], "--network-endpoint") : local;
-      const client = createHubClient(hubUrl(args.hub));
-
-      // Probe from here first: a typo or a rejected key is reported before the hub is involved.
-      log.start(`probing ${local} ...`);
-      let probe;
-      try {
-        probe = await probeEndpoint({ base: local, authHeaders, label: "your endpoint" }, { timeoutMs: 10_000 });
-      } catch (err) {
-        if (!(err instanceof GambiError)) throw err;
-        log.error(err.message);
-        process.exitCode = err.status === 502 ? EXIT.unreachable : EXIT.rejected;
-        return;
+      const profile = args.profile ? findProfile(loadSettings(), args.profile) : undefined;
+      const client = createHubClient(hubUrl(args.hub, profile?.hub));
+      const interactive = canPrompt(args) && !args.json;
+      const prepared = await prepareJoin({
+        client,
+        interactive,
+        log,
+        profile,
+        flags: {
+          code: args.code,
+          endpoint: args.endpoint,
+          networkEndpoint: args["network-endpoint"],
+          model: args.model,
+          nickname: args.nickname,
+          password: args.password,
+          headers: repeatedFlag(rawArgs, "header"),
+          headerEnvs: repeatedFlag(rawArgs, "header-env"),
+          allowUnlistedModel: args["allow-unlisted-model"],
+          save: args.save,
+        },
+      });
+      // The status line (room, model, state, requests served) is fed by the room's event stream.
+      const line = createStatusLine({ log, tty: !args.json && process.stdout.isTTY === true });
+      let status = initialStatus(prepared.code, prepared.model);
+      function render(next: typeof status, finished?: Parameters<typeof line.update>[1]) {
+        status = next;
+        line.update(status, finished);
       }
-      if (probe.models?.length && !args["allow-unlisted-model"] && !matchModel(probe.models, args.model)) {
-        throw new UsageError(`model "${args.model}" is not served by ${local}; it offers: ${suggestModels(probe.models, args.model).join(", ")}`);
-      }
-      const hubHost = new URL(client.url).hostname;
-      if (published === local && isLoopbackHost(local) && !isLoopbackHost(`http://${hubHost.includes(":") ? `[${hubHost}]` : hubHost}`)) {
-        const lan = lanAddress();
-        log.warn(
-          `your endpoint is on localhost, but the hub (${client.url}) runs elsewhere and cannot reach your localhost.` +
-            (lan ? ` Try --network-endpoint ${local.replace(/\/\/[^/:]+/, `//${lan}`)} (and make the server listen on that address).` : ""),
-        );
-      }
-
+      const specs = given(rawArgs, "specs") ? args.specs : (profile?.specs ?? true);
+      const authHeaders = headerRecord(prepared.headers);
       const participant = startParticipant({
         client,
-        code: args.code,
+        code: prepared.code,
         log,
+        onStateChange: (state) => render({ ...status, participant: state }),
         request: {
           id: participantId(),
-          nickname: args.nickname || friendlyName(),
-          model: args.model,
-          endpoint: published,
-          password: args.password || undefined,
-          specs: args.specs ? machineSpecs() : undefined,
+          nickname: prepared.nickname,
+          model: prepared.model,
+          endpoint: prepared.published,
+          password: prepared.password,
+          specs: specs ? machineSpecs() : undefined,
           config: await readConfig(args.config),
           authHeaders: Object.keys(authHeaders).length ? authHeaders : undefined,
           allowUnlistedModel: args["allow-unlisted-model"] || undefined,
         },
       });
-      const joined = await participant.start();
-      if (args.json) console.log(JSON.stringify(joined));
-      else log.success(`joined room ${args.code.toUpperCase()} as ${joined.nickname} (${joined.id}) serving ${args.model}; Ctrl-C to leave`);
-
+      // Signals are handled from before the join request: a Ctrl-C that lands while the hub is
+      // registering us still leaves the room instead of leaving a ghost participant behind.
+      const watching = new AbortController();
+      let starting: Promise<unknown> | undefined;
       let leaving = false;
       const leave = async () => {
         if (leaving) return;
         leaving = true;
+        watching.abort();
+        line.clear();
+        await starting?.catch(() => undefined);
         await participant.stop();
-        log.info(`left room ${args.code}`);
+        log.info(`left room ${prepared.code}`);
         process.exit(0);
       };
       process.once("SIGINT", leave);
       process.once("SIGTERM", leave);
+
+      starting = participant.start();
+      const joined = (await starting) as Awaited<ReturnType<typeof participant.start>>;
+      const id = String(joined.id);
+      if (args.json) console.log(JSON.stringify(joined));
+      else if (interactive) p.outro(`joined room ${prepared.code} as ${joined.nickname}, serving ${prepared.model}; Ctrl-C to leave`);
+      else log.success(`joined room ${prepared.code} as ${joined.nickname} (${id}) serving ${prepared.model}; Ctrl-C to leave`);
+
+      if (prepared.saveAs) {
+        // After the join, so only settings that worked are saved; a failure to save is a
+        // warning: the participant is already serving.
+        const typed = prepared.headers.filter((h) => !h.env).map((h) => h.name);
+        try {
+          const path = saveProfile(
+            prepared.saveAs,
+            { hub: client.url, code: prepared.code, endpoint: prepared.local, networkEndpoint: prepared.published !== prepared.local ? prepared.published : undefined, model: prepared.model, nickname: prepared.nickname, specs, headers: prepared.headers },
+            { setDefaultHub: true },
+          );
+          log.info(`saved profile "${prepared.saveAs}" in ${path}${typed.length ? ` (without ${typed.join(", ")}: only env-var names are saved)` : ""}; next time: gambi join --profile ${prepared.saveAs}`);
+        } catch (err) {
+          if (!(err instanceof SettingsError) && !(err instanceof Error && "code" in err)) throw err;
+          log.warn(`profile not saved: ${(err as Error).message}`);
+        }
+      }
+
+      if (!args.json && !leaving) {
+        render(status);
+        void watchRoomEvents(client.url, prepared.code, (event) => {
+          const { state, finished } = applyRoomEvent(status, event, id);
+          if (state !== status || finished) render(state, finished);
+        }, watching.signal);
+      }
     }),
 });

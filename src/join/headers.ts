@@ -7,6 +7,9 @@ import { UsageError } from "../commands/_args.ts";
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
+/** RFC 9110 token: what a header name may be made of. */
+export const isHeaderName = (name: string): boolean => TOKEN.test(name);
+
 function split(raw: string, flag: string, rhs: string): [string, string] {
   const eq = raw.indexOf("=");
   if (eq === -1) throw new UsageError(`${flag} expects Name=${rhs} (e.g. ${flag} Authorization=${flag === "--header-env" ? "OPENROUTER_AUTH" : "'Bearer ...'"}), got no "="`);
@@ -31,15 +34,31 @@ export function parseHeaderEnv(raw: string, env: Record<string, string | undefin
   return [name, value];
 }
 
-export function resolveAuthHeaders(headers: string[], headerEnvs: string[], env: Record<string, string | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const raw of headers) {
-    const [k, v] = parseHeader(raw);
-    out[k] = v;
-  }
+/** An auth header as the join flow carries it: the value, and where it came from. */
+export interface AuthHeaderEntry {
+  name: string;
+  value: string;
+  /** Set when the value came from an environment variable: the only kind a profile may save. */
+  env?: string;
+}
+
+export function resolveAuthHeaderEntries(headers: string[], headerEnvs: string[], env: Record<string, string | undefined>): AuthHeaderEntry[] {
+  const out: AuthHeaderEntry[] = headers.map((raw) => {
+    const [name, value] = parseHeader(raw);
+    return { name, value };
+  });
   for (const raw of headerEnvs) {
-    const [k, v] = parseHeaderEnv(raw, env);
-    out[k] = v;
+    const [name, value] = parseHeaderEnv(raw, env);
+    out.push({ name, value, env: raw.slice(raw.indexOf("=") + 1) });
   }
   return out;
+}
+
+/** Header entries → the `authHeaders` object; a later entry for the same name wins. */
+export function headerRecord(entries: AuthHeaderEntry[]): Record<string, string> {
+  return Object.fromEntries(entries.map((e) => [e.name, e.value]));
+}
+
+export function resolveAuthHeaders(headers: string[], headerEnvs: string[], env: Record<string, string | undefined>): Record<string, string> {
+  return headerRecord(resolveAuthHeaderEntries(headers, headerEnvs, env));
 }

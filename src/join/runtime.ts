@@ -16,6 +16,8 @@ export interface ParticipantOptions {
   log: Logger;
   heartbeatMs?: number;
   maxBackoffMs?: number;
+  /** Told every state change (the status line shows it). */
+  onStateChange?: (state: ParticipantState) => void;
 }
 
 export type ParticipantState = "joined" | "rejoining" | "room-gone" | "hub-unreachable" | "stopped";
@@ -31,8 +33,10 @@ export function startParticipant(opts: ParticipantOptions) {
   let rejoins = 0;
 
   const setState = (next: ParticipantState, message?: string) => {
-    if (next !== state && message) (next === "joined" ? log.success : log.warn)(message);
+    if (next === state) return;
+    if (message) (next === "joined" ? log.success : log.warn)(message);
     state = next;
+    opts.onStateChange?.(next);
   };
 
   const schedule = (ms: number) => {
@@ -96,7 +100,7 @@ export function startParticipant(opts: ParticipantOptions) {
     async stop(): Promise<void> {
       stopped = true;
       if (timer) clearTimeout(timer);
-      state = "stopped";
+      setState("stopped");
       try {
         await client.leave(code, request.id);
       } catch (err) {

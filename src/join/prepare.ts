@@ -1,0 +1,146 @@
+/**
+ * Everything `gambi join` settles before registering: each setting comes from its flag, else
+ * the chosen profile, else a prompt (in a terminal), else its default or a usage error. The
+ * endpoint is probed from here with the auth headers, so a typo or a rejected key is reported
+ * before the hub is involved; in a terminal a rejected key can be entered again.
+ */
+import * as p from "@clack/prompts";
+import { networkInterfaces } from "node:os";
+import { EXIT, HubError, type HubClient, type PublicRoom } from "../client.ts";
+import { UsageError } from "../commands/_args.ts";
+import { ask } from "../commands/_prompt.ts";
+import type { Logger } from "../logger.ts";
+import { isLoopbackHost, normalizeBaseUrl } from "../proxy/endpoint.ts";
+import { GambiError } from "../proxy/openai/errors.ts";
+import { matchModel, probeEndpoint, suggestModels, type ProbeResult } from "../proxy/probe.ts";
+import type { SavedProfile } from "../settings.ts";
+import { headerRecord, resolveAuthHeaderEntries, type AuthHeaderEntry } from "./headers.ts";
+import { askAuthHeaders, askEndpoint, askModel, askNickname, askRoom, askRoomPassword, askSaveProfile } from "./interactive.ts";
+import { friendlyName } from "./names.ts";
+import { DEFAULT_ENDPOINT, providerFor } from "./providers.ts";
+
+export interface JoinFlags {
+  code?: string;
+  endpoint?: string;
+  networkEndpoint?: string;
+  model?: string;
+  nickname?: string;
+  password?: string;
+  headers: string[];
+  headerEnvs: string[];
+  allowUnlistedModel: boolean;
+  /** A name to save the settings under (`--save`). */
+  save?: string;
+}
+
+export interface PreparedJoin {
+  code: string;
+  local: string;
+  published: string;
+  model: string;
+  nickname: string;
+  password?: string;
+  headers: AuthHeaderEntry[];
+  probe: ProbeResult;
+  /** Where to save the settings after a successful join, if anywhere. */
+  saveAs?: string;
+}
+
+function baseUrl(raw: string, flag: string): string {
+  try {
+    return normalizeBaseUrl(raw);
+  } catch (err) {
+    throw new UsageError(`${flag}: ${(err as Error).message}`);
+  }
+}
+
+function lanAddress(): string | undefined {
+  return Object.values(networkInterfaces())
+    .flat()
+    .find((a) => a && a.family === "IPv4" && !a.internal)?.address;
+}
+
+/** A probe failure as the exit code scripts rely on: 3 unreachable, 4 rejected or unusable. */
+function probeFailure(err: GambiError): HubError {
+  return new HubError(err.message, err.status, err.code ?? undefined, err.status === 502 ? EXIT.unreachable : EXIT.rejected);
+}
+
+async function probeUntilAccepted(local: string, headers: AuthHeaderEntry[], interactive: boolean, log: Logger) {
+  for (;;) {
+    const spin = interactive ? p.spinner() : undefined;
+    if (spin) spin.start(`probing ${local}`);
+    else log.start(`probing ${local} ...`);
+    try {
+      const probe = await probeEndpoint({ base: local, authHeaders: headerRecord(headers), label: "your endpoint" }, { timeoutMs: 10_000 });
+      const speaks = [probe.capabilities.responses && "Responses", probe.capabilities.chatCompletions && "Chat Completions"].filter(Boolean).join(" + ");
+      spin?.stop(`${local} speaks ${speaks}${probe.models ? `, ${probe.models.length} models` : ""}`);
+      return { probe, headers };
+    } catch (err) {
+      if (!(err instanceof GambiError)) throw err;
+      spin?.error(err.message);
+      if (!interactive || err.code !== "endpoint_credentials_rejected") throw probeFailure(err);
+      if (!(await ask(p.confirm({ message: "Enter the auth headers again?", initialValue: true })))) throw probeFailure(err);
+      headers = await askAuthHeaders(local);
+    }
+  }
+}
+
+async function roomInfo(client: HubClient, code: string): Promise<PublicRoom | undefined> {
+  const { rooms } = await client.listRooms();
+  return rooms.find((r) => r.code === code.toUpperCase());
+}
+
+export async function prepareJoin(opts: { flags: JoinFlags; profile?: SavedProfile; client: HubClient; interactive: boolean; log: Logger }): Promise<PreparedJoin> {
+  const { flags, profile, client, interactive, log } = opts;
+  if (interactive) p.intro(`gambi join · hub ${client.url}`);
+
+  let code = flags.code ?? profile?.code;
+  let room: PublicRoom | undefined;
+  if (!code) {
+    if (!interactive) throw new UsageError("--code is required (the room code; gambi list shows the rooms)");
+    ({ code, room } = await askRoom(client));
+  }
+
+  const local = baseUrl(flags.endpoint ?? profile?.endpoint ?? (interactive ? await askEndpoint() : DEFAULT_ENDPOINT), "--endpoint");
+  const networkRaw = flags.networkEndpoint ?? profile?.networkEndpoint;
+  const published = networkRaw ? baseUrl(networkRaw, "--network-endpoint") : local;
+
+  let headers: AuthHeaderEntry[];
+  if (flags.headers.length || flags.headerEnvs.length) headers = resolveAuthHeaderEntries(flags.headers, flags.headerEnvs, process.env);
+  else if (profile?.headers?.length) headers = resolveAuthHeaderEntries([], profile.headers.map((h) => `${h.name}=${h.env}`), process.env);
+  else headers = interactive ? await askAuthHeaders(local) : [];
+
+  const probed = await probeUntilAccepted(local, headers, interactive, log);
+  headers = probed.headers;
+  const models = probed.probe.models;
+
+  const model = flags.model ?? profile?.model ?? (interactive ? await askModel(models ?? undefined) : undefined);
+  if (!model) throw new UsageError("--model is required (the model your endpoint serves, e.g. llama3.2)");
+  if (models?.length && !flags.allowUnlistedModel && !matchModel(models, model)) {
+    throw new UsageError(`model "${model}" is not served by ${local}; it offers: ${suggestModels(models, model).join(", ")}`);
+  }
+
+  const nickname = flags.nickname ?? profile?.nickname ?? (interactive ? await askNickname(friendlyName()) : friendlyName());
+
+  let password = flags.password || undefined;
+  if (!password && interactive) {
+    room ??= await roomInfo(client, code);
+    if (room?.passwordProtected) password = await askRoomPassword(room.code);
+  }
+
+  const hubHost = new URL(client.url).hostname;
+  if (published === local && isLoopbackHost(local) && !isLoopbackHost(`http://${hubHost.includes(":") ? `[${hubHost}]` : hubHost}`)) {
+    const lan = lanAddress();
+    log.warn(
+      `your endpoint is on localhost, but the hub (${client.url}) runs elsewhere and cannot reach your localhost.` +
+        (lan ? ` Try --network-endpoint ${local.replace(/\/\/[^/:]+/, `//${lan}`)} (and make the server listen on that address).` : ""),
+    );
+  }
+
+  let saveAs = flags.save;
+  if (!saveAs && !profile && interactive) {
+    const typed = headers.filter((h) => !h.env).map((h) => h.name);
+    saveAs = await askSaveProfile(providerFor(local)?.id ?? "default", typed);
+  }
+  return { code: code.toUpperCase(), local, published, model, nickname, password, headers, probe: probed.probe, saveAs };
+}
