@@ -11,6 +11,7 @@ const main = defineCommand({
     create: () => import("./commands/create.ts").then((m) => m.default),
     list: () => import("./commands/list.ts").then((m) => m.default),
     join: () => import("./commands/join.ts").then((m) => m.default),
+    chat: () => import("./commands/chat.ts").then((m) => m.default),
   },
 });
 
