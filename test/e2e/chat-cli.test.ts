@@ -8,6 +8,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { resolve } from "node:path";
 import { startTestHub, type TestHub } from "../helpers/hub.ts";
 import { controlledStream, sseResponse, startFakeUpstream, waitFor, type FakeUpstream } from "../helpers/fake-upstream.ts";
+import { spawnInTerminal } from "../helpers/pty.ts";
 import { loadFixtures, splitEvents } from "../helpers/fixtures.ts";
 
 const CLI = resolve(import.meta.dir, "../../src/cli.ts");
@@ -202,17 +203,13 @@ test("a provider's own error inside the stream: the message, exit 1", async () =
   expect(r.stderr.split("You exceeded").length).toBe(2);
 });
 
-/** `script` gives the CLI a pseudo-terminal, so canPrompt() holds and the interactive loop runs. */
-const SCRIPT = Bun.which("script");
-
+/** A real pseudo-terminal (Bun.spawn's `terminal`), so canPrompt() holds and the interactive loop runs. */
 function inTerminal(args: string[]) {
-  const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  const command = [process.execPath, CLI, "chat", "--hub", hub.url, ...args].map(quote).join(" ");
-  const p = Bun.spawn([SCRIPT!, "-qfec", command, "/dev/null"], { env: { ...process.env, NO_COLOR: "1", TERM: "xterm" }, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
-  return { p, out: tail(p.stdout), type: (s: string) => p.stdin.write(s) && p.stdin.flush() };
+  const t = spawnInTerminal([process.execPath, CLI, "chat", "--hub", hub.url, ...args], { ...process.env, NO_COLOR: "1", TERM: "xterm" });
+  return { p: t.proc, out: { get text() { return t.screen(); } }, type: (s: string) => t.type(s) };
 }
 
-test.skipIf(!SCRIPT)("in a terminal without PROMPT: a multi-turn session that resends the conversation; an empty line ends it", async () => {
+test("in a terminal without PROMPT: a multi-turn session that resends the conversation; an empty line ends it", async () => {
   const code = await roomWith("ivy");
   replay("responses/openai-text.sse", "chat/openai-text-usage.sse");
   const before = upstream.inference().length;
@@ -235,7 +232,7 @@ test.skipIf(!SCRIPT)("in a terminal without PROMPT: a multi-turn session that re
   expect(await p.exited).toBe(0);
 });
 
-test.skipIf(!SCRIPT)("in a terminal: Ctrl-D at the prompt ends with 0, Ctrl-C with 130", async () => {
+test("in a terminal: Ctrl-D at the prompt ends with 0, Ctrl-C with 130", async () => {
   const code = await roomWith("jack");
   for (const [key, exit] of [["\x04", 0], ["\x03", 130]] as const) {
     const { p, out, type } = inTerminal(["--code", code]);
