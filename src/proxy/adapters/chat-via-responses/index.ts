@@ -6,3 +6,4 @@
  * docs/protocols/chat-via-responses.md; each file below opens with the fields it handles.
  */
 export { mapRequest } from "./request.ts";
+export { mapResponse } from "./response.ts";
