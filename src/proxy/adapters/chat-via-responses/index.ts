@@ -7,3 +7,4 @@
  */
 export { mapRequest } from "./request.ts";
 export { mapResponse } from "./response.ts";
+export { createStreamMapper } from "./stream.ts";
