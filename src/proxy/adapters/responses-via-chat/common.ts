@@ -1,0 +1,71 @@
+/**
+ * Small shared pieces of the responses-via-chat adapter: JSON guards, item ids, the 400 for
+ * anything a Chat Completions participant cannot honour, and the finish_reason → status map.
+ *
+ * finish_reason → Response status (https://platform.openai.com/docs/api-reference/responses/object):
+ * - `length` → `incomplete`, `incomplete_details.reason: "max_output_tokens"`;
+ * - `content_filter` → `incomplete`, reason `content_filter`;
+ * - `stop`, `tool_calls`, `function_call`, and non-standard ones (Together `eos`, TGI
+ *   `eos_token`, anything else) → `completed`: the model ended its turn.
+ */
+import { badRequest, type GambiError } from "../../openai/errors.ts";
+import type { AdapterContext, Json } from "../types.ts";
+
+export function isObject(v: unknown): v is Json {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+export function str(v: unknown): string | undefined {
+  return typeof v === "string" ? v : undefined;
+}
+
+export function num(v: unknown): number | undefined {
+  return typeof v === "number" && Number.isFinite(v) ? v : undefined;
+}
+
+/** `msg_…`, `fc_…`, `rs_…`: the protocol's prefix on a fresh id (dashes of a uuid dropped). */
+export function itemId(ctx: AdapterContext, prefix: "msg" | "fc" | "fco" | "rs"): string {
+  return `${prefix}_${ctx.newId().replace(/-/g, "")}`;
+}
+
+/** The 400 for a field the participant cannot honour; `param` is the request path (e.g. `tools[1].type`). */
+export function unsupported(param: string, what: string): GambiError {
+  return badRequest(
+    `${param}: ${what} is not supported here: the participant serving this request only speaks Chat Completions, which has no equivalent`,
+    "unsupported_parameter",
+    param,
+  );
+}
+
+export function invalid(param: string, what: string): GambiError {
+  return badRequest(`${param}: ${what}`, "invalid_value", param);
+}
+
+export interface Outcome {
+  status: "completed" | "incomplete";
+  incompleteReason?: "max_output_tokens" | "content_filter";
+}
+
+export function outcomeOf(finishReason: unknown): Outcome {
+  if (finishReason === "length") return { status: "incomplete", incompleteReason: "max_output_tokens" };
+  if (finishReason === "content_filter") return { status: "incomplete", incompleteReason: "content_filter" };
+  return { status: "completed" };
+}
+
+export function seconds(ms: number): number {
+  return Math.floor(ms / 1000);
+}
+
+/**
+ * The reasoning text of a chat delta or message: the first non-empty of `reasoning_content`
+ * (DeepSeek, llama.cpp, LM Studio), `reasoning` (Ollama, Groq, OpenRouter) and the texts of
+ * `reasoning_details` (OpenRouter, which repeats `reasoning` there).
+ */
+export function deltaReasoning(d: Json): string {
+  if (typeof d.reasoning_content === "string" && d.reasoning_content !== "") return d.reasoning_content;
+  if (typeof d.reasoning === "string" && d.reasoning !== "") return d.reasoning;
+  if (Array.isArray(d.reasoning_details)) {
+    return d.reasoning_details.map((r: unknown) => (isObject(r) ? (typeof r.text === "string" ? r.text : typeof r.summary === "string" ? r.summary : "") : "")).join("");
+  }
+  return "";
+}
