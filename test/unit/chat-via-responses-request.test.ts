@@ -127,6 +127,17 @@ describe("messages → instructions + input", () => {
     ]);
   });
 
+  test("only system/developer messages: they stay input items, no instructions", () => {
+    expect(mapRequest({ model: "m", messages: [{ role: "system", content: "S" }, { role: "developer", content: "D" }] })).toEqual({
+      model: "m",
+      input: [
+        { type: "message", role: "system", content: [{ type: "input_text", text: "S" }] },
+        { type: "message", role: "developer", content: [{ type: "input_text", text: "D" }] },
+      ],
+      store: false,
+    });
+  });
+
   test("a message's name is dropped", () => {
     expect(mapRequest(base({ messages: [{ role: "user", name: "ann", content: "hi" }] })).input).toEqual([{ type: "message", role: "user", content: [{ type: "input_text", text: "hi" }] }]);
   });
@@ -198,8 +209,16 @@ describe("top-level fields", () => {
     expect(mapRequest(base({ stop: null }))).toEqual(mapRequest(base()));
   });
 
-  test("unknown fields (vendor extensions) pass through", () => {
+  test("unknown fields (vendor extensions) pass through; a passed-through reasoning object takes reasoning_effort", () => {
     expect(mapRequest(base({ top_k: 40 })).top_k).toBe(40);
+    expect(mapRequest(base({ reasoning: { summary: "auto" }, reasoning_effort: "low" })).reasoning).toEqual({ summary: "auto", effort: "low" });
+  });
+
+  test("the client's body is not modified", () => {
+    const body = base({ messages: [{ role: "system", content: "S" }, user("hi")], tools: [{ type: "function", function: { name: "f" } }], stop: null, seed: 1 });
+    const copy = structuredClone(body);
+    mapRequest(body);
+    expect(body).toEqual(copy);
   });
 });
 

@@ -4,6 +4,8 @@
  *   because it only speaks the Responses API (code `unsupported_parameter`, like OpenAI's own);
  * - `invalid(param, why)`: a malformed request (code `invalid_request`).
  * Both name the field in `param` and in the message, so a client can tell what to change.
+ * And `upstreamFailure`: the message/type/code of an error the participant reported, for the
+ * 502 of mapResponse and the error chunk of the stream mapper.
  */
 import { badRequest, type GambiError } from "../../openai/errors.ts";
 

@@ -5,6 +5,7 @@
  * - the leading run of `system`/`developer` messages → `instructions`, their texts joined by a
  *   blank line in order; a `system`/`developer` message after the first non-system message →
  *   a `message` input item with the same role, so it keeps its place in the conversation;
+ *   when there are only system/developer messages, they all stay input items (no instructions);
  * - `user` → `message` item: text → `input_text`, `image_url` → `input_image`
  *   (`image_url` = the URL or data URL, `detail` kept, default `auto`);
  * - `assistant` → a `message` item (text → `output_text`, refusal part or `refusal` field →
@@ -106,7 +107,7 @@ function functionCall(tc: unknown, param: string): Json {
 
 export function mapMessages(messages: unknown): MappedMessages {
   if (!Array.isArray(messages) || messages.length === 0) throw invalid("messages", "must be a non-empty array");
-  const instructions: string[] = [];
+  const instructions: { role: string; text: string }[] = [];
   const input: Json[] = [];
   let leading = true;
   messages.forEach((m, i) => {
@@ -116,7 +117,7 @@ export function mapMessages(messages: unknown): MappedMessages {
     if (role === "system" || role === "developer") {
       const text = plainText(m.content, `${param}.content`);
       if (leading) {
-        if (text !== "") instructions.push(text);
+        if (text !== "") instructions.push({ role, text });
       } else {
         input.push({ type: "message", role, content: [{ type: "input_text", text }] });
       }
@@ -152,7 +153,10 @@ export function mapMessages(messages: unknown): MappedMessages {
         throw invalid(`${param}.role`, `unknown role ${JSON.stringify(role)}`);
     }
   });
+  // Only system/developer messages (Chat allows it): keep them as items, so the Responses
+  // request still has an input to answer rather than bare instructions.
+  if (input.length === 0) return { input: instructions.map(({ role, text }) => ({ type: "message", role, content: [{ type: "input_text", text }] })) };
   const out: MappedMessages = { input };
-  if (instructions.length > 0) out.instructions = instructions.join("\n\n");
+  if (instructions.length > 0) out.instructions = instructions.map((m) => m.text).join("\n\n");
   return out;
 }
