@@ -6,3 +6,5 @@
  */
 export { mapRequest, type MapRequestOptions } from "./request.ts";
 export { normalizeInput } from "./items.ts";
+export { mapResponse } from "./response.ts";
+export { mapUsage } from "./usage.ts";
