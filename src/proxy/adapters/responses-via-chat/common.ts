@@ -28,17 +28,22 @@ export function itemId(ctx: AdapterContext, prefix: "msg" | "fc" | "fco" | "rs")
   return `${prefix}_${ctx.newId().replace(/-/g, "")}`;
 }
 
-/** The 400 for a field the participant cannot honour; `param` is the request path (e.g. `tools[1].type`). */
+/**
+ * The 400 for a valid Responses field a chat-only participant cannot honour (code
+ * `unsupported_parameter`, like OpenAI's own); `param` is the request path (`tools[1].type`).
+ * Same wording as the chat-via-responses direction, so a client sees one style of message.
+ */
 export function unsupported(param: string, what: string): GambiError {
   return badRequest(
-    `${param}: ${what} is not supported here: the participant serving this request only speaks Chat Completions, which has no equivalent`,
+    `Unsupported parameter '${param}': ${what} cannot be adapted (the participant serving this request only speaks Chat Completions).`,
     "unsupported_parameter",
     param,
   );
 }
 
+/** The 400 for a malformed request (code `invalid_request`), naming the field too. */
 export function invalid(param: string, what: string): GambiError {
-  return badRequest(`${param}: ${what}`, "invalid_value", param);
+  return badRequest(`Invalid '${param}': ${what}.`, "invalid_request", param);
 }
 
 export interface Outcome {
