@@ -1,4 +1,4 @@
-/** responses-via-chat: a Responses request → a Chat Completions body, and the stored input items. */
+/** responses-via-chat: a Responses request → a Chat Completions body (fields, items, rejections). */
 import { describe, expect, test } from "bun:test";
 import { mapRequest as mapRequestJson, type MapRequestOptions } from "../../src/proxy/adapters/responses-via-chat/index.ts";
 import { GambiError } from "../../src/proxy/openai/errors.ts";
