@@ -112,33 +112,29 @@ test("interactive join: hidden key reaches the endpoint, is never shown, never s
   expect(statSync(files[0]!).mode & 0o777).toBe(0o600);
 });
 
+/** Answers the auth-header questions: yes, Authorization, typed, `value`, no more headers. */
+async function typeAuthorization(t: ReturnType<typeof spawnInTerminal>, value: string) {
+  await t.expect("Add an auth header");
+  t.type("y");
+  await t.expect("Header name");
+  t.type(KEY.enter);
+  await t.expect("Type it (hidden)");
+  t.type(KEY.enter);
+  await t.expect("(input hidden)");
+  t.type(value + KEY.enter);
+  await t.expect("Add another header?");
+  t.type(KEY.enter);
+}
+
 test("a rejected key can be typed again at once", async () => {
   const code = await hub.createRoom({ name: "retry room" });
   const t = spawnInTerminal([process.execPath, CLI, "join", "--hub", hub.url, "--code", code, "--endpoint", upstream.url, "--model", "pty-model", "--nickname", "retry-bot"], env());
   try {
-    await t.expect("Add an auth header");
-    t.type("y");
-    await t.expect("Header name");
-    t.type(KEY.enter);
-    await t.expect("Type it (hidden)");
-    t.type(KEY.enter);
-    await t.expect("(input hidden)");
-    t.type("sk-wrong-key-0000" + KEY.enter);
-    await t.expect("Add another header?");
-    t.type(KEY.enter);
+    await typeAuthorization(t, "sk-wrong-key-0000");
     await t.expect("rejected");
     await t.expect("Enter the auth headers again?");
     t.type("y");
-    await t.expect("Add an auth header");
-    t.type("y");
-    await t.expect("Header name");
-    t.type(KEY.enter);
-    await t.expect("Type it (hidden)");
-    t.type(KEY.enter);
-    await t.expect("(input hidden)");
-    t.type(`Bearer ${KEY_TYPED}` + KEY.enter);
-    await t.expect("Add another header?");
-    t.type(KEY.enter);
+    await typeAuthorization(t, `Bearer ${KEY_TYPED}`);
     await t.expect("Save these settings as a profile?");
     t.type("n");
     await t.expect(`joined room ${code} as retry-bot`);
