@@ -1,5 +1,5 @@
 /**
- * Same-protocol forwarding. The client receives the upstream's bytes as they are: streams are
+ * Same-protocol relaying (forward.ts decides when). The client receives the upstream's bytes as they are: streams are
  * forwarded chunk by chunk with no re-encoding (only held back to the end of the last complete
  * event, see sse/boundary.ts), non-streaming bodies are passed through whole. Beside the bytes
  * an SSE decoder feeds `observe.ts`, which is how the hub learns TTFT, usage and response ids.
@@ -11,98 +11,17 @@
  * - client leaves → the upstream fetch is aborted at once.
  */
 import { GambiError } from "./openai/errors.ts";
-import { callUpstream, describeNetworkError, type Fetch, type UpstreamTarget } from "./upstream.ts";
+import { describeNetworkError } from "./upstream.ts";
+import type { ForwardOptions, Outcome } from "./forward.ts";
 import { clientResponseHeaders, SSE_HEADERS } from "./headers.ts";
 import { SseDecoder } from "./sse/decode.ts";
 import { encodeSse } from "./sse/encode.ts";
 import { concatBytes, eventRangesContaining, lastEventEnd, nextEventEnd } from "./sse/boundary.ts";
 import { observeEvent, observeJsonBody, type Observation } from "./observe.ts";
-import { PROTOCOL_PATH, type Protocol } from "./protocol.ts";
+import type { Protocol } from "./protocol.ts";
 import { shapeUpstreamError } from "./upstream-error.ts";
 
-export interface Outcome {
-  status: number;
-  observation: Observation;
-  /** Set when the request failed (HTTP error, network, in-band error event). */
-  error?: string;
-  /** The client went away before the end. */
-  aborted?: boolean;
-}
-
-export interface ForwardOptions {
-  protocol: Protocol;
-  target: UpstreamTarget;
-  /** The upstream request body, already rewritten (model, defaults). */
-  body: string;
-  stream: boolean;
-  /** The inbound request's signal: aborts when the client disconnects. */
-  signal: AbortSignal;
-  clientHeaders?: Headers;
-  /** Extra response headers (e.g. which participant answered). */
-  headers?: Record<string, string>;
-  now: () => number;
-  fetch?: Fetch;
-  onResponseId?: (id: string) => void;
-  onFinish: (outcome: Outcome) => void;
-}
-
-export async function forwardRequest(options: ForwardOptions): Promise<Response> {
-  // Whatever path a request takes, the hub hears about its end exactly once.
-  let done = false;
-  const opts: ForwardOptions = {
-    ...options,
-    onFinish: (o) => {
-      if (done) return;
-      done = true;
-      options.onFinish(o);
-    },
-  };
-  try {
-    return await start(opts);
-  } catch (err) {
-    opts.onFinish({ status: 502, observation: {}, error: (err as Error).message, aborted: opts.signal.aborted });
-    throw err;
-  }
-}
-
-async function start(opts: ForwardOptions): Promise<Response> {
-  const upstreamAbort = new AbortController();
-  const abort = () => upstreamAbort.abort();
-  if (opts.signal.aborted) abort();
-  else opts.signal.addEventListener("abort", abort, { once: true });
-
-  let res: Response;
-  try {
-    res = await callUpstream(
-      opts.target,
-      {
-        method: "POST",
-        path: PROTOCOL_PATH[opts.protocol],
-        body: opts.body,
-        signal: upstreamAbort.signal,
-        accept: opts.stream ? "text/event-stream" : "application/json",
-        clientHeaders: opts.clientHeaders,
-      },
-      opts.fetch,
-    );
-  } catch (err) {
-    opts.signal.removeEventListener("abort", abort);
-    const aborted = upstreamAbort.signal.aborted;
-    opts.onFinish({ status: 502, observation: {}, error: aborted ? "client disconnected" : (err as Error).message, aborted });
-    throw err;
-  }
-
-  if (!res.ok) {
-    opts.signal.removeEventListener("abort", abort);
-    return relayError(res, opts);
-  }
-  const isSse = (res.headers.get("content-type") ?? "").includes("text/event-stream");
-  if (isSse && res.body) return relayStream(res, upstreamAbort, opts);
-  opts.signal.removeEventListener("abort", abort);
-  return relayBody(res, opts);
-}
-
-async function readBody(res: Response, signal: AbortSignal): Promise<Uint8Array | GambiError> {
+export async function readBody(res: Response, signal: AbortSignal): Promise<Uint8Array | GambiError> {
   try {
     return new Uint8Array(await res.arrayBuffer());
   } catch (err) {
@@ -113,7 +32,7 @@ async function readBody(res: Response, signal: AbortSignal): Promise<Uint8Array 
   }
 }
 
-async function relayBody(res: Response, opts: ForwardOptions): Promise<Response> {
+export async function relayBody(res: Response, opts: ForwardOptions): Promise<Response> {
   const bytes = await readBody(res, opts.signal);
   if (bytes instanceof GambiError) {
     opts.onFinish({ status: bytes.status, observation: {}, error: bytes.message });
@@ -129,7 +48,7 @@ async function relayBody(res: Response, opts: ForwardOptions): Promise<Response>
   return new Response(redact ? redact(bytes) : bytes, { status: res.status, headers: clientResponseHeaders(res.headers, opts.headers ?? {}) });
 }
 
-function parseJson(bytes: Uint8Array): Record<string, unknown> | undefined {
+export function parseJson(bytes: Uint8Array): Record<string, unknown> | undefined {
   try {
     const v = JSON.parse(new TextDecoder().decode(bytes));
     return v && typeof v === "object" ? v : undefined;
@@ -139,7 +58,7 @@ function parseJson(bytes: Uint8Array): Record<string, unknown> | undefined {
 }
 
 /** Upstream 4xx/5xx: keep the provider's own OpenAI-shaped body, wrap anything else. */
-async function relayError(res: Response, opts: ForwardOptions): Promise<Response> {
+export async function relayError(res: Response, opts: Pick<ForwardOptions, "signal" | "target" | "headers" | "onFinish">): Promise<Response> {
   const bytes = await readBody(res, opts.signal);
   const text = bytes instanceof GambiError ? "" : new TextDecoder().decode(bytes);
   const shaped = shapeUpstreamError(res.status, text, opts.target.label, Object.values(opts.target.authHeaders));
@@ -147,6 +66,27 @@ async function relayError(res: Response, opts: ForwardOptions): Promise<Response
   headers.set("content-type", "application/json");
   opts.onFinish({ status: res.status, observation: {}, error: shaped.message });
   return new Response(shaped.body, { status: res.status, headers });
+}
+
+
+/**
+ * Reads ahead to the first chunk: a stream that dies before its first byte is still an HTTP
+ * error (returned as a Response); a client that left meanwhile rethrows.
+ */
+export async function readFirstChunk<Chunk>(
+  read: () => Promise<Chunk>,
+  opts: Pick<ForwardOptions, "signal" | "target" | "headers">,
+  finish: (outcome: { error: string; aborted: boolean }) => void,
+): Promise<Chunk | Response> {
+  try {
+    return await read();
+  } catch (err) {
+    const aborted = opts.signal.aborted;
+    const error = `upstream closed the stream before sending anything: ${describeNetworkError(err)}`;
+    finish({ error, aborted });
+    if (aborted) throw err;
+    return new GambiError(502, `${opts.target.label}: ${error}`, { code: "upstream_disconnected" }).toResponse(opts.headers);
+  }
 }
 
 /** The error event a client of each protocol understands, appended when the upstream dies mid-stream. */
@@ -168,7 +108,7 @@ const NEEDLES: Record<Protocol, Buffer[]> = {
   responses: ["response.completed", "response.incomplete", "response.failed", '"error"', '"usage":{', '"usage": {'].map((s) => Buffer.from(s)),
 };
 
-async function relayStream(res: Response, upstreamAbort: AbortController, opts: ForwardOptions): Promise<Response> {
+export async function relayStream(res: Response, upstreamAbort: AbortController, opts: ForwardOptions): Promise<Response> {
   const reader = res.body!.getReader();
   const decoder = new SseDecoder();
   const observation: Observation = {};
@@ -215,17 +155,8 @@ async function relayStream(res: Response, upstreamAbort: AbortController, opts: 
     return cut > 0 ? redact(all.subarray(0, cut)) : undefined;
   };
 
-  // Read ahead to the first chunk: a stream that dies before its first byte is still an HTTP error.
-  let first: Awaited<ReturnType<typeof reader.read>>;
-  try {
-    first = await reader.read();
-  } catch (err) {
-    const aborted = opts.signal.aborted;
-    const error = `upstream closed the stream before sending anything: ${describeNetworkError(err)}`;
-    finish({ error, aborted });
-    if (aborted) throw err;
-    return new GambiError(502, `${opts.target.label}: ${error}`, { code: "upstream_disconnected" }).toResponse();
-  }
+  const first = await readFirstChunk(() => reader.read(), opts, finish);
+  if (first instanceof Response) return first;
 
   let pending: Uint8Array | undefined = first.done ? undefined : first.value;
   let ended = first.done;

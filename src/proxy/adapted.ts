@@ -1,0 +1,144 @@
+/**
+ * Relaying an answer in the other protocol (forward.ts decides when): the upstream's events
+ * are decoded once, handed to the adapter's stream mapper, and its events encoded once, as
+ * they come — one upstream read in, whatever it completes out, nothing buffered beyond an
+ * incomplete event. Non-streaming bodies are parsed, mapped, and sent as JSON.
+ *
+ * Failure modes mirror passthrough.ts: a death before the first byte is an HTTP 502; after it
+ * the mapper's `fail` ends the client's stream with its protocol's error events; a cancel
+ * (POST /v1/responses/:id/cancel) ends it the same way; a client that leaves aborts the
+ * upstream. Metrics are observed on the upstream's own events.
+ */
+import { GambiError } from "./openai/errors.ts";
+import { describeNetworkError } from "./upstream.ts";
+import type { ForwardOptions, Outcome } from "./forward.ts";
+import { clientResponseHeaders, SSE_HEADERS } from "./headers.ts";
+import { SseDecoder, type SseEvent } from "./sse/decode.ts";
+import { formatSse } from "./sse/encode.ts";
+import { observeEvent, observeJsonBody, type Observation } from "./observe.ts";
+import type { Protocol } from "./protocol.ts";
+import type { Json, StreamFailure, StreamMapper } from "./adapters/types.ts";
+import { parseJson, readBody, readFirstChunk } from "./passthrough.ts";
+
+/** One adapted request, as the hub prepared it: the adapter's functions with their context bound. */
+export interface AdapterRun {
+  /** The protocol the participant speaks (the request body is already in it). */
+  upstream: Protocol;
+  mapResponse(body: Json): Json;
+  createStreamMapper(): StreamMapper;
+  /** Why the upstream was aborted when the client is still there (a cancel), if it was. */
+  abortReason?(): StreamFailure | undefined;
+}
+
+const identity = (b: Uint8Array) => b;
+const textEncoder = new TextEncoder();
+
+export async function relayAdaptedBody(res: Response, opts: ForwardOptions, adapter: AdapterRun): Promise<Response> {
+  const bytes = await readBody(res, opts.signal);
+  const fail = (err: GambiError, observation: Observation = {}) => {
+    opts.onFinish({ status: err.status, observation, error: err.message });
+    return err.toResponse(opts.headers);
+  };
+  if (bytes instanceof GambiError) return fail(bytes);
+  const json = parseJson(bytes);
+  const observation = observeJsonBody(adapter.upstream, json);
+  if (!json) return fail(new GambiError(502, `${opts.target.label} answered with a body that is not JSON`, { code: "upstream_invalid_response" }), observation);
+  let mapped: Json;
+  try {
+    mapped = adapter.mapResponse(json);
+  } catch (err) {
+    if (err instanceof GambiError) return fail(err, observation);
+    throw err;
+  }
+  opts.onFinish({ status: 200, observation });
+  const headers = clientResponseHeaders(res.headers, opts.headers ?? {});
+  headers.set("content-type", "application/json");
+  const out = textEncoder.encode(JSON.stringify(mapped));
+  return new Response((opts.target.redactBytes ?? identity)(out), { status: 200, headers });
+}
+
+export async function relayAdaptedStream(res: Response, upstreamAbort: AbortController, opts: ForwardOptions, adapter: AdapterRun): Promise<Response> {
+  const reader = res.body!.getReader();
+  const decoder = new SseDecoder();
+  const mapper = adapter.createStreamMapper();
+  const observation: Observation = {};
+  const redact = opts.target.redactBytes ?? identity;
+  let finished = false;
+  const finish = (outcome: Omit<Outcome, "observation" | "status">) => {
+    if (finished) return;
+    finished = true;
+    opts.onFinish({ status: 200, observation, ...outcome });
+  };
+  // All events a read completed go out as one write.
+  const encode = (events: SseEvent[]): Uint8Array | undefined => (events.length ? redact(textEncoder.encode(events.map(formatSse).join(""))) : undefined);
+  /** Upstream events → client events, observing each on the way. */
+  const translate = (events: SseEvent[]): SseEvent[] => {
+    const at = opts.now();
+    const out: SseEvent[] = [];
+    for (const ev of events) {
+      observeEvent(adapter.upstream, observation, ev, at);
+      out.push(...mapper.push(ev));
+    }
+    return out;
+  };
+
+  const first = await readFirstChunk(() => reader.read(), opts, finish);
+  if (first instanceof Response) return first;
+  let pending: Uint8Array | undefined = first.done ? undefined : first.value;
+  let ended = first.done;
+  const headers = clientResponseHeaders(res.headers, { ...SSE_HEADERS, ...opts.headers });
+
+  const body = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          while (true) {
+            if (pending === undefined && !ended) {
+              const r = await reader.read();
+              if (r.done) ended = true;
+              else pending = r.value;
+            }
+            if (pending !== undefined) {
+              const chunk = pending;
+              pending = undefined;
+              const out = encode(translate(decoder.push(chunk)));
+              if (out) {
+                controller.enqueue(out);
+                return;
+              }
+              continue;
+            }
+            const out = encode([...translate(decoder.end()), ...mapper.end()]);
+            if (out) controller.enqueue(out);
+            controller.close();
+            finish({ error: observation.error });
+            return;
+          }
+        } catch (err) {
+          const cancelled = adapter.abortReason?.();
+          if (opts.signal.aborted && !cancelled) {
+            finish({ aborted: true, error: "client disconnected" });
+            return;
+          }
+          const failure: StreamFailure = cancelled ?? {
+            message: `${opts.target.label}: upstream stream broke off: ${describeNetworkError(err)}`,
+            type: "upstream_error",
+            code: "upstream_disconnected",
+          };
+          observation.error = failure.message;
+          const out = encode(mapper.fail(failure));
+          if (out) controller.enqueue(out);
+          controller.close();
+          finish({ error: failure.message, aborted: cancelled !== undefined });
+        }
+      },
+      cancel() {
+        upstreamAbort.abort();
+        reader.cancel().catch(() => undefined);
+        finish({ aborted: true, error: "client disconnected" });
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return new Response(body, { status: 200, headers });
+}
