@@ -9,7 +9,7 @@
 import { defineCommand } from "citty";
 import { LogLevels } from "consola";
 import { networkInterfaces } from "node:os";
-import { guard, listenArgs, parsePort } from "./_args.ts";
+import { guard, listenArgs, parsePort, UsageError } from "./_args.ts";
 import { EXIT } from "../client.ts";
 import { startHub, type RunningHub } from "../hub/index.ts";
 import { log } from "../logger.ts";
@@ -21,6 +21,12 @@ function lanAddresses(): string[] {
     .flat()
     .filter((a) => a && a.family === "IPv4" && !a.internal)
     .map((a) => a!.address);
+}
+
+function parseWhole(value: string, flag: string, min: number): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min) throw new UsageError(`${flag} must be a whole number of at least ${min}, got "${value}"`);
+  return n;
 }
 
 const isWildcard = (host: string) => host === "0.0.0.0" || host === "::";
@@ -47,15 +53,18 @@ export default defineCommand({
   args: {
     ...listenArgs,
     quiet: { type: "boolean", description: "Print only the listening line, warnings and errors", default: false },
+    "store-size": { type: "string", description: "Responses the hub keeps per room for chat-only participants (previous_response_id)", default: "1000" },
+    "store-ttl": { type: "string", description: "Minutes the hub keeps such a response", default: "360" },
   },
   run: ({ args }) =>
     guard(async () => {
       const port = parsePort(args.port);
+      const responseStore = { maxPerRoom: parseWhole(args["store-size"], "--store-size", 0), ttlMs: parseWhole(args["store-ttl"], "--store-ttl", 1) * 60_000 };
       // --quiet: the hub's own info lines (room created, joined) go too, not just the banner.
       const logger = args.quiet ? log.create({ level: Math.min(log.level, LogLevels.warn) }) : log;
       let running: RunningHub;
       try {
-        running = startHub({ port, host: args.host, deps: { logger } });
+        running = startHub({ port, host: args.host, deps: { logger, responseStore } });
       } catch (err) {
         log.error(`could not listen on ${hostPort(args.host, port)}: ${(err as Error).message}`);
         process.exitCode = EXIT.unreachable;

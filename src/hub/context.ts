@@ -6,6 +6,7 @@ import { EventBus } from "./events/bus.ts";
 import { RoomRegistry } from "./rooms/registry.ts";
 import { BoundedMap } from "../proxy/bounded-map.ts";
 import type { Fetch } from "../proxy/upstream.ts";
+import { DEFAULT_STORE_LIMITS, ResponseStore, type StoreLimits } from "../proxy/store.ts";
 import { log as rootLog, type Logger } from "../logger.ts";
 
 export interface HubDeps {
@@ -24,6 +25,8 @@ export interface HubDeps {
   eventsHeartbeatMs?: number;
   /** How many Responses ids the hub remembers for lifecycle routing, and for how long. */
   responseOwners?: { max: number; ttlMs: number };
+  /** Responses the hub keeps for chat-only participants (`previous_response_id`), per room. */
+  responseStore?: StoreLimits;
 }
 
 export interface ResponseOwner {
@@ -40,6 +43,7 @@ export interface HubContext {
   bus: EventBus;
   registry: RoomRegistry;
   owners: BoundedMap<string, ResponseOwner>;
+  store: ResponseStore;
   probeTimeoutMs: number;
   eventsHeartbeatMs: number;
   startedAt: number;
@@ -67,6 +71,7 @@ export function createContext(deps: HubDeps = {}): HubContext {
       removeAfterMs: deps.removeAfterMs ?? 10 * 60_000,
     }),
     owners: new BoundedMap(owners.max, owners.ttlMs, now),
+    store: new ResponseStore(deps.responseStore ?? DEFAULT_STORE_LIMITS, now),
     probeTimeoutMs: deps.probeTimeoutMs ?? 10_000,
     eventsHeartbeatMs: deps.eventsHeartbeatMs ?? 15_000,
     startedAt: now(),

@@ -43,6 +43,7 @@ export function createHub(deps: HubDeps = {}): Hub {
     sweep: () => {
       ctx.registry.sweep();
       ctx.owners.prune();
+      ctx.store.prune();
     },
   };
 }

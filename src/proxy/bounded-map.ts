@@ -39,6 +39,13 @@ export class BoundedMap<K, V> {
     return this.entries.delete(key);
   }
 
+  /** Live values, most recently set first. */
+  *valuesNewestFirst(): Generator<V> {
+    const t = this.now();
+    const all = [...this.entries.values()];
+    for (let i = all.length - 1; i >= 0; i--) if (all[i]!.expires > t) yield all[i]!.value;
+  }
+
   /** Drops expired entries; cheap to call from a periodic sweep. */
   prune(): void {
     const t = this.now();

@@ -78,13 +78,18 @@ describe("choosing a participant", () => {
     expect(((await res.json()) as any).error.message).toContain("no participant is online");
   });
 
-  test("a protocol the participant lacks → 400 unsupported_protocol", async () => {
+  test("a protocol the participant lacks is translated: a Responses request to a chat-only participant", async () => {
+    b.handle(() => Response.json({ id: "c1", object: "chat.completion", created: 1, model: "qwen", choices: [{ index: 0, message: { role: "assistant", content: "hello" }, finish_reason: "stop" }] }));
     const res = await responses("pb");
-    expect(res.status).toBe(400);
-    expect(((await res.json()) as any).error.code).toBe("unsupported_protocol");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-gambi-participant")).toBe("pb");
+    const body = (await res.json()) as any;
+    expect(body).toMatchObject({ object: "response", status: "completed", output: [{ type: "message", content: [{ type: "output_text", text: "hello" }] }] });
+    // The room's default instructions are applied in the protocol the participant speaks.
+    expect(JSON.parse(b.inference().at(-1)!.body).messages).toEqual([{ role: "system", content: "room says hi" }, { role: "user", content: "hi" }]);
   });
 
-  test("* on the Responses API only picks participants that speak it", async () => {
+  test("* on the Responses API prefers, among the idle, participants that speak it", async () => {
     a.handle(() => Response.json({ id: "resp_1", object: "response", output: [] }));
     for (let i = 0; i < 6; i++) expect((await responses("*")).headers.get("x-gambi-participant")).toBe("pa");
   });

@@ -116,32 +116,18 @@ describe("errors", () => {
     }
   });
 
-  test("protocol mismatch → 400 unsupported_protocol pointing at the other route", () => {
-    const chatErr = rejection(() => pickParticipant([p("r", { capabilities: responsesOnly })], "r", "chat", first));
-    expect(chatErr.status).toBe(400);
-    expect(chatErr.code).toBe("unsupported_protocol");
-    expect(chatErr.param).toBe("model");
-    expect(chatErr.message).toContain("nick-r speaks only the Responses API");
-    expect(chatErr.message).toContain("/v1/responses");
-
+  test("a participant speaking only the other protocol still serves (the hub translates)", () => {
+    expect(pickParticipant([p("r", { capabilities: responsesOnly })], "r", "chat", first).id).toBe("r");
     const room = [p("c1", { capabilities: chatOnly }), p("c2", { capabilities: chatOnly })];
-    const respErr = rejection(() => pickParticipant(room, "*", "responses", first));
-    expect(respErr.status).toBe(400);
-    expect(respErr.code).toBe("unsupported_protocol");
-    expect(respErr.message).toContain("nick-c1, nick-c2 speak only the Chat Completions");
-    expect(respErr.message).toContain("/v1/chat/completions");
-  });
-
-  test("offline capable participants do not hide a protocol mismatch among online ones", () => {
-    const room = [p("a", { capabilities: chatOnly }), p("b", { status: "offline", capabilities: responsesOnly })];
-    expect(rejection(() => pickParticipant(room, "*", "responses", first)).code).toBe("unsupported_protocol");
+    expect(pickParticipant(room, "*", "responses", last).id).toBe("c2");
   });
 });
 
 describe("filtering and load balancing", () => {
-  test("offline and incapable participants are skipped", () => {
+  test("offline participants are skipped; among the least busy, native speakers first", () => {
     const room = [p("off", { status: "offline" }), p("chat", { capabilities: chatOnly }), p("ok", { capabilities: responsesOnly })];
     for (const random of [first, last, () => 0.5]) expect(pickParticipant(room, "*", "responses", random).id).toBe("ok");
+    for (const random of [first, last, () => 0.5]) expect(pickParticipant(room, "*", "chat", random).id).toBe("chat");
   });
 
   test("the least busy participant wins regardless of the random draw", () => {
@@ -149,9 +135,9 @@ describe("filtering and load balancing", () => {
     for (const random of [first, last, () => 0.5]) expect(pickParticipant(room, "*", "chat", random).id).toBe("b");
   });
 
-  test("busyness is compared only among capable, online participants", () => {
+  test("being idle beats speaking the protocol natively: translation is cheap, queueing is not", () => {
     const room = [p("idle-offline", { status: "offline", inFlight: 0 }), p("idle-chat", { capabilities: chatOnly, inFlight: 0 }), p("busy", { inFlight: 9 })];
-    expect(pickParticipant(room, "*", "responses", first).id).toBe("busy");
+    expect(pickParticipant(room, "*", "responses", first).id).toBe("idle-chat");
   });
 
   test("ties are broken by the injected random source", () => {

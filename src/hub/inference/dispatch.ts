@@ -1,14 +1,18 @@
 /**
- * One inference request, hub side: pick a participant, rewrite `model` and apply defaults,
- * forward through the proxy, and report `llm.request` / `llm.complete` / `llm.error` on the
- * room's event bus with the metrics the proxy observed.
+ * One inference request, hub side: pick a participant (or the one a `previous_response_id`
+ * belongs to), rewrite `model`, plan the upstream request (translated when the participant
+ * speaks the other protocol, with the room's and participant's defaults, see adapt.ts), forward through the proxy, and
+ * report `llm.request` / `llm.complete` / `llm.error` on the room's event bus with the metrics
+ * the proxy observed.
  */
 import type { HubContext } from "../context.ts";
 import { ownerKey } from "../context.ts";
 import type { Room } from "../rooms/registry.ts";
 import { pickParticipant } from "./select.ts";
-import { applyDefaults, mergeConfigs } from "../../proxy/defaults.ts";
-import { forwardRequest, type Outcome } from "../../proxy/passthrough.ts";
+import { resolveContinuation } from "./continuation.ts";
+import { planRequest } from "./adapt.ts";
+import { mergeConfigs } from "../../proxy/defaults.ts";
+import { forwardRequest, type Outcome } from "../../proxy/forward.ts";
 import type { Protocol } from "../../proxy/protocol.ts";
 import { redactSecrets } from "../../proxy/redact.ts";
 
@@ -32,29 +36,33 @@ export function metricsOf(outcome: Outcome, startedAt: number, endedAt: number) 
 
 export async function dispatch(ctx: HubContext, room: Room, protocol: Protocol, body: InferenceBody, request: Request): Promise<Response> {
   const requested = body.model;
-  const participant = pickParticipant([...room.participants.values()], requested, protocol, ctx.random);
+  const continuation = resolveContinuation(ctx, room, body, protocol);
+  const participant = continuation?.participant ?? pickParticipant([...room.participants.values()], requested, protocol, ctx.random);
   const stream = body.stream === true;
   body.model = participant.model;
-  applyDefaults(protocol, body, mergeConfigs(room.config, participant.config));
+  const plan = planRequest(ctx, room, participant, protocol, body, continuation, request.signal, mergeConfigs(room.config, participant.config));
 
   const requestId = `req_${ctx.newId().replace(/-/g, "").slice(0, 16)}`;
   const startedAt = ctx.now();
-  const base = { requestId, participantId: participant.id, nickname: participant.nickname, model: participant.model, protocol, stream };
+  const adapted = plan.adapter !== undefined;
+  const base = { requestId, participantId: participant.id, nickname: participant.nickname, model: participant.model, protocol, stream, adapted };
   if (ctx.bus.watched(room.code)) ctx.bus.publish(room.code, "llm.request", { ...base, requested });
   participant.inFlight++;
 
-  return forwardRequest({
+  const forwarding = forwardRequest({
     protocol,
     target: participant.target,
-    body: JSON.stringify(body),
+    body: plan.body,
+    adapter: plan.adapter,
     stream,
-    signal: request.signal,
+    signal: plan.signal,
     clientHeaders: request.headers,
     headers: { "x-gambi-participant": participant.id, "x-gambi-request-id": requestId },
     now: ctx.now,
     fetch: ctx.fetch,
     onResponseId: (id) => ctx.owners.set(ownerKey(room.code, id), { roomCode: room.code, participantId: participant.id }),
     onFinish: (outcome) => {
+      plan.onFinish(outcome);
       participant.inFlight--;
       const failed = outcome.error !== undefined || outcome.status >= 400;
       if (failed) {
@@ -67,5 +75,11 @@ export async function dispatch(ctx: HubContext, room: Room, protocol: Protocol, 
         ctx.bus.publish(room.code, "llm.complete", { ...base, status: outcome.status, metrics: metricsOf(outcome, startedAt, ctx.now()) });
       }
     },
+  });
+  // A non-streaming response cancelled with POST …/cancel answers with its cancelled state.
+  return forwarding.catch((err: unknown) => {
+    const cancelled = plan.cancelled();
+    if (cancelled) return Response.json(cancelled, { headers: { "x-gambi-participant": participant.id, "x-gambi-request-id": requestId } });
+    throw err;
   });
 }

@@ -3,6 +3,7 @@ import { Elysia, t } from "elysia";
 import type { HubContext } from "../context.ts";
 import { dispatch, type InferenceBody } from "./dispatch.ts";
 import { forwardLifecycle } from "./lifecycle.ts";
+import { serveStored } from "./stored.ts";
 
 /** Only what the hub reads is checked; every other field goes to the participant untouched. */
 const model = t.String({ minLength: 1, maxLength: 256, error: 'model is required: a participant id, a model name, "model:<name>" or "*"' });
@@ -31,10 +32,21 @@ export function inferenceRoutes(ctx: HubContext) {
     .post("/responses", ({ params, body, request }) => dispatch(ctx, room(params.code), "responses", body as InferenceBody, request), {
       body: ResponsesBody,
     })
-    .get("/responses/:id", ({ params, request }) => forwardLifecycle(ctx, room(params.code), params.id, "GET", "", request))
-    .delete("/responses/:id", ({ params, request }) => forwardLifecycle(ctx, room(params.code), params.id, "DELETE", "", request))
-    .post("/responses/:id/cancel", ({ params, request }) => forwardLifecycle(ctx, room(params.code), params.id, "POST", "/cancel", request))
-    .get("/responses/:id/input_items", ({ params, request }) =>
-      forwardLifecycle(ctx, room(params.code), params.id, "GET", "/input_items", request),
-    );
+    // A response the hub keeps (chat-only participant) is answered here; any other goes to its participant.
+    .get("/responses/:id", ({ params, request }) => {
+      const r = room(params.code);
+      return serveStored(ctx, r, params.id, "get", request) ?? forwardLifecycle(ctx, r, params.id, "GET", "", request);
+    })
+    .delete("/responses/:id", ({ params, request }) => {
+      const r = room(params.code);
+      return serveStored(ctx, r, params.id, "delete", request) ?? forwardLifecycle(ctx, r, params.id, "DELETE", "", request);
+    })
+    .post("/responses/:id/cancel", ({ params, request }) => {
+      const r = room(params.code);
+      return serveStored(ctx, r, params.id, "cancel", request) ?? forwardLifecycle(ctx, r, params.id, "POST", "/cancel", request);
+    })
+    .get("/responses/:id/input_items", ({ params, request }) => {
+      const r = room(params.code);
+      return serveStored(ctx, r, params.id, "input_items", request) ?? forwardLifecycle(ctx, r, params.id, "GET", "/input_items", request);
+    });
 }

@@ -4,11 +4,13 @@
  * - `model:<name>` → an online participant serving that model;
  * - a participant id → that participant;
  * - anything else → a participant id if one matches, else a model name.
- * Among equals, the least busy wins (fewest requests in flight), ties broken at random.
+ * Among equals, the least busy wins (fewest requests in flight); among the least busy, those
+ * that speak the request's protocol natively (no translation needed), then random. A
+ * participant that speaks only the other protocol still serves: the hub translates.
  * Pure: the caller passes the participants and the random source.
  */
 import { GambiError } from "../../proxy/openai/errors.ts";
-import { PROTOCOL_NAME, supports, type Capabilities, type Protocol } from "../../proxy/protocol.ts";
+import { supports, type Capabilities, type Protocol } from "../../proxy/protocol.ts";
 
 export interface Candidate {
   id: string;
@@ -27,10 +29,12 @@ function describe(list: Candidate[]): string {
   return `online: ${shown.join(", ")}${more}`;
 }
 
-function leastBusy<T extends Candidate>(pool: T[], random: () => number): T {
+export function leastBusy<T extends Candidate>(pool: T[], protocol: Protocol, random: () => number): T {
   let min = Infinity;
   for (const p of pool) if (p.inFlight < min) min = p.inFlight;
-  const best = pool.filter((p) => p.inFlight === min);
+  const idle = pool.filter((p) => p.inFlight === min);
+  const native = idle.filter((p) => supports(p.capabilities, protocol));
+  const best = native.length ? native : idle;
   return best[Math.min(best.length - 1, Math.floor(random() * best.length))]!;
 }
 
@@ -61,16 +65,5 @@ export function pickParticipant<T extends Candidate>(all: T[], requested: string
   if (online.length === 0) {
     throw new GambiError(503, `${what}: nothing online to serve it (${describe(all)})`, { code: "no_participant_available" });
   }
-  const capable = online.filter((p) => supports(p.capabilities, protocol));
-  if (capable.length === 0) {
-    const names = online.slice(0, 5).map((p) => p.nickname).join(", ");
-    const other: Protocol = protocol === "chat" ? "responses" : "chat";
-    throw new GambiError(
-      400,
-      `${what}: ${names} ${online.length === 1 ? "speaks" : "speak"} only the ${PROTOCOL_NAME[other]}; ` +
-        `send this request to /v1/${other === "chat" ? "chat/completions" : "responses"} instead (this hub does not translate between protocols yet)`,
-      { code: "unsupported_protocol", param: "model" },
-    );
-  }
-  return leastBusy(capable, random);
+  return leastBusy(online, protocol, random);
 }

@@ -1,0 +1,178 @@
+/**
+ * What goes upstream for one request, once the participant is chosen: the body in the
+ * protocol the participant speaks, the adapter that brings the answer back (when it speaks the
+ * other protocol), and — for a Responses request on a chat-only participant — the hub-side
+ * record that makes `store`, `previous_response_id` and the lifecycle routes work.
+ *
+ * Mapping happens before anything is counted or forwarded, so a field the target cannot honour
+ * is a plain 400 and the participant never sees the request. Room and participant defaults are
+ * applied to the body in the protocol the participant speaks, after mapping: a default the
+ * client's protocol has but the participant's lacks (`stop` on a Responses participant) is
+ * simply not applied, instead of turning every request into a 400.
+ */
+import type { Outcome } from "../../proxy/forward.ts";
+import { GambiError } from "../../proxy/openai/errors.ts";
+import type { AdapterRun } from "../../proxy/adapted.ts";
+import type { AdapterContext, Json } from "../../proxy/adapters/types.ts";
+import * as chatViaResponses from "../../proxy/adapters/chat-via-responses/index.ts";
+import * as responsesViaChat from "../../proxy/adapters/responses-via-chat/index.ts";
+import { supports, type Protocol } from "../../proxy/protocol.ts";
+import { applyDefaults, type RuntimeConfig } from "../../proxy/defaults.ts";
+import type { StoredResponse } from "../../proxy/store.ts";
+import type { HubContext } from "../context.ts";
+import type { Participant, Room } from "../rooms/registry.ts";
+import type { Continuation } from "./continuation.ts";
+
+export interface Plan {
+  body: string;
+  adapter?: AdapterRun;
+  /** The client's signal, joined with a cancel (POST …/cancel) when the hub stores the response. */
+  signal: AbortSignal;
+  /** The hub-minted Responses id, when the hub answers in the client's protocol itself. */
+  responseId?: string;
+  onFinish(outcome: Outcome): void;
+  /** For a non-streaming request cancelled with POST …/cancel: the Response to answer with. */
+  cancelled(): Json | undefined;
+}
+
+const nothing = () => undefined;
+
+function responseIdFrom(ctx: HubContext): string {
+  return `resp_${ctx.newId().replace(/-/g, "")}`;
+}
+
+/** The Response object while the turn runs: what GET /v1/responses/:id shows until it ends. */
+function inProgress(id: string, body: Json, now: number, model: string): Json {
+  return { id, object: "response", created_at: Math.floor(now / 1000), status: "in_progress", model, output: [], previous_response_id: body.previous_response_id ?? null };
+}
+
+export function planRequest(
+  ctx: HubContext,
+  room: Room,
+  participant: Participant,
+  protocol: Protocol,
+  body: Json,
+  continuation: Continuation | undefined,
+  signal: AbortSignal,
+  defaults: RuntimeConfig,
+): Plan {
+  const actx: AdapterContext = { newId: ctx.newId, now: ctx.now };
+  if (supports(participant.capabilities, protocol)) {
+    applyDefaults(protocol, body, defaults);
+    if (continuation?.kind === "stored") {
+      // A Responses participant taking over a conversation the hub kept: it has never seen the
+      // id, so it gets the conversation itself. Reasoning items stay out (adapted from another
+      // model's chat output), and item ids too: they name items only the hub has, and a
+      // Responses server may take an id as a reference to something it stored.
+      const { previous_response_id: _previous, ...rest } = body;
+      const input = [...continuation.history, ...responsesViaChat.normalizeInput(body, actx)]
+        .filter((item) => item.type !== "reasoning")
+        .map(({ id: _id, ...item }) => item);
+      return { body: JSON.stringify({ ...rest, input }), signal, onFinish: nothing, cancelled: nothing };
+    }
+    return { body: JSON.stringify(body), signal, onFinish: nothing, cancelled: nothing };
+  }
+
+  if (protocol === "chat") {
+    const upstreamBody = applyDefaults("responses", chatViaResponses.mapRequest(body), defaults);
+    return {
+      body: JSON.stringify(upstreamBody),
+      signal,
+      adapter: {
+        upstream: "responses",
+        mapResponse: (json) => chatViaResponses.mapResponse(json, body, actx),
+        createStreamMapper: () => chatViaResponses.createStreamMapper(body, actx),
+      },
+      onFinish: nothing,
+      cancelled: nothing,
+    };
+  }
+  return planStoredTurn(ctx, room, participant, body, continuation, signal, actx, defaults);
+}
+
+/**
+ * Clients that rely on server-side storage (the AI SDK with `store` on) send
+ * `{type: "item_reference", id}` for items of earlier responses instead of the items: the hub
+ * kept those items, so it puts them back before translating.
+ */
+function expandItemReferences(ctx: HubContext, room: Room, body: Json): Json {
+  const input = body.input;
+  if (!Array.isArray(input) || !input.some((item) => item?.type === "item_reference")) return body;
+  return {
+    ...body,
+    input: input.map((item, n) => {
+      if (item?.type !== "item_reference") return item;
+      const found = typeof item.id === "string" ? ctx.store.findItem(room.code, item.id) : undefined;
+      if (!found) {
+        throw new GambiError(404, `input[${n}]: item_reference "${String(item.id)}" is not an item of any response this hub keeps for room ${room.code}`, {
+          code: "item_not_found",
+          param: `input[${n}].id`,
+        });
+      }
+      return found;
+    }),
+  };
+}
+
+/** A Responses request on a chat-only participant: translated, and (unless store:false) kept by the hub. */
+function planStoredTurn(
+  ctx: HubContext,
+  room: Room,
+  participant: Participant,
+  request: Json,
+  continuation: Continuation | undefined,
+  signal: AbortSignal,
+  actx: AdapterContext,
+  defaults: RuntimeConfig,
+): Plan {
+  const body = expandItemReferences(ctx, room, request);
+  const history = continuation?.kind === "stored" ? continuation.history : [];
+  const upstreamBody = applyDefaults("chat", responsesViaChat.mapRequest(body, { history }), defaults);
+  const responseId = responseIdFrom(ctx);
+  const cancel = new AbortController();
+  let mapper: ReturnType<typeof responsesViaChat.createStreamMapper> | undefined;
+  let entry: StoredResponse | undefined;
+  if (body.store !== false) {
+    entry = {
+      id: responseId,
+      participantId: participant.id,
+      model: participant.model,
+      previousId: continuation?.kind === "stored" ? continuation.previousId : undefined,
+      input: responsesViaChat.normalizeInput(body, actx),
+      response: inProgress(responseId, body, ctx.now(), participant.model),
+      cancel: () => cancel.abort(),
+    };
+    ctx.store.set(room.code, entry);
+  }
+  return {
+    body: JSON.stringify(upstreamBody),
+    signal: entry ? AbortSignal.any([signal, cancel.signal]) : signal,
+    responseId,
+    adapter: {
+      upstream: "chat",
+      mapResponse: (json) => {
+        const response = responsesViaChat.mapResponse(json, body, actx, { responseId });
+        if (entry) entry.response = response;
+        return response;
+      },
+      createStreamMapper: () => (mapper = responsesViaChat.createStreamMapper(body, actx, { responseId })),
+      abortReason: () => (cancel.signal.aborted ? { message: `response ${responseId} was cancelled`, type: "invalid_request_error", code: "response_cancelled" } : undefined),
+    },
+    onFinish(outcome) {
+      if (!entry) return;
+      entry.cancel = undefined;
+      // Refused before it started (an HTTP error): there is no response to keep.
+      if (outcome.status >= 400 && !cancel.signal.aborted) {
+        ctx.store.delete(room.code, responseId);
+        return;
+      }
+      const final = mapper?.result();
+      if (final) entry.response = final;
+      if (cancel.signal.aborted) entry.response = { ...entry.response, status: "cancelled" };
+      else if (entry.response.status === "in_progress") {
+        entry.response = { ...entry.response, status: "failed", error: { code: "server_error", message: outcome.error ?? "the response did not complete" } };
+      }
+    },
+    cancelled: () => (cancel.signal.aborted && entry ? { ...entry.response, status: "cancelled" } : undefined),
+  };
+}
