@@ -1,7 +1,7 @@
 /**
  * chat-via-responses mapRequest: every Chat Completions request field lands where the
  * Responses API expects it, is dropped only when harmless, or is refused with a 400 that
- * names it (docs/protocols/chat-via-responses.md).
+ * names it (docs/protocols.md).
  */
 import { describe, expect, test } from "bun:test";
 import { mapRequest } from "../../src/proxy/adapters/chat-via-responses/index.ts";

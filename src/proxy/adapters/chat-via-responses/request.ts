@@ -1,5 +1,5 @@
 /**
- * A Chat Completions request body → a Responses API request body (docs/protocols/chat-via-responses.md).
+ * A Chat Completions request body → a Responses API request body (docs/protocols.md).
  *
  * Mapped: `model`; `messages` (messages.ts); `tools`, `tool_choice`, `response_format`,
  * `verbosity` (tools.ts); `max_completion_tokens` (or else `max_tokens`) → `max_output_tokens`;

@@ -1,5 +1,5 @@
 /**
- * A Responses request → a Chat Completions request body (docs/protocols/responses-via-chat.md
+ * A Responses request → a Chat Completions request body (docs/protocols.md
  * has the full table).
  *
  * Mapped: `model` (as the hub set it); `instructions` → a first system message (only this
