@@ -94,3 +94,56 @@ test("the canary never reaches a client or a log", async () => {
   expect(everything).not.toContain(TOKEN);
   expect(everything).not.toContain("7f3a9c2e5b1d4f6a8c0e");
 });
+
+test("the canary stays out of translated answers and of what the hub stores", async () => {
+  const adaptedHub = startTestHub();
+  const chatOnly = startFakeUpstream({ models: ["m"], responses: false, requireHeader: { name: "authorization", value: CANARY } });
+  const responsesOnly = startFakeUpstream({ models: ["m"], chat: false, requireHeader: { name: "authorization", value: CANARY } });
+  const out: string[] = [];
+  const grab = async (res: Promise<Response>) => {
+    const r = await res;
+    const text = await r.text();
+    r.headers.forEach((v, k) => out.push(`${k}: ${v}`));
+    out.push(text);
+    return { status: r.status, text };
+  };
+  try {
+    chatOnly.handle((_req, body) => {
+      const parsed = JSON.parse(body);
+      const said = parsed.messages.at(-1).content;
+      if (said === "echo-http") return Response.json({ error: { message: `Incorrect API key provided: ${CANARY}` } }, { status: 401 });
+      if (said === "echo-json") return Response.json({ id: "c", object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: `your key is ${TOKEN}` }, finish_reason: "stop" }] });
+      return sseResponse([`data: {"choices":[{"index":0,"delta":{"role":"assistant","content":"hi"}}]}\n\n`, `data: {"error":{"message":"key ${TOKEN} revoked"}}\n\n`, "data: [DONE]\n\n"]);
+    });
+    responsesOnly.handle(() =>
+      sseResponse([
+        `event: response.created\ndata: {"type":"response.created","response":{"id":"resp_x","status":"in_progress","output":[]}}\n\n`,
+        `event: error\ndata: {"type":"error","code":"invalid_api_key","message":"key ${TOKEN} revoked"}\n\n`,
+      ]),
+    );
+    const code = await adaptedHub.createRoom();
+    const other = await adaptedHub.createRoom();
+    expect((await adaptedHub.join(code, { id: "c", nickname: "c", model: "m", endpoint: chatOnly.url, authHeaders: { Authorization: CANARY } })).status).toBe(201);
+    expect((await adaptedHub.join(other, { id: "r", nickname: "r", model: "m", endpoint: responsesOnly.url, authHeaders: { Authorization: CANARY } })).status).toBe(201);
+
+    const responses = (input: string, stream: boolean) => grab(adaptedHub.post(`/rooms/${code}/v1/responses`, { model: "*", input, stream }));
+    const streamed = await responses("echo-stream", true);
+    expect(streamed.text).toContain("response.failed");
+    const id = /"id":"(resp_[^"]+)"/.exec(streamed.text)![1]!;
+    expect((await grab(fetch(`${adaptedHub.url}/rooms/${code}/v1/responses/${id}`))).text).toContain('"failed"');
+    expect((await responses("echo-http", false)).status).toBe(401);
+    const json = await responses("echo-json", false);
+    const jsonId = JSON.parse(json.text).id;
+    await grab(fetch(`${adaptedHub.url}/rooms/${code}/v1/responses/${jsonId}`));
+    await grab(fetch(`${adaptedHub.url}/rooms/${code}/v1/responses/${jsonId}/input_items`));
+    const chat = await grab(adaptedHub.post(`/rooms/${other}/v1/chat/completions`, { model: "*", stream: true, messages: [{ role: "user", content: "hi" }] }));
+    expect(chat.text).toContain("revoked");
+  } finally {
+    await adaptedHub.stop();
+    await chatOnly.stop();
+    await responsesOnly.stop();
+  }
+  const everything = [...out, ...adaptedHub.logs].join("\n");
+  expect(everything).toContain("revoked");
+  expect(everything).not.toContain(TOKEN);
+});

@@ -22,6 +22,20 @@ import type { StoredResponse } from "../../proxy/store.ts";
 import type { HubContext } from "../context.ts";
 import type { Participant, Room } from "../rooms/registry.ts";
 import type { Continuation } from "./continuation.ts";
+import { redactSecrets } from "../../proxy/redact.ts";
+
+/**
+ * What the hub keeps is answered later by GET /v1/responses/:id, so it gets the same treatment
+ * as the bytes sent to the client: a provider that echoed the key in an error or in the text
+ * must not have it stored.
+ */
+function redacted(response: Json, participant: Participant): Json {
+  const secrets = Object.values(participant.authHeaders);
+  if (secrets.length === 0) return response;
+  const text = JSON.stringify(response);
+  const clean = redactSecrets(text, secrets);
+  return clean === text ? response : (JSON.parse(clean) as Json);
+}
 
 export interface Plan {
   body: string;
@@ -152,7 +166,7 @@ function planStoredTurn(
       upstream: "chat",
       mapResponse: (json) => {
         const response = responsesViaChat.mapResponse(json, body, actx, { responseId });
-        if (entry) entry.response = response;
+        if (entry) entry.response = redacted(response, participant);
         return response;
       },
       createStreamMapper: () => (mapper = responsesViaChat.createStreamMapper(body, actx, { responseId })),
@@ -167,10 +181,11 @@ function planStoredTurn(
         return;
       }
       const final = mapper?.result();
-      if (final) entry.response = final;
+      if (final) entry.response = redacted(final, participant);
       if (cancel.signal.aborted) entry.response = { ...entry.response, status: "cancelled" };
       else if (entry.response.status === "in_progress") {
-        entry.response = { ...entry.response, status: "failed", error: { code: "server_error", message: outcome.error ?? "the response did not complete" } };
+        const message = redactSecrets(outcome.error ?? "the response did not complete", Object.values(participant.authHeaders));
+        entry.response = { ...entry.response, status: "failed", error: { code: "server_error", message } };
       }
     },
     cancelled: () => (cancel.signal.aborted && entry ? { ...entry.response, status: "cancelled" } : undefined),
