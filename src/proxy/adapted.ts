@@ -19,6 +19,7 @@ import { observeEvent, observeJsonBody, type Observation } from "./observe.ts";
 import type { Protocol } from "./protocol.ts";
 import type { Json, StreamFailure, StreamMapper } from "./adapters/types.ts";
 import { parseJson, readBody, readFirstChunk } from "./passthrough.ts";
+import { pumpStream } from "./pump.ts";
 
 /** One adapted request, as the hub prepared it: the adapter's functions with their context bound. */
 export interface AdapterRun {
@@ -84,61 +85,33 @@ export async function relayAdaptedStream(res: Response, upstreamAbort: AbortCont
 
   const first = await readFirstChunk(() => reader.read(), opts, finish);
   if (first instanceof Response) return first;
-  let pending: Uint8Array | undefined = first.done ? undefined : first.value;
-  let ended = first.done;
   const headers = clientResponseHeaders(res.headers, { ...SSE_HEADERS, ...opts.headers });
-
-  const body = new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        try {
-          while (true) {
-            if (pending === undefined && !ended) {
-              const r = await reader.read();
-              if (r.done) ended = true;
-              else pending = r.value;
-            }
-            if (pending !== undefined) {
-              const chunk = pending;
-              pending = undefined;
-              const out = encode(translate(decoder.push(chunk)));
-              if (out) {
-                controller.enqueue(out);
-                return;
-              }
-              continue;
-            }
-            const out = encode([...translate(decoder.end()), ...mapper.end()]);
-            if (out) controller.enqueue(out);
-            controller.close();
-            finish({ error: observation.error });
-            return;
-          }
-        } catch (err) {
-          const cancelled = adapter.abortReason?.();
-          if (opts.signal.aborted && !cancelled) {
-            finish({ aborted: true, error: "client disconnected" });
-            return;
-          }
-          const failure: StreamFailure = cancelled ?? {
-            message: `${opts.target.label}: upstream stream broke off: ${describeNetworkError(err)}`,
-            type: "upstream_error",
-            code: "upstream_disconnected",
-          };
-          observation.error = failure.message;
-          const out = encode(mapper.fail(failure));
-          if (out) controller.enqueue(out);
-          controller.close();
-          finish({ error: failure.message, aborted: cancelled !== undefined });
-        }
-      },
-      cancel() {
-        upstreamAbort.abort();
-        reader.cancel().catch(() => undefined);
-        finish({ aborted: true, error: "client disconnected" });
-      },
+  const body = pumpStream(reader, first, {
+    onChunk: (chunk) => encode(translate(decoder.push(chunk))),
+    onEnd() {
+      const out = encode([...translate(decoder.end()), ...mapper.end()]);
+      finish({ error: observation.error });
+      return out;
     },
-    { highWaterMark: 0 },
-  );
+    onBreak(err) {
+      const cancelled = adapter.abortReason?.();
+      if (opts.signal.aborted && !cancelled) {
+        finish({ aborted: true, error: "client disconnected" });
+        return undefined;
+      }
+      const failure: StreamFailure = cancelled ?? {
+        message: `${opts.target.label}: upstream stream broke off: ${describeNetworkError(err)}`,
+        type: "upstream_error",
+        code: "upstream_disconnected",
+      };
+      observation.error = failure.message;
+      finish({ error: failure.message, aborted: cancelled !== undefined });
+      return encode(mapper.fail(failure)) ?? new Uint8Array(0);
+    },
+    onCancel() {
+      upstreamAbort.abort();
+      finish({ aborted: true, error: "client disconnected" });
+    },
+  });
   return new Response(body, { status: 200, headers });
 }

@@ -19,6 +19,7 @@ import { encodeSse } from "./sse/encode.ts";
 import { concatBytes, eventRangesContaining, lastEventEnd, nextEventEnd } from "./sse/boundary.ts";
 import { observeEvent, observeJsonBody, type Observation } from "./observe.ts";
 import type { Protocol } from "./protocol.ts";
+import { pumpStream } from "./pump.ts";
 import { shapeUpstreamError } from "./upstream-error.ts";
 
 export async function readBody(res: Response, signal: AbortSignal): Promise<Uint8Array | GambiError> {
@@ -158,63 +159,40 @@ export async function relayStream(res: Response, upstreamAbort: AbortController,
   const first = await readFirstChunk(() => reader.read(), opts, finish);
   if (first instanceof Response) return first;
 
-  let pending: Uint8Array | undefined = first.done ? undefined : first.value;
-  let ended = first.done;
   const headers = clientResponseHeaders(res.headers, { ...SSE_HEADERS, ...opts.headers });
-
-  const body = new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        try {
-          while (true) {
-            if (pending === undefined && !ended) {
-              const r = await reader.read();
-              if (r.done) ended = true;
-              else pending = r.value;
-            }
-            if (pending !== undefined) {
-              const chunk = pending;
-              pending = undefined;
-              const out = take(chunk);
-              if (out) {
-                // Whole events only, so skipping one piece never leaves the decoder mid-event.
-                observe(out);
-                controller.enqueue(out);
-                return;
-              }
-              continue;
-            }
-            // Upstream ended normally: flush whatever tail it left (TGI ends without a blank line).
-            if (held.length > 0) {
-              const tail = redact(held);
-              // The tail holds no complete event (that is why it was held): end() dispatches it.
-              decoder.push(tail);
-              controller.enqueue(tail);
-            }
-            for (const ev of decoder.end()) observeEvent(opts.protocol, observation, ev, opts.now());
-            controller.close();
-            finish({ error: observation.error });
-            return;
-          }
-        } catch (err) {
-          if (opts.signal.aborted) {
-            finish({ aborted: true, error: "client disconnected" });
-            return;
-          }
-          const error = `upstream stream broke off: ${describeNetworkError(err)}`;
-          observation.error = error;
-          controller.enqueue(streamErrorEvent(opts.protocol, `${opts.target.label}: ${error}`, "upstream_disconnected"));
-          controller.close();
-          finish({ error });
-        }
-      },
-      cancel() {
-        upstreamAbort.abort();
-        reader.cancel().catch(() => undefined);
-        finish({ aborted: true, error: "client disconnected" });
-      },
+  const body = pumpStream(reader, first, {
+    onChunk(chunk) {
+      const out = take(chunk);
+      // Whole events only, so skipping one piece never leaves the decoder mid-event.
+      if (out) observe(out);
+      return out;
     },
-    { highWaterMark: 0 },
-  );
+    onEnd() {
+      // Upstream ended normally: flush whatever tail it left (TGI ends without a blank line).
+      let tail: Uint8Array | undefined;
+      if (held.length > 0) {
+        tail = redact(held);
+        // The tail holds no complete event (that is why it was held): end() dispatches it.
+        decoder.push(tail);
+      }
+      for (const ev of decoder.end()) observeEvent(opts.protocol, observation, ev, opts.now());
+      finish({ error: observation.error });
+      return tail;
+    },
+    onBreak(err) {
+      if (opts.signal.aborted) {
+        finish({ aborted: true, error: "client disconnected" });
+        return undefined;
+      }
+      const error = `upstream stream broke off: ${describeNetworkError(err)}`;
+      observation.error = error;
+      finish({ error });
+      return streamErrorEvent(opts.protocol, `${opts.target.label}: ${error}`, "upstream_disconnected");
+    },
+    onCancel() {
+      upstreamAbort.abort();
+      finish({ aborted: true, error: "client disconnected" });
+    },
+  });
   return new Response(body, { status: 200, headers });
 }

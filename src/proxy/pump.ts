@@ -1,0 +1,66 @@
+/**
+ * The client-facing body of a relayed stream, shared by passthrough.ts and adapted.ts: pull
+ * one upstream chunk at a time (the first was read ahead), hand it to the relay, send what the
+ * relay returns at once. Nothing is read before the client asks for more (highWaterMark 0),
+ * so a slow client slows the upstream instead of filling the hub's memory.
+ */
+
+/** The reader of an upstream body, as far as the pump uses it. */
+export interface ChunkReader {
+  read(): Promise<{ done: boolean; value?: Uint8Array }>;
+  cancel(): Promise<void>;
+}
+
+export interface PumpHandlers {
+  /** Bytes to send for one upstream chunk, or undefined to read on. */
+  onChunk(chunk: Uint8Array): Uint8Array | undefined;
+  /** The upstream ended normally: the last bytes to send, if any. */
+  onEnd(): Uint8Array | undefined;
+  /** A read failed: the bytes that end the client's stream, or undefined when the client is gone. */
+  onBreak(err: unknown): Uint8Array | undefined;
+  /** The client cancelled its body. */
+  onCancel(): void;
+}
+
+export function pumpStream(reader: ChunkReader, first: { done: boolean; value?: Uint8Array }, h: PumpHandlers): ReadableStream<Uint8Array> {
+  let pending = first.done ? undefined : first.value;
+  let ended = first.done;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          for (;;) {
+            if (pending === undefined && !ended) {
+              const r = await reader.read();
+              if (r.done) ended = true;
+              else pending = r.value;
+            }
+            if (pending !== undefined) {
+              const out = h.onChunk(pending);
+              pending = undefined;
+              if (out) {
+                controller.enqueue(out);
+                return;
+              }
+              continue;
+            }
+            const out = h.onEnd();
+            if (out) controller.enqueue(out);
+            controller.close();
+            return;
+          }
+        } catch (err) {
+          const out = h.onBreak(err);
+          if (out === undefined) return;
+          controller.enqueue(out);
+          controller.close();
+        }
+      },
+      cancel() {
+        h.onCancel();
+        reader.cancel().catch(() => undefined);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
