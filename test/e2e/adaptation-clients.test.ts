@@ -8,8 +8,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import { createOpenAI } from "@ai-sdk/openai";
 import { generateText, jsonSchema, stepCountIs, streamText, tool } from "ai";
-import { startTestHub, type TestHub } from "../helpers/hub.ts";
-import { controlledStream, startFakeUpstream, waitFor, type FakeUpstream } from "../helpers/fake-upstream.ts";
+import type { TestHub } from "../helpers/hub.ts";
+import { controlledStream, waitFor, type FakeUpstream } from "../helpers/fake-upstream.ts";
+import { startOneProtocolRooms, type OneProtocolRooms } from "../helpers/one-protocol-rooms.ts";
 import { loadFixtures } from "../helpers/fixtures.ts";
 
 type Json = Record<string, any>;
@@ -59,21 +60,15 @@ function chatAnswer(body: Json): Response {
   return new Response(parts.join(""), { headers: { "content-type": "text/event-stream" } });
 }
 
+let rooms: OneProtocolRooms;
 beforeAll(async () => {
-  hub = startTestHub();
-  chatOnly = startFakeUpstream({ models: ["bot"], responses: false });
+  rooms = await startOneProtocolRooms({ chatModel: "bot", responsesModel: "resp" });
+  ({ hub } = rooms);
+  ({ upstream: chatOnly, room: chatRoom } = rooms.chat);
+  ({ upstream: responsesOnly, room: responsesRoom } = rooms.responses);
   chatOnly.handle((_req, body) => chatAnswer(JSON.parse(body)));
-  responsesOnly = startFakeUpstream({ models: ["resp"], chat: false });
-  chatRoom = await hub.createRoom({ name: "chat-only" });
-  responsesRoom = await hub.createRoom({ name: "responses-only" });
-  expect((await hub.join(chatRoom, { id: "bot", nickname: "bot", model: "bot", endpoint: chatOnly.url })).status).toBe(201);
-  expect((await hub.join(responsesRoom, { id: "resp", nickname: "resp", model: "resp", endpoint: responsesOnly.url })).status).toBe(201);
 });
-afterAll(async () => {
-  await hub.stop();
-  await chatOnly.stop();
-  await responsesOnly.stop();
-});
+afterAll(() => rooms.stop());
 
 const openai = (code: string) => new OpenAI({ baseURL: `${hub.url}/rooms/${code}/v1`, apiKey: "unused", maxRetries: 0 });
 /** What a client call threw (bun's `expect().rejects` does not see the SDK's APIPromise reject). */

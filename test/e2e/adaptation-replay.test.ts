@@ -6,8 +6,9 @@
  * it ended, errors.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { startTestHub, type TestHub } from "../helpers/hub.ts";
-import { startFakeUpstream, type FakeUpstream } from "../helpers/fake-upstream.ts";
+import type { TestHub } from "../helpers/hub.ts";
+import type { FakeUpstream } from "../helpers/fake-upstream.ts";
+import { startOneProtocolRooms, type OneProtocolRooms } from "../helpers/one-protocol-rooms.ts";
 import { fixtureStatus, loadFixtures, type Fixture } from "../helpers/fixtures.ts";
 import { decodeSse, readSse } from "../helpers/sse-read.ts";
 import { assembleChat, checkChatStream, type AssembledChat } from "../helpers/chat-stream-check.ts";
@@ -15,6 +16,7 @@ import { assembleResponses, checkResponsesStream, type AssembledResponses } from
 
 type Json = Record<string, any>;
 
+let rooms: OneProtocolRooms;
 let hub: TestHub;
 let chatOnly: FakeUpstream;
 let responsesOnly: FakeUpstream;
@@ -25,19 +27,12 @@ const replay = (f: Fixture) => () =>
   new Response(f.bytes, { status: fixtureStatus(f.name), headers: { "content-type": f.stream ? "text/event-stream" : "application/json" } });
 
 beforeAll(async () => {
-  hub = startTestHub();
-  chatOnly = startFakeUpstream({ models: ["m"], responses: false });
-  responsesOnly = startFakeUpstream({ models: ["m"], chat: false });
-  chatRoom = await hub.createRoom({ name: "chat-only" });
-  responsesRoom = await hub.createRoom({ name: "responses-only" });
-  expect((await hub.join(chatRoom, { id: "c", nickname: "chatty", model: "m", endpoint: chatOnly.url })).status).toBe(201);
-  expect((await hub.join(responsesRoom, { id: "r", nickname: "resp", model: "m", endpoint: responsesOnly.url })).status).toBe(201);
+  rooms = await startOneProtocolRooms();
+  ({ hub } = rooms);
+  ({ upstream: chatOnly, room: chatRoom } = rooms.chat);
+  ({ upstream: responsesOnly, room: responsesRoom } = rooms.responses);
 });
-afterAll(async () => {
-  await hub.stop();
-  await chatOnly.stop();
-  await responsesOnly.stop();
-});
+afterAll(() => rooms.stop());
 
 const fixtures = loadFixtures();
 

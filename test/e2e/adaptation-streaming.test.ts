@@ -5,12 +5,14 @@
  * upstream request.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { startTestHub, type TestHub } from "../helpers/hub.ts";
-import { controlledStream, startFakeUpstream, waitFor, type FakeUpstream } from "../helpers/fake-upstream.ts";
+import type { TestHub } from "../helpers/hub.ts";
+import { controlledStream, waitFor, type FakeUpstream } from "../helpers/fake-upstream.ts";
+import { startOneProtocolRooms, type OneProtocolRooms } from "../helpers/one-protocol-rooms.ts";
 import { SseDecoder, type SseEvent } from "../../src/proxy/sse/decode.ts";
 
 type Json = Record<string, any>;
 
+let rooms: OneProtocolRooms;
 let hub: TestHub;
 let chatOnly: FakeUpstream;
 let responsesOnly: FakeUpstream;
@@ -18,19 +20,12 @@ let chatRoom: string;
 let responsesRoom: string;
 
 beforeAll(async () => {
-  hub = startTestHub();
-  chatOnly = startFakeUpstream({ models: ["m"], responses: false });
-  responsesOnly = startFakeUpstream({ models: ["m"], chat: false });
-  chatRoom = await hub.createRoom();
-  responsesRoom = await hub.createRoom();
-  await hub.join(chatRoom, { id: "c", nickname: "c", model: "m", endpoint: chatOnly.url });
-  await hub.join(responsesRoom, { id: "r", nickname: "r", model: "m", endpoint: responsesOnly.url });
+  rooms = await startOneProtocolRooms();
+  ({ hub } = rooms);
+  ({ upstream: chatOnly, room: chatRoom } = rooms.chat);
+  ({ upstream: responsesOnly, room: responsesRoom } = rooms.responses);
 });
-afterAll(async () => {
-  await hub.stop();
-  await chatOnly.stop();
-  await responsesOnly.stop();
-});
+afterAll(() => rooms.stop());
 
 /** Reads a streaming response in the background; `events` grows as events arrive. */
 function follow(res: Response) {
