@@ -3,7 +3,9 @@
  * (`startHub`), on 127.0.0.1:0 with the sweeper off so no timer fires mid-measurement.
  *
  * BENCH_OWNERS_MAX lowers the cap of the hub's Responses-id map (default 50,000) so the memory
- * phase can fill it and then show that memory stops growing once it is full.
+ * phase can fill it and then show that memory stops growing once it is full. BENCH_STORE_MAX
+ * does the same for the responses the hub keeps for chat-only participants (default 1,000 per
+ * room), for the adapted memory phase.
  */
 import { createConsola } from "consola";
 import { startHub } from "../../src/hub/index.ts";
@@ -12,6 +14,8 @@ import { BoundedMap } from "../../src/proxy/bounded-map.ts";
 import { processUsage, serveParent } from "./children.ts";
 
 const ownersMax = Number(process.env.BENCH_OWNERS_MAX ?? 50_000);
+const storeMax = Number(process.env.BENCH_STORE_MAX ?? 1_000);
+const SIX_HOURS = 6 * 60 * 60 * 1000;
 // Warnings and errors only: per-request logging would be part of the measurement otherwise.
 const logger = createConsola({ level: 1 });
 
@@ -19,7 +23,7 @@ const running = startHub({
   port: 0,
   host: "127.0.0.1",
   sweepIntervalMs: 0,
-  deps: { logger, responseOwners: { max: ownersMax, ttlMs: 6 * 60 * 60 * 1000 } },
+  deps: { logger, responseOwners: { max: ownersMax, ttlMs: SIX_HOURS }, responseStore: { maxPerRoom: storeMax, ttlMs: SIX_HOURS } },
 });
 
 /**
@@ -39,8 +43,10 @@ function ownerEntryBytes(count = 20_000): number {
   return (after - before) / count;
 }
 
-serveParent({ url: running.url, ownersMax }, {
+serveParent({ url: running.url, ownersMax, storeMax }, {
   usage: (arg) => processUsage(arg === true),
   owners: () => running.hub.ctx.owners.size,
+  /** Responses the hub keeps, over all rooms. */
+  stored: () => running.hub.ctx.store.size,
   ownerEntryBytes: () => ownerEntryBytes(),
 });

@@ -14,6 +14,18 @@
  * - POST /v1/chat/completions and /v1/responses: `stream: true` → an SSE stream of
  *   `bench_events` events (default 256) written as `bench_write` says, else a small JSON
  *   body. Responses ids are unique per request so the hub's id map sees a new key each time.
+ *
+ * Path options, for participants the hub must translate for: segments before `/v1` shape
+ * every answer under them, so one process serves every scenario and each participant is a base
+ * URL (`http://…/chat-only/burst`, the hub appends `/v1/...`):
+ * - `chat-only` / `responses-only`: the other protocol's route answers 404, as a server that
+ *   lacks it would; the hub's join probe then records one protocol only;
+ * - `burst`, `events-N`: the write shape and event count, for requests whose `bench_*` fields
+ *   do not reach the upstream (the Responses → chat adapter sends only fields it maps).
+ *   A `bench_*` field in the body still wins;
+ * - `first-gap`: write per event, but wait 1 ms (a timer) after the first event, as a model
+ *   does between its first and second token: a relay that is slower than this upstream has
+ *   caught up by then, so the first event's latency is the relay's, not its backlog's.
  */
 import { CHAT_COMPLETION, MIN_EVENTS, chatStream, responseJson, responsesStream } from "./sse-events.ts";
 import { processUsage, serveParent } from "./children.ts";
@@ -23,16 +35,19 @@ let responseCount = 0;
 
 const json = (status: number, body: string) => new Response(body, { status, headers: { "content-type": "application/json" } });
 
+const notFound = () => json(404, '{"error":{"message":"not found"}}');
+
 const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** One enqueue per event; `highWaterMark: 0` so nothing is produced before the socket asks. */
-function sse(events: Uint8Array[], write: "event" | "burst"): Response {
+function sse(events: Uint8Array[], write: "event" | "burst", firstGap = false): Response {
   let i = 0;
   const body = new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         controller.enqueue(events[i++]!);
         if (i === events.length) controller.close();
+        else if (firstGap && i === 1) await Bun.sleep(1);
         else if (write === "event") await nextTick();
       },
     },
@@ -41,27 +56,55 @@ function sse(events: Uint8Array[], write: "event" | "burst"): Response {
   return new Response(body, { headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" } });
 }
 
+interface PathOptions {
+  only?: "chat" | "responses";
+  write?: "event" | "burst";
+  events?: number;
+  firstGap?: boolean;
+}
+
+/** `/chat-only/burst/v1/chat/completions` → the options and `/v1/chat/completions`; undefined if malformed. */
+function parsePath(pathname: string): { path: string; opts: PathOptions } | undefined {
+  const at = pathname.indexOf("/v1/");
+  if (at < 0) return undefined;
+  const opts: PathOptions = {};
+  for (const seg of pathname.slice(0, at).split("/")) {
+    if (seg === "") continue;
+    else if (seg === "chat-only") opts.only = "chat";
+    else if (seg === "responses-only") opts.only = "responses";
+    else if (seg === "burst") opts.write = "burst";
+    else if (seg === "first-gap") opts.firstGap = true;
+    else if (/^events-\d+$/.test(seg)) opts.events = Number(seg.slice(7));
+    else return undefined;
+  }
+  return { path: pathname.slice(at), opts };
+}
+
 const server = Bun.serve({
   port: 0,
   hostname: "127.0.0.1",
   idleTimeout: 60,
   async fetch(req) {
-    const path = new URL(req.url).pathname;
+    const parsed = parsePath(new URL(req.url).pathname);
+    if (!parsed) return notFound();
+    const { path, opts } = parsed;
     if (req.method === "GET" && path === "/v1/models") {
       return Response.json({ object: "list", data: [{ id: "bench-model", object: "model", owned_by: "bench" }] });
     }
     const isChat = path === "/v1/chat/completions";
-    if (req.method !== "POST" || (!isChat && path !== "/v1/responses")) return json(404, '{"error":{"message":"not found"}}');
+    if (req.method !== "POST" || (!isChat && path !== "/v1/responses")) return notFound();
+    // Checked before the body, so the join probe's `{}` gets a 404 here, not a 400.
+    if (opts.only && opts.only !== (isChat ? "chat" : "responses")) return notFound();
     const text = await req.text();
     if (text === "{}") {
       return json(400, JSON.stringify({ error: { message: "you must provide a model parameter", type: "invalid_request_error", code: null, param: null } }));
     }
     const body = JSON.parse(text) as { stream?: boolean; bench_events?: number; bench_write?: "event" | "burst" };
-    const n = Math.max(MIN_EVENTS, body.bench_events ?? DEFAULT_EVENTS);
-    const write = body.bench_write === "burst" ? "burst" : "event";
-    if (isChat) return body.stream ? sse(chatStream(n), write) : json(200, CHAT_COMPLETION);
+    const n = Math.max(MIN_EVENTS, body.bench_events ?? opts.events ?? DEFAULT_EVENTS);
+    const write = (body.bench_write ?? opts.write) === "burst" ? "burst" : "event";
+    if (isChat) return body.stream ? sse(chatStream(n), write, opts.firstGap) : json(200, CHAT_COMPLETION);
     const id = `resp_bench${(++responseCount).toString(16).padStart(12, "0")}`;
-    return body.stream ? sse(responsesStream(n, id), write) : json(200, responseJson(id));
+    return body.stream ? sse(responsesStream(n, id), write, opts.firstGap) : json(200, responseJson(id));
   },
 });
 
