@@ -6,14 +6,15 @@
  *
  * Four processes: this one (the load generator), the upstream (lib/upstream-server.ts), the
  * hub (lib/hub-server.ts) and a bare Bun proxy (lib/bare-proxy.ts) that shows what any extra
- * hop costs; see README.md for what is measured and why it is set up this way.
+ * hop costs; see README.md for what is measured and why it is set up this way. The protocol
+ * adaptation scenarios use participants that speak one protocol each, in rooms of their own.
  * Exits 1 if a target of the performance issue is missed, 2 if the bench itself failed.
  */
 import { setAffinity, spawnChild, type Child, type Usage } from "./lib/children.ts";
 import { parseArgs, type Config } from "./lib/config.ts";
-import { measureMemory, type HubChild, type MemoryResult } from "./lib/memory.ts";
-import { buildCpuRows, buildRows, judge, printReport, type Series } from "./lib/report.ts";
-import { scenarios, SIDES, type Endpoints, type Side } from "./lib/scenarios.ts";
+import { measureAdaptedMemory, measureMemory, type HubChild, type MemoryResult } from "./lib/memory.ts";
+import { buildAdaptedCpuRows, buildAdaptedRows, buildCpuRows, buildRows, judge, printReport, type Report, type Series } from "./lib/report.ts";
+import { oneProtocolPaths, scenarios, SIDES, type Endpoints, type OneProtocol, type Side } from "./lib/scenarios.ts";
 import { fmt } from "./lib/stats.ts";
 
 const log = (s: string) => console.log(s);
@@ -22,26 +23,46 @@ async function post(url: string, body: unknown): Promise<Response> {
   return fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 }
 
-/** Creates a room and joins the upstream as its only participant, through the hub's public API. */
-async function setupRoom(hubUrl: string, upstreamUrl: string): Promise<string> {
-  const created = await post(`${hubUrl}/rooms`, { name: "bench" });
+type Speaks = "both" | "chat" | "responses";
+
+/**
+ * Creates a room and joins the upstream (at `endpoint`, a base URL under it) as its only
+ * participant, through the hub's public API; checks that the join probe found the protocols
+ * the endpoint is meant to speak, so an adapted scenario really is adapted.
+ */
+async function setupRoom(hubUrl: string, endpoint: string, name: string, speaks: Speaks): Promise<string> {
+  const created = await post(`${hubUrl}/rooms`, { name });
   if (created.status !== 201) throw new Error(`create room: HTTP ${created.status} ${await created.text()}`);
   const code = ((await created.json()) as { room: { code: string } }).room.code;
   // An auth header, like a hosted participant's key: the hub then scans every streamed chunk for it.
   const authHeaders = { Authorization: "Bearer sk-bench-not-a-real-key-0123456789" };
-  const joined = await post(`${hubUrl}/rooms/${code}/join`, { id: "bench-participant", nickname: "bench", model: "bench-model", endpoint: upstreamUrl, authHeaders });
-  if (joined.status !== 201) throw new Error(`join: HTTP ${joined.status} ${await joined.text()}`);
+  const joined = await post(`${hubUrl}/rooms/${code}/join`, { id: "bench-participant", nickname: "bench", model: "bench-model", endpoint, authHeaders });
+  if (joined.status !== 201) throw new Error(`join ${endpoint}: HTTP ${joined.status} ${await joined.text()}`);
   const caps = ((await joined.json()) as { participant: { capabilities: Record<string, boolean> } }).participant.capabilities;
-  if (!caps.responses || !caps.chatCompletions) throw new Error(`join: expected both protocols to be probed, got ${JSON.stringify(caps)}`);
+  const expected = { responses: speaks !== "chat", chatCompletions: speaks !== "responses" };
+  if (caps.responses !== expected.responses || caps.chatCompletions !== expected.chatCompletions) {
+    throw new Error(`join ${endpoint}: expected the probe to find ${JSON.stringify(expected)}, got ${JSON.stringify(caps)}`);
+  }
   return code;
+}
+
+async function setupRooms(hubUrl: string, upstreamUrl: string, config: Config): Promise<Pick<Endpoints, "room" | "rooms" | "paths">> {
+  const room = await setupRoom(hubUrl, upstreamUrl, "bench", "both");
+  const paths = oneProtocolPaths(config.adaptedMemory.events);
+  const rooms = {} as Record<OneProtocol, string>;
+  for (const [key, path] of Object.entries(paths) as [OneProtocol, string][]) {
+    rooms[key] = await setupRoom(hubUrl, upstreamUrl + path, `bench ${path}`, path.startsWith("/chat-only") ? "chat" : "responses");
+  }
+  return { room, rooms, paths };
 }
 
 /** Every scenario on every side, smaller, so the JIT has compiled every process's hot paths. */
 async function warmUp(e: Endpoints, proxies: ProxyChild[], config: Config): Promise<void> {
-  const small: Config = { ...config, ttftCount: config.warmup, jsonCount: config.warmup, runMs: Math.min(config.runMs, 400) };
+  // Loaded runs are warm after a few hundred streams: 100 ms is enough, and keeps --quick short.
+  const small: Config = { ...config, ttftCount: config.warmup, jsonCount: config.warmup, runMs: Math.min(config.runMs, config.quick ? 100 : 400) };
   for (const s of scenarios(e, small)) {
     placeProxies(config, proxies, s.serial === true);
-    for (const side of SIDES) await s.run(side);
+    for (const side of s.sides ?? SIDES) await s.run(side);
   }
 }
 
@@ -58,19 +79,26 @@ function placeProxies(config: Config, proxies: ProxyChild[], serial: boolean): v
   if (config.pin) for (const p of proxies) setAffinity(p.pid, serial ? "0" : "1");
 }
 
-async function runRounds(e: Endpoints, proxies: Record<"bare" | "hub", ProxyChild>, config: Config): Promise<Series> {
+async function runRounds(e: Endpoints, proxies: Record<"bare" | "hub", ProxyChild>, config: Config): Promise<{ series: Series; seconds: Record<string, number> }> {
   const list = scenarios(e, config);
   const series: Series = {};
-  for (const s of list) series[s.key] = { direct: {}, bare: {}, hub: {} };
+  /** Wall time per scenario over all rounds and sides, for sizing runs (in the JSON output). */
+  const seconds: Record<string, number> = {};
+  for (const s of list) series[s.key] = Object.fromEntries((s.sides ?? SIDES).map((side) => [side, {}]));
+  // The process in the middle of each side: adapted requests go through the hub too.
+  const middle: Record<Side, ProxyChild | undefined> = { direct: undefined, bare: proxies.bare, hub: proxies.hub, adapted: proxies.hub };
   for (let round = 0; round < config.rounds; round++) {
-    // Rotate which side goes first so none always runs on a warmer (or hotter) machine.
-    const order = SIDES.map((_, i) => SIDES[(i + round) % SIDES.length]!);
     for (const s of list) {
+      // Rotate which side goes first so none always runs on a warmer (or hotter) machine.
+      const sides = s.sides ?? SIDES;
+      const order = sides.map((_, i) => sides[(i + round) % sides.length]!);
       placeProxies(config, [proxies.bare, proxies.hub], s.serial === true);
       for (const side of order) {
-        const proxy = side === "direct" ? undefined : proxies[side];
+        const proxy = middle[side];
         const before = await proxy?.call<Usage>("usage");
+        const t0 = performance.now();
         const result = await s.run(side);
+        seconds[s.key] = (seconds[s.key] ?? 0) + (performance.now() - t0) / 1000;
         const metrics = s.metrics(result);
         if (proxy && before) {
           // CPU time of the process in the middle (hub or bare proxy) per unit of work.
@@ -78,16 +106,21 @@ async function runRounds(e: Endpoints, proxies: Record<"bare" | "hub", ProxyChil
           metrics.proxyCpuUsPerRequest = cpuUs / result.samples.length;
           if (result.events > 0) metrics.proxyCpuUsPerEvent = cpuUs / result.events;
         }
-        for (const [k, v] of Object.entries(metrics)) (series[s.key]![side][k] ??= []).push(v);
+        for (const [k, v] of Object.entries(metrics)) (series[s.key]![side]![k] ??= []).push(v);
       }
     }
-    const last = (key: string, metric: string) => SIDES.map((side) => fmt(series[key]![side][metric]!.at(-1)!)).join(" / ");
+    const last = (key: string, metric: string) =>
+      Object.values(series[key]!)
+        .map((bySide) => fmt(bySide[metric]!.at(-1)!))
+        .join(" / ");
     log(
       `round ${round + 1}/${config.rounds} (direct / bare / hub): TTFT c1 ${last("chat_stream_c1", "ttftP50Ms")} ms, ` +
-        `chat ev/s c64 ${last("chat_stream_c64", "eventsPerSec")}, req/s c32 ${last("chat_json_c32", "reqPerSec")}`,
+        `chat ev/s c64 ${last("chat_stream_c64", "eventsPerSec")}, req/s c32 ${last("chat_json_c32", "reqPerSec")}; ` +
+        `(direct / hub / adapted) Responses ← chat burst upstream ev/s ${last("responses_via_chat_burst_c64", "eventsPerSec")}, ` +
+        `chat ← Responses ${last("chat_via_responses_burst_c64", "eventsPerSec")}`,
     );
   }
-  return series;
+  return { series, seconds };
 }
 
 /** Which hub code was measured: the commit, and whether the tree had changes on top of it. */
@@ -113,37 +146,51 @@ async function main(): Promise<void> {
     children.push(bare);
     const hub: HubChild = await spawnChild(`${here}/lib/hub-server.ts`, {
       cpus: proxyCpus,
-      env: { BENCH_OWNERS_MAX: String(config.memory.ownersMax) },
+      env: { BENCH_OWNERS_MAX: String(config.memory.ownersMax), BENCH_STORE_MAX: String(config.adaptedMemory.storeMax) },
       bunArgs: config.hubPreload ? ["--preload", config.hubPreload] : [],
     });
     children.push(hub);
-    const room = await setupRoom(hub.info.url, upstream.info.url);
+    const rooms = await setupRooms(hub.info.url, upstream.info.url, config);
     const revision = gitRevision();
-    const e: Endpoints = { upstream: upstream.info.url, bare: bare.info.url, hub: hub.info.url, room };
+    const e: Endpoints = { upstream: upstream.info.url, bare: bare.info.url, hub: hub.info.url, ...rooms };
     log(
       `gambi proxy bench (${revision}): ${config.quick ? "quick" : "full"} run, ${config.rounds} rounds, ${navigator.hardwareConcurrency} CPUs, bun ${Bun.version}, ` +
         (config.pin ? "pinned: load generator and upstream on CPU 0, hub and bare proxy on CPU 0 at c=1, on CPU 1 under load" : "not pinned") +
-        `\nupstream ${e.upstream}, bare proxy ${e.bare}, hub ${e.hub} (room ${room})` +
+        `\nupstream ${e.upstream}, bare proxy ${e.bare}, hub ${e.hub} (room ${e.room}; one-protocol participants: ` +
+        Object.entries(e.paths)
+          .map(([k, path]) => `${path} in ${e.rooms[k as OneProtocol]}`)
+          .join(", ") +
+        ")" +
         (config.hubPreload ? `\nEXPERIMENT: the hub preloads ${config.hubPreload}; its figures are not the hub's as committed` : ""),
     );
     await warmUp(e, [bare, hub], config);
-    const series = await runRounds(e, { bare, hub }, config);
+    const { series, seconds: scenarioSeconds } = await runRounds(e, { bare, hub }, config);
     log(`memory phase: Responses streams of ${config.memory.events} events at c=${config.memory.concurrency}, id map capped at ${config.memory.ownersMax}`);
     placeProxies(config, [bare, hub], false);
     const memory: MemoryResult = await measureMemory(hub, e, config, log);
+    const am = config.adaptedMemory;
+    log(`memory phase, adapted: store:true Responses streams to a chat-only participant, ${am.events} upstream events at c=${am.concurrency}, store capped at ${am.storeMax} per room`);
+    const adaptedMemory: MemoryResult = await measureAdaptedMemory(hub, e, config, log);
 
     const rows = buildRows(series);
-    const cpu = buildCpuRows(series);
-    const verdicts = judge(rows, memory);
-    printReport(rows, cpu, verdicts, memory);
+    const report: Report = {
+      rows,
+      cpu: buildCpuRows(series),
+      adapted: buildAdaptedRows(series),
+      adaptedCpu: buildAdaptedCpuRows(series),
+      verdicts: judge(rows, memory, adaptedMemory),
+      memory,
+      adaptedMemory,
+    };
+    printReport(report);
     const seconds = (performance.now() - started) / 1000;
     log(`\ntotal ${seconds.toFixed(1)} s`);
     if (config.jsonFile) {
       const machine = { cpus: navigator.hardwareConcurrency, bun: Bun.version, platform: process.platform, arch: process.arch };
-      await Bun.write(config.jsonFile, JSON.stringify({ date: new Date().toISOString(), revision, machine, config, seconds, rows, cpu, verdicts, memory, series }, null, 2) + "\n");
+      await Bun.write(config.jsonFile, JSON.stringify({ date: new Date().toISOString(), revision, machine, config, seconds, scenarioSeconds, ...report, series }, null, 2) + "\n");
       log(`wrote ${config.jsonFile}`);
     }
-    if (verdicts.some((v) => !v.pass)) process.exitCode = 1;
+    if (report.verdicts.some((v) => !v.pass)) process.exitCode = 1;
   } finally {
     for (const child of children.reverse()) await child.stop();
   }

@@ -16,6 +16,8 @@ export interface Config {
   /** Requests per side before the rounds (JIT warm-up), per scenario. */
   warmup: number;
   memory: { ownersMax: number; batches: number; batchSize: number; events: number; concurrency: number };
+  /** The adapted-store memory phase: `store: true` Responses streams to a chat-only participant; `storeMax` caps the hub's store per room. */
+  adaptedMemory: { storeMax: number; batches: number; batchSize: number; events: number; concurrency: number };
   /** Pin processes with taskset (see placeProxies in ../proxy.ts); default when possible. */
   pin: boolean;
   jsonFile?: string;
@@ -25,7 +27,7 @@ export interface Config {
 
 const USAGE = `usage: bun bench/proxy.ts [--quick] [--rounds N] [--run-ms MS] [--no-pin] [--json FILE] [--hub-preload FILE]
 
-  --quick        short run (~25 s): 3 short rounds, a small memory phase
+  --quick        short run (~35 s): 3 short rounds, small memory phases
   --rounds N     interleaved direct/bare/hub rounds (default 5, quick 3)
   --run-ms MS    length of each time-bounded run per side per round (default 1200, quick 300)
   --no-pin       let the OS place the processes (default, when taskset exists and there are
@@ -57,6 +59,7 @@ export function parseArgs(argv: string[]): Config {
         events: 256,
         warmup: 50,
         memory: { ownersMax: 500, batches: 2, batchSize: 750, events: 32, concurrency: 32 },
+        adaptedMemory: { storeMax: 500, batches: 2, batchSize: 600, events: 32, concurrency: 32 },
         pin: canPin(),
       }
     : {
@@ -68,6 +71,7 @@ export function parseArgs(argv: string[]): Config {
         events: 256,
         warmup: 150,
         memory: { ownersMax: 2000, batches: 4, batchSize: 2500, events: 32, concurrency: 32 },
+        adaptedMemory: { storeMax: 500, batches: 4, batchSize: 1500, events: 32, concurrency: 32 },
         pin: canPin(),
       };
   for (let i = 0; i < argv.length; i++) {

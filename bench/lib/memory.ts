@@ -1,23 +1,33 @@
 /**
- * Memory phase: thousands of streaming Responses requests through the hub, with the hub's heap
- * (after a full GC) and RSS read over IPC between batches. The hub remembers each response id
- * in a bounded map, so memory may grow until that map is full and must stay flat after: a first
- * "settle" batch fills the map, growth is measured from there.
+ * Memory phases: thousands of streaming Responses requests through the hub, with the hub's heap
+ * (after a full GC) and RSS read over IPC between batches. Each phase fills one bounded
+ * structure of the hub, so memory may grow until it is full and must stay flat after: a first
+ * "settle" batch fills it, growth is measured from there.
+ *
+ * - id map: Responses requests to the participant that speaks both protocols; the hub
+ *   remembers each response id (which participant made it) in a bounded map;
+ * - adapted store: Responses requests with `store: true` to a chat-only participant; the hub
+ *   keeps each response (input, output, status) itself, at most `maxPerRoom` per room.
  */
 import type { Child, Usage } from "./children.ts";
 import type { Config } from "./config.ts";
-import { runCount, streamOnce } from "./load.ts";
-import { responsesBody, targetUrl, type Endpoints } from "./scenarios.ts";
+import { runCount, streamOnce, type Target } from "./load.ts";
+import { adaptedClientEvents, adaptedTarget, responsesBody, targetUrl, type Endpoints } from "./scenarios.ts";
 
 export interface Checkpoint {
   requests: number;
   heapUsed: number;
   rss: number;
-  owners: number;
+  /** Entries in the structure the phase fills (id-map entries, or stored responses). */
+  entries: number;
 }
 
 export interface MemoryResult {
-  ownersMax: number;
+  /** What fills up: "id map" or "store". */
+  structure: string;
+  /** Its cap in the bench (lowered from the default so the phase reaches it). */
+  cap: number;
+  defaultCap: number;
   eventsPerResponse: number;
   /** Before the settle batch, after it, then after each measured batch. */
   checkpoints: Checkpoint[];
@@ -27,13 +37,14 @@ export interface MemoryResult {
   /** Least-squares slope of heap over requests from the settle checkpoint on: less noisy than two points. */
   heapGrowthPerRequest: number;
   rssGrowth: number;
-  /** Heap cost of one id-map entry, and of a full map at the default cap. */
-  ownerEntryBytes: number;
-  ownersAtDefaultCap: number;
+  /** Heap cost of one entry, and of a full structure at the default cap. */
+  entryBytes: number;
+  atDefaultCap: number;
   seconds: number;
 }
 
 export const DEFAULT_OWNERS_CAP = 50_000;
+export const DEFAULT_STORE_CAP = 1_000;
 /**
  * Well under what any per-request leak would cost (one id-map entry alone is ~330 B, a
  * stream's state several KiB), well over the GC noise of a few hundred KiB spread over
@@ -54,50 +65,121 @@ function slope(points: { x: number; y: number }[]): number {
   return den === 0 ? 0 : num / den;
 }
 
-export type HubChild = Child<{ url: string; ownersMax: number }>;
+export type HubChild = Child<{ url: string; ownersMax: number; storeMax: number }>;
 
-export async function measureMemory(hub: HubChild, e: Endpoints, c: Config, log: (s: string) => void): Promise<MemoryResult> {
-  const m = c.memory;
+interface Phase {
+  structure: string;
+  cap: number;
+  defaultCap: number;
+  /** The IPC command that answers the structure's size. */
+  sizeCommand: string;
+  target: Target;
+  /** Events the client must receive per response. */
+  clientEvents: number;
+  batches: number;
+  batchSize: number;
+  concurrency: number;
+  eventsPerResponse: number;
+  /** Heap bytes of one entry, when measured apart; else estimated from the settle batch. */
+  entryBytes?: () => Promise<number>;
+  /**
+   * Count entries from the phase's start: the size command counts every room, and others may
+   * already hold entries (constant during the phase: no other traffic, no sweeper).
+   */
+  relative?: boolean;
+}
+
+async function runPhase(hub: HubChild, p: Phase, log: (s: string) => void): Promise<MemoryResult> {
   const t0 = performance.now();
-  const target = { url: targetUrl(e, "hub", "/responses"), body: responsesBody(true, "event", m.events) };
   const once = async () => {
-    const s = await streamOnce(target);
-    if (s.events !== m.events) throw new Error(`memory phase: expected ${m.events} events, got ${s.events}`);
+    const s = await streamOnce(p.target);
+    if (s.events !== p.clientEvents) throw new Error(`memory phase (${p.structure}): expected ${p.clientEvents} events, got ${s.events}`);
     return s;
   };
   let requests = 0;
+  const base = p.relative ? await hub.call<number>(p.sizeCommand) : 0;
   const checkpoint = async (): Promise<Checkpoint> => {
     const u = await hub.call<Usage>("usage", true);
-    const owners = await hub.call<number>("owners");
-    return { requests, heapUsed: u.heapUsed, rss: u.rss, owners };
+    const entries = (await hub.call<number>(p.sizeCommand)) - base;
+    return { requests, heapUsed: u.heapUsed, rss: u.rss, entries };
   };
   const batch = async (n: number) => {
-    await runCount(m.concurrency, n, once);
+    await runCount(p.concurrency, n, once);
     requests += n;
   };
 
   const checkpoints = [await checkpoint()];
-  await batch(Math.max(m.batchSize, Math.ceil(m.ownersMax * 1.2)));
+  await batch(Math.max(p.batchSize, Math.ceil(p.cap * 1.2)));
   checkpoints.push(await checkpoint());
-  for (let b = 0; b < m.batches; b++) {
-    await batch(m.batchSize);
+  for (let b = 0; b < p.batches; b++) {
+    await batch(p.batchSize);
     checkpoints.push(await checkpoint());
-    log(`  memory batch ${b + 1}/${m.batches}: ${requests} requests, heap ${(checkpoints.at(-1)!.heapUsed / 1048576).toFixed(2)} MiB`);
+    log(`  ${p.structure} batch ${b + 1}/${p.batches}: ${requests} requests, heap ${(checkpoints.at(-1)!.heapUsed / 1048576).toFixed(2)} MiB`);
   }
-  const settled = checkpoints[1]!;
+  const [before, settled] = [checkpoints[0]!, checkpoints[1]!];
   const last = checkpoints.at(-1)!;
   const measuredRequests = last.requests - settled.requests;
-  const ownerEntryBytes = await hub.call<number>("ownerEntryBytes");
+  // Estimated: what the settle batch added to the heap, over the entries it added.
+  const entryBytes = p.entryBytes ? await p.entryBytes() : (settled.heapUsed - before.heapUsed) / Math.max(1, settled.entries - before.entries);
   return {
-    ownersMax: m.ownersMax,
-    eventsPerResponse: m.events,
+    structure: p.structure,
+    cap: p.cap,
+    defaultCap: p.defaultCap,
+    eventsPerResponse: p.eventsPerResponse,
     checkpoints,
     measuredRequests,
     heapGrowth: last.heapUsed - settled.heapUsed,
     heapGrowthPerRequest: slope(checkpoints.slice(1).map((c) => ({ x: c.requests, y: c.heapUsed }))),
     rssGrowth: last.rss - settled.rss,
-    ownerEntryBytes,
-    ownersAtDefaultCap: ownerEntryBytes * DEFAULT_OWNERS_CAP,
+    entryBytes,
+    atDefaultCap: entryBytes * p.defaultCap,
     seconds: (performance.now() - t0) / 1000,
   };
+}
+
+/** The id map: Responses streams to the participant that speaks both protocols. */
+export function measureMemory(hub: HubChild, e: Endpoints, c: Config, log: (s: string) => void): Promise<MemoryResult> {
+  const m = c.memory;
+  return runPhase(
+    hub,
+    {
+      structure: "id map",
+      cap: m.ownersMax,
+      defaultCap: DEFAULT_OWNERS_CAP,
+      sizeCommand: "owners",
+      target: { url: targetUrl(e, "hub", "/responses"), body: responsesBody(true, "event", m.events) },
+      clientEvents: m.events,
+      batches: m.batches,
+      batchSize: m.batchSize,
+      concurrency: m.concurrency,
+      eventsPerResponse: m.events,
+      entryBytes: () => hub.call<number>("ownerEntryBytes"),
+    },
+    log,
+  );
+}
+
+/**
+ * The store: adapted Responses streams with `store: true` to a chat-only participant in a room
+ * of its own (its store starts empty), the participant's path setting the stream's length.
+ */
+export function measureAdaptedMemory(hub: HubChild, e: Endpoints, c: Config, log: (s: string) => void): Promise<MemoryResult> {
+  const m = c.adaptedMemory;
+  return runPhase(
+    hub,
+    {
+      structure: "store",
+      cap: m.storeMax,
+      defaultCap: DEFAULT_STORE_CAP,
+      sizeCommand: "stored",
+      target: adaptedTarget(e, "responses_via_chat", "chatOnlyMemory", "adapted", true, true),
+      clientEvents: adaptedClientEvents("responses_via_chat", m.events),
+      batches: m.batches,
+      batchSize: m.batchSize,
+      concurrency: m.concurrency,
+      eventsPerResponse: m.events,
+      relative: true,
+    },
+    log,
+  );
 }

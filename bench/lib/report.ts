@@ -3,13 +3,15 @@
  * ratios of those medians (hub/direct, which the targets are about, and bare/direct and
  * hub/bare, which split it into the cost of any hop and the hub's own), the spread of the
  * per-round hub/direct ratios (how noisy the run was), and PASS/FAIL against the targets.
+ * The protocol-adaptation table is built the same way with adapted/direct, hub/direct and
+ * adapted/hub (what translating adds to the hub's passthrough).
  */
 import { fmt, formatBytes, median } from "./stats.ts";
 import type { Side } from "./scenarios.ts";
 import { LEAK_THRESHOLD_BYTES_PER_REQUEST, type MemoryResult } from "./memory.ts";
 
-/** scenario → side → metric → one value per round. */
-export type Series = Record<string, Record<Side, Record<string, number[]>>>;
+/** scenario → side → metric → one value per round (only the sides the scenario runs on). */
+export type Series = Record<string, Partial<Record<Side, Record<string, number[]>>>>;
 
 export interface Row {
   figure: string;
@@ -56,10 +58,21 @@ const CPU_ROWS = [
   { figure: "per request, non-stream c=32", scenario: "chat_json_c32", metric: "proxyCpuUsPerRequest" },
 ] as const;
 
+const values = (series: Series, scenario: string, side: Side, metric: string): number[] => {
+  const v = series[scenario]?.[side]?.[metric];
+  if (!v) throw new Error(`no ${metric} for ${scenario} on side ${side}`);
+  return v;
+};
+
+/** Lowest and highest per-round ratio of two sides. */
+const range = (num: number[], den: number[]): [number, number] => {
+  const perRound = num.map((v, i) => v / den[i]!);
+  return [Math.min(...perRound), Math.max(...perRound)];
+};
+
 export function buildRows(series: Series): Row[] {
   return ROWS.map(({ figure, unit, scenario, metric }) => {
-    const [d, b, h] = (["direct", "bare", "hub"] as const).map((side) => series[scenario]![side][metric]!);
-    const perRound = h!.map((v, i) => v / d![i]!);
+    const [d, b, h] = (["direct", "bare", "hub"] as const).map((side) => values(series, scenario, side, metric));
     const direct = median(d!);
     const bare = median(b!);
     const hub = median(h!);
@@ -72,7 +85,7 @@ export function buildRows(series: Series): Row[] {
       ratio: hub / direct,
       bareRatio: bare / direct,
       hubVsBare: hub / bare,
-      ratioRange: [Math.min(...perRound), Math.max(...perRound)],
+      ratioRange: range(h!, d!),
     };
   });
 }
@@ -86,12 +99,108 @@ export interface CpuRow {
 export function buildCpuRows(series: Series): CpuRow[] {
   return CPU_ROWS.map(({ figure, scenario, metric }) => ({
     figure,
-    bareUs: median(series[scenario]!.bare[metric]!),
-    hubUs: median(series[scenario]!.hub[metric]!),
+    bareUs: median(values(series, scenario, "bare", metric)),
+    hubUs: median(values(series, scenario, "hub", metric)),
   }));
 }
 
-export function judge(rows: Row[], memory: MemoryResult | undefined): Verdict[] {
+/**
+ * Protocol adaptation. "Responses ← chat": the client speaks Responses, the participant only
+ * chat. Events are the upstream's (what the participant produced), on every side.
+ */
+const ADAPTED_ROWS = [
+  { figure: "Responses ← chat: stream TTFT p50, c=1", unit: "ms", scenario: "responses_via_chat_stream_c1", metric: "ttftP50Ms" },
+  { figure: "Responses ← chat: stream TTFT p50, c=1, 1 ms after 1st event", unit: "ms", scenario: "responses_via_chat_gap_c1", metric: "ttftP50Ms" },
+  { figure: "Responses ← chat: upstream events/s, c=64, write per event", unit: "ev/s", scenario: "responses_via_chat_stream_c64", metric: "eventsPerSec" },
+  { figure: "Responses ← chat: upstream events/s, c=64, burst", unit: "ev/s", scenario: "responses_via_chat_burst_c64", metric: "eventsPerSec" },
+  { figure: "Responses ← chat: non-stream p50, c=1", unit: "ms", scenario: "responses_via_chat_json_c1", metric: "p50Ms" },
+  { figure: "Responses ← chat: non-stream p50, c=1, store:true", unit: "ms", scenario: "responses_via_chat_json_stored_c1", metric: "p50Ms" },
+  { figure: "chat ← Responses: stream TTFT p50, c=1", unit: "ms", scenario: "chat_via_responses_stream_c1", metric: "ttftP50Ms" },
+  { figure: "chat ← Responses: stream TTFT p50, c=1, 1 ms after 1st event", unit: "ms", scenario: "chat_via_responses_gap_c1", metric: "ttftP50Ms" },
+  { figure: "chat ← Responses: upstream events/s, c=64, write per event", unit: "ev/s", scenario: "chat_via_responses_stream_c64", metric: "eventsPerSec" },
+  { figure: "chat ← Responses: upstream events/s, c=64, burst", unit: "ev/s", scenario: "chat_via_responses_burst_c64", metric: "eventsPerSec" },
+  { figure: "chat ← Responses: non-stream p50, c=1", unit: "ms", scenario: "chat_via_responses_json_c1", metric: "p50Ms" },
+] as const;
+
+const ADAPTED_CPU_ROWS = [
+  { figure: "Responses ← chat: per upstream event, c=1, write per event", scenario: "responses_via_chat_stream_c1", metric: "proxyCpuUsPerEvent" },
+  { figure: "Responses ← chat: per upstream event, c=64, write per event", scenario: "responses_via_chat_stream_c64", metric: "proxyCpuUsPerEvent" },
+  { figure: "Responses ← chat: per upstream event, c=64, burst", scenario: "responses_via_chat_burst_c64", metric: "proxyCpuUsPerEvent" },
+  { figure: "Responses ← chat: per request, non-stream c=1", scenario: "responses_via_chat_json_c1", metric: "proxyCpuUsPerRequest" },
+  { figure: "Responses ← chat: per request, non-stream c=1, store:true", scenario: "responses_via_chat_json_stored_c1", metric: "proxyCpuUsPerRequest" },
+  { figure: "chat ← Responses: per upstream event, c=1, write per event", scenario: "chat_via_responses_stream_c1", metric: "proxyCpuUsPerEvent" },
+  { figure: "chat ← Responses: per upstream event, c=64, write per event", scenario: "chat_via_responses_stream_c64", metric: "proxyCpuUsPerEvent" },
+  { figure: "chat ← Responses: per upstream event, c=64, burst", scenario: "chat_via_responses_burst_c64", metric: "proxyCpuUsPerEvent" },
+  { figure: "chat ← Responses: per request, non-stream c=1", scenario: "chat_via_responses_json_c1", metric: "proxyCpuUsPerRequest" },
+] as const;
+
+export interface AdaptedRow {
+  figure: string;
+  unit: string;
+  direct: number;
+  /** The hub relaying the same upstream answer untranslated (a client speaking the participant's protocol). */
+  hub: number;
+  adapted: number;
+  /** adapted / direct: the cost of the hub translating, hop included. */
+  ratio: number;
+  /** hub / direct: the hub's cost without translation, for the same upstream answer. */
+  hubRatio: number;
+  /** adapted / hub: what translation adds on top of the hub's passthrough. */
+  adaptedVsHub: number;
+  /** Lowest and highest per-round adapted/direct ratio. */
+  ratioRange: [number, number];
+  /** For latency figures: adapted − direct and hub − direct, ms. */
+  addedMs?: { adapted: number; hub: number };
+}
+
+export interface AdaptedCpuRow {
+  figure: string;
+  hubUs: number;
+  adaptedUs: number;
+}
+
+/** Rows whose scenario ran (--quick leaves some out). */
+const ran = <T extends { scenario: string }>(rows: readonly T[], series: Series) => rows.filter((r) => series[r.scenario] !== undefined);
+
+export function buildAdaptedRows(series: Series): AdaptedRow[] {
+  return ran(ADAPTED_ROWS, series).map(({ figure, unit, scenario, metric }) => {
+    const d = values(series, scenario, "direct", metric);
+    const h = values(series, scenario, "hub", metric);
+    const a = values(series, scenario, "adapted", metric);
+    const [direct, hub, adapted] = [median(d), median(h), median(a)];
+    return {
+      figure,
+      unit,
+      direct,
+      hub,
+      adapted,
+      ratio: adapted / direct,
+      hubRatio: hub / direct,
+      adaptedVsHub: adapted / hub,
+      ratioRange: range(a, d),
+      ...(unit === "ms" ? { addedMs: { adapted: adapted - direct, hub: hub - direct } } : {}),
+    };
+  });
+}
+
+export function buildAdaptedCpuRows(series: Series): AdaptedCpuRow[] {
+  return ran(ADAPTED_CPU_ROWS, series).map(({ figure, scenario, metric }) => ({
+    figure,
+    hubUs: median(values(series, scenario, "hub", metric)),
+    adaptedUs: median(values(series, scenario, "adapted", metric)),
+  }));
+}
+
+function memoryVerdict(memory: MemoryResult, what: string): Verdict {
+  const last = memory.checkpoints.at(-1)!;
+  return {
+    target: `memory bounded, ${what} (heap growth ≤ ${LEAK_THRESHOLD_BYTES_PER_REQUEST} B/request once the ${memory.structure} is full)`,
+    measured: `${fmt(memory.heapGrowthPerRequest)} B/req over ${memory.measuredRequests} requests, ${memory.structure} ${last.entries}/${memory.cap}`,
+    pass: memory.heapGrowthPerRequest <= LEAK_THRESHOLD_BYTES_PER_REQUEST && last.entries <= memory.cap,
+  };
+}
+
+export function judge(rows: Row[], memory: MemoryResult | undefined, adaptedMemory?: MemoryResult): Verdict[] {
   const row = (figure: string) => rows.find((r) => r.figure === figure)!;
   const ttft = row("stream TTFT p50, c=1");
   const p50 = row("non-stream latency p50, c=1");
@@ -118,14 +227,9 @@ export function judge(rows: Row[], memory: MemoryResult | undefined): Verdict[] 
     measured: `${fmt(resp.ratio)}× vs chat ${fmt(chat.ratio)}× (hub: ${fmt(resp.hub)} vs ${fmt(chat.hub)} ev/s)`,
     pass: resp.ratio >= 0.9 * chat.ratio,
   });
-  if (memory) {
-    const last = memory.checkpoints.at(-1)!;
-    verdicts.push({
-      target: `memory bounded (heap growth ≤ ${LEAK_THRESHOLD_BYTES_PER_REQUEST} B/request once the id map is full)`,
-      measured: `${fmt(memory.heapGrowthPerRequest)} B/req over ${memory.measuredRequests} requests, id map ${last.owners}/${memory.ownersMax}`,
-      pass: memory.heapGrowthPerRequest <= LEAK_THRESHOLD_BYTES_PER_REQUEST && last.owners <= memory.ownersMax,
-    });
-  }
+  if (memory) verdicts.push(memoryVerdict(memory, "Responses streams"));
+  // The hub's store for chat-only participants is bounded per room: it must not grow past it.
+  if (adaptedMemory) verdicts.push(memoryVerdict(adaptedMemory, "adapted Responses streams with store:true"));
   return verdicts;
 }
 
@@ -135,37 +239,72 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
 }
 
-export function printReport(rows: Row[], cpu: CpuRow[], verdicts: Verdict[], memory: MemoryResult | undefined): void {
+function printMemory(memory: MemoryResult, title: string): void {
+  const entry = memory.structure === "id map" ? "id-map entry" : "stored response";
+  console.log(
+    "\n" +
+      table(
+        [`memory checkpoint, ${title} (after full GC)`, "requests", "hub heap", "hub RSS", memory.structure],
+        memory.checkpoints.map((c, i) => [i === 0 ? "before" : i === 1 ? "after settle batch" : `after batch ${i - 1}`, String(c.requests), formatBytes(c.heapUsed), formatBytes(c.rss), String(c.entries)]),
+      ),
+  );
+  console.log(
+    `heap growth after settling: ${formatBytes(memory.heapGrowth)} over ${memory.measuredRequests} requests (slope ${fmt(memory.heapGrowthPerRequest)} B/request); ` +
+      `RSS growth ${formatBytes(memory.rssGrowth)}. One ${entry} ≈ ${formatBytes(memory.entryBytes)} (${memory.eventsPerResponse}-event responses) → ` +
+      `${formatBytes(memory.atDefaultCap)} at the default cap of ${memory.defaultCap.toLocaleString("en-US")}${memory.structure === "store" ? " per room" : ""}.`,
+  );
+}
+
+export interface Report {
+  rows: Row[];
+  cpu: CpuRow[];
+  adapted: AdaptedRow[];
+  adaptedCpu: AdaptedCpuRow[];
+  verdicts: Verdict[];
+  memory?: MemoryResult;
+  adaptedMemory?: MemoryResult;
+}
+
+export function printReport(r: Report): void {
   console.log(
     "\n" +
       table(
         ["figure", "unit", "direct", "bare", "hub", "hub/direct", "(range)", "bare/direct", "hub/bare"],
-        rows.map((r) => [
-          r.figure,
-          r.unit,
-          fmt(r.direct),
-          fmt(r.bare),
-          fmt(r.hub),
-          fmt(r.ratio),
-          `${fmt(r.ratioRange[0])}–${fmt(r.ratioRange[1])}`,
-          fmt(r.bareRatio),
-          fmt(r.hubVsBare),
+        r.rows.map((row) => [
+          row.figure,
+          row.unit,
+          fmt(row.direct),
+          fmt(row.bare),
+          fmt(row.hub),
+          fmt(row.ratio),
+          `${fmt(row.ratioRange[0])}–${fmt(row.ratioRange[1])}`,
+          fmt(row.bareRatio),
+          fmt(row.hubVsBare),
         ]),
       ),
   );
-  console.log("\n" + table(["CPU time of the proxy process", "bare µs", "hub µs"], cpu.map((c) => [c.figure, fmt(c.bareUs), fmt(c.hubUs)])));
-  if (memory) {
-    console.log(
-      "\n" +
-        table(
-          ["memory checkpoint (after full GC)", "requests", "hub heap", "hub RSS", "id map"],
-          memory.checkpoints.map((c, i) => [i === 0 ? "before" : i === 1 ? "after settle batch" : `after batch ${i - 1}`, String(c.requests), formatBytes(c.heapUsed), formatBytes(c.rss), String(c.owners)]),
-        ),
-    );
-    console.log(
-      `heap growth after settling: ${formatBytes(memory.heapGrowth)} over ${memory.measuredRequests} requests (slope ${fmt(memory.heapGrowthPerRequest)} B/request); ` +
-        `RSS growth ${formatBytes(memory.rssGrowth)}. One id-map entry ≈ ${fmt(memory.ownerEntryBytes)} B → ${formatBytes(memory.ownersAtDefaultCap)} at the default cap of 50,000.`,
-    );
-  }
-  console.log("\n" + table(["target", "measured", "result"], verdicts.map((v) => [v.target, v.measured, v.pass ? "PASS" : "FAIL"])));
+  console.log("\n" + table(["CPU time of the proxy process", "bare µs", "hub µs"], r.cpu.map((c) => [c.figure, fmt(c.bareUs), fmt(c.hubUs)])));
+  if (r.memory) printMemory(r.memory, "id map");
+
+  console.log(
+    "\nprotocol adaptation: hub = the hub relaying the same upstream answer untranslated, adapted = the hub translating it for a client of the other protocol; events are the upstream's\n" +
+      table(
+        ["figure", "unit", "direct", "hub", "adapted", "adapted/direct", "(range)", "hub/direct", "adapted/hub", "added ms hub / adapted"],
+        r.adapted.map((row) => [
+          row.figure,
+          row.unit,
+          fmt(row.direct),
+          fmt(row.hub),
+          fmt(row.adapted),
+          fmt(row.ratio),
+          `${fmt(row.ratioRange[0])}–${fmt(row.ratioRange[1])}`,
+          fmt(row.hubRatio),
+          fmt(row.adaptedVsHub),
+          row.addedMs ? `+${fmt(row.addedMs.hub)} / +${fmt(row.addedMs.adapted)}` : "",
+        ]),
+      ),
+  );
+  console.log("\n" + table(["CPU time of the hub, adaptation scenarios", "hub µs", "adapted µs"], r.adaptedCpu.map((c) => [c.figure, fmt(c.hubUs), fmt(c.adaptedUs)])));
+  if (r.adaptedMemory) printMemory(r.adaptedMemory, "adapted store:true");
+  console.log("\n" + table(["target", "measured", "result"], r.verdicts.map((v) => [v.target, v.measured, v.pass ? "PASS" : "FAIL"])));
 }
