@@ -143,7 +143,18 @@ function planStoredTurn(
   const history = continuation?.kind === "stored" ? continuation.history : [];
   const upstreamBody = applyDefaults("chat", responsesViaChat.mapRequest(body, { history }), defaults);
   const responseId = responseIdFrom(ctx);
-  const cancel = new AbortController();
+  // The upstream request stops when the client leaves or when POST …/cancel says so. One
+  // controller fed by a listener removed at the end, not AbortSignal.any: in Bun 1.4.5 a signal
+  // from AbortSignal.any that still has a listener is never collected, and the proxy listens
+  // for the whole stream, so every stored response leaked its request state (found by the
+  // bench's adapted memory phase, bench/experiments/listener-abort-any.ts).
+  const upstream = new AbortController();
+  let cancelled = false;
+  const onClientGone = () => upstream.abort();
+  const cancel = () => {
+    cancelled = true;
+    upstream.abort();
+  };
   let mapper: ReturnType<typeof responsesViaChat.createStreamMapper> | undefined;
   let entry: StoredResponse | undefined;
   if (body.store !== false) {
@@ -154,13 +165,15 @@ function planStoredTurn(
       previousId: continuation?.kind === "stored" ? continuation.previousId : undefined,
       input: responsesViaChat.normalizeInput(body, actx),
       response: inProgress(responseId, body, ctx.now(), participant.model),
-      cancel: () => cancel.abort(),
+      cancel,
     };
     ctx.store.set(room.code, entry);
+    if (signal.aborted) upstream.abort();
+    else signal.addEventListener("abort", onClientGone, { once: true });
   }
   return {
     body: JSON.stringify(upstreamBody),
-    signal: entry ? AbortSignal.any([signal, cancel.signal]) : signal,
+    signal: entry ? upstream.signal : signal,
     responseId,
     adapter: {
       upstream: "chat",
@@ -170,24 +183,25 @@ function planStoredTurn(
         return response;
       },
       createStreamMapper: () => (mapper = responsesViaChat.createStreamMapper(body, actx, { responseId })),
-      abortReason: () => (cancel.signal.aborted ? { message: `response ${responseId} was cancelled`, type: "invalid_request_error", code: "response_cancelled" } : undefined),
+      abortReason: () => (cancelled ? { message: `response ${responseId} was cancelled`, type: "invalid_request_error", code: "response_cancelled" } : undefined),
     },
     onFinish(outcome) {
+      signal.removeEventListener("abort", onClientGone);
       if (!entry) return;
       entry.cancel = undefined;
       // Refused before it started (an HTTP error): there is no response to keep.
-      if (outcome.status >= 400 && !cancel.signal.aborted) {
+      if (outcome.status >= 400 && !cancelled) {
         ctx.store.delete(room.code, responseId);
         return;
       }
       const final = mapper?.result();
       if (final) entry.response = redacted(final, participant);
-      if (cancel.signal.aborted) entry.response = { ...entry.response, status: "cancelled" };
+      if (cancelled) entry.response = { ...entry.response, status: "cancelled" };
       else if (entry.response.status === "in_progress") {
         const message = redactSecrets(outcome.error ?? "the response did not complete", Object.values(participant.authHeaders));
         entry.response = { ...entry.response, status: "failed", error: { code: "server_error", message } };
       }
     },
-    cancelled: () => (cancel.signal.aborted && entry ? { ...entry.response, status: "cancelled" } : undefined),
+    cancelled: () => (cancelled && entry ? { ...entry.response, status: "cancelled" } : undefined),
   };
 }
