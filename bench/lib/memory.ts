@@ -37,7 +37,7 @@ export interface MemoryResult {
   /** Least-squares slope of heap over requests from the settle checkpoint on: less noisy than two points. */
   heapGrowthPerRequest: number;
   rssGrowth: number;
-  /** Heap cost of one entry, and of a full structure at the default cap. */
+  /** Heap cost of one entry, and of a full structure at the default cap (NaN, null in JSON, when the heap does not stay flat). */
   entryBytes: number;
   atDefaultCap: number;
   seconds: number;
@@ -119,8 +119,14 @@ async function runPhase(hub: HubChild, p: Phase, log: (s: string) => void): Prom
   const [before, settled] = [checkpoints[0]!, checkpoints[1]!];
   const last = checkpoints.at(-1)!;
   const measuredRequests = last.requests - settled.requests;
-  // Estimated: what the settle batch added to the heap, over the entries it added.
-  const entryBytes = p.entryBytes ? await p.entryBytes() : (settled.heapUsed - before.heapUsed) / Math.max(1, settled.entries - before.entries);
+  const heapGrowthPerRequest = slope(checkpoints.slice(1).map((c) => ({ x: c.requests, y: c.heapUsed })));
+  // Estimated: what the settle batch added to the heap, over the entries it added; meaningless
+  // (NaN) when the heap keeps growing once the structure is full, as a leak inflates it.
+  const entryBytes = p.entryBytes
+    ? await p.entryBytes()
+    : heapGrowthPerRequest > LEAK_THRESHOLD_BYTES_PER_REQUEST
+      ? NaN
+      : (settled.heapUsed - before.heapUsed) / Math.max(1, settled.entries - before.entries);
   return {
     structure: p.structure,
     cap: p.cap,
@@ -129,7 +135,7 @@ async function runPhase(hub: HubChild, p: Phase, log: (s: string) => void): Prom
     checkpoints,
     measuredRequests,
     heapGrowth: last.heapUsed - settled.heapUsed,
-    heapGrowthPerRequest: slope(checkpoints.slice(1).map((c) => ({ x: c.requests, y: c.heapUsed }))),
+    heapGrowthPerRequest,
     rssGrowth: last.rss - settled.rss,
     entryBytes,
     atDefaultCap: entryBytes * p.defaultCap,

@@ -250,8 +250,11 @@ function printMemory(memory: MemoryResult, title: string): void {
   );
   console.log(
     `heap growth after settling: ${formatBytes(memory.heapGrowth)} over ${memory.measuredRequests} requests (slope ${fmt(memory.heapGrowthPerRequest)} B/request); ` +
-      `RSS growth ${formatBytes(memory.rssGrowth)}. One ${entry} ≈ ${formatBytes(memory.entryBytes)} (${memory.eventsPerResponse}-event responses) → ` +
-      `${formatBytes(memory.atDefaultCap)} at the default cap of ${memory.defaultCap.toLocaleString("en-US")}${memory.structure === "store" ? " per room" : ""}.`,
+      `RSS growth ${formatBytes(memory.rssGrowth)}. ` +
+      (Number.isNaN(memory.entryBytes)
+        ? `The heap grows after the ${memory.structure} is full, so the cost of one ${entry} is not estimated.`
+        : `One ${entry} ≈ ${formatBytes(memory.entryBytes)} (${memory.eventsPerResponse}-event responses) → ` +
+          `${formatBytes(memory.atDefaultCap)} at the default cap of ${memory.defaultCap.toLocaleString("en-US")}${memory.structure === "store" ? " per room" : ""}.`),
   );
 }
 
