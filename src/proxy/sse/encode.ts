@@ -21,6 +21,8 @@ export function formatSse(ev: SseEvent): string {
     if (/[\r\n]/.test(ev.id)) throw new Error("SSE id must not contain CR or LF");
     out += `id: ${ev.id}\n`;
   }
+  // JSON payloads never contain a raw line break: skip the split for them.
+  if (!ev.data.includes("\n") && !ev.data.includes("\r")) return `${out}data: ${ev.data}\n\n`;
   for (const line of ev.data.split(/\r\n|\r|\n/)) out += `data: ${line}\n`;
   return out + "\n";
 }
