@@ -233,6 +233,12 @@ describe("Vercel AI SDK", () => {
     responsesOnly.handle(() => new Response(text.bytes, { headers: { "content-type": "text/event-stream" } }));
     const s = streamText({ model: provider.chat("*"), prompt: "oi" });
     expect(await s.text).toBe("Oi!");
+    const json = fixture("responses/openai-text.json");
+    responsesOnly.handle(() => new Response(json.bytes, { headers: { "content-type": "application/json" } }));
+    const g = await generateText({ model: provider.chat("*"), prompt: "oi" });
+    const recorded = JSON.parse(new TextDecoder().decode(json.bytes)) as Json;
+    expect(g.text).toBe(recorded.output.find((i: Json) => i.type === "message").content[0].text);
+    expect(g.usage.outputTokens).toBe(recorded.usage.output_tokens);
 
     // Step 1 the recorded get_capital call, step 2 (after the tool result) the recorded text.
     responsesOnly.handle((_req, body) => {
