@@ -1,0 +1,213 @@
+/**
+ * The access gate without HTTP: bearer parsing, the per-address failure budget (429 with
+ * Retry-After, recovery after the block, concurrent guesses counted), address keys, the
+ * verified-password cache (one argon2 run, then lookups) and the hub token.
+ */
+import { describe, expect, test } from "bun:test";
+import { AccessGate, bearerToken } from "../../src/hub/access/gate.ts";
+import { AccessError, addressKey, FailureLimiter, DEFAULT_ACCESS_LIMITS } from "../../src/hub/access/limiter.ts";
+import type { Room } from "../../src/hub/rooms/registry.ts";
+
+function clock(start = 1_000_000) {
+  let t = start;
+  return { now: () => t, advance: (ms: number) => (t += ms) };
+}
+
+const limits = { ...DEFAULT_ACCESS_LIMITS, maxFailures: 3, windowMs: 10_000, blockMs: 30_000 };
+
+async function room(password: string | null, code = "ABCDEF"): Promise<Room> {
+  const passwordHash = password === null ? null : await Bun.password.hash(password, { algorithm: "argon2id" });
+  return { id: crypto.randomUUID(), code, name: "r", hostId: "h", createdAt: 0, passwordHash, config: {}, participants: new Map() };
+}
+
+const req = (authorization?: string) => new Request("http://hub.test/x", { headers: authorization === undefined ? {} : { authorization } });
+
+async function errorOf(p: Promise<unknown> | (() => unknown)): Promise<AccessError> {
+  try {
+    await (typeof p === "function" ? p() : p);
+  } catch (err) {
+    if (err instanceof AccessError) return err;
+    throw err;
+  }
+  throw new Error("expected an AccessError");
+}
+
+describe("bearerToken", () => {
+  test("takes the token after Bearer (any case), keeps inner spaces; anything else is none", () => {
+    expect(bearerToken("Bearer abc")).toBe("abc");
+    expect(bearerToken("bearer   two words")).toBe("two words");
+    expect(bearerToken("BEARER x")).toBe("x");
+    expect(bearerToken("Bearer ")).toBeUndefined();
+    expect(bearerToken("Basic dXNlcjpw")).toBeUndefined();
+    expect(bearerToken("abc")).toBeUndefined();
+    expect(bearerToken(null)).toBeUndefined();
+  });
+});
+
+describe("addressKey", () => {
+  test("IPv4 as is, IPv4-mapped unwrapped, IPv6 by /64, none is local", () => {
+    expect(addressKey("203.0.113.7")).toBe("203.0.113.7");
+    expect(addressKey("::ffff:203.0.113.7")).toBe("203.0.113.7");
+    expect(addressKey("2001:db8:1:2:aaaa:bbbb:cccc:dddd")).toBe("2001:db8:1:2::/64");
+    expect(addressKey("2001:DB8:1:2::1")).toBe("2001:db8:1:2::/64");
+    expect(addressKey("2001:db8::1")).toBe("2001:db8:0:0::/64");
+    expect(addressKey("fe80::1%eth0")).toBe("fe80:0:0:0::/64");
+    expect(addressKey("::1")).toBe("0:0:0:0::/64");
+    expect(addressKey("::")).toBe("0:0:0:0::/64");
+    expect(addressKey(undefined)).toBe("local");
+  });
+});
+
+describe("FailureLimiter", () => {
+  test("N failures in the window → 429 with Retry-After for the block; then a fresh budget", () => {
+    const c = clock();
+    const blocked: string[] = [];
+    const l = new FailureLimiter(limits, c.now, (key) => blocked.push(key));
+    for (let i = 0; i < 3; i++) {
+      l.assertAllowed("a");
+      l.recordFailure("a");
+    }
+    let e!: AccessError;
+    try {
+      l.assertAllowed("a");
+    } catch (x) {
+      e = x as AccessError;
+    }
+    expect(e.status).toBe(429);
+    expect(e.code).toBe("too_many_failed_attempts");
+    expect(e.type).toBe("rate_limit_error");
+    expect(e.headers["retry-after"]).toBe("30");
+    expect(blocked).toEqual(["a"]);
+    // Another address is not affected.
+    l.assertAllowed("b");
+    c.advance(20_000);
+    try {
+      l.assertAllowed("a");
+    } catch (x) {
+      e = x as AccessError;
+    }
+    expect(e.headers["retry-after"]).toBe("10");
+    c.advance(10_000);
+    l.assertAllowed("a");
+    l.recordFailure("a");
+    l.assertAllowed("a"); // one failure of a fresh budget
+  });
+
+  test("failures spread over more than the window never block", () => {
+    const c = clock();
+    const l = new FailureLimiter(limits, c.now);
+    for (let i = 0; i < 10; i++) {
+      l.assertAllowed("a");
+      l.recordFailure("a");
+      l.recordFailure("a");
+      c.advance(10_000);
+    }
+    l.assertAllowed("a");
+  });
+
+  test("verifications under way count: a burst cannot overtake the budget", async () => {
+    const l = new FailureLimiter(limits, clock().now);
+    const gates: (() => void)[] = [];
+    const slow = () => new Promise<boolean>((resolve) => gates.push(() => resolve(false)));
+    const running = [0, 1, 2].map(() => {
+      l.assertAllowed("a");
+      return l.track("a", slow);
+    });
+    expect(() => l.assertAllowed("a")).toThrow(AccessError);
+    gates.forEach((g) => g());
+    expect(await Promise.all(running)).toEqual([false, false, false]);
+    expect(() => l.assertAllowed("a")).toThrow(AccessError);
+  });
+
+  test("memory stays bounded: the oldest addresses are forgotten", () => {
+    const l = new FailureLimiter({ ...limits, maxAddresses: 100 }, clock().now);
+    for (let i = 0; i < 1000; i++) l.recordFailure(`10.0.${i >> 8}.${i & 255}`);
+    expect(l.size).toBe(100);
+  });
+
+  test("entries expire after window + block", () => {
+    const c = clock();
+    const l = new FailureLimiter(limits, c.now);
+    l.recordFailure("a");
+    c.advance(limits.windowMs + limits.blockMs + 1);
+    l.prune();
+    expect(l.size).toBe(0);
+  });
+});
+
+describe("AccessGate: room passwords", () => {
+  test("open rooms pass without a header; protected rooms say what to send, never what was sent", async () => {
+    const gate = new AccessGate({ now: clock().now, limits });
+    await gate.requireRoomPassword(await room(null), req(), "1.1.1.1");
+    const r = await room("s3cret-pw");
+    const missing = await errorOf(gate.requireRoomPassword(r, req(), "1.1.1.1"));
+    expect(missing.status).toBe(401);
+    expect(missing.code).toBe("room_password_required");
+    expect(missing.message).toContain("Authorization: Bearer <room password>");
+    expect(missing.headers["www-authenticate"]).toBe('Bearer realm="gambi room ABCDEF"');
+    const wrong = await errorOf(gate.requireRoomPassword(r, req("Bearer guess-XYZ"), "1.1.1.1"));
+    expect(wrong.code).toBe("invalid_room_password");
+    expect(wrong.type).toBe("authentication_error");
+    expect(JSON.stringify(wrong.toJSON())).not.toContain("guess-XYZ");
+    await gate.requireRoomPassword(r, req("Bearer s3cret-pw"), "1.1.1.1");
+  });
+
+  test("a verified password is remembered: the second request runs no argon2; the cache holds no password", async () => {
+    const gate = new AccessGate({ now: clock().now, limits });
+    const r = await room("s3cret-pw");
+    const verify = Bun.password.verify;
+    let runs = 0;
+    Bun.password.verify = (...args: Parameters<typeof verify>) => {
+      runs++;
+      return verify(...args);
+    };
+    try {
+      await Promise.all([1, 2, 3].map(() => gate.requireRoomPassword(r, req("Bearer s3cret-pw"), "1.1.1.1")));
+      expect(runs).toBe(1); // concurrent first requests share one verification
+      await gate.requireRoomPassword(r, req("Bearer s3cret-pw"), "1.1.1.1");
+      expect(runs).toBe(1);
+      expect(gate.verifiedCount).toBe(1);
+      // The same password is not valid for another room with another password.
+      const other = await room("different", "GHJKLM");
+      await errorOf(gate.requireRoomPassword(other, req("Bearer s3cret-pw"), "1.1.1.1"));
+    } finally {
+      Bun.password.verify = verify;
+    }
+    expect(Bun.inspect(gate)).not.toContain("s3cret-pw");
+  });
+
+  test("wrong passwords are counted per address; a blocked address gets 429 even with the right one", async () => {
+    const c = clock();
+    const gate = new AccessGate({ now: c.now, limits });
+    const r = await room("right");
+    await gate.requireRoomPassword(r, req("Bearer right"), "9.9.9.9"); // cached from now on
+    for (let i = 0; i < 3; i++) expect((await errorOf(gate.requireRoomPassword(r, req(`Bearer wrong${i}`), "9.9.9.9"))).status).toBe(401);
+    const blocked = await errorOf(gate.requireRoomPassword(r, req("Bearer right"), "9.9.9.9"));
+    expect(blocked.status).toBe(429);
+    expect(blocked.headers["retry-after"]).toBe("30");
+    // Missing headers are not guesses; a join password is counted like a bearer.
+    await gate.requireRoomPassword(r, req("Bearer right"), "8.8.8.8");
+    expect(await gate.verifyJoinPassword(r, "nope", "8.8.8.8")).toBe(false);
+    c.advance(30_000);
+    await gate.requireRoomPassword(r, req("Bearer right"), "9.9.9.9");
+  });
+});
+
+describe("AccessGate: hub token", () => {
+  test("no token: nothing required", () => {
+    const gate = new AccessGate({ now: clock().now });
+    expect(gate.tokenRequired).toBe(false);
+    gate.requireHubToken(req(), "1.1.1.1");
+  });
+
+  test("token: missing 401, wrong 401 (counted), right passes", async () => {
+    const gate = new AccessGate({ now: clock().now, token: "hub-tok-123", limits });
+    expect((await errorOf(() => gate.requireHubToken(req(), "1.1.1.1"))).code).toBe("hub_token_required");
+    const wrong = await errorOf(() => gate.requireHubToken(req("Bearer hub-tok-12"), "1.1.1.1"));
+    expect(wrong.code).toBe("invalid_hub_token");
+    expect(wrong.message).not.toContain("hub-tok");
+    gate.requireHubToken(req("Bearer hub-tok-123"), "1.1.1.1");
+    for (let i = 0; i < 2; i++) await errorOf(() => gate.requireHubToken(req(`Bearer guess${i}`), "1.1.1.1"));
+    expect((await errorOf(() => gate.requireHubToken(req("Bearer hub-tok-123"), "1.1.1.1"))).status).toBe(429);
+  });
+});
