@@ -1,6 +1,8 @@
 /**
  * The hub's management API as the CLI uses it (ofetch). Errors come back as HubError with the
- * hub's own message (OpenAI envelope) and an exit code scripts can rely on.
+ * hub's own message (OpenAI envelope) and an exit code scripts can rely on. A hub token goes
+ * only with the calls that need it (create and list rooms); a room password goes as the
+ * bearer token on a protected room's inference, participants and events (`bearer`).
  */
 import { ofetch, FetchError } from "ofetch";
 
@@ -54,8 +56,14 @@ export interface JoinRequest {
   allowUnlistedModel?: boolean;
 }
 
-export function createHubClient(hubUrl: string, opts: { timeoutMs?: number } = {}) {
+/** `Authorization: Bearer <secret>` when there is one, else no header. */
+export function bearer(secret: string | undefined): Record<string, string> {
+  return secret ? { authorization: `Bearer ${secret}` } : {};
+}
+
+export function createHubClient(hubUrl: string, opts: { timeoutMs?: number; token?: string } = {}) {
   const base = hubUrl.replace(/\/+$/, "");
+  const tokenHeaders = bearer(opts.token);
   const api = ofetch.create({ baseURL: base, timeout: opts.timeoutMs ?? 15_000, retry: 0 });
   const call = async <T>(fn: () => Promise<T>): Promise<T> => {
     try {
@@ -68,8 +76,10 @@ export function createHubClient(hubUrl: string, opts: { timeoutMs?: number } = {
     url: base,
     health: () => call(() => api<{ status: string; version: string; uptime: number; rooms: number }>("/health")),
     createRoom: (body: { name: string; password?: string; config?: Record<string, unknown> }) =>
-      call(() => api<{ room: PublicRoom & { hostId: string }; hostId: string }>("/rooms", { method: "POST", body })),
-    listRooms: () => call(() => api<{ rooms: PublicRoom[] }>("/rooms")),
+      call(() => api<{ room: PublicRoom & { hostId: string }; hostId: string }>("/rooms", { method: "POST", body, headers: tokenHeaders })),
+    listRooms: () => call(() => api<{ rooms: PublicRoom[] }>("/rooms", { headers: tokenHeaders })),
+    /** One room's public view; needs no hub token (a room code is what a participant is given). */
+    getRoom: (code: string) => call(() => api<{ room: PublicRoom }>(`/rooms/${encodeURIComponent(code)}`)),
     join: (code: string, body: JoinRequest) =>
       call(() => api<{ participant: Record<string, unknown>; roomId: string }>(`/rooms/${encodeURIComponent(code)}/join`, { method: "POST", body })),
     heartbeat: (code: string, id: string) => call(() => api<{ ok: boolean }>(`/rooms/${encodeURIComponent(code)}/health`, { method: "POST", body: { id } })),

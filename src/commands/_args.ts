@@ -14,6 +14,15 @@ export const hubArgs = {
   hub: { type: "string", description: "Hub URL (default: $GAMBI_HUB_URL, else the one saved in ~/.config/gambi/config.json, else http://localhost:3000)" },
 } as const satisfies Record<string, ArgDef>;
 
+export const tokenArgs = {
+  token: { type: "string", description: "Hub token, when the hub was started with one (default: $GAMBI_HUB_TOKEN)" },
+} as const satisfies Record<string, ArgDef>;
+
+/** --token, then $GAMBI_HUB_TOKEN; empty means none. */
+export function hubToken(flag: string | undefined): string | undefined {
+  return flag || process.env.GAMBI_HUB_TOKEN || undefined;
+}
+
 export const jsonArgs = {
   json: { type: "boolean", description: "Print JSON for scripts", default: false },
 } as const satisfies Record<string, ArgDef>;

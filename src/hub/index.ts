@@ -3,23 +3,32 @@
  * `startHub(opts)` is the only place that listens on a socket.
  */
 import { Elysia } from "elysia";
-import { createContext, type HubContext, type HubDeps } from "./context.ts";
+import { createContext, type HubContext, type HubDeps as ContextDeps } from "./context.ts";
 import { toErrorResponse } from "./errors.ts";
+import { AccessGate } from "./access/gate.ts";
+import type { AccessLimits } from "./access/limiter.ts";
 import { roomRoutes } from "./rooms/routes.ts";
 import { eventRoutes } from "./events/routes.ts";
 import { inferenceRoutes } from "./inference/routes.ts";
 import { VERSION } from "../version.ts";
 
-export type { HubDeps } from "./context.ts";
+/** What the context takes (clock, ids, timings, ...) plus who may use the hub. */
+export interface HubDeps extends ContextDeps {
+  /** When set, creating and listing rooms require `Authorization: Bearer <token>`. */
+  token?: string;
+  /** Wrong-password limits and the verified-password cache (access/limiter.ts has the defaults). */
+  access?: Partial<AccessLimits>;
+}
 
 export interface Hub {
   app: ReturnType<typeof buildApp>;
   ctx: HubContext;
+  access: AccessGate;
   /** One pass of the heartbeat sweeper (also run on a timer by startHub). */
   sweep(): void;
 }
 
-function buildApp(ctx: HubContext) {
+function buildApp(ctx: HubContext, access: AccessGate) {
   // normalize: false — a typo in a config key is an error, not silently dropped.
   return new Elysia({ normalize: false })
     .onError(({ code, error, request }) => toErrorResponse(code, error, request, ctx.log))
@@ -29,21 +38,30 @@ function buildApp(ctx: HubContext) {
       uptime: Math.round((ctx.now() - ctx.startedAt) / 1000),
       rooms: ctx.registry.size,
     }))
-    .use(roomRoutes(ctx))
-    .use(eventRoutes(ctx))
-    .use(inferenceRoutes(ctx));
+    .use(roomRoutes(ctx, access))
+    .use(eventRoutes(ctx, access))
+    .use(inferenceRoutes(ctx, access));
 }
 
 export function createHub(deps: HubDeps = {}): Hub {
-  const ctx = createContext(deps);
-  const app = buildApp(ctx);
+  const { token, access: limits, ...contextDeps } = deps;
+  const ctx = createContext(contextDeps);
+  const access = new AccessGate({
+    now: ctx.now,
+    token: token || undefined,
+    limits,
+    onBlock: (who, ms) => ctx.log.warn(`too many wrong passwords or tokens from ${who}: answering 429 for ${Math.round(ms / 1000)} s`),
+  });
+  const app = buildApp(ctx, access);
   return {
     app,
     ctx,
+    access,
     sweep: () => {
       ctx.registry.sweep();
       ctx.owners.prune();
       ctx.store.prune();
+      access.prune();
     },
   };
 }
@@ -52,6 +70,8 @@ export interface StartOptions {
   port?: number;
   host?: string;
   deps?: HubDeps;
+  /** Hub token for creating and listing rooms (same as `deps.token`; this one wins). */
+  token?: string;
   /** How often the sweeper runs (ms); 0 disables the timer (tests call hub.sweep()). */
   sweepIntervalMs?: number;
   maxRequestBodySize?: number;
@@ -65,7 +85,7 @@ export interface RunningHub {
 }
 
 export function startHub(opts: StartOptions = {}): RunningHub {
-  const hub = createHub(opts.deps);
+  const hub = createHub({ ...opts.deps, token: opts.token ?? opts.deps?.token });
   hub.app.listen({
     port: opts.port ?? 3000,
     hostname: opts.host ?? "0.0.0.0",

@@ -85,9 +85,15 @@ async function probeUntilAccepted(local: string, headers: AuthHeaderEntry[], int
   }
 }
 
+/** The one room, not the list: listing rooms may need a hub token, a room's own view does not. */
 async function roomInfo(client: HubClient, code: string): Promise<PublicRoom | undefined> {
-  const { rooms } = await client.listRooms();
-  return rooms.find((r) => r.code === code.toUpperCase());
+  try {
+    return (await client.getRoom(code)).room;
+  } catch (err) {
+    // An unknown room is the join's to report, with its own message.
+    if (err instanceof HubError && err.code === "room_not_found") return undefined;
+    throw err;
+  }
 }
 
 export async function prepareJoin(opts: { flags: JoinFlags; profile?: SavedProfile; client: HubClient; interactive: boolean; log: Logger }): Promise<PreparedJoin> {

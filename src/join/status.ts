@@ -5,7 +5,8 @@
  * `createStatusLine` draws one self-rewriting line on a terminal, or logs one line per finished
  * request elsewhere.
  */
-import { ofetch } from "ofetch";
+import { FetchError, ofetch } from "ofetch";
+import { bearer } from "../client.ts";
 import type { Logger } from "../logger.ts";
 import { SseDecoder } from "../proxy/sse/decode.ts";
 import type { ParticipantState } from "./runtime.ts";
@@ -87,16 +88,26 @@ export function describeFinished(f: Finished): string {
   return `served a ${f.protocol === "responses" ? "Responses" : "chat"} request${took}${speed}`;
 }
 
+export interface WatchOptions {
+  /** The room password the participant joined with: a protected room's events need it as the bearer. */
+  password?: string;
+  /** Told (once per distinct message) when the hub refuses the subscription, e.g. a 401. */
+  onRefused?: (message: string) => void;
+}
+
 /**
  * Subscribes to the room's events until `signal` aborts, re-connecting with backoff (1 s up
  * to 15 s) when the stream ends or the hub is unreachable. The joiner's own runtime reports
- * hub trouble; this stays quiet about it.
+ * hub trouble; this stays quiet about it, but says why the hub refused the stream (4xx), since
+ * a status line that never moves would otherwise be all the user sees.
  */
-export async function watchRoomEvents(hubUrl: string, code: string, onEvent: (e: RoomEvent) => void, signal: AbortSignal): Promise<void> {
+export async function watchRoomEvents(hubUrl: string, code: string, onEvent: (e: RoomEvent) => void, signal: AbortSignal, opts: WatchOptions = {}): Promise<void> {
   let delay = 1000;
+  let refused: string | undefined;
   while (!signal.aborted) {
     try {
-      const body = await ofetch(`${hubUrl}/rooms/${encodeURIComponent(code)}/events`, { responseType: "stream", signal, retry: 0 });
+      const body = await ofetch(`${hubUrl}/rooms/${encodeURIComponent(code)}/events`, { responseType: "stream", signal, retry: 0, headers: bearer(opts.password) });
+      refused = undefined;
       const decoder = new SseDecoder();
       for await (const chunk of body as AsyncIterable<Uint8Array>) {
         delay = 1000;
@@ -111,6 +122,12 @@ export async function watchRoomEvents(hubUrl: string, code: string, onEvent: (e:
     } catch (err) {
       if (signal.aborted) return;
       if (!(err instanceof Error)) throw err;
+      const status = err instanceof FetchError ? err.response?.status : undefined;
+      if (status !== undefined && status >= 400 && status < 500 && status !== 404) {
+        const message = (err as FetchError).data?.error?.message ?? `HTTP ${status}`;
+        if (message !== refused) opts.onRefused?.(`the hub refused the room's event stream: ${message}`);
+        refused = message;
+      }
     }
     await new Promise((r) => setTimeout(r, delay));
     delay = Math.min(15_000, delay * 2);

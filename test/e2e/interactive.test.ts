@@ -80,10 +80,12 @@ test("interactive join: hidden key reaches the endpoint, is never shown, never s
 
     const room = () => hub.hub.ctx.registry.find(code)!;
     expect(await waitFor(() => room().participants.size === 1, 10_000)).toBe(true);
-    const res = await hub.post(`/rooms/${code}/v1/chat/completions`, { model: "*", messages: [{ role: "user", content: "ping" }] });
+    // A protected room's inference wants the room password as the bearer token.
+    const res = await hub.post(`/rooms/${code}/v1/chat/completions`, { model: "*", messages: [{ role: "user", content: "ping" }] }, { authorization: `Bearer ${ROOM_PASSWORD}` });
     expect(res.status).toBe(200);
     expect(upstream.inference().at(-1)!.headers.authorization).toBe(`Bearer ${KEY_TYPED}`);
-    // The status line counts the request from the room's event stream.
+    // The status line counts the request from the room's event stream, which it reads with the
+    // password it joined with.
     await t.expect(/1 served/);
     if (process.env.SHOW_SCREEN) console.log(t.screen());
 

@@ -1,10 +1,12 @@
 /**
  * `GET /rooms/:code/events`: the room's live event stream as SSE (`event: <type>`,
  * `data: {type, roomCode, timestamp, data}`), opened by a `connected` event with the current
- * participants, kept alive by a comment every 15 s so idle proxies don't cut it.
+ * participants, kept alive by a comment every 15 s so idle proxies don't cut it. A
+ * password-protected room wants its password as the bearer token (access/gate.ts).
  */
 import { Elysia } from "elysia";
 import type { HubContext } from "../context.ts";
+import type { AccessGate } from "../access/gate.ts";
 import { publicParticipant } from "../rooms/registry.ts";
 import { encodeSse, encodeSseComment } from "../../proxy/sse/encode.ts";
 import { SSE_HEADERS } from "../../proxy/headers.ts";
@@ -12,9 +14,10 @@ import type { HubEvent } from "./bus.ts";
 
 const encodeEvent = (e: HubEvent) => encodeSse({ event: e.type, data: JSON.stringify(e) });
 
-export function eventRoutes(ctx: HubContext) {
-  return new Elysia().get("/rooms/:code/events", ({ params, request }) => {
+export function eventRoutes(ctx: HubContext, access: AccessGate) {
+  return new Elysia().get("/rooms/:code/events", async ({ params, request, server }) => {
     const room = ctx.registry.require(params.code);
+    await access.requireRoomPassword(room, request, server?.requestIP(request)?.address);
     let cleanup = () => {};
     const body = new ReadableStream<Uint8Array>({
       start(controller) {

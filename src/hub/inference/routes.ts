@@ -1,6 +1,10 @@
-/** The OpenAI-compatible surface of a room: `/rooms/:code/v1/...`. */
+/**
+ * The OpenAI-compatible surface of a room: `/rooms/:code/v1/...`. A password-protected room
+ * wants its password as the bearer token on every route here (access/gate.ts).
+ */
 import { Elysia, t } from "elysia";
 import type { HubContext } from "../context.ts";
+import type { AccessGate } from "../access/gate.ts";
 import { dispatch, type InferenceBody } from "./dispatch.ts";
 import { forwardLifecycle } from "./lifecycle.ts";
 import { serveStored } from "./stored.ts";
@@ -11,12 +15,18 @@ const stream = t.Optional(t.Boolean());
 const ChatBody = t.Object({ model, stream, messages: t.Array(t.Any()) }, { additionalProperties: true });
 const ResponsesBody = t.Object({ model, stream }, { additionalProperties: true });
 
-export function inferenceRoutes(ctx: HubContext) {
-  const room = (code: string) => ctx.registry.require(code);
+export function inferenceRoutes(ctx: HubContext, access: AccessGate) {
   return new Elysia({ prefix: "/rooms/:code/v1" })
-    .get("/models", ({ params }) => ({
+    // In the transform phase, before body validation: without the password a caller learns
+    // nothing about what the room would accept.
+    .derive(async ({ params, request, server }) => {
+      const room = ctx.registry.require(params.code);
+      await access.requireRoomPassword(room, request, server?.requestIP(request)?.address);
+      return { room };
+    })
+    .get("/models", ({ room }) => ({
       object: "list",
-      data: [...room(params.code).participants.values()]
+      data: [...room.participants.values()]
         .filter((p) => p.status === "online")
         .map((p) => ({
           id: p.id,
@@ -26,27 +36,23 @@ export function inferenceRoutes(ctx: HubContext) {
           gambi: { nickname: p.nickname, model: p.model, capabilities: { ...p.capabilities } },
         })),
     }))
-    .post("/chat/completions", ({ params, body, request }) => dispatch(ctx, room(params.code), "chat", body as InferenceBody, request), {
+    .post("/chat/completions", ({ room, body, request }) => dispatch(ctx, room, "chat", body as InferenceBody, request), {
       body: ChatBody,
     })
-    .post("/responses", ({ params, body, request }) => dispatch(ctx, room(params.code), "responses", body as InferenceBody, request), {
+    .post("/responses", ({ room, body, request }) => dispatch(ctx, room, "responses", body as InferenceBody, request), {
       body: ResponsesBody,
     })
     // A response the hub keeps (chat-only participant) is answered here; any other goes to its participant.
-    .get("/responses/:id", ({ params, request }) => {
-      const r = room(params.code);
-      return serveStored(ctx, r, params.id, "get", request) ?? forwardLifecycle(ctx, r, params.id, "GET", "", request);
-    })
-    .delete("/responses/:id", ({ params, request }) => {
-      const r = room(params.code);
-      return serveStored(ctx, r, params.id, "delete", request) ?? forwardLifecycle(ctx, r, params.id, "DELETE", "", request);
-    })
-    .post("/responses/:id/cancel", ({ params, request }) => {
-      const r = room(params.code);
-      return serveStored(ctx, r, params.id, "cancel", request) ?? forwardLifecycle(ctx, r, params.id, "POST", "/cancel", request);
-    })
-    .get("/responses/:id/input_items", ({ params, request }) => {
-      const r = room(params.code);
-      return serveStored(ctx, r, params.id, "input_items", request) ?? forwardLifecycle(ctx, r, params.id, "GET", "/input_items", request);
-    });
+    .get("/responses/:id", ({ room: r, params, request }) =>
+      serveStored(ctx, r, params.id, "get", request) ?? forwardLifecycle(ctx, r, params.id, "GET", "", request),
+    )
+    .delete("/responses/:id", ({ room: r, params, request }) =>
+      serveStored(ctx, r, params.id, "delete", request) ?? forwardLifecycle(ctx, r, params.id, "DELETE", "", request),
+    )
+    .post("/responses/:id/cancel", ({ room: r, params, request }) =>
+      serveStored(ctx, r, params.id, "cancel", request) ?? forwardLifecycle(ctx, r, params.id, "POST", "/cancel", request),
+    )
+    .get("/responses/:id/input_items", ({ room: r, params, request }) =>
+      serveStored(ctx, r, params.id, "input_items", request) ?? forwardLifecycle(ctx, r, params.id, "GET", "/input_items", request),
+    );
 }
