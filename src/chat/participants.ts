@@ -1,8 +1,11 @@
 /**
  * Who answered: the hub names the participant by id in `x-gambi-participant`; its nickname and
  * model come from `GET /rooms/:code/participants` (client.ts has no call for it). A failed
- * lookup is not worth failing the turn over: the summary then shows the id.
+ * lookup is not worth failing the turn over: the summary then shows the id. A protected room
+ * wants its password as the bearer here too.
  */
+import { bearer } from "../client.ts";
+
 export interface ParticipantName {
   id: string;
   nickname?: string;
@@ -11,9 +14,10 @@ export interface ParticipantName {
   lookupError?: string;
 }
 
-export async function lookupParticipant(hub: string, code: string, id: string, doFetch: typeof fetch = fetch): Promise<ParticipantName> {
+export async function lookupParticipant(hub: string, code: string, id: string, opts: { password?: string; fetch?: typeof fetch } = {}): Promise<ParticipantName> {
+  const doFetch = opts.fetch ?? fetch;
   try {
-    const res = await doFetch(`${hub.replace(/\/+$/, "")}/rooms/${encodeURIComponent(code)}/participants`, { signal: AbortSignal.timeout(5_000) });
+    const res = await doFetch(`${hub.replace(/\/+$/, "")}/rooms/${encodeURIComponent(code)}/participants`, { headers: bearer(opts.password), signal: AbortSignal.timeout(5_000) });
     if (!res.ok) return { id, lookupError: `GET /rooms/${code}/participants: HTTP ${res.status}` };
     const body = (await res.json()) as { participants?: { id?: unknown; nickname?: unknown; model?: unknown }[] };
     const p = body.participants?.find((x) => x.id === id);

@@ -12,7 +12,7 @@
  *   printed so far stays valid: the hub's "upstream broke off" → 3, a provider's own in-band
  *   error (quota, token limit, tool validation) → 1.
  */
-import { EXIT, HubError } from "../client.ts";
+import { bearer, EXIT, HubError } from "../client.ts";
 import type { Usage } from "../proxy/observe.ts";
 import type { Protocol } from "../proxy/protocol.ts";
 import { SseDecoder, type SseEvent } from "../proxy/sse/decode.ts";
@@ -40,6 +40,8 @@ export interface TurnOptions {
   code: string;
   protocol: Protocol;
   request: TurnRequest;
+  /** A protected room's password, sent as the bearer token. */
+  password?: string;
   onText?: (text: string) => void;
   signal?: AbortSignal;
   now?: () => number;
@@ -62,7 +64,7 @@ function networkMessage(err: unknown): string {
   return e?.cause?.message ?? e?.message ?? String(err);
 }
 
-async function httpError(res: Response): Promise<HubError> {
+export async function httpError(res: Response): Promise<HubError> {
   const text = await res.text().catch(() => "");
   const error = parseJson(text)?.error;
   const message =
@@ -82,7 +84,7 @@ export async function sendTurn(opts: TurnOptions): Promise<Reply> {
   try {
     res = await doFetch(url, {
       method: "POST",
-      headers: { "content-type": "application/json", accept: "text/event-stream" },
+      headers: { "content-type": "application/json", accept: "text/event-stream", ...bearer(opts.password) },
       body: JSON.stringify(opts.request.body),
       signal: opts.signal,
     });

@@ -2,19 +2,21 @@
  * `gambi chat`: try a room from the terminal. The answer streams to stdout as it arrives; who
  * answered and how fast (TTFT, tokens/s) go to stderr, so `gambi chat ... > answer.txt` keeps
  * only the answer. Without a PROMPT: piped stdin is the prompt; a terminal gets a multi-turn
- * session (an empty line, Ctrl-D or Ctrl-C ends it).
+ * session (an empty line, Ctrl-D or Ctrl-C ends it). A protected room's password comes from
+ * --password or, in a terminal, a hidden prompt; it is sent as the bearer token.
  * Exit codes: see src/chat/reply.ts (3 hub/endpoint unreachable or no participant online,
  * 4 rejected: no such room or model, 1 the provider failed mid-answer, 130 Ctrl-C).
  */
 import { defineCommand } from "citty";
 import { select } from "@clack/prompts";
-import { createHubClient, EXIT, HubError } from "../client.ts";
+import { createHubClient, EXIT, HubError, type HubClient, type PublicRoom } from "../client.ts";
 import { log } from "../logger.ts";
 import type { Protocol } from "../proxy/protocol.ts";
-import { guard, hubArgs, hubUrl, jsonArgs, UsageError } from "./_args.ts";
+import { guard, hubArgs, hubToken, hubUrl, jsonArgs, tokenArgs, UsageError } from "./_args.ts";
 import { ask, canPrompt, Cancelled, interactiveArgs } from "./_prompt.ts";
 import { askLine, readStdin } from "../chat/input.ts";
 import { lookupParticipant, type ParticipantName } from "../chat/participants.ts";
+import { askChatPassword, explainRefusal } from "../chat/password.ts";
 import { exitCodeForStreamError, sendTurn } from "../chat/reply.ts";
 import { buildRequest, type Turn } from "../chat/request.ts";
 import { describeParticipant, formatStats, replyStats } from "../chat/stats.ts";
@@ -22,6 +24,7 @@ import { describeParticipant, formatStats, replyStats } from "../chat/stats.ts";
 interface Session {
   hub: string;
   code: string;
+  password?: string;
   protocol: Protocol;
   model: string;
   system?: string;
@@ -32,21 +35,26 @@ interface Session {
 
 const dim = (s: string) => (process.stderr.isTTY && !process.env.NO_COLOR ? `\x1b[2m${s}\x1b[22m` : s);
 
-async function pickRoom(hub: string): Promise<string> {
-  const { rooms } = await createHubClient(hub).listRooms();
-  if (rooms.length === 0) throw new UsageError(`there are no rooms on ${hub} yet (gambi create --name ... makes one)`);
-  return ask(
+async function pickRoom(client: HubClient): Promise<PublicRoom> {
+  const { rooms } = await client.listRooms();
+  if (rooms.length === 0) throw new UsageError(`there are no rooms on ${client.url} yet (gambi create --name ... makes one)`);
+  const code = await ask(
     select({
       message: "Which room?",
-      options: rooms.map((r) => ({ value: r.code, label: `${r.code}  ${r.name}`, hint: `${r.participantCount} participant${r.participantCount === 1 ? "" : "s"}` })),
+      options: rooms.map((r) => ({
+        value: r.code,
+        label: `${r.code}  ${r.name}`,
+        hint: `${r.participantCount} participant${r.participantCount === 1 ? "" : "s"}${r.passwordProtected ? ", password" : ""}`,
+      })),
     }),
   );
+  return rooms.find((r) => r.code === code)!;
 }
 
 async function nameOf(s: Session, id: string): Promise<ParticipantName> {
   const known = s.names.get(id);
   if (known?.nickname) return known;
-  const found = await lookupParticipant(s.hub, s.code, id);
+  const found = await lookupParticipant(s.hub, s.code, id, { password: s.password });
   s.names.set(id, found);
   return found;
 }
@@ -67,6 +75,7 @@ async function runTurn(s: Session, prompt: string): Promise<number> {
     reply = await sendTurn({
       hub: s.hub,
       code: s.code,
+      password: s.password,
       protocol: s.protocol,
       request: buildRequest(s.protocol, { model: s.model, system: s.system, turns: s.turns }),
       signal: abort.signal,
@@ -81,7 +90,7 @@ async function runTurn(s: Session, prompt: string): Promise<number> {
     s.turns.pop();
     endLine();
     if (abort.signal.aborted) throw new Cancelled();
-    throw err;
+    throw explainRefusal(err, s.code);
   } finally {
     process.off("SIGINT", onSigint);
   }
@@ -132,7 +141,9 @@ export default defineCommand({
     system: { type: "string", description: "System prompt (sent as `instructions` to the Responses API)" },
     instructions: { type: "string", description: "Same as --system" },
     "chat-completions": { type: "boolean", description: "Use /v1/chat/completions instead of the Responses API", default: false },
+    password: { type: "string", description: "Room password, for a protected room (in a terminal, asked when needed)" },
     ...hubArgs,
+    ...tokenArgs,
     ...jsonArgs,
     ...interactiveArgs,
   },
@@ -152,13 +163,19 @@ export default defineCommand({
       if (args.model.trim() === "") throw new UsageError('--model must not be empty ("*" means any participant)');
 
       let code = args.code?.trim();
+      let room: PublicRoom | undefined;
+      // The hub token is only for the room picker's list.
+      const client = createHubClient(hub, { token: hubToken(args.token) });
       if (!code) {
         if (!interactive) throw new UsageError("--code is required (the room code; gambi list shows the rooms)");
-        code = await pickRoom(hub);
+        room = await pickRoom(client);
+        code = room.code;
       }
+      const password = args.password || (interactive ? await askChatPassword(client, code, room) : undefined);
       const session: Session = {
         hub,
         code,
+        password,
         protocol: args["chat-completions"] ? "chat" : "responses",
         model: args.model.trim(),
         system: args.system || args.instructions || undefined,

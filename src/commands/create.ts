@@ -4,7 +4,7 @@ import { readFile } from "node:fs/promises";
 import { createHubClient } from "../client.ts";
 import { log } from "../logger.ts";
 import * as p from "@clack/prompts";
-import { guard, hubArgs, hubUrl, jsonArgs, UsageError } from "./_args.ts";
+import { guard, hubArgs, hubToken, hubUrl, jsonArgs, tokenArgs, UsageError } from "./_args.ts";
 import { ask, canPrompt, interactiveArgs } from "./_prompt.ts";
 
 async function readConfig(path: string | undefined): Promise<Record<string, unknown> | undefined> {
@@ -25,12 +25,13 @@ export default defineCommand({
     password: { type: "string", description: "Password participants need to join" },
     config: { type: "string", description: "JSON file with room defaults (instructions, temperature, max_tokens, ...)" },
     ...hubArgs,
+    ...tokenArgs,
     ...jsonArgs,
     ...interactiveArgs,
   },
   run: ({ args }) =>
     guard(async () => {
-      const client = createHubClient(hubUrl(args.hub));
+      const client = createHubClient(hubUrl(args.hub), { token: hubToken(args.token) });
       let name = args.name;
       let password = args.password;
       // In a terminal, ask for what the flags left out (a name, then an optional hidden password).

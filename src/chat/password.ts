@@ -1,0 +1,46 @@
+/**
+ * A protected room's password for `gambi chat`: `--password`, else (in a terminal) a hidden
+ * prompt, checked against the room before the first question so a typo is caught at once and
+ * can be typed again. The hub's messages are about the HTTP header; on the command line the
+ * fix is a flag, so refusals are re-worded here.
+ */
+import { bearer, EXIT, HubError, type HubClient, type PublicRoom } from "../client.ts";
+import { askRoomPassword } from "../join/interactive.ts";
+import { httpError } from "./reply.ts";
+
+/** True when the room takes `password` (a cheap GET /v1/models); false when it is wrong; throws on anything else (429, 404, unreachable). */
+export async function passwordAccepted(hub: string, code: string, password: string, doFetch: typeof fetch = fetch): Promise<boolean> {
+  let res: Response;
+  try {
+    res = await doFetch(`${hub}/rooms/${encodeURIComponent(code)}/v1/models`, { headers: bearer(password), signal: AbortSignal.timeout(15_000) });
+  } catch (err) {
+    throw new HubError(`cannot reach the hub at ${hub}: ${err instanceof Error ? err.message : String(err)}`, undefined, "hub_unreachable", EXIT.unreachable);
+  }
+  if (res.ok) {
+    await res.body?.cancel();
+    return true;
+  }
+  const err = await httpError(res);
+  if (err.code === "invalid_room_password") return false;
+  throw err;
+}
+
+/** In a terminal: the room's password if it has one, asked until the room takes it; undefined for an open room. */
+export async function askChatPassword(client: HubClient, code: string, known?: PublicRoom): Promise<string | undefined> {
+  const room = known ?? (await client.getRoom(code)).room;
+  if (!room.passwordProtected) return undefined;
+  for (;;) {
+    const password = await askRoomPassword(room.code);
+    if (await passwordAccepted(client.url, room.code, password)) return password;
+    process.stderr.write(`wrong password for room ${room.code}\n`);
+  }
+}
+
+/** The hub's refusal as a command-line user should read it. */
+export function explainRefusal(err: unknown, code: string): unknown {
+  if (!(err instanceof HubError)) return err;
+  const room = code.toUpperCase();
+  if (err.code === "room_password_required") return new HubError(`room ${room} is password-protected: give its password with --password`, err.status, err.code, err.exitCode);
+  if (err.code === "invalid_room_password") return new HubError(`wrong password for room ${room} (--password)`, err.status, err.code, err.exitCode);
+  return err;
+}
