@@ -80,6 +80,8 @@ test("interactive join: hidden key reaches the endpoint, is never shown, never s
 
     const room = () => hub.hub.ctx.registry.find(code)!;
     expect(await waitFor(() => room().participants.size === 1, 10_000)).toBe(true);
+    // The status line subscribes to the events after the join: a request before that would go uncounted.
+    expect(await waitFor(() => hub.hub.ctx.bus.watched(code), 10_000)).toBe(true);
     // A protected room's inference wants the room password as the bearer token.
     const res = await hub.post(`/rooms/${code}/v1/chat/completions`, { model: "*", messages: [{ role: "user", content: "ping" }] }, { authorization: `Bearer ${ROOM_PASSWORD}` });
     expect(res.status).toBe(200);
