@@ -6,6 +6,7 @@ import { log } from "../logger.ts";
 import * as p from "@clack/prompts";
 import { guard, hubArgs, hubToken, hubUrl, jsonArgs, tokenArgs, UsageError } from "./_args.ts";
 import { ask, canPrompt, interactiveArgs } from "./_prompt.ts";
+import { roomPasswordProblem } from "../hub/access/gate.ts";
 
 async function readConfig(path: string | undefined): Promise<Record<string, unknown> | undefined> {
   if (!path) return undefined;
@@ -38,7 +39,9 @@ export default defineCommand({
       if (!name && canPrompt(args) && !args.json) {
         p.intro(`gambi create · hub ${client.url}`);
         name = (await ask(p.text({ message: "Room name", placeholder: "gambi room", defaultValue: "gambi room" }))).trim() || "gambi room";
-        if (password === undefined) password = await ask(p.password({ message: "Room password (input hidden; Enter for an open room)"}));
+        if (password === undefined) {
+          password = await ask(p.password({ message: "Room password (input hidden; Enter for an open room)", validate: (v) => (v ? roomPasswordProblem(v) : undefined) }));
+        }
       }
       const config = await readConfig(args.config);
       const { room } = await client.createRoom({ name: name || "gambi room", password: password || undefined, config });

@@ -98,6 +98,16 @@ describe("password-protected room", () => {
     expect(ok.status).toBe(400);
   });
 
+  test("a password a header could not carry is refused when the room is created, without echoing it", async () => {
+    for (const password of ["senha-ção", " padded "]) {
+      const res = await hub.post("/rooms", { name: "x", password });
+      expect(res.status).toBe(400);
+      const text = await res.text();
+      expect(JSON.parse(text).error).toMatchObject({ code: "invalid_password", param: "password", message: expect.stringContaining("printable ASCII") });
+      expect(text).not.toContain(password.trim());
+    }
+  });
+
   test("an unknown room is 404 whatever the header", async () => {
     expect((await call({ method: "GET", path: "/rooms/ZZZZZZ/v1/models" })).status).toBe(404);
   });

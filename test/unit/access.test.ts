@@ -4,7 +4,7 @@
  * verified-password cache (one argon2 run, then lookups) and the hub token.
  */
 import { describe, expect, test } from "bun:test";
-import { AccessGate, bearerToken } from "../../src/hub/access/gate.ts";
+import { AccessGate, bearerToken, roomPasswordProblem } from "../../src/hub/access/gate.ts";
 import { AccessError, addressKey, FailureLimiter, DEFAULT_ACCESS_LIMITS } from "../../src/hub/access/limiter.ts";
 import type { Room } from "../../src/hub/rooms/registry.ts";
 
@@ -41,6 +41,16 @@ describe("bearerToken", () => {
     expect(bearerToken("Basic dXNlcjpw")).toBeUndefined();
     expect(bearerToken("abc")).toBeUndefined();
     expect(bearerToken(null)).toBeUndefined();
+  });
+});
+
+describe("roomPasswordProblem", () => {
+  test("printable ASCII with inner spaces is fine; wider characters or outer spaces are not (a header could not carry them)", () => {
+    for (const ok of ["pw", "open sesame", "!~#$%&'()*+,-./:;<=>?@[]^_`{|}"]) expect(roomPasswordProblem(ok)).toBeUndefined();
+    for (const bad of ["café-9x", "日本語", " lead-9x", "trail-9x ", "tab\t9x", "new\n9x", ""]) {
+      expect(roomPasswordProblem(bad)).toContain("printable ASCII");
+      if (bad) expect(roomPasswordProblem(bad)).not.toContain(bad);
+    }
   });
 });
 

@@ -7,8 +7,8 @@
 import { Elysia } from "elysia";
 import type { Server } from "bun";
 import type { HubContext } from "../context.ts";
-import type { AccessGate } from "../access/gate.ts";
-import { GambiError } from "../../proxy/openai/errors.ts";
+import { roomPasswordProblem, type AccessGate } from "../access/gate.ts";
+import { badRequest, GambiError } from "../../proxy/openai/errors.ts";
 import { CreateRoomBody, HeartbeatBody, JoinBody } from "./model.ts";
 import { publicParticipant, publicRoom } from "./registry.ts";
 import { joinRoom } from "./join.ts";
@@ -23,6 +23,8 @@ export function roomRoutes(ctx: HubContext, access: AccessGate) {
     .post(
       "/rooms",
       async ({ body, set }) => {
+        const problem = body.password ? roomPasswordProblem(body.password) : undefined;
+        if (problem) throw badRequest(problem, "invalid_password", "password");
         const hash = body.password ? await Bun.password.hash(body.password, { algorithm: "argon2id" }) : null;
         const room = registry.create(body.name, hash, body.config ?? {});
         ctx.log.info(`room ${room.code} created: "${room.name}"${hash ? " (password-protected)" : ""}`);
