@@ -5,6 +5,9 @@
  * URLs other machines can use, the inference base URL and how to create a room. `--quiet`
  * keeps only the listening line and warnings/errors: the hub's info lines (rooms created,
  * participants joining) are turned off; per-request lines are debug-level anyway.
+ *
+ * Timeouts are in seconds (fractions allowed, 0 turns one off) and default for slow local
+ * models: see src/proxy/timeouts.ts for what each one measures.
  */
 import { defineCommand } from "citty";
 import { LogLevels } from "consola";
@@ -13,6 +16,7 @@ import { guard, listenArgs, parsePort, UsageError } from "./_args.ts";
 import { EXIT } from "../client.ts";
 import { startHub, type RunningHub } from "../hub/index.ts";
 import { log } from "../logger.ts";
+import { DEFAULT_TIMEOUTS } from "../proxy/timeouts.ts";
 import { VERSION } from "../version.ts";
 
 /** Each non-internal IPv4 address of this machine: what people on the network can reach. */
@@ -27,6 +31,12 @@ function parseWhole(value: string, flag: string, min: number): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < min) throw new UsageError(`${flag} must be a whole number of at least ${min}, got "${value}"`);
   return n;
+}
+
+/** Seconds, as a flag gives them → ms. */
+function parseSeconds(value: string, flag: string): number {
+  if (!/^\d+(\.\d+)?$/.test(value)) throw new UsageError(`${flag} must be a number of seconds (0 turns it off), got "${value}"`);
+  return Math.round(Number(value) * 1000);
 }
 
 const isWildcard = (host: string) => host === "0.0.0.0" || host === "::";
@@ -55,16 +65,28 @@ export default defineCommand({
     quiet: { type: "boolean", description: "Print only the listening line, warnings and errors", default: false },
     "store-size": { type: "string", description: "Responses the hub keeps per room for chat-only participants (previous_response_id)", default: "1000" },
     "store-ttl": { type: "string", description: "Minutes the hub keeps such a response", default: "360" },
+    "connect-timeout": { type: "string", description: "Seconds a participant's host has to accept a connection", default: String(DEFAULT_TIMEOUTS.connectMs / 1000) },
+    "first-byte-timeout": {
+      type: "string",
+      description: "Seconds a participant has to start answering (a big local model may load first)",
+      default: String(DEFAULT_TIMEOUTS.firstByteMs / 1000),
+    },
+    "idle-timeout": { type: "string", description: "Seconds a participant's answer may go silent mid-stream", default: String(DEFAULT_TIMEOUTS.idleMs / 1000) },
   },
   run: ({ args }) =>
     guard(async () => {
       const port = parsePort(args.port);
       const responseStore = { maxPerRoom: parseWhole(args["store-size"], "--store-size", 0), ttlMs: parseWhole(args["store-ttl"], "--store-ttl", 1) * 60_000 };
+      const timeouts = {
+        connectMs: parseSeconds(args["connect-timeout"], "--connect-timeout"),
+        firstByteMs: parseSeconds(args["first-byte-timeout"], "--first-byte-timeout"),
+        idleMs: parseSeconds(args["idle-timeout"], "--idle-timeout"),
+      };
       // --quiet: the hub's own info lines (room created, joined) go too, not just the banner.
       const logger = args.quiet ? log.create({ level: Math.min(log.level, LogLevels.warn) }) : log;
       let running: RunningHub;
       try {
-        running = startHub({ port, host: args.host, deps: { logger, responseStore } });
+        running = startHub({ port, host: args.host, deps: { logger, responseStore, timeouts } });
       } catch (err) {
         log.error(`could not listen on ${hostPort(args.host, port)}: ${(err as Error).message}`);
         process.exitCode = EXIT.unreachable;

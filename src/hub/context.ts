@@ -6,6 +6,16 @@ import { EventBus } from "./events/bus.ts";
 import { RoomRegistry } from "./rooms/registry.ts";
 import { BoundedMap } from "../proxy/bounded-map.ts";
 import type { Fetch } from "../proxy/upstream.ts";
+import {
+  DEFAULT_TIMEOUTS,
+  proxyConfigured,
+  realTimers,
+  tcpConnectCheck,
+  type ConnectCheck,
+  type TimeoutSettings,
+  type Timers,
+  type UpstreamTimeouts,
+} from "../proxy/timeouts.ts";
 import { DEFAULT_STORE_LIMITS, ResponseStore, type StoreLimits } from "../proxy/store.ts";
 import { log as rootLog, type Logger } from "../logger.ts";
 
@@ -27,6 +37,12 @@ export interface HubDeps {
   responseOwners?: { max: number; ttlMs: number };
   /** Responses the hub keeps for chat-only participants (`previous_response_id`), per room. */
   responseStore?: StoreLimits;
+  /** Upstream deadlines in ms, 0 = none (defaults: connect 10 s, first byte 300 s, idle 120 s; see proxy/timeouts.ts). */
+  timeouts?: Partial<TimeoutSettings>;
+  /** The timers those deadlines run on (tests count them). */
+  timers?: Timers;
+  /** How the connect deadline tells "not accepting" from "slow" (default: one TCP connect; false: none). */
+  connectCheck?: ConnectCheck | false;
 }
 
 export interface ResponseOwner {
@@ -46,6 +62,8 @@ export interface HubContext {
   store: ResponseStore;
   probeTimeoutMs: number;
   eventsHeartbeatMs: number;
+  /** Deadlines for every inference request (proxy/timeouts.ts). */
+  timeouts: UpstreamTimeouts;
   startedAt: number;
 }
 
@@ -55,12 +73,15 @@ export function createContext(deps: HubDeps = {}): HubContext {
   const newId = deps.newId ?? (() => crypto.randomUUID());
   const bus = new EventBus(now);
   const owners = deps.responseOwners ?? { max: 50_000, ttlMs: 6 * 60 * 60 * 1000 };
+  const probeTimeoutMs = deps.probeTimeoutMs ?? 10_000;
+  const connectCheck = deps.connectCheck === false ? undefined : (deps.connectCheck ?? (proxyConfigured() ? undefined : tcpConnectCheck));
+  const log = (deps.logger ?? rootLog).withTag("hub");
   return {
     now,
     random,
     newId,
     fetch: deps.fetch,
-    log: (deps.logger ?? rootLog).withTag("hub"),
+    log,
     bus,
     registry: new RoomRegistry({
       now,
@@ -72,8 +93,15 @@ export function createContext(deps: HubDeps = {}): HubContext {
     }),
     owners: new BoundedMap(owners.max, owners.ttlMs, now),
     store: new ResponseStore(deps.responseStore ?? DEFAULT_STORE_LIMITS, now),
-    probeTimeoutMs: deps.probeTimeoutMs ?? 10_000,
+    probeTimeoutMs,
     eventsHeartbeatMs: deps.eventsHeartbeatMs ?? 15_000,
+    timeouts: {
+      connectMs: deps.timeouts?.connectMs ?? DEFAULT_TIMEOUTS.connectMs,
+      firstByteMs: deps.timeouts?.firstByteMs ?? DEFAULT_TIMEOUTS.firstByteMs,
+      idleMs: deps.timeouts?.idleMs ?? DEFAULT_TIMEOUTS.idleMs,
+      timers: deps.timers ?? realTimers,
+      connectCheck,
+    },
     startedAt: now(),
   };
 }

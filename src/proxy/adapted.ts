@@ -4,21 +4,24 @@
  * they come — one upstream read in, whatever it completes out, nothing buffered beyond an
  * incomplete event. Non-streaming bodies are parsed, mapped, and sent as JSON.
  *
- * Failure modes mirror passthrough.ts: a death before the first byte is an HTTP 502; after it
- * the mapper's `fail` ends the client's stream with its protocol's error events; a cancel
+ * Failure modes mirror passthrough.ts: a death before the first byte is an HTTP 502 (a deadline
+ * passing, a 504); after it the mapper's `fail` ends the client's stream with its protocol's
+ * error events (code `upstream_disconnected` or `upstream_timeout`); a cancel
  * (POST /v1/responses/:id/cancel) ends it the same way; a client that leaves aborts the
- * upstream. Metrics are observed on the upstream's own events.
+ * upstream. Metrics are observed on the upstream's own events. Data that is not JSON, or an
+ * event cut off by a clean close, is the mapper's to judge: Responses ← chat fails the
+ * response (`upstream_invalid_chunk`), chat ← Responses skips it and ends with
+ * `upstream_truncated` unless a terminal event still follows.
  */
 import { GambiError } from "./openai/errors.ts";
-import { describeNetworkError } from "./upstream.ts";
-import type { ForwardOptions, Outcome } from "./forward.ts";
+import type { ForwardOptions, Outcome, Upstream } from "./forward.ts";
 import { clientResponseHeaders, SSE_HEADERS } from "./headers.ts";
 import { SseDecoder, type SseEvent } from "./sse/decode.ts";
 import { formatSse } from "./sse/encode.ts";
 import { observeEvent, observeJsonBody, type Observation } from "./observe.ts";
 import type { Protocol } from "./protocol.ts";
 import type { Json, StreamFailure, StreamMapper } from "./adapters/types.ts";
-import { parseJson, readBody, readFirstChunk } from "./passthrough.ts";
+import { breakReason, faultOf, parseJson, readBody, readFirstChunk } from "./passthrough.ts";
 import { pumpStream } from "./pump.ts";
 
 /** One adapted request, as the hub prepared it: the adapter's functions with their context bound. */
@@ -34,13 +37,13 @@ export interface AdapterRun {
 const identity = (b: Uint8Array) => b;
 const textEncoder = new TextEncoder();
 
-export async function relayAdaptedBody(res: Response, opts: ForwardOptions, adapter: AdapterRun): Promise<Response> {
-  const bytes = await readBody(res, opts.signal);
-  const fail = (err: GambiError, observation: Observation = {}) => {
-    opts.onFinish({ status: err.status, observation, error: err.message });
+export async function relayAdaptedBody(res: Response, opts: ForwardOptions, adapter: AdapterRun, upstream: Upstream): Promise<Response> {
+  const bytes = await readBody(res, opts, upstream.watch);
+  const fail = (err: GambiError, observation: Observation = {}, fault?: Outcome["fault"]) => {
+    opts.onFinish({ status: err.status, observation, error: err.message, fault });
     return err.toResponse(opts.headers);
   };
-  if (bytes instanceof GambiError) return fail(bytes);
+  if (bytes instanceof GambiError) return fail(bytes, {}, faultOf(bytes));
   const json = parseJson(bytes);
   const observation = observeJsonBody(adapter.upstream, json);
   if (!json) return fail(new GambiError(502, `${opts.target.label} answered with a body that is not JSON`, { code: "upstream_invalid_response" }), observation);
@@ -58,14 +61,14 @@ export async function relayAdaptedBody(res: Response, opts: ForwardOptions, adap
   return new Response((opts.target.redactBytes ?? identity)(out), { status: 200, headers });
 }
 
-export async function relayAdaptedStream(res: Response, upstreamAbort: AbortController, opts: ForwardOptions, adapter: AdapterRun): Promise<Response> {
+export async function relayAdaptedStream(res: Response, upstream: Upstream, opts: ForwardOptions, adapter: AdapterRun): Promise<Response> {
   const reader = res.body!.getReader();
   const decoder = new SseDecoder();
   const mapper = adapter.createStreamMapper();
   const observation: Observation = {};
   const redact = opts.target.redactBytes ?? identity;
   let finished = false;
-  const finish = (outcome: Omit<Outcome, "observation" | "status">) => {
+  const finish = (outcome: Omit<Outcome, "observation" | "status"> & { status?: number }) => {
     if (finished) return;
     finished = true;
     opts.onFinish({ status: 200, observation, ...outcome });
@@ -83,35 +86,44 @@ export async function relayAdaptedStream(res: Response, upstreamAbort: AbortCont
     return out;
   };
 
-  const first = await readFirstChunk(() => reader.read(), opts, finish);
+  const watch = upstream.watch;
+  const first = await readFirstChunk(() => reader.read(), opts, watch, finish);
   if (first instanceof Response) return first;
   const headers = clientResponseHeaders(res.headers, { ...SSE_HEADERS, ...opts.headers });
-  const body = pumpStream(reader, first, {
-    onChunk: (chunk) => encode(translate(decoder.push(chunk))),
-    onEnd() {
-      const out = encode([...translate(decoder.end()), ...mapper.end()]);
-      finish({ error: observation.error });
-      return out;
-    },
-    onBreak(err) {
-      const cancelled = adapter.abortReason?.();
-      if (opts.signal.aborted && !cancelled) {
+  const body = pumpStream(
+    reader,
+    first,
+    {
+      onChunk: (chunk) => encode(translate(decoder.push(chunk))),
+      onEnd() {
+        const out = encode([...translate(decoder.end()), ...mapper.end()]);
+        finish({ error: observation.error });
+        return out;
+      },
+      onBreak(err) {
+        const cancelled = adapter.abortReason?.();
+        if (opts.signal.aborted && !cancelled) {
+          finish({ aborted: true, error: "client disconnected" });
+          return undefined;
+        }
+        let failure: StreamFailure;
+        let fault: Outcome["fault"];
+        if (cancelled) failure = cancelled;
+        else {
+          const why = breakReason(err, opts, watch);
+          failure = { message: why.message, type: "upstream_error", code: why.code };
+          fault = why.fault;
+        }
+        observation.error = failure.message;
+        finish({ error: failure.message, aborted: cancelled !== undefined, fault });
+        return encode(mapper.fail(failure)) ?? new Uint8Array(0);
+      },
+      onCancel() {
+        upstream.abort.abort();
         finish({ aborted: true, error: "client disconnected" });
-        return undefined;
-      }
-      const failure: StreamFailure = cancelled ?? {
-        message: `${opts.target.label}: upstream stream broke off: ${describeNetworkError(err)}`,
-        type: "upstream_error",
-        code: "upstream_disconnected",
-      };
-      observation.error = failure.message;
-      finish({ error: failure.message, aborted: cancelled !== undefined });
-      return encode(mapper.fail(failure)) ?? new Uint8Array(0);
+      },
     },
-    onCancel() {
-      upstreamAbort.abort();
-      finish({ aborted: true, error: "client disconnected" });
-    },
-  });
+    watch,
+  );
   return new Response(body, { status: 200, headers });
 }

@@ -3,9 +3,11 @@
  * upstream path), then relay the answer — byte for byte when the participant speaks the
  * client's protocol (passthrough.ts), translated when it speaks the other one (adapted.ts).
  * HTTP errors are relayed the same way for both: every OpenAI-compatible server uses the same
- * error envelope.
+ * error envelope. With `timeouts`, an `UpstreamWatch` (timeouts.ts) bounds connecting, the
+ * first byte and the gaps between chunks; it is cleared when the hub hears the request's end.
  */
-import { callUpstream, type Fetch, type UpstreamTarget } from "./upstream.ts";
+import { callUpstream, UpstreamUnreachable, type Fetch, type UpstreamTarget } from "./upstream.ts";
+import { timeoutError, UpstreamWatch, type UpstreamTimeouts } from "./timeouts.ts";
 import type { Observation } from "./observe.ts";
 import { PROTOCOL_PATH, type Protocol } from "./protocol.ts";
 import { relayBody, relayError, relayStream } from "./passthrough.ts";
@@ -18,7 +20,14 @@ export interface Outcome {
   error?: string;
   /** The client went away before the end. */
   aborted?: boolean;
+  /**
+   * The hub lost the participant: it could not be reached, a deadline passed, or the
+   * connection broke. What health tracking counts (an HTTP error is an answer, not a fault).
+   */
+  fault?: Fault;
 }
+
+export type Fault = "unreachable" | "timeout" | "disconnected";
 
 export interface ForwardOptions {
   protocol: Protocol;
@@ -37,29 +46,40 @@ export interface ForwardOptions {
   onFinish: (outcome: Outcome) => void;
   /** Set when the participant speaks the other protocol: the request is translated both ways. */
   adapter?: AdapterRun;
+  /** Connect, first-byte and idle deadlines; none when absent. */
+  timeouts?: UpstreamTimeouts;
+}
+
+/** What the relays get besides the options: the request's own abort, and its deadlines. */
+export interface Upstream {
+  abort: AbortController;
+  watch?: UpstreamWatch;
 }
 
 export async function forwardRequest(options: ForwardOptions): Promise<Response> {
-  // Whatever path a request takes, the hub hears about its end exactly once.
+  const upstream: Upstream = { abort: new AbortController() };
+  if (options.timeouts) upstream.watch = new UpstreamWatch(upstream.abort, options.target.base, options.timeouts);
+  // Whatever path a request takes, the hub hears about its end exactly once, and its timer goes then.
   let done = false;
   const opts: ForwardOptions = {
     ...options,
     onFinish: (o) => {
       if (done) return;
       done = true;
+      upstream.watch?.finish();
       options.onFinish(o);
     },
   };
   try {
-    return await start(opts);
+    return await start(opts, upstream);
   } catch (err) {
     opts.onFinish({ status: 502, observation: {}, error: (err as Error).message, aborted: opts.signal.aborted });
     throw err;
   }
 }
 
-async function start(opts: ForwardOptions): Promise<Response> {
-  const upstreamAbort = new AbortController();
+async function start(opts: ForwardOptions, upstream: Upstream): Promise<Response> {
+  const upstreamAbort = upstream.abort;
   const abort = () => upstreamAbort.abort();
   if (opts.signal.aborted) abort();
   else opts.signal.addEventListener("abort", abort, { once: true });
@@ -80,17 +100,25 @@ async function start(opts: ForwardOptions): Promise<Response> {
     );
   } catch (err) {
     opts.signal.removeEventListener("abort", abort);
-    const aborted = upstreamAbort.signal.aborted;
-    opts.onFinish({ status: 502, observation: {}, error: aborted ? "client disconnected" : (err as Error).message, aborted });
+    const expired = upstream.watch?.expired;
+    if (expired && !opts.signal.aborted) {
+      const timeout = timeoutError(expired, opts.target.label, opts.timeouts!);
+      opts.onFinish({ status: 504, observation: {}, error: timeout.message, fault: "timeout" });
+      return timeout.toResponse(opts.headers);
+    }
+    const aborted = opts.signal.aborted;
+    const fault = !aborted && err instanceof UpstreamUnreachable ? "unreachable" : undefined;
+    opts.onFinish({ status: 502, observation: {}, error: aborted ? "client disconnected" : (err as Error).message, aborted, fault });
     throw err;
   }
+  upstream.watch?.responded();
 
   if (!res.ok) {
     opts.signal.removeEventListener("abort", abort);
-    return relayError(res, opts);
+    return relayError(res, opts, upstream);
   }
   const isSse = (res.headers.get("content-type") ?? "").includes("text/event-stream");
-  if (isSse && res.body) return opts.adapter ? relayAdaptedStream(res, upstreamAbort, opts, opts.adapter) : relayStream(res, upstreamAbort, opts);
+  if (isSse && res.body) return opts.adapter ? relayAdaptedStream(res, upstream, opts, opts.adapter) : relayStream(res, upstream, opts);
   opts.signal.removeEventListener("abort", abort);
-  return opts.adapter ? relayAdaptedBody(res, opts, opts.adapter) : relayBody(res, opts);
+  return opts.adapter ? relayAdaptedBody(res, opts, opts.adapter, upstream) : relayBody(res, opts, upstream);
 }

@@ -8,11 +8,18 @@
  * - upstream unreachable → 502 (UpstreamUnreachable from upstream.ts);
  * - upstream HTTP error → same status, body passed on if already OpenAI-shaped, wrapped if not;
  * - upstream dies before the first byte → 502; after it → a protocol error event, then the end;
+ * - a deadline passes (timeouts.ts) before the first byte → 504; after it → the error event;
+ * - upstream closes cleanly in the middle of an event → the partial event is dropped (the
+ *   client's parser would glue it to whatever came next) and an `upstream_truncated` error
+ *   event ends the stream. A complete last event without its blank line (TGI) is sent as is;
+ * - upstream sends an event whose data is not JSON → forwarded as is, like every other byte:
+ *   the hub relays, it does not validate (the client's SDK reports its own parse error).
  * - client leaves → the upstream fetch is aborted at once.
  */
 import { GambiError } from "./openai/errors.ts";
 import { describeNetworkError } from "./upstream.ts";
-import type { ForwardOptions, Outcome } from "./forward.ts";
+import type { Fault, ForwardOptions, Outcome, Upstream } from "./forward.ts";
+import { timeoutError, timeoutMessage, type UpstreamWatch } from "./timeouts.ts";
 import { clientResponseHeaders, SSE_HEADERS } from "./headers.ts";
 import { SseDecoder } from "./sse/decode.ts";
 import { encodeSse } from "./sse/encode.ts";
@@ -22,22 +29,54 @@ import type { Protocol } from "./protocol.ts";
 import { pumpStream } from "./pump.ts";
 import { shapeUpstreamError } from "./upstream-error.ts";
 
-export async function readBody(res: Response, signal: AbortSignal): Promise<Uint8Array | GambiError> {
+/** What a failed upstream read means for the participant's health. */
+export const faultOf = (err: GambiError): Fault => (err.code === "upstream_timeout" ? "timeout" : "disconnected");
+
+/**
+ * A whole non-streaming body. Under a watch it is read chunk by chunk, so the idle deadline
+ * counts silence, not the body's length (OpenRouter keeps a slow non-streaming answer alive
+ * with whitespace before the JSON).
+ */
+export async function readBody(res: Response, opts: Pick<ForwardOptions, "signal" | "target" | "timeouts">, watch?: UpstreamWatch): Promise<Uint8Array | GambiError> {
   try {
-    return new Uint8Array(await res.arrayBuffer());
+    if (!watch || !res.body) return new Uint8Array(await res.arrayBuffer());
+    watch.flowing();
+    const reader = res.body.getReader();
+    const parts: Uint8Array[] = [];
+    for (;;) {
+      watch.readStart();
+      const r = await reader.read();
+      watch.readEnd();
+      if (r.done) break;
+      parts.push(r.value);
+    }
+    return parts.length === 1 ? parts[0]! : concatAll(parts);
   } catch (err) {
-    if (signal.aborted) throw err;
+    if (opts.signal.aborted) throw err;
+    if (watch?.expired) return timeoutError(watch.expired, opts.target.label, opts.timeouts!);
     return new GambiError(502, `upstream closed the connection before the body was complete: ${describeNetworkError(err)}`, {
       code: "upstream_disconnected",
     });
   }
 }
 
-export async function relayBody(res: Response, opts: ForwardOptions): Promise<Response> {
-  const bytes = await readBody(res, opts.signal);
+function concatAll(parts: Uint8Array[]): Uint8Array {
+  let size = 0;
+  for (const p of parts) size += p.length;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+export async function relayBody(res: Response, opts: ForwardOptions, upstream: Upstream): Promise<Response> {
+  const bytes = await readBody(res, opts, upstream.watch);
   if (bytes instanceof GambiError) {
-    opts.onFinish({ status: bytes.status, observation: {}, error: bytes.message });
-    return bytes.toResponse();
+    opts.onFinish({ status: bytes.status, observation: {}, error: bytes.message, fault: faultOf(bytes) });
+    return bytes.toResponse(opts.headers);
   }
   let observation: Observation = {};
   if ((res.headers.get("content-type") ?? "").includes("json")) {
@@ -59,8 +98,13 @@ export function parseJson(bytes: Uint8Array): Record<string, unknown> | undefine
 }
 
 /** Upstream 4xx/5xx: keep the provider's own OpenAI-shaped body, wrap anything else. */
-export async function relayError(res: Response, opts: Pick<ForwardOptions, "signal" | "target" | "headers" | "onFinish">): Promise<Response> {
-  const bytes = await readBody(res, opts.signal);
+export async function relayError(res: Response, opts: ForwardOptions, upstream: Upstream): Promise<Response> {
+  const bytes = await readBody(res, opts, upstream.watch);
+  // The body stalled past the idle deadline: the status alone would hide that the hub gave up.
+  if (bytes instanceof GambiError && bytes.code === "upstream_timeout") {
+    opts.onFinish({ status: bytes.status, observation: {}, error: bytes.message, fault: "timeout" });
+    return bytes.toResponse(opts.headers);
+  }
   const text = bytes instanceof GambiError ? "" : new TextDecoder().decode(bytes);
   const shaped = shapeUpstreamError(res.status, text, opts.target.label, Object.values(opts.target.authHeaders));
   const headers = clientResponseHeaders(res.headers, opts.headers ?? {});
@@ -69,25 +113,41 @@ export async function relayError(res: Response, opts: Pick<ForwardOptions, "sign
   return new Response(shaped.body, { status: res.status, headers });
 }
 
-
 /**
- * Reads ahead to the first chunk: a stream that dies before its first byte is still an HTTP
- * error (returned as a Response); a client that left meanwhile rethrows.
+ * Reads ahead to the first chunk: a stream that dies (or stays silent past the first-byte
+ * deadline) before its first byte is still an HTTP error (returned as a Response); a client
+ * that left meanwhile rethrows. Once it is there, the watch moves on to the idle deadline.
  */
 export async function readFirstChunk<Chunk>(
   read: () => Promise<Chunk>,
-  opts: Pick<ForwardOptions, "signal" | "target" | "headers">,
-  finish: (outcome: { error: string; aborted: boolean }) => void,
+  opts: Pick<ForwardOptions, "signal" | "target" | "headers" | "timeouts">,
+  watch: UpstreamWatch | undefined,
+  finish: (outcome: { error: string; aborted: boolean; status: number; fault?: Fault }) => void,
 ): Promise<Chunk | Response> {
   try {
-    return await read();
+    const chunk = await read();
+    watch?.flowing();
+    return chunk;
   } catch (err) {
     const aborted = opts.signal.aborted;
+    if (watch?.expired && !aborted) {
+      const timeout = timeoutError(watch.expired, opts.target.label, opts.timeouts!);
+      finish({ error: timeout.message, aborted, status: 504, fault: "timeout" });
+      return timeout.toResponse(opts.headers);
+    }
     const error = `upstream closed the stream before sending anything: ${describeNetworkError(err)}`;
-    finish({ error, aborted });
+    finish({ error, aborted, status: 502, fault: aborted ? undefined : "disconnected" });
     if (aborted) throw err;
     return new GambiError(502, `${opts.target.label}: ${error}`, { code: "upstream_disconnected" }).toResponse(opts.headers);
   }
+}
+
+/** Why a stream broke off after its first byte: a deadline, or the connection. Message, code, fault. */
+export function breakReason(err: unknown, opts: Pick<ForwardOptions, "target" | "timeouts">, watch: UpstreamWatch | undefined) {
+  if (watch?.expired) {
+    return { message: timeoutMessage(watch.expired, opts.target.label, opts.timeouts!), code: "upstream_timeout", fault: "timeout" as const };
+  }
+  return { message: `${opts.target.label}: upstream stream broke off: ${describeNetworkError(err)}`, code: "upstream_disconnected", fault: "disconnected" as const };
 }
 
 /** The error event a client of each protocol understands, appended when the upstream dies mid-stream. */
@@ -109,7 +169,18 @@ const NEEDLES: Record<Protocol, Buffer[]> = {
   responses: ["response.completed", "response.incomplete", "response.failed", '"error"', '"usage":{', '"usage": {'].map((s) => Buffer.from(s)),
 };
 
-export async function relayStream(res: Response, upstreamAbort: AbortController, opts: ForwardOptions): Promise<Response> {
+/** An event the stream could have ended with: `[DONE]`, empty, or whole JSON. Anything else was cut off. */
+function isWholeEvent(data: string): boolean {
+  if (data === "[DONE]" || data.trim() === "") return true;
+  try {
+    JSON.parse(data);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function relayStream(res: Response, upstream: Upstream, opts: ForwardOptions): Promise<Response> {
   const reader = res.body!.getReader();
   const decoder = new SseDecoder();
   const observation: Observation = {};
@@ -119,7 +190,7 @@ export async function relayStream(res: Response, upstreamAbort: AbortController,
   let finished = false;
   let reportedId = false;
 
-  const finish = (outcome: Omit<Outcome, "observation" | "status">) => {
+  const finish = (outcome: Omit<Outcome, "observation" | "status"> & { status?: number }) => {
     if (finished) return;
     finished = true;
     opts.onFinish({ status: 200, observation, ...outcome });
@@ -156,43 +227,57 @@ export async function relayStream(res: Response, upstreamAbort: AbortController,
     return cut > 0 ? redact(all.subarray(0, cut)) : undefined;
   };
 
-  const first = await readFirstChunk(() => reader.read(), opts, finish);
+  const watch = upstream.watch;
+  const first = await readFirstChunk(() => reader.read(), opts, watch, finish);
   if (first instanceof Response) return first;
 
   const headers = clientResponseHeaders(res.headers, { ...SSE_HEADERS, ...opts.headers });
-  const body = pumpStream(reader, first, {
-    onChunk(chunk) {
-      const out = take(chunk);
-      // Whole events only, so skipping one piece never leaves the decoder mid-event.
-      if (out) observe(out);
-      return out;
-    },
-    onEnd() {
-      // Upstream ended normally: flush whatever tail it left (TGI ends without a blank line).
-      let tail: Uint8Array | undefined;
-      if (held.length > 0) {
-        tail = redact(held);
+  const body = pumpStream(
+    reader,
+    first,
+    {
+      onChunk(chunk) {
+        const out = take(chunk);
+        // Whole events only, so skipping one piece never leaves the decoder mid-event.
+        if (out) observe(out);
+        return out;
+      },
+      onEnd() {
+        // Upstream ended normally: flush whatever tail it left (TGI ends without a blank line).
+        if (held.length === 0) {
+          for (const ev of decoder.end()) observeEvent(opts.protocol, observation, ev, opts.now());
+          finish({ error: observation.error });
+          return undefined;
+        }
+        const tail = redact(held);
         // The tail holds no complete event (that is why it was held): end() dispatches it.
-        decoder.push(tail);
-      }
-      for (const ev of decoder.end()) observeEvent(opts.protocol, observation, ev, opts.now());
-      finish({ error: observation.error });
-      return tail;
-    },
-    onBreak(err) {
-      if (opts.signal.aborted) {
+        const events = [...decoder.push(tail), ...decoder.end()];
+        if (events.every((ev) => isWholeEvent(ev.data))) {
+          for (const ev of events) observeEvent(opts.protocol, observation, ev, opts.now());
+          finish({ error: observation.error });
+          return tail;
+        }
+        const error = `${opts.target.label}: the stream ended in the middle of an event`;
+        observation.error = error;
+        finish({ error });
+        return streamErrorEvent(opts.protocol, error, "upstream_truncated");
+      },
+      onBreak(err) {
+        if (opts.signal.aborted) {
+          finish({ aborted: true, error: "client disconnected" });
+          return undefined;
+        }
+        const why = breakReason(err, opts, watch);
+        observation.error = why.message;
+        finish({ error: why.message, fault: why.fault });
+        return streamErrorEvent(opts.protocol, why.message, why.code);
+      },
+      onCancel() {
+        upstream.abort.abort();
         finish({ aborted: true, error: "client disconnected" });
-        return undefined;
-      }
-      const error = `upstream stream broke off: ${describeNetworkError(err)}`;
-      observation.error = error;
-      finish({ error });
-      return streamErrorEvent(opts.protocol, `${opts.target.label}: ${error}`, "upstream_disconnected");
+      },
     },
-    onCancel() {
-      upstreamAbort.abort();
-      finish({ aborted: true, error: "client disconnected" });
-    },
-  });
+    watch,
+  );
   return new Response(body, { status: 200, headers });
 }

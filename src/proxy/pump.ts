@@ -2,7 +2,8 @@
  * The client-facing body of a relayed stream, shared by passthrough.ts and adapted.ts: pull
  * one upstream chunk at a time (the first was read ahead), hand it to the relay, send what the
  * relay returns at once. Nothing is read before the client asks for more (highWaterMark 0),
- * so a slow client slows the upstream instead of filling the hub's memory.
+ * so a slow client slows the upstream instead of filling the hub's memory. An optional watch
+ * (timeouts.ts) is told when each read starts and ends, which is all the idle deadline needs.
  */
 
 /** The reader of an upstream body, as far as the pump uses it. */
@@ -22,7 +23,13 @@ export interface PumpHandlers {
   onCancel(): void;
 }
 
-export function pumpStream(reader: ChunkReader, first: { done: boolean; value?: Uint8Array }, h: PumpHandlers): ReadableStream<Uint8Array> {
+/** Marks the time the pump spends waiting on the upstream. */
+export interface ReadWatch {
+  readStart(): void;
+  readEnd(): void;
+}
+
+export function pumpStream(reader: ChunkReader, first: { done: boolean; value?: Uint8Array }, h: PumpHandlers, watch?: ReadWatch): ReadableStream<Uint8Array> {
   let pending = first.done ? undefined : first.value;
   let ended = first.done;
   return new ReadableStream<Uint8Array>(
@@ -31,7 +38,9 @@ export function pumpStream(reader: ChunkReader, first: { done: boolean; value?: 
         try {
           for (;;) {
             if (pending === undefined && !ended) {
+              watch?.readStart();
               const r = await reader.read();
+              watch?.readEnd();
               if (r.done) ended = true;
               else pending = r.value;
             }

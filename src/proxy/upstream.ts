@@ -32,6 +32,7 @@ export interface UpstreamCall {
   signal?: AbortSignal;
   accept?: string;
   clientHeaders?: Headers;
+  /** A deadline for the whole exchange, body included (see callUpstream). */
   timeoutMs?: number;
 }
 
@@ -63,22 +64,49 @@ export function isAbort(err: unknown, signal?: AbortSignal): boolean {
   return !!signal?.aborted && (err as { name?: string })?.name === "AbortError";
 }
 
+/**
+ * `timeoutMs` bounds the whole exchange, body included (the join probes): the body is read
+ * here, before the timer is cleared, and handed back in memory. One controller, one timer and
+ * a listener removed at the end, not AbortSignal.timeout + AbortSignal.any: in Bun 1.4.5 a
+ * signal from AbortSignal.any that has a listener is never collected (see
+ * bench/experiments/listener-abort-any.ts). Inference requests leave `timeoutMs` unset: their
+ * deadlines are per phase (timeouts.ts, used by forward.ts).
+ */
+const NULL_BODY = new Set([101, 204, 205, 304]);
+
 export async function callUpstream(target: UpstreamTarget, call: UpstreamCall, doFetch: Fetch = fetch): Promise<Response> {
   const url = v1Url(target.base, call.path);
-  const signals = [call.signal, call.timeoutMs ? AbortSignal.timeout(call.timeoutMs) : undefined].filter(
-    (s): s is AbortSignal => s !== undefined,
-  );
-  const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+  const init = (signal: AbortSignal | undefined): RequestInit => ({
+    method: call.method,
+    headers: upstreamRequestHeaders(target.authHeaders, call.clientHeaders, call.accept ?? "application/json"),
+    body: call.body,
+    signal,
+    redirect: "manual",
+  });
+  if (!call.timeoutMs) {
+    try {
+      return await doFetch(url, init(call.signal));
+    } catch (err) {
+      if (call.signal?.aborted) throw err;
+      throw new UpstreamUnreachable(url, describeNetworkError(err), target.label);
+    }
+  }
+
+  const bounded = new AbortController();
+  const onCallerAbort = () => bounded.abort(call.signal!.reason);
+  if (call.signal?.aborted) bounded.abort(call.signal.reason);
+  else call.signal?.addEventListener("abort", onCallerAbort, { once: true });
+  const timer = setTimeout(() => bounded.abort(new DOMException("The operation timed out.", "TimeoutError")), call.timeoutMs);
   try {
-    return await doFetch(url, {
-      method: call.method,
-      headers: upstreamRequestHeaders(target.authHeaders, call.clientHeaders, call.accept ?? "application/json"),
-      body: call.body,
-      signal,
-      redirect: "manual",
-    });
+    const res = await doFetch(url, init(bounded.signal));
+    const body = await res.arrayBuffer();
+    // A Response with one of these statuses may not have a body.
+    return new Response(NULL_BODY.has(res.status) ? null : body, { status: res.status, statusText: res.statusText, headers: res.headers });
   } catch (err) {
     if (call.signal?.aborted) throw err;
-    throw new UpstreamUnreachable(url, describeNetworkError(err), target.label);
+    throw new UpstreamUnreachable(url, describeNetworkError(bounded.signal.aborted ? bounded.signal.reason : err), target.label);
+  } finally {
+    clearTimeout(timer);
+    call.signal?.removeEventListener("abort", onCallerAbort);
   }
 }

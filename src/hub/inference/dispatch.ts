@@ -60,6 +60,7 @@ export async function dispatch(ctx: HubContext, room: Room, protocol: Protocol, 
     headers: { "x-gambi-participant": participant.id, "x-gambi-request-id": requestId },
     now: ctx.now,
     fetch: ctx.fetch,
+    timeouts: ctx.timeouts,
     onResponseId: (id) => ctx.owners.set(ownerKey(room.code, id), { roomCode: room.code, participantId: participant.id }),
     onFinish: (outcome) => {
       plan.onFinish(outcome);
