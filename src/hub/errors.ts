@@ -27,6 +27,8 @@ export function toErrorResponse(code: string | number, error: unknown, request: 
     case "VALIDATION":
       return validationMessage(error).toResponse();
     case "PARSE":
+      // The hub's own body parser (body.ts) says precisely what was wrong; Elysia wraps it.
+      if ((error as { cause?: unknown }).cause instanceof GambiError) return ((error as { cause: GambiError }).cause).toResponse();
       return new GambiError(400, "request body could not be parsed: send valid JSON with Content-Type: application/json", {
         code: "invalid_json",
       }).toResponse();

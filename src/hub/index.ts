@@ -11,6 +11,10 @@ import { roomRoutes } from "./rooms/routes.ts";
 import { eventRoutes } from "./events/routes.ts";
 import { inferenceRoutes } from "./inference/routes.ts";
 import { VERSION } from "../version.ts";
+import { createBodyParser } from "./body.ts";
+
+/** The largest request body the hub reads (a chat with a few images fits easily). */
+export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 /** What the context takes (clock, ids, timings, ...) plus who may use the hub. */
 export interface HubDeps extends ContextDeps {
@@ -18,6 +22,8 @@ export interface HubDeps extends ContextDeps {
   token?: string;
   /** Wrong-password limits and the verified-password cache (access/limiter.ts has the defaults). */
   access?: Partial<AccessLimits>;
+  /** Request bodies over this many bytes are a 413 (default 32 MiB). */
+  maxRequestBodySize?: number;
 }
 
 export interface Hub {
@@ -28,10 +34,13 @@ export interface Hub {
   sweep(): void;
 }
 
-function buildApp(ctx: HubContext, access: AccessGate) {
+function buildApp(ctx: HubContext, access: AccessGate, maxBodyBytes: number) {
+  const body = createBodyParser(maxBodyBytes);
   // normalize: false — a typo in a config key is an error, not silently dropped.
   return new Elysia({ normalize: false })
     .onError(({ code, error, request }) => toErrorResponse(code, error, request, ctx.log))
+    .onRequest(({ request }) => body.checkLength(request))
+    .onParse({ as: "global" }, (context, contentType) => body.parse(context.request, contentType ?? context.contentType))
     .get("/health", () => ({
       status: "ok",
       version: VERSION,
@@ -44,7 +53,7 @@ function buildApp(ctx: HubContext, access: AccessGate) {
 }
 
 export function createHub(deps: HubDeps = {}): Hub {
-  const { token, access: limits, ...contextDeps } = deps;
+  const { token, access: limits, maxRequestBodySize, ...contextDeps } = deps;
   const ctx = createContext(contextDeps);
   const access = new AccessGate({
     now: ctx.now,
@@ -52,7 +61,7 @@ export function createHub(deps: HubDeps = {}): Hub {
     limits,
     onBlock: (who, ms) => ctx.log.warn(`too many wrong passwords or tokens from ${who}: answering 429 for ${Math.round(ms / 1000)} s`),
   });
-  const app = buildApp(ctx, access);
+  const app = buildApp(ctx, access, maxRequestBodySize ?? DEFAULT_MAX_BODY_BYTES);
   return {
     app,
     ctx,
@@ -85,13 +94,16 @@ export interface RunningHub {
 }
 
 export function startHub(opts: StartOptions = {}): RunningHub {
-  const hub = createHub({ ...opts.deps, token: opts.token ?? opts.deps?.token });
+  const maxBody = opts.maxRequestBodySize ?? opts.deps?.maxRequestBodySize ?? DEFAULT_MAX_BODY_BYTES;
+  const hub = createHub({ ...opts.deps, token: opts.token ?? opts.deps?.token, maxRequestBodySize: maxBody });
   hub.app.listen({
     port: opts.port ?? 3000,
     hostname: opts.host ?? "0.0.0.0",
     // Streams may be silent for minutes while a local model loads; Bun's default 10 s would cut them.
     idleTimeout: 0,
-    maxRequestBodySize: opts.maxRequestBodySize ?? 32 * 1024 * 1024,
+    // Bun's own cap sits above the hub's, so a chunked body without a length still reaches
+    // the hub's check and gets a 413 in the envelope; Bun's empty 413 is only a backstop.
+    maxRequestBodySize: maxBody + 64 * 1024,
   });
   const server = hub.app.server!;
   const interval = opts.sweepIntervalMs ?? 5_000;

@@ -180,3 +180,33 @@ test("CR/LF in an auth header, a bad header name, an oversized nickname → 400"
     await expectEnvelope(res, "join");
   }
 });
+
+test("non-UTF-8 bytes in a JSON body → 400 on every POST route", async () => {
+  const bytes = new Uint8Array([...new TextEncoder().encode('{"name":"'), 0xff, 0xfe, 0xc3, ...new TextEncoder().encode('"}')]);
+  for (const route of ["/rooms", `/rooms/${joinRoom}/join`, `/rooms/${code}/v1/chat/completions`, `/rooms/${code}/v1/responses`]) {
+    const res = await fetch(hub.url + route, { method: "POST", headers: { "content-type": "application/json" }, body: bytes });
+    expect({ route, status: res.status }).toEqual({ route, status: 400 });
+    expect(((await res.json()) as Json).error.code).toBe("invalid_encoding");
+  }
+});
+
+test("a body over the configured limit → 413 in the envelope", async () => {
+  const small = (await import("../../src/hub/index.ts")).startHub({ port: 0, host: "127.0.0.1", sweepIntervalMs: 0, maxRequestBodySize: 1024 });
+  try {
+    const res = await fetch(`${small.url}/rooms`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "x".repeat(4096) }) });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as Json).error).toMatchObject({ code: "request_too_large", type: "invalid_request_error" });
+    // A chunked body declares no length: the hub counts the bytes it reads.
+    const chunked = new ReadableStream({
+      start(c) {
+        c.enqueue(new TextEncoder().encode(JSON.stringify({ name: "y".repeat(4096) })));
+        c.close();
+      },
+    });
+    const res2 = await fetch(`${small.url}/rooms`, { method: "POST", headers: { "content-type": "application/json" }, body: chunked });
+    expect(res2.status).toBe(413);
+    expect(((await res2.json()) as Json).error.code).toBe("request_too_large");
+  } finally {
+    await small.stop();
+  }
+});
