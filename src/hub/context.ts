@@ -6,6 +6,7 @@ import { EventBus } from "./events/bus.ts";
 import { RoomRegistry } from "./rooms/registry.ts";
 import { BoundedMap } from "../proxy/bounded-map.ts";
 import type { Fetch } from "../proxy/upstream.ts";
+import { probeEndpoint } from "../proxy/probe.ts";
 import {
   DEFAULT_TIMEOUTS,
   proxyConfigured,
@@ -43,6 +44,10 @@ export interface HubDeps {
   timers?: Timers;
   /** How the connect deadline tells "not accepting" from "slow" (default: one TCP connect; false: none). */
   connectCheck?: ConnectCheck | false;
+  /** Consecutive faults (unreachable, timed out, connection broken) that mark a participant unhealthy (default 3). */
+  unhealthyAfter?: number;
+  /** How often an unhealthy participant is probed again, by the sweeper (default 10 s). */
+  reprobeEveryMs?: number;
 }
 
 export interface ResponseOwner {
@@ -90,6 +95,11 @@ export function createContext(deps: HubDeps = {}): HubContext {
       bus,
       offlineAfterMs: deps.offlineAfterMs ?? 30_000,
       removeAfterMs: deps.removeAfterMs ?? 10 * 60_000,
+      unhealthyAfter: deps.unhealthyAfter ?? 3,
+      reprobeEveryMs: deps.reprobeEveryMs ?? 10_000,
+      // The join probe again: any route answering means the endpoint is back.
+      reprobe: (p) => probeEndpoint(p.target, { timeoutMs: probeTimeoutMs, fetch: deps.fetch }).then(() => true, () => false),
+      log,
     }),
     owners: new BoundedMap(owners.max, owners.ttlMs, now),
     store: new ResponseStore(deps.responseStore ?? DEFAULT_STORE_LIMITS, now),

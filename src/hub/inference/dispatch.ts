@@ -3,7 +3,9 @@
  * belongs to), rewrite `model`, plan the upstream request (translated when the participant
  * speaks the other protocol, with the room's and participant's defaults, see adapt.ts), forward through the proxy, and
  * report `llm.request` / `llm.complete` / `llm.error` on the room's event bus with the metrics
- * the proxy observed.
+ * the proxy observed. Each end also feeds the participant's health (rooms/registry.ts): a
+ * fault counts towards unhealthy, a success resets the count; a client leaving or an HTTP
+ * error answer does neither.
  */
 import type { HubContext } from "../context.ts";
 import { ownerKey } from "../context.ts";
@@ -66,6 +68,8 @@ export async function dispatch(ctx: HubContext, room: Room, protocol: Protocol, 
       plan.onFinish(outcome);
       participant.inFlight--;
       const failed = outcome.error !== undefined || outcome.status >= 400;
+      if (outcome.fault && !outcome.aborted) ctx.registry.recordFault(room, participant, redactSecrets(outcome.error ?? outcome.fault, Object.values(participant.authHeaders)));
+      else if (!failed) ctx.registry.recordSuccess(room, participant);
       if (failed) {
         const error = redactSecrets(outcome.error ?? `HTTP ${outcome.status}`, Object.values(participant.authHeaders));
         ctx.log.debug(`${requestId} ${participant.nickname}: ${error}`);

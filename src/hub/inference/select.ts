@@ -4,6 +4,9 @@
  * - `model:<name>` → an online participant serving that model;
  * - a participant id → that participant;
  * - anything else → a participant id if one matches, else a model name.
+ * Unhealthy participants (their endpoint stopped answering, see rooms/registry.ts) are skipped
+ * while a healthy one matches; when only unhealthy ones do, one of them still gets the request
+ * (it may be back, and a success heals it) rather than a certain 503.
  * Among equals, the least busy wins (fewest requests in flight); among the least busy, those
  * that speak the request's protocol natively (no translation needed), then random. A
  * participant that speaks only the other protocol still serves: the hub translates.
@@ -19,6 +22,7 @@ export interface Candidate {
   status: "online" | "offline";
   capabilities: Capabilities;
   inFlight: number;
+  health?: "healthy" | "unhealthy";
 }
 
 function describe(list: Candidate[]): string {
@@ -65,5 +69,6 @@ export function pickParticipant<T extends Candidate>(all: T[], requested: string
   if (online.length === 0) {
     throw new GambiError(503, `${what}: nothing online to serve it (${describe(all)})`, { code: "no_participant_available" });
   }
-  return leastBusy(online, protocol, random);
+  const healthy = online.some((p) => p.health === "unhealthy") ? online.filter((p) => p.health !== "unhealthy") : online;
+  return leastBusy(healthy.length > 0 ? healthy : online, protocol, random);
 }

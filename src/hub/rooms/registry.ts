@@ -1,6 +1,9 @@
 /**
  * Rooms and their participants, in memory. No HTTP here: routes call these methods, the
- * sweeper calls `sweep`, and every change is published on the room's event bus. Auth headers
+ * sweeper calls `sweep`, and every change is published on the room's event bus. Health: after
+ * `unhealthyAfter` consecutive faults (unreachable, timed out, connection broken) a participant
+ * is `unhealthy` (routing skips it while a healthy one can serve), and `sweep` re-probes it
+ * every `reprobeEveryMs` through the injected `reprobe` until it answers. Auth headers
  * live only inside `Participant` objects; every view that leaves this file goes through
  * `publicParticipant` / `publicRoom`, which never include them.
  */
@@ -9,10 +12,12 @@ import { makeTarget, type UpstreamTarget } from "../../proxy/upstream.ts";
 import type { Capabilities } from "../../proxy/protocol.ts";
 import type { RuntimeConfig } from "../../proxy/defaults.ts";
 import { notFound } from "../../proxy/openai/errors.ts";
-import type { EventBus } from "../events/bus.ts";
+import type { EventBus, HubEventType } from "../events/bus.ts";
+import type { Logger } from "../../logger.ts";
 import { generateCode, normalizeCode } from "./codes.ts";
 
 export type ParticipantStatus = "online" | "offline";
+export type ParticipantHealth = "healthy" | "unhealthy";
 export type Specs = Record<string, string | number | boolean | null>;
 
 export interface Participant {
@@ -33,7 +38,17 @@ export interface Participant {
   lastSeen: number;
   /** Requests being served right now: routing prefers the least busy. */
   inFlight: number;
+  /** Whether its endpoint answers (heartbeats only say that its joiner runs). */
+  health: ParticipantHealth;
+  /** Consecutive faults; a successful request or probe resets it. */
+  faults: number;
+  /** When the sweeper may probe an unhealthy participant next. */
+  nextProbeAt: number;
+  probing: boolean;
 }
+
+/** What the hub never takes from a join: it keeps them itself. */
+type Kept = "joinedAt" | "lastSeen" | "status" | "inFlight" | "target" | "health" | "faults" | "nextProbeAt" | "probing";
 
 export interface Room {
   id: string;
@@ -55,7 +70,18 @@ export interface RegistryOptions {
   offlineAfterMs: number;
   /** Offline for this long → removed (participant.left). */
   removeAfterMs: number;
+  /** Consecutive faults → unhealthy. */
+  unhealthyAfter: number;
+  /** Unhealthy → probed again this often (by sweep). */
+  reprobeEveryMs: number;
+  /** Whether the participant's endpoint answers now (the join probe, in context.ts). Never rejects. */
+  reprobe: (p: Participant) => Promise<boolean>;
+  log?: Logger;
 }
+
+// bus.ts's HubEventType lists the event names; these two are published from here.
+const UNHEALTHY = "participant.unhealthy" as string as HubEventType;
+const HEALTHY = "participant.healthy" as string as HubEventType;
 
 export function publicParticipant(p: Participant) {
   const { instructions, ...rest } = p.config;
@@ -66,6 +92,7 @@ export function publicParticipant(p: Participant) {
     endpoint: p.endpoint,
     capabilities: { ...p.capabilities },
     status: p.status,
+    health: p.health,
     specs: p.specs,
     joinedAt: p.joinedAt,
     lastSeen: p.lastSeen,
@@ -133,7 +160,7 @@ export class RoomRegistry {
   }
 
   /** Join or re-join: the same id updates the participant instead of adding a second one. */
-  upsert(room: Room, incoming: Omit<Participant, "joinedAt" | "lastSeen" | "status" | "inFlight" | "target">): { participant: Participant; created: boolean } {
+  upsert(room: Room, incoming: Omit<Participant, Kept>): { participant: Participant; created: boolean } {
     const now = this.opts.now();
     const existing = room.participants.get(incoming.id);
     const participant: Participant = {
@@ -143,6 +170,11 @@ export class RoomRegistry {
       lastSeen: now,
       status: "online",
       inFlight: existing?.inFlight ?? 0,
+      // It was just probed: whatever happened before, it answers now.
+      health: "healthy",
+      faults: 0,
+      nextProbeAt: 0,
+      probing: false,
     };
     room.participants.set(participant.id, participant);
     this.opts.bus.publish(room.code, existing ? "participant.updated" : "participant.joined", {
@@ -167,7 +199,42 @@ export class RoomRegistry {
     return p;
   }
 
-  /** Marks silent participants offline and forgets long-gone ones. Called by the sweeper. */
+  /** A request to this participant ended in a fault; the last one of a run marks it unhealthy. */
+  recordFault(room: Room, p: Participant, reason: string): void {
+    p.faults++;
+    if (p.health === "unhealthy" || p.faults < this.opts.unhealthyAfter) return;
+    p.health = "unhealthy";
+    p.nextProbeAt = this.opts.now() + this.opts.reprobeEveryMs;
+    this.opts.log?.warn(`${p.nickname} (${p.id}) in room ${room.code} is unhealthy after ${p.faults} failed requests in a row: ${reason}`);
+    this.opts.bus.publish(room.code, UNHEALTHY, { participant: publicParticipant(p), faults: p.faults, reason });
+  }
+
+  /** A request to this participant succeeded. */
+  recordSuccess(room: Room, p: Participant): void {
+    p.faults = 0;
+    if (p.health === "unhealthy") this.markHealthy(room, p, "a request succeeded");
+  }
+
+  private markHealthy(room: Room, p: Participant, why: string): void {
+    p.health = "healthy";
+    p.faults = 0;
+    this.opts.log?.info(`${p.nickname} (${p.id}) in room ${room.code} is healthy again: ${why}`);
+    this.opts.bus.publish(room.code, HEALTHY, { participant: publicParticipant(p) });
+  }
+
+  /** Probes an unhealthy participant whose turn has come; at most one probe per participant at a time. */
+  private reprobe(room: Room, p: Participant, now: number): void {
+    p.probing = true;
+    void this.opts.reprobe(p).then((ok) => {
+      p.probing = false;
+      // Left or re-joined meanwhile (a re-join replaces the object and was probed itself).
+      if (room.participants.get(p.id) !== p || p.health === "healthy") return;
+      if (ok) this.markHealthy(room, p, "its endpoint answers the probe");
+      else p.nextProbeAt = Math.max(now, this.opts.now()) + this.opts.reprobeEveryMs;
+    });
+  }
+
+  /** Marks silent participants offline, forgets long-gone ones, re-probes unhealthy ones. Called by the sweeper. */
   sweep(): void {
     const now = this.opts.now();
     for (const room of this.rooms.values()) {
@@ -178,7 +245,9 @@ export class RoomRegistry {
           this.opts.bus.publish(room.code, "participant.offline", { participant: publicParticipant(p) });
         } else if (p.status === "offline" && silentFor >= this.opts.offlineAfterMs + this.opts.removeAfterMs) {
           this.leave(room, p.id, "timeout");
+          continue;
         }
+        if (p.health === "unhealthy" && p.status === "online" && !p.probing && now >= p.nextProbeAt) this.reprobe(room, p, now);
       }
     }
   }
