@@ -41,6 +41,14 @@ export async function readBody(res: Response, opts: Pick<ForwardOptions, "signal
   try {
     if (!watch || !res.body) return new Uint8Array(await res.arrayBuffer());
     watch.flowing();
+    // A server that sent Content-Length had the whole body when it started: one read, which
+    // is as fast as without a watch (keep-alive whitespace only comes with chunked bodies).
+    if (res.headers.has("content-length")) {
+      watch.readStart();
+      const whole = await res.arrayBuffer();
+      watch.readEnd();
+      return new Uint8Array(whole);
+    }
     const reader = res.body.getReader();
     const parts: Uint8Array[] = [];
     for (;;) {

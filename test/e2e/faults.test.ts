@@ -254,6 +254,55 @@ describe("silent mid-stream → the protocol's error event, the stream ends, the
   }
 });
 
+describe("non-streaming bodies: idle means silence, not a slow body", () => {
+  const json = JSON.stringify({
+    id: "chatcmpl-1",
+    object: "chat.completion",
+    created: 1,
+    model: "m",
+    choices: [{ index: 0, message: { role: "assistant", content: "late but whole" }, finish_reason: "stop" }],
+  });
+  /** Chunked (no Content-Length): whitespace every 60 ms (4× the idle timeout's worth by default), as OpenRouter keeps a slow answer alive; then `tail`. */
+  const keptAlive = (tail: string | null, beats = Math.ceil((4 * T.idleMs) / 60)) => () => {
+    let sent = 0;
+    return new Response(
+      new ReadableStream<Uint8Array>({
+        async pull(c) {
+          if (sent < beats) {
+            if (sent > 0) await Bun.sleep(60);
+            sent++;
+            return c.enqueue(new TextEncoder().encode("\n"));
+          }
+          if (tail === null) return new Promise<void>(() => {}); // then silence
+          c.enqueue(new TextEncoder().encode(tail));
+          c.close();
+        },
+      }),
+      { headers: { "content-type": "application/json" } },
+    );
+  };
+
+  for (const route of ROUTES.filter((r) => r.upstream === "chat")) {
+    test(`${route.name}: keep-alive whitespace for 4× the idle timeout, then the JSON → 200`, async () => {
+      upstreams[route.kind].handle(keptAlive(json));
+      const res = await send(route, false);
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as any;
+      if (route.client === "chat") expect(body.choices[0].message.content).toBe("late but whole");
+      else expect(body.output[0].content[0].text).toBe("late but whole");
+    });
+
+    test(`${route.name}: a body that stops coming → 504 at the idle deadline`, async () => {
+      upstreams[route.kind].handle(keptAlive(null, 2));
+      const res = await send(route, false);
+      expect(res.status).toBe(504);
+      const err = ((await res.json()) as any).error;
+      expect(err.code).toBe("upstream_timeout");
+      expect(err.message).toContain("idle timeout");
+    });
+  }
+});
+
 describe("a trickle faster than the idle timeout is not idle", () => {
   for (const route of ROUTES.filter((r) => r.upstream === "chat")) {
     test(`${route.name}: one byte every 20 ms for 4× the idle timeout, then the rest`, async () => {
