@@ -12,7 +12,7 @@
 import { defineCommand } from "citty";
 import { LogLevels } from "consola";
 import { networkInterfaces } from "node:os";
-import { guard, listenArgs, parsePort, UsageError } from "./_args.ts";
+import { guard, hubToken, listenArgs, parsePort, UsageError } from "./_args.ts";
 import { EXIT } from "../client.ts";
 import { startHub, type RunningHub } from "../hub/index.ts";
 import { log } from "../logger.ts";
@@ -42,7 +42,7 @@ function parseSeconds(value: string, flag: string): number {
 const isWildcard = (host: string) => host === "0.0.0.0" || host === "::";
 const hostPort = (host: string, port: number) => `${host.includes(":") ? `[${host}]` : host}:${port}`;
 
-function printUrls(host: string, port: number): void {
+function printUrls(host: string, port: number, tokenRequired: boolean): void {
   const lan = isWildcard(host) ? lanAddresses() : [];
   if (isWildcard(host)) {
     for (const a of lan) log.info(`  on the network:  http://${hostPort(a, port)}`);
@@ -54,7 +54,7 @@ function printUrls(host: string, port: number): void {
   }
   const base = `http://${hostPort(lan[0] ?? (isWildcard(host) ? "127.0.0.1" : host), port)}`;
   log.info(`inference base URL: ${base}/rooms/<CODE>/v1`);
-  log.info(`create a room:      gambi create --hub ${base} --name "my room"`);
+  log.info(`create a room:      gambi create --hub ${base} --name "my room"${tokenRequired ? " --token <the hub token>" : ""}`);
   log.info("Ctrl-C stops the hub");
 }
 
@@ -72,6 +72,7 @@ export default defineCommand({
       default: String(DEFAULT_TIMEOUTS.firstByteMs / 1000),
     },
     "idle-timeout": { type: "string", description: "Seconds a participant's answer may go silent mid-stream", default: String(DEFAULT_TIMEOUTS.idleMs / 1000) },
+    token: { type: "string", description: "Require this token (Authorization: Bearer) to create and list rooms (default: $GAMBI_HUB_TOKEN)" },
   },
   run: ({ args }) =>
     guard(async () => {
@@ -86,14 +87,14 @@ export default defineCommand({
       const logger = args.quiet ? log.create({ level: Math.min(log.level, LogLevels.warn) }) : log;
       let running: RunningHub;
       try {
-        running = startHub({ port, host: args.host, deps: { logger, responseStore, timeouts } });
+        running = startHub({ port, host: args.host, token: hubToken(args.token), deps: { logger, responseStore, timeouts } });
       } catch (err) {
         log.error(`could not listen on ${hostPort(args.host, port)}: ${(err as Error).message}`);
         process.exitCode = EXIT.unreachable;
         return;
       }
       log.success(`gambi hub ${VERSION} listening on ${hostPort(args.host, running.port)}`);
-      if (!args.quiet) printUrls(args.host, running.port);
+      if (!args.quiet) printUrls(args.host, running.port, hubToken(args.token) !== undefined);
       let stopping = false;
       const stop = async () => {
         // A second Ctrl-C while connections drain exits at once.

@@ -11,8 +11,8 @@ afterEach(() => {
 });
 
 /** Spawns `gambi hub ...` and collects its stdout/stderr as they arrive. */
-function hub(args: string[]) {
-  const p = Bun.spawn([process.execPath, CLI, "hub", ...args], { env: { ...process.env, NO_COLOR: "1" }, stdout: "pipe", stderr: "pipe" });
+function hub(args: string[], env: Record<string, string> = {}) {
+  const p = Bun.spawn([process.execPath, CLI, "hub", ...args], { env: { ...process.env, NO_COLOR: "1", ...env }, stdout: "pipe", stderr: "pipe" });
   spawned.push(p);
   const out = { stdout: "", stderr: "" };
   const drain = async (stream: ReadableStream<Uint8Array>, key: keyof typeof out) => {
@@ -82,3 +82,18 @@ test("hub on a port already taken exits 3 with the address in the message", asyn
     await taken.stop(true);
   }
 });
+
+test("hub --token (or $GAMBI_HUB_TOKEN) guards creating and listing rooms, and never prints the token", async () => {
+  for (const [args, env] of [[["--token", "hub-secret-1"], {}], [[], { GAMBI_HUB_TOKEN: "hub-secret-1" }]] as const) {
+    const h = hub(["--port", "0", "--host", "127.0.0.1", ...args], env);
+    const port = await h.port();
+    expect((await fetch(`http://127.0.0.1:${port}/rooms`)).status).toBe(401);
+    expect((await fetch(`http://127.0.0.1:${port}/rooms`, { headers: { authorization: "Bearer hub-secret-1" } })).status).toBe(200);
+    expect(await waitFor(() => h.out.stdout.includes("--token <the hub token>"), 5_000)).toBe(true);
+    h.p.kill("SIGTERM");
+    expect(await h.p.exited).toBe(0);
+    await h.drained;
+    expect(h.out.stdout + h.out.stderr).not.toContain("hub-secret-1");
+  }
+});
+

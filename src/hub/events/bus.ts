@@ -9,6 +9,8 @@ export type HubEventType =
   | "participant.left"
   | "participant.offline"
   | "participant.online"
+  | "participant.unhealthy"
+  | "participant.healthy"
   | "llm.request"
   | "llm.complete"
   | "llm.error";

@@ -34,7 +34,14 @@ export async function forwardLifecycle(
   const query = new URL(request.url).search;
   const res = await callUpstream(
     participant.target,
-    { method, path: `/responses/${encodeURIComponent(responseId)}${suffix}${query}`, signal: request.signal, body: method === "POST" ? "{}" : undefined },
+    {
+      method,
+      path: `/responses/${encodeURIComponent(responseId)}${suffix}${query}`,
+      signal: request.signal,
+      body: method === "POST" ? "{}" : undefined,
+      // Small JSON answers about a stored response: bounded as a whole by the first-byte deadline.
+      timeoutMs: ctx.timeouts.firstByteMs || undefined,
+    },
     ctx.fetch,
   );
   if (method === "DELETE" && res.ok) ctx.owners.delete(key);

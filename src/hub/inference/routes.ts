@@ -33,7 +33,7 @@ export function inferenceRoutes(ctx: HubContext, access: AccessGate) {
           object: "model",
           created: Math.floor(p.joinedAt / 1000),
           owned_by: p.nickname,
-          gambi: { nickname: p.nickname, model: p.model, capabilities: { ...p.capabilities } },
+          gambi: { nickname: p.nickname, model: p.model, capabilities: { ...p.capabilities }, health: p.health },
         })),
     }))
     .post("/chat/completions", ({ room, body, request }) => dispatch(ctx, room, "chat", body as InferenceBody, request), {

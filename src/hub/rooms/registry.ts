@@ -80,8 +80,8 @@ export interface RegistryOptions {
 }
 
 // bus.ts's HubEventType lists the event names; these two are published from here.
-const UNHEALTHY = "participant.unhealthy" as string as HubEventType;
-const HEALTHY = "participant.healthy" as string as HubEventType;
+const UNHEALTHY: HubEventType = "participant.unhealthy";
+const HEALTHY: HubEventType = "participant.healthy";
 
 export function publicParticipant(p: Participant) {
   const { instructions, ...rest } = p.config;
