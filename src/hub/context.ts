@@ -19,6 +19,7 @@ import {
 } from "../proxy/timeouts.ts";
 import { DEFAULT_STORE_LIMITS, ResponseStore, type StoreLimits } from "../proxy/store.ts";
 import { log as rootLog, type Logger } from "../logger.ts";
+import { memoryRoomStore, type RoomStore } from "./persist/room-store.ts";
 
 export interface HubDeps {
   now?: () => number;
@@ -48,6 +49,8 @@ export interface HubDeps {
   unhealthyAfter?: number;
   /** How often an unhealthy participant is probed again, by the sweeper (default 10 s). */
   reprobeEveryMs?: number;
+  /** Where rooms are kept across restarts (default: nowhere; createHub opens one for a data directory). */
+  roomStore?: RoomStore;
 }
 
 export interface ResponseOwner {
@@ -63,6 +66,8 @@ export interface HubContext {
   log: Logger;
   bus: EventBus;
   registry: RoomRegistry;
+  /** The registry's store: createHub's caller closes it when the hub stops. */
+  roomStore: RoomStore;
   owners: BoundedMap<string, ResponseOwner>;
   store: ResponseStore;
   probeTimeoutMs: number;
@@ -81,6 +86,7 @@ export function createContext(deps: HubDeps = {}): HubContext {
   const probeTimeoutMs = deps.probeTimeoutMs ?? 10_000;
   const connectCheck = deps.connectCheck === false ? undefined : (deps.connectCheck ?? (proxyConfigured() ? undefined : tcpConnectCheck));
   const log = (deps.logger ?? rootLog).withTag("hub");
+  const roomStore = deps.roomStore ?? memoryRoomStore();
   return {
     now,
     random,
@@ -100,7 +106,9 @@ export function createContext(deps: HubDeps = {}): HubContext {
       // The join probe again: any route answering means the endpoint is back.
       reprobe: (p) => probeEndpoint(p.target, { timeoutMs: probeTimeoutMs, fetch: deps.fetch }).then(() => true, () => false),
       log,
+      store: roomStore,
     }),
+    roomStore,
     owners: new BoundedMap(owners.max, owners.ttlMs, now),
     store: new ResponseStore(deps.responseStore ?? DEFAULT_STORE_LIMITS, now),
     probeTimeoutMs,

@@ -1,6 +1,8 @@
 /**
  * `createHub(deps)` builds the Elysia app and everything it owns (no module state);
- * `startHub(opts)` is the only place that listens on a socket.
+ * `startHub(opts)` is the only place that listens on a socket. Rooms live in memory only
+ * unless `deps.dataDir` names a data directory (persist/): tests stay hermetic by default,
+ * `gambi hub` passes one.
  */
 import { Elysia } from "elysia";
 import { createContext, type HubContext, type HubDeps as ContextDeps } from "./context.ts";
@@ -12,6 +14,7 @@ import { eventRoutes } from "./events/routes.ts";
 import { inferenceRoutes } from "./inference/routes.ts";
 import { VERSION } from "../version.ts";
 import { createBodyParser } from "./body.ts";
+import { openRoomDatabase } from "./persist/sqlite.ts";
 
 /** The largest request body the hub reads (a chat with a few images fits easily). */
 export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
@@ -24,6 +27,8 @@ export interface HubDeps extends ContextDeps {
   access?: Partial<AccessLimits>;
   /** Request bodies over this many bytes are a 413 (default 32 MiB). */
   maxRequestBodySize?: number;
+  /** Keep rooms in `DIR/gambi.db` across restarts (persist/sqlite.ts); absent: in memory only. */
+  dataDir?: string;
 }
 
 export interface Hub {
@@ -32,6 +37,8 @@ export interface Hub {
   access: AccessGate;
   /** One pass of the heartbeat sweeper (also run on a timer by startHub). */
   sweep(): void;
+  /** Releases what the hub holds open (the room database). */
+  close(): void;
 }
 
 function buildApp(ctx: HubContext, access: AccessGate, maxBodyBytes: number) {
@@ -52,9 +59,17 @@ function buildApp(ctx: HubContext, access: AccessGate, maxBodyBytes: number) {
     .use(inferenceRoutes(ctx, access));
 }
 
+/** Throws a PersistError (naming the file) when the data directory cannot be used. */
 export function createHub(deps: HubDeps = {}): Hub {
-  const { token, access: limits, maxRequestBodySize, ...contextDeps } = deps;
-  const ctx = createContext(contextDeps);
+  const { token, access: limits, maxRequestBodySize, dataDir, ...contextDeps } = deps;
+  const roomStore = contextDeps.roomStore ?? (dataDir !== undefined ? openRoomDatabase(dataDir) : undefined);
+  let ctx: HubContext;
+  try {
+    ctx = createContext({ ...contextDeps, roomStore });
+  } catch (err) {
+    roomStore?.close();
+    throw err;
+  }
   const access = new AccessGate({
     now: ctx.now,
     token: token || undefined,
@@ -72,6 +87,7 @@ export function createHub(deps: HubDeps = {}): Hub {
       ctx.store.prune();
       access.prune();
     },
+    close: () => ctx.roomStore.close(),
   };
 }
 
@@ -96,15 +112,20 @@ export interface RunningHub {
 export function startHub(opts: StartOptions = {}): RunningHub {
   const maxBody = opts.maxRequestBodySize ?? opts.deps?.maxRequestBodySize ?? DEFAULT_MAX_BODY_BYTES;
   const hub = createHub({ ...opts.deps, token: opts.token ?? opts.deps?.token, maxRequestBodySize: maxBody });
-  hub.app.listen({
-    port: opts.port ?? 3000,
-    hostname: opts.host ?? "0.0.0.0",
-    // Streams may be silent for minutes while a local model loads; Bun's default 10 s would cut them.
-    idleTimeout: 0,
-    // Bun's own cap sits above the hub's, so a chunked body without a length still reaches
-    // the hub's check and gets a 413 in the envelope; Bun's empty 413 is only a backstop.
-    maxRequestBodySize: maxBody + 64 * 1024,
-  });
+  try {
+    hub.app.listen({
+      port: opts.port ?? 3000,
+      hostname: opts.host ?? "0.0.0.0",
+      // Streams may be silent for minutes while a local model loads; Bun's default 10 s would cut them.
+      idleTimeout: 0,
+      // Bun's own cap sits above the hub's, so a chunked body without a length still reaches
+      // the hub's check and gets a 413 in the envelope; Bun's empty 413 is only a backstop.
+      maxRequestBodySize: maxBody + 64 * 1024,
+    });
+  } catch (err) {
+    hub.close();
+    throw err;
+  }
   const server = hub.app.server!;
   const interval = opts.sweepIntervalMs ?? 5_000;
   const timer = interval > 0 ? setInterval(() => hub.sweep(), interval) : undefined;
@@ -117,6 +138,7 @@ export function startHub(opts: StartOptions = {}): RunningHub {
     async stop() {
       if (timer) clearInterval(timer);
       await hub.app.stop(true);
+      hub.close();
     },
   };
 }

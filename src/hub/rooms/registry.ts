@@ -1,5 +1,7 @@
 /**
- * Rooms and their participants, in memory. No HTTP here: routes call these methods, the
+ * Rooms and their participants, in memory, with rooms written through to a `RoomStore`
+ * (persist/: SQLite in the data directory, or nothing) and read back from it at start;
+ * participants are never stored (persist/room-store.ts says why). No HTTP here: routes call these methods, the
  * sweeper calls `sweep`, and every change is published on the room's event bus. Health: after
  * `unhealthyAfter` consecutive faults (unreachable, timed out, connection broken) a participant
  * is `unhealthy` (routing skips it while a healthy one can serve), and `sweep` re-probes it
@@ -11,10 +13,11 @@ import type { AuthHeaders } from "../../proxy/headers.ts";
 import { makeTarget, type UpstreamTarget } from "../../proxy/upstream.ts";
 import type { Capabilities } from "../../proxy/protocol.ts";
 import type { RuntimeConfig } from "../../proxy/defaults.ts";
-import { notFound } from "../../proxy/openai/errors.ts";
+import { GambiError, notFound } from "../../proxy/openai/errors.ts";
 import type { EventBus, HubEventType } from "../events/bus.ts";
 import type { Logger } from "../../logger.ts";
 import { generateCode, normalizeCode } from "./codes.ts";
+import type { RoomStore } from "../persist/room-store.ts";
 
 export type ParticipantStatus = "online" | "offline";
 export type ParticipantHealth = "healthy" | "unhealthy";
@@ -77,6 +80,8 @@ export interface RegistryOptions {
   /** Whether the participant's endpoint answers now (the join probe, in context.ts). Never rejects. */
   reprobe: (p: Participant) => Promise<boolean>;
   log?: Logger;
+  /** Rooms are loaded from it once and written to it on every change (default: kept nowhere). */
+  store?: RoomStore;
 }
 
 // bus.ts's HubEventType lists the event names; these two are published from here.
@@ -117,7 +122,9 @@ export function publicRoom(r: Room) {
 export class RoomRegistry {
   private readonly rooms = new Map<string, Room>();
 
-  constructor(private readonly opts: RegistryOptions) {}
+  constructor(private readonly opts: RegistryOptions) {
+    for (const r of opts.store?.load() ?? []) this.rooms.set(r.code, { ...r, participants: new Map() });
+  }
 
   get size(): number {
     return this.rooms.size;
@@ -135,6 +142,13 @@ export class RoomRegistry {
       config,
       participants: new Map(),
     };
+    try {
+      this.opts.store?.insert(room);
+    } catch (err) {
+      // Not kept = not created: a room that would vanish at the next restart is worse than a 503.
+      this.opts.log?.error(`could not save room ${code} to ${this.opts.store?.file ?? "the room store"}: ${(err as Error).message}`);
+      throw new GambiError(503, "the hub could not save the room (see the hub's log); try again", { code: "room_not_saved" });
+    }
     this.rooms.set(code, room);
     return room;
   }

@@ -1,0 +1,50 @@
+/**
+ * Where rooms are kept between hub runs. The registry writes through to a `RoomStore` on every
+ * change and reads it once at start; `memoryRoomStore()` keeps nothing (tests, `--ephemeral`),
+ * `openRoomDatabase(dir)` (sqlite.ts) keeps rooms in `DIR/gambi.db`.
+ *
+ * Only rooms are stored: code, id, name, hostId, createdAt, password hash and defaults.
+ * Participants are not. Their auth headers must never touch a disk, a participant without them
+ * is useless for a cloud endpoint, and a joiner whose heartbeat gets 404 after a restart joins
+ * again by itself with everything it had (src/join/runtime.ts), probed afresh. So a restart is
+ * invisible to clients after one heartbeat interval.
+ */
+import type { RuntimeConfig } from "../../proxy/defaults.ts";
+
+export interface StoredRoom {
+  id: string;
+  code: string;
+  name: string;
+  hostId: string;
+  createdAt: number;
+  /** argon2id (Bun.password), never the password. */
+  passwordHash: string | null;
+  config: RuntimeConfig;
+}
+
+export interface RoomStore {
+  /** The database file, when there is one (named in start-up lines and errors). */
+  readonly file?: string;
+  /** Every stored room, oldest first. */
+  load(): StoredRoom[];
+  /** Written before the room exists for clients: a room that could not be saved is not created. */
+  insert(room: StoredRoom): void;
+  delete(code: string): void;
+  close(): void;
+}
+
+/** Keeps nothing: every room is gone when the hub stops. */
+export function memoryRoomStore(): RoomStore {
+  return { load: () => [], insert() {}, delete() {}, close() {} };
+}
+
+/** A data directory gambi cannot use: the message names the file and says what to do. */
+export class PersistError extends Error {
+  constructor(
+    message: string,
+    readonly file: string,
+  ) {
+    super(message);
+    this.name = "PersistError";
+  }
+}
