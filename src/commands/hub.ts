@@ -8,6 +8,11 @@
  *
  * Timeouts are in seconds (fractions allowed, 0 turns one off) and default for slow local
  * models: see src/proxy/timeouts.ts for what each one measures.
+ *
+ * Rooms are kept in `--data-dir` (default `$XDG_DATA_HOME/gambi`, see hub/persist/) so a
+ * restart loses none; `--ephemeral` keeps them in memory only. A data directory it cannot use
+ * (damaged database, another hub on it, not writable) is an error naming the file, exit 1,
+ * with nothing changed.
  */
 import { defineCommand } from "citty";
 import { LogLevels } from "consola";
@@ -15,6 +20,8 @@ import { networkInterfaces } from "node:os";
 import { guard, hubToken, listenArgs, parsePort, UsageError } from "./_args.ts";
 import { EXIT } from "../client.ts";
 import { startHub, type RunningHub } from "../hub/index.ts";
+import { defaultDataDir } from "../hub/persist/data-dir.ts";
+import { PersistError } from "../hub/persist/room-store.ts";
 import { log } from "../logger.ts";
 import { DEFAULT_TIMEOUTS } from "../proxy/timeouts.ts";
 import { VERSION } from "../version.ts";
@@ -73,6 +80,8 @@ export default defineCommand({
     },
     "idle-timeout": { type: "string", description: "Seconds a participant's answer may go silent mid-stream", default: String(DEFAULT_TIMEOUTS.idleMs / 1000) },
     token: { type: "string", description: "Require this token (Authorization: Bearer) to create and list rooms (default: $GAMBI_HUB_TOKEN)" },
+    "data-dir": { type: "string", description: "Directory the rooms are kept in across restarts (default: $XDG_DATA_HOME/gambi, else ~/.local/share/gambi)" },
+    ephemeral: { type: "boolean", description: "Keep rooms in memory only: a restart forgets them", default: false },
   },
   run: ({ args }) =>
     guard(async () => {
@@ -83,17 +92,27 @@ export default defineCommand({
         firstByteMs: parseSeconds(args["first-byte-timeout"], "--first-byte-timeout"),
         idleMs: parseSeconds(args["idle-timeout"], "--idle-timeout"),
       };
+      if (args.ephemeral && args["data-dir"]) throw new UsageError("--ephemeral keeps nothing on disk: leave out --data-dir (or --ephemeral)");
+      const dataDir = args.ephemeral ? undefined : args["data-dir"] || defaultDataDir();
       // --quiet: the hub's own info lines (room created, joined) go too, not just the banner.
       const logger = args.quiet ? log.create({ level: Math.min(log.level, LogLevels.warn) }) : log;
       let running: RunningHub;
       try {
-        running = startHub({ port, host: args.host, token: hubToken(args.token), deps: { logger, responseStore, timeouts } });
+        running = startHub({ port, host: args.host, token: hubToken(args.token), deps: { logger, responseStore, timeouts, dataDir } });
       } catch (err) {
+        if (err instanceof PersistError) {
+          log.error(err.message);
+          process.exitCode = EXIT.unexpected;
+          return;
+        }
         log.error(`could not listen on ${hostPort(args.host, port)}: ${(err as Error).message}`);
         process.exitCode = EXIT.unreachable;
         return;
       }
       log.success(`gambi hub ${VERSION} listening on ${hostPort(args.host, running.port)}`);
+      const { roomStore, registry } = running.hub.ctx;
+      if (roomStore.file) logger.info(`rooms are kept in ${roomStore.file} (${registry.size} restored)`);
+      else logger.info("--ephemeral: rooms are kept in memory only; a restart forgets them");
       if (!args.quiet) printUrls(args.host, running.port, hubToken(args.token) !== undefined);
       let stopping = false;
       const stop = async () => {

@@ -1,18 +1,23 @@
 /** `gambi hub` as users run it: a spawned process on port 0, found by its listening line. */
-import { afterEach, expect, test } from "bun:test";
+import { afterAll, afterEach, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { resolve } from "node:path";
 import { waitFor } from "../helpers/fake-upstream.ts";
 
 const CLI = resolve(import.meta.dir, "../../src/cli.ts");
 const spawned: Bun.Subprocess[] = [];
+// `gambi hub` keeps rooms under $XDG_DATA_HOME by default: a throwaway one, never the real home.
+const dataHome = mkdtempSync(resolve(tmpdir(), "gambi-hub-cli-"));
 
 afterEach(() => {
   for (const p of spawned.splice(0)) if (p.exitCode === null) p.kill("SIGKILL");
 });
+afterAll(() => rmSync(dataHome, { recursive: true, force: true }));
 
 /** Spawns `gambi hub ...` and collects its stdout/stderr as they arrive. */
 function hub(args: string[], env: Record<string, string> = {}) {
-  const p = Bun.spawn([process.execPath, CLI, "hub", ...args], { env: { ...process.env, NO_COLOR: "1", ...env }, stdout: "pipe", stderr: "pipe" });
+  const p = Bun.spawn([process.execPath, CLI, "hub", ...args], { env: { ...process.env, NO_COLOR: "1", XDG_DATA_HOME: dataHome, ...env }, stdout: "pipe", stderr: "pipe" });
   spawned.push(p);
   const out = { stdout: "", stderr: "" };
   const drain = async (stream: ReadableStream<Uint8Array>, key: keyof typeof out) => {
