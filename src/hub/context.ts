@@ -20,6 +20,7 @@ import {
 import { DEFAULT_STORE_LIMITS, ResponseStore, type StoreLimits } from "../proxy/store.ts";
 import { log as rootLog, type Logger } from "../logger.ts";
 import { memoryRoomStore, type RoomStore } from "./persist/room-store.ts";
+import { HubShutdown } from "./shutdown.ts";
 
 export interface HubDeps {
   now?: () => number;
@@ -74,6 +75,8 @@ export interface HubContext {
   eventsHeartbeatMs: number;
   /** Deadlines for every inference request (proxy/timeouts.ts). */
   timeouts: UpstreamTimeouts;
+  /** Draining and cutoff signals of a graceful stop (shutdown.ts). */
+  shutdown: HubShutdown;
   startedAt: number;
 }
 
@@ -120,6 +123,7 @@ export function createContext(deps: HubDeps = {}): HubContext {
       timers: deps.timers ?? realTimers,
       connectCheck,
     },
+    shutdown: new HubShutdown(),
     startedAt: now(),
   };
 }

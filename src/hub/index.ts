@@ -15,6 +15,7 @@ import { inferenceRoutes } from "./inference/routes.ts";
 import { VERSION } from "../version.ts";
 import { createBodyParser } from "./body.ts";
 import { openRoomDatabase } from "./persist/sqlite.ts";
+import { shuttingDown } from "./shutdown.ts";
 
 /** The largest request body the hub reads (a chat with a few images fits easily). */
 export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
@@ -46,7 +47,8 @@ function buildApp(ctx: HubContext, access: AccessGate, maxBodyBytes: number) {
   // normalize: false — a typo in a config key is an error, not silently dropped.
   return new Elysia({ normalize: false })
     .onError(({ code, error, request }) => toErrorResponse(code, error, request, ctx.log))
-    .onRequest(({ request }) => body.checkLength(request))
+    // Draining (shutdown.ts): the listener is closed, but a request can still arrive on a busy connection.
+    .onRequest(({ request }) => (ctx.shutdown.draining.aborted ? shuttingDown() : body.checkLength(request)))
     .onParse({ as: "global" }, (context, contentType) => body.parse(context.request, contentType ?? context.contentType))
     .get("/health", () => ({
       status: "ok",
@@ -106,7 +108,29 @@ export interface RunningHub {
   hub: Hub;
   url: string;
   port: number;
+  /** Stops at once: connections still open are closed mid-answer. */
   stop(): Promise<void>;
+  /**
+   * Stops gracefully (shutdown.ts): no new connections, requests in flight get `graceMs` to
+   * finish, then the ones still running end with their protocol's error event (given
+   * `FLUSH_MS` to reach the client) and whatever is left is closed. Resolves with how many
+   * requests the grace period cut off.
+   */
+  shutdown(graceMs: number): Promise<{ cut: number }>;
+}
+
+/** After the grace period: time for the error events to reach their clients before the sockets close. */
+const FLUSH_MS = 2_000;
+
+/** Whether `done` settled within `ms`. */
+async function within(done: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([done.then(() => true as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export function startHub(opts: StartOptions = {}): RunningHub {
@@ -131,14 +155,32 @@ export function startHub(opts: StartOptions = {}): RunningHub {
   const timer = interval > 0 ? setInterval(() => hub.sweep(), interval) : undefined;
   const host = opts.host && opts.host !== "0.0.0.0" && opts.host !== "::" ? opts.host : "127.0.0.1";
   const urlHost = host.includes(":") ? `[${host}]` : host;
+  let stopped = false;
+  const stop = async () => {
+    if (timer) clearInterval(timer);
+    if (stopped) return;
+    stopped = true;
+    await hub.app.stop(true);
+    hub.close();
+  };
   return {
     hub,
     port: server.port!,
     url: `http://${urlHost}:${server.port}`,
-    async stop() {
+    stop,
+    async shutdown(graceMs) {
       if (timer) clearInterval(timer);
-      await hub.app.stop(true);
-      hub.close();
+      hub.ctx.shutdown.drain();
+      // Bun: refuses new connections, closes idle keep-alive ones, resolves when no request is left.
+      const idle = server.stop(false);
+      let cut = 0;
+      if (!(await within(idle, graceMs))) {
+        cut = server.pendingRequests;
+        hub.ctx.shutdown.cut();
+        await within(idle, FLUSH_MS);
+      }
+      await stop();
+      return { cut };
     },
   };
 }

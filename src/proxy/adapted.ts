@@ -7,7 +7,8 @@
  * Failure modes mirror passthrough.ts: a death before the first byte is an HTTP 502 (a deadline
  * passing, a 504); after it the mapper's `fail` ends the client's stream with its protocol's
  * error events (code `upstream_disconnected` or `upstream_timeout`); a cancel
- * (POST /v1/responses/:id/cancel) ends it the same way; a client that leaves aborts the
+ * (POST /v1/responses/:id/cancel) ends it the same way, and so does the hub's shutdown past
+ * its grace period (code `hub_shutting_down`, see forward.ts); a client that leaves aborts the
  * upstream. Metrics are observed on the upstream's own events. Data that is not JSON, or an
  * event cut off by a clean close, is the mapper's to judge: Responses ← chat fails the
  * response (`upstream_invalid_chunk`), chat ← Responses skips it and ends with
@@ -111,7 +112,7 @@ export async function relayAdaptedStream(res: Response, upstream: Upstream, opts
         if (cancelled) failure = cancelled;
         else {
           const why = breakReason(err, opts, watch);
-          failure = { message: why.message, type: "upstream_error", code: why.code };
+          failure = { message: why.message, type: why.type, code: why.code };
           fault = why.fault;
         }
         observation.error = failure.message;

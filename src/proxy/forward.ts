@@ -5,12 +5,15 @@
  * HTTP errors are relayed the same way for both: every OpenAI-compatible server uses the same
  * error envelope. With `timeouts`, an `UpstreamWatch` (timeouts.ts) bounds connecting, the
  * first byte and the gaps between chunks; it is cleared when the hub hears the request's end.
+ * With `shutdown` (the hub's cutoff signal, hub/shutdown.ts), the upstream request is aborted
+ * when the hub's shutdown grace period runs out, and the relays end the client's answer with
+ * `hub_shutting_down` (passthrough.ts); the listener goes when the request ends.
  */
 import { callUpstream, UpstreamUnreachable, type Fetch, type UpstreamTarget } from "./upstream.ts";
 import { timeoutError, UpstreamWatch, type UpstreamTimeouts } from "./timeouts.ts";
 import type { Observation } from "./observe.ts";
 import { PROTOCOL_PATH, type Protocol } from "./protocol.ts";
-import { relayBody, relayError, relayStream } from "./passthrough.ts";
+import { relayBody, relayError, relayStream, shutdownError } from "./passthrough.ts";
 import { relayAdaptedBody, relayAdaptedStream, type AdapterRun } from "./adapted.ts";
 
 export interface Outcome {
@@ -48,6 +51,8 @@ export interface ForwardOptions {
   adapter?: AdapterRun;
   /** Connect, first-byte and idle deadlines; none when absent. */
   timeouts?: UpstreamTimeouts;
+  /** Hub-wide: aborts when requests still running must end (the hub's shutdown grace is over). */
+  shutdown?: AbortSignal;
 }
 
 /** What the relays get besides the options: the request's own abort, and its deadlines. */
@@ -59,7 +64,13 @@ export interface Upstream {
 export async function forwardRequest(options: ForwardOptions): Promise<Response> {
   const upstream: Upstream = { abort: new AbortController() };
   if (options.timeouts) upstream.watch = new UpstreamWatch(upstream.abort, options.target.base, options.timeouts);
-  // Whatever path a request takes, the hub hears about its end exactly once, and its timer goes then.
+  // A hub shutdown past its grace period cuts the upstream like a client leaving would; the
+  // relays tell the two apart by which signal fired.
+  const onShutdown = () => upstream.abort.abort();
+  if (options.shutdown?.aborted) onShutdown();
+  else options.shutdown?.addEventListener("abort", onShutdown, { once: true });
+  // Whatever path a request takes, the hub hears about its end exactly once, and its timer and
+  // shutdown listener go then.
   let done = false;
   const opts: ForwardOptions = {
     ...options,
@@ -67,6 +78,7 @@ export async function forwardRequest(options: ForwardOptions): Promise<Response>
       if (done) return;
       done = true;
       upstream.watch?.finish();
+      options.shutdown?.removeEventListener("abort", onShutdown);
       options.onFinish(o);
     },
   };
@@ -105,6 +117,11 @@ async function start(opts: ForwardOptions, upstream: Upstream): Promise<Response
       const timeout = timeoutError(expired, opts.target.label, opts.timeouts!);
       opts.onFinish({ status: 504, observation: {}, error: timeout.message, fault: "timeout" });
       return timeout.toResponse(opts.headers);
+    }
+    if (!opts.signal.aborted && opts.shutdown?.aborted) {
+      const cut = shutdownError();
+      opts.onFinish({ status: 503, observation: {}, error: cut.message });
+      return cut.toResponse(opts.headers);
     }
     const aborted = opts.signal.aborted;
     const fault = !aborted && err instanceof UpstreamUnreachable ? "unreachable" : undefined;

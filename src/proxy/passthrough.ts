@@ -15,6 +15,9 @@
  * - upstream sends an event whose data is not JSON → forwarded as is, like every other byte:
  *   the hub relays, it does not validate (the client's SDK reports its own parse error).
  * - client leaves → the upstream fetch is aborted at once.
+ * - the hub shuts down and its grace period runs out (`opts.shutdown`, see forward.ts) → the
+ *   upstream is aborted; a 503 before the first byte, after it the error event with code
+ *   `hub_shutting_down` (not the participant's fault: no health fault is counted).
  */
 import { GambiError } from "./openai/errors.ts";
 import { describeNetworkError } from "./upstream.ts";
@@ -29,15 +32,25 @@ import type { Protocol } from "./protocol.ts";
 import { pumpStream } from "./pump.ts";
 import { shapeUpstreamError } from "./upstream-error.ts";
 
-/** What a failed upstream read means for the participant's health. */
-export const faultOf = (err: GambiError): Fault => (err.code === "upstream_timeout" ? "timeout" : "disconnected");
+/** The code of everything a hub shutdown cuts off (hub/shutdown.ts). */
+export const HUB_SHUTTING_DOWN = "hub_shutting_down";
+const SHUTDOWN_MESSAGE = "the hub is shutting down and its grace period for requests in progress is over; try again in a moment";
+
+/** Whether the upstream was aborted by the hub's shutdown rather than by the client. */
+const cutByShutdown = (opts: Pick<ForwardOptions, "signal" | "shutdown">) => !opts.signal.aborted && opts.shutdown?.aborted === true;
+
+export const shutdownError = () => new GambiError(503, SHUTDOWN_MESSAGE, { code: HUB_SHUTTING_DOWN });
+
+/** What a failed upstream read means for the participant's health (a shutdown is none of its doing). */
+export const faultOf = (err: GambiError): Fault | undefined =>
+  err.code === "upstream_timeout" ? "timeout" : err.code === HUB_SHUTTING_DOWN ? undefined : "disconnected";
 
 /**
  * A whole non-streaming body. Under a watch it is read chunk by chunk, so the idle deadline
  * counts silence, not the body's length (OpenRouter keeps a slow non-streaming answer alive
  * with whitespace before the JSON).
  */
-export async function readBody(res: Response, opts: Pick<ForwardOptions, "signal" | "target" | "timeouts">, watch?: UpstreamWatch): Promise<Uint8Array | GambiError> {
+export async function readBody(res: Response, opts: Pick<ForwardOptions, "signal" | "target" | "timeouts" | "shutdown">, watch?: UpstreamWatch): Promise<Uint8Array | GambiError> {
   try {
     if (!watch || !res.body) return new Uint8Array(await res.arrayBuffer());
     watch.flowing();
@@ -61,6 +74,7 @@ export async function readBody(res: Response, opts: Pick<ForwardOptions, "signal
     return parts.length === 1 ? parts[0]! : concatAll(parts);
   } catch (err) {
     if (opts.signal.aborted) throw err;
+    if (cutByShutdown(opts)) return shutdownError();
     if (watch?.expired) return timeoutError(watch.expired, opts.target.label, opts.timeouts!);
     return new GambiError(502, `upstream closed the connection before the body was complete: ${describeNetworkError(err)}`, {
       code: "upstream_disconnected",
@@ -128,7 +142,7 @@ export async function relayError(res: Response, opts: ForwardOptions, upstream: 
  */
 export async function readFirstChunk<Chunk>(
   read: () => Promise<Chunk>,
-  opts: Pick<ForwardOptions, "signal" | "target" | "headers" | "timeouts">,
+  opts: Pick<ForwardOptions, "signal" | "target" | "headers" | "timeouts" | "shutdown">,
   watch: UpstreamWatch | undefined,
   finish: (outcome: { error: string; aborted: boolean; status: number; fault?: Fault }) => void,
 ): Promise<Chunk | Response> {
@@ -138,6 +152,10 @@ export async function readFirstChunk<Chunk>(
     return chunk;
   } catch (err) {
     const aborted = opts.signal.aborted;
+    if (cutByShutdown(opts)) {
+      finish({ error: SHUTDOWN_MESSAGE, aborted, status: 503 });
+      return shutdownError().toResponse(opts.headers);
+    }
     if (watch?.expired && !aborted) {
       const timeout = timeoutError(watch.expired, opts.target.label, opts.timeouts!);
       finish({ error: timeout.message, aborted, status: 504, fault: "timeout" });
@@ -150,18 +168,23 @@ export async function readFirstChunk<Chunk>(
   }
 }
 
-/** Why a stream broke off after its first byte: a deadline, or the connection. Message, code, fault. */
-export function breakReason(err: unknown, opts: Pick<ForwardOptions, "target" | "timeouts">, watch: UpstreamWatch | undefined) {
+/** Why a stream broke off after its first byte: the hub's shutdown, a deadline, or the connection. */
+export function breakReason(
+  err: unknown,
+  opts: Pick<ForwardOptions, "signal" | "target" | "timeouts" | "shutdown">,
+  watch: UpstreamWatch | undefined,
+): { message: string; code: string; type: string; fault?: Fault } {
+  if (cutByShutdown(opts)) return { message: SHUTDOWN_MESSAGE, code: HUB_SHUTTING_DOWN, type: "service_unavailable" };
   if (watch?.expired) {
-    return { message: timeoutMessage(watch.expired, opts.target.label, opts.timeouts!), code: "upstream_timeout", fault: "timeout" as const };
+    return { message: timeoutMessage(watch.expired, opts.target.label, opts.timeouts!), code: "upstream_timeout", type: "upstream_error", fault: "timeout" };
   }
-  return { message: `${opts.target.label}: upstream stream broke off: ${describeNetworkError(err)}`, code: "upstream_disconnected", fault: "disconnected" as const };
+  return { message: `${opts.target.label}: upstream stream broke off: ${describeNetworkError(err)}`, code: "upstream_disconnected", type: "upstream_error", fault: "disconnected" };
 }
 
 /** The error event a client of each protocol understands, appended when the upstream dies mid-stream. */
-export function streamErrorEvent(protocol: Protocol, message: string, code: string): Uint8Array {
+export function streamErrorEvent(protocol: Protocol, message: string, code: string, type = "upstream_error"): Uint8Array {
   if (protocol === "chat") {
-    return encodeSse({ data: JSON.stringify({ error: { message, type: "upstream_error", code, param: null } }) });
+    return encodeSse({ data: JSON.stringify({ error: { message, type, code, param: null } }) });
   }
   return encodeSse({ event: "error", data: JSON.stringify({ type: "error", code, message, param: null }) });
 }
@@ -278,7 +301,7 @@ export async function relayStream(res: Response, upstream: Upstream, opts: Forwa
         const why = breakReason(err, opts, watch);
         observation.error = why.message;
         finish({ error: why.message, fault: why.fault });
-        return streamErrorEvent(opts.protocol, why.message, why.code);
+        return streamErrorEvent(opts.protocol, why.message, why.code, why.type);
       },
       onCancel() {
         upstream.abort.abort();

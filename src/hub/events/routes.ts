@@ -2,7 +2,9 @@
  * `GET /rooms/:code/events`: the room's live event stream as SSE (`event: <type>`,
  * `data: {type, roomCode, timestamp, data}`), opened by a `connected` event with the current
  * participants, kept alive by a comment every 15 s so idle proxies don't cut it. A
- * password-protected room wants its password as the bearer token (access/gate.ts).
+ * password-protected room wants its password as the bearer token (access/gate.ts). It ends
+ * when the hub starts shutting down: it would never finish by itself, and the hub waits for
+ * what is in flight (joiners subscribe again when the hub is back).
  */
 import { Elysia } from "elysia";
 import type { HubContext } from "../context.ts";
@@ -38,11 +40,22 @@ export function eventRoutes(ctx: HubContext, access: AccessGate) {
         );
         const unsubscribe = ctx.bus.subscribe(room.code, (e) => send(encodeEvent(e)));
         const timer = setInterval(() => send(encodeSseComment("heartbeat")), ctx.eventsHeartbeatMs);
+        const onDrain = () => {
+          cleanup();
+          try {
+            controller.close();
+          } catch (err) {
+            if (!(err instanceof TypeError)) throw err; // already closed or cancelled
+          }
+        };
         cleanup = () => {
           clearInterval(timer);
           unsubscribe();
+          ctx.shutdown.draining.removeEventListener("abort", onDrain);
         };
         request.signal.addEventListener("abort", () => cleanup(), { once: true });
+        if (ctx.shutdown.draining.aborted) onDrain();
+        else ctx.shutdown.draining.addEventListener("abort", onDrain, { once: true });
       },
       cancel() {
         cleanup();

@@ -63,6 +63,7 @@ export async function dispatch(ctx: HubContext, room: Room, protocol: Protocol, 
     now: ctx.now,
     fetch: ctx.fetch,
     timeouts: ctx.timeouts,
+    shutdown: ctx.shutdown.cutoff,
     onResponseId: (id) => ctx.owners.set(ownerKey(room.code, id), { roomCode: room.code, participantId: participant.id }),
     onFinish: (outcome) => {
       plan.onFinish(outcome);
