@@ -13,6 +13,10 @@
  * restart loses none; `--ephemeral` keeps them in memory only. A data directory it cannot use
  * (damaged database, another hub on it, not writable) is an error naming the file, exit 1,
  * with nothing changed.
+ *
+ * SIGTERM or Ctrl-C stops it gracefully (hub/shutdown.ts): no new connections, requests in
+ * flight get `--shutdown-grace` seconds to finish, the ones still running then end with their
+ * protocol's error event; exit 0. A second signal exits at once (130).
  */
 import { defineCommand } from "citty";
 import { LogLevels } from "consola";
@@ -82,6 +86,7 @@ export default defineCommand({
     token: { type: "string", description: "Require this token (Authorization: Bearer) to create and list rooms (default: $GAMBI_HUB_TOKEN)" },
     "data-dir": { type: "string", description: "Directory the rooms are kept in across restarts (default: $XDG_DATA_HOME/gambi, else ~/.local/share/gambi)" },
     ephemeral: { type: "boolean", description: "Keep rooms in memory only: a restart forgets them", default: false },
+    "shutdown-grace": { type: "string", description: "Seconds requests in flight get to finish after SIGTERM or Ctrl-C", default: "10" },
   },
   run: ({ args }) =>
     guard(async () => {
@@ -92,6 +97,7 @@ export default defineCommand({
         firstByteMs: parseSeconds(args["first-byte-timeout"], "--first-byte-timeout"),
         idleMs: parseSeconds(args["idle-timeout"], "--idle-timeout"),
       };
+      const graceMs = parseSeconds(args["shutdown-grace"], "--shutdown-grace");
       if (args.ephemeral && args["data-dir"]) throw new UsageError("--ephemeral keeps nothing on disk: leave out --data-dir (or --ephemeral)");
       const dataDir = args.ephemeral ? undefined : args["data-dir"] || defaultDataDir();
       // --quiet: the hub's own info lines (room created, joined) go too, not just the banner.
@@ -116,11 +122,12 @@ export default defineCommand({
       if (!args.quiet) printUrls(args.host, running.port, hubToken(args.token) !== undefined);
       let stopping = false;
       const stop = async () => {
-        // A second Ctrl-C while connections drain exits at once.
+        // A second Ctrl-C while requests drain exits at once.
         if (stopping) process.exit(130);
         stopping = true;
-        logger.info("stopping hub");
-        await running.stop();
+        logger.info(`stopping hub: no new connections; requests in flight get ${graceMs / 1000} s to finish (again to quit now)`);
+        const { cut } = await running.shutdown(graceMs);
+        if (cut > 0) logger.warn(`${cut} request${cut === 1 ? "" : "s"} still running after ${graceMs / 1000} s: ended with an error event`);
         process.exit(0);
       };
       process.on("SIGINT", stop);
