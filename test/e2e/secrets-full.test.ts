@@ -6,9 +6,10 @@
  * - every HTTP answer (status line, every header, the body) and every byte of the room's event
  *   stream; every hub log line at every level (test/helpers/hub.ts logs at 999), plus the root
  *   logger and `console`; every request the hub sent to a participant that has no key;
- * - a spawned `gambi join --header-env` (its output at every log level, and every file under
- *   its temporary HOME and XDG directories, where `--save` writes a profile), once with the
- *   right key and once with a wrong one that the endpoint echoes back.
+ * - every file under a temporary HOME and XDG directories: the hub's room database (in
+ *   $XDG_DATA_HOME/gambi, where `gambi hub` keeps it) and whatever a spawned `gambi join
+ *   --header-env` writes there (`--save` writes a profile), run once with the right key and
+ *   once with a wrong one that the endpoint echoes back; and that CLI's output at every level.
  *
  * The scenario: joins that fail (wrong key, a key the endpoint echoes in its 401, unreachable,
  * unknown model), inference in both protocols streamed and not, adapted both ways, lifecycle
@@ -41,7 +42,9 @@ const T = { connectMs: 300, firstByteMs: 500, idleMs: 400 };
 
 const out = captured();
 let globalLogs: ReturnType<typeof captureGlobalLogs> | undefined;
-const hub = startTestHub({ timeouts: T, unhealthyAfter: 2, reprobeEveryMs: 0 });
+const home = mkdtempSync(join(tmpdir(), "gambi-secrets-home-"));
+// Rooms kept on disk where `gambi hub` keeps them by default ($XDG_DATA_HOME/gambi): scanned too.
+const hub = startTestHub({ timeouts: T, unhealthyAfter: 2, reprobeEveryMs: 0, dataDir: join(home, "data", "gambi") });
 const keyed = { canary: { name: "authorization", value: CANARY } };
 const both = startFakeUpstream({ models: ["m"], requireHeader: keyed.canary });
 const chatOnly = startFakeUpstream({ models: ["m"], responses: false, requireHeader: keyed.canary });
@@ -50,7 +53,6 @@ const plain = startFakeUpstream({ models: ["m"] });
 const otherKey = keyedEndpoint("Bearer sk-someone-else-0000");
 const cliEndpoint = keyedEndpoint(CANARY);
 const flaky = flakyKeyedEndpoint(CANARY);
-const home = mkdtempSync(join(tmpdir(), "gambi-secrets-home-"));
 const raw = startRawUpstream((socket, req) => {
   // Headers and one whole event holding the key, then half an event holding it, then a reset.
   const isChat = req.path.endsWith("/chat/completions");
@@ -223,6 +225,8 @@ test("a canary key in authHeaders appears in no answer, event, log line or file,
   const files = filesUnder(home);
   expect(files.some((f) => f.path.endsWith(join("config", "gambi", "config.json")))).toBe(true);
   expect(files.find((f) => f.path.endsWith("config.json"))!.text).toContain("CANARY_AUTH");
+  expect(files.find((f) => f.path.endsWith(join("data", "gambi", "gambi.db")))).toBeDefined();
+  expect(files.filter((f) => f.path.includes(join("data", "gambi"))).some((f) => f.text.includes(code))).toBe(true);
   // The keyed upstreams did get the key: the canary is what we think it is.
   expect(both.inference().some((r) => r.headers.authorization === CANARY)).toBe(true);
 
