@@ -16,6 +16,7 @@ import { measureAdaptedMemory, measureMemory, type HubChild, type MemoryResult }
 import { buildAdaptedCpuRows, buildAdaptedRows, buildCpuRows, buildRows, judge, printReport, type Report, type Series } from "./lib/report.ts";
 import { oneProtocolPaths, scenarios, SIDES, type Endpoints, type OneProtocol, type Side } from "./lib/scenarios.ts";
 import { fmt } from "./lib/stats.ts";
+import { gitRevision } from "./lib/revision.ts";
 
 const log = (s: string) => console.log(s);
 
@@ -121,15 +122,6 @@ async function runRounds(e: Endpoints, proxies: Record<"bare" | "hub", ProxyChil
     );
   }
   return { series, seconds };
-}
-
-/** Which hub code was measured: the commit, and whether the tree had changes on top of it. */
-function gitRevision(): string {
-  const run = (args: string[]) => Bun.spawnSync(["git", ...args], { cwd: import.meta.dir, stdout: "pipe", stderr: "ignore" });
-  const rev = run(["rev-parse", "--short", "HEAD"]);
-  if (rev.exitCode !== 0) return "unknown";
-  const dirty = run(["status", "--porcelain", "--", "../src"]).stdout.toString().trim() !== "";
-  return rev.stdout.toString().trim() + (dirty ? " + uncommitted src changes" : "");
 }
 
 async function main(): Promise<void> {

@@ -5,7 +5,8 @@
  * BENCH_OWNERS_MAX lowers the cap of the hub's Responses-id map (default 50,000) so the memory
  * phase can fill it and then show that memory stops growing once it is full. BENCH_STORE_MAX
  * does the same for the responses the hub keeps for chat-only participants (default 1,000 per
- * room), for the adapted memory phase.
+ * room), for the adapted memory phase. BENCH_SWEEP_MS turns the heartbeat sweeper on at that
+ * interval (default 0, off; `gambi hub` runs it every 5 s): scale.ts measures with it running.
  */
 import { createConsola } from "consola";
 import { startHub } from "../../src/hub/index.ts";
@@ -15,6 +16,7 @@ import { processUsage, serveParent } from "./children.ts";
 
 const ownersMax = Number(process.env.BENCH_OWNERS_MAX ?? 50_000);
 const storeMax = Number(process.env.BENCH_STORE_MAX ?? 1_000);
+const sweepIntervalMs = Number(process.env.BENCH_SWEEP_MS ?? 0);
 const SIX_HOURS = 6 * 60 * 60 * 1000;
 // Warnings and errors only: per-request logging would be part of the measurement otherwise.
 const logger = createConsola({ level: 1 });
@@ -22,7 +24,7 @@ const logger = createConsola({ level: 1 });
 const running = startHub({
   port: 0,
   host: "127.0.0.1",
-  sweepIntervalMs: 0,
+  sweepIntervalMs,
   deps: { logger, responseOwners: { max: ownersMax, ttlMs: SIX_HOURS }, responseStore: { maxPerRoom: storeMax, ttlMs: SIX_HOURS } },
 });
 
@@ -49,4 +51,19 @@ serveParent({ url: running.url, ownersMax, storeMax }, {
   /** Responses the hub keeps, over all rooms. */
   stored: () => running.hub.ctx.store.size,
   ownerEntryBytes: () => ownerEntryBytes(),
+  /** Rooms and participants registered, and how many participants are online and healthy. */
+  registry: () => {
+    let participants = 0;
+    let online = 0;
+    let healthy = 0;
+    const rooms = running.hub.ctx.registry.list();
+    for (const room of rooms) {
+      for (const p of room.participants.values()) {
+        participants++;
+        if (p.status === "online") online++;
+        if (p.health === "healthy") healthy++;
+      }
+    }
+    return { rooms: rooms.length, participants, online, healthy };
+  },
 });

@@ -25,7 +25,9 @@
  *   A `bench_*` field in the body still wins;
  * - `first-gap`: write per event, but wait 1 ms (a timer) after the first event, as a model
  *   does between its first and second token: a relay that is slower than this upstream has
- *   caught up by then, so the first event's latency is the relay's, not its backlog's.
+ *   caught up by then, so the first event's latency is the relay's, not its backlog's;
+ * - `p-N`: no effect on the answer; it makes base URLs distinct, so one process can be many
+ *   participants (scale.ts joins thousands, each probed at its own URL).
  */
 import { CHAT_COMPLETION, MIN_EVENTS, chatStream, responseJson, responsesStream } from "./sse-events.ts";
 import { processUsage, serveParent } from "./children.ts";
@@ -75,6 +77,7 @@ function parsePath(pathname: string): { path: string; opts: PathOptions } | unde
     else if (seg === "burst") opts.write = "burst";
     else if (seg === "first-gap") opts.firstGap = true;
     else if (/^events-\d+$/.test(seg)) opts.events = Number(seg.slice(7));
+    else if (/^p-\d+$/.test(seg)) continue;
     else return undefined;
   }
   return { path: pathname.slice(at), opts };
