@@ -4,7 +4,7 @@
  * can be typed again. The hub's messages are about the HTTP header; on the command line the
  * fix is a flag, so refusals are re-worded here.
  */
-import { bearer, EXIT, HubError, type HubClient, type PublicRoom } from "../client.ts";
+import { bearer, describeHubFailure, EXIT, HubError, type HubClient, type PublicRoom } from "../client.ts";
 import { askRoomPassword } from "../join/interactive.ts";
 import { httpError } from "./reply.ts";
 
@@ -14,7 +14,7 @@ export async function passwordAccepted(hub: string, code: string, password: stri
   try {
     res = await doFetch(`${hub}/rooms/${encodeURIComponent(code)}/v1/models`, { headers: bearer(password), signal: AbortSignal.timeout(15_000) });
   } catch (err) {
-    throw new HubError(`cannot reach the hub at ${hub}: ${err instanceof Error ? err.message : String(err)}`, undefined, "hub_unreachable", EXIT.unreachable);
+    throw new HubError(describeHubFailure(err, hub), undefined, "hub_unreachable", EXIT.unreachable);
   }
   if (res.ok) {
     await res.body?.cancel();
@@ -31,7 +31,7 @@ export async function askChatPassword(client: HubClient, code: string, known?: P
   if (!room.passwordProtected) return undefined;
   for (;;) {
     const password = await askRoomPassword(room.code);
-    if (await passwordAccepted(client.url, room.code, password)) return password;
+    if (await passwordAccepted(client.url, room.code, password, client.fetch)) return password;
     process.stderr.write(`wrong password for room ${room.code}\n`);
   }
 }

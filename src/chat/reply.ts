@@ -12,7 +12,7 @@
  *   printed so far stays valid: the hub's "upstream broke off" → 3, a provider's own in-band
  *   error (quota, token limit, tool validation) → 1.
  */
-import { bearer, EXIT, HubError } from "../client.ts";
+import { bearer, describeHubFailure, EXIT, HubError } from "../client.ts";
 import type { Usage } from "../proxy/observe.ts";
 import type { Protocol } from "../proxy/protocol.ts";
 import { SseDecoder, type SseEvent } from "../proxy/sse/decode.ts";
@@ -90,7 +90,7 @@ export async function sendTurn(opts: TurnOptions): Promise<Reply> {
     });
   } catch (err) {
     if (opts.signal?.aborted) throw err;
-    throw new HubError(`cannot reach the hub at ${hub}: ${networkMessage(err)}`, undefined, "hub_unreachable", EXIT.unreachable);
+    throw new HubError(describeHubFailure(err, hub), undefined, "hub_unreachable", EXIT.unreachable);
   }
   if (!res.ok) throw await httpError(res);
   reply.participantId = res.headers.get("x-gambi-participant") ?? undefined;

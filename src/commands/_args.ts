@@ -1,5 +1,6 @@
 /** Argument groups shared by several commands, and parsers citty does not have. */
 import type { ArgDef } from "citty";
+import { readFileSync } from "node:fs";
 import { EXIT, HubError } from "../client.ts";
 import { log } from "../logger.ts";
 import { Cancelled } from "./_prompt.ts";
@@ -21,6 +22,25 @@ export const tokenArgs = {
 /** --token, then $GAMBI_HUB_TOKEN; empty means none. */
 export function hubToken(flag: string | undefined): string | undefined {
   return flag || process.env.GAMBI_HUB_TOKEN || undefined;
+}
+
+export const caArgs = {
+  ca: { type: "string", description: "PEM file to trust for an https:// hub with a self-signed certificate: a copy of its certificate (default: $GAMBI_HUB_CA)" },
+} as const satisfies Record<string, ArgDef>;
+
+/** --ca, then $GAMBI_HUB_CA: the PEM text, read now so a wrong path is a usage error naming it. */
+export function hubCa(flag: string | undefined): string | undefined {
+  const path = flag || process.env.GAMBI_HUB_CA || undefined;
+  if (!path) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new UsageError(`--ca ${path}: ${(err as Error).message}`);
+  }
+  // Bun reports an unusable CA only as a failed connection: say what is wrong here instead.
+  if (!text.includes("-----BEGIN CERTIFICATE-----")) throw new UsageError(`--ca ${path} is not a PEM certificate (no "-----BEGIN CERTIFICATE-----" line)`);
+  return text;
 }
 
 export const jsonArgs = {

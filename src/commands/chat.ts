@@ -12,7 +12,7 @@ import { select } from "@clack/prompts";
 import { createHubClient, EXIT, HubError, type HubClient, type PublicRoom } from "../client.ts";
 import { log } from "../logger.ts";
 import type { Protocol } from "../proxy/protocol.ts";
-import { guard, hubArgs, hubToken, hubUrl, jsonArgs, tokenArgs, UsageError } from "./_args.ts";
+import { caArgs, guard, hubArgs, hubCa, hubToken, hubUrl, jsonArgs, tokenArgs, UsageError } from "./_args.ts";
 import { ask, canPrompt, Cancelled, interactiveArgs } from "./_prompt.ts";
 import { askLine, readStdin } from "../chat/input.ts";
 import { lookupParticipant, type ParticipantName } from "../chat/participants.ts";
@@ -23,6 +23,8 @@ import { describeParticipant, formatStats, replyStats } from "../chat/stats.ts";
 
 interface Session {
   hub: string;
+  /** fetch with the hub's CA (--ca), for the calls outside the client. */
+  fetch: typeof fetch;
   code: string;
   password?: string;
   protocol: Protocol;
@@ -54,7 +56,7 @@ async function pickRoom(client: HubClient): Promise<PublicRoom> {
 async function nameOf(s: Session, id: string): Promise<ParticipantName> {
   const known = s.names.get(id);
   if (known?.nickname) return known;
-  const found = await lookupParticipant(s.hub, s.code, id, { password: s.password });
+  const found = await lookupParticipant(s.hub, s.code, id, { password: s.password, fetch: s.fetch });
   s.names.set(id, found);
   return found;
 }
@@ -76,6 +78,7 @@ async function runTurn(s: Session, prompt: string): Promise<number> {
       hub: s.hub,
       code: s.code,
       password: s.password,
+      fetch: s.fetch,
       protocol: s.protocol,
       request: buildRequest(s.protocol, { model: s.model, system: s.system, turns: s.turns }),
       signal: abort.signal,
@@ -143,6 +146,7 @@ export default defineCommand({
     "chat-completions": { type: "boolean", description: "Use /v1/chat/completions instead of the Responses API", default: false },
     password: { type: "string", description: "Room password, for a protected room (in a terminal, asked when needed)" },
     ...hubArgs,
+    ...caArgs,
     ...tokenArgs,
     ...jsonArgs,
     ...interactiveArgs,
@@ -165,7 +169,7 @@ export default defineCommand({
       let code = args.code?.trim();
       let room: PublicRoom | undefined;
       // The hub token is only for the room picker's list.
-      const client = createHubClient(hub, { token: hubToken(args.token) });
+      const client = createHubClient(hub, { token: hubToken(args.token), ca: hubCa(args.ca) });
       if (!code) {
         if (!interactive) throw new UsageError("--code is required (the room code; gambi list shows the rooms)");
         room = await pickRoom(client);
@@ -174,6 +178,7 @@ export default defineCommand({
       const password = args.password || (interactive ? await askChatPassword(client, code, room) : undefined);
       const session: Session = {
         hub,
+        fetch: client.fetch,
         code,
         password,
         protocol: args["chat-completions"] ? "chat" : "responses",

@@ -4,7 +4,7 @@ import { readFile } from "node:fs/promises";
 import { createHubClient } from "../client.ts";
 import { log } from "../logger.ts";
 import * as p from "@clack/prompts";
-import { guard, hubArgs, hubToken, hubUrl, jsonArgs, tokenArgs, UsageError } from "./_args.ts";
+import { caArgs, guard, hubArgs, hubCa, hubToken, hubUrl, jsonArgs, tokenArgs, UsageError } from "./_args.ts";
 import { ask, canPrompt, interactiveArgs } from "./_prompt.ts";
 import { roomPasswordProblem } from "../hub/access/gate.ts";
 
@@ -26,13 +26,14 @@ export default defineCommand({
     password: { type: "string", description: "Password participants need to join" },
     config: { type: "string", description: "JSON file with room defaults (instructions, temperature, max_tokens, ...)" },
     ...hubArgs,
+    ...caArgs,
     ...tokenArgs,
     ...jsonArgs,
     ...interactiveArgs,
   },
   run: ({ args }) =>
     guard(async () => {
-      const client = createHubClient(hubUrl(args.hub), { token: hubToken(args.token) });
+      const client = createHubClient(hubUrl(args.hub), { token: hubToken(args.token), ca: hubCa(args.ca) });
       let name = args.name;
       let password = args.password;
       // In a terminal, ask for what the flags left out (a name, then an optional hidden password).

@@ -4,7 +4,7 @@ import * as p from "@clack/prompts";
 import { readFile } from "node:fs/promises";
 import { createHubClient } from "../client.ts";
 import { log } from "../logger.ts";
-import { guard, hubArgs, hubToken, hubUrl, jsonArgs, repeatedFlag, tokenArgs, UsageError } from "./_args.ts";
+import { caArgs, guard, hubArgs, hubCa, hubToken, hubUrl, jsonArgs, repeatedFlag, tokenArgs, UsageError } from "./_args.ts";
 import { canPrompt, interactiveArgs } from "./_prompt.ts";
 import { headerRecord } from "../join/headers.ts";
 import { machineSpecs } from "../join/specs.ts";
@@ -43,6 +43,7 @@ export default defineCommand({
     profile: { type: "string", description: "Use settings saved with --save (flags still win)" },
     save: { type: "string", description: "Save these settings as a profile (auth headers only as env-var names)" },
     ...hubArgs,
+    ...caArgs,
     ...tokenArgs,
     ...jsonArgs,
     ...interactiveArgs,
@@ -51,7 +52,7 @@ export default defineCommand({
     guard(async () => {
       const profile = args.profile ? findProfile(loadSettings(), args.profile) : undefined;
       // The token is only for listing rooms in the picker; joining itself needs none.
-      const client = createHubClient(hubUrl(args.hub, profile?.hub), { token: hubToken(args.token) });
+      const client = createHubClient(hubUrl(args.hub, profile?.hub), { token: hubToken(args.token), ca: hubCa(args.ca) });
       const interactive = canPrompt(args) && !args.json;
       const prepared = await prepareJoin({
         client,
@@ -144,7 +145,7 @@ export default defineCommand({
         void watchRoomEvents(client.url, prepared.code, (event) => {
           const { state, finished } = applyRoomEvent(status, event, id);
           if (state !== status || finished) render(state, finished);
-        }, watching.signal, { password: prepared.password, onRefused: (message) => log.warn(message) });
+        }, watching.signal, { password: prepared.password, fetch: client.fetch, onRefused: (message) => log.warn(message) });
       }
     }),
 });

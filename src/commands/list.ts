@@ -1,14 +1,14 @@
 /** `gambi list`: the hub's rooms with their participant counts. */
 import { defineCommand } from "citty";
 import { createHubClient } from "../client.ts";
-import { guard, hubArgs, hubToken, hubUrl, jsonArgs, tokenArgs } from "./_args.ts";
+import { caArgs, guard, hubArgs, hubCa, hubToken, hubUrl, jsonArgs, tokenArgs } from "./_args.ts";
 
 export default defineCommand({
   meta: { name: "list", description: "List the rooms on a hub" },
-  args: { ...hubArgs, ...tokenArgs, ...jsonArgs },
+  args: { ...hubArgs, ...caArgs, ...tokenArgs, ...jsonArgs },
   run: ({ args }) =>
     guard(async () => {
-      const { rooms } = await createHubClient(hubUrl(args.hub), { token: hubToken(args.token) }).listRooms();
+      const { rooms } = await createHubClient(hubUrl(args.hub), { token: hubToken(args.token), ca: hubCa(args.ca) }).listRooms();
       if (args.json) {
         console.log(JSON.stringify(rooms));
         return;

@@ -102,6 +102,8 @@ export interface StartOptions {
   /** How often the sweeper runs (ms); 0 disables the timer (tests call hub.sweep()). */
   sweepIntervalMs?: number;
   maxRequestBodySize?: number;
+  /** Serve HTTPS with this certificate chain and private key (PEM contents, not paths). */
+  tls?: { cert: string; key: string };
 }
 
 export interface RunningHub {
@@ -145,6 +147,7 @@ export function startHub(opts: StartOptions = {}): RunningHub {
       // Bun's own cap sits above the hub's, so a chunked body without a length still reaches
       // the hub's check and gets a 413 in the envelope; Bun's empty 413 is only a backstop.
       maxRequestBodySize: maxBody + 64 * 1024,
+      ...(opts.tls ? { tls: { cert: opts.tls.cert, key: opts.tls.key } } : {}),
     });
   } catch (err) {
     hub.close();
@@ -166,7 +169,7 @@ export function startHub(opts: StartOptions = {}): RunningHub {
   return {
     hub,
     port: server.port!,
-    url: `http://${urlHost}:${server.port}`,
+    url: `${opts.tls ? "https" : "http"}://${urlHost}:${server.port}`,
     stop,
     async shutdown(graceMs) {
       if (timer) clearInterval(timer);

@@ -91,6 +91,8 @@ export function describeFinished(f: Finished): string {
 export interface WatchOptions {
   /** The room password the participant joined with: a protected room's events need it as the bearer. */
   password?: string;
+  /** The hub client's fetch (it carries --ca for a hub with a self-signed certificate). */
+  fetch?: typeof fetch;
   /** Told (once per distinct message) when the hub refuses the subscription, e.g. a 401. */
   onRefused?: (message: string) => void;
 }
@@ -104,9 +106,10 @@ export interface WatchOptions {
 export async function watchRoomEvents(hubUrl: string, code: string, onEvent: (e: RoomEvent) => void, signal: AbortSignal, opts: WatchOptions = {}): Promise<void> {
   let delay = 1000;
   let refused: string | undefined;
+  const get = opts.fetch ? ofetch.create({}, { fetch: opts.fetch }) : ofetch;
   while (!signal.aborted) {
     try {
-      const body = await ofetch(`${hubUrl}/rooms/${encodeURIComponent(code)}/events`, { responseType: "stream", signal, retry: 0, headers: bearer(opts.password) });
+      const body = await get(`${hubUrl}/rooms/${encodeURIComponent(code)}/events`, { responseType: "stream", signal, retry: 0, headers: bearer(opts.password) });
       refused = undefined;
       const decoder = new SseDecoder();
       for await (const chunk of body as AsyncIterable<Uint8Array>) {

@@ -1,7 +1,9 @@
 /**
  * `POST /rooms/:code/join`: check the password, normalise the endpoint, probe it with the
  * participant's own auth headers, check the model against the endpoint's list, register.
- * Error messages name header *names* and URLs, never header values.
+ * Error messages name header *names* and URLs, never header values. A participant that first
+ * joins with auth headers over plain HTTP from another machine gets the hub's warning: its
+ * keys crossed the network in clear text (once per participant: not again on each update).
  */
 import { GambiError, badRequest } from "../../proxy/openai/errors.ts";
 import { isLoopbackHost, normalizeBaseUrl } from "../../proxy/endpoint.ts";
@@ -24,7 +26,14 @@ export async function verifyRoomPassword(room: Room, password: string | undefine
   if (!ok) throw new GambiError(401, `wrong password for room ${room.code}`, { code: "invalid_password", param: "password" });
 }
 
-export async function joinRoom(ctx: HubContext, room: Room, body: JoinBody, clientAddress: string | undefined): Promise<{ participant: Participant; created: boolean }> {
+/** How the join request reached the hub: the peer's address, and whether over TLS. */
+export interface JoinTransport {
+  address: string | undefined;
+  tls: boolean;
+}
+
+export async function joinRoom(ctx: HubContext, room: Room, body: JoinBody, transport: JoinTransport): Promise<{ participant: Participant; created: boolean }> {
+  const clientAddress = transport.address;
   await verifyRoomPassword(room, body.password);
   const endpoint = normalizeBaseUrl(body.endpoint);
   const authHeaders = validateAuthHeaders(body.authHeaders);
@@ -63,5 +72,11 @@ export async function joinRoom(ctx: HubContext, room: Room, body: JoinBody, clie
       ` responses=${probe.capabilities.responses} chat=${probe.capabilities.chatCompletions}` +
       (Object.keys(authHeaders).length ? ` auth=[${Object.keys(authHeaders).join(",")}]` : ""),
   );
+  if (result.created && !transport.tls && !isLoopbackAddress(clientAddress) && Object.keys(authHeaders).length > 0) {
+    ctx.log.warn(
+      `${body.nickname} (${id}) joined room ${room.code} from ${clientAddress} with auth headers [${Object.keys(authHeaders).join(", ")}] over plain HTTP: ` +
+        `they crossed the network unencrypted; serve the hub over HTTPS (gambi hub --tls-cert FILE --tls-key FILE)`,
+    );
+  }
   return result;
 }

@@ -46,7 +46,7 @@ export function roomRoutes(ctx: HubContext, access: AccessGate) {
         if (room.passwordHash !== null && body.password && !(await access.verifyJoinPassword(room, body.password, address))) {
           throw new GambiError(401, `wrong password for room ${room.code}`, { code: "invalid_password", param: "password" });
         }
-        const { participant } = await joinRoom(ctx, room, body, address);
+        const { participant } = await joinRoom(ctx, room, body, { address, tls: new URL(request.url).protocol === "https:" });
         set.status = 201;
         return { participant: publicParticipant(participant), roomId: room.id };
       },
