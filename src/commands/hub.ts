@@ -14,12 +14,18 @@
  * (damaged database, another hub on it, not writable) is an error naming the file, exit 1,
  * with nothing changed.
  *
+ * `--tls-cert FILE --tls-key FILE` serve HTTPS. Without them on an address other machines can
+ * reach, the hub warns: passwords, the hub token and participants' keys would cross the
+ * network in clear text (and the hub warns again for each participant that joins that way
+ * with auth headers, see hub/rooms/join.ts).
+ *
  * SIGTERM or Ctrl-C stops it gracefully (hub/shutdown.ts): no new connections, requests in
  * flight get `--shutdown-grace` seconds to finish, the ones still running then end with their
  * protocol's error event; exit 0. A second signal exits at once (130).
  */
 import { defineCommand } from "citty";
 import { LogLevels } from "consola";
+import { readFileSync } from "node:fs";
 import { networkInterfaces } from "node:os";
 import { guard, hubToken, listenArgs, parsePort, UsageError } from "./_args.ts";
 import { EXIT } from "../client.ts";
@@ -51,22 +57,42 @@ function parseSeconds(value: string, flag: string): number {
 }
 
 const isWildcard = (host: string) => host === "0.0.0.0" || host === "::";
+const isLoopback = (host: string) => host === "localhost" || host === "::1" || host.startsWith("127.");
 const hostPort = (host: string, port: number) => `${host.includes(":") ? `[${host}]` : host}:${port}`;
 
-function printUrls(host: string, port: number, tokenRequired: boolean): void {
+function printUrls(host: string, port: number, opts: { tokenRequired: boolean; tls: boolean }): void {
+  const scheme = opts.tls ? "https" : "http";
   const lan = isWildcard(host) ? lanAddresses() : [];
   if (isWildcard(host)) {
-    for (const a of lan) log.info(`  on the network:  http://${hostPort(a, port)}`);
+    for (const a of lan) log.info(`  on the network:  ${scheme}://${hostPort(a, port)}`);
     if (lan.length === 0) log.warn("no network address found: only this machine can reach the hub");
-    log.info(`  on this machine: http://${hostPort("127.0.0.1", port)}`);
+    log.info(`  on this machine: ${scheme}://${hostPort("127.0.0.1", port)}`);
   } else {
-    log.info(`  url:             http://${hostPort(host, port)}`);
-    if (host === "127.0.0.1" || host === "localhost" || host === "::1") log.info("  (loopback only: use --host 0.0.0.0 to let other machines in)");
+    log.info(`  url:             ${scheme}://${hostPort(host, port)}`);
+    if (isLoopback(host)) log.info("  (loopback only: use --host 0.0.0.0 to let other machines in)");
   }
-  const base = `http://${hostPort(lan[0] ?? (isWildcard(host) ? "127.0.0.1" : host), port)}`;
+  const base = `${scheme}://${hostPort(lan[0] ?? (isWildcard(host) ? "127.0.0.1" : host), port)}`;
   log.info(`inference base URL: ${base}/rooms/<CODE>/v1`);
-  log.info(`create a room:      gambi create --hub ${base} --name "my room"${tokenRequired ? " --token <the hub token>" : ""}`);
+  log.info(`create a room:      gambi create --hub ${base} --name "my room"${opts.tokenRequired ? " --token <the hub token>" : ""}`);
+  if (opts.tls) log.info("  (a self-signed certificate: clients add --ca <a copy of the certificate file>)");
   log.info("Ctrl-C stops the hub");
+}
+
+/** --tls-cert and --tls-key, read now so a wrong path is a usage error naming it. */
+function readTls(certPath: string | undefined, keyPath: string | undefined): { cert: string; key: string } | undefined {
+  if (!certPath && !keyPath) return undefined;
+  if (!certPath || !keyPath) throw new UsageError("--tls-cert and --tls-key go together: the certificate (chain) and its private key, both PEM files");
+  const read = (path: string, flag: string, marker: RegExp) => {
+    let text: string;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch (err) {
+      throw new UsageError(`${flag} ${path}: ${(err as Error).message}`);
+    }
+    if (!marker.test(text)) throw new UsageError(`${flag} ${path} is not a PEM file (no "-----BEGIN ...-----" line)`);
+    return text;
+  };
+  return { cert: read(certPath, "--tls-cert", /-----BEGIN CERTIFICATE-----/), key: read(keyPath, "--tls-key", /-----BEGIN [A-Z ]*PRIVATE KEY-----/) };
 }
 
 export default defineCommand({
@@ -87,6 +113,8 @@ export default defineCommand({
     "data-dir": { type: "string", description: "Directory the rooms are kept in across restarts (default: $XDG_DATA_HOME/gambi, else ~/.local/share/gambi)" },
     ephemeral: { type: "boolean", description: "Keep rooms in memory only: a restart forgets them", default: false },
     "shutdown-grace": { type: "string", description: "Seconds requests in flight get to finish after SIGTERM or Ctrl-C", default: "10" },
+    "tls-cert": { type: "string", description: "Serve HTTPS with this certificate (PEM; the chain, leaf first)" },
+    "tls-key": { type: "string", description: "The certificate's private key (PEM)" },
   },
   run: ({ args }) =>
     guard(async () => {
@@ -98,28 +126,41 @@ export default defineCommand({
         idleMs: parseSeconds(args["idle-timeout"], "--idle-timeout"),
       };
       const graceMs = parseSeconds(args["shutdown-grace"], "--shutdown-grace");
+      const tls = readTls(args["tls-cert"], args["tls-key"]);
       if (args.ephemeral && args["data-dir"]) throw new UsageError("--ephemeral keeps nothing on disk: leave out --data-dir (or --ephemeral)");
       const dataDir = args.ephemeral ? undefined : args["data-dir"] || defaultDataDir();
       // --quiet: the hub's own info lines (room created, joined) go too, not just the banner.
       const logger = args.quiet ? log.create({ level: Math.min(log.level, LogLevels.warn) }) : log;
       let running: RunningHub;
       try {
-        running = startHub({ port, host: args.host, token: hubToken(args.token), deps: { logger, responseStore, timeouts, dataDir } });
+        running = startHub({ port, host: args.host, token: hubToken(args.token), tls, deps: { logger, responseStore, timeouts, dataDir } });
       } catch (err) {
         if (err instanceof PersistError) {
           log.error(err.message);
           process.exitCode = EXIT.unexpected;
           return;
         }
+        // BoringSSL's codes: a key that does not match the certificate, a file that is not PEM.
+        if (tls && String((err as { code?: unknown }).code ?? "").startsWith("ERR_OSSL")) {
+          log.error(`--tls-cert ${args["tls-cert"]} / --tls-key ${args["tls-key"]} cannot be used: ${(err as Error).message}`);
+          process.exitCode = EXIT.usage;
+          return;
+        }
         log.error(`could not listen on ${hostPort(args.host, port)}: ${(err as Error).message}`);
         process.exitCode = EXIT.unreachable;
         return;
       }
-      log.success(`gambi hub ${VERSION} listening on ${hostPort(args.host, running.port)}`);
+      log.success(`gambi hub ${VERSION} listening on ${hostPort(args.host, running.port)}${tls ? " (HTTPS)" : ""}`);
+      if (!tls && !isLoopback(args.host)) {
+        log.warn(
+          `serving plain HTTP on ${args.host}: room passwords, the hub token and participants' API keys cross the network unencrypted; ` +
+            "use --tls-cert FILE --tls-key FILE (or an HTTPS reverse proxy)",
+        );
+      }
       const { roomStore, registry } = running.hub.ctx;
       if (roomStore.file) logger.info(`rooms are kept in ${roomStore.file} (${registry.size} restored)`);
       else logger.info("--ephemeral: rooms are kept in memory only; a restart forgets them");
-      if (!args.quiet) printUrls(args.host, running.port, hubToken(args.token) !== undefined);
+      if (!args.quiet) printUrls(args.host, running.port, { tokenRequired: hubToken(args.token) !== undefined, tls: tls !== undefined });
       let stopping = false;
       const stop = async () => {
         // A second Ctrl-C while requests drain exits at once.
