@@ -198,6 +198,9 @@ function buildReport(config: ScaleConfig, m: {
       heapPerParticipantWithRooms: (parts.heapUsed - base.heapUsed) / participants,
       rssPerParticipantWithRooms: (parts.rss - base.rss) / participants,
       heapGrowthDuringRun: end.heapUsed - parts.heapUsed,
+      // After the latency phase: what the registrations still hold once join-time garbage and caches are gone.
+      heapPerParticipantAfterRun: (end.heapUsed - rooms.heapUsed) / participants,
+      rssPerParticipantAfterRun: (end.rss - rooms.rss) / participants,
     },
     heartbeats: {
       ...m.hb,
@@ -224,6 +227,7 @@ function printReport(r: ReturnType<typeof buildReport>): void {
   const mm = r.memory;
   log(`\nper room: heap ${formatBytes(mm.heapPerRoom)}, RSS ${formatBytes(mm.rssPerRoom)}; per participant: heap ${formatBytes(mm.heapPerParticipant)}, RSS ${formatBytes(mm.rssPerParticipant)}`);
   log(`per participant, its share of the rooms included: heap ${formatBytes(mm.heapPerParticipantWithRooms)}, RSS ${formatBytes(mm.rssPerParticipantWithRooms)}; heap change during the run ${formatBytes(mm.heapGrowthDuringRun)}`);
+  log(`per participant after the run: heap ${formatBytes(mm.heapPerParticipantAfterRun)}, RSS ${formatBytes(mm.rssPerParticipantAfterRun)}`);
   const h = r.heartbeats;
   log(`\nheartbeats: large hub ${h.large.sent} sent, ${h.large.failed} failed, p50 ${fmt(h.large.p50Ms)} ms, p99 ${fmt(h.large.p99Ms)} ms; small hub ${h.small.sent} sent, ${h.small.failed} failed`);
   log(`hub CPU per heartbeat ${fmt(h.cpuUsPerHeartbeat)} µs with 5,000 registered (${fmt(h.cpuUsPerHeartbeat / h.cpuUsPerHeartbeatSmallHub)}× the 5-participant hub's ${fmt(h.cpuUsPerHeartbeatSmallHub)} µs at the same rate): ${(h.cpuShareAtRealRate * 100).toFixed(2)}% of a CPU at the real rate`);
