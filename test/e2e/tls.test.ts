@@ -6,14 +6,14 @@
  * auth headers crossed the network in plain HTTP is checked through joinRoom with the peer's
  * address, since every test connection comes from loopback.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
 import { createConsola } from "consola";
 import { resolve } from "node:path";
 import { startHub, createHub, type RunningHub } from "../../src/hub/index.ts";
 import { createHubClient, HubError } from "../../src/client.ts";
 import { joinRoom } from "../../src/hub/rooms/join.ts";
 import { startFakeUpstream, waitFor, type FakeUpstream } from "../helpers/fake-upstream.ts";
-import { spawnCli } from "../helpers/hub-process.ts";
+import { killHubProcesses, spawnCli } from "../helpers/hub-process.ts";
 
 const FIXTURES = resolve(import.meta.dir, "../fixtures/tls");
 const CERT_FILE = resolve(FIXTURES, "hub-cert.pem");
@@ -32,6 +32,7 @@ beforeAll(async () => {
   upstream = startFakeUpstream({ models: ["m"], requireHeader: { name: "authorization", value: SECRET } });
   upstream.handle(() => Response.json({ id: "x", object: "chat.completion", created: 0, model: "m", choices: [{ index: 0, message: { role: "assistant", content: "secure pong" }, finish_reason: "stop" }] }));
 });
+afterEach(killHubProcesses);
 afterAll(async () => {
   await hub.stop();
   await upstream.stop();
