@@ -3,7 +3,7 @@
  * - heartbeat 404 for the participant (hub restarted, participant forgotten) → join again with
  *   the same settings;
  * - room gone → say so plainly, keep trying until it is back or the user stops;
- * - hub unreachable → retry with backoff (up to 30 s), say so once, say when it is back.
+ * - hub unreachable → retry after 2 s, then with backoff (up to 30 s); say so once, say when it is back.
  * `stop()` leaves the room (DELETE) before resolving.
  */
 import { HubError, type HubClient, type JoinRequest } from "../client.ts";
@@ -16,6 +16,8 @@ export interface ParticipantOptions {
   log: Logger;
   heartbeatMs?: number;
   maxBackoffMs?: number;
+  /** First retry after the hub stops answering (later ones double, up to maxBackoffMs). */
+  firstRetryMs?: number;
   /** Told every state change (the status line shows it). */
   onStateChange?: (state: ParticipantState) => void;
 }
@@ -25,6 +27,7 @@ export type ParticipantState = "joined" | "rejoining" | "room-gone" | "hub-unrea
 export function startParticipant(opts: ParticipantOptions) {
   const heartbeatMs = opts.heartbeatMs ?? 10_000;
   const maxBackoff = opts.maxBackoffMs ?? 30_000;
+  const firstRetryMs = opts.firstRetryMs ?? 2_000;
   const { client, code, request, log } = opts;
   let state: ParticipantState = "joined";
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -75,8 +78,10 @@ export function startParticipant(opts: ParticipantOptions) {
       setState("room-gone", `room ${code} no longer exists on ${client.url}; retrying until it is back (Ctrl-C to stop)`);
       delay = heartbeatMs;
     } else if (err.status === undefined || err.status >= 500) {
+      // A hub restart takes seconds: the first retry comes soon (2 s), later ones back off to 30 s.
+      const first = state !== "hub-unreachable";
       setState("hub-unreachable", `${err.message}; retrying with backoff`);
-      delay = Math.min(maxBackoff, Math.max(heartbeatMs, delay * 2));
+      delay = first ? Math.min(heartbeatMs, firstRetryMs) : Math.min(maxBackoff, delay * 2);
     } else {
       // The hub refused the re-join (e.g. the endpoint now rejects the key): say why, keep trying.
       setState("rejoining", `join refused: ${err.message}`);

@@ -63,3 +63,23 @@ test("a hub that forgot the participant (404 on heartbeat) gets a re-join", asyn
   await hub.stop();
   await upstream.stop();
 });
+
+test("after the hub stops answering, the first retry comes soon, not after a doubled heartbeat", async () => {
+  const upstream = startFakeUpstream({ models: ["m"] });
+  const hub1 = startHub({ port: 0, host: "127.0.0.1", sweepIntervalMs: 0, deps: { random: prng(11), logger: quiet() } });
+  const client = createHubClient(hub1.url);
+  const { room } = await client.createRoom({ name: "r" });
+  const p = startParticipant({ client, code: room.code, log: quiet(), heartbeatMs: 3_000, firstRetryMs: 50, request: { id: "p-quick", nickname: "q", model: "m", endpoint: upstream.url } });
+  await p.start();
+  await hub1.stop();
+  expect(await waitFor(() => p.state === "hub-unreachable", 6_000)).toBe(true);
+  const hub2 = startHub({ port: hub1.port, host: "127.0.0.1", sweepIntervalMs: 0, deps: { random: prng(11), logger: quiet() } });
+  await createHubClient(hub2.url).createRoom({ name: "r" });
+  const back = performance.now();
+  // The old backoff waited 2 × heartbeat (6 s) here; the first retry is now 50 ms away.
+  expect(await waitFor(() => p.state === "joined", 2_500)).toBe(true);
+  expect(performance.now() - back).toBeLessThan(2_500);
+  await p.stop();
+  await hub2.stop();
+  await upstream.stop();
+});
