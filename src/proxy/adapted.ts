@@ -56,7 +56,7 @@ export async function relayAdaptedBody(res: Response, opts: ForwardOptions, adap
     throw err;
   }
   opts.onFinish({ status: 200, observation });
-  const headers = clientResponseHeaders(res.headers, opts.headers ?? {});
+  const headers = clientResponseHeaders(res.headers, opts.headers ?? {}, opts.target.redactText);
   headers.set("content-type", "application/json");
   const out = textEncoder.encode(JSON.stringify(mapped));
   return new Response((opts.target.redactBytes ?? identity)(out), { status: 200, headers });
@@ -90,7 +90,7 @@ export async function relayAdaptedStream(res: Response, upstream: Upstream, opts
   const watch = upstream.watch;
   const first = await readFirstChunk(() => reader.read(), opts, watch, finish);
   if (first instanceof Response) return first;
-  const headers = clientResponseHeaders(res.headers, { ...SSE_HEADERS, ...opts.headers });
+  const headers = clientResponseHeaders(res.headers, { ...SSE_HEADERS, ...opts.headers }, opts.target.redactText);
   const body = pumpStream(
     reader,
     first,

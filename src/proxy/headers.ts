@@ -78,10 +78,11 @@ export function upstreamRequestHeaders(
 /** Upstream response headers a client may care about; cookies, server banners and the rest stay behind. */
 const FORWARD_FROM_UPSTREAM = /^(content-type|retry-after|x-request-id|request-id|openai-processing-ms|x-ratelimit-[a-z-]+)$/;
 
-export function clientResponseHeaders(upstream: Headers, extra: Record<string, string>): Headers {
+/** `redact` removes the participant's secrets from the values kept (an upstream may echo its key in a request id). */
+export function clientResponseHeaders(upstream: Headers, extra: Record<string, string>, redact?: (value: string) => string): Headers {
   const h = new Headers();
   upstream.forEach((value, name) => {
-    if (FORWARD_FROM_UPSTREAM.test(name)) h.set(name, value);
+    if (FORWARD_FROM_UPSTREAM.test(name)) h.set(name, redact ? redact(value) : value);
   });
   for (const [k, v] of Object.entries(extra)) h.set(k, v);
   return h;

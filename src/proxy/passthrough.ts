@@ -107,7 +107,7 @@ export async function relayBody(res: Response, opts: ForwardOptions, upstream: U
   }
   opts.onFinish({ status: res.status, observation });
   const redact = opts.target.redactBytes;
-  return new Response(redact ? redact(bytes) : bytes, { status: res.status, headers: clientResponseHeaders(res.headers, opts.headers ?? {}) });
+  return new Response(redact ? redact(bytes) : bytes, { status: res.status, headers: clientResponseHeaders(res.headers, opts.headers ?? {}, opts.target.redactText) });
 }
 
 export function parseJson(bytes: Uint8Array): Record<string, unknown> | undefined {
@@ -129,7 +129,7 @@ export async function relayError(res: Response, opts: ForwardOptions, upstream: 
   }
   const text = bytes instanceof GambiError ? "" : new TextDecoder().decode(bytes);
   const shaped = shapeUpstreamError(res.status, text, opts.target.label, Object.values(opts.target.authHeaders));
-  const headers = clientResponseHeaders(res.headers, opts.headers ?? {});
+  const headers = clientResponseHeaders(res.headers, opts.headers ?? {}, opts.target.redactText);
   headers.set("content-type", "application/json");
   opts.onFinish({ status: res.status, observation: {}, error: shaped.message });
   return new Response(shaped.body, { status: res.status, headers });
@@ -262,7 +262,7 @@ export async function relayStream(res: Response, upstream: Upstream, opts: Forwa
   const first = await readFirstChunk(() => reader.read(), opts, watch, finish);
   if (first instanceof Response) return first;
 
-  const headers = clientResponseHeaders(res.headers, { ...SSE_HEADERS, ...opts.headers });
+  const headers = clientResponseHeaders(res.headers, { ...SSE_HEADERS, ...opts.headers }, opts.target.redactText);
   const body = pumpStream(
     reader,
     first,

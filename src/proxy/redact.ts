@@ -35,3 +35,14 @@ export function createByteRedactor(values: string[]): ((bytes: Uint8Array) => Ui
     return new TextEncoder().encode(redactSecrets(buf.toString("utf8"), values));
   };
 }
+
+/** The same for short strings (header values): undefined when there is nothing to redact. */
+export function createTextRedactor(values: string[]): ((text: string) => string) | undefined {
+  const variants = secretVariants(values);
+  if (variants.length === 0) return undefined;
+  return (text) => {
+    let out = text;
+    for (const s of variants) if (out.includes(s)) out = out.split(s).join("[redacted]");
+    return out;
+  };
+}

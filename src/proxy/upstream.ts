@@ -7,7 +7,7 @@
 import { GambiError } from "./openai/errors.ts";
 import { upstreamRequestHeaders, type AuthHeaders } from "./headers.ts";
 import { v1Url } from "./endpoint.ts";
-import { createByteRedactor } from "./redact.ts";
+import { createByteRedactor, createTextRedactor } from "./redact.ts";
 
 export interface UpstreamTarget {
   /** Normalised base URL (no /v1). */
@@ -17,11 +17,14 @@ export interface UpstreamTarget {
   label: string;
   /** Removes the auth header values from bytes bound for a client; absent without auth headers. */
   redactBytes?: (bytes: Uint8Array) => Uint8Array;
+  /** The same for header values passed on to a client. */
+  redactText?: (text: string) => string;
 }
 
 /** Built once per participant (at join), so the per-request path allocates nothing for secrets. */
 export function makeTarget(base: string, authHeaders: AuthHeaders, label: string): UpstreamTarget {
-  return { base, authHeaders, label, redactBytes: createByteRedactor(Object.values(authHeaders)) };
+  const secrets = Object.values(authHeaders);
+  return { base, authHeaders, label, redactBytes: createByteRedactor(secrets), redactText: createTextRedactor(secrets) };
 }
 
 export interface UpstreamCall {

@@ -21,7 +21,7 @@
  * secrets.test.ts and access-secrets.test.ts check parts of this on their own.
  *
  * It found two leaks, both from an upstream that echoes the key in a 2xx answer's headers or a
- * lifecycle body: kept as `test.failing` at the end, naming the place in src/ to fix.
+ * lifecycle body (now redacted); the last two tests keep each one named.
  */
 import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -246,16 +246,15 @@ test("a canary key in authHeaders appears in no answer, event, log line or file,
   expect(leaks.elsewhere).toEqual([]);
 }, 60_000);
 
-// Leaks the scenario finds today, each in its own place in src/ (not fixed here: this file only
-// observes). test.failing passes while the leak is there; once src/ is fixed it fails, and the
-// `.failing` goes. Any other leak fails the scenario above.
+// Two leaks this scenario found (both fixed): upstream response headers echoing the key, and a
+// participant's 2xx lifecycle body quoting it. Kept apart so a regression names its place.
 
 /** Upstream response headers the hub forwards (x-request-id, openai-processing-ms, x-ratelimit-*) are copied unredacted. */
-test.failing("known leak: src/proxy/headers.ts clientResponseHeaders forwards a header echoing the key", () => {
+test("no leak: src/proxy/headers.ts clientResponseHeaders redacts a header echoing the key", () => {
   expect(leaks.headers).toEqual([]);
 });
 
 /** A participant's 2xx answer to GET /v1/responses/:id (and cancel, DELETE) is streamed to the client as is. */
-test.failing("known leak: src/hub/inference/lifecycle.ts forwardLifecycle passes a 2xx lifecycle body unredacted", () => {
+test("no leak: src/hub/inference/lifecycle.ts forwardLifecycle redacts a 2xx lifecycle body", () => {
   expect(leaks.lifecycle).toEqual([]);
 });

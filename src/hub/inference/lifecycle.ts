@@ -45,8 +45,13 @@ export async function forwardLifecycle(
     ctx.fetch,
   );
   if (method === "DELETE" && res.ok) ctx.owners.delete(key);
-  const headers = clientResponseHeaders(res.headers, { "x-gambi-participant": participant.id });
-  if (res.ok) return new Response(res.body, { status: res.status, headers });
+  const headers = clientResponseHeaders(res.headers, { "x-gambi-participant": participant.id }, participant.target.redactText);
+  if (res.ok) {
+    // The body is already in memory (the call has a deadline for the whole exchange): a stored
+    // response may quote the key (in its instructions, say), so it is redacted like any answer.
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    return new Response(participant.target.redactBytes?.(bytes) ?? bytes, { status: res.status, headers });
+  }
   // Error bodies are small: read them so a provider echoing the key cannot leak it.
   const shaped = shapeUpstreamError(res.status, await res.text(), participant.target.label, Object.values(participant.authHeaders));
   headers.set("content-type", "application/json");
