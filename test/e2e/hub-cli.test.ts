@@ -1,43 +1,12 @@
 /** `gambi hub` as users run it: a spawned process on port 0, found by its listening line. */
-import { afterAll, afterEach, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { resolve } from "node:path";
+import { afterEach, expect, test } from "bun:test";
 import { waitFor } from "../helpers/fake-upstream.ts";
+import { killHubProcesses, spawnHub } from "../helpers/hub-process.ts";
 
-const CLI = resolve(import.meta.dir, "../../src/cli.ts");
-const spawned: Bun.Subprocess[] = [];
-// `gambi hub` keeps rooms under $XDG_DATA_HOME by default: a throwaway one, never the real home.
-const dataHome = mkdtempSync(resolve(tmpdir(), "gambi-hub-cli-"));
+afterEach(killHubProcesses);
 
-afterEach(() => {
-  for (const p of spawned.splice(0)) if (p.exitCode === null) p.kill("SIGKILL");
-});
-afterAll(() => rmSync(dataHome, { recursive: true, force: true }));
-
-/** Spawns `gambi hub ...` and collects its stdout/stderr as they arrive. */
-function hub(args: string[], env: Record<string, string> = {}) {
-  const p = Bun.spawn([process.execPath, CLI, "hub", ...args], { env: { ...process.env, NO_COLOR: "1", XDG_DATA_HOME: dataHome, ...env }, stdout: "pipe", stderr: "pipe" });
-  spawned.push(p);
-  const out = { stdout: "", stderr: "" };
-  const drain = async (stream: ReadableStream<Uint8Array>, key: keyof typeof out) => {
-    const decoder = new TextDecoder();
-    for await (const chunk of stream) out[key] += decoder.decode(chunk, { stream: true });
-  };
-  const drained = Promise.all([drain(p.stdout, "stdout"), drain(p.stderr, "stderr")]);
-  return {
-    p,
-    out,
-    drained,
-    /** The port from "listening on HOST:PORT", once it is printed (10 s deadline). */
-    async port(): Promise<number> {
-      const found = await waitFor(() => /listening on \S+:\d+/.test(out.stdout) || p.exitCode !== null, 10_000);
-      const m = out.stdout.match(/listening on \S+:(\d+)/);
-      if (!found || !m) throw new Error(`no listening line; stdout: ${out.stdout} stderr: ${out.stderr}`);
-      return Number(m[1]);
-    },
-  };
-}
+/** `gambi hub ...` as a process, with a throwaway $XDG_DATA_HOME (see hub-process.ts). */
+const hub = spawnHub;
 
 test("hub --port 0 prints the real port, URLs and the create hint; SIGINT exits 0", async () => {
   const h = hub(["--port", "0", "--host", "127.0.0.1"]);
