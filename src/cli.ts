@@ -12,6 +12,8 @@ const main = defineCommand({
     list: () => import("./commands/list.ts").then((m) => m.default),
     join: () => import("./commands/join.ts").then((m) => m.default),
     chat: () => import("./commands/chat.ts").then((m) => m.default),
+    tui: () => import("./commands/tui.ts").then((m) => m.default),
+    monitor: () => import("./commands/tui.ts").then((m) => m.default),
   },
 });
 

@@ -1,0 +1,61 @@
+/**
+ * `gambi tui` in a real pseudo-terminal (80×24 is the PTY helper's job to vary; this one uses
+ * its default) against an in-process hub: the room is listed, Enter opens it, the participant
+ * is in the table, a request through the hub appears in the activity log, and `q` exits 0.
+ */
+import { afterEach, expect, test } from "bun:test";
+import { startFakeUpstream, type FakeUpstream } from "../helpers/fake-upstream.ts";
+import { startTestHub, type TestHub } from "../helpers/hub.ts";
+import { KEY, spawnInTerminal } from "../helpers/pty.ts";
+
+let hub: TestHub | undefined;
+let upstream: FakeUpstream | undefined;
+afterEach(async () => {
+  await hub?.stop();
+  await upstream?.stop();
+});
+
+test("tui: rooms list → room view → live request in the activity log → q exits 0", async () => {
+  upstream = startFakeUpstream({ models: ["tiny-model"] });
+  upstream.handle(() =>
+    Response.json({
+      id: "c1",
+      object: "chat.completion",
+      model: "tiny-model",
+      choices: [{ index: 0, message: { role: "assistant", content: "hi" }, finish_reason: "stop" }],
+      usage: { prompt_tokens: 3, completion_tokens: 5, total_tokens: 8 },
+    }),
+  );
+  hub = startTestHub();
+  const code = await hub.createRoom({ name: "tui-room" });
+  const joined = await hub.join(code, { id: "p-alice", nickname: "alice", model: "tiny-model", endpoint: upstream.url });
+  expect(joined.status).toBeLessThan(300);
+
+  const t = spawnInTerminal([process.execPath, "src/cli.ts", "tui", "--hub", hub.url], { ...process.env, NO_COLOR: "1", GAMBI_HUB_TOKEN: "" });
+  try {
+    await t.expect("reachable");
+    await t.expect(code);
+    await t.expect("tui-room");
+    t.type(KEY.enter);
+    await t.expect(`Room ${code}`);
+    await t.expect("alice");
+    await t.expect("tiny-model");
+    await t.expect("online");
+    await t.expect("waiting for requests");
+    const res = await fetch(`${hub.url}/rooms/${code}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "*", messages: [{ role: "user", content: "hello" }] }),
+    });
+    expect(res.status).toBe(200);
+    await res.text();
+    await t.expect("✓ alice done");
+    await t.expect("requests 1");
+    t.type("q");
+    const exited = await Promise.race([t.proc.exited, Bun.sleep(5000).then(() => "still running")]);
+    expect(exited).toBe(0);
+    expect(t.raw()).toContain("\x1b[?1049l"); // the main screen is back
+  } finally {
+    await t.close();
+  }
+});
