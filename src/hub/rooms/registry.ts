@@ -17,7 +17,7 @@ import { GambiError, notFound } from "../../proxy/openai/errors.ts";
 import type { EventBus, HubEventType } from "../events/bus.ts";
 import type { Logger } from "../../logger.ts";
 import { generateCode, normalizeCode } from "./codes.ts";
-import type { RoomStore } from "../persist/room-store.ts";
+import type { RoomStore, StoredRoom } from "../persist/room-store.ts";
 
 export type ParticipantStatus = "online" | "offline";
 export type ParticipantHealth = "healthy" | "unhealthy";
@@ -53,14 +53,8 @@ export interface Participant {
 /** What the hub never takes from a join: it keeps them itself. */
 type Kept = "joinedAt" | "lastSeen" | "status" | "inFlight" | "target" | "health" | "faults" | "nextProbeAt" | "probing";
 
-export interface Room {
-  id: string;
-  code: string;
-  name: string;
-  hostId: string;
-  createdAt: number;
-  passwordHash: string | null;
-  config: RuntimeConfig;
+/** A room as kept on disk (persist/room-store.ts), plus the participants that live only in memory. */
+export interface Room extends StoredRoom {
   participants: Map<string, Participant>;
 }
 
