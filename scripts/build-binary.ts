@@ -67,6 +67,19 @@ function parseTargets(): string[] {
   return [...new Set(targets)];
 }
 
+/**
+ * Ink imports `react-devtools-core` from a module it loads only when DEV=true. The package is
+ * not installed (it is a debugging aid), and the bundler would otherwise fail to resolve it:
+ * an empty stand-in keeps the import satisfied; the code path never runs in gambi.
+ */
+const inkDevtoolsStub: Bun.BunPlugin = {
+  name: "ink-devtools-stub",
+  setup(build) {
+    build.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: "react-devtools-core", namespace: "gambi-stub" }));
+    build.onLoad({ filter: /.*/, namespace: "gambi-stub" }, () => ({ contents: "export default { initialize() {}, connectToDevTools() {} };", loader: "js" }));
+  },
+};
+
 const root = new URL("..", import.meta.url).pathname;
 const targets = parseTargets();
 const commit = gitCommit();
@@ -96,6 +109,7 @@ for (const target of targets) {
       },
       minify: true,
       sourcemap: "linked",
+      plugins: [inkDevtoolsStub],
       define: { GAMBI_BUILD_COMMIT: JSON.stringify(commit ?? "") },
     });
     if (!result.success) throw new AggregateError(result.logs, "build failed");

@@ -1,14 +1,15 @@
-/** `gambi tui` (alias `gambi monitor`): a full-screen live view of a hub, its rooms and their activity. */
+/** `gambi tui` (alias `gambi monitor`): a full-screen live view of a hub, its rooms and their activity, and a join flow. */
 import { defineCommand } from "citty";
-import { runTui } from "../tui/app.ts";
 import { caArgs, guard, hubArgs, hubCa, hubToken, hubUrl, tokenArgs, UsageError } from "./_args.ts";
 
 export default defineCommand({
-  meta: { name: "tui", description: "A live terminal dashboard of a hub: its status, rooms, participants and requests" },
+  meta: { name: "tui", description: "A live terminal dashboard of a hub (rooms, participants, requests) that can also create rooms and join them" },
   args: { ...hubArgs, ...caArgs, ...tokenArgs },
   run: ({ args }) =>
     guard(async () => {
       if (!process.stdin.isTTY || !process.stdout.isTTY) throw new UsageError("gambi tui needs a terminal (for scripts: gambi list --json, or GET /rooms/CODE/events)");
+      // Ink and React load only for this command: the hub and the other commands never pay for them.
+      const { runTui } = await import("../tui/run.tsx");
       const code = await runTui({ hubUrl: hubUrl(args.hub), token: hubToken(args.token), ca: hubCa(args.ca) });
       // The terminal is restored; a poll still waiting on an unreachable hub must not hold the exit.
       process.exit(code);

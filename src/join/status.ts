@@ -65,7 +65,7 @@ export function applyRoomEvent(state: StatusState, event: RoomEvent, participant
   }
 }
 
-const STATE_WORDS: Record<ParticipantState, string> = {
+export const STATE_WORDS: Record<ParticipantState, string> = {
   joined: "online",
   rejoining: "re-joining",
   "room-gone": "room gone, retrying",

@@ -1,7 +1,6 @@
 /**
- * Text for a fixed-width screen: display width (wide characters count two), cut and pad to a
- * column count, and colour that disappears entirely when `NO_COLOR` is set
- * (https://no-color.org) — the render functions stay the same, only the palette changes.
+ * Text for fixed-width table rows: display width (wide characters count two), and cells cut
+ * and padded to a column count, so columns line up whatever the names hold.
  */
 
 export function width(s: string): number {
@@ -27,25 +26,4 @@ export function fit(s: string, cols: number): string {
 /** Table columns: each cell fitted to its column width, joined by two spaces. */
 export function columns(cells: string[], widths: number[]): string {
   return cells.map((c, i) => fit(c, widths[i] ?? 0)).join("  ");
-}
-
-export interface Palette {
-  bold(s: string): string;
-  dim(s: string): string;
-  inverse(s: string): string;
-  green(s: string): string;
-  red(s: string): string;
-  yellow(s: string): string;
-}
-
-const sgr = (on: number, off: number) => (s: string) => `\x1b[${on}m${s}\x1b[${off}m`;
-
-export const COLOR: Palette = { bold: sgr(1, 22), dim: sgr(2, 22), inverse: sgr(7, 27), green: sgr(32, 39), red: sgr(31, 39), yellow: sgr(33, 39) };
-
-/** NO_COLOR: no colours; the selection keeps a visible marker ("›") drawn by the screens. */
-export const PLAIN: Palette = { bold: (s) => s, dim: (s) => s, inverse: (s) => s, green: (s) => s, red: (s) => s, yellow: (s) => s };
-
-/** `NO_COLOR` set to anything non-empty turns colour off. */
-export function paletteFor(env: Record<string, string | undefined>): Palette {
-  return env.NO_COLOR ? PLAIN : COLOR;
 }

@@ -4,7 +4,7 @@
  * is in the table, a request through the hub appears in the activity log, and `q` exits 0.
  */
 import { afterEach, expect, test } from "bun:test";
-import { startFakeUpstream, type FakeUpstream } from "../helpers/fake-upstream.ts";
+import { startFakeUpstream, waitFor, type FakeUpstream } from "../helpers/fake-upstream.ts";
 import { startTestHub, type TestHub } from "../helpers/hub.ts";
 import { KEY, spawnInTerminal } from "../helpers/pty.ts";
 
@@ -31,17 +31,14 @@ test("tui: rooms list → room view → live request in the activity log → q e
   const joined = await hub.join(code, { id: "p-alice", nickname: "alice", model: "tiny-model", endpoint: upstream.url });
   expect(joined.status).toBeLessThan(300);
 
-  const t = spawnInTerminal([process.execPath, "src/cli.ts", "tui", "--hub", hub.url], { ...process.env, NO_COLOR: "1", GAMBI_HUB_TOKEN: "" });
+  const t = spawnInTerminal([process.execPath, "src/cli.ts", "tui", "--hub", hub.url], { ...process.env, NO_COLOR: "1", GAMBI_HUB_TOKEN: "" }, { cols: 80, rows: 24 });
   try {
-    await t.expect("reachable");
-    await t.expect(code);
-    await t.expect("tui-room");
+    await t.expectView("● reachable");
+    await t.expectView(new RegExp(`› +${code} +tui-room +1 participant`));
     t.type(KEY.enter);
-    await t.expect(`Room ${code}`);
-    await t.expect("alice");
-    await t.expect("tiny-model");
-    await t.expect("online");
-    await t.expect("waiting for requests");
+    const room = await t.expectView(/^alice +tiny-model +online/m);
+    expect(room[3]).toBe(`Room ${code} · tui-room`);
+    expect(room).toContain("  waiting for requests…");
     const res = await fetch(`${hub.url}/rooms/${code}/v1/chat/completions`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -49,12 +46,13 @@ test("tui: rooms list → room view → live request in the activity log → q e
     });
     expect(res.status).toBe(200);
     await res.text();
-    await t.expect("✓ alice done");
-    await t.expect("requests 1");
+    await t.expectView("✓ alice done");
+    await t.expectView(/^requests 1 · errors 0/m);
     t.type("q");
     const exited = await Promise.race([t.proc.exited, Bun.sleep(5000).then(() => "still running")]);
     expect(exited).toBe(0);
-    expect(t.raw()).toContain("\x1b[?1049l"); // the main screen is back
+    // The main screen is back (the last bytes may reach the PTY reader after the exit).
+    expect(await waitFor(() => t.raw().includes("\x1b[?1049l"), 2000)).toBe(true);
   } finally {
     await t.close();
   }

@@ -3,7 +3,12 @@
  * TTY on stdin and stdout, so it prompts exactly as it would for a person. The test reads
  * everything the program drew (`raw`, byte for byte, and `screen`, without ANSI sequences),
  * and types keys once the prompt it expects is on screen.
+ *
+ * Full-screen programs redraw only what changed, so the byte stream says little about what is
+ * on screen at a given moment; for them the bytes are also fed to a terminal emulator
+ * (@xterm/headless) and `view()` / `expectView()` read the screen as a person would see it.
  */
+import xterm from "@xterm/headless";
 import { waitFor } from "./fake-upstream.ts";
 
 export const KEY = { enter: "\r", down: "\x1b[B", up: "\x1b[A", ctrlC: "\x03" } as const;
@@ -11,18 +16,28 @@ export const KEY = { enter: "\r", down: "\x1b[B", up: "\x1b[A", ctrlC: "\x03" } 
 // CSI sequences (cursor moves, colours, erase), OSC titles and the keypad-mode switches.
 const ANSI = /\x1b\[[0-9;?]*[ -\/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[=>78]/g;
 
-export function spawnInTerminal(cmd: string[], env: Record<string, string | undefined>) {
+export function spawnInTerminal(cmd: string[], env: Record<string, string | undefined>, size: { cols: number; rows: number } = { cols: 120, rows: 40 }) {
   const chunks: Uint8Array[] = [];
+  const vt = new xterm.Terminal({ cols: size.cols, rows: size.rows, allowProposedApi: true });
+  let pending = 0;
   const proc = Bun.spawn(cmd, {
     env,
     terminal: {
-      cols: 120,
-      rows: 40,
+      cols: size.cols,
+      rows: size.rows,
       data: (_term, data) => {
-        chunks.push(new Uint8Array(data));
+        const bytes = new Uint8Array(data);
+        chunks.push(bytes);
+        pending++;
+        vt.write(bytes, () => void pending--);
       },
     },
   });
+  /** The emulated screen now: one string per row, trailing blanks trimmed. */
+  const view = (): string[] => {
+    const b = vt.buffer.active;
+    return Array.from({ length: vt.rows }, (_, i) => b.getLine(b.viewportY + i)?.translateToString(true) ?? "");
+  };
   const raw = () => Buffer.concat(chunks).toString("utf8");
   const screen = () => raw().replace(ANSI, "");
   let mark = 0;
@@ -41,6 +56,19 @@ export function spawnInTerminal(cmd: string[], env: Record<string, string | unde
       };
       if (!(await waitFor(found, timeoutMs))) throw new Error(`timed out waiting for ${String(text)}; screen so far:\n${screen().slice(-2000)}`);
     },
+    view,
+    /** Waits until the emulated screen shows `text` (or satisfies `test`), and returns that screen. */
+    async expectView(match: string | RegExp | ((lines: string[]) => boolean), timeoutMs = 10_000): Promise<string[]> {
+      const ok = (lines: string[]) => (typeof match === "function" ? match(lines) : typeof match === "string" ? lines.join("\n").includes(match) : match.test(lines.join("\n")));
+      let seen: string[] = [];
+      if (!(await waitFor(() => pending === 0 && ok((seen = view())), timeoutMs))) throw new Error(`timed out waiting for ${String(match)} on screen:\n${view().join("\n")}`);
+      return seen;
+    },
+    /** Resizes the pseudo-terminal (the program gets SIGWINCH) and the emulator with it. */
+    resize(cols: number, rows: number): void {
+      proc.terminal!.resize(cols, rows);
+      vt.resize(cols, rows);
+    },
     type(keys: string): void {
       proc.terminal!.write(keys);
     },
@@ -48,6 +76,7 @@ export function spawnInTerminal(cmd: string[], env: Record<string, string | unde
       if (proc.exitCode === null) proc.kill("SIGTERM");
       const code = await proc.exited;
       proc.terminal?.close();
+      vt.dispose();
       return code;
     },
   };

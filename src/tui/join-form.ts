@@ -1,0 +1,288 @@
+/**
+ * The TUI's join flow as pure data: the form (profile, room, provider, endpoint, Advanced
+ * options with auth header entries, profile name), the model list after the probe, and the
+ * details (nickname, room password). `joinFormKey` turns one key into the next form and, when
+ * the key asks for it, an action for the controller (probe, join, leave the flow).
+ *
+ * Auth header entries hold a header name and an environment variable *name*, never a value:
+ * values are read from the environment only by `authHeadersFromEnv`, at the moment of probing
+ * or joining, and go straight to the request.
+ */
+import { isHeaderName } from "../join/headers.ts";
+import { PROVIDERS, providerFor, withBearerScheme } from "../join/providers.ts";
+import { normalizeBaseUrl } from "../proxy/endpoint.ts";
+import type { SavedProfile } from "../settings.ts";
+import type { Key } from "./keys.ts";
+
+export interface HeaderEntry {
+  name: string;
+  env: string;
+  /** Why this entry cannot be used (shown next to it), e.g. its variable is not set. */
+  problem?: string;
+  /** Checked: the variable is set (its value is not kept). */
+  ok?: boolean;
+}
+
+export type JoinPhase = "form" | "probing" | "model" | "details" | "joining";
+
+export interface JoinForm {
+  phase: JoinPhase;
+  profiles: { name: string; profile: SavedProfile }[];
+  /** Index into `profiles`, or -1 for none. */
+  profile: number;
+  code: string;
+  /** Index into PROVIDERS; PROVIDERS.length is "custom URL". */
+  provider: number;
+  endpoint: string;
+  advanced: boolean;
+  headers: HeaderEntry[];
+  saveAs: string;
+  focus: string;
+  error?: string;
+  /** What the probe found: the endpoint's protocols and models. */
+  probed?: { endpoint: string; speaks: string; models: string[] };
+  modelFilter: string;
+  modelIndex: number;
+  model: string;
+  nickname: string;
+  passwordNeeded: boolean;
+  /** The room password being typed: drawn as dots only. */
+  password: string;
+}
+
+export type JoinAction = "probe" | "join" | "back";
+
+const CODE = /^[A-Za-z0-9]{6}$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const CUSTOM = PROVIDERS.length;
+
+export function providerLabel(i: number): string {
+  return PROVIDERS[i]?.label ?? "Custom URL";
+}
+
+export function newJoinForm(opts: { code?: string; nickname: string; passwordNeeded?: boolean; profiles?: JoinForm["profiles"] }): JoinForm {
+  return {
+    phase: "form",
+    profiles: opts.profiles ?? [],
+    profile: -1,
+    code: opts.code ?? "",
+    provider: 0,
+    endpoint: PROVIDERS[0]!.baseUrl,
+    advanced: false,
+    headers: [],
+    saveAs: "",
+    focus: opts.code ? "provider" : "code",
+    modelFilter: "",
+    modelIndex: 0,
+    model: "",
+    nickname: opts.nickname,
+    passwordNeeded: opts.passwordNeeded ?? false,
+    password: "",
+  };
+}
+
+/** The focusable rows of the current phase, top to bottom. */
+export function focusOrder(f: JoinForm): string[] {
+  if (f.phase === "details") return ["nickname", ...(f.passwordNeeded ? ["password"] : []), "join"];
+  if (f.phase !== "form") return [];
+  const headerRows = f.advanced ? [...f.headers.flatMap((_, i) => [`h${i}.name`, `h${i}.env`]), "add"] : [];
+  return [...(f.profiles.length ? ["profile"] : []), "code", "provider", "endpoint", "advanced", ...headerRows, "save", "probe"];
+}
+
+function move(f: JoinForm, delta: number): JoinForm {
+  const order = focusOrder(f);
+  const at = Math.max(0, order.indexOf(f.focus));
+  return { ...f, focus: order[Math.min(order.length - 1, Math.max(0, at + delta))] ?? f.focus };
+}
+
+/** A profile's settings into the form; header entries as saved (`{name, env}`). */
+export function applyProfile(f: JoinForm, index: number): JoinForm {
+  const saved = f.profiles[index]?.profile;
+  if (!saved) return { ...f, profile: -1 };
+  const endpoint = saved.endpoint ?? f.endpoint;
+  const known = providerFor(endpoint);
+  const headers = (saved.headers ?? []).map((h) => ({ name: h.name, env: h.env }));
+  return {
+    ...f,
+    profile: index,
+    code: saved.code ?? f.code,
+    endpoint,
+    provider: known ? PROVIDERS.indexOf(known) : CUSTOM,
+    headers,
+    advanced: f.advanced || headers.length > 0,
+    model: saved.model ?? "",
+    nickname: saved.nickname ?? f.nickname,
+    saveAs: f.profiles[index]!.name,
+  };
+}
+
+function withProvider(f: JoinForm, provider: number): JoinForm {
+  const p = PROVIDERS[provider];
+  return { ...f, provider, endpoint: p ? p.baseUrl : f.provider === CUSTOM ? f.endpoint : "" };
+}
+
+/** Which field a text key edits, and how to read and write it. */
+function textField(f: JoinForm): { get: string; set: (v: string) => JoinForm } | undefined {
+  const h = /^h(\d+)\.(name|env)$/.exec(f.focus);
+  if (h) {
+    const i = Number(h[1]);
+    const part = h[2] as "name" | "env";
+    const entry = f.headers[i];
+    if (!entry) return undefined;
+    return { get: entry[part], set: (v) => ({ ...f, headers: f.headers.map((e, j) => (j === i ? { name: e.name, env: e.env, [part]: v } : e)) }) };
+  }
+  switch (f.focus) {
+    case "code":
+      return { get: f.code, set: (v) => ({ ...f, code: v.toUpperCase() }) };
+    case "endpoint":
+      return { get: f.endpoint, set: (v) => ({ ...f, endpoint: v, provider: providerFor(v) ? PROVIDERS.indexOf(providerFor(v)!) : CUSTOM }) };
+    case "save":
+      return { get: f.saveAs, set: (v) => ({ ...f, saveAs: v }) };
+    case "nickname":
+      return { get: f.nickname, set: (v) => ({ ...f, nickname: v }) };
+    case "password":
+      return { get: f.password, set: (v) => ({ ...f, password: v }) };
+    default:
+      return undefined;
+  }
+}
+
+/** The models offered by the probe that contain the typed filter (case-insensitive). */
+export function modelMatches(f: JoinForm): string[] {
+  const q = f.modelFilter.toLowerCase();
+  return (f.probed?.models ?? []).filter((m) => m.toLowerCase().includes(q));
+}
+
+function modelKey(f: JoinForm, k: Key): { form: JoinForm; action?: JoinAction } {
+  const matches = modelMatches(f);
+  if (k === "escape") return { form: { ...f, phase: "form", focus: "probe" } };
+  if (k === "up") return { form: { ...f, modelIndex: Math.max(0, f.modelIndex - 1) } };
+  if (k === "down") return { form: { ...f, modelIndex: Math.min(Math.max(0, matches.length - 1), f.modelIndex + 1) } };
+  if (k === "backspace") return { form: { ...f, modelFilter: f.modelFilter.slice(0, -1), modelIndex: 0 } };
+  if (typeof k === "object") return { form: { ...f, modelFilter: f.modelFilter + k.char, modelIndex: 0 } };
+  if (k === "enter") {
+    // An endpoint without a model list (or a model it does not list): the typed name is used.
+    const model = matches[f.modelIndex] ?? f.modelFilter.trim();
+    if (!model) return { form: { ...f, error: "type a model name" } };
+    return { form: { ...f, model, phase: "details", focus: "nickname", error: undefined } };
+  }
+  return { form: f };
+}
+
+/** One key → the next form, and what the controller should do about it. */
+export function joinFormKey(f: JoinForm, k: Key): { form: JoinForm; action?: JoinAction } {
+  if (f.phase === "probing" || f.phase === "joining") return { form: f, action: k === "escape" ? "back" : undefined };
+  if (f.phase === "model") return modelKey(f, k);
+  if (k === "escape") return f.phase === "details" ? { form: { ...f, phase: "model", error: undefined } } : { form: f, action: "back" };
+  if (k === "up" || k === "shift-tab") return { form: move(f, -1) };
+  if (k === "down" || k === "tab") return { form: move(f, 1) };
+  if (f.focus === "profile" && (k === "left" || k === "right")) {
+    const n = f.profiles.length + 1; // "none" and each profile
+    const next = ((f.profile + 1 + (k === "right" ? 1 : -1) + n) % n) - 1;
+    return { form: next === -1 ? { ...f, profile: -1 } : applyProfile(f, next) };
+  }
+  if (f.focus === "provider" && (k === "left" || k === "right")) {
+    const n = PROVIDERS.length + 1;
+    return { form: withProvider(f, (f.provider + (k === "right" ? 1 : -1) + n) % n) };
+  }
+  if (f.focus === "advanced" && (k === "enter" || k === "right" || k === "left" || (typeof k === "object" && k.char === " "))) {
+    const open = k === "left" ? false : k === "right" ? true : !f.advanced;
+    return { form: { ...f, advanced: open, focus: open && k !== "left" && f.headers.length === 0 ? "add" : "advanced" } };
+  }
+  if (f.focus === "add" && k === "enter") {
+    const first = !f.headers.some((h) => h.name.toLowerCase() === "authorization");
+    const keyEnv = PROVIDERS[f.provider]?.keyEnv;
+    const headers = [...f.headers, { name: first ? "Authorization" : "", env: first && keyEnv ? keyEnv : "" }];
+    return { form: { ...f, headers, focus: `h${headers.length - 1}.${first ? "env" : "name"}` } };
+  }
+  if (k === "enter") {
+    if (f.focus === "probe") return { form: f, action: "probe" };
+    if (f.focus === "join") return { form: f, action: "join" };
+    return { form: move(f, 1) };
+  }
+  const field = textField(f);
+  if (!field) return { form: f };
+  if (k === "backspace") {
+    const h = /^h(\d+)\./.exec(f.focus);
+    const entry = h ? f.headers[Number(h[1])] : undefined;
+    if (entry && !entry.name && !entry.env) {
+      // Backspace on an empty entry removes it.
+      const headers = f.headers.filter((_, j) => j !== Number(h![1]));
+      return { form: { ...f, headers, focus: headers.length ? `h${Math.max(0, Number(h![1]) - 1)}.name` : "add" } };
+    }
+    return { form: field.set(field.get.slice(0, -1)) };
+  }
+  if (typeof k === "object") return { form: field.set(field.get + k.char) };
+  return { form: f };
+}
+
+/** What stops one entry from being used, if anything. Reads only whether its variable is set. */
+export function headerProblem(e: HeaderEntry, env: Record<string, string | undefined>): string | undefined {
+  const name = e.name.trim();
+  const variable = e.env.trim();
+  if (!isHeaderName(name)) return "not a valid header name";
+  if (!ENV_NAME.test(variable)) return "not an environment variable name";
+  if (!env[variable]) return `${variable} is not set`;
+  if (/[\r\n\0]/.test(env[variable]!)) return `${variable} contains CR, LF or NUL`;
+  return undefined;
+}
+
+/** Checks every entry (before probing); entries with both fields empty are dropped. */
+export function checkHeaderEntries(entries: HeaderEntry[], env: Record<string, string | undefined>): HeaderEntry[] {
+  return entries
+    .filter((e) => e.name.trim() || e.env.trim())
+    .map((e) => {
+      const problem = headerProblem(e, env);
+      return { name: e.name.trim(), env: e.env.trim(), ...(problem ? { problem } : { ok: true }) };
+    });
+}
+
+/**
+ * While the form is edited: each complete entry the cursor is not in is marked (its variable is
+ * set, or what is wrong), so a missing variable shows next to its entry before any probe.
+ */
+export function markHeaderEntries(f: JoinForm, env: Record<string, string | undefined>): JoinForm {
+  let changed = false;
+  const headers = f.headers.map((e, i) => {
+    const editing = f.focus === `h${i}.name` || f.focus === `h${i}.env`;
+    const problem = editing || !e.env.trim() ? undefined : headerProblem(e, env);
+    const ok = !editing && !!e.env.trim() && !problem;
+    if (problem === e.problem && ok === !!e.ok) return e;
+    changed = true;
+    return { name: e.name, env: e.env, ...(problem ? { problem } : {}), ...(ok ? { ok } : {}) };
+  });
+  return changed ? { ...f, headers } : f;
+}
+
+/** Checks the form before probing: the room code, the endpoint URL, every header entry. */
+export function validateJoinForm(f: JoinForm, env: Record<string, string | undefined>): { form: JoinForm; ok: boolean } {
+  const headers = checkHeaderEntries(f.headers, env);
+  let error: string | undefined;
+  let endpoint = f.endpoint.trim();
+  if (!CODE.test(f.code.trim())) error = "the room code is 6 letters or digits";
+  else {
+    try {
+      endpoint = normalizeBaseUrl(endpoint);
+    } catch (err) {
+      error = `endpoint: ${(err as Error).message}`;
+    }
+  }
+  if (!error && headers.some((h) => h.problem)) error = "fix the marked auth header entries (Advanced options)";
+  if (!error && f.saveAs && !/^[\w.-]{1,64}$/.test(f.saveAs.trim())) error = "a profile name is 1-64 letters, digits, '.', '_' or '-'";
+  const form = { ...f, headers, endpoint, code: f.code.trim().toUpperCase(), error, advanced: f.advanced || headers.some((h) => h.problem) };
+  return { form, ok: !error };
+}
+
+/**
+ * The auth headers to send, read from the environment now. The result goes into the probe or
+ * join request and nowhere else; a bare key for Authorization gets its `Bearer ` scheme, as in
+ * `gambi join`.
+ */
+export function authHeadersFromEnv(entries: HeaderEntry[], env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of entries) {
+    const value = env[e.env];
+    if (value) out[e.name] = withBearerScheme(e.name, value).value;
+  }
+  return out;
+}

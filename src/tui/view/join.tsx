@@ -1,0 +1,100 @@
+/**
+ * The join flow: the form (with Advanced options folding out to auth header entries, each a
+ * header name and an environment variable name, marked when unusable), then the model list
+ * from the probe, then nickname and password.
+ */
+import { Box } from "ink";
+import type { ReactNode } from "react";
+import { focusOrder, modelMatches, providerLabel, type JoinForm } from "../join-form.ts";
+import { Button, Choice, Field } from "./fields.tsx";
+import { Line } from "./theme.tsx";
+
+function HeaderRows({ f }: { f: JoinForm }) {
+  return (
+    <>
+      {f.headers.map((h, i) => {
+        const problem = h.problem;
+        return (
+          <Box key={i} flexDirection="column">
+            <Field indent={4} label={`Header ${i + 1}`} value={h.name} focused={f.focus === `h${i}.name`} placeholder="e.g. Authorization" />
+            <Field indent={4} label="  from env var" value={h.env} focused={f.focus === `h${i}.env`} placeholder="e.g. OPENAI_AUTH" problem={problem} note={h.ok ? "✓ set" : undefined} />
+          </Box>
+        );
+      })}
+      <Line tone={f.focus === "add" && "cyan"}>{`${f.focus === "add" ? "›" : " "}     + add a header (name → environment variable)`}</Line>
+    </>
+  );
+}
+
+function FormPhase({ f }: { f: JoinForm }) {
+  const n = f.headers.length;
+  const profile = f.profile >= 0 ? f.profiles[f.profile]!.name : "none";
+  return (
+    <Box flexDirection="column">
+      <Line tone="bold">Join a room with your endpoint</Line>
+      {f.profiles.length ? <Choice label="Profile" value={profile} focused={f.focus === "profile"} note={`${f.profiles.length} saved`} /> : null}
+      <Field label="Room code" value={f.code} focused={f.focus === "code"} placeholder="6 characters" />
+      <Choice label="Provider" value={providerLabel(f.provider)} focused={f.focus === "provider"} />
+      <Field label="Endpoint URL" value={f.endpoint} focused={f.focus === "endpoint"} placeholder="http://host:port" />
+      <Line tone={f.focus === "advanced" && "cyan"}>
+        {`${f.focus === "advanced" ? "›" : " "} ${f.advanced ? "▾" : "▸"} Advanced options (auth headers: ${n})`}
+      </Line>
+      {f.advanced ? <HeaderRows f={f} /> : null}
+      <Field label="Save profile as" value={f.saveAs} focused={f.focus === "save"} placeholder="(optional)" />
+      <Button label={f.phase === "probing" ? `Probing ${f.endpoint}…` : "Probe endpoint"} focused={f.focus === "probe"} />
+      {f.error ? <Line tone="red">{f.error}</Line> : null}
+    </Box>
+  );
+}
+
+function ModelPhase({ f, height }: { f: JoinForm; height: number }) {
+  const matches = modelMatches(f);
+  const room = Math.max(1, height - 4);
+  const first = Math.min(Math.max(0, f.modelIndex - room + 1), Math.max(0, matches.length - room));
+  const probed = f.probed!;
+  return (
+    <Box flexDirection="column">
+      <Line tone="bold">{`Join room ${f.code} · ${probed.endpoint} speaks ${probed.speaks} · ${probed.models.length} models`}</Line>
+      <Line tone="cyan">{`› Model (type to filter): ${f.modelFilter}█`}</Line>
+      {probed.models.length === 0 ? <Line tone="dim">{"  the endpoint lists no models: type the name, then enter"}</Line> : null}
+      {probed.models.length > 0 && matches.length === 0 ? <Line tone="dim">{`  none match "${f.modelFilter}": enter uses it as typed`}</Line> : null}
+      {matches.slice(first, first + room).map((m, i) => (
+        <Line key={m} tone={first + i === f.modelIndex && "inverse"}>{`${first + i === f.modelIndex ? "›" : " "}   ${m}`}</Line>
+      ))}
+      {f.error ? <Line tone="red">{f.error}</Line> : null}
+    </Box>
+  );
+}
+
+function DetailsPhase({ f }: { f: JoinForm }) {
+  return (
+    <Box flexDirection="column">
+      <Line tone="bold">{`Join room ${f.code} · ${f.probed?.endpoint ?? f.endpoint} · model ${f.model}`}</Line>
+      <Line />
+      <Field label="Nickname" value={f.nickname} focused={f.focus === "nickname"} />
+      {f.passwordNeeded ? <Field label="Room password" value={f.password} focused={f.focus === "password"} secret /> : null}
+      <Line />
+      <Button label={f.phase === "joining" ? "Joining…" : "Join"} focused={f.focus === "join"} />
+      {f.error ? <Line tone="red">{f.error}</Line> : null}
+    </Box>
+  );
+}
+
+export function Join({ f, height }: { f: JoinForm; height: number }) {
+  if (f.phase === "model") return <ModelPhase f={f} height={height} />;
+  if (f.phase === "details" || f.phase === "joining") return <DetailsPhase f={f} />;
+  // The form can outgrow a short terminal once headers are added: keep the focused row in view.
+  return <Scrolled height={height} at={Math.max(0, focusOrder(f).indexOf(f.focus))}><FormPhase f={f} /></Scrolled>;
+}
+
+/** Shifts its child up so that row `at` (+ a few rows of context) stays within `height`. */
+function Scrolled({ height, at, children }: { height: number; at: number; children: ReactNode }) {
+  const shift = Math.max(0, at + 4 - height);
+  return (
+    <Box flexDirection="column" height={height} overflow="hidden">
+      <Box flexDirection="column" marginTop={-shift}>
+        {children}
+      </Box>
+    </Box>
+  );
+}

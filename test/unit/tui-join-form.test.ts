@@ -1,0 +1,163 @@
+/**
+ * The TUI's join and create forms as pure key → state functions, driven the way a person types:
+ * focus order, provider choice, Advanced options and header entries, env-var checks, profile
+ * loading, the model list, and that no state ever holds a header value.
+ */
+import { describe, expect, test } from "bun:test";
+import { PROVIDERS } from "../../src/join/providers.ts";
+import { createFormKey, newCreateForm } from "../../src/tui/create-form.ts";
+import { authHeadersFromEnv, CUSTOM, focusOrder, joinFormKey, markHeaderEntries, newJoinForm, validateJoinForm, type JoinAction, type JoinForm } from "../../src/tui/join-form.ts";
+import { fromInk, splitPlain, type Key } from "../../src/tui/keys.ts";
+
+const SECRET = "sk-test-canary-7f3a";
+const ENV = { TEST_AUTH: SECRET, EMPTY: "" };
+
+const NAMED = new Set(["up", "down", "left", "right", "enter", "escape", "backspace", "tab"]);
+
+/** Types a sequence: strings are typed as text, other keys pressed; each state is re-marked as the controller does. */
+function drive(f: JoinForm, keys: (Key | string)[], env: Record<string, string> = ENV): { form: JoinForm; actions: JoinAction[]; seen: JoinForm[] } {
+  const actions: JoinAction[] = [];
+  const seen: JoinForm[] = [];
+  for (const k of keys) {
+    const r = joinFormKey(f, typeof k === "string" && !NAMED.has(k) ? { char: k } : (k as Key));
+    f = markHeaderEntries(r.form, env);
+    if (r.action) actions.push(r.action);
+    seen.push(f);
+  }
+  return { form: f, actions, seen };
+}
+
+const fresh = () => newJoinForm({ code: "K7QX2M", nickname: "brave-otter-42" });
+
+describe("join form", () => {
+  test("focus starts at the provider when the room is known, and moves through every row", () => {
+    const f = fresh();
+    expect(f.focus).toBe("provider");
+    expect(focusOrder(f)).toEqual(["code", "provider", "endpoint", "advanced", "save", "probe"]);
+    expect(newJoinForm({ nickname: "x" }).focus).toBe("code");
+    expect(drive(f, ["down", "down", "down", "down", "down"]).form.focus).toBe("probe");
+    expect(drive(f, ["up", "up", "up"]).form.focus).toBe("code");
+  });
+
+  test("←/→ on the provider cycles the list and the custom URL, setting the endpoint", () => {
+    const { form } = drive(fresh(), ["right"]);
+    expect(form.endpoint).toBe(PROVIDERS[1]!.baseUrl);
+    const custom = drive(fresh(), ["left"]).form;
+    expect(custom.provider).toBe(CUSTOM);
+    expect(custom.endpoint).toBe("");
+    // Typing a known provider's URL selects it.
+    const typed = drive(custom, ["down", "https://api.groq.com/openai"]).form;
+    expect(typed.provider).toBe(PROVIDERS.findIndex((p) => p.id === "groq"));
+  });
+
+  test("Advanced options: expand, add Authorization → TEST_AUTH, marked set once the cursor leaves", () => {
+    const { form, seen } = drive(fresh(), ["down", "down", "enter", "enter", "TEST_AUTH"]);
+    expect(seen[2]!.advanced).toBe(true);
+    expect(seen[2]!.focus).toBe("add");
+    expect(form.headers).toEqual([{ name: "Authorization", env: "TEST_AUTH" }]);
+    expect(form.focus).toBe("h0.env");
+    const left = drive(form, ["down"]).form;
+    expect(left.headers[0]).toEqual({ name: "Authorization", env: "TEST_AUTH", ok: true });
+  });
+
+  test("a cloud provider's usual variable is offered for its Authorization entry", () => {
+    const openai = PROVIDERS.findIndex((p) => p.id === "openai");
+    const f = { ...fresh(), provider: openai, endpoint: PROVIDERS[openai]!.baseUrl, advanced: true, focus: "add" };
+    expect(drive(f, ["enter"]).form.headers).toEqual([{ name: "Authorization", env: "OPENAI_API_KEY" }]);
+  });
+
+  test("a missing variable is shown next to its entry; the probe is refused until it is fixed", () => {
+    const f = { ...fresh(), advanced: true, headers: [{ name: "Authorization", env: "NOPE_NOT_SET" }, { name: "X-Org", env: "EMPTY" }], focus: "probe" };
+    const marked = markHeaderEntries(f, ENV);
+    expect(marked.headers.map((h) => h.problem)).toEqual(["NOPE_NOT_SET is not set", "EMPTY is not set"]);
+    const { form, ok } = validateJoinForm(f, ENV);
+    expect(ok).toBe(false);
+    expect(form.error).toBe("fix the marked auth header entries (Advanced options)");
+    expect(drive(f, ["enter"]).actions).toEqual(["probe"]); // the controller validates before probing
+  });
+
+  test("validation: room code, endpoint URL, header and variable names; empty entries dropped", () => {
+    expect(validateJoinForm({ ...fresh(), code: "abc" }, ENV).form.error).toBe("the room code is 6 letters or digits");
+    expect(validateJoinForm({ ...fresh(), endpoint: "ftp://x" }, ENV).form.error).toMatch(/^endpoint: /);
+    const bad = validateJoinForm({ ...fresh(), headers: [{ name: "Bad Name", env: "TEST_AUTH" }, { name: "X-A", env: "1BAD" }, { name: "", env: "" }] }, ENV).form;
+    expect(bad.headers.map((h) => h.problem)).toEqual(["not a valid header name", "not an environment variable name"]);
+    const good = validateJoinForm({ ...fresh(), code: "k7qx2m", endpoint: "http://gpu:8000/v1/", headers: [{ name: "Authorization", env: "TEST_AUTH" }] }, ENV);
+    expect(good.ok).toBe(true);
+    expect(good.form.code).toBe("K7QX2M");
+    expect(good.form.endpoint).toBe("http://gpu:8000");
+  });
+
+  test("backspace on an empty header entry removes it", () => {
+    const f = { ...fresh(), advanced: true, headers: [{ name: "X", env: "" }], focus: "h0.name" };
+    const { form } = drive(f, ["backspace", "backspace"]);
+    expect(form.headers).toEqual([]);
+    expect(form.focus).toBe("add");
+  });
+
+  test("a saved profile fills the form, headers as {name, env}", () => {
+    const profiles = [{ name: "groq", profile: { code: "AB12CD", endpoint: "https://api.groq.com/openai", model: "llama-3.1-8b", nickname: "gq", headers: [{ name: "Authorization", env: "TEST_AUTH" }] } }];
+    const f = newJoinForm({ nickname: "x", profiles });
+    expect(focusOrder(f)[0]).toBe("profile");
+    const { form } = drive(f, ["up", "up", "right"]);
+    expect(form).toMatchObject({ profile: 0, code: "AB12CD", endpoint: "https://api.groq.com/openai", model: "llama-3.1-8b", nickname: "gq", saveAs: "groq", advanced: true });
+    expect(form.headers).toEqual([{ name: "Authorization", env: "TEST_AUTH", ok: true }]);
+    expect(drive(form, ["right"]).form.profile).toBe(-1);
+  });
+
+  test("models: type to filter, ↑/↓ to pick, enter chooses; an unlisted name is taken as typed", () => {
+    const probed = { endpoint: "http://gpu:8000", speaks: "Chat Completions", models: ["llama3.2", "llama3.1:8b", "qwen2.5"] };
+    const f: JoinForm = { ...fresh(), phase: "model", probed };
+    const picked = drive(f, ["llama", "down", "enter"]).form;
+    expect(picked).toMatchObject({ model: "llama3.1:8b", phase: "details", focus: "nickname" });
+    expect(drive(f, ["my-own", "enter"]).form.model).toBe("my-own");
+    expect(drive(picked, ["escape"]).form.phase).toBe("model");
+    expect(drive(f, ["escape"]).form.phase).toBe("form");
+  });
+
+  test("details: nickname, password when protected, then the join action; esc in the form leaves the flow", () => {
+    const f: JoinForm = { ...fresh(), phase: "details", focus: "nickname", model: "m", passwordNeeded: true, probed: { endpoint: "http://x", speaks: "", models: [] } };
+    expect(focusOrder(f)).toEqual(["nickname", "password", "join"]);
+    const r = drive(f, ["-2", "down", "pw", "down", "enter"]);
+    expect(r.form).toMatchObject({ nickname: "brave-otter-42-2", password: "pw" });
+    expect(r.actions).toEqual(["join"]);
+    expect(drive(fresh(), ["escape"]).actions).toEqual(["back"]);
+  });
+
+  test("no form state ever holds a header value; the value is read only into the request headers", () => {
+    const { seen } = drive(fresh(), ["down", "down", "enter", "enter", "TEST_AUTH", "down", "down", "my-profile", "down", "enter"]);
+    for (const s of seen) expect(JSON.stringify(s)).not.toContain(SECRET);
+    expect(authHeadersFromEnv(seen.at(-1)!.headers, ENV)).toEqual({ Authorization: `Bearer ${SECRET}` });
+    expect(authHeadersFromEnv([{ name: "X-Key", env: "TEST_AUTH" }], ENV)).toEqual({ "X-Key": SECRET });
+  });
+});
+
+test("create form: fields in order, text editing, create on the button, esc backs out", () => {
+  let f = newCreateForm();
+  const press = (k: Key) => {
+    const r = createFormKey(f, k);
+    f = r.form;
+    return r.action;
+  };
+  press({ char: "team" });
+  press("enter");
+  press({ char: "pw1" });
+  press("backspace");
+  press("down");
+  press({ char: "room.json" });
+  expect(f).toMatchObject({ name: "team", password: "pw", defaultsFile: "room.json", focus: "defaults" });
+  press("enter");
+  expect(press("enter")).toBe("create");
+  expect(press("escape")).toBe("back");
+});
+
+test("keys: a run of plain bytes is split into text and the control keys inside it", () => {
+  expect(splitPlain("TEST_AUTH\r")).toEqual([{ char: "TEST_AUTH" }, "enter"]);
+  expect(splitPlain("\x7f\x7fab\tc\x03")).toEqual(["backspace", "backspace", { char: "ab" }, "tab", { char: "c" }, "ctrl-c"]);
+  const none = { upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, return: false, escape: false, backspace: false, delete: false, tab: false, shift: false, ctrl: false, meta: false } as Parameters<typeof fromInk>[1];
+  expect(fromInk("q", none)).toEqual([{ char: "q" }]);
+  expect(fromInk("", { ...none, upArrow: true })).toEqual(["up"]);
+  expect(fromInk("", { ...none, delete: true })).toEqual(["backspace"]);
+  expect(fromInk("c", { ...none, ctrl: true })).toEqual(["ctrl-c"]);
+  expect(fromInk("", { ...none, tab: true, shift: true })).toEqual(["shift-tab"]);
+  expect(fromInk("abc\r", none)).toEqual([{ char: "abc" }, "enter"]);
+});

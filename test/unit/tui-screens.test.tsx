@@ -1,0 +1,211 @@
+/**
+ * Every TUI screen rendered by Ink (renderToString) from fake state: what it shows, that it is
+ * exactly rows-1 lines no wider than the terminal at 80×24 and other sizes, and that NO_COLOR
+ * leaves no escape code while colour adds some without taking columns.
+ */
+import chalk from "chalk";
+import { renderToString } from "ink";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { PublicRoom } from "../../src/client.ts";
+import { newCreateForm } from "../../src/tui/create-form.ts";
+import { newJoinForm, type JoinForm } from "../../src/tui/join-form.ts";
+import { applyEvent, initialRoomView } from "../../src/tui/room-state.ts";
+import { initialState, type AppState } from "../../src/tui/state.ts";
+import { Screen } from "../../src/tui/view/screen.tsx";
+
+const NOW = Date.UTC(2025, 0, 1, 12, 0, 0);
+const ESC = "\x1b";
+
+function draw(s: AppState, size = { cols: 80, rows: 24 }, colour = false): string[] {
+  return renderToString(<Screen s={s} size={size} colour={colour} />, { columns: size.cols }).split("\n");
+}
+
+function expectShape(lines: string[], cols = 80, rows = 24) {
+  expect(lines).toHaveLength(rows - 1);
+  for (const l of lines) expect(Bun.stringWidth(l.replace(/\x1b\[[0-9;]*m/g, ""))).toBeLessThanOrEqual(cols);
+}
+
+const room = (code: string, name: string, participantCount: number, passwordProtected = false): PublicRoom => ({ id: code, code, name, createdAt: 0, passwordProtected, participantCount, defaults: {} });
+const base = (over: Partial<AppState> = {}): AppState => ({ ...initialState("http://hub:3000", NOW), hub: { url: "http://hub:3000", state: "up", version: "0.1.0", uptimeS: 3725 }, ...over });
+const participant = (id: string, nickname: string, over: Record<string, unknown> = {}) => ({ id, nickname, model: "llama3.2", status: "online", health: "healthy", capabilities: { chatCompletions: true, responses: false }, ...over });
+
+// Colour is Chalk's to emit: a test runner is no terminal, so the level is set by hand here.
+let level: typeof chalk.level;
+beforeAll(() => {
+  level = chalk.level;
+  chalk.level = 1;
+});
+afterAll(() => {
+  chalk.level = level;
+});
+
+describe("hub status", () => {
+  test("reachable: version and uptime; checking; unreachable with the retry countdown", () => {
+    expect(draw(base())[1]).toBe("● reachable · version 0.1.0 · up 1h 2m");
+    expect(draw(base({ hub: { url: "http://h", state: "checking" } }))[1]).toBe("○ connecting…");
+    const lines = draw(base({ hub: { url: "http://h", state: "down", error: "connection refused", retryAt: NOW + 4200 } }));
+    expectShape(lines);
+    expect(lines[1]).toBe("○ unreachable · retrying in 5s (r: now) · connection refused");
+    expect(lines[3]).toBe("waiting for the hub…");
+  });
+  test("the session this TUI runs is on the third line, on every screen", () => {
+    const session = { code: "K7QX2M", id: "p1", nickname: "alice", model: "llama3.2", state: "hub-unreachable" as const, notice: "fetch failed; retrying with backoff" };
+    expect(draw(base({ session, rooms: [] }))[2]).toBe("○ you: alice serving llama3.2 in room K7QX2M · hub unreachable, retrying · fetc…");
+    expect(draw(base({ session, rooms: [] }), { cols: 120, rows: 24 })[2]).toBe("○ you: alice serving llama3.2 in room K7QX2M · hub unreachable, retrying · fetch failed; retrying with backoff");
+    expect(draw(base({ session: { ...session, state: "joined" }, rooms: [] }))[2]).toBe("● you: alice serving llama3.2 in room K7QX2M · online");
+  });
+});
+
+describe("rooms list", () => {
+  const rooms = [room("K7QX2M", "team", 2), room("AB12CD", "secret", 1, true), room("ZZ99ZZ", "empty", 0)];
+  test("codes, names, counts, the protected mark; the selection is marked; key hints last", () => {
+    const lines = draw(base({ rooms, selected: 1 }));
+    expectShape(lines);
+    expect(lines[3]).toBe("Rooms (3)");
+    expect(lines[4]).toMatch(/^ {4}K7QX2M\s+team\s+2 participants$/);
+    expect(lines[5]).toMatch(/^› {3}AB12CD\s+secret\s+1 participant\s+password$/);
+    expect(lines[6]).toMatch(/ZZ99ZZ\s+empty\s+0 participants/);
+    expect(lines[22]).toBe("↑/↓ select · enter open · j join · c create · r refresh · q quit");
+  });
+  test("no rooms yet; the last action's message above the hints", () => {
+    const lines = draw(base({ rooms: [], flash: { text: "created room K7QX2M", level: "info" } }));
+    expect(lines.join("\n")).toContain("no rooms yet: c creates one");
+    expect(lines[21]).toBe("created room K7QX2M");
+  });
+  test("more rooms than rows: the selected one stays visible", () => {
+    const many = Array.from({ length: 40 }, (_, i) => room(`R${String(i).padStart(5, "0")}`, `room ${i}`, i));
+    const lines = draw(base({ rooms: many, selected: 39 }));
+    expectShape(lines);
+    expect(lines.some((l) => l.startsWith("›") && l.includes("R00039"))).toBe(true);
+  });
+  test("NO_COLOR: no escape codes at all; with colour, escapes that take no columns", () => {
+    const plain = draw(base({ rooms, selected: 0 }));
+    expect(plain.join("")).not.toContain(ESC);
+    const coloured = draw(base({ rooms, selected: 0 }), { cols: 80, rows: 24 }, true);
+    expect(coloured.join("")).toContain(`${ESC}[7m`); // the selection, inverse
+    expect(coloured.join("")).toContain(`${ESC}[32m`); // reachable, green
+    expectShape(coloured);
+    expect(coloured.map((l) => l.replace(/\x1b\[[0-9;]*m/g, "").trimEnd())).toEqual(plain);
+  });
+});
+
+describe("room view", () => {
+  function liveRoom() {
+    let v = initialRoomView("K7QX2M");
+    v = applyEvent(v, { type: "connected", data: { participants: [participant("a", "alice"), participant("b", "bob", { model: "gpt-4o-mini", status: "offline", capabilities: { chatCompletions: true, responses: true } })] } }, NOW);
+    v = applyEvent(v, { type: "llm.request", timestamp: NOW, data: { participantId: "a", nickname: "alice", model: "llama3.2", protocol: "chat" } }, NOW);
+    v = applyEvent(v, { type: "llm.complete", timestamp: NOW, data: { participantId: "a", nickname: "alice", metrics: { ttftMs: 120, tokensPerSecond: 40 } } }, NOW);
+    v = applyEvent(v, { type: "llm.complete", timestamp: NOW, data: { participantId: "a", nickname: "alice", metrics: { ttftMs: 300, tokensPerSecond: 20 } } }, NOW);
+    v = applyEvent(v, { type: "llm.error", timestamp: NOW, data: { participantId: "b", nickname: "bob", error: "upstream 401" } }, NOW);
+    return { ...v, name: "team" };
+  }
+  test("participants table with last TTFT and tok/s, totals, activity log, key hints", () => {
+    const lines = draw(base({ screen: "room", room: liveRoom() }));
+    expectShape(lines);
+    const text = lines.join("\n");
+    expect(lines[3]).toBe("Room K7QX2M · team");
+    expect(lines[4]).toBe("requests 3 · errors 1 · p50 TTFT 210 ms · tokens/s 30.0");
+    expect(lines[5]).toMatch(/^NICKNAME\s+MODEL\s+STATUS\s+PROTOCOLS\s+SERVED\s+TTFT\s+TOK\/S$/);
+    expect(lines[6]).toMatch(/^alice\s+llama3\.2\s+online\s+chat\s+2\s+300 ms\s+20\.0$/);
+    expect(lines[7]).toMatch(/^bob\s+gpt-4o-mini\s+offline\s+chat\+resp\s+0\s+–\s+–$/);
+    expect(text).toContain("→ alice llama3.2 chat");
+    expect(text).toContain("✓ alice done · TTFT 120 ms · 40.0 tok/s");
+    expect(text).toContain("✗ bob upstream 401");
+    expect(lines[22]).toBe("esc rooms · j join this room · q quit");
+  });
+  test("the TUI's own participant is starred, and l (leave) is offered in its room", () => {
+    const session = { code: "K7QX2M", id: "a", nickname: "alice", model: "llama3.2", state: "joined" as const };
+    const lines = draw(base({ screen: "room", room: liveRoom(), session }));
+    expect(lines[6]).toMatch(/^★ alice\s+llama3\.2/);
+    expect(lines[22]).toBe("esc rooms · j join this room · l leave · q quit");
+  });
+  test("a long log shows its newest entries, each cut to one line", () => {
+    let v = liveRoom();
+    for (let i = 0; i < 50; i++) v = { ...v, ...applyEvent(v, { type: "llm.error", timestamp: NOW, data: { participantId: "a", nickname: "alice", error: `err ${i} ${"x".repeat(100)}` } }, NOW) };
+    const lines = draw(base({ screen: "room", room: v }));
+    expectShape(lines);
+    expect(lines[20]).toContain("err 49");
+    expect(lines[20]!.endsWith("…")).toBe(true);
+    expect(lines[19]).toContain("err 48");
+  });
+  test("resize: the same state at 120×40 and at 40×10", () => {
+    const s = base({ screen: "room", room: liveRoom() });
+    expectShape(draw(s, { cols: 120, rows: 40 }), 120, 40);
+    expectShape(draw(s, { cols: 40, rows: 10 }), 40, 10);
+  });
+  test("password prompt shows only dots", () => {
+    const lines = draw(base({ screen: "password", passwordFor: room("AB12CD", "secret", 1, true), passwordInput: "hunter2" }));
+    expectShape(lines);
+    expect(lines.join("\n")).toContain("Password: •••••••");
+    expect(lines.join("\n")).not.toContain("hunter2");
+  });
+});
+
+describe("join flow", () => {
+  const form = (over: Partial<JoinForm> = {}): JoinForm => ({ ...newJoinForm({ code: "K7QX2M", nickname: "brave-otter-42" }), ...over });
+  test("the form, Advanced options folded", () => {
+    const lines = draw(base({ screen: "join", join: form() }));
+    expectShape(lines);
+    expect(lines.slice(3, 10)).toEqual([
+      "Join a room with your endpoint",
+      "  Room code       K7QX2M",
+      "› Provider        ‹ Ollama ›",
+      "  Endpoint URL    http://localhost:11434",
+      "  ▸ Advanced options (auth headers: 0)",
+      "  Save profile as (optional)",
+      "  [ Probe endpoint ]",
+    ]);
+  });
+  test("Advanced options open: each entry is a header name and an env var name, marked set or missing", () => {
+    const headers = [
+      { name: "Authorization", env: "OPENAI_AUTH", ok: true },
+      { name: "X-Org", env: "ORG_ID", problem: "ORG_ID is not set" },
+    ];
+    const lines = draw(base({ screen: "join", join: form({ advanced: true, headers, focus: "add" }) }));
+    expectShape(lines);
+    const text = lines.join("\n");
+    expect(text).toContain("▾ Advanced options (auth headers: 2)");
+    expect(text).toContain("Header 1        Authorization");
+    expect(text).toMatch(/from env var\s+OPENAI_AUTH {2}✓ set/);
+    expect(text).toMatch(/Header 2\s+X-Org/);
+    expect(text).toMatch(/from env var\s+ORG_ID {2}✗ ORG_ID is not set/);
+    expect(text).toContain("›     + add a header (name → environment variable)");
+  });
+  test("many headers in a short terminal: the focused row stays on screen", () => {
+    const headers = Array.from({ length: 8 }, (_, i) => ({ name: `X-H${i}`, env: `V${i}` }));
+    const lines = draw(base({ screen: "join", join: form({ advanced: true, headers, focus: "probe" }) }), { cols: 80, rows: 24 });
+    expectShape(lines);
+    expect(lines.join("\n")).toContain("› [ Probe endpoint ]");
+  });
+  test("the model list after the probe, filtered; then nickname and a masked room password", () => {
+    const probed = { endpoint: "http://gpu:8000", speaks: "Chat Completions", models: ["llama3.2", "llama3.1:8b", "qwen2.5"] };
+    const models = draw(base({ screen: "join", join: form({ phase: "model", probed, modelFilter: "llama", modelIndex: 1 }) }));
+    expectShape(models);
+    expect(models[3]).toBe("Join room K7QX2M · http://gpu:8000 speaks Chat Completions · 3 models");
+    expect(models[4]).toBe("› Model (type to filter): llama█");
+    expect(models.slice(5, 8)).toEqual(["    llama3.2", "›   llama3.1:8b", ""]);
+    const details = draw(base({ screen: "join", join: form({ phase: "details", probed, model: "qwen2.5", passwordNeeded: true, password: "hunter2", focus: "password" }) }));
+    expectShape(details);
+    const text = details.join("\n");
+    expect(text).toContain("Join room K7QX2M · http://gpu:8000 · model qwen2.5");
+    expect(text).toContain("  Nickname        brave-otter-42");
+    expect(text).toContain("› Room password   •••••••█");
+    expect(text).not.toContain("hunter2");
+    expect(details[22]).toBe("↑/↓ move · enter join · esc back to models · ctrl-c quit");
+  });
+});
+
+test("create a room: name, masked password, defaults file, and the hub's error", () => {
+  const lines = draw(base({ screen: "create", create: { ...newCreateForm(), name: "team", password: "pw-123", focus: "defaults", error: "room.json: expected a JSON object of room defaults" } }));
+  expectShape(lines);
+  expect(lines.slice(3, 11)).toEqual([
+    "Create a room",
+    "",
+    "  Name            team",
+    "  Password        ••••••",
+    "› Defaults file   █",
+    "",
+    "  [ Create ]",
+    "room.json: expected a JSON object of room defaults",
+  ]);
+});
