@@ -4,6 +4,7 @@
  *   bun scripts/build-binary.ts                              → dist/gambi (this machine)
  *   bun scripts/build-binary.ts --target linux-arm64,windows-x64  → dist/gambi-linux-arm64, dist/gambi-windows-x64.exe
  *   bun scripts/build-binary.ts --all                        → every target in CROSS_TARGETS
+ *   bun scripts/build-binary.ts --outdir /tmp/x              → /tmp/x/gambi (tests build their own)
  *
  * Cross targets need Bun's runtime for that platform. Bun 1.4.5 fetches it itself from the
  * npm registry (the @oven/bun-<os>-<arch> tarball, cached in ~/.bun/install/cache), so no
@@ -14,6 +15,7 @@
  * (`0.1.0+abc1234`), passed to src/version.ts through `define`.
  */
 import { mkdirSync, rmSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import pkg from "../package.json" with { type: "json" };
 
@@ -27,7 +29,7 @@ const CROSS_TARGETS = {
 type CrossTarget = keyof typeof CROSS_TARGETS;
 const isCrossTarget = (t: string): t is CrossTarget => Object.hasOwn(CROSS_TARGETS, t);
 
-const USAGE = `usage: bun scripts/build-binary.ts [--target host,${Object.keys(CROSS_TARGETS).join(",")}] [--all]`;
+const USAGE = `usage: bun scripts/build-binary.ts [--target host,${Object.keys(CROSS_TARGETS).join(",")}] [--all] [--outdir DIR]`;
 
 function usage(message: string): never {
   console.error(`build-binary: ${message}\n${USAGE}`);
@@ -51,10 +53,10 @@ function oneLine(err: unknown): string {
   return text.replace(/\s+/g, " ").trim() || "unknown error";
 }
 
-function parseTargets(): string[] {
+function parseOptions(): { targets: string[]; outdir: string } {
   let values;
   try {
-    ({ values } = parseArgs({ options: { target: { type: "string", multiple: true }, all: { type: "boolean" }, help: { type: "boolean", short: "h" } }, strict: true }));
+    ({ values } = parseArgs({ options: { target: { type: "string", multiple: true }, all: { type: "boolean" }, outdir: { type: "string" }, help: { type: "boolean", short: "h" } }, strict: true }));
   } catch (err) {
     usage((err as Error).message);
   }
@@ -64,8 +66,10 @@ function parseTargets(): string[] {
   }
   const named = (values.target ?? []).flatMap((t) => t.split(",")).map((t) => t.trim()).filter(Boolean);
   const targets = values.all ? [...named, ...Object.keys(CROSS_TARGETS)] : named.length > 0 ? named : ["host"];
-  return [...new Set(targets)];
+  return { targets: [...new Set(targets)], outdir: resolve(values.outdir ?? `${root}dist`) };
 }
+
+const root = new URL("..", import.meta.url).pathname;
 
 /**
  * Ink imports `react-devtools-core` from a module it loads only when DEV=true. The package is
@@ -80,18 +84,17 @@ const inkDevtoolsStub: Bun.BunPlugin = {
   },
 };
 
-const root = new URL("..", import.meta.url).pathname;
-const targets = parseTargets();
+const { targets, outdir } = parseOptions();
 const commit = gitCommit();
 const version = commit ? `${pkg.version}+${commit}` : pkg.version;
-mkdirSync(`${root}dist`, { recursive: true });
+mkdirSync(outdir, { recursive: true });
 console.log(`gambi ${version} (bun ${Bun.version}): building ${targets.join(", ")}`);
 
 const failed: string[] = [];
 for (const target of targets) {
   const started = performance.now();
   const windows = target === "host" ? process.platform === "win32" : target.startsWith("windows-");
-  const outfile = `dist/${target === "host" ? "gambi" : `gambi-${target}`}${windows ? ".exe" : ""}`;
+  const outfile = join(outdir, `${target === "host" ? "gambi" : `gambi-${target}`}${windows ? ".exe" : ""}`);
   if (target !== "host" && !isCrossTarget(target)) {
     console.error(`✗ ${target}: unknown target (known: host, ${Object.keys(CROSS_TARGETS).join(", ")})`);
     failed.push(target);
@@ -102,7 +105,7 @@ for (const target of targets) {
       entrypoints: [`${root}src/cli.ts`],
       compile: {
         ...(target === "host" ? {} : { target: CROSS_TARGETS[target] }),
-        outfile: `${root}${outfile}`,
+        outfile,
         // Bun executables read ./bunfig.toml by default, and its `preload` runs code: gambi
         // started in someone else's directory must not execute their scripts.
         autoloadBunfig: false,
@@ -116,8 +119,8 @@ for (const target of targets) {
     // With --compile the source map is embedded in the executable (stack traces point at
     // src/*.ts without it); the copy Bun also writes next to it would only clutter dist/.
     for (const o of result.outputs) if (o.kind === "sourcemap") rmSync(o.path, { force: true });
-    const size = Bun.file(`${root}${outfile}`).size;
-    console.log(`✓ ${target}: ${outfile} (${(size / 1024 / 1024).toFixed(1)} MB) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    const size = Bun.file(outfile).size;
+    console.log(`✓ ${target}: ${relative(process.cwd(), outfile) || outfile} (${(size / 1024 / 1024).toFixed(1)} MB) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   } catch (err) {
     const reason = oneLine(err);
     // e.g. "Failed to download 'bun-windows-x64-v1.4.5': ConnectionRefused"

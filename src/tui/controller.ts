@@ -25,6 +25,8 @@ export interface ControllerOptions {
   /** Where join profiles are read and saved (default: the CLI's config file). */
   settingsFile?: string;
   pollMs?: number;
+  /** The joined participant's heartbeat (default 10 s, as `gambi join`). */
+  sessionHeartbeatMs?: number;
 }
 
 const TICK_MS = 500;
@@ -185,6 +187,7 @@ export function createController(opts: ControllerOptions) {
       nickname: f.nickname.trim(),
       password: f.password || undefined,
       authHeaders: authHeadersFromEnv(f.headers, env),
+      heartbeatMs: opts.sessionHeartbeatMs,
       onChange: (view) => session && set({ session: view }),
     });
     try {

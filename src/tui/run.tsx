@@ -43,7 +43,7 @@ export async function runTui(opts: TuiOptions): Promise<number> {
   const client = createHubClient(opts.hubUrl, { token: opts.token, ca: opts.ca, timeoutMs: 5000 });
   const controller = createController({ client, env: process.env });
   process.stdout.write("\x1b[?1049h\x1b[2J\x1b[H");
-  const ink = render(<App controller={controller} colour={colourFor(process.env)} />, { exitOnCtrlC: false, patchConsole: true, incrementalRendering: true });
+  const ink = render(<App controller={controller} colour={colourFor(process.env)} />, { exitOnCtrlC: false, patchConsole: true });
   const stop = () => void controller.quit();
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);

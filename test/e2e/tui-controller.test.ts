@@ -1,0 +1,119 @@
+/**
+ * The TUI's controller against real hubs, driven key by key as a person would (no terminal:
+ * the screens are tested apart). Creating a room with a defaults file, joining it through the
+ * form, then the hub restarting: the room view reconnects and the TUI's participant re-joins
+ * by itself. No state the view ever got holds the header value.
+ */
+import { afterEach, expect, test } from "bun:test";
+import { createConsola } from "consola";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { createHubClient } from "../../src/client.ts";
+import { startHub, type RunningHub } from "../../src/hub/index.ts";
+import { createController, type Controller } from "../../src/tui/controller.ts";
+import type { Key } from "../../src/tui/keys.ts";
+import type { AppState } from "../../src/tui/state.ts";
+import { startFakeUpstream, waitFor, type FakeUpstream } from "../helpers/fake-upstream.ts";
+import { tempDir } from "../helpers/hub-process.ts";
+
+const SECRET = "sk-tui-controller-canary-91b2";
+const quiet = () => createConsola({ level: -999 });
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function press(c: Controller, ...keys: (Key | string)[]) {
+  const named = new Set(["up", "down", "left", "right", "enter", "escape", "backspace", "tab"]);
+  for (const k of keys) c.onKey(typeof k === "string" && !named.has(k) ? { char: k } : (k as Key));
+}
+
+async function until(c: Controller, check: (s: AppState) => boolean, what: string, timeoutMs = 10_000): Promise<AppState> {
+  if (!(await waitFor(() => check(c.getState()), timeoutMs))) throw new Error(`timed out waiting for ${what}; state: ${JSON.stringify(c.getState(), null, 1).slice(0, 3000)}`);
+  return c.getState();
+}
+
+test("create a room with defaults, join it through the form, survive a hub restart, quit leaves", async () => {
+  const dir = tempDir("tui-controller");
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const upstream: FakeUpstream = startFakeUpstream({ models: ["tiny-model", "other-model"], requireHeader: { name: "authorization", value: `Bearer ${SECRET}` } });
+  cleanups.push(() => upstream.stop());
+  const dataDir = join(dir, "data");
+  let hub: RunningHub = startHub({ port: 0, host: "127.0.0.1", sweepIntervalMs: 0, deps: { dataDir, logger: quiet() } });
+  cleanups.push(() => hub.stop());
+  const defaultsFile = join(dir, "room.json");
+  writeFileSync(defaultsFile, JSON.stringify({ instructions: "be brief", temperature: 0.2 }));
+
+  const settingsFile = join(dir, "config.json");
+  const controller = createController({ client: createHubClient(hub.url, { timeoutMs: 2000 }), env: { TEST_AUTH: SECRET }, settingsFile, pollMs: 100, sessionHeartbeatMs: 100 });
+  const seen: string[] = [];
+  controller.subscribe(() => seen.push(JSON.stringify(controller.getState())));
+  let quitDone = false;
+  controller.start(() => (quitDone = true));
+  cleanups.push(() => controller.quit());
+  await until(controller, (s) => s.hub.state === "up" && s.rooms !== undefined, "the rooms list");
+
+  // Create: name, no password, a defaults file; the new room is selected.
+  press(controller, "c", "team", "enter", "enter", defaultsFile, "enter", "enter");
+  const created = await until(controller, (s) => s.screen === "rooms" && !!s.flash?.text.startsWith("created room"), "the room to be created");
+  const code = created.rooms![created.selected]!.code;
+  expect(created.flash!.text).toContain(`created room ${code} "team"`);
+  expect(created.rooms![created.selected]!.defaults).toMatchObject({ instructions: "be brief", temperature: 0.2 });
+
+  // A defaults file that is not a JSON object is refused in the form, which keeps what was typed.
+  writeFileSync(join(dir, "bad.json"), "[1,2]");
+  press(controller, "c", "second", "down", "down", join(dir, "bad.json"), "enter", "enter");
+  const refused = await until(controller, (s) => !!s.create?.error, "the bad defaults file to be refused");
+  expect(refused.create).toMatchObject({ name: "second", busy: false });
+  expect(refused.create!.error).toContain("expected a JSON object");
+  press(controller, "escape");
+
+  // Join through the form: custom URL, Authorization → TEST_AUTH, save a profile, probe.
+  press(controller, "j");
+  expect(controller.getState().join).toMatchObject({ code, focus: "provider" });
+  press(controller, "left", "down", upstream.url, "down", "enter", "enter", "TEST_AUTH", "down", "down", "mine", "down", "enter");
+  await until(controller, (s) => s.join?.phase === "model", "the probe");
+  expect(controller.getState().join!.probed!.models).toEqual(["tiny-model", "other-model"]);
+  press(controller, "other", "enter", "down", "enter");
+  const joined = await until(controller, (s) => s.screen === "room" && !!s.room?.participants.some((p) => p.id === s.session?.id && p.status === "online"), "the participant online in the room view");
+  expect(joined.session).toMatchObject({ code, model: "other-model", state: "joined" });
+  expect(JSON.parse(readFileSync(settingsFile, "utf8")).profiles.mine.headers).toEqual([{ name: "Authorization", env: "TEST_AUTH" }]);
+
+  // The hub restarts on the same port and data directory: the room is restored, the session
+  // re-joins by itself, and the room view follows the new hub's events.
+  const port = hub.port;
+  await hub.stop();
+  await until(controller, (s) => s.hub.state === "down" && s.session?.state === "hub-unreachable", "the hub to be seen down");
+  hub = startHub({ port, host: "127.0.0.1", sweepIntervalMs: 0, deps: { dataDir, logger: quiet() } });
+  const back = await until(controller, (s) => s.hub.state === "up" && s.session?.state === "joined" && !!s.room?.participants.some((p) => p.id === s.session?.id && p.status === "online"), "the re-join after the restart");
+  expect(back.room!.code).toBe(code);
+  upstream.handle(() => Response.json({ id: "c1", object: "chat.completion", model: "other-model", choices: [{ index: 0, message: { role: "assistant", content: "hi" }, finish_reason: "stop" }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }));
+  const res = await fetch(`${hub.url}/rooms/${code}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "*", messages: [{ role: "user", content: "hello" }] }) });
+  expect(res.status).toBe(200);
+  await res.text();
+  await until(controller, (s) => !!s.room?.log.some((e) => e.text.startsWith("✓")), "the request in the activity log");
+
+  // q leaves the room before the TUI exits.
+  press(controller, "q");
+  expect(await waitFor(() => quitDone, 5000)).toBe(true);
+  const left = (await (await fetch(`${hub.url}/rooms/${code}/participants`)).json()) as { participants: unknown[] };
+  expect(left.participants).toEqual([]);
+  for (const s of seen) expect(s).not.toContain(SECRET);
+});
+
+test("a header whose variable is missing is marked next to its entry and nothing is probed", async () => {
+  const upstream = startFakeUpstream({ models: ["m"] });
+  cleanups.push(() => upstream.stop());
+  const hub = startHub({ port: 0, host: "127.0.0.1", sweepIntervalMs: 0, deps: { logger: quiet() } });
+  cleanups.push(() => hub.stop());
+  const { room } = await createHubClient(hub.url).createRoom({ name: "r" });
+  const controller = createController({ client: createHubClient(hub.url), env: {}, settingsFile: join(tempDir("tui-missing"), "config.json"), pollMs: 100 });
+  controller.start(() => {});
+  cleanups.push(() => controller.quit());
+  await until(controller, (s) => !!s.rooms?.length, "the rooms list");
+  press(controller, "j", "left", "down", upstream.url, "down", "enter", "enter", "MISSING_AUTH", "down");
+  expect(controller.getState().join!.headers).toEqual([{ name: "Authorization", env: "MISSING_AUTH", problem: "MISSING_AUTH is not set" }]);
+  press(controller, "down", "down", "enter");
+  // Still "form": a probe would have switched the phase to "probing" before any request.
+  expect(controller.getState().join).toMatchObject({ phase: "form", code: room.code, error: "fix the marked auth header entries (Advanced options)" });
+});
