@@ -111,7 +111,8 @@ export function applyEvent(view: RoomView, e: RoomEvent, now: number): RoomView 
     case "llm.error": {
       const next = updateRow(view, d.participantId, (r) => ({ ...r, inFlight: Math.max(0, r.inFlight - 1) }));
       const why = d.aborted ? "cancelled by the client" : String(d.error ?? `HTTP ${d.status ?? "?"}`);
-      return logged({ ...next, requests: next.requests + 1, errors: next.errors + 1 }, at, `✗ ${who} ${why}`, "error");
+      const stage = typeof d.stage === "string" && !d.aborted ? `[${d.stage}] ` : "";
+      return logged({ ...next, requests: next.requests + 1, errors: next.errors + 1 }, at, `✗ ${who} ${stage}${why}`, "error");
     }
     default:
       return view;

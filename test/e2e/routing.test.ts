@@ -189,7 +189,7 @@ describe("llm events", () => {
     a.handle(() => Response.json({ error: { message: "boom", type: "server_error" } }, { status: 500 }));
     expect((await chat("*", {}, room)).status).toBe(500);
     const err = await events.next("llm.error");
-    expect(err.data).toMatchObject({ participantId: "pe", status: 500, error: "boom" });
+    expect(err.data).toMatchObject({ participantId: "pe", status: 500, stage: "upstream", error: "boom" });
     await events.close();
   });
 });

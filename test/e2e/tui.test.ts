@@ -1,7 +1,7 @@
 /**
  * `gambi tui` in a real pseudo-terminal (80×24 is the PTY helper's job to vary; this one uses
  * its default) against an in-process hub: the room is listed, Enter opens it, the participant
- * is in the table, a request through the hub appears in the activity log, and `q` exits 0.
+ * is in the table, a request through the hub appears in the activity log, and Ctrl-C exits 0.
  */
 import { afterEach, expect, test } from "bun:test";
 import { startFakeUpstream, waitFor, type FakeUpstream } from "../helpers/fake-upstream.ts";
@@ -15,7 +15,7 @@ afterEach(async () => {
   await upstream?.stop();
 });
 
-test("tui: rooms list → room view → live request in the activity log → q exits 0", async () => {
+test("tui: rooms list → room view → live request in the activity log → Ctrl-C exits 0", async () => {
   upstream = startFakeUpstream({ models: ["tiny-model"] });
   upstream.handle(() =>
     Response.json({
@@ -48,7 +48,7 @@ test("tui: rooms list → room view → live request in the activity log → q e
     await res.text();
     await t.expectView("✓ alice done");
     await t.expectView(/^requests 1 · errors 0/m);
-    t.type("q");
+    t.type(KEY.ctrlC);
     const exited = await Promise.race([t.proc.exited, Bun.sleep(5000).then(() => "still running")]);
     expect(exited).toBe(0);
     // The main screen is back (the last bytes may reach the PTY reader after the exit).

@@ -96,7 +96,7 @@ describe("room view", () => {
     v = applyEvent(v, { type: "llm.request", timestamp: NOW, data: { participantId: "a", nickname: "alice", model: "llama3.2", protocol: "chat" } }, NOW);
     v = applyEvent(v, { type: "llm.complete", timestamp: NOW, data: { participantId: "a", nickname: "alice", metrics: { ttftMs: 120, tokensPerSecond: 40 } } }, NOW);
     v = applyEvent(v, { type: "llm.complete", timestamp: NOW, data: { participantId: "a", nickname: "alice", metrics: { ttftMs: 300, tokensPerSecond: 20 } } }, NOW);
-    v = applyEvent(v, { type: "llm.error", timestamp: NOW, data: { participantId: "b", nickname: "bob", error: "upstream 401" } }, NOW);
+    v = applyEvent(v, { type: "llm.error", timestamp: NOW, data: { participantId: "b", nickname: "bob", stage: "upstream", error: "upstream 401" } }, NOW);
     return { ...v, name: "team" };
   }
   test("participants table with last TTFT and tok/s, totals, activity log, key hints", () => {
@@ -105,18 +105,19 @@ describe("room view", () => {
     const text = lines.join("\n");
     expect(lines[3]).toBe("Room K7QX2M · team");
     expect(lines[4]).toBe("requests 3 · errors 1 · p50 TTFT 210 ms · tokens/s 30.0");
-    expect(lines[5]).toMatch(/^NICKNAME\s+MODEL\s+STATUS\s+PROTOCOLS\s+SERVED\s+TTFT\s+TOK\/S$/);
-    expect(lines[6]).toMatch(/^alice\s+llama3\.2\s+online\s+chat\s+2\s+300 ms\s+20\.0$/);
-    expect(lines[7]).toMatch(/^bob\s+gpt-4o-mini\s+offline\s+chat\+resp\s+0\s+–\s+–$/);
+    expect(lines[5]).toMatch(/^NICKNAME\s+MODEL\s+STATUS\s+PROTOCOLS\s+ACTIVE\s+SERVED\s+TTFT\s+TOK\/S$/);
+    expect(lines[6]).toMatch(/^alice\s+llama3\.2\s+online\s+chat\s+0\s+2\s+300 ms\s+20\.0$/);
+    expect(lines[7]).toMatch(/^bob\s+gpt-4o-mini\s+offline\s+chat\+resp\s+0\s+0\s+–\s+–$/);
     expect(text).toContain("→ alice llama3.2 chat");
     expect(text).toContain("✓ alice done · TTFT 120 ms · 40.0 tok/s");
-    expect(text).toContain("✗ bob upstream 401");
+    expect(text).toContain("✗ bob [upstream] upstream 401");
     expect(lines[22]).toBe("esc rooms · j join this room · q quit");
   });
-  test("the TUI's own participant is starred, and l (leave) is offered in its room", () => {
+  test("the TUI's own participant is starred, requests in flight counted, and l (leave) offered in its room", () => {
     const session = { code: "K7QX2M", id: "a", nickname: "alice", model: "llama3.2", state: "joined" as const };
-    const lines = draw(base({ screen: "room", room: liveRoom(), session }));
-    expect(lines[6]).toMatch(/^★ alice\s+llama3\.2/);
+    const busy = { ...liveRoom(), ...applyEvent(liveRoom(), { type: "llm.request", timestamp: NOW, data: { participantId: "a", nickname: "alice" } }, NOW) };
+    const lines = draw(base({ screen: "room", room: busy, session }));
+    expect(lines[6]).toMatch(/^★ alice\s+llama3\.2\s+online\s+chat\s+1\s+2\s/);
     expect(lines[22]).toBe("esc rooms · j join this room · l leave · q quit");
   });
   test("a long log shows its newest entries, each cut to one line", () => {

@@ -36,6 +36,23 @@ export function metricsOf(outcome: Outcome, startedAt: number, endedAt: number) 
   return metrics;
 }
 
+/**
+ * Where a failed request failed, for the room's `llm.error` event: the client went away
+ * (`client`), the endpoint could not be reached (`connect`), a deadline passed before the first
+ * byte (`timeout`), the endpoint answered with an error (`upstream`), or the stream broke or
+ * carried an error after it had started (`stream`).
+ */
+export type ErrorStage = "client" | "connect" | "timeout" | "upstream" | "stream";
+
+export function errorStage(outcome: Outcome): ErrorStage {
+  if (outcome.aborted) return "client";
+  const started = outcome.observation.firstEventAt !== undefined || outcome.observation.firstContentAt !== undefined;
+  if (started) return "stream";
+  if (outcome.fault === "unreachable") return "connect";
+  if (outcome.fault === "timeout") return "timeout";
+  return outcome.fault === "disconnected" ? "stream" : "upstream";
+}
+
 export async function dispatch(ctx: HubContext, room: Room, protocol: Protocol, body: InferenceBody, request: Request): Promise<Response> {
   const requested = body.model;
   const continuation = resolveContinuation(ctx, room, body, protocol);
@@ -76,7 +93,7 @@ export async function dispatch(ctx: HubContext, room: Room, protocol: Protocol, 
         ctx.log.debug(`${requestId} ${participant.nickname}: ${error}`);
         if (!ctx.bus.watched(room.code)) return;
         const metrics = metricsOf(outcome, startedAt, ctx.now());
-        ctx.bus.publish(room.code, "llm.error", { ...base, status: outcome.status, error, aborted: outcome.aborted ?? false, metrics });
+        ctx.bus.publish(room.code, "llm.error", { ...base, status: outcome.status, stage: errorStage(outcome), error, aborted: outcome.aborted ?? false, metrics });
       } else if (ctx.bus.watched(room.code)) {
         ctx.bus.publish(room.code, "llm.complete", { ...base, status: outcome.status, metrics: metricsOf(outcome, startedAt, ctx.now()) });
       }

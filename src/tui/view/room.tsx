@@ -8,24 +8,24 @@ import type { AppState } from "../state.ts";
 import { columns } from "../text.ts";
 import { Line } from "./theme.tsx";
 
-const HEAD = ["NICKNAME", "MODEL", "STATUS", "PROTOCOLS", "SERVED", "TTFT", "TOK/S"];
+const HEAD = ["NICKNAME", "MODEL", "STATUS", "PROTOCOLS", "ACTIVE", "SERVED", "TTFT", "TOK/S"];
 
 /** Column widths: the model column takes what the fixed ones leave (two spaces between columns). */
 export function participantWidths(cols: number): number[] {
-  const fixed = [14, 0, 11, 9, 6, 8, 6];
+  const fixed = [12, 0, 9, 9, 6, 6, 6, 6];
   const used = fixed.reduce((a, b) => a + b, 0) + 2 * (fixed.length - 1);
   fixed[1] = Math.max(8, cols - used);
   return fixed;
 }
 
 function cells(row: ParticipantRow, mine: boolean): string[] {
-  const status = row.inFlight ? `${row.status} (${row.inFlight})` : row.status;
   const protocols = [row.protocols.includes("chat") ? "chat" : "", row.protocols.includes("responses") ? "resp" : ""].filter(Boolean).join("+") || "–";
   return [
     `${mine ? "★ " : ""}${row.nickname}`,
     row.model,
-    status,
+    row.status,
     protocols,
+    String(row.inFlight),
     String(row.served),
     row.lastTtftMs === undefined ? "–" : formatMs(row.lastTtftMs),
     row.lastTokensPerSecond === undefined ? "–" : row.lastTokensPerSecond.toFixed(1),
