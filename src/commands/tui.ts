@@ -8,6 +8,10 @@ export default defineCommand({
   run: ({ args }) =>
     guard(async () => {
       if (!process.stdin.isTTY || !process.stdout.isTTY) throw new UsageError("gambi tui needs a terminal (for scripts: gambi list --json, or GET /rooms/CODE/events)");
+      // Ink draws only a last frame, at exit, when CI or CONTINUOUS_INTEGRATION is set (it reads
+      // them when loaded). This runs on a terminal, checked above, so a person is watching:
+      // a CI variable left in their shell must not blank the screen.
+      for (const name of ["CI", "CONTINUOUS_INTEGRATION"]) if (name in process.env) process.env[name] = "false";
       // Ink and React load only for this command: the hub and the other commands never pay for them.
       const { runTui } = await import("../tui/run.tsx");
       const code = await runTui({ hubUrl: hubUrl(args.hub), token: hubToken(args.token), ca: hubCa(args.ca) });

@@ -52,7 +52,7 @@ test("compiled gambi tui: join with Advanced options (Authorization → TEST_AUT
   const hub = startTestHub();
   const code = await hub.createRoom({ name: "tui-e2e" });
   const home = join(dir, "home");
-  const env = { PATH: process.env.PATH, HOME: home, XDG_CONFIG_HOME: join(home, ".config"), TERM: "xterm-256color", TEST_AUTH: SECRET };
+  const env = { PATH: process.env.PATH, HOME: home, XDG_CONFIG_HOME: join(home, ".config"), TERM: "xterm-256color", TEST_AUTH: SECRET, CI: "true" }; // CI set: the screen must still draw
   const t = spawnInTerminal([binary, "tui", "--hub", hub.url], env, { cols: 80, rows: 24 });
   try {
     await t.expectView(new RegExp(`› +${code} +tui-e2e +0 participants`));
