@@ -182,7 +182,7 @@ export function createController(opts: ControllerOptions) {
     const started = startSession({
       client,
       code: f.code,
-      endpoint: f.probed.endpoint,
+      endpoint: f.networkEndpoint ?? f.probed.endpoint,
       model: f.model,
       nickname: f.nickname.trim(),
       password: f.password || undefined,
@@ -210,7 +210,7 @@ export function createController(opts: ControllerOptions) {
     const name = f.saveAs.trim();
     if (!name) return "";
     try {
-      saveProfile(name, { hub: client.url, code: f.code, endpoint: f.probed?.endpoint ?? f.endpoint, model: f.model, nickname: f.nickname.trim(), headers: f.headers.map((h) => ({ name: h.name, env: h.env })) }, { path: settingsFile });
+      saveProfile(name, { hub: client.url, code: f.code, endpoint: f.probed?.endpoint ?? f.endpoint, networkEndpoint: f.networkEndpoint, model: f.model, nickname: f.nickname.trim(), headers: f.headers.map((h) => ({ name: h.name, env: h.env })) }, { path: settingsFile });
       return ` · saved profile "${name}"`;
     } catch (err) {
       if (!(err instanceof SettingsError) && !(err instanceof Error && "code" in err)) throw err;

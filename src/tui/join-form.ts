@@ -34,6 +34,8 @@ export interface JoinForm {
   /** Index into PROVIDERS; PROVIDERS.length is "custom URL". */
   provider: number;
   endpoint: string;
+  /** From a profile saved by `gambi join --network-endpoint`: the URL the hub should use. */
+  networkEndpoint?: string;
   advanced: boolean;
   headers: HeaderEntry[];
   saveAs: string;
@@ -98,7 +100,7 @@ function move(f: JoinForm, delta: number): JoinForm {
 /** A profile's settings into the form; header entries as saved (`{name, env}`). */
 export function applyProfile(f: JoinForm, index: number): JoinForm {
   const saved = f.profiles[index]?.profile;
-  if (!saved) return { ...f, profile: -1 };
+  if (!saved) return { ...f, profile: -1, networkEndpoint: undefined };
   const endpoint = saved.endpoint ?? f.endpoint;
   const known = providerFor(endpoint);
   const headers = (saved.headers ?? []).map((h) => ({ name: h.name, env: h.env }));
@@ -107,6 +109,7 @@ export function applyProfile(f: JoinForm, index: number): JoinForm {
     profile: index,
     code: saved.code ?? f.code,
     endpoint,
+    networkEndpoint: saved.networkEndpoint,
     provider: known ? PROVIDERS.indexOf(known) : CUSTOM,
     headers,
     advanced: f.advanced || headers.length > 0,
@@ -118,7 +121,7 @@ export function applyProfile(f: JoinForm, index: number): JoinForm {
 
 function withProvider(f: JoinForm, provider: number): JoinForm {
   const p = PROVIDERS[provider];
-  return { ...f, provider, endpoint: p ? p.baseUrl : f.provider === CUSTOM ? f.endpoint : "" };
+  return { ...f, provider, networkEndpoint: undefined, endpoint: p ? p.baseUrl : f.provider === CUSTOM ? f.endpoint : "" };
 }
 
 /** Which field a text key edits, and how to read and write it. */
@@ -135,7 +138,7 @@ function textField(f: JoinForm): { get: string; set: (v: string) => JoinForm } |
     case "code":
       return { get: f.code, set: (v) => ({ ...f, code: v.toUpperCase() }) };
     case "endpoint":
-      return { get: f.endpoint, set: (v) => ({ ...f, endpoint: v, provider: providerFor(v) ? PROVIDERS.indexOf(providerFor(v)!) : CUSTOM }) };
+      return { get: f.endpoint, set: (v) => ({ ...f, endpoint: v, networkEndpoint: undefined, provider: providerFor(v) ? PROVIDERS.indexOf(providerFor(v)!) : CUSTOM }) };
     case "save":
       return { get: f.saveAs, set: (v) => ({ ...f, saveAs: v }) };
     case "nickname":
@@ -179,7 +182,7 @@ export function joinFormKey(f: JoinForm, k: Key): { form: JoinForm; action?: Joi
   if (f.focus === "profile" && (k === "left" || k === "right")) {
     const n = f.profiles.length + 1; // "none" and each profile
     const next = ((f.profile + 1 + (k === "right" ? 1 : -1) + n) % n) - 1;
-    return { form: next === -1 ? { ...f, profile: -1 } : applyProfile(f, next) };
+    return { form: next === -1 ? { ...f, profile: -1, networkEndpoint: undefined } : applyProfile(f, next) };
   }
   if (f.focus === "provider" && (k === "left" || k === "right")) {
     const n = PROVIDERS.length + 1;

@@ -102,6 +102,11 @@ describe("join form", () => {
     expect(form).toMatchObject({ profile: 0, code: "AB12CD", endpoint: "https://api.groq.com/openai", model: "llama-3.1-8b", nickname: "gq", saveAs: "groq", advanced: true });
     expect(form.headers).toEqual([{ name: "Authorization", env: "TEST_AUTH", ok: true }]);
     expect(drive(form, ["right"]).form.profile).toBe(-1);
+    // A profile saved with --network-endpoint keeps it, until the endpoint is edited by hand.
+    const lan = newJoinForm({ nickname: "x", profiles: [{ name: "lan", profile: { endpoint: "http://localhost:11434", networkEndpoint: "http://192.168.1.20:11434" } }] });
+    const loaded = drive(lan, ["up", "up", "right"]).form;
+    expect(loaded.networkEndpoint).toBe("http://192.168.1.20:11434");
+    expect(drive(loaded, ["down", "down", "down", "4"]).form.networkEndpoint).toBeUndefined();
   });
 
   test("models: type to filter, ↑/↓ to pick, enter chooses; an unlisted name is taken as typed", () => {

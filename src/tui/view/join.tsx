@@ -35,7 +35,7 @@ function FormPhase({ f }: { f: JoinForm }) {
       {f.profiles.length ? <Choice label="Profile" value={profile} focused={f.focus === "profile"} note={`${f.profiles.length} saved`} /> : null}
       <Field label="Room code" value={f.code} focused={f.focus === "code"} placeholder="6 characters" />
       <Choice label="Provider" value={providerLabel(f.provider)} focused={f.focus === "provider"} />
-      <Field label="Endpoint URL" value={f.endpoint} focused={f.focus === "endpoint"} placeholder="http://host:port" />
+      <Field label="Endpoint URL" value={f.endpoint} focused={f.focus === "endpoint"} placeholder="http://host:port" note={f.networkEndpoint ? `(the hub uses ${f.networkEndpoint})` : undefined} />
       <Line tone={f.focus === "advanced" && "cyan"}>
         {`${f.focus === "advanced" ? "›" : " "} ${f.advanced ? "▾" : "▸"} Advanced options (auth headers: ${n})`}
       </Line>
