@@ -10,9 +10,9 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { startFakeUpstream, waitFor } from "../helpers/fake-upstream.ts";
+import { chatCompletion, startFakeUpstream, waitFor } from "../helpers/fake-upstream.ts";
 import { tempDir } from "../helpers/hub-process.ts";
-import { startTestHub } from "../helpers/hub.ts";
+import { chatThroughRoom, startTestHub } from "../helpers/hub.ts";
 import { KEY, spawnInTerminal } from "../helpers/pty.ts";
 
 const SECRET = "sk-tui-e2e-canary-5d1c"; // a bare key: the TUI sends it as "Bearer ..."
@@ -40,15 +40,7 @@ function filesUnder(root: string): string[] {
 
 test("compiled gambi tui: join with Advanced options (Authorization → TEST_AUTH), participant online, config keeps only the name", async () => {
   const upstream = startFakeUpstream({ models: ["tiny-model"], requireHeader: { name: "authorization", value: `Bearer ${SECRET}` } });
-  upstream.handle(() =>
-    Response.json({
-      id: "c1",
-      object: "chat.completion",
-      model: "tiny-model",
-      choices: [{ index: 0, message: { role: "assistant", content: "hi" }, finish_reason: "stop" }],
-      usage: { prompt_tokens: 3, completion_tokens: 5, total_tokens: 8 },
-    }),
-  );
+  upstream.handle(() => chatCompletion("tiny-model"));
   const hub = startTestHub();
   const code = await hub.createRoom({ name: "tui-e2e" });
   const home = join(dir, "home");
@@ -86,13 +78,7 @@ test("compiled gambi tui: join with Advanced options (Authorization → TEST_AUT
     expect(await participants(hub.url, code)).toHaveLength(1);
 
     // The hub routes to it with the key from TEST_AUTH; the activity log shows the request.
-    const res = await fetch(`${hub.url}/rooms/${code}/v1/chat/completions`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ model: "*", messages: [{ role: "user", content: "hello" }] }),
-    });
-    expect(res.status).toBe(200);
-    await res.text();
+    expect(await chatThroughRoom(hub.url, code)).toBe(200);
     expect(upstream.requests.at(-1)?.headers.authorization).toBe(`Bearer ${SECRET}`);
     await t.expectView(/✓ \S+ done/);
 

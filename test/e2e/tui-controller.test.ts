@@ -13,8 +13,9 @@ import { startHub, type RunningHub } from "../../src/hub/index.ts";
 import { createController, type Controller } from "../../src/tui/controller.ts";
 import type { Key } from "../../src/tui/keys.ts";
 import type { AppState } from "../../src/tui/state.ts";
-import { startFakeUpstream, waitFor, type FakeUpstream } from "../helpers/fake-upstream.ts";
+import { chatCompletion, startFakeUpstream, waitFor, type FakeUpstream } from "../helpers/fake-upstream.ts";
 import { tempDir } from "../helpers/hub-process.ts";
+import { chatThroughRoom } from "../helpers/hub.ts";
 
 const SECRET = "sk-tui-controller-canary-91b2";
 const quiet = () => createConsola({ level: -999 });
@@ -87,10 +88,8 @@ test("create a room with defaults, join it through the form, survive a hub resta
   hub = startHub({ port, host: "127.0.0.1", sweepIntervalMs: 0, deps: { dataDir, logger: quiet() } });
   const back = await until(controller, (s) => s.hub.state === "up" && s.session?.state === "joined" && !!s.room?.participants.some((p) => p.id === s.session?.id && p.status === "online"), "the re-join after the restart");
   expect(back.room!.code).toBe(code);
-  upstream.handle(() => Response.json({ id: "c1", object: "chat.completion", model: "other-model", choices: [{ index: 0, message: { role: "assistant", content: "hi" }, finish_reason: "stop" }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }));
-  const res = await fetch(`${hub.url}/rooms/${code}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "*", messages: [{ role: "user", content: "hello" }] }) });
-  expect(res.status).toBe(200);
-  await res.text();
+  upstream.handle(() => chatCompletion("other-model"));
+  expect(await chatThroughRoom(hub.url, code)).toBe(200);
   await until(controller, (s) => !!s.room?.log.some((e) => e.text.startsWith("✓")), "the request in the activity log");
 
   // q leaves the room before the TUI exits.

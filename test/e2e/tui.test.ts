@@ -4,8 +4,8 @@
  * is in the table, a request through the hub appears in the activity log, and Ctrl-C exits 0.
  */
 import { afterEach, expect, test } from "bun:test";
-import { startFakeUpstream, waitFor, type FakeUpstream } from "../helpers/fake-upstream.ts";
-import { startTestHub, type TestHub } from "../helpers/hub.ts";
+import { chatCompletion, startFakeUpstream, waitFor, type FakeUpstream } from "../helpers/fake-upstream.ts";
+import { chatThroughRoom, startTestHub, type TestHub } from "../helpers/hub.ts";
 import { KEY, spawnInTerminal } from "../helpers/pty.ts";
 
 let hub: TestHub | undefined;
@@ -17,15 +17,7 @@ afterEach(async () => {
 
 test("tui: rooms list → room view → live request in the activity log → Ctrl-C exits 0", async () => {
   upstream = startFakeUpstream({ models: ["tiny-model"] });
-  upstream.handle(() =>
-    Response.json({
-      id: "c1",
-      object: "chat.completion",
-      model: "tiny-model",
-      choices: [{ index: 0, message: { role: "assistant", content: "hi" }, finish_reason: "stop" }],
-      usage: { prompt_tokens: 3, completion_tokens: 5, total_tokens: 8 },
-    }),
-  );
+  upstream.handle(() => chatCompletion("tiny-model"));
   hub = startTestHub();
   const code = await hub.createRoom({ name: "tui-room" });
   const joined = await hub.join(code, { id: "p-alice", nickname: "alice", model: "tiny-model", endpoint: upstream.url });
@@ -39,13 +31,7 @@ test("tui: rooms list → room view → live request in the activity log → Ctr
     const room = await t.expectView(/^alice +tiny-model +online/m);
     expect(room[3]).toBe(`Room ${code} · tui-room`);
     expect(room).toContain("  waiting for requests…");
-    const res = await fetch(`${hub.url}/rooms/${code}/v1/chat/completions`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ model: "*", messages: [{ role: "user", content: "hello" }] }),
-    });
-    expect(res.status).toBe(200);
-    await res.text();
+    expect(await chatThroughRoom(hub.url, code)).toBe(200);
     await t.expectView("✓ alice done");
     await t.expectView(/^requests 1 · errors 0/m);
     t.type(KEY.ctrlC);

@@ -134,3 +134,14 @@ export function controlledStream() {
     },
   };
 }
+
+/** A finished, non-streamed chat completion (one message, usage), as an upstream answers. */
+export function chatCompletion(model: string, content = "hi"): Response {
+  return Response.json({
+    id: "chatcmpl-fake",
+    object: "chat.completion",
+    model,
+    choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }],
+    usage: { prompt_tokens: 3, completion_tokens: 5, total_tokens: 8 },
+  });
+}

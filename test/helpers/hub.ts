@@ -31,3 +31,14 @@ export function startTestHub(deps: HubDeps = {}): TestHub {
     join: (code, body) => post(`/rooms/${code}/join`, body),
   };
 }
+
+/** One non-streamed chat request through a room (model "*"); the status once the body is read. */
+export async function chatThroughRoom(hubUrl: string, code: string): Promise<number> {
+  const res = await fetch(`${hubUrl}/rooms/${code}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: "*", messages: [{ role: "user", content: "hello" }] }),
+  });
+  await res.text();
+  return res.status;
+}
