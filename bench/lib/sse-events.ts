@@ -1,5 +1,5 @@
 /**
- * The bench upstream's responses, shaped like OpenAI's (see ../../../shared/fixtures:
+ * The bench upstream's responses, shaped like OpenAI's (see test/fixtures:
  * chat/openai-text-usage.sse and responses/openai-text.sse) so the hub parses events of real
  * size and kind. Everything that does not vary per request is encoded once and reused.
  *

@@ -1,5 +1,5 @@
 /**
- * Every recording in ../shared/fixtures, replayed by a participant that speaks only its own
+ * Every recording in test/fixtures, replayed by a participant that speaks only its own
  * protocol, asked for through the hub in the OTHER protocol. The adapted answer must obey the
  * target protocol's grammar (checked strictly: this is gambi's own output) and carry exactly
  * what the recording carries: text, reasoning, refusal, tool calls with arguments, usage, how

@@ -403,7 +403,7 @@ describe("data that is not JSON", () => {
   });
 });
 
-describe("provider HTTP errors (../shared/fixtures/chat/*error*) → same status, OpenAI envelope, Retry-After kept", () => {
+describe("provider HTTP errors (test/fixtures/chat/*error*) → same status, OpenAI envelope, Retry-After kept", () => {
   const fixtures = ["openrouter-error-429.json", "ollama-error-model-not-found.json"].map((f) => ({
     name: f,
     body: readFileSync(join(FIXTURES_DIR, "chat", f), "utf8"),

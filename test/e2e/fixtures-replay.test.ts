@@ -1,5 +1,5 @@
 /**
- * Every recording in ../shared/fixtures, served by a fake upstream one event per write, must
+ * Every recording in test/fixtures, served by a fake upstream one event per write, must
  * reach the client through the hub byte for byte: the passthrough neither buffers nor edits.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";

@@ -13,7 +13,7 @@
  * - then at most one usage chunk (`choices: []` + `usage`), then `[DONE]`, last;
  * - or: a single error chunk `{"error":{message,type,code,param}}` ends the stream (no [DONE]).
  *
- * Lenient (the recordings in ../shared/fixtures/chat): identity fields are compared only when
+ * Lenient (the recordings in test/fixtures/chat): identity fields are compared only when
  * non-empty (Azure's first chunk has `id:""`, `created:0`; TGI sends `id:""` and
  * `object:"text_completion"` throughout) and `created` is not compared (llama.cpp stamps each
  * chunk with the current second); role may repeat (Ollama, TGI, OpenRouter) or be

@@ -1,8 +1,8 @@
-/** The recorded provider bodies in ../shared/fixtures (see its README), read as bytes. */
+/** The recorded provider bodies in test/fixtures (see its README), read as bytes. */
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
-export const FIXTURES_DIR = resolve(import.meta.dir, "../../../shared/fixtures");
+export const FIXTURES_DIR = resolve(import.meta.dir, "../fixtures");
 
 export interface Fixture {
   name: string;

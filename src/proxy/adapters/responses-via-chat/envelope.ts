@@ -1,6 +1,6 @@
 /**
  * The Response object and its output items, shaped like OpenAI's own (key order included:
- * compare ../shared/fixtures/responses/openai-text.json), shared by response.ts and stream.ts.
+ * compare test/fixtures/responses/openai-text.json), shared by response.ts and stream.ts.
  *
  * Echoed request parameters, with the API's defaults when the request left them out:
  * `instructions` (null), `max_output_tokens` (null), `max_tool_calls` (null),
