@@ -117,10 +117,22 @@ export function createHubClient(hubUrl: string, opts: { timeoutMs?: number; toke
     listRooms: () => call(() => api<{ rooms: PublicRoom[] }>("/rooms", { headers: tokenHeaders })),
     /** One room's public view; needs no hub token (a room code is what a participant is given). */
     getRoom: (code: string) => call(() => api<{ room: PublicRoom }>(`/rooms/${encodeURIComponent(code)}`)),
-    join: (code: string, body: JoinRequest) =>
-      call(() => api<{ participant: Record<string, unknown>; roomId: string }>(`/rooms/${encodeURIComponent(code)}/join`, { method: "POST", body })),
-    heartbeat: (code: string, id: string) => call(() => api<{ ok: boolean }>(`/rooms/${encodeURIComponent(code)}/health`, { method: "POST", body: { id } })),
-    leave: (code: string, id: string) => call(() => api(`/rooms/${encodeURIComponent(code)}/leave/${encodeURIComponent(id)}`, { method: "DELETE" })),
+    /** `token`: the participantToken of an earlier join under `body.id`, to re-join as the same participant. */
+    join: (code: string, body: JoinRequest, token?: string) =>
+      call(() =>
+        api<{ participant: Record<string, unknown>; roomId: string; participantToken: string }>(`/rooms/${encodeURIComponent(code)}/join`, {
+          method: "POST",
+          body,
+          headers: bearer(token),
+        }),
+      ),
+    heartbeat: (code: string, id: string, token: string) =>
+      call(() => api<{ ok: boolean }>(`/rooms/${encodeURIComponent(code)}/health`, { method: "POST", body: { id }, headers: bearer(token) })),
+    leave: (code: string, id: string, token: string) =>
+      call(() => api(`/rooms/${encodeURIComponent(code)}/leave/${encodeURIComponent(id)}`, { method: "DELETE", headers: bearer(token) })),
+    /** `credential`: the room's hostId (its creator's) or the hub token. */
+    deleteRoom: (code: string, credential: string) =>
+      call(() => api<{ ok: boolean }>(`/rooms/${encodeURIComponent(code)}`, { method: "DELETE", headers: bearer(credential) })),
   };
 }
 export type HubClient = ReturnType<typeof createHubClient>;

@@ -56,6 +56,12 @@ function parseSeconds(value: string, flag: string): number {
   return Math.round(Number(value) * 1000);
 }
 
+/** Days, as --room-ttl gives them → ms (0: rooms are kept forever). */
+function parseDays(value: string, flag: string): number {
+  if (!/^\d+(\.\d+)?$/.test(value)) throw new UsageError(`${flag} must be a number of days (0 keeps rooms forever), got "${value}"`);
+  return Math.round(Number(value) * 24 * 60 * 60 * 1000);
+}
+
 const isWildcard = (host: string) => host === "0.0.0.0" || host === "::";
 const isLoopback = (host: string) => host === "localhost" || host === "::1" || host.startsWith("127.");
 const hostPort = (host: string, port: number) => `${host.includes(":") ? `[${host}]` : host}:${port}`;
@@ -112,6 +118,7 @@ export default defineCommand({
     token: { type: "string", description: "Require this token (Authorization: Bearer) to create and list rooms (default: $GAMBI_HUB_TOKEN)" },
     "data-dir": { type: "string", description: "Directory the rooms are kept in across restarts (default: $XDG_DATA_HOME/gambi, else ~/.local/share/gambi)" },
     ephemeral: { type: "boolean", description: "Keep rooms in memory only: a restart forgets them", default: false },
+    "room-ttl": { type: "string", description: "Days a room with no participant and no request is kept (0: forever)", default: "7" },
     "shutdown-grace": { type: "string", description: "Seconds requests in flight get to finish after SIGTERM or Ctrl-C", default: "10" },
     "tls-cert": { type: "string", description: "Serve HTTPS with this certificate (PEM; the chain, leaf first)" },
     "tls-key": { type: "string", description: "The certificate's private key (PEM)" },
@@ -126,6 +133,7 @@ export default defineCommand({
         idleMs: parseSeconds(args["idle-timeout"], "--idle-timeout"),
       };
       const graceMs = parseSeconds(args["shutdown-grace"], "--shutdown-grace");
+      const roomTtlMs = parseDays(args["room-ttl"], "--room-ttl");
       const tls = readTls(args["tls-cert"], args["tls-key"]);
       if (args.ephemeral && args["data-dir"]) throw new UsageError("--ephemeral keeps nothing on disk: leave out --data-dir (or --ephemeral)");
       const dataDir = args.ephemeral ? undefined : args["data-dir"] || defaultDataDir();
@@ -133,7 +141,7 @@ export default defineCommand({
       const logger = args.quiet ? log.create({ level: Math.min(log.level, LogLevels.warn) }) : log;
       let running: RunningHub;
       try {
-        running = startHub({ port, host: args.host, token: hubToken(args.token), tls, deps: { logger, responseStore, timeouts, dataDir } });
+        running = startHub({ port, host: args.host, token: hubToken(args.token), tls, deps: { logger, responseStore, timeouts, dataDir, roomTtlMs } });
       } catch (err) {
         if (err instanceof PersistError) {
           log.error(err.message);

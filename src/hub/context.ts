@@ -50,9 +50,13 @@ export interface HubDeps {
   unhealthyAfter?: number;
   /** How often an unhealthy participant is probed again, by the sweeper (default 10 s). */
   reprobeEveryMs?: number;
+  /** Rooms with no participant and no request for this long are removed (default 7 days; 0 = never). */
+  roomTtlMs?: number;
   /** Where rooms are kept across restarts (default: nowhere; createHub opens one for a data directory). */
   roomStore?: RoomStore;
 }
+
+export const DEFAULT_ROOM_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
 export interface ResponseOwner {
   roomCode: string;
@@ -90,6 +94,7 @@ export function createContext(deps: HubDeps = {}): HubContext {
   const connectCheck = deps.connectCheck === false ? undefined : (deps.connectCheck ?? (proxyConfigured() ? undefined : tcpConnectCheck));
   const log = (deps.logger ?? rootLog).withTag("hub");
   const roomStore = deps.roomStore ?? memoryRoomStore();
+  const store = new ResponseStore(deps.responseStore ?? DEFAULT_STORE_LIMITS, now);
   return {
     now,
     random,
@@ -110,10 +115,12 @@ export function createContext(deps: HubDeps = {}): HubContext {
       reprobe: (p) => probeEndpoint(p.target, { timeoutMs: probeTimeoutMs, fetch: deps.fetch }).then(() => true, () => false),
       log,
       store: roomStore,
+      roomTtlMs: deps.roomTtlMs ?? DEFAULT_ROOM_TTL_MS,
+      onRoomRemoved: (room) => store.forgetRoom(room.code),
     }),
     roomStore,
     owners: new BoundedMap(owners.max, owners.ttlMs, now),
-    store: new ResponseStore(deps.responseStore ?? DEFAULT_STORE_LIMITS, now),
+    store,
     probeTimeoutMs,
     eventsHeartbeatMs: deps.eventsHeartbeatMs ?? 15_000,
     timeouts: {

@@ -5,9 +5,13 @@
  * - room gone → say so plainly, keep trying until it is back or the user stops;
  * - hub unreachable → retry after 2 s, then with backoff (up to 30 s); say so once, say when it is back.
  * `stop()` leaves the room (DELETE) before resolving.
+ * The participant token each join returns lives in this closure only: never in a file, a log
+ * line or a state the UI sees. A hub that restarted has no token for the id, so its re-join
+ * is a fresh join under the same id and brings a new token.
  */
 import { HubError, type HubClient, type JoinRequest } from "../client.ts";
 import type { Logger } from "../logger.ts";
+import { participantId } from "./names.ts";
 
 export interface ParticipantOptions {
   client: HubClient;
@@ -28,12 +32,20 @@ export function startParticipant(opts: ParticipantOptions) {
   const heartbeatMs = opts.heartbeatMs ?? 10_000;
   const maxBackoff = opts.maxBackoffMs ?? 30_000;
   const firstRetryMs = opts.firstRetryMs ?? 2_000;
-  const { client, code, request, log } = opts;
+  const { client, code, log } = opts;
+  let request = opts.request;
   let state: ParticipantState = "joined";
   let timer: ReturnType<typeof setTimeout> | undefined;
   let delay = heartbeatMs;
   let stopped = false;
   let rejoins = 0;
+  let token: string | undefined;
+
+  const join = async () => {
+    const joined = await client.join(code, request, token);
+    token = joined.participantToken;
+    return joined;
+  };
 
   const setState = (next: ParticipantState, message?: string) => {
     if (next === state) return;
@@ -47,14 +59,14 @@ export function startParticipant(opts: ParticipantOptions) {
   };
 
   async function rejoin(): Promise<void> {
-    await client.join(code, request);
+    await join();
     rejoins++;
     setState("joined", `re-joined room ${code}`);
   }
 
   async function tick(): Promise<void> {
     try {
-      if (state === "joined") await client.heartbeat(code, request.id);
+      if (state === "joined") await client.heartbeat(code, request.id, token!);
       else await rejoin();
       delay = heartbeatMs;
       if (state !== "joined") setState("joined", `hub ${client.url} is back; joined room ${code}`);
@@ -74,7 +86,13 @@ export function startParticipant(opts: ParticipantOptions) {
 
   function handleFailure(err: unknown): void {
     if (!(err instanceof HubError)) throw err;
-    if (err.code === "room_not_found") {
+    if (err.code === "participant_id_taken") {
+      // Only after a hub restart, when someone else joined under this id first: it is theirs now.
+      request = { ...request, id: participantId() };
+      token = undefined;
+      setState("rejoining", `this participant's id was taken while the hub was away; joining as ${request.id}`);
+      delay = firstRetryMs;
+    } else if (err.code === "room_not_found") {
       setState("room-gone", `room ${code} no longer exists on ${client.url}; retrying until it is back (Ctrl-C to stop)`);
       delay = heartbeatMs;
     } else if (err.status === undefined || err.status >= 500) {
@@ -92,7 +110,7 @@ export function startParticipant(opts: ParticipantOptions) {
   return {
     /** First registration: failures here are the caller's to report. */
     async start(): Promise<Record<string, unknown>> {
-      const joined = await client.join(code, request);
+      const joined = await join();
       schedule(heartbeatMs);
       return joined.participant;
     },
@@ -107,7 +125,7 @@ export function startParticipant(opts: ParticipantOptions) {
       if (timer) clearTimeout(timer);
       setState("stopped");
       try {
-        await client.leave(code, request.id);
+        if (token) await client.leave(code, request.id, token);
       } catch (err) {
         if (!(err instanceof HubError)) throw err;
       }

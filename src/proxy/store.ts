@@ -101,6 +101,11 @@ export class ResponseStore {
     return undefined;
   }
 
+  /** Forgets everything kept for a room that is gone: a later room under the same code starts empty. */
+  forgetRoom(roomCode: string): void {
+    this.rooms.delete(roomCode);
+  }
+
   /** Total entries over all rooms (for tests and the memory benchmark). */
   get size(): number {
     let n = 0;

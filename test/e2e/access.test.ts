@@ -152,8 +152,8 @@ describe("password-protected room", () => {
     expect(wrong.status).toBe(401);
     expect(((await wrong.json()) as any).error).toMatchObject({ code: "invalid_password", param: "password" });
     expect((await join(PASSWORD)).status).toBe(201);
-    expect((await hub.post(`/rooms/${code}/health`, { id: "p3" })).status).toBe(200);
-    expect((await fetch(`${hub.url}/rooms/${code}/leave/p3`, { method: "DELETE" })).status).toBe(200);
+    expect((await hub.heartbeat(code, "p3")).status).toBe(200);
+    expect((await hub.leave(code, "p3")).status).toBe(200);
   });
 });
 

@@ -39,7 +39,7 @@ async function responsesParticipant(id: string, model = "m"): Promise<FakeUpstre
 }
 
 const ask = (input: unknown, extra: Json = {}) => hub.post(`/rooms/${code}/v1/responses`, { model: "*", input, ...extra });
-const leave = (id: string) => fetch(`${hub.url}/rooms/${code}/leave/${id}`, { method: "DELETE" });
+const leave = (id: string) => hub.leave(code, id);
 const text = (r: Json) => r.output.filter((i: Json) => i.type === "message").flatMap((i: Json) => i.content.map((p: Json) => p.text)).join("");
 
 beforeEach(async () => {

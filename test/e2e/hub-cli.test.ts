@@ -45,6 +45,13 @@ test("hub with a bad --port is a usage error (exit 2)", async () => {
   expect(h.out.stdout + h.out.stderr).toContain("--port must be a whole number");
 });
 
+test("hub with a bad --room-ttl is a usage error (exit 2) that says what it takes", async () => {
+  const h = hub(["--port", "0", "--room-ttl", "a week"]);
+  expect(await h.p.exited).toBe(2);
+  await h.drained;
+  expect(h.out.stdout + h.out.stderr).toContain('--room-ttl must be a number of days (0 keeps rooms forever), got "a week"');
+});
+
 test("hub on a port already taken exits 3 with the address in the message", async () => {
   const taken = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("busy") });
   try {

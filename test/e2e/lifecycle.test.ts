@@ -75,7 +75,7 @@ test("unknown id → 404; a response whose creator left → 404 saying so", asyn
   lifecycleHandler(c);
   await hub.join(room, { id: "pc", nickname: "c", model: "m", endpoint: c.url });
   await hub.post(`/rooms/${room}/v1/responses`, { model: "pc", input: "hi" });
-  await fetch(`${hub.url}/rooms/${room}/leave/pc`, { method: "DELETE" });
+  expect((await hub.leave(room, "pc")).status).toBe(200);
   const res = await fetch(`${hub.url}/rooms/${room}/v1/responses/resp_nonstream_1`);
   expect(res.status).toBe(404);
   expect(((await res.json()) as any).error.code).toBe("response_owner_gone");

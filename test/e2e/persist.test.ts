@@ -14,6 +14,7 @@ import { createHubClient } from "../../src/client.ts";
 import { startParticipant } from "../../src/join/runtime.ts";
 import { DB_FILE, openRoomDatabase } from "../../src/hub/persist/sqlite.ts";
 import { PersistError } from "../../src/hub/persist/room-store.ts";
+import { hostIdDigest } from "../../src/hub/access/credentials.ts";
 import { startFakeUpstream, waitFor, type FakeUpstream } from "../helpers/fake-upstream.ts";
 import { tempDir } from "../helpers/hub-process.ts";
 import { prng } from "../helpers/prng.ts";
@@ -42,11 +43,12 @@ function filesUnder(dir: string): { path: string; text: string }[] {
   return out;
 }
 
-function expectNoSecretsIn(dir: string): string[] {
+function expectNoSecretsIn(dir: string, hostIds: string[] = []): string[] {
   const files = filesUnder(dir);
   for (const f of files) {
     expect(f.text.includes(CANARY), `canary in ${f.path}`).toBe(false);
     expect(f.text.includes(PASSWORD), `room password in ${f.path}`).toBe(false);
+    for (const h of hostIds) expect(f.text.includes(h), `a hostId in ${f.path}`).toBe(false);
   }
   return files.map((f) => f.path.slice(dir.length + 1)).sort();
 }
@@ -94,7 +96,7 @@ test("rooms survive a restart: same codes, defaults and password; the participan
   expect((await chat(hub1, locked.room.code, PASSWORD)).status).toBe(200);
 
   // While it runs: the database and its WAL hold the rooms, never the key or the password.
-  const running = expectNoSecretsIn(dir);
+  const running = expectNoSecretsIn(dir, [open.hostId, locked.hostId]);
   expect(running).toContain(DB_FILE);
   expect(running).toContain(`${DB_FILE}-wal`);
   expect(readFileSync(join(dir, `${DB_FILE}-wal`)).toString("latin1")).toContain(locked.room.code);
@@ -102,7 +104,7 @@ test("rooms survive a restart: same codes, defaults and password; the participan
   await hub1.stop();
   hub1Stopped = true;
   expect(await waitFor(() => participant.state === "hub-unreachable", 5_000)).toBe(true);
-  expectNoSecretsIn(dir);
+  expectNoSecretsIn(dir, [open.hostId, locked.hostId]);
 
   const logs2 = quietLogs();
   const hub2 = startHub({ port: hub1.port, host: "127.0.0.1", sweepIntervalMs: 0, deps: { dataDir: dir, logger: logs2.logger } });
@@ -110,7 +112,8 @@ test("rooms survive a restart: same codes, defaults and password; the participan
   const client2 = createHubClient(hub2.url);
   expect((await client2.listRooms()).rooms).toEqual(before.map((r) => ({ ...r, participantCount: 0 })));
   expect((await client2.getRoom(open.room.code)).room).toMatchObject({ id: open.room.id, name: "open room", defaults: { temperature: 0.3, instructions: "be brief" }, passwordProtected: false });
-  expect(hub2.hub.ctx.registry.find(locked.room.code)!.hostId).toBe(locked.hostId);
+  // The owner's credential came back as its digest: the hostId itself is on no disk.
+  expect(hub2.hub.ctx.registry.find(locked.room.code)!.hostIdDigest).toBe(hostIdDigest(locked.hostId));
 
   // The password hash came back: wrong → 401, right → 201.
   const joinWith = (password: string) =>
@@ -164,8 +167,8 @@ test("the room store: a second hub on the same directory is refused while the fi
   const dir = tempDir("persist");
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const store = openRoomDatabase(dir);
-  store.insert({ id: "r1", code: "AAAAAA", name: "a", hostId: "h1", createdAt: 1, passwordHash: null, config: { seed: 7 } });
-  store.insert({ id: "r2", code: "BBBBBB", name: "b", hostId: "h2", createdAt: 2, passwordHash: "$argon2id$x", config: {} });
+  store.insert({ id: "r1", code: "AAAAAA", name: "a", hostIdDigest: "d1", createdAt: 1, passwordHash: null, config: { seed: 7 } });
+  store.insert({ id: "r2", code: "BBBBBB", name: "b", hostIdDigest: "d2", createdAt: 2, passwordHash: "$argon2id$x", config: {} });
   let refused: unknown;
   try {
     openRoomDatabase(dir);
@@ -179,7 +182,7 @@ test("the room store: a second hub on the same directory is refused while the fi
   store.close();
   store.close(); // twice is fine (stop() may run after a failed start)
   const again = openRoomDatabase(dir);
-  expect(again.load()).toEqual([{ id: "r2", code: "BBBBBB", name: "b", hostId: "h2", createdAt: 2, passwordHash: "$argon2id$x", config: {} }]);
+  expect(again.load()).toEqual([{ id: "r2", code: "BBBBBB", name: "b", hostIdDigest: "d2", createdAt: 2, passwordHash: "$argon2id$x", config: {} }]);
   again.close();
   expect(existsSync(join(dir, `${DB_FILE}-wal`))).toBe(false);
 });

@@ -96,11 +96,20 @@ function gambi(args: string[], key: string) {
 test("a canary key in authHeaders appears in no answer, event, log line or file, across a whole scenario", async () => {
   globalLogs = captureGlobalLogs(out);
   for (const u of [both, chatOnly, responsesOnly, plain]) u.handle(leakyHandler);
-  const code = ((await post("/rooms", { name: "canary room" })).json()).room.code as string;
+  const created = (await post("/rooms", { name: "canary room" })).json();
+  const code = created.room.code as string;
+  const hostId = created.hostId as string;
   const events = await captureEventStream(out, `${hub.url}/rooms/${code}/events`);
   const room = () => hub.hub.ctx.registry.find(code)!;
-  const joinRoom = (id: string, endpoint: string, authHeaders?: Record<string, string>, extra: Record<string, unknown> = {}) =>
-    post(`/rooms/${code}/join`, { id, nickname: id, model: "m", endpoint, ...(authHeaders ? { authHeaders } : {}), ...extra });
+  // Participant tokens are secrets too: each is kept here (as a joiner keeps it) and scanned for below.
+  const tokens = new Map<string, string>();
+  const owned = (id: string): Record<string, string> => (tokens.has(id) ? { authorization: `Bearer ${tokens.get(id)}` } : {});
+  const joinRoom = async (id: string, endpoint: string, authHeaders?: Record<string, string>, extra: Record<string, unknown> = {}) => {
+    const body = { id, nickname: id, model: "m", endpoint, ...(authHeaders ? { authHeaders } : {}), ...extra };
+    const answer = await call(`/rooms/${code}/join`, { method: "POST", headers: owned(id), body: JSON.stringify(body) });
+    if (answer.status === 201) tokens.set(id, answer.json().participantToken);
+    return answer;
+  };
 
   // Joins that fail: a wrong key, a key the endpoint rejects and echoes back, nothing listening,
   // an unknown model, a value with a line break.
@@ -207,7 +216,7 @@ test("a canary key in authHeaders appears in no answer, event, log line or file,
 
   // Leaving by DELETE, then a lifecycle call for a response made by the one who left.
   const byBoth = (await responses("both", "say-ok", false)).json().id as string;
-  expect((await call(`/rooms/${code}/leave/both`, { method: "DELETE" })).status).toBe(200);
+  expect((await call(`/rooms/${code}/leave/both`, { method: "DELETE", headers: owned("both") })).status).toBe(200);
   expect((await call(`${v1}/responses/${byBoth}`)).status).toBe(404);
   expect(await waitFor(() => count(events.text, '"type":"participant.left"') === 2, 5_000)).toBe(true);
   await events.stop();
@@ -244,6 +253,14 @@ test("a canary key in authHeaders appears in no answer, event, log line or file,
     else leaks.elsewhere.push(`${leak.where}: ${leak.excerpt}`);
   }
   expect(leaks.elsewhere).toEqual([]);
+
+  // Participant tokens and the room's hostId: in the answer that handed each out, nowhere else.
+  expect(tokens.size).toBeGreaterThanOrEqual(6);
+  const handedOut = (where: string) => where === `POST /rooms/${code}/join (body)` || where === "POST /rooms (body)";
+  const places = [...all, ...files.map((f) => ({ where: `file ${f.path}`, text: f.text }))];
+  const credentialLeaks = findLeaks(places, [...tokens.values(), hostId]).filter((l) => !handedOut(l.where));
+  expect(credentialLeaks.map((l) => `${l.where}: ${l.excerpt}`)).toEqual([]);
+  expect(findLeaks(places, [hostId]).length).toBeGreaterThan(0); // the scan does find it where it belongs
 }, 60_000);
 
 // Two leaks this scenario found (both fixed): upstream response headers echoing the key, and a

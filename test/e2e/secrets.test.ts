@@ -57,9 +57,12 @@ test("the canary never reaches a client or a log", async () => {
 
   // Probe failure with a wrong key, then a good join.
   expect((await post(`/rooms/${code}/join`, { nickname: "x", model: "m", endpoint: upstream.url, authHeaders: { Authorization: `${CANARY}-wrong` } })).status).toBe(400);
-  expect((await post(`/rooms/${code}/join`, { id: "pc", nickname: "canary", model: "m", endpoint: upstream.url, authHeaders: { Authorization: CANARY } })).status).toBe(201);
-  // Re-join (update) with the same secret.
-  expect((await post(`/rooms/${code}/join`, { id: "pc", nickname: "canary", model: "m", endpoint: upstream.url, authHeaders: { Authorization: CANARY } })).status).toBe(201);
+  const joined = await post(`/rooms/${code}/join`, { id: "pc", nickname: "canary", model: "m", endpoint: upstream.url, authHeaders: { Authorization: CANARY } });
+  expect(joined.status).toBe(201);
+  const participantToken = ((await joined.json()) as any).participantToken as string;
+  const owned = { authorization: `Bearer ${participantToken}` };
+  // Re-join (update) with the same secret, as its owner.
+  expect((await call(`/rooms/${code}/join`, { method: "POST", headers: owned, body: JSON.stringify({ id: "pc", nickname: "canary", model: "m", endpoint: upstream.url, authHeaders: { Authorization: CANARY } }) })).status).toBe(201);
 
   for (const path of ["/health", "/rooms", `/rooms/${code}`, `/rooms/${code}/participants`, `/rooms/${code}/v1/models`]) {
     expect((await call(path)).status).toBe(200);
@@ -81,7 +84,7 @@ test("the canary never reaches a client or a log", async () => {
   await upstream.stop();
   expect((await chat("hello")).status).toBe(502);
 
-  await call(`/rooms/${code}/leave/pc`, { method: "DELETE" });
+  expect((await call(`/rooms/${code}/leave/pc`, { method: "DELETE", headers: owned })).status).toBe(200);
   // Let the leave event arrive, then hang up.
   for (let i = 0; i < 200 && !eventBytes.join("").includes("participant.left"); i++) await Bun.sleep(5);
   stopEvents.abort();
@@ -92,6 +95,9 @@ test("the canary never reaches a client or a log", async () => {
   expect(eventBytes.join("")).toContain("participant.left");
   expect(everything).toContain("canary"); // and the nickname, which is not secret
   expect(everything).not.toContain(TOKEN);
+  // The participant token is in its join's answers and nowhere else: no event, no log line.
+  expect([...eventBytes, ...hub.logs].join("\n")).not.toContain(participantToken);
+  expect(seen.filter((t) => t.includes(participantToken))).toHaveLength(2);
   expect(everything).not.toContain("7f3a9c2e5b1d4f6a8c0e");
 });
 

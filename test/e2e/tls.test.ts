@@ -109,6 +109,8 @@ test("gambi join --ca registers, follows the room's events and leaves over HTTPS
   expect(hubLogs.join("\n")).not.toContain("over plain HTTP");
 });
 
+const fresh = { replaces: undefined, token: "t" };
+
 test("a participant joining with auth headers over plain HTTP from another machine is warned about once, by header name only", async () => {
   const lines: string[] = [];
   const logger = createConsola({ level: 999, reporters: [{ log: (o) => lines.push(`${o.type} ${o.args.map(String).join(" ")}`) }] });
@@ -117,21 +119,21 @@ test("a participant joining with auth headers over plain HTTP from another machi
   const body = { id: "p-lan", nickname: "lan-bot", model: "m", endpoint: upstream.url, authHeaders: { Authorization: SECRET } };
   const warnings = () => lines.filter((l) => l.startsWith("warn") && l.includes("over plain HTTP"));
 
-  await joinRoom(plainHub.ctx, room, body, { address: "192.168.1.20", tls: false });
+  await joinRoom(plainHub.ctx, room, body, { address: "192.168.1.20", tls: false }, fresh);
   expect(warnings()).toHaveLength(1);
   expect(warnings()[0]).toContain("lan-bot (p-lan) joined room");
   expect(warnings()[0]).toContain("from 192.168.1.20 with auth headers [Authorization]");
   expect(warnings()[0]).toContain("--tls-cert");
   // An update of the same participant (what every re-join with the same id is) says nothing new.
-  await joinRoom(plainHub.ctx, room, { ...body, nickname: "lan-bot 2" }, { address: "192.168.1.20", tls: false });
+  await joinRoom(plainHub.ctx, room, { ...body, nickname: "lan-bot 2" }, { address: "192.168.1.20", tls: false }, { replaces: room.participants.get("p-lan"), token: "t" });
   expect(warnings()).toHaveLength(1);
   // Over TLS, from loopback, or without auth headers: no warning.
-  await joinRoom(plainHub.ctx, room, { ...body, id: "p-tls" }, { address: "192.168.1.21", tls: true });
-  await joinRoom(plainHub.ctx, room, { ...body, id: "p-local" }, { address: "127.0.0.1", tls: false });
-  await joinRoom(plainHub.ctx, room, { ...body, id: "p-v6-local" }, { address: "::ffff:127.0.0.1", tls: false });
+  await joinRoom(plainHub.ctx, room, { ...body, id: "p-tls" }, { address: "192.168.1.21", tls: true }, fresh);
+  await joinRoom(plainHub.ctx, room, { ...body, id: "p-local" }, { address: "127.0.0.1", tls: false }, fresh);
+  await joinRoom(plainHub.ctx, room, { ...body, id: "p-v6-local" }, { address: "::ffff:127.0.0.1", tls: false }, fresh);
   const open = startFakeUpstream({ models: ["m"] });
   const { authHeaders: _, ...keyless } = body;
-  await joinRoom(plainHub.ctx, room, { ...keyless, id: "p-keyless", endpoint: open.url }, { address: "192.168.1.22", tls: false });
+  await joinRoom(plainHub.ctx, room, { ...keyless, id: "p-keyless", endpoint: open.url }, { address: "192.168.1.22", tls: false }, fresh);
   await open.stop();
   expect(warnings()).toHaveLength(1);
   expect(lines.join("\n")).not.toContain("sk-tls-canary");

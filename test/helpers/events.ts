@@ -46,6 +46,14 @@ export function readEvents(url: string) {
         });
       }
     },
+    /** Resolves when the hub ends the stream; fails after `timeoutMs` if it is still open. */
+    async ended(timeoutMs = 2000): Promise<void> {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<"open">((resolve) => (timer = setTimeout(() => resolve("open"), timeoutMs)));
+      const outcome = await Promise.race([done.then(() => "ended" as const), late]);
+      clearTimeout(timer);
+      if (outcome === "open") throw new Error(`the event stream was still open after ${timeoutMs} ms`);
+    },
     close() {
       abort.abort();
       return done;

@@ -7,7 +7,16 @@ export interface TestHub extends RunningHub {
   logs: string[];
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
   createRoom(body?: Record<string, unknown>): Promise<string>;
-  join(code: string, body: Record<string, unknown>): Promise<Response>;
+  /**
+   * Joins as the real joiner does: a re-join under an id this hub handed a token for sends it
+   * (pass `headers` to send something else, `{}` for nothing); a 201 keeps the new token.
+   */
+  join(code: string, body: Record<string, unknown>, headers?: Record<string, string>): Promise<Response>;
+  /** participantToken of each joined participant, by `${code}/${id}`. */
+  tokens: Map<string, string>;
+  /** Heartbeat / leave with the participant's own token. */
+  heartbeat(code: string, id: string): Promise<Response>;
+  leave(code: string, id: string): Promise<Response>;
 }
 
 export function startTestHub(deps: HubDeps = {}): TestHub {
@@ -17,6 +26,8 @@ export function startTestHub(deps: HubDeps = {}): TestHub {
     reporters: [{ log: (obj) => logs.push(`${obj.type} ${obj.tag} ${obj.args.map((a) => (a instanceof Error ? `${a.message} ${a.stack}` : typeof a === "string" ? a : JSON.stringify(a))).join(" ")}`) }],
   });
   const running = startHub({ port: 0, host: "127.0.0.1", sweepIntervalMs: 0, deps: { logger, ...deps } });
+  const tokens = new Map<string, string>();
+  const bearerOf = (key: string): Record<string, string> => (tokens.has(key) ? { authorization: `Bearer ${tokens.get(key)}` } : {});
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
     fetch(running.url + path, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
   return {
@@ -28,7 +39,18 @@ export function startTestHub(deps: HubDeps = {}): TestHub {
       if (res.status !== 201) throw new Error(`create room: ${res.status} ${await res.text()}`);
       return ((await res.json()) as { room: { code: string } }).room.code;
     },
-    join: (code, body) => post(`/rooms/${code}/join`, body),
+    tokens,
+    async join(code, body, headers) {
+      const known = typeof body.id === "string" ? tokens.get(`${code}/${body.id}`) : undefined;
+      const res = await post(`/rooms/${code}/join`, body, headers ?? (known ? { authorization: `Bearer ${known}` } : {}));
+      if (res.status === 201) {
+        const joined = (await res.clone().json()) as { participant: { id: string }; participantToken: string };
+        tokens.set(`${code}/${joined.participant.id}`, joined.participantToken);
+      }
+      return res;
+    },
+    heartbeat: (code, id) => post(`/rooms/${code}/health`, { id }, bearerOf(`${code}/${id}`)),
+    leave: (code, id) => fetch(`${running.url}/rooms/${code}/leave/${id}`, { method: "DELETE", headers: bearerOf(`${code}/${id}`) }),
   };
 }
 

@@ -38,7 +38,7 @@ test("no heartbeat for 30 s → offline with an event; the next heartbeat → on
   const models = (await (await fetch(`${hub.url}/rooms/${code}/v1/models`)).json()) as any;
   expect(models.data).toHaveLength(0);
 
-  const beat = await hub.post(`/rooms/${code}/health`, { id: "hb" });
+  const beat = await hub.heartbeat(code, "hb");
   expect(beat.status).toBe(200);
   expect(((await beat.json()) as any).status).toBe("online");
   expect((await events.next("participant.online")).data.participant.id).toBe("hb");
@@ -51,7 +51,7 @@ test("heartbeats keep a participant online indefinitely", async () => {
   await hub.join(code, { id: "steady", nickname: "steady", model: "test-model", endpoint: upstream.url });
   for (let i = 0; i < 10; i++) {
     clock += 10_000;
-    expect((await hub.post(`/rooms/${code}/health`, { id: "steady" })).status).toBe(200);
+    expect((await hub.heartbeat(code, "steady")).status).toBe(200);
     hub.hub.sweep();
   }
   expect((await participants(code))[0].status).toBe("online");

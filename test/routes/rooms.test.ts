@@ -188,11 +188,11 @@ describe("leave", () => {
   test("removes the participant; leaving twice is a 404", async () => {
     const code = await hub.createRoom();
     await hub.join(code, joinBody({ id: "leaver" }));
-    const res = await fetch(`${hub.url}/rooms/${code}/leave/leaver`, { method: "DELETE" });
+    const res = await hub.leave(code, "leaver");
     expect(res.status).toBe(200);
     const { participants } = (await (await fetch(`${hub.url}/rooms/${code}/participants`)).json()) as any;
     expect(participants).toHaveLength(0);
-    const again = await fetch(`${hub.url}/rooms/${code}/leave/leaver`, { method: "DELETE" });
+    const again = await hub.leave(code, "leaver");
     expect(again.status).toBe(404);
     expectEnvelope(await again.json());
   });

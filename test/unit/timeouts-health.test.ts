@@ -32,6 +32,7 @@ function setup(probe: (p: Participant) => Promise<boolean> = async () => false) 
     endpoint: "http://127.0.0.1:9",
     capabilities: { chatCompletions: true, responses: false },
     models: null,
+    tokenDigest: Buffer.alloc(32),
     specs: {},
     config: {},
     authHeaders: { Authorization: "Bearer sk-secret-value" },

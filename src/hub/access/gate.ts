@@ -2,16 +2,20 @@
  * Who may use what on a hub:
  * - a password-protected room's inference plane (`/rooms/:code/v1/*`), participants and events
  *   need `Authorization: Bearer <room password>` — what `new OpenAI({ apiKey: password })` sends;
- * - with a hub token set, creating and listing rooms need `Authorization: Bearer <token>`.
+ * - with a hub token set, creating and listing rooms need `Authorization: Bearer <token>`;
+ * - a participant's heartbeats, its leaving and a re-join under its id need
+ *   `Authorization: Bearer <participant token>` (credentials.ts);
+ * - deleting a room needs `Authorization: Bearer <hostId>` (its creator's) or the hub token.
  * Rooms keep only an argon2id hash, and verifying it costs tens of ms, so a verified password
  * is remembered as an HMAC of (room, password) under a key drawn per hub: a repeated request
  * costs one HMAC and a map lookup, and the plain password is never stored. Wrong attempts are
- * counted per client address (limiter.ts). Error messages say what to send and never echo
- * what was sent.
+ * counted per client address (limiter.ts), wrong participant tokens and hostIds too. Error
+ * messages say what to send and never echo what was sent.
  */
-import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import { BoundedMap } from "../../proxy/bounded-map.ts";
-import type { Room } from "../rooms/registry.ts";
+import type { Participant, Room } from "../rooms/registry.ts";
+import { digest, matchesDigest } from "./credentials.ts";
 import { AccessError, addressKey, DEFAULT_ACCESS_LIMITS, FailureLimiter, type AccessLimits } from "./limiter.ts";
 
 export interface GateOptions {
@@ -106,9 +110,60 @@ export class AccessGate {
       );
     }
     // Equal-length digests, so timingSafeEqual never throws and the length leaks nothing.
-    if (!timingSafeEqual(digest(given), this.tokenDigest)) {
+    if (!matchesDigest(given, this.tokenDigest)) {
       this.limiter.recordFailure(who);
       throw unauthorized('wrong hub token: send the token the hub was started with as "Authorization: Bearer <hub token>"', "invalid_hub_token", "gambi hub");
+    }
+  }
+
+  /**
+   * For a heartbeat or a leave: passes when the bearer is the participant's token; 401 without
+   * one or with a wrong one (counted against the address), 429 when the address is blocked.
+   */
+  requireParticipantToken(room: Room, p: Participant, request: Request, address: string | undefined): void {
+    const who = addressKey(address);
+    this.limiter.assertAllowed(who);
+    const given = bearerToken(request.headers.get("authorization"));
+    const realm = `gambi room ${room.code}`;
+    if (given === undefined) {
+      throw unauthorized(
+        `participant ${p.id} belongs to whoever joined it: send the participantToken its join returned as "Authorization: Bearer <participantToken>"`,
+        "participant_token_required",
+        realm,
+      );
+    }
+    if (!matchesDigest(given, p.tokenDigest)) {
+      this.limiter.recordFailure(who);
+      throw unauthorized(`wrong participant token for ${p.id}: send the participantToken its join returned`, "invalid_participant_token", realm);
+    }
+  }
+
+  /**
+   * For a join that names an existing participant's id: true when the bearer is its token. A
+   * wrong token counts against the address (a guess); none at all does not (a mistake).
+   */
+  participantTokenMatches(p: Participant, request: Request, address: string | undefined): boolean {
+    const who = addressKey(address);
+    this.limiter.assertAllowed(who);
+    const given = bearerToken(request.headers.get("authorization"));
+    if (given === undefined) return false;
+    if (matchesDigest(given, p.tokenDigest)) return true;
+    this.limiter.recordFailure(who);
+    return false;
+  }
+
+  /** For `DELETE /rooms/:code`: the room's hostId, or the hub token when the hub has one. */
+  requireRoomOwner(room: Room, request: Request, address: string | undefined): void {
+    const who = addressKey(address);
+    this.limiter.assertAllowed(who);
+    const given = bearerToken(request.headers.get("authorization"));
+    const how = this.tokenDigest ? "its hostId (returned when it was created) or the hub token" : "its hostId (returned when it was created)";
+    if (given === undefined) throw unauthorized(`deleting room ${room.code} needs ${how} as "Authorization: Bearer <…>"`, "room_owner_required", `gambi room ${room.code}`);
+    const owner = matchesDigest(given, Buffer.from(room.hostIdDigest, "hex"));
+    const admin = this.tokenDigest !== undefined && matchesDigest(given, this.tokenDigest);
+    if (!owner && !admin) {
+      this.limiter.recordFailure(who);
+      throw unauthorized(`wrong credential for deleting room ${room.code}: send ${how}`, "invalid_room_owner", `gambi room ${room.code}`);
     }
   }
 
@@ -144,4 +199,3 @@ export class AccessGate {
   }
 }
 
-const digest = (s: string) => createHash("sha256").update(s).digest();

@@ -13,7 +13,8 @@ export type HubEventType =
   | "participant.healthy"
   | "llm.request"
   | "llm.complete"
-  | "llm.error";
+  | "llm.error"
+  | "room.deleted";
 
 export interface HubEvent {
   type: HubEventType;

@@ -4,7 +4,8 @@
  * participants, kept alive by a comment every 15 s so idle proxies don't cut it. A
  * password-protected room wants its password as the bearer token (access/gate.ts). It ends
  * when the hub starts shutting down: it would never finish by itself, and the hub waits for
- * what is in flight (joiners subscribe again when the hub is back).
+ * what is in flight (joiners subscribe again when the hub is back), and after `room.deleted`:
+ * that room is gone, and a later room under the same code is another room.
  */
 import { Elysia } from "elysia";
 import type { HubContext } from "../context.ts";
@@ -38,7 +39,10 @@ export function eventRoutes(ctx: HubContext, access: AccessGate) {
             data: { participants: [...room.participants.values()].map(publicParticipant) },
           }),
         );
-        const unsubscribe = ctx.bus.subscribe(room.code, (e) => send(encodeEvent(e)));
+        const unsubscribe = ctx.bus.subscribe(room.code, (e) => {
+          send(encodeEvent(e));
+          if (e.type === "room.deleted") onDrain();
+        });
         const timer = setInterval(() => send(encodeSseComment("heartbeat")), ctx.eventsHeartbeatMs);
         const onDrain = () => {
           cleanup();

@@ -22,6 +22,7 @@ export function inferenceRoutes(ctx: HubContext, access: AccessGate) {
     .derive(async ({ params, request, server }) => {
       const room = ctx.registry.require(params.code);
       await access.requireRoomPassword(room, request, server?.requestIP(request)?.address);
+      ctx.registry.touch(room); // a room somebody still calls is not expired (--room-ttl)
       return { room };
     })
     .get("/models", ({ room }) => ({

@@ -3,7 +3,7 @@
  * change and reads it once at start; `memoryRoomStore()` keeps nothing (tests, `--ephemeral`),
  * `openRoomDatabase(dir)` (sqlite.ts) keeps rooms in `DIR/gambi.db`.
  *
- * Only rooms are stored: code, id, name, hostId, createdAt, password hash and defaults.
+ * Only rooms are stored: code, id, name, the hostId's digest, createdAt, password hash and defaults.
  * Participants are not. Their auth headers must never touch a disk, a participant without them
  * is useless for a cloud endpoint, and a joiner whose heartbeat gets 404 after a restart joins
  * again by itself with everything it had (src/join/runtime.ts), probed afresh. So a restart is
@@ -15,7 +15,8 @@ export interface StoredRoom {
   id: string;
   code: string;
   name: string;
-  hostId: string;
+  /** SHA-256 (hex) of the hostId its creator was given: the credential that deletes the room. */
+  hostIdDigest: string;
   createdAt: number;
   /** argon2id (Bun.password), never the password. */
   passwordHash: string | null;

@@ -16,14 +16,15 @@
  * Every failure is a `PersistError` naming the file.
  */
 import { Database, type Statement } from "bun:sqlite";
+import { hostIdDigest } from "../access/credentials.ts";
 import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { PersistError, type RoomStore, type StoredRoom } from "./room-store.ts";
 
 export const DB_FILE = "gambi.db";
 
-/** Append only: a migration that shipped is never edited. */
-const MIGRATIONS: readonly string[] = [
+/** Append only: a migration that shipped is never edited. SQL, or a step SQL cannot say. */
+const MIGRATIONS: readonly (string | ((db: Database) => void))[] = [
   `CREATE TABLE rooms (
      code          TEXT PRIMARY KEY,
      id            TEXT NOT NULL UNIQUE,
@@ -33,6 +34,13 @@ const MIGRATIONS: readonly string[] = [
      password_hash TEXT,
      config        TEXT NOT NULL
    )`,
+  // 2: a hostId deletes its room, so only its digest is kept (the column keeps its name).
+  (db) => {
+    const rows = db.query("SELECT code, host_id FROM rooms").all() as { code: string; host_id: string }[];
+    const update = db.prepare("UPDATE rooms SET host_id = ? WHERE code = ?");
+    for (const r of rows) update.run(hostIdDigest(r.host_id), r.code);
+    update.finalize();
+  },
 ];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
@@ -81,7 +89,11 @@ function migrate(db: Database, from: { version: number; fresh: boolean }): void 
       db.exec("CREATE TABLE schema_version (version INTEGER NOT NULL)");
       db.exec("INSERT INTO schema_version (version) VALUES (0)");
     }
-    for (let v = from.version; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
+    for (let v = from.version; v < SCHEMA_VERSION; v++) {
+      const step = MIGRATIONS[v]!;
+      if (typeof step === "string") db.exec(step);
+      else step(db);
+    }
     // Written even when it does not change: the start-up write check (see the top).
     db.query("UPDATE schema_version SET version = ?").run(SCHEMA_VERSION);
   })();
@@ -132,12 +144,12 @@ class SqliteRoomStore implements RoomStore {
       if (!config || typeof config !== "object" || Array.isArray(config)) {
         throw new PersistError(`${this.file} is damaged: room ${row.code} has defaults that are not an object; nothing was changed; ${ELSEWHERE}`, this.file);
       }
-      return { code: row.code, id: row.id, name: row.name, hostId: row.host_id, createdAt: row.created_at, passwordHash: row.password_hash, config };
+      return { code: row.code, id: row.id, name: row.name, hostIdDigest: row.host_id, createdAt: row.created_at, passwordHash: row.password_hash, config };
     });
   }
 
   insert(r: StoredRoom): void {
-    this.insertRoom.run(r.code, r.id, r.name, r.hostId, r.createdAt, r.passwordHash, JSON.stringify(r.config));
+    this.insertRoom.run(r.code, r.id, r.name, r.hostIdDigest, r.createdAt, r.passwordHash, JSON.stringify(r.config));
   }
 
   delete(code: string): void {

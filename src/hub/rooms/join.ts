@@ -4,14 +4,26 @@
  * Error messages name header *names* and URLs, never header values. A participant that first
  * joins with auth headers over plain HTTP from another machine gets the hub's warning: its
  * keys crossed the network in clear text (once per participant: not again on each update).
+ *
+ * An id that is taken belongs to whoever joined it: routes.ts lets such a join through only
+ * with that participant's token, and here the slot must still hold the same participant after
+ * the probe, so a join racing another under the same id cannot replace it either.
  */
-import { GambiError, badRequest } from "../../proxy/openai/errors.ts";
+import { GambiError, badRequest, notFound } from "../../proxy/openai/errors.ts";
 import { isLoopbackHost, normalizeBaseUrl } from "../../proxy/endpoint.ts";
 import { validateAuthHeaders } from "../../proxy/headers.ts";
 import { matchModel, probeEndpoint, suggestModels } from "../../proxy/probe.ts";
 import type { HubContext } from "../context.ts";
 import type { JoinBody } from "./model.ts";
 import type { Participant, Room } from "./registry.ts";
+import { digest } from "../access/credentials.ts";
+
+export function idTaken(room: Room, id: string): GambiError {
+  return new GambiError(409, `participant id "${id}" is taken in room ${room.code}: re-joining under it needs its participantToken as "Authorization: Bearer <participantToken>"; join without "id" to get a new one`, {
+    code: "participant_id_taken",
+    param: "id",
+  });
+}
 
 export function isLoopbackAddress(address: string | undefined): boolean {
   if (!address) return true; // in-process (app.handle): same machine
@@ -32,7 +44,19 @@ export interface JoinTransport {
   tls: boolean;
 }
 
-export async function joinRoom(ctx: HubContext, room: Room, body: JoinBody, transport: JoinTransport): Promise<{ participant: Participant; created: boolean }> {
+/** Who the join may replace: the participant whose token it showed (none: the id must be free), and the token to keep. */
+export interface JoinClaim {
+  replaces: Participant | undefined;
+  token: string;
+}
+
+export async function joinRoom(
+  ctx: HubContext,
+  room: Room,
+  body: JoinBody,
+  transport: JoinTransport,
+  claim: JoinClaim,
+): Promise<{ participant: Participant; created: boolean }> {
   const clientAddress = transport.address;
   await verifyRoomPassword(room, body.password);
   const endpoint = normalizeBaseUrl(body.endpoint);
@@ -56,6 +80,10 @@ export async function joinRoom(ctx: HubContext, room: Room, body: JoinBody, tran
     );
   }
 
+  // The probe took time: the room may be gone, or the id taken (or re-joined) meanwhile.
+  if (ctx.registry.find(room.code) !== room) throw notFound(`room "${room.code}" was deleted while joining`, "room_not_found");
+  if (room.participants.get(id) !== claim.replaces) throw idTaken(room, id);
+
   const result = ctx.registry.upsert(room, {
     id,
     nickname: body.nickname,
@@ -66,6 +94,7 @@ export async function joinRoom(ctx: HubContext, room: Room, body: JoinBody, tran
     specs: body.specs ?? {},
     config: body.config ?? {},
     authHeaders,
+    tokenDigest: digest(claim.token),
   });
   ctx.log.info(
     `${result.created ? "joined" : "re-joined"} room ${room.code}: ${body.nickname} (${id}) model=${body.model} endpoint=${endpoint}` +

@@ -17,6 +17,7 @@ import { GambiError, notFound } from "../../proxy/openai/errors.ts";
 import type { EventBus, HubEventType } from "../events/bus.ts";
 import type { Logger } from "../../logger.ts";
 import { generateCode, normalizeCode } from "./codes.ts";
+import { hostIdDigest as digestOfNobodys } from "../access/credentials.ts";
 import type { RoomStore, StoredRoom } from "../persist/room-store.ts";
 
 export type ParticipantStatus = "online" | "offline";
@@ -35,6 +36,8 @@ export interface Participant {
   specs: Specs;
   config: RuntimeConfig;
   authHeaders: AuthHeaders;
+  /** SHA-256 of the participant token its joiner holds (access/credentials.ts); never the token. */
+  tokenDigest: Buffer;
   /** What the proxy needs to call this participant (derived from endpoint and authHeaders). */
   target: UpstreamTarget;
   joinedAt: number;
@@ -56,7 +59,11 @@ type Kept = "joinedAt" | "lastSeen" | "status" | "inFlight" | "target" | "health
 /** A room as kept on disk (persist/room-store.ts), plus the participants that live only in memory. */
 export interface Room extends StoredRoom {
   participants: Map<string, Participant>;
+  /** Last time a participant came, went or beat, or a request arrived (memory only: a restart counts as activity). */
+  lastActiveAt: number;
 }
+
+export type RoomRemoval = "deleted" | "expired";
 
 export interface RegistryOptions {
   now: () => number;
@@ -76,6 +83,10 @@ export interface RegistryOptions {
   log?: Logger;
   /** Rooms are loaded from it once and written to it on every change (default: kept nowhere). */
   store?: RoomStore;
+  /** A room with no participant and no activity for this long is removed by sweep; 0 = never. */
+  roomTtlMs?: number;
+  /** Told after a room is removed (the hub drops what it kept for it). */
+  onRoomRemoved?: (room: Room, why: RoomRemoval) => void;
 }
 
 // bus.ts's HubEventType lists the event names; these two are published from here.
@@ -117,24 +128,27 @@ export class RoomRegistry {
   private readonly rooms = new Map<string, Room>();
 
   constructor(private readonly opts: RegistryOptions) {
-    for (const r of opts.store?.load() ?? []) this.rooms.set(r.code, { ...r, participants: new Map() });
+    const now = opts.now();
+    for (const r of opts.store?.load() ?? []) this.rooms.set(r.code, { ...r, participants: new Map(), lastActiveAt: now });
   }
 
   get size(): number {
     return this.rooms.size;
   }
 
-  create(name: string, passwordHash: string | null, config: RuntimeConfig): Room {
+  /** `hostIdDigest`: of the hostId its creator is given (none: a random one nobody holds; the hub token still deletes it). */
+  create(name: string, passwordHash: string | null, config: RuntimeConfig, hostIdDigest = digestOfNobodys(this.opts.newId())): Room {
     const code = generateCode(this.opts.random, (c) => this.rooms.has(c));
     const room: Room = {
       id: this.opts.newId(),
       code,
       name,
-      hostId: this.opts.newId(),
+      hostIdDigest,
       createdAt: this.opts.now(),
       passwordHash,
       config,
       participants: new Map(),
+      lastActiveAt: this.opts.now(),
     };
     try {
       this.opts.store?.insert(room);
@@ -161,6 +175,33 @@ export class RoomRegistry {
     return room;
   }
 
+  /** Somebody used the room (a request): it is not empty-and-unused. */
+  touch(room: Room): void {
+    room.lastActiveAt = this.opts.now();
+  }
+
+  /**
+   * Removes the room: its participants leave (`participant.left`), `room.deleted` ends its event
+   * streams, and the store forgets it. A store failure is logged, not thrown: the room is gone
+   * for clients either way, and a stale row only brings back an empty room at the next start.
+   */
+  remove(room: Room, why: RoomRemoval): void {
+    if (this.rooms.get(room.code) !== room) return;
+    this.rooms.delete(room.code);
+    const reason = why === "deleted" ? "room_deleted" : "room_expired";
+    for (const p of room.participants.values()) {
+      this.opts.bus.publish(room.code, "participant.left", { participantId: p.id, nickname: p.nickname, reason });
+    }
+    room.participants.clear();
+    this.opts.bus.publish(room.code, "room.deleted", { reason });
+    try {
+      this.opts.store?.delete(room.code);
+    } catch (err) {
+      this.opts.log?.error(`could not remove room ${room.code} from ${this.opts.store?.file ?? "the room store"}: ${(err as Error).message}`);
+    }
+    this.opts.onRoomRemoved?.(room, why);
+  }
+
   requireParticipant(room: Room, id: string): Participant {
     const p = room.participants.get(id);
     if (!p) throw notFound(`participant "${id}" is not in room ${room.code}; join again`, "participant_not_found");
@@ -185,6 +226,7 @@ export class RoomRegistry {
       probing: false,
     };
     room.participants.set(participant.id, participant);
+    room.lastActiveAt = now;
     this.opts.bus.publish(room.code, existing ? "participant.updated" : "participant.joined", {
       participant: publicParticipant(participant),
     });
@@ -194,6 +236,7 @@ export class RoomRegistry {
   leave(room: Room, id: string, reason: "left" | "timeout" = "left"): void {
     const p = this.requireParticipant(room, id);
     room.participants.delete(id);
+    room.lastActiveAt = this.opts.now();
     this.opts.bus.publish(room.code, "participant.left", { participantId: p.id, nickname: p.nickname, reason });
   }
 
@@ -242,10 +285,19 @@ export class RoomRegistry {
     });
   }
 
-  /** Marks silent participants offline, forgets long-gone ones, re-probes unhealthy ones. Called by the sweeper. */
+  /**
+   * Marks silent participants offline, forgets long-gone ones, re-probes unhealthy ones, and
+   * removes rooms left empty and unused for `roomTtlMs`. Called by the sweeper.
+   */
   sweep(): void {
     const now = this.opts.now();
-    for (const room of this.rooms.values()) {
+    const ttl = this.opts.roomTtlMs ?? 0;
+    for (const room of [...this.rooms.values()]) {
+      if (ttl > 0 && room.participants.size === 0 && now - room.lastActiveAt >= ttl) {
+        this.opts.log?.info(`room ${room.code} removed: no participant and no request for ${formatAge(now - room.lastActiveAt)} (--room-ttl)`);
+        this.remove(room, "expired");
+        continue;
+      }
       for (const p of room.participants.values()) {
         const silentFor = now - p.lastSeen;
         if (p.status === "online" && silentFor >= this.opts.offlineAfterMs) {
@@ -259,4 +311,9 @@ export class RoomRegistry {
       }
     }
   }
+}
+
+function formatAge(ms: number): string {
+  const hours = ms / 3_600_000;
+  return hours >= 48 ? `${Math.floor(hours / 24)} days` : hours >= 1 ? `${Math.floor(hours)} h` : `${Math.round(ms / 1000)} s`;
 }

@@ -1,8 +1,10 @@
 /**
- * Room management: create, list, join, leave, heartbeat, participants. With a hub token,
- * creating and listing rooms need it; a protected room's participant list needs the room
- * password as the bearer token, and wrong join passwords count against the address like
- * wrong bearers do (access/).
+ * Room management: create, list, delete, join, leave, heartbeat, participants. With a hub
+ * token, creating and listing rooms need it; a protected room's participant list needs the
+ * room password as the bearer token, and wrong join passwords count against the address like
+ * wrong bearers do (access/). A join returns a `participantToken`, the participant's own
+ * credential: heartbeats, leaving and a re-join under the same id need it as the bearer.
+ * Deleting a room needs its `hostId` (returned to its creator only) or the hub token.
  */
 import { Elysia } from "elysia";
 import type { Server } from "bun";
@@ -11,7 +13,9 @@ import { roomPasswordProblem, type AccessGate } from "../access/gate.ts";
 import { badRequest, GambiError } from "../../proxy/openai/errors.ts";
 import { CreateRoomBody, HeartbeatBody, JoinBody } from "./model.ts";
 import { publicParticipant, publicRoom } from "./registry.ts";
-import { joinRoom } from "./join.ts";
+import { idTaken, joinRoom } from "./join.ts";
+import { hostIdDigest, newSecret } from "../access/credentials.ts";
+import { bearerToken } from "../access/gate.ts";
 
 const addressOf = (server: Server<unknown> | null, request: Request) => server?.requestIP(request)?.address;
 
@@ -26,16 +30,25 @@ export function roomRoutes(ctx: HubContext, access: AccessGate) {
         const problem = body.password ? roomPasswordProblem(body.password) : undefined;
         if (problem) throw badRequest(problem, "invalid_password", "password");
         const hash = body.password ? await Bun.password.hash(body.password, { algorithm: "argon2id" }) : null;
-        const room = registry.create(body.name, hash, body.config ?? {});
+        // The creator's credential for deleting the room: handed out here once, kept as a digest.
+        const hostId = newSecret();
+        const room = registry.create(body.name, hash, body.config ?? {}, hostIdDigest(hostId));
         ctx.log.info(`room ${room.code} created: "${room.name}"${hash ? " (password-protected)" : ""}`);
         set.status = 201;
         const { participantCount: _, ...view } = publicRoom(room);
-        return { room: { ...view, hostId: room.hostId }, hostId: room.hostId };
+        return { room: { ...view, hostId }, hostId };
       },
       { body: CreateRoomBody, ...hubToken },
     )
     .get("/rooms", () => ({ rooms: registry.list().map(publicRoom) }), hubToken)
     .get("/rooms/:code", ({ params }) => ({ room: publicRoom(registry.require(params.code)) }))
+    .delete("/rooms/:code", ({ params, request, server }) => {
+      const room = registry.require(params.code);
+      access.requireRoomOwner(room, request, addressOf(server, request));
+      registry.remove(room, "deleted");
+      ctx.log.info(`room ${room.code} deleted by its owner`);
+      return { ok: true };
+    })
     .post(
       "/rooms/:code/join",
       async ({ params, body, set, request, server }) => {
@@ -46,21 +59,29 @@ export function roomRoutes(ctx: HubContext, access: AccessGate) {
         if (room.passwordHash !== null && body.password && !(await access.verifyJoinPassword(room, body.password, address))) {
           throw new GambiError(401, `wrong password for room ${room.code}`, { code: "invalid_password", param: "password" });
         }
-        const { participant } = await joinRoom(ctx, room, body, { address, tls: new URL(request.url).protocol === "https:" });
+        // A taken id is re-joined only by the holder of its token, which it keeps; a free id gets a new one.
+        const replaces = body.id ? room.participants.get(body.id) : undefined;
+        if (replaces && !access.participantTokenMatches(replaces, request, address)) throw idTaken(room, replaces.id);
+        const token = replaces ? bearerToken(request.headers.get("authorization"))! : newSecret();
+        const { participant } = await joinRoom(ctx, room, body, { address, tls: new URL(request.url).protocol === "https:" }, { replaces, token });
         set.status = 201;
-        return { participant: publicParticipant(participant), roomId: room.id };
+        return { participant: publicParticipant(participant), roomId: room.id, participantToken: token };
       },
       { body: JoinBody },
     )
-    .delete("/rooms/:code/leave/:participantId", ({ params }) => {
+    .delete("/rooms/:code/leave/:participantId", ({ params, request, server }) => {
       const room = registry.require(params.code);
-      registry.leave(room, params.participantId);
+      const p = registry.requireParticipant(room, params.participantId);
+      access.requireParticipantToken(room, p, request, addressOf(server, request));
+      registry.leave(room, p.id);
       return { ok: true };
     })
     .post(
       "/rooms/:code/health",
-      ({ params, body }) => {
+      ({ params, body, request, server }) => {
         const room = registry.require(params.code);
+        // Unknown first (404: the joiner re-joins after a hub restart), then whose it is.
+        access.requireParticipantToken(room, registry.requireParticipant(room, body.id), request, addressOf(server, request));
         const p = registry.heartbeat(room, body.id);
         return { ok: true, status: p.status, lastSeen: p.lastSeen };
       },
