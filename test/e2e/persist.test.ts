@@ -198,3 +198,25 @@ test("a room the store cannot save is not created: 503 in the envelope, the erro
   expect(logs.lines.join("\n")).toContain("could not save room");
   expect(logs.lines.join("\n")).toContain("disk I/O error");
 });
+
+test("a database from before hostIds were hashed (schema 1) comes back with their digests, and the plain ids are gone from it", async () => {
+  const dir = tempDir("persist");
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const { Database } = await import("bun:sqlite");
+  const old = new Database(join(dir, DB_FILE), { create: true });
+  old.exec("CREATE TABLE schema_version (version INTEGER NOT NULL)");
+  old.exec("INSERT INTO schema_version (version) VALUES (1)");
+  old.exec("CREATE TABLE rooms (code TEXT PRIMARY KEY, id TEXT NOT NULL UNIQUE, name TEXT NOT NULL, host_id TEXT NOT NULL, created_at INTEGER NOT NULL, password_hash TEXT, config TEXT NOT NULL)");
+  const plain = crypto.randomUUID();
+  old.query("INSERT INTO rooms VALUES (?, ?, ?, ?, ?, ?, ?)").run("OLDONE", "r-old", "from v1", plain, 1, null, "{}");
+  old.close();
+
+  const store = openRoomDatabase(dir);
+  expect(store.load()).toEqual([{ id: "r-old", code: "OLDONE", name: "from v1", hostIdDigest: hostIdDigest(plain), createdAt: 1, passwordHash: null, config: {} }]);
+  store.close();
+  expect(readFileSync(join(dir, DB_FILE)).toString("latin1")).not.toContain(plain);
+  // And the creator's old hostId still deletes the room.
+  const hub = startHub({ port: 0, host: "127.0.0.1", sweepIntervalMs: 0, deps: { dataDir: dir, logger: quietLogs().logger } });
+  cleanups.push(() => hub.stop());
+  expect((await fetch(`${hub.url}/rooms/OLDONE`, { method: "DELETE", headers: { authorization: `Bearer ${plain}` } })).status).toBe(200);
+});

@@ -184,6 +184,8 @@ export function openRoomDatabase(dir: string): RoomStore {
     db.exec("PRAGMA journal_mode = WAL");
     // A room is on disk when its 201 goes out: rooms are created rarely, each sync is cheap.
     db.exec("PRAGMA synchronous = FULL");
+    // Deleted rooms and replaced values (migration 2's plain hostIds) are zeroed, not left in free pages.
+    db.exec("PRAGMA secure_delete = ON");
     migrate(db, found);
     if (!existed && process.platform !== "win32") chmodSync(file, 0o600);
     return new SqliteRoomStore(db, file);
