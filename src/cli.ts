@@ -10,6 +10,8 @@ const main = defineCommand({
     serve: () => import("./commands/hub.ts").then((m) => m.default),
     create: () => import("./commands/create.ts").then((m) => m.default),
     list: () => import("./commands/list.ts").then((m) => m.default),
+    rooms: () => import("./commands/rooms.ts").then((m) => m.default),
+    delete: () => import("./commands/delete.ts").then((m) => m.default),
     join: () => import("./commands/join.ts").then((m) => m.default),
     chat: () => import("./commands/chat.ts").then((m) => m.default),
     tui: () => import("./commands/tui.ts").then((m) => m.default),

@@ -4,6 +4,10 @@
  * `{name, env}` — the header name and the environment variable that holds the value — never a
  * value: `toSavedProfile` builds the stored object field by field, so a value cannot ride
  * along by accident. A file that does not parse is never overwritten (nothing stored is lost).
+ *
+ * It also keeps the hostId of each room this user created (`gambi create`): the room's delete
+ * credential, needed later by `gambi rooms delete`. That is a secret, which is why the file is
+ * written with mode 0600 in a 0700 directory; it is dropped once the room is deleted.
  */
 import { Type, type Static } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
@@ -24,14 +28,18 @@ const Profile = Type.Object({
   specs: Type.Optional(Type.Boolean()),
 });
 
+const OwnedRoom = Type.Object({ hub: Type.String(), code: Type.String(), hostId: Type.String({ minLength: 1 }), name: Type.Optional(Type.String()) });
+
 const Settings = Type.Object({
   hub: Type.Optional(Type.String()),
   profiles: Type.Optional(Type.Record(Type.String(), Profile)),
+  rooms: Type.Optional(Type.Array(OwnedRoom)),
 });
 
 export type HeaderRef = Static<typeof HeaderRef>;
 export type SavedProfile = Static<typeof Profile>;
 export type SavedSettings = Static<typeof Settings>;
+export type OwnedRoom = Static<typeof OwnedRoom>;
 
 export class SettingsError extends Error {}
 
@@ -117,4 +125,28 @@ export function findProfile(settings: SavedSettings, name: string): SavedProfile
     throw new SettingsError(`no profile "${name}"${names.length ? `; saved profiles: ${names.join(", ")}` : " (none saved yet: gambi join --save NAME)"}`);
   }
   return profile;
+}
+
+/** Rooms are kept per hub: the same code on two hubs is two rooms. Trailing slashes do not count. */
+const sameRoom = (r: OwnedRoom, hub: string, code: string) => r.hub.replace(/\/+$/, "") === hub.replace(/\/+$/, "") && r.code.toUpperCase() === code.toUpperCase();
+
+/** Remembers the hostId of a room this user created (replacing an older entry for the same hub and code). */
+export function saveOwnedRoom(room: OwnedRoom, path = settingsPath()): string {
+  const current = loadSettings(path);
+  const others = (current.rooms ?? []).filter((r) => !sameRoom(r, room.hub, room.code));
+  const entry: OwnedRoom = { hub: room.hub, code: room.code, hostId: room.hostId, ...(room.name ? { name: room.name } : {}) };
+  writeSettings({ ...current, rooms: [...others, entry] }, path);
+  return path;
+}
+
+export function findOwnedRoom(settings: SavedSettings, hub: string, code: string): OwnedRoom | undefined {
+  return settings.rooms?.find((r) => sameRoom(r, hub, code));
+}
+
+/** Drops a deleted room's entry; a file without it is left untouched. */
+export function forgetOwnedRoom(hub: string, code: string, path = settingsPath()): void {
+  const current = loadSettings(path);
+  const rooms = current.rooms ?? [];
+  if (!rooms.some((r) => sameRoom(r, hub, code))) return;
+  writeSettings({ ...current, rooms: rooms.filter((r) => !sameRoom(r, hub, code)) }, path);
 }

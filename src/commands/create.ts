@@ -7,6 +7,7 @@ import * as p from "@clack/prompts";
 import { caArgs, guard, hubArgs, hubCa, hubToken, hubUrl, jsonArgs, tokenArgs, UsageError } from "./_args.ts";
 import { ask, canPrompt, interactiveArgs } from "./_prompt.ts";
 import { roomPasswordProblem } from "../hub/access/gate.ts";
+import { saveOwnedRoom, SettingsError } from "../settings.ts";
 
 async function readConfig(path: string | undefined): Promise<Record<string, unknown> | undefined> {
   if (!path) return undefined;
@@ -16,6 +17,20 @@ async function readConfig(path: string | undefined): Promise<Record<string, unkn
     return parsed as Record<string, unknown>;
   } catch (err) {
     throw new UsageError(`--config ${path}: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * Saves the room's hostId for `gambi rooms delete`; the room exists either way, so a settings
+ * file that cannot be read or written is a warning (with what to do), not a failure.
+ */
+function keepHostId(hub: string, code: string, name: string, hostId: string): string | undefined {
+  try {
+    return saveOwnedRoom({ hub, code, name, hostId });
+  } catch (err) {
+    if (!(err instanceof SettingsError) && !(err instanceof Error && "code" in err)) throw err;
+    log.warn(`could not save the room's delete credential (${(err as Error).message}); with --json, create prints it as "hostId"`);
+    return undefined;
   }
 }
 
@@ -45,12 +60,14 @@ export default defineCommand({
         }
       }
       const config = await readConfig(args.config);
-      const { room } = await client.createRoom({ name: name || "gambi room", password: password || undefined, config });
+      const { room, hostId } = await client.createRoom({ name: name || "gambi room", password: password || undefined, config });
+      const saved = keepHostId(client.url, room.code, room.name, hostId);
       if (args.json) {
-        console.log(JSON.stringify(room));
+        console.log(JSON.stringify({ ...room, hostId }));
         return;
       }
       console.log(room.code);
       log.info(`room "${room.name}" on ${client.url}; inference base URL ${client.url}/rooms/${room.code}/v1`);
+      if (saved) log.info(`its delete credential (hostId) is saved in ${saved}: gambi rooms delete ${room.code}`);
     }),
 });

@@ -96,3 +96,42 @@ test("--version and --help", async () => {
   const help = await run(["join", "--help"]);
   expect(help.all).toContain("--header-env");
 });
+
+test("create saves the room's hostId (0600); rooms delete uses it, the room is gone and the entry dropped", async () => {
+  const { mkdtempSync, readFileSync, statSync, rmSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const config = mkdtempSync(join(tmpdir(), "gambi-cli-rooms-"));
+  const env = { XDG_CONFIG_HOME: config };
+  try {
+    const created = await run(["create", "--name", "short-lived"], env);
+    expect(created.code).toBe(0);
+    const code = created.stdout.trim().split("\n")[0]!;
+    expect(created.all).toContain(`gambi rooms delete ${code}`);
+    const file = join(config, "gambi", "config.json");
+    const saved = JSON.parse(readFileSync(file, "utf8"));
+    expect(saved.rooms).toEqual([{ hub: hub.url, code, name: "short-lived", hostId: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) }]);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    // The hostId is a secret: create prints it only with --json.
+    expect(created.all).not.toContain(saved.rooms[0].hostId);
+
+    // Someone without it (another config folder, no hub token) is told what would work.
+    const stranger = await run(["rooms", "delete", code], { XDG_CONFIG_HOME: join(config, "elsewhere") });
+    expect(stranger.code).toBe(2);
+    expect(stranger.all).toContain(`no credential for deleting room ${code}`);
+    expect(stranger.all).toContain("--host-id");
+    const wrong = await run(["delete", code, "--host-id", "not-it"], env);
+    expect(wrong.code).toBe(4); // rejected by the hub
+    expect(wrong.all).toContain(`wrong credential for deleting room ${code}`);
+    expect(hub.hub.ctx.registry.find(code)).toBeDefined();
+
+    const deleted = await run(["rooms", "delete", code.toLowerCase()], env);
+    expect(deleted.code).toBe(0);
+    expect(deleted.all).toContain(`room ${code} deleted`);
+    expect(hub.hub.ctx.registry.find(code)).toBeUndefined();
+    expect(JSON.parse(readFileSync(file, "utf8")).rooms).toEqual([]);
+    expect(deleted.all).not.toContain(saved.rooms[0].hostId);
+  } finally {
+    rmSync(config, { recursive: true, force: true });
+  }
+});
