@@ -7,8 +7,7 @@
  * here and in chat/ and join/status.ts, goes through `hubFetch(ca)`.
  */
 import { ofetch, FetchError } from "ofetch";
-
-export const EXIT = { ok: 0, unexpected: 1, usage: 2, unreachable: 3, rejected: 4 } as const;
+import { EXIT } from "./terminal/errors.ts";
 
 export class HubError extends Error {
   constructor(

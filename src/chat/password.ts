@@ -4,8 +4,9 @@
  * can be typed again. The hub's messages are about the HTTP header; on the command line the
  * fix is a flag, so refusals are re-worded here.
  */
-import { bearer, describeHubFailure, EXIT, HubError, type HubClient, type PublicRoom } from "../client.ts";
-import { askRoomPassword } from "../join/interactive.ts";
+import { bearer, describeHubFailure, HubError, type HubClient, type PublicRoom } from "../client.ts";
+import { EXIT } from "../terminal/errors.ts";
+import { askRoomPassword } from "../terminal/prompt.ts";
 import { httpError } from "./reply.ts";
 
 /** True when the room takes `password` (a cheap GET /v1/models); false when it is wrong; throws on anything else (429, 404, unreachable). */

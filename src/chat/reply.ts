@@ -2,7 +2,7 @@
  * One turn against a room: POST the request, hand each piece of text to `onText` the moment
  * its event is decoded, and return what the summary line needs (who answered, timings, usage).
  *
- * Failures and their exit codes (see EXIT in client.ts):
+ * Failures and their exit codes (see EXIT in terminal/errors.ts):
  * - hub unreachable, or the connection to it breaks off mid-answer → 3;
  * - an HTTP error from the hub: 5xx → 3 (503: no participant online to serve the request,
  *   502/504: the participant's endpoint is unreachable or timed out), 4xx → 4 (404: no such
@@ -12,10 +12,11 @@
  *   printed so far stays valid: the hub's "upstream broke off" → 3, a provider's own in-band
  *   error (quota, token limit, tool validation) → 1.
  */
-import { bearer, describeHubFailure, EXIT, HubError } from "../client.ts";
+import { bearer, describeHubFailure, HubError } from "../client.ts";
 import type { Usage } from "../proxy/observe.ts";
 import type { Protocol } from "../proxy/protocol.ts";
 import { SseDecoder, type SseEvent } from "../proxy/sse/decode.ts";
+import { EXIT } from "../terminal/errors.ts";
 import { readChatBody, readChatEvent } from "./chat-stream.ts";
 import { parseJson, type Json, type StreamPart } from "./parts.ts";
 import type { TurnRequest } from "./request.ts";

@@ -9,11 +9,12 @@
  */
 import { defineCommand } from "citty";
 import { select } from "@clack/prompts";
-import { createHubClient, EXIT, HubError, type HubClient, type PublicRoom } from "../client.ts";
+import { createHubClient, HubError, type HubClient, type PublicRoom } from "../client.ts";
 import { log } from "../logger.ts";
 import type { Protocol } from "../proxy/protocol.ts";
-import { caArgs, guard, hubArgs, hubCa, hubToken, hubUrl, jsonArgs, tokenArgs, UsageError } from "./_args.ts";
-import { ask, canPrompt, Cancelled, interactiveArgs } from "./_prompt.ts";
+import { Cancelled, EXIT, UsageError } from "../terminal/errors.ts";
+import { ask, canPrompt } from "../terminal/prompt.ts";
+import { caArgs, guard, hubArgs, hubCa, hubToken, hubUrl, interactiveArgs, jsonArgs, tokenArgs } from "./_args.ts";
 import { askLine, readStdin } from "../chat/input.ts";
 import { lookupParticipant, type ParticipantName } from "../chat/participants.ts";
 import { askChatPassword, explainRefusal } from "../chat/password.ts";

@@ -4,8 +4,9 @@ import { readFile } from "node:fs/promises";
 import { createHubClient } from "../client.ts";
 import { log } from "../logger.ts";
 import * as p from "@clack/prompts";
-import { caArgs, guard, hubArgs, hubCa, hubToken, hubUrl, jsonArgs, tokenArgs, UsageError } from "./_args.ts";
-import { ask, canPrompt, interactiveArgs } from "./_prompt.ts";
+import { UsageError } from "../terminal/errors.ts";
+import { ask, canPrompt } from "../terminal/prompt.ts";
+import { caArgs, guard, hubArgs, hubCa, hubToken, hubUrl, interactiveArgs, jsonArgs, tokenArgs } from "./_args.ts";
 import { roomPasswordProblem } from "../hub/access/gate.ts";
 
 async function readConfig(path: string | undefined): Promise<Record<string, unknown> | undefined> {

@@ -6,16 +6,16 @@
  */
 import * as p from "@clack/prompts";
 import { networkInterfaces } from "node:os";
-import { EXIT, HubError, type HubClient, type PublicRoom } from "../client.ts";
-import { UsageError } from "../commands/_args.ts";
-import { ask } from "../commands/_prompt.ts";
+import { HubError, type HubClient, type PublicRoom } from "../client.ts";
 import type { Logger } from "../logger.ts";
 import { isLoopbackHost, normalizeBaseUrl } from "../proxy/endpoint.ts";
 import { GambiError } from "../proxy/openai/errors.ts";
 import { matchModel, probeEndpoint, suggestModels, type ProbeResult } from "../proxy/probe.ts";
 import type { SavedProfile } from "../settings.ts";
+import { EXIT, UsageError } from "../terminal/errors.ts";
+import { ask, askRoomPassword } from "../terminal/prompt.ts";
 import { headerRecord, resolveAuthHeaderEntries, type AuthHeaderEntry } from "./headers.ts";
-import { askAuthHeaders, askEndpoint, askModel, askNickname, askRoom, askRoomPassword, askSaveProfile } from "./interactive.ts";
+import { askAuthHeaders, askEndpoint, askModel, askNickname, askRoom, askSaveProfile } from "./interactive.ts";
 import { friendlyName } from "./names.ts";
 import { DEFAULT_ENDPOINT, providerFor } from "./providers.ts";
 
