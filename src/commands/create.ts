@@ -2,12 +2,12 @@
 import { defineCommand } from "citty";
 import { readFile } from "node:fs/promises";
 import { createHubClient } from "../client.ts";
+import { roomPasswordProblem } from "../common/room-password.ts";
 import { log } from "../logger.ts";
 import * as p from "@clack/prompts";
 import { UsageError } from "../terminal/errors.ts";
 import { ask, canPrompt } from "../terminal/prompt.ts";
 import { caArgs, guard, hubArgs, hubCa, hubToken, hubUrl, interactiveArgs, jsonArgs, tokenArgs } from "./_args.ts";
-import { roomPasswordProblem } from "../hub/access/gate.ts";
 
 async function readConfig(path: string | undefined): Promise<Record<string, unknown> | undefined> {
   if (!path) return undefined;

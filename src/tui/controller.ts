@@ -6,7 +6,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { bearer, describeHubFailure, HubError, type HubClient, type PublicRoom } from "../client.ts";
-import { roomPasswordProblem } from "../hub/access/gate.ts";
+import { roomPasswordProblem } from "../common/room-password.ts";
 import { friendlyName } from "../join/names.ts";
 import { watchRoomEvents } from "../join/status.ts";
 import { GambiError } from "../proxy/openai/errors.ts";
