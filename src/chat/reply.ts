@@ -1,5 +1,5 @@
 /**
- * One turn against a room: POST the request, hand each piece of text to `onText` the moment
+ * One turn against a room: send the request (the client's `inference`), hand each piece of text to `onText` the moment
  * its event is decoded, and return what the summary line needs (who answered, timings, usage).
  *
  * Failures and their exit codes (see EXIT in terminal/errors.ts):
@@ -7,12 +7,12 @@
  * - an HTTP error from the hub: 5xx → 3 (503: no participant online to serve the request,
  *   502/504: the participant's endpoint is unreachable or timed out), 4xx → 4 (404: no such
  *   room or model, 400: the participants do not speak this protocol, 401/403/409/429 ...);
- *   thrown as HubError with the hub's own message, as the other commands do;
+ *   thrown by client.ts as HubError with the hub's own message, as for the other commands;
  * - an error event inside a 200 stream is returned in `reply.error`, not thrown, so the text
  *   printed so far stays valid: the hub's "upstream broke off" → 3, a provider's own in-band
  *   error (quota, token limit, tool validation) → 1.
  */
-import { bearer, describeHubFailure, HubError } from "../client.ts";
+import type { HubClient } from "../client.ts";
 import type { Usage } from "../proxy/observe.ts";
 import type { Protocol } from "../proxy/protocol.ts";
 import { SseDecoder, type SseEvent } from "../proxy/sse/decode.ts";
@@ -37,7 +37,8 @@ export interface Reply {
 }
 
 export interface TurnOptions {
-  hub: string;
+  /** The hub client: it sends the request (with --ca) and turns a refusal into HubError. */
+  client: Pick<HubClient, "inference">;
   code: string;
   protocol: Protocol;
   request: TurnRequest;
@@ -46,15 +47,10 @@ export interface TurnOptions {
   onText?: (text: string) => void;
   signal?: AbortSignal;
   now?: () => number;
-  fetch?: typeof fetch;
 }
 
 /** Codes that mean a connection broke, not that the model or provider refused: retry-able, exit 3. */
 const BROKE_OFF = new Set(["upstream_disconnected", "hub_disconnected", "stream_truncated"]);
-
-export function exitCodeForStatus(status: number): number {
-  return status >= 500 ? EXIT.unreachable : EXIT.rejected;
-}
 
 export function exitCodeForStreamError(code: string | undefined): number {
   return code !== undefined && BROKE_OFF.has(code) ? EXIT.unreachable : EXIT.unexpected;
@@ -65,35 +61,10 @@ function networkMessage(err: unknown): string {
   return e?.cause?.message ?? e?.message ?? String(err);
 }
 
-export async function httpError(res: Response): Promise<HubError> {
-  const text = await res.text().catch(() => "");
-  const error = parseJson(text)?.error;
-  const message =
-    typeof error?.message === "string" ? error.message : typeof error === "string" ? error : `the hub answered HTTP ${res.status}${text ? `: ${text.slice(0, 200)}` : ""}`;
-  const code = typeof error?.code === "string" ? error.code : undefined;
-  return new HubError(message, res.status, code, exitCodeForStatus(res.status));
-}
-
 export async function sendTurn(opts: TurnOptions): Promise<Reply> {
   const now = opts.now ?? (() => performance.now());
-  const doFetch = opts.fetch ?? fetch;
-  const hub = opts.hub.replace(/\/+$/, "");
-  const url = `${hub}/rooms/${encodeURIComponent(opts.code)}${opts.request.path}`;
   const reply: Reply = { text: "", startedAt: now(), endedAt: 0 };
-
-  let res: Response;
-  try {
-    res = await doFetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json", accept: "text/event-stream", ...bearer(opts.password) },
-      body: JSON.stringify(opts.request.body),
-      signal: opts.signal,
-    });
-  } catch (err) {
-    if (opts.signal?.aborted) throw err;
-    throw new HubError(describeHubFailure(err, hub), undefined, "hub_unreachable", EXIT.unreachable);
-  }
-  if (!res.ok) throw await httpError(res);
+  const res = await opts.client.inference(opts.code, opts.request.path, opts.request.body, { password: opts.password, signal: opts.signal });
   reply.participantId = res.headers.get("x-gambi-participant") ?? undefined;
 
   const take = (parts: StreamPart[]) => {

@@ -12,7 +12,7 @@ import { machineSpecs } from "../join/specs.ts";
 import { participantId } from "../join/names.ts";
 import { prepareJoin } from "../join/prepare.ts";
 import { startParticipant } from "../join/runtime.ts";
-import { applyRoomEvent, createStatusLine, initialStatus, watchRoomEvents } from "../join/status.ts";
+import { applyRoomEvent, createStatusLine, initialStatus } from "../join/status.ts";
 import { findProfile, loadSettings, saveProfile, SettingsError } from "../settings.ts";
 
 async function readConfig(path: string | undefined): Promise<Record<string, unknown> | undefined> {
@@ -143,10 +143,10 @@ export default defineCommand({
 
       if (!args.json && !leaving) {
         render(status);
-        void watchRoomEvents(client.url, prepared.code, (event) => {
+        void client.watchRoomEvents(prepared.code, (event) => {
           const { state, finished } = applyRoomEvent(status, event, id);
           if (state !== status || finished) render(state, finished);
-        }, watching.signal, { password: prepared.password, fetch: client.fetch, onRefused: (message) => log.warn(message) });
+        }, watching.signal, { password: prepared.password, onRefused: (message) => log.warn(message) });
       }
     }),
 });

@@ -5,10 +5,9 @@
  * knows nothing of drawing: the view subscribes and draws `getState()`.
  */
 import { readFile } from "node:fs/promises";
-import { bearer, describeHubFailure, HubError, type HubClient, type PublicRoom } from "../client.ts";
+import { describeHubFailure, HubError, type HubClient, type PublicRoom } from "../client.ts";
 import { roomPasswordProblem } from "../common/room-password.ts";
 import { friendlyName } from "../join/names.ts";
-import { watchRoomEvents } from "../join/status.ts";
 import { GambiError } from "../proxy/openai/errors.ts";
 import { probeEndpoint } from "../proxy/probe.ts";
 import { readSettingsQuietly, saveProfile, SettingsError, settingsPath } from "../settings.ts";
@@ -90,18 +89,14 @@ export function createController(opts: ControllerOptions) {
     const room = state.room;
     if (!room) return;
     try {
-      const res = await client.fetch(`${client.url}/rooms/${encodeURIComponent(room.code)}/participants`, { headers: bearer(roomPassword), signal: AbortSignal.timeout(5000) });
-      if (state.room?.code !== room.code) return;
-      if (res.ok) {
-        const { participants } = (await res.json()) as { participants: Record<string, unknown>[] };
-        if (state.room) set({ room: { ...state.room, ...withParticipants(state.room, participants) } });
-      } else {
-        const body = (await res.json().catch(() => ({}))) as { error?: { message?: string } };
-        const hint = res.status === 401 ? " (esc, then open the room again)" : "";
-        if (state.room) set({ room: { ...state.room, notice: `the hub refused: ${body.error?.message ?? `HTTP ${res.status}`}${hint}` } });
-      }
+      const { participants } = await client.participants(room.code, roomPassword);
+      if (state.room?.code === room.code) set({ room: { ...state.room, ...withParticipants(state.room, participants) } });
     } catch (err) {
-      if (state.room?.code === room.code) set({ room: { ...state.room, notice: describeHubFailure(err, client.url) } });
+      if (state.room?.code !== room.code) return;
+      const hint = err instanceof HubError && err.status === 401 ? " (esc, then open the room again)" : "";
+      // A HubError without a status is already "cannot reach the hub at ...".
+      const notice = !(err instanceof HubError) ? describeHubFailure(err, client.url) : err.status === undefined ? err.message : `the hub refused: ${err.message}${hint}`;
+      set({ room: { ...state.room, notice } });
     }
   }
 
@@ -110,14 +105,13 @@ export function createController(opts: ControllerOptions) {
     roomPassword = password;
     set({ screen: "room", room: { ...initialRoomView(room.code), name: room.name } });
     const watch = (roomWatch = new AbortController());
-    void watchRoomEvents(
-      client.url,
+    void client.watchRoomEvents(
       room.code,
       (e) => {
         if (state.room?.code === room.code) set({ room: { ...state.room, ...applyEvent(state.room, e, Date.now()) } });
       },
       watch.signal,
-      { password, fetch: client.fetch, onRefused: (m) => state.room?.code === room.code && set({ room: { ...state.room, notice: m } }) },
+      { password, onRefused: (m) => state.room?.code === room.code && set({ room: { ...state.room, notice: m } }) },
     );
     void refreshParticipants();
   }

@@ -1,11 +1,11 @@
 /**
- * One `gambi chat` turn against a stubbed hub (an injected fetch): text is handed on event by
+ * One `gambi chat` turn against a stubbed hub (a hub client over an injected fetch): text is handed on event by
  * event, the participant header is read, HTTP errors become exit codes, and a stream that
  * breaks or stops short is an error in the reply rather than a silent partial answer.
  */
 import { describe, expect, test } from "bun:test";
-import { HubError } from "../../src/client.ts";
-import { exitCodeForStatus, exitCodeForStreamError, sendTurn, type TurnOptions } from "../../src/chat/reply.ts";
+import { createHubClient, exitCodeForStatus, HubError } from "../../src/client.ts";
+import { exitCodeForStreamError, sendTurn, type TurnOptions } from "../../src/chat/reply.ts";
 import { buildRequest } from "../../src/chat/request.ts";
 import { loadFixtures } from "../helpers/fixtures.ts";
 
@@ -35,11 +35,10 @@ function stub(res: () => Response | Promise<Response>, seen: { url?: string; bod
 function opts(protocol: "chat" | "responses", stubFetch: typeof fetch, extra: Partial<TurnOptions> = {}): TurnOptions {
   let t = 0;
   return {
-    hub: "http://hub.test/",
+    client: createHubClient("http://hub.test/", { fetch: stubFetch }),
     code: "AB12CD",
     protocol,
     request: buildRequest(protocol, { model: "*", turns: [{ role: "user", content: "hi" }] }),
-    fetch: stubFetch,
     now: () => (t += 10),
     ...extra,
   };
