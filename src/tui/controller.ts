@@ -8,9 +8,10 @@ import { readFile } from "node:fs/promises";
 import { describeHubFailure, HubError, type HubClient, type PublicRoom } from "../client.ts";
 import { roomPasswordProblem } from "../common/room-password.ts";
 import { friendlyName } from "../join/names.ts";
+import { probeOwnEndpoint, protocolsSpoken } from "../join/probe.ts";
+import { saveJoinProfile } from "../join/session.ts";
 import { GambiError } from "../proxy/openai/errors.ts";
-import { probeEndpoint } from "../proxy/probe.ts";
-import { readSettingsQuietly, saveProfile, SettingsError, settingsPath } from "../settings.ts";
+import { readSettingsQuietly, settingsPath } from "../settings.ts";
 import { createFormKey, newCreateForm } from "./create-form.ts";
 import { authHeadersFromEnv, joinFormKey, markHeaderEntries, newJoinForm, validateJoinForm, type JoinForm } from "./join-form.ts";
 import { isChar, type Key } from "./keys.ts";
@@ -145,10 +146,10 @@ export function createController(opts: ControllerOptions) {
     if (!ok) return;
     const mine = ++flow;
     try {
-      const probe = await probeEndpoint({ base: form.endpoint, authHeaders: authHeadersFromEnv(form.headers, env), label: "your endpoint" }, { timeoutMs: 10_000 });
+      const probe = await probeOwnEndpoint(form.endpoint, authHeadersFromEnv(form.headers, env));
       if (mine !== flow || !state.join) return;
       const models = [...new Set(probe.models ?? [])];
-      const speaks = [probe.capabilities.responses && "Responses", probe.capabilities.chatCompletions && "Chat Completions"].filter(Boolean).join(" + ");
+      const speaks = protocolsSpoken(probe);
       const known = state.rooms?.find((r) => r.code === form.code);
       const at = models.indexOf(state.join.model);
       setJoin({
@@ -188,7 +189,7 @@ export function createController(opts: ControllerOptions) {
       const s = await started;
       if (mine !== flow) return void s.stop();
       session = s;
-      const saved = saveJoinProfile(f);
+      const saved = saveFormProfile(f);
       set({ session: s.view, join: undefined, flash: { text: `joined room ${f.code} as ${s.view.nickname}${saved}; l leaves, q quits`, level: "info" } });
       openRoom({ code: f.code, name: state.rooms?.find((r) => r.code === f.code)?.name ?? "" }, f.password || undefined);
     } catch (err) {
@@ -200,16 +201,12 @@ export function createController(opts: ControllerOptions) {
   }
 
   /** Saves the flow's settings when a profile name was given: headers as `{name, env}` only. */
-  function saveJoinProfile(f: JoinForm): string {
+  function saveFormProfile(f: JoinForm): string {
     const name = f.saveAs.trim();
     if (!name) return "";
-    try {
-      saveProfile(name, { hub: client.url, code: f.code, endpoint: f.probed?.endpoint ?? f.endpoint, networkEndpoint: f.networkEndpoint, model: f.model, nickname: f.nickname.trim(), headers: f.headers.map((h) => ({ name: h.name, env: h.env })) }, { path: settingsFile });
-      return ` · saved profile "${name}"`;
-    } catch (err) {
-      if (!(err instanceof SettingsError) && !(err instanceof Error && "code" in err)) throw err;
-      return ` · profile not saved: ${message(err)}`;
-    }
+    const input = { hub: client.url, code: f.code, endpoint: f.probed?.endpoint ?? f.endpoint, networkEndpoint: f.networkEndpoint, model: f.model, nickname: f.nickname.trim(), headers: f.headers.map((h) => ({ name: h.name, env: h.env })) };
+    const saved = saveJoinProfile(name, input, { path: settingsFile });
+    return "problem" in saved ? ` · profile not saved: ${saved.problem}` : ` · saved profile "${name}"`;
   }
 
   async function leaveSession() {
