@@ -9,8 +9,10 @@
  *   room or model, 400: the participants do not speak this protocol, 401/403/409/429 ...);
  *   thrown by client.ts as HubError with the hub's own message, as for the other commands;
  * - an error event inside a 200 stream is returned in `reply.error`, not thrown, so the text
- *   printed so far stays valid: the hub's "upstream broke off" → 3, a provider's own in-band
- *   error (quota, token limit, tool validation) → 1.
+ *   printed so far stays valid: an answer cut off on its way (connection broken, deadline
+ *   passed, stream stopped short, hub stopping) → 3, like the same failures before the first
+ *   byte; a provider's own in-band error (quota, token limit, tool validation) → 1.
+ * The classes, for scripts: 3 try again later, 4 fix the request, 1 look at the message.
  */
 import type { HubClient } from "../client.ts";
 import type { Usage } from "../proxy/observe.ts";
@@ -49,11 +51,20 @@ export interface TurnOptions {
   now?: () => number;
 }
 
-/** Codes that mean a connection broke, not that the model or provider refused: retry-able, exit 3. */
-const BROKE_OFF = new Set(["upstream_disconnected", "hub_disconnected", "stream_truncated"]);
+/**
+ * In-band codes that mean the answer was cut off on its way, not refused: a connection broke
+ * (the hub's `upstream_disconnected`, our `hub_disconnected`), a deadline passed
+ * (`upstream_timeout`), the stream stopped short (the hub's `upstream_truncated` and
+ * `upstream_incomplete`, our `stream_truncated`) or the hub is stopping (`hub_shutting_down`).
+ * Before the first byte the hub reports these same failures as 502/503/504, which exit 3; an
+ * answer that fails the same way halfway exits 3 too, so a script's "try again" does not
+ * depend on when the failure struck.
+ */
+const CUT_OFF = new Set(["upstream_disconnected", "hub_disconnected", "upstream_timeout", "upstream_truncated", "upstream_incomplete", "stream_truncated", "hub_shutting_down"]);
 
+/** 3 for an answer cut off on its way (CUT_OFF); 1 for anything else: the provider's own error (quota, token limit, content filter) or a stream the hub could not use. */
 export function exitCodeForStreamError(code: string | undefined): number {
-  return code !== undefined && BROKE_OFF.has(code) ? EXIT.unreachable : EXIT.unexpected;
+  return code !== undefined && CUT_OFF.has(code) ? EXIT.unreachable : EXIT.unexpected;
 }
 
 function networkMessage(err: unknown): string {

@@ -4,8 +4,9 @@
  * only the answer. Without a PROMPT: piped stdin is the prompt; a terminal gets a multi-turn
  * session (an empty line, Ctrl-D or Ctrl-C ends it). A protected room's password comes from
  * --password or, in a terminal, a hidden prompt; it is sent as the bearer token.
- * Exit codes: see src/chat/reply.ts (3 hub/endpoint unreachable or no participant online,
- * 4 rejected: no such room or model, 1 the provider failed mid-answer, 130 Ctrl-C).
+ * Exit codes: see src/chat/reply.ts (3 hub or endpoint unreachable, timed out or cut off
+ * mid-answer, or no participant online; 4 rejected: no such room or model; 1 the provider's
+ * own error mid-answer; 130 Ctrl-C).
  */
 import { defineCommand } from "citty";
 import { select } from "@clack/prompts";
