@@ -6,10 +6,11 @@
  * bearer token on a protected room's inference, participants and events (`bearer`). A hub
  * with a self-signed certificate is trusted through `ca` (`--ca FILE`), for every call here.
  *
- * Management calls (`/rooms...`) go through one ofetch instance. The inference plane
- * (`/rooms/:code/v1/*`) is fetched directly: a turn is a long stream whose body the caller
- * reads as it arrives, and an error there may be a plain-text body from a participant's side
- * that the message should quote (`responseError`).
+ * Management calls (`/rooms...`, the room's event stream included) go through one ofetch
+ * instance. The inference plane (`/rooms/:code/v1/*`) is fetched directly: a turn is a long
+ * stream the caller reads as it arrives, bounded by the caller's signal rather than the
+ * instance's deadline, and an error there may be a plain-text page (a proxy in front of the
+ * hub) that the message should quote (`responseError`).
  */
 import { ofetch, FetchError, type $Fetch } from "ofetch";
 import { SseDecoder } from "./proxy/sse/decode.ts";

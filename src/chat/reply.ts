@@ -1,6 +1,7 @@
 /**
- * One turn against a room: send the request (the client's `inference`), hand each piece of text to `onText` the moment
- * its event is decoded, and return what the summary line needs (who answered, timings, usage).
+ * One turn against a room: send the request (the hub client's `inference`), hand each piece
+ * of text to `onText` the moment its event is decoded, and return what the summary line needs
+ * (who answered, timings, usage).
  *
  * Failures and their exit codes (see EXIT in terminal/errors.ts):
  * - hub unreachable, or the connection to it breaks off mid-answer → 3;
