@@ -29,7 +29,8 @@ export const LAYERS: Record<string, readonly string[]> = {
   commands: ["terminal", "join", "chat", "tui", "client.ts", "settings.ts", "common", "hub", "proxy", "protocol", "logger.ts", "version.ts"],
   // The client side: what joins, chats and watches a hub from a user's machine.
   tui: ["join", "chat", "terminal", "client.ts", "settings.ts", "common", "proxy", "protocol", "logger.ts", "version.ts"],
-  chat: ["join", "terminal", "client.ts", "settings.ts", "common", "protocol", "logger.ts"],
+  // chat needs nothing of join: what both use (the password prompt) is in terminal/.
+  chat: ["terminal", "client.ts", "settings.ts", "common", "protocol", "logger.ts"],
   join: ["terminal", "client.ts", "settings.ts", "common", "proxy", "protocol", "logger.ts"],
   "client.ts": ["terminal", "common", "protocol", "logger.ts", "version.ts"],
   "settings.ts": ["terminal", "common", "logger.ts"],

@@ -4,26 +4,8 @@
  * can be typed again. The hub's messages are about the HTTP header; on the command line the
  * fix is a flag, so refusals are re-worded here.
  */
-import { bearer, describeHubFailure, EXIT, HubError, type HubClient, type PublicRoom } from "../client.ts";
-import { askRoomPassword } from "../join/interactive.ts";
-import { httpError } from "./reply.ts";
-
-/** True when the room takes `password` (a cheap GET /v1/models); false when it is wrong; throws on anything else (429, 404, unreachable). */
-export async function passwordAccepted(hub: string, code: string, password: string, doFetch: typeof fetch = fetch): Promise<boolean> {
-  let res: Response;
-  try {
-    res = await doFetch(`${hub}/rooms/${encodeURIComponent(code)}/v1/models`, { headers: bearer(password), signal: AbortSignal.timeout(15_000) });
-  } catch (err) {
-    throw new HubError(describeHubFailure(err, hub), undefined, "hub_unreachable", EXIT.unreachable);
-  }
-  if (res.ok) {
-    await res.body?.cancel();
-    return true;
-  }
-  const err = await httpError(res);
-  if (err.code === "invalid_room_password") return false;
-  throw err;
-}
+import { HubError, type HubClient, type PublicRoom } from "../client.ts";
+import { askRoomPassword } from "../terminal/prompt.ts";
 
 /** In a terminal: the room's password if it has one, asked until the room takes it; undefined for an open room. */
 export async function askChatPassword(client: HubClient, code: string, known?: PublicRoom): Promise<string | undefined> {
@@ -31,7 +13,7 @@ export async function askChatPassword(client: HubClient, code: string, known?: P
   if (!room.passwordProtected) return undefined;
   for (;;) {
     const password = await askRoomPassword(room.code);
-    if (await passwordAccepted(client.url, room.code, password, client.fetch)) return password;
+    if (await client.roomTakesPassword(room.code, password)) return password;
     process.stderr.write(`wrong password for room ${room.code}\n`);
   }
 }

@@ -1,21 +1,25 @@
 /**
- * One turn against a room: POST the request, hand each piece of text to `onText` the moment
- * its event is decoded, and return what the summary line needs (who answered, timings, usage).
+ * One turn against a room: send the request (the hub client's `inference`), hand each piece
+ * of text to `onText` the moment its event is decoded, and return what the summary line needs
+ * (who answered, timings, usage).
  *
- * Failures and their exit codes (see EXIT in client.ts):
+ * Failures and their exit codes (see EXIT in terminal/errors.ts):
  * - hub unreachable, or the connection to it breaks off mid-answer → 3;
  * - an HTTP error from the hub: 5xx → 3 (503: no participant online to serve the request,
  *   502/504: the participant's endpoint is unreachable or timed out), 4xx → 4 (404: no such
  *   room or model, 400: the participants do not speak this protocol, 401/403/409/429 ...);
- *   thrown as HubError with the hub's own message, as the other commands do;
+ *   thrown by client.ts as HubError with the hub's own message, as for the other commands;
  * - an error event inside a 200 stream is returned in `reply.error`, not thrown, so the text
- *   printed so far stays valid: the hub's "upstream broke off" → 3, a provider's own in-band
- *   error (quota, token limit, tool validation) → 1.
+ *   printed so far stays valid: an answer cut off on its way (connection broken, deadline
+ *   passed, stream stopped short, hub stopping) → 3, like the same failures before the first
+ *   byte; a provider's own in-band error (quota, token limit, tool validation) → 1.
+ * The classes, for scripts: 3 try again later, 4 fix the request, 1 look at the message.
  */
-import { bearer, describeHubFailure, EXIT, HubError } from "../client.ts";
+import type { HubClient } from "../client.ts";
 import type { Usage } from "../proxy/observe.ts";
 import type { Protocol } from "../proxy/protocol.ts";
 import { SseDecoder, type SseEvent } from "../proxy/sse/decode.ts";
+import { EXIT } from "../terminal/errors.ts";
 import { readChatBody, readChatEvent } from "./chat-stream.ts";
 import { parseJson, type Json, type StreamPart } from "./parts.ts";
 import type { TurnRequest } from "./request.ts";
@@ -36,7 +40,8 @@ export interface Reply {
 }
 
 export interface TurnOptions {
-  hub: string;
+  /** The hub client: it sends the request (with --ca) and turns a refusal into HubError. */
+  client: Pick<HubClient, "inference">;
   code: string;
   protocol: Protocol;
   request: TurnRequest;
@@ -45,18 +50,22 @@ export interface TurnOptions {
   onText?: (text: string) => void;
   signal?: AbortSignal;
   now?: () => number;
-  fetch?: typeof fetch;
 }
 
-/** Codes that mean a connection broke, not that the model or provider refused: retry-able, exit 3. */
-const BROKE_OFF = new Set(["upstream_disconnected", "hub_disconnected", "stream_truncated"]);
+/**
+ * In-band codes that mean the answer was cut off on its way, not refused: a connection broke
+ * (the hub's `upstream_disconnected`, our `hub_disconnected`), a deadline passed
+ * (`upstream_timeout`), the stream stopped short (the hub's `upstream_truncated` and
+ * `upstream_incomplete`, our `stream_truncated`) or the hub is stopping (`hub_shutting_down`).
+ * Before the first byte the hub reports these same failures as 502/503/504, which exit 3; an
+ * answer that fails the same way halfway exits 3 too, so a script's "try again" does not
+ * depend on when the failure struck.
+ */
+const CUT_OFF = new Set(["upstream_disconnected", "hub_disconnected", "upstream_timeout", "upstream_truncated", "upstream_incomplete", "stream_truncated", "hub_shutting_down"]);
 
-export function exitCodeForStatus(status: number): number {
-  return status >= 500 ? EXIT.unreachable : EXIT.rejected;
-}
-
+/** 3 for an answer cut off on its way (CUT_OFF); 1 for anything else: the provider's own error (quota, token limit, content filter) or a stream the hub could not use. */
 export function exitCodeForStreamError(code: string | undefined): number {
-  return code !== undefined && BROKE_OFF.has(code) ? EXIT.unreachable : EXIT.unexpected;
+  return code !== undefined && CUT_OFF.has(code) ? EXIT.unreachable : EXIT.unexpected;
 }
 
 function networkMessage(err: unknown): string {
@@ -64,35 +73,10 @@ function networkMessage(err: unknown): string {
   return e?.cause?.message ?? e?.message ?? String(err);
 }
 
-export async function httpError(res: Response): Promise<HubError> {
-  const text = await res.text().catch(() => "");
-  const error = parseJson(text)?.error;
-  const message =
-    typeof error?.message === "string" ? error.message : typeof error === "string" ? error : `the hub answered HTTP ${res.status}${text ? `: ${text.slice(0, 200)}` : ""}`;
-  const code = typeof error?.code === "string" ? error.code : undefined;
-  return new HubError(message, res.status, code, exitCodeForStatus(res.status));
-}
-
 export async function sendTurn(opts: TurnOptions): Promise<Reply> {
   const now = opts.now ?? (() => performance.now());
-  const doFetch = opts.fetch ?? fetch;
-  const hub = opts.hub.replace(/\/+$/, "");
-  const url = `${hub}/rooms/${encodeURIComponent(opts.code)}${opts.request.path}`;
   const reply: Reply = { text: "", startedAt: now(), endedAt: 0 };
-
-  let res: Response;
-  try {
-    res = await doFetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json", accept: "text/event-stream", ...bearer(opts.password) },
-      body: JSON.stringify(opts.request.body),
-      signal: opts.signal,
-    });
-  } catch (err) {
-    if (opts.signal?.aborted) throw err;
-    throw new HubError(describeHubFailure(err, hub), undefined, "hub_unreachable", EXIT.unreachable);
-  }
-  if (!res.ok) throw await httpError(res);
+  const res = await opts.client.inference(opts.code, opts.request.path, opts.request.body, { password: opts.password, signal: opts.signal });
   reply.participantId = res.headers.get("x-gambi-participant") ?? undefined;
 
   const take = (parts: StreamPart[]) => {

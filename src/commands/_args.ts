@@ -1,10 +1,10 @@
 /** Argument groups shared by several commands, and parsers citty does not have. */
 import type { ArgDef } from "citty";
 import { readFileSync } from "node:fs";
-import { EXIT, HubError } from "../client.ts";
+import { HubError } from "../client.ts";
 import { log } from "../logger.ts";
-import { Cancelled } from "./_prompt.ts";
 import { readSettingsQuietly, SettingsError } from "../settings.ts";
+import { Cancelled, EXIT, UsageError } from "../terminal/errors.ts";
 
 export const listenArgs = {
   port: { type: "string", description: "Port to listen on", default: "3000" },
@@ -43,6 +43,15 @@ export function hubCa(flag: string | undefined): string | undefined {
   return text;
 }
 
+/** Prompting itself (canPrompt, ask) is in terminal/prompt.ts, below the commands. */
+export const interactiveArgs = {
+  interactive: {
+    type: "boolean",
+    description: "Ask for missing options when run in a terminal (--no-interactive: never prompt; missing options are usage errors)",
+    default: true,
+  },
+} as const satisfies Record<string, ArgDef>;
+
 export const jsonArgs = {
   json: { type: "boolean", description: "Print JSON for scripts", default: false },
 } as const satisfies Record<string, ArgDef>;
@@ -51,8 +60,6 @@ export const jsonArgs = {
 export function hubUrl(flag: string | undefined, profileHub?: string): string {
   return flag || profileHub || process.env.GAMBI_HUB_URL || readSettingsQuietly().hub || "http://localhost:3000";
 }
-
-export class UsageError extends Error {}
 
 /** citty has no number type: ports are parsed here, with a message saying what was wrong. */
 export function parsePort(value: string, flag = "--port"): number {

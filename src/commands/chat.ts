@@ -4,16 +4,18 @@
  * only the answer. Without a PROMPT: piped stdin is the prompt; a terminal gets a multi-turn
  * session (an empty line, Ctrl-D or Ctrl-C ends it). A protected room's password comes from
  * --password or, in a terminal, a hidden prompt; it is sent as the bearer token.
- * Exit codes: see src/chat/reply.ts (3 hub/endpoint unreachable or no participant online,
- * 4 rejected: no such room or model, 1 the provider failed mid-answer, 130 Ctrl-C).
+ * Exit codes: see src/chat/reply.ts (3 hub or endpoint unreachable, timed out or cut off
+ * mid-answer, or no participant online; 4 rejected: no such room or model; 1 the provider's
+ * own error mid-answer; 130 Ctrl-C).
  */
 import { defineCommand } from "citty";
 import { select } from "@clack/prompts";
-import { createHubClient, EXIT, HubError, type HubClient, type PublicRoom } from "../client.ts";
+import { createHubClient, HubError, type HubClient, type PublicRoom } from "../client.ts";
 import { log } from "../logger.ts";
 import type { Protocol } from "../proxy/protocol.ts";
-import { caArgs, guard, hubArgs, hubCa, hubToken, hubUrl, jsonArgs, tokenArgs, UsageError } from "./_args.ts";
-import { ask, canPrompt, Cancelled, interactiveArgs } from "./_prompt.ts";
+import { Cancelled, EXIT, UsageError } from "../terminal/errors.ts";
+import { ask, canPrompt } from "../terminal/prompt.ts";
+import { caArgs, guard, hubArgs, hubCa, hubToken, hubUrl, interactiveArgs, jsonArgs, tokenArgs } from "./_args.ts";
 import { askLine, readStdin } from "../chat/input.ts";
 import { lookupParticipant, type ParticipantName } from "../chat/participants.ts";
 import { askChatPassword, explainRefusal } from "../chat/password.ts";
@@ -22,9 +24,7 @@ import { buildRequest, type Turn } from "../chat/request.ts";
 import { describeParticipant, formatStats, replyStats } from "../chat/stats.ts";
 
 interface Session {
-  hub: string;
-  /** fetch with the hub's CA (--ca), for the calls outside the client. */
-  fetch: typeof fetch;
+  client: HubClient;
   code: string;
   password?: string;
   protocol: Protocol;
@@ -56,7 +56,7 @@ async function pickRoom(client: HubClient): Promise<PublicRoom> {
 async function nameOf(s: Session, id: string): Promise<ParticipantName> {
   const known = s.names.get(id);
   if (known?.nickname) return known;
-  const found = await lookupParticipant(s.hub, s.code, id, { password: s.password, fetch: s.fetch });
+  const found = await lookupParticipant(s.client, s.code, id, s.password);
   s.names.set(id, found);
   return found;
 }
@@ -75,10 +75,9 @@ async function runTurn(s: Session, prompt: string): Promise<number> {
   let reply;
   try {
     reply = await sendTurn({
-      hub: s.hub,
+      client: s.client,
       code: s.code,
       password: s.password,
-      fetch: s.fetch,
       protocol: s.protocol,
       request: buildRequest(s.protocol, { model: s.model, system: s.system, turns: s.turns }),
       signal: abort.signal,
@@ -120,7 +119,7 @@ async function runTurn(s: Session, prompt: string): Promise<number> {
 /** The multi-turn loop: a failed turn is reported and the session goes on. */
 async function converse(s: Session): Promise<void> {
   const api = s.protocol === "chat" ? "Chat Completions" : "Responses API";
-  process.stderr.write(dim(`room ${s.code.toUpperCase()} on ${s.hub} · ${api} · model "${s.model}" · an empty line or Ctrl-D ends`) + "\n");
+  process.stderr.write(dim(`room ${s.code.toUpperCase()} on ${s.client.url} · ${api} · model "${s.model}" · an empty line or Ctrl-D ends`) + "\n");
   const history: string[] = [];
   for (;;) {
     const got = await askLine("> ", history);
@@ -153,7 +152,6 @@ export default defineCommand({
   },
   run: ({ args }) =>
     guard(async () => {
-      const hub = hubUrl(args.hub).replace(/\/+$/, "");
       const interactive = canPrompt(args);
       let prompt: string | undefined = args._.join(" ").trim() || undefined;
       if (prompt === undefined && !process.stdin.isTTY) {
@@ -169,7 +167,7 @@ export default defineCommand({
       let code = args.code?.trim();
       let room: PublicRoom | undefined;
       // The hub token is only for the room picker's list.
-      const client = createHubClient(hub, { token: hubToken(args.token), ca: hubCa(args.ca) });
+      const client = createHubClient(hubUrl(args.hub), { token: hubToken(args.token), ca: hubCa(args.ca) });
       if (!code) {
         if (!interactive) throw new UsageError("--code is required (the room code; gambi list shows the rooms)");
         room = await pickRoom(client);
@@ -177,8 +175,7 @@ export default defineCommand({
       }
       const password = args.password || (interactive ? await askChatPassword(client, code, room) : undefined);
       const session: Session = {
-        hub,
-        fetch: client.fetch,
+        client,
         code,
         password,
         protocol: args["chat-completions"] ? "chat" : "responses",

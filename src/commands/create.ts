@@ -2,12 +2,13 @@
 import { defineCommand } from "citty";
 import { readFile } from "node:fs/promises";
 import { createHubClient } from "../client.ts";
+import { roomPasswordProblem } from "../common/room-password.ts";
 import { log } from "../logger.ts";
 import * as p from "@clack/prompts";
-import { caArgs, guard, hubArgs, hubCa, hubToken, hubUrl, jsonArgs, tokenArgs, UsageError } from "./_args.ts";
-import { ask, canPrompt, interactiveArgs } from "./_prompt.ts";
-import { roomPasswordProblem } from "../hub/access/gate.ts";
+import { UsageError } from "../terminal/errors.ts";
+import { ask, canPrompt } from "../terminal/prompt.ts";
 import { saveOwnedRoom, SettingsError } from "../settings.ts";
+import { caArgs, guard, hubArgs, hubCa, hubToken, hubUrl, interactiveArgs, jsonArgs, tokenArgs } from "./_args.ts";
 
 async function readConfig(path: string | undefined): Promise<Record<string, unknown> | undefined> {
   if (!path) return undefined;

@@ -8,7 +8,8 @@ import { defineCommand } from "citty";
 import { createHubClient, HubError } from "../client.ts";
 import { log } from "../logger.ts";
 import { findOwnedRoom, forgetOwnedRoom, readSettingsQuietly } from "../settings.ts";
-import { caArgs, guard, hubArgs, hubCa, hubToken, hubUrl, jsonArgs, tokenArgs, UsageError } from "./_args.ts";
+import { UsageError } from "../terminal/errors.ts";
+import { caArgs, guard, hubArgs, hubCa, hubToken, hubUrl, jsonArgs, tokenArgs } from "./_args.ts";
 
 export default defineCommand({
   meta: { name: "delete", description: "Delete a room you created (its participants are told)" },

@@ -27,13 +27,13 @@ import { defineCommand } from "citty";
 import { LogLevels } from "consola";
 import { readFileSync } from "node:fs";
 import { networkInterfaces } from "node:os";
-import { guard, hubToken, listenArgs, parsePort, UsageError } from "./_args.ts";
-import { EXIT } from "../client.ts";
+import { guard, hubToken, listenArgs, parsePort } from "./_args.ts";
 import { startHub, type RunningHub } from "../hub/index.ts";
 import { defaultDataDir } from "../hub/persist/data-dir.ts";
 import { PersistError } from "../hub/persist/room-store.ts";
 import { log } from "../logger.ts";
 import { DEFAULT_TIMEOUTS } from "../proxy/timeouts.ts";
+import { EXIT, UsageError } from "../terminal/errors.ts";
 import { VERSION } from "../version.ts";
 
 /** Each non-internal IPv4 address of this machine: what people on the network can reach. */

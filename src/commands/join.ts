@@ -4,15 +4,13 @@ import * as p from "@clack/prompts";
 import { readFile } from "node:fs/promises";
 import { createHubClient } from "../client.ts";
 import { log } from "../logger.ts";
-import { caArgs, guard, hubArgs, hubCa, hubToken, hubUrl, jsonArgs, repeatedFlag, tokenArgs, UsageError } from "./_args.ts";
-import { canPrompt, interactiveArgs } from "./_prompt.ts";
-import { headerRecord } from "../join/headers.ts";
-import { machineSpecs } from "../join/specs.ts";
-import { participantId } from "../join/names.ts";
-import { prepareJoin } from "../join/prepare.ts";
-import { startParticipant } from "../join/runtime.ts";
-import { applyRoomEvent, createStatusLine, initialStatus, watchRoomEvents } from "../join/status.ts";
-import { findProfile, loadSettings, saveProfile, SettingsError } from "../settings.ts";
+import { UsageError } from "../terminal/errors.ts";
+import { canPrompt } from "../terminal/prompt.ts";
+import { caArgs, guard, hubArgs, hubCa, hubToken, hubUrl, interactiveArgs, jsonArgs, repeatedFlag, tokenArgs } from "./_args.ts";
+import { joinedProfile, prepareJoin } from "../join/prepare.ts";
+import { serveInRoom } from "../join/serve.ts";
+import { saveJoinProfile } from "../join/session.ts";
+import { findProfile, loadSettings } from "../settings.ts";
 
 async function readConfig(path: string | undefined): Promise<Record<string, unknown> | undefined> {
   if (!path) return undefined;
@@ -72,80 +70,28 @@ export default defineCommand({
           save: args.save,
         },
       });
-      // The status line (room, model, state, requests served) is fed by the room's event stream.
-      const line = createStatusLine({ log, tty: !args.json && process.stdout.isTTY === true });
-      let status = initialStatus(prepared.code, prepared.model);
-      function render(next: typeof status, finished?: Parameters<typeof line.update>[1]) {
-        status = next;
-        line.update(status, finished);
-      }
       const specs = given(rawArgs, "specs") ? args.specs : (profile?.specs ?? true);
-      const authHeaders = headerRecord(prepared.headers);
-      const participant = startParticipant({
+      const served = await serveInRoom({
         client,
-        code: prepared.code,
+        prepared,
+        specs,
+        config: await readConfig(args.config),
+        allowUnlistedModel: args["allow-unlisted-model"],
         log,
-        onStateChange: (state) => render({ ...status, participant: state }),
-        request: {
-          id: participantId(),
-          nickname: prepared.nickname,
-          model: prepared.model,
-          endpoint: prepared.published,
-          password: prepared.password,
-          specs: specs ? machineSpecs() : undefined,
-          config: await readConfig(args.config),
-          authHeaders: Object.keys(authHeaders).length ? authHeaders : undefined,
-          allowUnlistedModel: args["allow-unlisted-model"] || undefined,
-        },
+        tty: !args.json && process.stdout.isTTY === true,
+        onLeft: () => process.exit(0),
       });
-      // Signals are handled from before the join request: a Ctrl-C that lands while the hub is
-      // registering us still leaves the room instead of leaving a ghost participant behind.
-      const watching = new AbortController();
-      let starting: Promise<unknown> | undefined;
-      let leaving = false;
-      const leave = async () => {
-        if (leaving) return;
-        leaving = true;
-        watching.abort();
-        line.clear();
-        await starting?.catch(() => undefined);
-        await participant.stop();
-        log.info(`left room ${prepared.code}`);
-        process.exit(0);
-      };
-      process.once("SIGINT", leave);
-      process.once("SIGTERM", leave);
+      if (args.json) console.log(JSON.stringify(served.joined));
+      else if (interactive) p.outro(`joined room ${prepared.code} as ${served.joined.nickname}, serving ${prepared.model}; Ctrl-C to leave`);
+      else log.success(`joined room ${prepared.code} as ${served.joined.nickname} (${served.id}) serving ${prepared.model}; Ctrl-C to leave`);
 
-      starting = participant.start();
-      const joined = (await starting) as Awaited<ReturnType<typeof participant.start>>;
-      const id = String(joined.id);
-      if (args.json) console.log(JSON.stringify(joined));
-      else if (interactive) p.outro(`joined room ${prepared.code} as ${joined.nickname}, serving ${prepared.model}; Ctrl-C to leave`);
-      else log.success(`joined room ${prepared.code} as ${joined.nickname} (${id}) serving ${prepared.model}; Ctrl-C to leave`);
-
+      // After the join, so only settings that worked are saved.
       if (prepared.saveAs) {
-        // After the join, so only settings that worked are saved; a failure to save is a
-        // warning: the participant is already serving.
+        const saved = saveJoinProfile(prepared.saveAs, joinedProfile(prepared, client.url, specs), { setDefaultHub: true });
         const typed = prepared.headers.filter((h) => !h.env).map((h) => h.name);
-        try {
-          const path = saveProfile(
-            prepared.saveAs,
-            { hub: client.url, code: prepared.code, endpoint: prepared.local, networkEndpoint: prepared.published !== prepared.local ? prepared.published : undefined, model: prepared.model, nickname: prepared.nickname, specs, headers: prepared.headers },
-            { setDefaultHub: true },
-          );
-          log.info(`saved profile "${prepared.saveAs}" in ${path}${typed.length ? ` (without ${typed.join(", ")}: only env-var names are saved)` : ""}; next time: gambi join --profile ${prepared.saveAs}`);
-        } catch (err) {
-          if (!(err instanceof SettingsError) && !(err instanceof Error && "code" in err)) throw err;
-          log.warn(`profile not saved: ${(err as Error).message}`);
-        }
+        if ("problem" in saved) log.warn(`profile not saved: ${saved.problem}`);
+        else log.info(`saved profile "${prepared.saveAs}" in ${saved.path}${typed.length ? ` (without ${typed.join(", ")}: only env-var names are saved)` : ""}; next time: gambi join --profile ${prepared.saveAs}`);
       }
-
-      if (!args.json && !leaving) {
-        render(status);
-        void watchRoomEvents(client.url, prepared.code, (event) => {
-          const { state, finished } = applyRoomEvent(status, event, id);
-          if (state !== status || finished) render(state, finished);
-        }, watching.signal, { password: prepared.password, fetch: client.fetch, onRefused: (message) => log.warn(message) });
-      }
+      if (!args.json) served.follow();
     }),
 });

@@ -1,6 +1,7 @@
 /** `gambi tui` (alias `gambi monitor`): a full-screen live view of a hub, its rooms and their activity, and a join flow. */
 import { defineCommand } from "citty";
-import { caArgs, guard, hubArgs, hubCa, hubToken, hubUrl, tokenArgs, UsageError } from "./_args.ts";
+import { UsageError } from "../terminal/errors.ts";
+import { caArgs, guard, hubArgs, hubCa, hubToken, hubUrl, tokenArgs } from "./_args.ts";
 
 export default defineCommand({
   meta: { name: "tui", description: "A live terminal dashboard of a hub (rooms, participants, requests) that can also create rooms and join them" },

@@ -3,7 +3,7 @@
  * to its own endpoint. Values read from the environment are resolved here, at start, and never
  * printed; messages name the header and the variable, never a value.
  */
-import { UsageError } from "../commands/_args.ts";
+import { UsageError } from "../terminal/errors.ts";
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 

@@ -1,13 +1,14 @@
 /**
  * `gambi join`'s questions, one function each, asked only for what the flags left open and in
- * the issue's order: room → provider → auth headers → (probe) model → nickname → password.
+ * the issue's order: room → provider → auth headers → (probe) model → nickname → password
+ * (the password question is terminal/prompt.ts's askRoomPassword, which `gambi chat` asks too).
  * A secret typed here goes into a masked prompt and comes back as a value in memory; nothing
  * in this file prints or stores it.
  */
 import * as p from "@clack/prompts";
-import { ask } from "../commands/_prompt.ts";
 import type { HubClient, PublicRoom } from "../client.ts";
 import { normalizeBaseUrl } from "../proxy/endpoint.ts";
+import { ask } from "../terminal/prompt.ts";
 import { isHeaderName, type AuthHeaderEntry } from "./headers.ts";
 import { PROVIDERS, providerFor, withBearerScheme } from "./providers.ts";
 
@@ -139,10 +140,6 @@ export async function askModel(models: string[] | undefined): Promise<string> {
 export async function askNickname(suggested: string): Promise<string> {
   const v = await ask(p.text({ message: "Your name in the room", placeholder: suggested, defaultValue: suggested }));
   return v.trim() || suggested;
-}
-
-export async function askRoomPassword(code: string): Promise<string> {
-  return ask(p.password({ message: `Password for room ${code} (input hidden)`, validate: (v) => (v ? undefined : "required: the room is protected") }));
 }
 
 /** Offers to save the settings; returns the profile name, or undefined. */

@@ -6,17 +6,18 @@
  */
 import * as p from "@clack/prompts";
 import { networkInterfaces } from "node:os";
-import { EXIT, HubError, type HubClient, type PublicRoom } from "../client.ts";
-import { UsageError } from "../commands/_args.ts";
-import { ask } from "../commands/_prompt.ts";
+import { HubError, type HubClient, type PublicRoom } from "../client.ts";
 import type { Logger } from "../logger.ts";
 import { isLoopbackHost, normalizeBaseUrl } from "../proxy/endpoint.ts";
 import { GambiError } from "../proxy/openai/errors.ts";
-import { matchModel, probeEndpoint, suggestModels, type ProbeResult } from "../proxy/probe.ts";
-import type { SavedProfile } from "../settings.ts";
+import { matchModel, suggestModels, type ProbeResult } from "../proxy/probe.ts";
+import type { ProfileInput, SavedProfile } from "../settings.ts";
+import { EXIT, UsageError } from "../terminal/errors.ts";
+import { ask, askRoomPassword } from "../terminal/prompt.ts";
 import { headerRecord, resolveAuthHeaderEntries, type AuthHeaderEntry } from "./headers.ts";
-import { askAuthHeaders, askEndpoint, askModel, askNickname, askRoom, askRoomPassword, askSaveProfile } from "./interactive.ts";
+import { askAuthHeaders, askEndpoint, askModel, askNickname, askRoom, askSaveProfile } from "./interactive.ts";
 import { friendlyName } from "./names.ts";
+import { probeOwnEndpoint, protocolsSpoken } from "./probe.ts";
 import { DEFAULT_ENDPOINT, providerFor } from "./providers.ts";
 
 export interface JoinFlags {
@@ -71,9 +72,8 @@ async function probeUntilAccepted(local: string, headers: AuthHeaderEntry[], int
     if (spin) spin.start(`probing ${local}`);
     else log.start(`probing ${local} ...`);
     try {
-      const probe = await probeEndpoint({ base: local, authHeaders: headerRecord(headers), label: "your endpoint" }, { timeoutMs: 10_000 });
-      const speaks = [probe.capabilities.responses && "Responses", probe.capabilities.chatCompletions && "Chat Completions"].filter(Boolean).join(" + ");
-      spin?.stop(`${local} speaks ${speaks}${probe.models ? `, ${probe.models.length} models` : ""}`);
+      const probe = await probeOwnEndpoint(local, headerRecord(headers));
+      spin?.stop(`${local} speaks ${protocolsSpoken(probe)}${probe.models ? `, ${probe.models.length} models` : ""}`);
       return { probe, headers };
     } catch (err) {
       if (!(err instanceof GambiError)) throw err;
@@ -149,4 +149,10 @@ export async function prepareJoin(opts: { flags: JoinFlags; profile?: SavedProfi
     saveAs = await askSaveProfile(providerFor(local)?.id ?? "default", typed);
   }
   return { code: code.toUpperCase(), local, published, model, nickname, password, headers, probe: probed.probe, saveAs };
+}
+
+/** What `--save` stores once the join worked: the network endpoint only when it differs, header values never (settings.ts keeps env-var names only). */
+export function joinedProfile(prepared: PreparedJoin, hub: string, specs: boolean): ProfileInput {
+  const { code, local, published, model, nickname, headers } = prepared;
+  return { hub, code, endpoint: local, networkEndpoint: published !== local ? published : undefined, model, nickname, specs, headers };
 }

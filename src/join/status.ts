@@ -1,22 +1,12 @@
 /**
  * The joiner's live status line: room, model, requests served, from the room's event stream
- * (`GET /rooms/:code/events`). `applyRoomEvent` and `renderStatus` are pure; `watchRoomEvents`
- * keeps a subscription open (re-connecting with backoff while the hub is away), and
- * `createStatusLine` draws one self-rewriting line on a terminal, or logs one line per finished
- * request elsewhere.
+ * (the client's `watchRoomEvents`, `GET /rooms/:code/events`). `applyRoomEvent` and
+ * `renderStatus` are pure, and `createStatusLine` draws one self-rewriting line on a terminal,
+ * or logs one line per finished request elsewhere.
  */
-import { FetchError, ofetch } from "ofetch";
-import { bearer } from "../client.ts";
+import type { RoomEvent } from "../client.ts";
 import type { Logger } from "../logger.ts";
-import { SseDecoder } from "../proxy/sse/decode.ts";
 import type { ParticipantState } from "./runtime.ts";
-
-export interface RoomEvent {
-  type: string;
-  roomCode?: string;
-  timestamp?: number;
-  data?: Record<string, unknown>;
-}
 
 export interface StatusState {
   code: string;
@@ -86,55 +76,6 @@ export function describeFinished(f: Finished): string {
   if (!f.ok) return `request failed${took}: ${f.error}`;
   const speed = f.tokensPerSecond !== undefined ? ` · ${f.tokensPerSecond.toFixed(1)} tok/s` : "";
   return `served a ${f.protocol === "responses" ? "Responses" : "chat"} request${took}${speed}`;
-}
-
-export interface WatchOptions {
-  /** The room password the participant joined with: a protected room's events need it as the bearer. */
-  password?: string;
-  /** The hub client's fetch (it carries --ca for a hub with a self-signed certificate). */
-  fetch?: typeof fetch;
-  /** Told (once per distinct message) when the hub refuses the subscription, e.g. a 401. */
-  onRefused?: (message: string) => void;
-}
-
-/**
- * Subscribes to the room's events until `signal` aborts, re-connecting with backoff (1 s up
- * to 15 s) when the stream ends or the hub is unreachable. The joiner's own runtime reports
- * hub trouble; this stays quiet about it, but says why the hub refused the stream (4xx), since
- * a status line that never moves would otherwise be all the user sees.
- */
-export async function watchRoomEvents(hubUrl: string, code: string, onEvent: (e: RoomEvent) => void, signal: AbortSignal, opts: WatchOptions = {}): Promise<void> {
-  let delay = 1000;
-  let refused: string | undefined;
-  const get = opts.fetch ? ofetch.create({}, { fetch: opts.fetch }) : ofetch;
-  while (!signal.aborted) {
-    try {
-      const body = await get(`${hubUrl}/rooms/${encodeURIComponent(code)}/events`, { responseType: "stream", signal, retry: 0, headers: bearer(opts.password) });
-      refused = undefined;
-      const decoder = new SseDecoder();
-      for await (const chunk of body as AsyncIterable<Uint8Array>) {
-        delay = 1000;
-        for (const ev of decoder.push(chunk)) {
-          try {
-            onEvent(JSON.parse(ev.data) as RoomEvent);
-          } catch (err) {
-            if (!(err instanceof SyntaxError)) throw err;
-          }
-        }
-      }
-    } catch (err) {
-      if (signal.aborted) return;
-      if (!(err instanceof Error)) throw err;
-      const status = err instanceof FetchError ? err.response?.status : undefined;
-      if (status !== undefined && status >= 400 && status < 500 && status !== 404) {
-        const message = (err as FetchError).data?.error?.message ?? `HTTP ${status}`;
-        if (message !== refused) opts.onRefused?.(`the hub refused the room's event stream: ${message}`);
-        refused = message;
-      }
-    }
-    await new Promise((r) => setTimeout(r, delay));
-    delay = Math.min(15_000, delay * 2);
-  }
 }
 
 /**

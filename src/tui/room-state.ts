@@ -3,7 +3,7 @@
  * GET /rooms/:code/participants and the `connected` event's snapshot; the activity log and the
  * totals come from `llm.*` events.
  */
-import type { RoomEvent } from "../join/status.ts";
+import type { RoomEvent } from "../client.ts";
 
 export interface ParticipantRow {
   id: string;

@@ -4,7 +4,8 @@
  * verified-password cache (one argon2 run, then lookups) and the hub token.
  */
 import { describe, expect, test } from "bun:test";
-import { AccessGate, bearerToken, roomPasswordProblem } from "../../src/hub/access/gate.ts";
+import { roomPasswordProblem } from "../../src/common/room-password.ts";
+import { AccessGate, bearerToken } from "../../src/hub/access/gate.ts";
 import { AccessError, addressKey, FailureLimiter, DEFAULT_ACCESS_LIMITS } from "../../src/hub/access/limiter.ts";
 import type { Room } from "../../src/hub/rooms/registry.ts";
 

@@ -1,11 +1,11 @@
 /**
- * One `gambi chat` turn against a stubbed hub (an injected fetch): text is handed on event by
+ * One `gambi chat` turn against a stubbed hub (a hub client over an injected fetch): text is handed on event by
  * event, the participant header is read, HTTP errors become exit codes, and a stream that
  * breaks or stops short is an error in the reply rather than a silent partial answer.
  */
 import { describe, expect, test } from "bun:test";
-import { HubError } from "../../src/client.ts";
-import { exitCodeForStatus, exitCodeForStreamError, sendTurn, type TurnOptions } from "../../src/chat/reply.ts";
+import { createHubClient, exitCodeForStatus, HubError } from "../../src/client.ts";
+import { exitCodeForStreamError, sendTurn, type TurnOptions } from "../../src/chat/reply.ts";
 import { buildRequest } from "../../src/chat/request.ts";
 import { loadFixtures } from "../helpers/fixtures.ts";
 
@@ -35,11 +35,10 @@ function stub(res: () => Response | Promise<Response>, seen: { url?: string; bod
 function opts(protocol: "chat" | "responses", stubFetch: typeof fetch, extra: Partial<TurnOptions> = {}): TurnOptions {
   let t = 0;
   return {
-    hub: "http://hub.test/",
+    client: createHubClient("http://hub.test/", { fetch: stubFetch }),
     code: "AB12CD",
     protocol,
     request: buildRequest(protocol, { model: "*", turns: [{ role: "user", content: "hi" }] }),
-    fetch: stubFetch,
     now: () => (t += 10),
     ...extra,
   };
@@ -91,6 +90,20 @@ describe("sendTurn", () => {
     expect(reply.error?.code).toBe("hub_disconnected");
     expect(reply.error?.message).toContain("broke off");
     expect(exitCodeForStreamError(reply.error?.code)).toBe(3);
+  });
+
+  test("the hub's own cut-off events mid-answer (timeout, truncated) are exit 3, as a broken connection is", async () => {
+    const chat = await sendTurn(
+      opts("chat", stub(() => sse(streamOf(['data: {"choices":[{"index":0,"delta":{"content":"Hel"}}]}\n\n', 'data: {"error":{"message":"p1: no data for 30 s","type":"upstream_error","code":"upstream_timeout","param":null}}\n\n'])))),
+    );
+    expect(chat.text).toBe("Hel");
+    expect(chat.error).toEqual({ message: "p1: no data for 30 s", code: "upstream_timeout" });
+    expect(exitCodeForStreamError(chat.error?.code)).toBe(3);
+    const responses = await sendTurn(
+      opts("responses", stub(() => sse(streamOf(['data: {"type":"response.output_text.delta","delta":"Hi"}\n\n', 'event: error\ndata: {"type":"error","code":"upstream_truncated","message":"p1: the stream ended in the middle of an event","param":null}\n\n'])))),
+    );
+    expect(responses.error?.code).toBe("upstream_truncated");
+    expect(exitCodeForStreamError(responses.error?.code)).toBe(3);
   });
 
   test("a Responses stream that stops without a terminal event is reported as cut short", async () => {
@@ -159,6 +172,15 @@ describe("sendTurn", () => {
     expect(err).not.toBeInstanceOf(HubError);
     expect(ac.signal.aborted).toBe(true);
   });
+});
+
+test("exitCodeForStreamError: one code per class — cut off on its way 3, anything else (the provider's own error) 1", () => {
+  for (const code of ["upstream_disconnected", "hub_disconnected", "upstream_timeout", "upstream_truncated", "upstream_incomplete", "stream_truncated", "hub_shutting_down"]) {
+    expect(exitCodeForStreamError(code)).toBe(3);
+  }
+  for (const code of ["insufficient_quota", "400", "upstream_error", "server_error", "upstream_invalid_chunk", "upstream_protocol_error", undefined]) {
+    expect(exitCodeForStreamError(code)).toBe(1);
+  }
 });
 
 describe("buildRequest", () => {

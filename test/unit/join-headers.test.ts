@@ -1,7 +1,8 @@
 /** --header / --header-env parsing: the expected form in every error, never a secret value. */
 import { describe, expect, test } from "bun:test";
 import { parseHeader, parseHeaderEnv, resolveAuthHeaders } from "../../src/join/headers.ts";
-import { repeatedFlag, UsageError } from "../../src/commands/_args.ts";
+import { repeatedFlag } from "../../src/commands/_args.ts";
+import { UsageError } from "../../src/terminal/errors.ts";
 
 const fails = (fn: () => unknown): string => {
   try {

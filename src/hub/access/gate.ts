@@ -33,17 +33,6 @@ export function bearerToken(header: string | null | undefined): string | undefin
   return m ? m[1] : undefined;
 }
 
-/**
- * Clients send a room password in an HTTP header, where only Latin-1 survives (fetch throws
- * on anything wider; many clients accept ASCII only) and outer spaces are trimmed: a password
- * outside printable ASCII, or with outer spaces, would let people join but never use the room.
- * Returns what is wrong (never the password), or undefined.
- */
-export function roomPasswordProblem(password: string): string | undefined {
-  if (/^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(password)) return undefined;
-  return 'a room password must be printable ASCII without leading or trailing spaces: clients send it in an HTTP header ("Authorization: Bearer <room password>")';
-}
-
 const unauthorized = (message: string, code: string, realm: string) =>
   new AccessError(401, message, { code, type: "authentication_error" }, { "www-authenticate": `Bearer realm="${realm}"` });
 

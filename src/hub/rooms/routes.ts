@@ -9,7 +9,8 @@
 import { Elysia } from "elysia";
 import type { Server } from "bun";
 import type { HubContext } from "../context.ts";
-import { roomPasswordProblem, type AccessGate } from "../access/gate.ts";
+import { roomPasswordProblem } from "../../common/room-password.ts";
+import type { AccessGate } from "../access/gate.ts";
 import { badRequest, GambiError } from "../../proxy/openai/errors.ts";
 import { CreateRoomBody, HeartbeatBody, JoinBody } from "./model.ts";
 import { publicParticipant, publicRoom } from "./registry.ts";

@@ -1,0 +1,16 @@
+/**
+ * The probe both join flows (`gambi join` in prepare.ts, the TUI's join form) run on the
+ * participant's own endpoint before anything reaches the hub: a typo in the URL or a rejected
+ * key is reported here, and the models it lists are offered to pick from.
+ */
+import { probeEndpoint, type ProbeResult } from "../proxy/probe.ts";
+
+/** Rejects with the probe's GambiError (`endpoint_credentials_rejected` when the key is refused). */
+export function probeOwnEndpoint(base: string, authHeaders: Record<string, string>): Promise<ProbeResult> {
+  return probeEndpoint({ base, authHeaders, label: "your endpoint" }, { timeoutMs: 10_000 });
+}
+
+/** "Responses + Chat Completions": the OpenAI protocols the probe found. */
+export function protocolsSpoken(probe: ProbeResult): string {
+  return [probe.capabilities.responses && "Responses", probe.capabilities.chatCompletions && "Chat Completions"].filter(Boolean).join(" + ");
+}

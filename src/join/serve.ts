@@ -1,0 +1,87 @@
+/**
+ * `gambi join` once its settings are settled: register the participant, leave the room on
+ * Ctrl-C or SIGTERM (also while the join request is still under way), and keep the status
+ * line fed from the room's events. The command prints the outcome; the TUI runs the same
+ * session (session.ts) with its own view instead.
+ */
+import type { HubClient } from "../client.ts";
+import type { Logger } from "../logger.ts";
+import { headerRecord } from "./headers.ts";
+import type { PreparedJoin } from "./prepare.ts";
+import { openSession } from "./session.ts";
+import { applyRoomEvent, createStatusLine, initialStatus } from "./status.ts";
+
+export interface ServeOptions {
+  client: HubClient;
+  prepared: PreparedJoin;
+  specs: boolean;
+  config?: Record<string, unknown>;
+  allowUnlistedModel: boolean;
+  log: Logger;
+  /** Draw the self-rewriting status line (a terminal, not --json); else one log line per finished request. */
+  tty: boolean;
+  /** Called once the participant has left after a signal (the command exits there). */
+  onLeft: () => void;
+}
+
+export async function serveInRoom(opts: ServeOptions) {
+  const { client, prepared, log } = opts;
+  // The status line (room, model, state, requests served) is fed by the room's event stream.
+  const line = createStatusLine({ log, tty: opts.tty });
+  let status = initialStatus(prepared.code, prepared.model);
+  function render(next: typeof status, finished?: Parameters<typeof line.update>[1]) {
+    status = next;
+    line.update(status, finished);
+  }
+  const session = openSession({
+    client,
+    log,
+    onStateChange: (state) => render({ ...status, participant: state }),
+    settings: {
+      code: prepared.code,
+      endpoint: prepared.published,
+      model: prepared.model,
+      nickname: prepared.nickname,
+      password: prepared.password,
+      authHeaders: headerRecord(prepared.headers),
+      specs: opts.specs,
+      config: opts.config,
+      allowUnlistedModel: opts.allowUnlistedModel,
+    },
+  });
+  // Signals are handled from before the join request: a Ctrl-C that lands while the hub is
+  // registering us still leaves the room instead of leaving a ghost participant behind.
+  const watching = new AbortController();
+  let starting: Promise<unknown> | undefined;
+  let leaving = false;
+  const leave = async () => {
+    if (leaving) return;
+    leaving = true;
+    watching.abort();
+    line.clear();
+    await starting?.catch(() => undefined);
+    await session.stop();
+    log.info(`left room ${prepared.code}`);
+    opts.onLeft();
+  };
+  process.once("SIGINT", leave);
+  process.once("SIGTERM", leave);
+
+  starting = session.start();
+  const joined = (await starting) as Awaited<ReturnType<typeof session.start>>;
+  const id = String(joined.id);
+  return {
+    /** The participant as the hub registered it. */
+    joined,
+    id,
+    /** Starts the status line and its event stream (after the caller has printed the join), unless already leaving. */
+    follow() {
+      if (leaving) return;
+      render(status);
+      void client.watchRoomEvents(prepared.code, (event) => {
+        const { state, finished } = applyRoomEvent(status, event, id);
+        if (state !== status || finished) render(state, finished);
+      }, watching.signal, { password: prepared.password, onRefused: (message) => log.warn(message) });
+    },
+  };
+}

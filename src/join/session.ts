@@ -1,0 +1,78 @@
+/**
+ * One participant session as both `gambi join` and the TUI run it, once the settings are
+ * settled (prepare.ts, or the TUI's join form) and the endpoint probed (probe.ts): the join
+ * request, the runtime that registers, heartbeats and re-joins (runtime.ts), and saving the
+ * settings that worked as a profile. What is shown of it is the caller's: the status line
+ * (serve.ts) or the TUI's room view.
+ */
+import type { HubClient, JoinRequest } from "../client.ts";
+import type { Logger } from "../logger.ts";
+import { saveProfile, SettingsError, type ProfileInput } from "../settings.ts";
+import { participantId } from "./names.ts";
+import { startParticipant, type ParticipantState } from "./runtime.ts";
+import { machineSpecs } from "./specs.ts";
+
+export interface SessionSettings {
+  code: string;
+  /** The URL the hub uses for the endpoint (the network endpoint, when one was given). */
+  endpoint: string;
+  model: string;
+  nickname: string;
+  password?: string;
+  /** Header values live only here and in the runtime's request, for re-joins; never in a view. */
+  authHeaders: Record<string, string>;
+  /** Share machine specs (default: yes; `--no-specs`). */
+  specs?: boolean;
+  config?: Record<string, unknown>;
+  allowUnlistedModel?: boolean;
+}
+
+/** The body of `POST /rooms/:code/join`, with a fresh participant id; empty options are left out. */
+export function joinRequest(s: SessionSettings): JoinRequest {
+  return {
+    id: participantId(),
+    nickname: s.nickname,
+    model: s.model,
+    endpoint: s.endpoint,
+    password: s.password,
+    specs: s.specs === false ? undefined : machineSpecs(),
+    config: s.config,
+    authHeaders: Object.keys(s.authHeaders).length ? s.authHeaders : undefined,
+    allowUnlistedModel: s.allowUnlistedModel || undefined,
+  };
+}
+
+export interface SessionOptions {
+  client: HubClient;
+  settings: SessionSettings;
+  /** Where the runtime's messages go (re-joined, hub unreachable, ...). */
+  log: Logger;
+  heartbeatMs?: number;
+  onStateChange?: (state: ParticipantState) => void;
+}
+
+/**
+ * The runtime for these settings, not registered yet: `start()` registers (a refusal rejects
+ * with the hub's HubError) and then heartbeats and re-joins by itself; `stop()` leaves.
+ * Callers get it before registering so a Ctrl-C during the join can still leave the room.
+ */
+export function openSession(opts: SessionOptions) {
+  const request = joinRequest(opts.settings);
+  const runtime = startParticipant({ client: opts.client, code: opts.settings.code, log: opts.log, heartbeatMs: opts.heartbeatMs, onStateChange: opts.onStateChange, request });
+  return { id: request.id, start: () => runtime.start(), stop: () => runtime.stop() };
+}
+export type Session = ReturnType<typeof openSession>;
+
+/**
+ * Saves the settings that just worked as a profile. A failure to save (a broken config file,
+ * a bad name, a disk error) is returned as a problem, not thrown: the participant is already
+ * serving and should go on.
+ */
+export function saveJoinProfile(name: string, input: ProfileInput, opts: { setDefaultHub?: boolean; path?: string } = {}): { path: string } | { problem: string } {
+  try {
+    return { path: saveProfile(name, input, opts) };
+  } catch (err) {
+    if (!(err instanceof SettingsError) && !(err instanceof Error && "code" in err)) throw err;
+    return { problem: (err as Error).message };
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * The open room: its event stream (activity, totals, participants joining and leaving) and
+ * its participant list, read with the password the room was opened with. Results that arrive
+ * after the view moved to another room are dropped.
+ */
+import type { HubClient, PublicRoom } from "../client.ts";
+import { applyEvent, initialRoomView, withParticipants } from "./room-state.ts";
+import type { AppState } from "./state.ts";
+import type { Store } from "./store.ts";
+import { participantsNotice } from "./transitions.ts";
+
+export function createRoomFollow(opts: { store: Store; client: HubClient }) {
+  const { store, client } = opts;
+  let watch: AbortController | undefined;
+  let password: string | undefined;
+  /** Changes the room view, if it still shows room `code`. */
+  const patchRoom = (code: string, patch: (room: NonNullable<AppState["room"]>) => Partial<NonNullable<AppState["room"]>>) => {
+    const now = store.get().room;
+    if (now?.code === code) store.set({ room: { ...now, ...patch(now) } });
+  };
+
+  async function refresh() {
+    const room = store.get().room;
+    if (!room) return;
+    try {
+      const { participants } = await client.participants(room.code, password);
+      patchRoom(room.code, (now) => withParticipants(now, participants));
+    } catch (err) {
+      patchRoom(room.code, () => ({ notice: participantsNotice(err, client.url) }));
+    }
+  }
+
+  function open(room: Pick<PublicRoom, "code" | "name">, roomPassword?: string) {
+    watch?.abort();
+    password = roomPassword;
+    store.set({ screen: "room", room: { ...initialRoomView(room.code), name: room.name } });
+    const mine = (watch = new AbortController());
+    void client.watchRoomEvents(
+      room.code,
+      (e) => patchRoom(room.code, (now) => applyEvent(now, e, Date.now())),
+      mine.signal,
+      { password: roomPassword, onRefused: (m) => patchRoom(room.code, () => ({ notice: m })) },
+    );
+    void refresh();
+  }
+
+  /** Stops following; the caller decides what the screen shows next. */
+  function stop() {
+    watch?.abort();
+  }
+
+  return {
+    open,
+    refresh,
+    stop,
+    /** Back to the rooms list: the stream stops and the password is forgotten. */
+    close() {
+      stop();
+      watch = undefined;
+      password = undefined;
+      store.set({ room: undefined, screen: "rooms" });
+    },
+  };
+}
