@@ -11,7 +11,7 @@
 import { createConsola } from "consola";
 import { startHub } from "../../src/hub/index.ts";
 import { ownerKey } from "../../src/hub/context.ts";
-import { BoundedMap } from "../../src/proxy/bounded-map.ts";
+import { BoundedMap } from "../../src/protocol/bounded-map.ts";
 import { processUsage, serveParent } from "./children.ts";
 
 const ownersMax = Number(process.env.BENCH_OWNERS_MAX ?? 50_000);

@@ -9,8 +9,8 @@
  *   off) or a named `event: error` (Groq) → error.
  * Tool-call deltas are ignored: `gambi chat` sends no tools. Only choice 0 is read (n=1).
  */
-import type { SseEvent } from "../proxy/sse/decode.ts";
-import { chatUsage } from "../proxy/observe.ts";
+import type { SseEvent } from "../protocol/sse/decode.ts";
+import { chatUsage } from "../protocol/observe.ts";
 import { errorPart, parseJson, type Json, type StreamPart } from "./parts.ts";
 
 function nonEmpty(v: unknown): v is string {

@@ -13,9 +13,9 @@
  *   error (quota, token limit, tool validation) → 1.
  */
 import { bearer, describeHubFailure, EXIT, HubError } from "../client.ts";
-import type { Usage } from "../proxy/observe.ts";
-import type { Protocol } from "../proxy/protocol.ts";
-import { SseDecoder, type SseEvent } from "../proxy/sse/decode.ts";
+import type { Usage } from "../protocol/observe.ts";
+import type { Protocol } from "../protocol/protocols.ts";
+import { SseDecoder, type SseEvent } from "../protocol/sse/decode.ts";
 import { readChatBody, readChatEvent } from "./chat-stream.ts";
 import { parseJson, type Json, type StreamPart } from "./parts.ts";
 import type { TurnRequest } from "./request.ts";

@@ -11,8 +11,8 @@
  *   (`response.error`) → error. OpenAI sends both for one failure; the caller keeps the first.
  * Function-call events are ignored: `gambi chat` sends no tools.
  */
-import type { SseEvent } from "../proxy/sse/decode.ts";
-import { responsesUsage } from "../proxy/observe.ts";
+import type { SseEvent } from "../protocol/sse/decode.ts";
+import { responsesUsage } from "../protocol/observe.ts";
 import { errorPart, parseJson, type Json, type StreamPart } from "./parts.ts";
 
 const TEXT = new Set(["response.output_text.delta", "response.refusal.delta"]);

@@ -11,7 +11,7 @@ import { defineCommand } from "citty";
 import { select } from "@clack/prompts";
 import { createHubClient, EXIT, HubError, type HubClient, type PublicRoom } from "../client.ts";
 import { log } from "../logger.ts";
-import type { Protocol } from "../proxy/protocol.ts";
+import type { Protocol } from "../protocol/protocols.ts";
 import { caArgs, guard, hubArgs, hubCa, hubToken, hubUrl, jsonArgs, tokenArgs, UsageError } from "./_args.ts";
 import { ask, canPrompt, Cancelled, interactiveArgs } from "./_prompt.ts";
 import { askLine, readStdin } from "../chat/input.ts";

@@ -4,7 +4,7 @@
  */
 import { EventBus } from "./events/bus.ts";
 import { RoomRegistry } from "./rooms/registry.ts";
-import { BoundedMap } from "../proxy/bounded-map.ts";
+import { BoundedMap } from "../protocol/bounded-map.ts";
 import type { Fetch } from "../proxy/upstream.ts";
 import { probeEndpoint } from "../proxy/probe.ts";
 import {

@@ -12,7 +12,7 @@
  * Plain AbortControllers with listeners that each request removes when it ends, not
  * AbortSignal.any (leaks in Bun 1.4.5, see src/proxy/upstream.ts).
  */
-import { GambiError } from "../proxy/openai/errors.ts";
+import { GambiError } from "../protocol/openai/errors.ts";
 import { HUB_SHUTTING_DOWN } from "../proxy/passthrough.ts";
 
 export class HubShutdown {

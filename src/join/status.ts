@@ -8,7 +8,7 @@
 import { FetchError, ofetch } from "ofetch";
 import { bearer } from "../client.ts";
 import type { Logger } from "../logger.ts";
-import { SseDecoder } from "../proxy/sse/decode.ts";
+import { SseDecoder } from "../protocol/sse/decode.ts";
 import type { ParticipantState } from "./runtime.ts";
 
 export interface RoomEvent {

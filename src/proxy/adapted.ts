@@ -14,14 +14,14 @@
  * response (`upstream_invalid_chunk`), chat ← Responses skips it and ends with
  * `upstream_truncated` unless a terminal event still follows.
  */
-import { GambiError } from "./openai/errors.ts";
+import { GambiError } from "../protocol/openai/errors.ts";
 import type { ForwardOptions, Outcome, Upstream } from "./forward.ts";
 import { clientResponseHeaders, SSE_HEADERS } from "./headers.ts";
-import { SseDecoder, type SseEvent } from "./sse/decode.ts";
-import { formatSse } from "./sse/encode.ts";
-import { observeEvent, observeJsonBody, type Observation } from "./observe.ts";
-import type { Protocol } from "./protocol.ts";
-import type { Json, StreamFailure, StreamMapper } from "./adapters/types.ts";
+import { SseDecoder, type SseEvent } from "../protocol/sse/decode.ts";
+import { formatSse } from "../protocol/sse/encode.ts";
+import { observeEvent, observeJsonBody, type Observation } from "../protocol/observe.ts";
+import type { Protocol } from "../protocol/protocols.ts";
+import type { Json, StreamFailure, StreamMapper } from "../protocol/adapters/types.ts";
 import { breakReason, faultOf, parseJson, readBody, readFirstChunk } from "./passthrough.ts";
 import { pumpStream } from "./pump.ts";
 

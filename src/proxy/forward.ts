@@ -11,8 +11,8 @@
  */
 import { callUpstream, UpstreamUnreachable, type Fetch, type UpstreamTarget } from "./upstream.ts";
 import { timeoutError, UpstreamWatch, type UpstreamTimeouts } from "./timeouts.ts";
-import type { Observation } from "./observe.ts";
-import { PROTOCOL_PATH, type Protocol } from "./protocol.ts";
+import type { Observation } from "../protocol/observe.ts";
+import { PROTOCOL_PATH, type Protocol } from "../protocol/protocols.ts";
 import { relayBody, relayError, relayStream, shutdownError } from "./passthrough.ts";
 import { relayAdaptedBody, relayAdaptedStream, type AdapterRun } from "./adapted.ts";
 

@@ -1,8 +1,8 @@
 /**
  * Same-protocol relaying (forward.ts decides when). The client receives the upstream's bytes as they are: streams are
  * forwarded chunk by chunk with no re-encoding (only held back to the end of the last complete
- * event, see sse/boundary.ts), non-streaming bodies are passed through whole. Beside the bytes
- * an SSE decoder feeds `observe.ts`, which is how the hub learns TTFT, usage and response ids.
+ * event, see protocol/sse/boundary.ts), non-streaming bodies are passed through whole. Beside the bytes
+ * an SSE decoder feeds `protocol/observe.ts`, which is how the hub learns TTFT, usage and response ids.
  *
  * Failure modes:
  * - upstream unreachable → 502 (UpstreamUnreachable from upstream.ts);
@@ -19,16 +19,16 @@
  *   upstream is aborted; a 503 before the first byte, after it the error event with code
  *   `hub_shutting_down` (not the participant's fault: no health fault is counted).
  */
-import { GambiError } from "./openai/errors.ts";
+import { GambiError } from "../protocol/openai/errors.ts";
 import { describeNetworkError } from "./upstream.ts";
 import type { Fault, ForwardOptions, Outcome, Upstream } from "./forward.ts";
 import { timeoutError, timeoutMessage, type UpstreamWatch } from "./timeouts.ts";
 import { clientResponseHeaders, SSE_HEADERS } from "./headers.ts";
-import { SseDecoder } from "./sse/decode.ts";
-import { encodeSse } from "./sse/encode.ts";
-import { concatBytes, eventRangesContaining, lastEventEnd, nextEventEnd } from "./sse/boundary.ts";
-import { observeEvent, observeJsonBody, type Observation } from "./observe.ts";
-import type { Protocol } from "./protocol.ts";
+import { SseDecoder } from "../protocol/sse/decode.ts";
+import { encodeSse } from "../protocol/sse/encode.ts";
+import { concatBytes, eventRangesContaining, lastEventEnd, nextEventEnd } from "../protocol/sse/boundary.ts";
+import { observeEvent, observeJsonBody, type Observation } from "../protocol/observe.ts";
+import type { Protocol } from "../protocol/protocols.ts";
 import { pumpStream } from "./pump.ts";
 import { shapeUpstreamError } from "./upstream-error.ts";
 

@@ -5,10 +5,10 @@
  * 401/403 mean "credentials rejected", anything else (400 "model is required", 422, 200) means
  * the route is there.
  */
-import { GambiError } from "./openai/errors.ts";
+import { GambiError } from "../protocol/openai/errors.ts";
 import { callUpstream, describeNetworkError, UpstreamUnreachable, type Fetch, type UpstreamTarget } from "./upstream.ts";
-import type { Capabilities } from "./protocol.ts";
-import { v1Url } from "./endpoint.ts";
+import type { Capabilities } from "../protocol/protocols.ts";
+import { v1Url } from "../protocol/endpoint.ts";
 
 export interface ProbeResult {
   capabilities: Capabilities;

@@ -23,7 +23,7 @@
  *
  * A setting of 0 turns that deadline off.
  */
-import { GambiError } from "./openai/errors.ts";
+import { GambiError } from "../protocol/openai/errors.ts";
 
 export interface TimeoutSettings {
   connectMs: number;

@@ -4,10 +4,10 @@
  * so a client that leaves cancels the upstream request, and turns network failures into a
  * GambiError that names the participant and URL but never a header value.
  */
-import { GambiError } from "./openai/errors.ts";
+import { GambiError } from "../protocol/openai/errors.ts";
 import { upstreamRequestHeaders, type AuthHeaders } from "./headers.ts";
-import { v1Url } from "./endpoint.ts";
-import { createByteRedactor, createTextRedactor } from "./redact.ts";
+import { v1Url } from "../protocol/endpoint.ts";
+import { createByteRedactor, createTextRedactor } from "../protocol/redact.ts";
 
 export interface UpstreamTarget {
   /** Normalised base URL (no /v1). */

@@ -9,7 +9,7 @@ import { bearer, describeHubFailure, HubError, type HubClient, type PublicRoom }
 import { roomPasswordProblem } from "../hub/access/gate.ts";
 import { friendlyName } from "../join/names.ts";
 import { watchRoomEvents } from "../join/status.ts";
-import { GambiError } from "../proxy/openai/errors.ts";
+import { GambiError } from "../protocol/openai/errors.ts";
 import { probeEndpoint } from "../proxy/probe.ts";
 import { readSettingsQuietly, saveProfile, SettingsError, settingsPath } from "../settings.ts";
 import { createFormKey, newCreateForm } from "./create-form.ts";

@@ -6,8 +6,8 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { SseDecoder, type SseEvent } from "../../src/proxy/sse/decode.ts";
-import { chatUsage, observeChatEvent, observeEvent, observeJsonBody, observeResponsesEvent, responsesUsage, type Observation } from "../../src/proxy/observe.ts";
+import { SseDecoder, type SseEvent } from "../../src/protocol/sse/decode.ts";
+import { chatUsage, observeChatEvent, observeEvent, observeJsonBody, observeResponsesEvent, responsesUsage, type Observation } from "../../src/protocol/observe.ts";
 import { FIXTURES_DIR, loadFixtures } from "../helpers/fixtures.ts";
 
 type Expect = { usage?: [number, number, number]; firstContent?: number; responseId?: string; error?: string };

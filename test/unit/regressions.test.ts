@@ -1,10 +1,10 @@
 /** Bugs found by the unit sweep, each pinned by the input that showed it. */
 import { describe, expect, test } from "bun:test";
-import { SseDecoder } from "../../src/proxy/sse/decode.ts";
-import { chatUsage, responsesUsage } from "../../src/proxy/observe.ts";
-import { isLoopbackHost, normalizeBaseUrl } from "../../src/proxy/endpoint.ts";
+import { SseDecoder } from "../../src/protocol/sse/decode.ts";
+import { chatUsage, responsesUsage } from "../../src/protocol/observe.ts";
+import { isLoopbackHost, normalizeBaseUrl } from "../../src/protocol/endpoint.ts";
 import { validateAuthHeaders } from "../../src/proxy/headers.ts";
-import { GambiError } from "../../src/proxy/openai/errors.ts";
+import { GambiError } from "../../src/protocol/openai/errors.ts";
 
 const enc = new TextEncoder();
 

@@ -5,8 +5,8 @@
  */
 import { describe, expect, test } from "bun:test";
 import { prng } from "../helpers/prng.ts";
-import { concatBytes, lastEventEnd } from "../../src/proxy/sse/boundary.ts";
-import { SseDecoder, type SseEvent } from "../../src/proxy/sse/decode.ts";
+import { concatBytes, lastEventEnd } from "../../src/protocol/sse/boundary.ts";
+import { SseDecoder, type SseEvent } from "../../src/protocol/sse/decode.ts";
 import { loadFixtures, splitEvents } from "../helpers/fixtures.ts";
 
 const enc = new TextEncoder();

@@ -10,7 +10,7 @@
  * what was sent.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { BoundedMap } from "../../proxy/bounded-map.ts";
+import { BoundedMap } from "../../protocol/bounded-map.ts";
 import type { Room } from "../rooms/registry.ts";
 import { AccessError, addressKey, DEFAULT_ACCESS_LIMITS, FailureLimiter, type AccessLimits } from "./limiter.ts";
 

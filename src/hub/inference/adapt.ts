@@ -11,18 +11,18 @@
  * simply not applied, instead of turning every request into a 400.
  */
 import type { Outcome } from "../../proxy/forward.ts";
-import { GambiError } from "../../proxy/openai/errors.ts";
+import { GambiError } from "../../protocol/openai/errors.ts";
 import type { AdapterRun } from "../../proxy/adapted.ts";
-import type { AdapterContext, Json } from "../../proxy/adapters/types.ts";
-import * as chatViaResponses from "../../proxy/adapters/chat-via-responses/index.ts";
-import * as responsesViaChat from "../../proxy/adapters/responses-via-chat/index.ts";
-import { supports, type Protocol } from "../../proxy/protocol.ts";
-import { applyDefaults, type RuntimeConfig } from "../../proxy/defaults.ts";
+import type { AdapterContext, Json } from "../../protocol/adapters/types.ts";
+import * as chatViaResponses from "../../protocol/adapters/chat-via-responses/index.ts";
+import * as responsesViaChat from "../../protocol/adapters/responses-via-chat/index.ts";
+import { supports, type Protocol } from "../../protocol/protocols.ts";
+import { applyDefaults, type RuntimeConfig } from "../../protocol/defaults.ts";
 import type { StoredResponse } from "../../proxy/store.ts";
 import type { HubContext } from "../context.ts";
 import type { Participant, Room } from "../rooms/registry.ts";
 import type { Continuation } from "./continuation.ts";
-import { redactSecrets } from "../../proxy/redact.ts";
+import { redactSecrets } from "../../protocol/redact.ts";
 
 /**
  * What the hub keeps is answered later by GET /v1/responses/:id, so it gets the same treatment

@@ -11,9 +11,9 @@
  *
  * The conversation decides the participant: the request's `model` is not consulted.
  */
-import { GambiError } from "../../proxy/openai/errors.ts";
-import type { Protocol } from "../../proxy/protocol.ts";
-import type { Json } from "../../proxy/adapters/types.ts";
+import { GambiError } from "../../protocol/openai/errors.ts";
+import type { Protocol } from "../../protocol/protocols.ts";
+import type { Json } from "../../protocol/adapters/types.ts";
 import { ownerKey, type HubContext } from "../context.ts";
 import type { Participant, Room } from "../rooms/registry.ts";
 import { leastBusy } from "./select.ts";

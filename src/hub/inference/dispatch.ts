@@ -13,10 +13,10 @@ import type { Room } from "../rooms/registry.ts";
 import { pickParticipant } from "./select.ts";
 import { resolveContinuation } from "./continuation.ts";
 import { planRequest } from "./adapt.ts";
-import { mergeConfigs } from "../../proxy/defaults.ts";
+import { mergeConfigs } from "../../protocol/defaults.ts";
 import { forwardRequest, type Outcome } from "../../proxy/forward.ts";
-import type { Protocol } from "../../proxy/protocol.ts";
-import { redactSecrets } from "../../proxy/redact.ts";
+import type { Protocol } from "../../protocol/protocols.ts";
+import { redactSecrets } from "../../protocol/redact.ts";
 
 export interface InferenceBody {
   model: string;

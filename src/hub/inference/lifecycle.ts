@@ -3,7 +3,7 @@
  * `GET …/input_items`): forwarded, with its auth headers, to the participant that created the
  * response. The hub remembers owners in a bounded, expiring map filled as responses pass.
  */
-import { GambiError } from "../../proxy/openai/errors.ts";
+import { GambiError } from "../../protocol/openai/errors.ts";
 import { callUpstream } from "../../proxy/upstream.ts";
 import { clientResponseHeaders } from "../../proxy/headers.ts";
 import { shapeUpstreamError } from "../../proxy/upstream-error.ts";

@@ -5,8 +5,8 @@
  * Returns undefined for an id the hub does not hold, so the caller forwards it to the
  * participant that does (lifecycle.ts).
  */
-import { GambiError } from "../../proxy/openai/errors.ts";
-import type { Json } from "../../proxy/adapters/types.ts";
+import { GambiError } from "../../protocol/openai/errors.ts";
+import type { Json } from "../../protocol/adapters/types.ts";
 import type { StoredResponse } from "../../proxy/store.ts";
 import type { HubContext } from "../context.ts";
 import type { Room } from "../rooms/registry.ts";

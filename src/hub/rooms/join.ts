@@ -5,8 +5,8 @@
  * joins with auth headers over plain HTTP from another machine gets the hub's warning: its
  * keys crossed the network in clear text (once per participant: not again on each update).
  */
-import { GambiError, badRequest } from "../../proxy/openai/errors.ts";
-import { isLoopbackHost, normalizeBaseUrl } from "../../proxy/endpoint.ts";
+import { GambiError, badRequest } from "../../protocol/openai/errors.ts";
+import { isLoopbackHost, normalizeBaseUrl } from "../../protocol/endpoint.ts";
 import { validateAuthHeaders } from "../../proxy/headers.ts";
 import { matchModel, probeEndpoint, suggestModels } from "../../proxy/probe.ts";
 import type { HubContext } from "../context.ts";

@@ -8,7 +8,7 @@ import { Elysia } from "elysia";
 import type { Server } from "bun";
 import type { HubContext } from "../context.ts";
 import { roomPasswordProblem, type AccessGate } from "../access/gate.ts";
-import { badRequest, GambiError } from "../../proxy/openai/errors.ts";
+import { badRequest, GambiError } from "../../protocol/openai/errors.ts";
 import { CreateRoomBody, HeartbeatBody, JoinBody } from "./model.ts";
 import { publicParticipant, publicRoom } from "./registry.ts";
 import { joinRoom } from "./join.ts";

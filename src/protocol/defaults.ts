@@ -10,7 +10,7 @@
  * | stop, seed, frequency_penalty, presence_penalty | same name | not in the API: ignored |
  */
 import { Type, type Static } from "@sinclair/typebox";
-import type { Protocol } from "./protocol.ts";
+import type { Protocol } from "./protocols.ts";
 
 export const RuntimeConfig = Type.Object(
   {

@@ -5,7 +5,7 @@
  * that can carry those facts, so long streams cost a substring test per event.
  */
 import type { SseEvent } from "./sse/decode.ts";
-import type { Protocol } from "./protocol.ts";
+import type { Protocol } from "./protocols.ts";
 
 export interface Usage {
   inputTokens?: number;
