@@ -6,6 +6,7 @@
  */
 import type { SseEvent } from "./sse/decode.ts";
 import type { Protocol } from "./protocols.ts";
+import type { Json } from "./json.ts";
 
 export interface Usage {
   inputTokens?: number;
@@ -22,8 +23,6 @@ export interface Observation {
 }
 
 const USAGE_OBJECT = /"usage"\s*:\s*\{/;
-
-type Json = Record<string, any>;
 
 function parse(data: string): Json | undefined {
   try {
@@ -43,19 +42,22 @@ function usageIfAny(usage: Usage): Usage | undefined {
   return usage.inputTokens !== undefined || usage.outputTokens !== undefined || usage.totalTokens !== undefined ? usage : undefined;
 }
 
-export function chatUsage(u: Json | undefined | null): Usage | undefined {
-  if (!u || typeof u !== "object") return undefined;
+export function chatUsage(usage: unknown): Usage | undefined {
+  if (!usage || typeof usage !== "object") return undefined;
+  const u = usage as Json;
   return usageIfAny({ inputTokens: num(u.prompt_tokens), outputTokens: num(u.completion_tokens), totalTokens: num(u.total_tokens) });
 }
 
-export function responsesUsage(u: Json | undefined | null): Usage | undefined {
-  if (!u || typeof u !== "object") return undefined;
+export function responsesUsage(usage: unknown): Usage | undefined {
+  if (!usage || typeof usage !== "object") return undefined;
+  const u = usage as Json;
   return usageIfAny({ inputTokens: num(u.input_tokens), outputTokens: num(u.output_tokens), totalTokens: num(u.total_tokens) });
 }
 
 function errorMessage(e: unknown): string {
   if (typeof e === "string") return e;
-  if (e && typeof e === "object" && typeof (e as Json).message === "string") return (e as Json).message;
+  const message = e && typeof e === "object" ? (e as Json).message : undefined;
+  if (typeof message === "string") return message;
   return "upstream reported an error";
 }
 
@@ -114,7 +116,7 @@ export function observeResponsesEvent(obs: Observation, ev: SseEvent, at: number
     obs.error = errorMessage(payload.error ?? payload);
     return;
   }
-  const response = payload.response;
+  const response = payload.response as Json | undefined;
   if (response && typeof response.id === "string") obs.responseId ??= response.id;
   const usage = responsesUsage(response?.usage);
   if (usage) obs.usage = usage;

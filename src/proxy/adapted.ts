@@ -21,7 +21,8 @@ import { SseDecoder, type SseEvent } from "../protocol/sse/decode.ts";
 import { formatSse } from "../protocol/sse/encode.ts";
 import { observeEvent, observeJsonBody, type Observation } from "../protocol/observe.ts";
 import type { Protocol } from "../protocol/protocols.ts";
-import type { Json, StreamFailure, StreamMapper } from "../protocol/adapters/types.ts";
+import type { Json } from "../protocol/json.ts";
+import type { StreamFailure, StreamMapper } from "../protocol/adapters/types.ts";
 import { breakReason, faultOf, parseJson, readBody, readFirstChunk } from "./passthrough.ts";
 import { pumpStream } from "./pump.ts";
 

@@ -9,7 +9,7 @@
  * with an expired link is reported as such, never silently shortened.
  */
 import { BoundedMap } from "../protocol/bounded-map.ts";
-import type { Json } from "../protocol/adapters/types.ts";
+import type { Json } from "../protocol/json.ts";
 
 export type StoredStatus = "in_progress" | "completed" | "incomplete" | "failed" | "cancelled";
 

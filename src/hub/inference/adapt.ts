@@ -13,7 +13,8 @@
 import type { Outcome } from "../../proxy/forward.ts";
 import { GambiError } from "../../protocol/openai/errors.ts";
 import type { AdapterRun } from "../../proxy/adapted.ts";
-import type { AdapterContext, Json } from "../../protocol/adapters/types.ts";
+import type { AdapterContext } from "../../protocol/adapters/types.ts";
+import type { Json } from "../../protocol/json.ts";
 import * as chatViaResponses from "../../protocol/adapters/chat-via-responses/index.ts";
 import * as responsesViaChat from "../../protocol/adapters/responses-via-chat/index.ts";
 import { supports, type Protocol } from "../../protocol/protocols.ts";

@@ -13,7 +13,7 @@
  */
 import { GambiError } from "../../protocol/openai/errors.ts";
 import type { Protocol } from "../../protocol/protocols.ts";
-import type { Json } from "../../protocol/adapters/types.ts";
+import type { Json } from "../../protocol/json.ts";
 import { ownerKey, type HubContext } from "../context.ts";
 import type { Participant, Room } from "../rooms/registry.ts";
 import { leastBusy } from "./select.ts";

@@ -6,7 +6,7 @@
  * participant that does (lifecycle.ts).
  */
 import { GambiError } from "../../protocol/openai/errors.ts";
-import type { Json } from "../../protocol/adapters/types.ts";
+import type { Json } from "../../protocol/json.ts";
 import type { StoredResponse } from "../../proxy/store.ts";
 import type { HubContext } from "../context.ts";
 import type { Room } from "../rooms/registry.ts";

@@ -14,8 +14,6 @@
  */
 import type { SseEvent } from "../sse/decode.ts";
 
-export type Json = Record<string, unknown>;
-
 /** Injected so adapters stay pure and tests deterministic. */
 export interface AdapterContext {
   /** A fresh random id (hex or uuid); adapters add the protocol's prefix (resp_, msg_, fc_, rs_, chatcmpl-). */

@@ -18,16 +18,12 @@
  * Rejected (400 naming the field): `input_audio` and `file` parts, an assistant's `audio`,
  * legacy `function` role messages and assistant `function_call`, `custom` tool calls.
  */
-import type { Json } from "../types.ts";
+import { isObject, type Json } from "../../json.ts";
 import { invalid, unsupported } from "./errors.ts";
 
 export interface MappedMessages {
   instructions?: string;
   input: Json[];
-}
-
-function isObject(v: unknown): v is Json {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** A system/developer/tool message's content: a string or text parts only. */

@@ -20,7 +20,7 @@
  * Any other field is passed through unchanged for the participant to accept or refuse
  * (vendor extensions such as `top_k` mean the same on both of a server's endpoints).
  */
-import type { Json } from "../types.ts";
+import type { Json } from "../../json.ts";
 import { invalid, unsupported } from "./errors.ts";
 import { mapMessages } from "./messages.ts";
 import { mapTextConfig, mapToolChoice, mapTools } from "./tools.ts";

@@ -17,14 +17,11 @@
  * the upstream's message and code, which the hub renders in OpenAI's error shape.
  */
 import { GambiError } from "../../openai/errors.ts";
-import type { AdapterContext, Json } from "../types.ts";
+import { isObject, type Json } from "../../json.ts";
+import type { AdapterContext } from "../types.ts";
 import { upstreamFailure } from "./errors.ts";
 import { chatFinishReason } from "./finish-reason.ts";
 import { chatUsage } from "./usage.ts";
-
-function isObject(v: unknown): v is Json {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 function list(v: unknown): Json[] {
   return Array.isArray(v) ? v.filter(isObject) : [];

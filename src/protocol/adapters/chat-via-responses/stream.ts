@@ -30,8 +30,9 @@
  * Ignored: events for other item types and non-text details (annotations, logprobs,
  * `response.queued`/`in_progress`, keep-alives); data that is not JSON.
  */
+import { isObject, type Json } from "../../json.ts";
 import type { SseEvent } from "../../sse/decode.ts";
-import type { AdapterContext, Json, StreamFailure, StreamMapper } from "../types.ts";
+import type { AdapterContext, StreamFailure, StreamMapper } from "../types.ts";
 import { upstreamFailure, type UpstreamFailure } from "./errors.ts";
 import { chatFinishReason } from "./finish-reason.ts";
 import { chatUsage } from "./usage.ts";
@@ -43,10 +44,6 @@ interface Call {
   callId: string;
   name: string;
   args: string; // arguments emitted so far (or held back until the call is announced)
-}
-
-function isObject(v: unknown): v is Json {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 function list(v: unknown): Json[] {

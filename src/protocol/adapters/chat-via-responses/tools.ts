@@ -15,12 +15,8 @@
  *   `{type:"json_schema", name, description, schema, strict}`; `verbosity` → `text.verbosity`.
  * Rejected: `custom` tools and a `custom` tool_choice (not adapted); unknown shapes (400).
  */
-import type { Json } from "../types.ts";
+import { isObject, type Json } from "../../json.ts";
 import { invalid, unsupported } from "./errors.ts";
-
-function isObject(v: unknown): v is Json {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 export function mapTools(tools: unknown): Json[] | undefined {
   if (tools === undefined || tools === null) return undefined;

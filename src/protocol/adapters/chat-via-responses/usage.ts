@@ -6,7 +6,7 @@
  * `completion_tokens_details.reasoning_tokens`. A details object is sent only when the
  * upstream reported it (a zero stays a zero: it is a real count).
  */
-import type { Json } from "../types.ts";
+import type { Json } from "../../json.ts";
 
 function count(v: unknown): number | undefined {
   return typeof v === "number" && Number.isFinite(v) ? v : undefined;

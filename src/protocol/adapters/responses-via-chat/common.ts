@@ -9,11 +9,8 @@
  *   `eos_token`, anything else) → `completed`: the model ended its turn.
  */
 import { badRequest, type GambiError } from "../../openai/errors.ts";
-import type { AdapterContext, Json } from "../types.ts";
-
-export function isObject(v: unknown): v is Json {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
+import { isObject, type Json } from "../../json.ts";
+import type { AdapterContext } from "../types.ts";
 
 export function str(v: unknown): string | undefined {
   return typeof v === "string" ? v : undefined;

@@ -14,8 +14,7 @@
  * "default" (the tier the request actually ran at); `background` false. `model` is the request's (the model the hub routed to, known from
  * `response.created` on). `output_text` is not sent: it is an SDK convenience, not on the wire.
  */
-import type { Json } from "../types.ts";
-import { isObject } from "./common.ts";
+import { isObject, type Json } from "../../json.ts";
 
 export interface ResponseState {
   id: string;

@@ -26,8 +26,9 @@
  * by `file_id`, images in tool output, an unresolvable `item_reference`, and every other item
  * type (built-in tool calls and their outputs, `custom_tool_call`, `compaction`, …).
  */
-import type { AdapterContext, Json } from "../types.ts";
-import { invalid, isObject, itemId, str, unsupported } from "./common.ts";
+import { isObject, type Json } from "../../json.ts";
+import type { AdapterContext } from "../types.ts";
+import { invalid, itemId, str, unsupported } from "./common.ts";
 
 export interface MessagesOptions {
   /** Pass reasoning items on as `reasoning_content` on the following assistant message. */

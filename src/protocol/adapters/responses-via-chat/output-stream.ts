@@ -16,7 +16,8 @@
  * Closing an item emits its `.done` events with the full text; the last item of an incomplete
  * response (length / content_filter) is closed with status `incomplete`.
  */
-import type { AdapterContext, Json } from "../types.ts";
+import type { Json } from "../../json.ts";
+import type { AdapterContext } from "../types.ts";
 import { itemId } from "./common.ts";
 import { functionCallItem, messageItem, reasoningItem, reasoningPart, refusalPart, textPart, type ItemStatus } from "./envelope.ts";
 

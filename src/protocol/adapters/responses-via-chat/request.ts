@@ -27,8 +27,8 @@
  * `background: true`, `prompt`, `conversation`, `moderation`, a `text.format` of another type,
  * and an empty conversation.
  */
-import type { Json } from "../types.ts";
-import { invalid, isObject, str, unsupported } from "./common.ts";
+import { isObject, type Json } from "../../json.ts";
+import { invalid, str, unsupported } from "./common.ts";
 import { MessageBuilder } from "./items.ts";
 
 export interface MapRequestOptions {

@@ -17,8 +17,9 @@
  * answer to report, and an empty "completed" response would hide that.
  */
 import { GambiError } from "../../openai/errors.ts";
-import type { AdapterContext, Json } from "../types.ts";
-import { deltaReasoning, isObject, itemId, num, outcomeOf, seconds } from "./common.ts";
+import { isObject, type Json } from "../../json.ts";
+import type { AdapterContext } from "../types.ts";
+import { deltaReasoning, itemId, num, outcomeOf, seconds } from "./common.ts";
 import { functionCallItem, messageItem, reasoningItem, refusalPart, responseObject, textPart } from "./envelope.ts";
 import { mapUsage } from "./usage.ts";
 

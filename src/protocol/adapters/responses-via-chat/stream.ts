@@ -27,8 +27,9 @@
  * more (what the upstream sends after is ignored).
  */
 import type { SseEvent } from "../../sse/decode.ts";
-import type { AdapterContext, Json, StreamFailure, StreamMapper } from "../types.ts";
-import { deltaReasoning, isObject, outcomeOf, seconds, type Outcome } from "./common.ts";
+import { isObject, type Json } from "../../json.ts";
+import type { AdapterContext, StreamFailure, StreamMapper } from "../types.ts";
+import { deltaReasoning, outcomeOf, seconds, type Outcome } from "./common.ts";
 import { responseObject } from "./envelope.ts";
 import { OutputStream, ProtocolProblem } from "./output-stream.ts";
 import { chunkUsage } from "./usage.ts";

@@ -11,8 +11,8 @@
  * Where usage is found in a stream: on any chunk (the last one wins: Hyperbolic sends running
  * totals on every chunk; Groq repeats it on a `choices: []` chunk), else in Groq's `x_groq.usage`.
  */
-import type { Json } from "../types.ts";
-import { isObject, num } from "./common.ts";
+import { isObject, type Json } from "../../json.ts";
+import { num } from "./common.ts";
 
 export function mapUsage(u: unknown): Json | undefined {
   if (!isObject(u)) return undefined;
