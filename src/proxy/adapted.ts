@@ -15,26 +15,16 @@
  * `upstream_truncated` unless a terminal event still follows.
  */
 import { GambiError } from "../protocol/openai/errors.ts";
-import type { ForwardOptions, Outcome, Upstream } from "./forward.ts";
-import { clientResponseHeaders, SSE_HEADERS } from "./headers.ts";
 import { SseDecoder, type SseEvent } from "../protocol/sse/decode.ts";
 import { formatSse } from "../protocol/sse/encode.ts";
 import { observeEvent, observeJsonBody, type Observation } from "../protocol/observe.ts";
-import type { Protocol } from "../protocol/protocols.ts";
 import type { Json } from "../protocol/json.ts";
-import type { StreamFailure, StreamMapper } from "../protocol/adapters/types.ts";
-import { breakReason, faultOf, parseJson, readBody, readFirstChunk } from "./passthrough.ts";
+import type { StreamFailure } from "../protocol/adapters/types.ts";
+import { clientResponseHeaders, SSE_HEADERS } from "./headers.ts";
+import { breakReason, faultOf } from "./failures.ts";
+import { parseJson, readBody, readFirstChunk } from "./reading.ts";
 import { pumpStream } from "./pump.ts";
-
-/** One adapted request, as the hub prepared it: the adapter's functions with their context bound. */
-export interface AdapterRun {
-  /** The protocol the participant speaks (the request body is already in it). */
-  upstream: Protocol;
-  mapResponse(body: Json): Json;
-  createStreamMapper(): StreamMapper;
-  /** Why the upstream was aborted when the client is still there (a cancel), if it was. */
-  abortReason?(): StreamFailure | undefined;
-}
+import type { AdapterRun, ForwardOptions, Outcome, Upstream } from "./types.ts";
 
 const identity = (b: Uint8Array) => b;
 const textEncoder = new TextEncoder();

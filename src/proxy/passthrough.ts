@@ -1,12 +1,14 @@
 /**
- * Same-protocol relaying (forward.ts decides when). The client receives the upstream's bytes as they are: streams are
- * forwarded chunk by chunk with no re-encoding (only held back to the end of the last complete
- * event, see protocol/sse/boundary.ts), non-streaming bodies are passed through whole. Beside the bytes
- * an SSE decoder feeds `protocol/observe.ts`, which is how the hub learns TTFT, usage and response ids.
+ * Same-protocol relaying (forward.ts decides when). The client receives the upstream's bytes
+ * as they are: streams are forwarded chunk by chunk with no re-encoding (only held back to the
+ * end of the last complete event, see protocol/sse/boundary.ts), non-streaming bodies are
+ * passed through whole. Beside the bytes an SSE decoder feeds `protocol/observe.ts`, which is
+ * how the hub learns TTFT, usage and response ids.
  *
- * Failure modes:
- * - upstream unreachable → 502 (UpstreamUnreachable from upstream.ts);
- * - upstream HTTP error → same status, body passed on if already OpenAI-shaped, wrapped if not;
+ * Failure modes (reading.ts reads under the deadlines, failures.ts names the cause):
+ * - upstream unreachable → 502 (forward.ts; UpstreamUnreachable from upstream.ts);
+ * - upstream HTTP error → same status, body passed on if already OpenAI-shaped, wrapped if not
+ *   (relay-error.ts);
  * - upstream dies before the first byte → 502; after it → a protocol error event, then the end;
  * - a deadline passes (timeouts.ts) before the first byte → 504; after it → the error event;
  * - upstream closes cleanly in the middle of an event → the partial event is dropped (the
@@ -20,79 +22,15 @@
  *   `hub_shutting_down` (not the participant's fault: no health fault is counted).
  */
 import { GambiError } from "../protocol/openai/errors.ts";
-import { describeNetworkError } from "./upstream.ts";
-import type { Fault, ForwardOptions, Outcome, Upstream } from "./forward.ts";
-import { timeoutError, timeoutMessage, type UpstreamWatch } from "./timeouts.ts";
-import { clientResponseHeaders, SSE_HEADERS } from "./headers.ts";
 import { SseDecoder } from "../protocol/sse/decode.ts";
-import { encodeSse } from "../protocol/sse/encode.ts";
 import { concatBytes, eventRangesContaining, lastEventEnd, nextEventEnd } from "../protocol/sse/boundary.ts";
 import { observeEvent, observeJsonBody, type Observation } from "../protocol/observe.ts";
 import type { Protocol } from "../protocol/protocols.ts";
+import { clientResponseHeaders, SSE_HEADERS } from "./headers.ts";
+import { breakReason, faultOf, streamErrorEvent } from "./failures.ts";
+import { parseJson, readBody, readFirstChunk } from "./reading.ts";
 import { pumpStream } from "./pump.ts";
-import { shapeUpstreamError } from "./upstream-error.ts";
-
-/** The code of everything a hub shutdown cuts off (hub/shutdown.ts). */
-export const HUB_SHUTTING_DOWN = "hub_shutting_down";
-const SHUTDOWN_MESSAGE = "the hub is shutting down and its grace period for requests in progress is over; try again in a moment";
-
-/** Whether the upstream was aborted by the hub's shutdown rather than by the client. */
-const cutByShutdown = (opts: Pick<ForwardOptions, "signal" | "shutdown">) => !opts.signal.aborted && opts.shutdown?.aborted === true;
-
-export const shutdownError = () => new GambiError(503, SHUTDOWN_MESSAGE, { code: HUB_SHUTTING_DOWN });
-
-/** What a failed upstream read means for the participant's health (a shutdown is none of its doing). */
-export const faultOf = (err: GambiError): Fault | undefined =>
-  err.code === "upstream_timeout" ? "timeout" : err.code === HUB_SHUTTING_DOWN ? undefined : "disconnected";
-
-/**
- * A whole non-streaming body. Under a watch it is read chunk by chunk, so the idle deadline
- * counts silence, not the body's length (OpenRouter keeps a slow non-streaming answer alive
- * with whitespace before the JSON).
- */
-export async function readBody(res: Response, opts: Pick<ForwardOptions, "signal" | "target" | "timeouts" | "shutdown">, watch?: UpstreamWatch): Promise<Uint8Array | GambiError> {
-  try {
-    if (!watch || !res.body) return new Uint8Array(await res.arrayBuffer());
-    watch.flowing();
-    // A server that sent Content-Length had the whole body when it started: one read, which
-    // is as fast as without a watch (keep-alive whitespace only comes with chunked bodies).
-    if (res.headers.has("content-length")) {
-      watch.readStart();
-      const whole = await res.arrayBuffer();
-      watch.readEnd();
-      return new Uint8Array(whole);
-    }
-    const reader = res.body.getReader();
-    const parts: Uint8Array[] = [];
-    for (;;) {
-      watch.readStart();
-      const r = await reader.read();
-      watch.readEnd();
-      if (r.done) break;
-      parts.push(r.value);
-    }
-    return parts.length === 1 ? parts[0]! : concatAll(parts);
-  } catch (err) {
-    if (opts.signal.aborted) throw err;
-    if (cutByShutdown(opts)) return shutdownError();
-    if (watch?.expired) return timeoutError(watch.expired, opts.target.label, opts.timeouts!);
-    return new GambiError(502, `upstream closed the connection before the body was complete: ${describeNetworkError(err)}`, {
-      code: "upstream_disconnected",
-    });
-  }
-}
-
-function concatAll(parts: Uint8Array[]): Uint8Array {
-  let size = 0;
-  for (const p of parts) size += p.length;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+import type { ForwardOptions, Outcome, Upstream } from "./types.ts";
 
 export async function relayBody(res: Response, opts: ForwardOptions, upstream: Upstream): Promise<Response> {
   const bytes = await readBody(res, opts, upstream.watch);
@@ -108,85 +46,6 @@ export async function relayBody(res: Response, opts: ForwardOptions, upstream: U
   opts.onFinish({ status: res.status, observation });
   const redact = opts.target.redactBytes;
   return new Response(redact ? redact(bytes) : bytes, { status: res.status, headers: clientResponseHeaders(res.headers, opts.headers ?? {}, opts.target.redactText) });
-}
-
-export function parseJson(bytes: Uint8Array): Record<string, unknown> | undefined {
-  try {
-    const v = JSON.parse(new TextDecoder().decode(bytes));
-    return v && typeof v === "object" ? v : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Upstream 4xx/5xx: keep the provider's own OpenAI-shaped body, wrap anything else. */
-export async function relayError(res: Response, opts: ForwardOptions, upstream: Upstream): Promise<Response> {
-  const bytes = await readBody(res, opts, upstream.watch);
-  // The body stalled past the idle deadline: the status alone would hide that the hub gave up.
-  if (bytes instanceof GambiError && bytes.code === "upstream_timeout") {
-    opts.onFinish({ status: bytes.status, observation: {}, error: bytes.message, fault: "timeout" });
-    return bytes.toResponse(opts.headers);
-  }
-  const text = bytes instanceof GambiError ? "" : new TextDecoder().decode(bytes);
-  const shaped = shapeUpstreamError(res.status, text, opts.target.label, Object.values(opts.target.authHeaders));
-  const headers = clientResponseHeaders(res.headers, opts.headers ?? {}, opts.target.redactText);
-  headers.set("content-type", "application/json");
-  opts.onFinish({ status: res.status, observation: {}, error: shaped.message });
-  return new Response(shaped.body, { status: res.status, headers });
-}
-
-/**
- * Reads ahead to the first chunk: a stream that dies (or stays silent past the first-byte
- * deadline) before its first byte is still an HTTP error (returned as a Response); a client
- * that left meanwhile rethrows. Once it is there, the watch moves on to the idle deadline.
- */
-export async function readFirstChunk<Chunk>(
-  read: () => Promise<Chunk>,
-  opts: Pick<ForwardOptions, "signal" | "target" | "headers" | "timeouts" | "shutdown">,
-  watch: UpstreamWatch | undefined,
-  finish: (outcome: { error: string; aborted: boolean; status: number; fault?: Fault }) => void,
-): Promise<Chunk | Response> {
-  try {
-    const chunk = await read();
-    watch?.flowing();
-    return chunk;
-  } catch (err) {
-    const aborted = opts.signal.aborted;
-    if (cutByShutdown(opts)) {
-      finish({ error: SHUTDOWN_MESSAGE, aborted, status: 503 });
-      return shutdownError().toResponse(opts.headers);
-    }
-    if (watch?.expired && !aborted) {
-      const timeout = timeoutError(watch.expired, opts.target.label, opts.timeouts!);
-      finish({ error: timeout.message, aborted, status: 504, fault: "timeout" });
-      return timeout.toResponse(opts.headers);
-    }
-    const error = `upstream closed the stream before sending anything: ${describeNetworkError(err)}`;
-    finish({ error, aborted, status: 502, fault: aborted ? undefined : "disconnected" });
-    if (aborted) throw err;
-    return new GambiError(502, `${opts.target.label}: ${error}`, { code: "upstream_disconnected" }).toResponse(opts.headers);
-  }
-}
-
-/** Why a stream broke off after its first byte: the hub's shutdown, a deadline, or the connection. */
-export function breakReason(
-  err: unknown,
-  opts: Pick<ForwardOptions, "signal" | "target" | "timeouts" | "shutdown">,
-  watch: UpstreamWatch | undefined,
-): { message: string; code: string; type: string; fault?: Fault } {
-  if (cutByShutdown(opts)) return { message: SHUTDOWN_MESSAGE, code: HUB_SHUTTING_DOWN, type: "service_unavailable" };
-  if (watch?.expired) {
-    return { message: timeoutMessage(watch.expired, opts.target.label, opts.timeouts!), code: "upstream_timeout", type: "upstream_error", fault: "timeout" };
-  }
-  return { message: `${opts.target.label}: upstream stream broke off: ${describeNetworkError(err)}`, code: "upstream_disconnected", type: "upstream_error", fault: "disconnected" };
-}
-
-/** The error event a client of each protocol understands, appended when the upstream dies mid-stream. */
-export function streamErrorEvent(protocol: Protocol, message: string, code: string, type = "upstream_error"): Uint8Array {
-  if (protocol === "chat") {
-    return encodeSse({ data: JSON.stringify({ error: { message, type, code, param: null } }) });
-  }
-  return encodeSse({ event: "error", data: JSON.stringify({ type: "error", code, message, param: null }) });
 }
 
 /**

@@ -10,9 +10,8 @@
  * client's protocol has but the participant's lacks (`stop` on a Responses participant) is
  * simply not applied, instead of turning every request into a 400.
  */
-import type { Outcome } from "../../proxy/forward.ts";
+import type { AdapterRun, Outcome } from "../../proxy/types.ts";
 import { GambiError } from "../../protocol/openai/errors.ts";
-import type { AdapterRun } from "../../proxy/adapted.ts";
 import type { AdapterContext } from "../../protocol/adapters/types.ts";
 import type { Json } from "../../protocol/json.ts";
 import * as chatViaResponses from "../../protocol/adapters/chat-via-responses/index.ts";

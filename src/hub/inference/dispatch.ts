@@ -14,7 +14,8 @@ import { pickParticipant } from "./select.ts";
 import { resolveContinuation } from "./continuation.ts";
 import { planRequest } from "./adapt.ts";
 import { mergeConfigs } from "../../protocol/defaults.ts";
-import { forwardRequest, type Outcome } from "../../proxy/forward.ts";
+import { forwardRequest } from "../../proxy/forward.ts";
+import type { Outcome } from "../../proxy/types.ts";
 import type { Protocol } from "../../protocol/protocols.ts";
 import { redactSecrets } from "../../protocol/redact.ts";
 

@@ -24,7 +24,7 @@
  *   and the upstream reported usage, then `[DONE]`.
  * Errors: an `error` event or `response.failed` → one chunk `{"error": {message, type, code,
  * param: null}}` and nothing after it (no `[DONE]`), the shape the hub uses for a chat stream
- * that breaks (passthrough.ts `streamErrorEvent`); `fail()` (the connection dropped) → the same;
+ * that breaks (proxy/failures.ts `streamErrorEvent`); `fail()` (the connection dropped) → the same;
  * `end()` before a terminal event → the same with code `upstream_truncated`: a cut stream
  * must not look like a complete answer.
  * Ignored: events for other item types and non-text details (annotations, logprobs,
