@@ -1,9 +1,9 @@
 /**
- * What a failed upstream means, shared by the relays (passthrough.ts, adapted.ts) and the
- * readers (reading.ts): whether the hub's shutdown cut it (hub/shutdown.ts, code
- * `hub_shutting_down`, no fault of the participant's), which health fault it counts as, why a
- * stream broke off after its first byte, and the error event that ends a passthrough client's
- * stream in its own protocol.
+ * What a failed upstream means, shared by the relays (relay-passthrough.ts,
+ * relay-translated.ts) and the readers (reading.ts): whether the hub's shutdown cut it
+ * (hub/shutdown.ts, code `hub_shutting_down`, no fault of the participant's), which health
+ * fault it counts as, why a stream broke off after its first byte, and the error event that
+ * ends a passthrough client's stream in its own protocol.
  */
 import { GambiError } from "../protocol/openai/errors.ts";
 import { encodeSse } from "../protocol/sse/encode.ts";

@@ -1,22 +1,23 @@
 /**
  * One inference request, proxy side: call the participant (the only place that decides the
  * upstream path), then relay the answer — byte for byte when the participant speaks the
- * client's protocol (passthrough.ts), translated when it speaks the other one (adapted.ts).
- * HTTP errors are relayed the same way for both (relay-error.ts): every OpenAI-compatible
- * server uses the same error envelope. With `timeouts`, an `UpstreamWatch` (timeouts.ts) bounds
- * connecting, the first byte and the gaps between chunks; it is cleared when the hub hears the
- * request's end. With `shutdown` (the hub's cutoff signal, hub/shutdown.ts), the upstream
- * request is aborted when the hub's shutdown grace period runs out, and the relays end the
- * client's answer with `hub_shutting_down` (failures.ts); the listener goes when the request
- * ends. The options and the outcome the relays share are in types.ts.
+ * client's protocol (relay-passthrough.ts), translated when it speaks another one
+ * (relay-translated.ts). HTTP errors are relayed the same way for both (relay-error.ts): every
+ * OpenAI-compatible server uses the same error envelope. With `timeouts`, an `UpstreamWatch`
+ * (timeouts.ts) bounds connecting, the first byte and the gaps between chunks; it is cleared
+ * when the hub hears the request's end. With `shutdown` (the hub's cutoff signal,
+ * hub/shutdown.ts), the upstream request is aborted when the hub's shutdown grace period runs
+ * out, and the relays end the client's answer with `hub_shutting_down` (failures.ts); the
+ * listener goes when the request ends. The options and the outcome the relays share are in
+ * types.ts.
  */
 import { PROTOCOL_PATH } from "../protocol/protocols.ts";
 import { callUpstream, UpstreamUnreachable } from "./upstream.ts";
 import { timeoutError, UpstreamWatch } from "./timeouts.ts";
 import { shutdownError } from "./failures.ts";
 import { relayError } from "./relay-error.ts";
-import { relayBody, relayStream } from "./passthrough.ts";
-import { relayAdaptedBody, relayAdaptedStream } from "./adapted.ts";
+import { relayPassthroughBody, relayPassthroughStream } from "./relay-passthrough.ts";
+import { relayTranslatedBody, relayTranslatedStream } from "./relay-translated.ts";
 import type { ForwardOptions, Upstream } from "./types.ts";
 
 export async function forwardRequest(options: ForwardOptions): Promise<Response> {
@@ -60,7 +61,7 @@ async function start(opts: ForwardOptions, upstream: Upstream): Promise<Response
       opts.target,
       {
         method: "POST",
-        path: PROTOCOL_PATH[opts.adapter?.upstream ?? opts.protocol],
+        path: PROTOCOL_PATH[opts.translation?.upstream ?? opts.protocol],
         body: opts.body,
         signal: upstreamAbort.signal,
         accept: opts.stream ? "text/event-stream" : "application/json",
@@ -93,7 +94,7 @@ async function start(opts: ForwardOptions, upstream: Upstream): Promise<Response
     return relayError(res, opts, upstream);
   }
   const isSse = (res.headers.get("content-type") ?? "").includes("text/event-stream");
-  if (isSse && res.body) return opts.adapter ? relayAdaptedStream(res, upstream, opts, opts.adapter) : relayStream(res, upstream, opts);
+  if (isSse && res.body) return opts.translation ? relayTranslatedStream(res, upstream, opts, opts.translation) : relayPassthroughStream(res, upstream, opts);
   opts.signal.removeEventListener("abort", abort);
-  return opts.adapter ? relayAdaptedBody(res, opts, opts.adapter, upstream) : relayBody(res, opts, upstream);
+  return opts.translation ? relayTranslatedBody(res, opts, opts.translation, upstream) : relayPassthroughBody(res, opts, upstream);
 }

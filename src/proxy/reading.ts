@@ -1,9 +1,9 @@
 /**
  * Reading an upstream answer under its deadlines (timeouts.ts), shared by the relays
- * (passthrough.ts, adapted.ts, relay-error.ts): a whole non-streaming body, or the first chunk
- * of a stream, read ahead so that a death before the first byte is still an HTTP error. A read
- * that fails is told apart by cause (failures.ts): the client left, the hub's shutdown cut it,
- * a deadline passed, or the connection broke.
+ * (relay-passthrough.ts, relay-translated.ts, relay-error.ts): a whole non-streaming body, or
+ * the first chunk of a stream, read ahead so that a death before the first byte is still an
+ * HTTP error. A read that fails is told apart by cause (failures.ts): the client left, the
+ * hub's shutdown cut it, a deadline passed, or the connection broke.
  */
 import { GambiError } from "../protocol/openai/errors.ts";
 import { describeNetworkError } from "./upstream.ts";

@@ -1,8 +1,9 @@
 /**
- * What the relays share: the options of one forwarded request (forward.ts builds them, the
- * relays in passthrough.ts and adapted.ts read them), the request's own abort and deadlines,
- * and the outcome every path reports exactly once. Types only, so the relays and their
- * helpers (reading.ts, failures.ts) depend on this file rather than on each other.
+ * What the relays share: the options of one forwarded request (forward.ts builds them,
+ * relay-passthrough.ts and relay-translated.ts read them), the request's own abort and
+ * deadlines, a translated request's bound adapter, and the outcome every path reports exactly
+ * once. Types only, so the relays and their helpers (reading.ts, failures.ts) depend on this
+ * file rather than on each other.
  */
 import type { Json } from "../protocol/json.ts";
 import type { Observation } from "../protocol/observe.ts";
@@ -11,7 +12,8 @@ import type { StreamFailure, StreamMapper } from "../protocol/adapters/types.ts"
 import type { Fetch, UpstreamTarget } from "./upstream.ts";
 import type { UpstreamTimeouts, UpstreamWatch } from "./timeouts.ts";
 
-export interface Outcome {
+/** How one forwarded request ended: reported exactly once, through `ForwardOptions.onFinish`. */
+export interface RelayOutcome {
   status: number;
   observation: Observation;
   /** Set when the request failed (HTTP error, network, in-band error event). */
@@ -27,8 +29,11 @@ export interface Outcome {
 
 export type Fault = "unreachable" | "timeout" | "disconnected";
 
-/** One adapted request, as the hub prepared it: the adapter's functions with their context bound. */
-export interface AdapterRun {
+/**
+ * One request's translation, as the hub prepared it: an adapter's mappers (protocol/adapters/)
+ * with the request and its context bound, for a participant that speaks another protocol.
+ */
+export interface Translation {
   /** The protocol the participant speaks (the request body is already in it). */
   upstream: Protocol;
   mapResponse(body: Json): Json;
@@ -51,9 +56,9 @@ export interface ForwardOptions {
   now: () => number;
   fetch?: Fetch;
   onResponseId?: (id: string) => void;
-  onFinish: (outcome: Outcome) => void;
+  onFinish: (outcome: RelayOutcome) => void;
   /** Set when the participant speaks the other protocol: the request is translated both ways. */
-  adapter?: AdapterRun;
+  translation?: Translation;
   /** Connect, first-byte and idle deadlines; none when absent. */
   timeouts?: UpstreamTimeouts;
   /** Hub-wide: aborts when requests still running must end (the hub's shutdown grace is over). */

@@ -29,7 +29,7 @@ function decode(bytes: Uint8Array, end: boolean): SseEvent[] {
   return end ? [...out, ...d.end()] : out;
 }
 
-/** The passthrough's forwarding loop (src/proxy/passthrough.ts `take`), as a pure function. */
+/** The passthrough's forwarding loop (src/proxy/relay-passthrough.ts `take`), as a pure function. */
 function forward(chunks: Uint8Array[]): { sent: Uint8Array[]; held: Uint8Array } {
   let held = new Uint8Array(0);
   const sent: Uint8Array[] = [];

@@ -10,7 +10,7 @@
  * client's protocol has but the participant's lacks (`stop` on a Responses participant) is
  * simply not applied, instead of turning every request into a 400.
  */
-import type { AdapterRun, Outcome } from "../../proxy/types.ts";
+import type { RelayOutcome, Translation } from "../../proxy/types.ts";
 import { GambiError } from "../../protocol/openai/errors.ts";
 import type { AdapterContext } from "../../protocol/adapters/types.ts";
 import type { Json } from "../../protocol/json.ts";
@@ -39,12 +39,12 @@ function redacted(response: Json, participant: Participant): Json {
 
 export interface Plan {
   body: string;
-  adapter?: AdapterRun;
+  translation?: Translation;
   /** The client's signal, joined with a cancel (POST …/cancel) when the hub stores the response. */
   signal: AbortSignal;
   /** The hub-minted Responses id, when the hub answers in the client's protocol itself. */
   responseId?: string;
-  onFinish(outcome: Outcome): void;
+  onFinish(outcome: RelayOutcome): void;
   /** For a non-streaming request cancelled with POST …/cancel: the Response to answer with. */
   cancelled(): Json | undefined;
 }
@@ -92,7 +92,7 @@ export function planRequest(
     return {
       body: JSON.stringify(upstreamBody),
       signal,
-      adapter: {
+      translation: {
         upstream: "responses",
         mapResponse: (json) => chatViaResponses.mapResponse(json, body, actx),
         createStreamMapper: () => chatViaResponses.createStreamMapper(body, actx),
@@ -175,7 +175,7 @@ function planStoredTurn(
     body: JSON.stringify(upstreamBody),
     signal: entry ? upstream.signal : signal,
     responseId,
-    adapter: {
+    translation: {
       upstream: "chat",
       mapResponse: (json) => {
         const response = responsesViaChat.mapResponse(json, body, actx, { responseId });

@@ -15,7 +15,7 @@ import { resolveContinuation } from "./continuation.ts";
 import { planRequest } from "./adapt.ts";
 import { mergeConfigs } from "../../protocol/defaults.ts";
 import { forwardRequest } from "../../proxy/forward.ts";
-import type { Outcome } from "../../proxy/types.ts";
+import type { RelayOutcome } from "../../proxy/types.ts";
 import type { Protocol } from "../../protocol/protocols.ts";
 import { redactSecrets } from "../../protocol/redact.ts";
 
@@ -25,7 +25,7 @@ export interface InferenceBody {
   [key: string]: unknown;
 }
 
-export function metricsOf(outcome: Outcome, startedAt: number, endedAt: number) {
+export function metricsOf(outcome: RelayOutcome, startedAt: number, endedAt: number) {
   const o = outcome.observation;
   const firstAt = o.firstContentAt ?? o.firstEventAt ?? endedAt;
   const metrics: Record<string, number> = { ttftMs: firstAt - startedAt, durationMs: endedAt - startedAt };
@@ -45,7 +45,7 @@ export function metricsOf(outcome: Outcome, startedAt: number, endedAt: number) 
  */
 export type ErrorStage = "client" | "connect" | "timeout" | "upstream" | "stream";
 
-export function errorStage(outcome: Outcome): ErrorStage {
+export function errorStage(outcome: RelayOutcome): ErrorStage {
   if (outcome.aborted) return "client";
   const started = outcome.observation.firstEventAt !== undefined || outcome.observation.firstContentAt !== undefined;
   if (started) return "stream";
@@ -64,7 +64,7 @@ export async function dispatch(ctx: HubContext, room: Room, protocol: Protocol, 
 
   const requestId = `req_${ctx.newId().replace(/-/g, "").slice(0, 16)}`;
   const startedAt = ctx.now();
-  const adapted = plan.adapter !== undefined;
+  const adapted = plan.translation !== undefined;
   const base = { requestId, participantId: participant.id, nickname: participant.nickname, model: participant.model, protocol, stream, adapted };
   if (ctx.bus.watched(room.code)) ctx.bus.publish(room.code, "llm.request", { ...base, requested });
   participant.inFlight++;
@@ -73,7 +73,7 @@ export async function dispatch(ctx: HubContext, room: Room, protocol: Protocol, 
     protocol,
     target: participant.target,
     body: plan.body,
-    adapter: plan.adapter,
+    translation: plan.translation,
     stream,
     signal: plan.signal,
     clientHeaders: request.headers,

@@ -30,9 +30,9 @@ import { clientResponseHeaders, SSE_HEADERS } from "./headers.ts";
 import { breakReason, faultOf, streamErrorEvent } from "./failures.ts";
 import { parseJson, readBody, readFirstChunk } from "./reading.ts";
 import { pumpStream } from "./pump.ts";
-import type { ForwardOptions, Outcome, Upstream } from "./types.ts";
+import type { ForwardOptions, RelayOutcome, Upstream } from "./types.ts";
 
-export async function relayBody(res: Response, opts: ForwardOptions, upstream: Upstream): Promise<Response> {
+export async function relayPassthroughBody(res: Response, opts: ForwardOptions, upstream: Upstream): Promise<Response> {
   const bytes = await readBody(res, opts, upstream.watch);
   if (bytes instanceof GambiError) {
     opts.onFinish({ status: bytes.status, observation: {}, error: bytes.message, fault: faultOf(bytes) });
@@ -70,7 +70,7 @@ function isWholeEvent(data: string): boolean {
   }
 }
 
-export async function relayStream(res: Response, upstream: Upstream, opts: ForwardOptions): Promise<Response> {
+export async function relayPassthroughStream(res: Response, upstream: Upstream, opts: ForwardOptions): Promise<Response> {
   const reader = res.body!.getReader();
   const decoder = new SseDecoder();
   const observation: Observation = {};
@@ -80,7 +80,7 @@ export async function relayStream(res: Response, upstream: Upstream, opts: Forwa
   let finished = false;
   let reportedId = false;
 
-  const finish = (outcome: Omit<Outcome, "observation" | "status"> & { status?: number }) => {
+  const finish = (outcome: Omit<RelayOutcome, "observation" | "status"> & { status?: number }) => {
     if (finished) return;
     finished = true;
     opts.onFinish({ status: 200, observation, ...outcome });

@@ -1,12 +1,14 @@
 /**
- * Relaying an answer in the other protocol (forward.ts decides when): the upstream's events
- * are decoded once, handed to the adapter's stream mapper, and its events encoded once, as
- * they come — one upstream read in, whatever it completes out, nothing buffered beyond an
- * incomplete event. Non-streaming bodies are parsed, mapped, and sent as JSON.
+ * Relaying an answer translated from the protocol the participant speaks (forward.ts decides
+ * when; the request's `Translation`, types.ts, carries the adapter's mappers bound to it): the
+ * upstream's events are decoded once, handed to the adapter's stream mapper, and its events
+ * encoded once, as they come — one upstream read in, whatever it completes out, nothing
+ * buffered beyond an incomplete event. Non-streaming bodies are parsed, mapped, and sent as
+ * JSON.
  *
- * Failure modes mirror passthrough.ts: a death before the first byte is an HTTP 502 (a deadline
- * passing, a 504); after it the mapper's `fail` ends the client's stream with its protocol's
- * error events (code `upstream_disconnected` or `upstream_timeout`); a cancel
+ * Failure modes mirror relay-passthrough.ts: a death before the first byte is an HTTP 502 (a
+ * deadline passing, a 504); after it the mapper's `fail` ends the client's stream with its
+ * protocol's error events (code `upstream_disconnected` or `upstream_timeout`); a cancel
  * (POST /v1/responses/:id/cancel) ends it the same way, and so does the hub's shutdown past
  * its grace period (code `hub_shutting_down`, see forward.ts); a client that leaves aborts the
  * upstream. Metrics are observed on the upstream's own events. Data that is not JSON, or an
@@ -24,24 +26,24 @@ import { clientResponseHeaders, SSE_HEADERS } from "./headers.ts";
 import { breakReason, faultOf } from "./failures.ts";
 import { parseJson, readBody, readFirstChunk } from "./reading.ts";
 import { pumpStream } from "./pump.ts";
-import type { AdapterRun, ForwardOptions, Outcome, Upstream } from "./types.ts";
+import type { ForwardOptions, RelayOutcome, Translation, Upstream } from "./types.ts";
 
 const identity = (b: Uint8Array) => b;
 const textEncoder = new TextEncoder();
 
-export async function relayAdaptedBody(res: Response, opts: ForwardOptions, adapter: AdapterRun, upstream: Upstream): Promise<Response> {
+export async function relayTranslatedBody(res: Response, opts: ForwardOptions, translation: Translation, upstream: Upstream): Promise<Response> {
   const bytes = await readBody(res, opts, upstream.watch);
-  const fail = (err: GambiError, observation: Observation = {}, fault?: Outcome["fault"]) => {
+  const fail = (err: GambiError, observation: Observation = {}, fault?: RelayOutcome["fault"]) => {
     opts.onFinish({ status: err.status, observation, error: err.message, fault });
     return err.toResponse(opts.headers);
   };
   if (bytes instanceof GambiError) return fail(bytes, {}, faultOf(bytes));
   const json = parseJson(bytes);
-  const observation = observeJsonBody(adapter.upstream, json);
+  const observation = observeJsonBody(translation.upstream, json);
   if (!json) return fail(new GambiError(502, `${opts.target.label} answered with a body that is not JSON`, { code: "upstream_invalid_response" }), observation);
   let mapped: Json;
   try {
-    mapped = adapter.mapResponse(json);
+    mapped = translation.mapResponse(json);
   } catch (err) {
     if (err instanceof GambiError) return fail(err, observation);
     throw err;
@@ -53,14 +55,14 @@ export async function relayAdaptedBody(res: Response, opts: ForwardOptions, adap
   return new Response((opts.target.redactBytes ?? identity)(out), { status: 200, headers });
 }
 
-export async function relayAdaptedStream(res: Response, upstream: Upstream, opts: ForwardOptions, adapter: AdapterRun): Promise<Response> {
+export async function relayTranslatedStream(res: Response, upstream: Upstream, opts: ForwardOptions, translation: Translation): Promise<Response> {
   const reader = res.body!.getReader();
   const decoder = new SseDecoder();
-  const mapper = adapter.createStreamMapper();
+  const mapper = translation.createStreamMapper();
   const observation: Observation = {};
   const redact = opts.target.redactBytes ?? identity;
   let finished = false;
-  const finish = (outcome: Omit<Outcome, "observation" | "status"> & { status?: number }) => {
+  const finish = (outcome: Omit<RelayOutcome, "observation" | "status"> & { status?: number }) => {
     if (finished) return;
     finished = true;
     opts.onFinish({ status: 200, observation, ...outcome });
@@ -72,7 +74,7 @@ export async function relayAdaptedStream(res: Response, upstream: Upstream, opts
     const at = opts.now();
     const out: SseEvent[] = [];
     for (const ev of events) {
-      observeEvent(adapter.upstream, observation, ev, at);
+      observeEvent(translation.upstream, observation, ev, at);
       out.push(...mapper.push(ev));
     }
     return out;
@@ -93,13 +95,13 @@ export async function relayAdaptedStream(res: Response, upstream: Upstream, opts
         return out;
       },
       onBreak(err) {
-        const cancelled = adapter.abortReason?.();
+        const cancelled = translation.abortReason?.();
         if (opts.signal.aborted && !cancelled) {
           finish({ aborted: true, error: "client disconnected" });
           return undefined;
         }
         let failure: StreamFailure;
-        let fault: Outcome["fault"];
+        let fault: RelayOutcome["fault"];
         if (cancelled) failure = cancelled;
         else {
           const why = breakReason(err, opts, watch);
