@@ -14,9 +14,9 @@ import type { RelayOutcome, Translation } from "../../proxy/types.ts";
 import { GambiError } from "../../protocol/openai/errors.ts";
 import type { AdapterContext } from "../../protocol/adapters/types.ts";
 import type { Json } from "../../protocol/json.ts";
-import * as chatViaResponses from "../../protocol/adapters/chat-via-responses/index.ts";
-import * as responsesViaChat from "../../protocol/adapters/responses-via-chat/index.ts";
-import { supports, type Protocol } from "../../protocol/protocols.ts";
+import { adapterFor, type ResponsesViaChat } from "../../protocol/adapters/index.ts";
+import { normalizeInput } from "../../protocol/openai/responses-items.ts";
+import type { Protocol } from "../../protocol/protocols.ts";
 import { applyDefaults, type RuntimeConfig } from "../../protocol/defaults.ts";
 import type { StoredResponse } from "../../proxy/store.ts";
 import type { HubContext } from "../context.ts";
@@ -71,7 +71,8 @@ export function planRequest(
   defaults: RuntimeConfig,
 ): Plan {
   const actx: AdapterContext = { newId: ctx.newId, now: ctx.now };
-  if (supports(participant.capabilities, protocol)) {
+  const adapter = adapterFor(protocol, participant.capabilities);
+  if (!adapter) {
     applyDefaults(protocol, body, defaults);
     if (continuation?.kind === "stored") {
       // A Responses participant taking over a conversation the hub kept: it has never seen the
@@ -79,7 +80,7 @@ export function planRequest(
       // model's chat output), and item ids too: they name items only the hub has, and a
       // Responses server may take an id as a reference to something it stored.
       const { previous_response_id: _previous, ...rest } = body;
-      const input = [...continuation.history, ...responsesViaChat.normalizeInput(body, actx)]
+      const input = [...continuation.history, ...normalizeInput(body, actx)]
         .filter((item) => item.type !== "reasoning")
         .map(({ id: _id, ...item }) => item);
       return { body: JSON.stringify({ ...rest, input }), signal, onFinish: nothing, cancelled: nothing };
@@ -87,21 +88,21 @@ export function planRequest(
     return { body: JSON.stringify(body), signal, onFinish: nothing, cancelled: nothing };
   }
 
-  if (protocol === "chat") {
-    const upstreamBody = applyDefaults("responses", chatViaResponses.mapRequest(body), defaults);
+  if (adapter.client === "chat") {
+    const upstreamBody = applyDefaults(adapter.upstream, adapter.mapRequest(body), defaults);
     return {
       body: JSON.stringify(upstreamBody),
       signal,
       translation: {
-        upstream: "responses",
-        mapResponse: (json) => chatViaResponses.mapResponse(json, body, actx),
-        createStreamMapper: () => chatViaResponses.createStreamMapper(body, actx),
+        upstream: adapter.upstream,
+        mapResponse: (json) => adapter.mapResponse(json, body, actx),
+        createStreamMapper: () => adapter.createStreamMapper(body, actx),
       },
       onFinish: nothing,
       cancelled: nothing,
     };
   }
-  return planStoredTurn(ctx, room, participant, body, continuation, signal, actx, defaults);
+  return planStoredTurn(ctx, room, participant, adapter, body, continuation, signal, actx, defaults);
 }
 
 /**
@@ -133,6 +134,7 @@ function planStoredTurn(
   ctx: HubContext,
   room: Room,
   participant: Participant,
+  adapter: ResponsesViaChat,
   request: Json,
   continuation: Continuation | undefined,
   signal: AbortSignal,
@@ -141,7 +143,7 @@ function planStoredTurn(
 ): Plan {
   const body = expandItemReferences(ctx, room, request);
   const history = continuation?.kind === "stored" ? continuation.history : [];
-  const upstreamBody = applyDefaults("chat", responsesViaChat.mapRequest(body, { history }), defaults);
+  const upstreamBody = applyDefaults(adapter.upstream, adapter.mapRequest(body, { history }), defaults);
   const responseId = responseIdFrom(ctx);
   // The upstream request stops when the client leaves or when POST …/cancel says so. One
   // controller fed by a listener removed at the end, not AbortSignal.any: in Bun 1.4.5 a signal
@@ -155,7 +157,7 @@ function planStoredTurn(
     cancelled = true;
     upstream.abort();
   };
-  let mapper: ReturnType<typeof responsesViaChat.createStreamMapper> | undefined;
+  let mapper: ReturnType<ResponsesViaChat["createStreamMapper"]> | undefined;
   let entry: StoredResponse | undefined;
   if (body.store !== false) {
     entry = {
@@ -163,7 +165,7 @@ function planStoredTurn(
       participantId: participant.id,
       model: participant.model,
       previousId: continuation?.kind === "stored" ? continuation.previousId : undefined,
-      input: responsesViaChat.normalizeInput(body, actx),
+      input: normalizeInput(body, actx),
       response: inProgress(responseId, body, ctx.now(), participant.model),
       cancel,
     };
@@ -176,13 +178,13 @@ function planStoredTurn(
     signal: entry ? upstream.signal : signal,
     responseId,
     translation: {
-      upstream: "chat",
+      upstream: adapter.upstream,
       mapResponse: (json) => {
-        const response = responsesViaChat.mapResponse(json, body, actx, { responseId });
+        const response = adapter.mapResponse(json, body, actx, { responseId });
         if (entry) entry.response = redacted(response, participant);
         return response;
       },
-      createStreamMapper: () => (mapper = responsesViaChat.createStreamMapper(body, actx, { responseId })),
+      createStreamMapper: () => (mapper = adapter.createStreamMapper(body, actx, { responseId })),
       abortReason: () => (cancelled ? { message: `response ${responseId} was cancelled`, type: "invalid_request_error", code: "response_cancelled" } : undefined),
     },
     onFinish(outcome) {

@@ -1,5 +1,6 @@
 /**
- * The contract between the hub and a protocol adapter (one direction per folder):
+ * The contract between the hub and a protocol adapter (one direction per folder; index.ts
+ * picks the folder for a request):
  *
  * - `mapRequest`  : client-protocol request body → upstream-protocol body (pure; throws a 400
  *                   GambiError naming the field for anything the target cannot honour);
@@ -9,8 +10,9 @@
  *                   because the hub must also tell it about a dropped connection (`fail`),
  *                   which a TransformStream has no channel for; `toTransformStream` wraps it.
  *
- * SSE is decoded once and encoded once, by the hub, at the edges: mappers take `SseEvent`s
- * and return `SseEvent`s whose `data` is already the JSON text (or `[DONE]`).
+ * SSE is decoded once and encoded once, by the relay (proxy/relay-translated.ts), at the
+ * edges: mappers take `SseEvent`s and return `SseEvent`s whose `data` is already the JSON text
+ * (or `[DONE]`).
  */
 import type { SseEvent } from "../sse/decode.ts";
 

@@ -1,6 +1,7 @@
 /**
- * Small shared pieces of the responses-via-chat adapter: JSON guards, item ids, the 400 for
- * anything a Chat Completions participant cannot honour, and the finish_reason → status map.
+ * Small shared pieces of the responses-via-chat adapter: JSON guards, the 400 for anything a
+ * Chat Completions participant cannot honour, and the finish_reason → status map (item ids:
+ * protocol/openai/responses-items.ts).
  *
  * finish_reason → Response status (https://platform.openai.com/docs/api-reference/responses/object):
  * - `length` → `incomplete`, `incomplete_details.reason: "max_output_tokens"`;
@@ -10,7 +11,6 @@
  */
 import { badRequest, type GambiError } from "../../openai/errors.ts";
 import { isObject, type Json } from "../../json.ts";
-import type { AdapterContext } from "../types.ts";
 
 export function str(v: unknown): string | undefined {
   return typeof v === "string" ? v : undefined;
@@ -18,11 +18,6 @@ export function str(v: unknown): string | undefined {
 
 export function num(v: unknown): number | undefined {
   return typeof v === "number" && Number.isFinite(v) ? v : undefined;
-}
-
-/** `msg_…`, `fc_…`, `rs_…`: the protocol's prefix on a fresh id (dashes of a uuid dropped). */
-export function itemId(ctx: AdapterContext, prefix: "msg" | "fc" | "fco" | "rs"): string {
-  return `${prefix}_${ctx.newId().replace(/-/g, "")}`;
 }
 
 /**

@@ -5,7 +5,6 @@
  * table (mapped / emulated / ignored / rejected) is docs/protocols.md.
  */
 export { mapRequest, type MapRequestOptions } from "./request.ts";
-export { normalizeInput } from "./items.ts";
 export { mapResponse } from "./response.ts";
 export { createStreamMapper, type ResponsesStreamMapper } from "./stream.ts";
 export { mapUsage } from "./usage.ts";

@@ -1,6 +1,6 @@
 /**
- * Responses input items → Chat Completions messages, and the request's `input` normalized into
- * the item list `GET /v1/responses/{id}/input_items` returns (what the hub stores).
+ * Responses input items → Chat Completions messages (the item list the hub stores for a
+ * conversation is normalized by protocol/openai/responses-items.ts, and replayed through here).
  *
  * Mapped:
  * - `message` items (also the shorthand `{role, content}` without `type`), every role:
@@ -27,8 +27,7 @@
  * type (built-in tool calls and their outputs, `custom_tool_call`, `compaction`, …).
  */
 import { isObject, type Json } from "../../json.ts";
-import type { AdapterContext } from "../types.ts";
-import { invalid, itemId, str, unsupported } from "./common.ts";
+import { invalid, str, unsupported } from "./common.ts";
 
 export interface MessagesOptions {
   /** Pass reasoning items on as `reasoning_content` on the following assistant message. */
@@ -171,36 +170,4 @@ function toolContent(output: unknown, param: string): unknown {
   });
   if (parts.length === 1) return parts[0]!.text;
   return parts;
-}
-
-const ID_PREFIX: Record<string, "msg" | "fc" | "fco" | "rs"> = { message: "msg", function_call: "fc", function_call_output: "fco", reasoning: "rs" };
-
-/**
- * The request's `input` as stored items, each with an id (kept when the client sent one):
- * a string becomes one user message; shorthand `{role, content}` becomes a `message` item;
- * string content becomes one `input_text` part (`output_text` for assistant messages, which
- * are output messages in the API's item list). Other items are kept as sent (plus an id).
- */
-export function normalizeInput(body: Json, ctx: AdapterContext): Json[] {
-  const input = body.input;
-  if (input === undefined || input === null) return [];
-  if (typeof input === "string") {
-    return [{ id: itemId(ctx, "msg"), type: "message", role: "user", content: [{ type: "input_text", text: input }] }];
-  }
-  if (!Array.isArray(input)) return [];
-  return input.filter(isObject).map((item) => {
-    const type = str(item.type) ?? (item.role !== undefined ? "message" : "unknown");
-    const prefix = ID_PREFIX[type];
-    const id = str(item.id) ?? (prefix ? itemId(ctx, prefix) : undefined);
-    const out: Json = id === undefined ? { type } : { id, type };
-    for (const [k, v] of Object.entries(item)) if (k !== "id" && k !== "type") out[k] = v;
-    if (type === "message") {
-      const assistant = item.role === "assistant";
-      if (typeof item.content === "string") {
-        out.content = [assistant ? { type: "output_text", text: item.content, annotations: [] } : { type: "input_text", text: item.content }];
-      }
-      if (assistant && out.status === undefined) out.status = "completed";
-    }
-    return out;
-  });
 }

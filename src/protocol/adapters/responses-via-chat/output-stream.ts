@@ -18,7 +18,7 @@
  */
 import type { Json } from "../../json.ts";
 import type { AdapterContext } from "../types.ts";
-import { itemId } from "./common.ts";
+import { itemId } from "../../openai/responses-items.ts";
 import { functionCallItem, messageItem, reasoningItem, reasoningPart, refusalPart, textPart, type ItemStatus } from "./envelope.ts";
 
 export type Emit = (type: string, fields: Json) => void;

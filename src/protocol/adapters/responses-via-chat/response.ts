@@ -19,7 +19,8 @@
 import { GambiError } from "../../openai/errors.ts";
 import { isObject, type Json } from "../../json.ts";
 import type { AdapterContext } from "../types.ts";
-import { deltaReasoning, itemId, num, outcomeOf, seconds } from "./common.ts";
+import { itemId } from "../../openai/responses-items.ts";
+import { deltaReasoning, num, outcomeOf, seconds } from "./common.ts";
 import { functionCallItem, messageItem, reasoningItem, refusalPart, responseObject, textPart } from "./envelope.ts";
 import { mapUsage } from "./usage.ts";
 
