@@ -17,7 +17,7 @@ import {
   type Timers,
   type UpstreamTimeouts,
 } from "../proxy/timeouts.ts";
-import { DEFAULT_STORE_LIMITS, ResponseStore, type StoreLimits } from "../proxy/store.ts";
+import { DEFAULT_STORE_LIMITS, ResponseStore, type StoreLimits } from "./responses/response-store.ts";
 import { log as rootLog, type Logger } from "../logger.ts";
 import { memoryRoomStore, type RoomStore } from "./persist/room-store.ts";
 import { HubShutdown } from "./shutdown.ts";

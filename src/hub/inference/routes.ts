@@ -6,8 +6,8 @@ import { Elysia, t } from "elysia";
 import type { HubContext } from "../context.ts";
 import type { AccessGate } from "../access/gate.ts";
 import { dispatch, type InferenceBody } from "./dispatch.ts";
-import { forwardLifecycle } from "./lifecycle.ts";
-import { serveStored } from "./stored.ts";
+import { forwardLifecycle } from "../responses/lifecycle.ts";
+import { serveStored } from "../responses/stored.ts";
 
 /** Only what the hub reads is checked; every other field goes to the participant untouched. */
 const model = t.String({ minLength: 1, maxLength: 256, error: 'model is required: a participant id, a model name, "model:<name>" or "*"' });

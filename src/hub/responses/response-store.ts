@@ -8,8 +8,8 @@
  * of turns, not with their square. Per room, entries are capped in number and expire; a chain
  * with an expired link is reported as such, never silently shortened.
  */
-import { BoundedMap } from "../protocol/bounded-map.ts";
-import type { Json } from "../protocol/json.ts";
+import { BoundedMap } from "../../protocol/bounded-map.ts";
+import type { Json } from "../../protocol/json.ts";
 
 export type StoredStatus = "in_progress" | "completed" | "incomplete" | "failed" | "cancelled";
 

@@ -18,7 +18,7 @@ import { adapterFor, type ResponsesViaChat } from "../../protocol/adapters/index
 import { normalizeInput } from "../../protocol/openai/responses-items.ts";
 import type { Protocol } from "../../protocol/protocols.ts";
 import { applyDefaults, type RuntimeConfig } from "../../protocol/defaults.ts";
-import type { StoredResponse } from "../../proxy/store.ts";
+import type { StoredResponse } from "./response-store.ts";
 import type { HubContext } from "../context.ts";
 import type { Participant, Room } from "../rooms/registry.ts";
 import type { Continuation } from "./continuation.ts";

@@ -7,7 +7,7 @@
  */
 import { GambiError } from "../../protocol/openai/errors.ts";
 import type { Json } from "../../protocol/json.ts";
-import type { StoredResponse } from "../../proxy/store.ts";
+import type { StoredResponse } from "./response-store.ts";
 import type { HubContext } from "../context.ts";
 import type { Room } from "../rooms/registry.ts";
 

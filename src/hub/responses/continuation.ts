@@ -16,7 +16,7 @@ import type { Protocol } from "../../protocol/protocols.ts";
 import type { Json } from "../../protocol/json.ts";
 import { ownerKey, type HubContext } from "../context.ts";
 import type { Participant, Room } from "../rooms/registry.ts";
-import { leastBusy } from "./select.ts";
+import { leastBusy } from "../inference/select.ts";
 
 export type Continuation =
   | { kind: "native"; participant: Participant }
