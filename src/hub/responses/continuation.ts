@@ -9,12 +9,15 @@
  *   serving the same model — the hub holds the whole conversation and can replay it.
  * - An id nobody knows, or a conversation with an expired turn: 404 in OpenAI's shape.
  *
- * The conversation decides the participant: the request's `model` is not consulted.
+ * The conversation decides the participant: the request's `model` is not consulted. The
+ * ids come from owners.ts (a participant's) and response-store.ts (the hub's). A hub-kept
+ * conversation continued by a Responses participant is replayed whole (replayConversation).
  */
 import { GambiError } from "../../protocol/openai/errors.ts";
 import type { Protocol } from "../../protocol/protocols.ts";
 import type { Json } from "../../protocol/json.ts";
-import { ownerKey, type HubContext } from "../context.ts";
+import { normalizeInput, type IdSource } from "../../protocol/openai/responses-items.ts";
+import type { HubContext } from "../context.ts";
 import type { Participant, Room } from "../rooms/registry.ts";
 import { leastBusy } from "../inference/select.ts";
 
@@ -30,9 +33,9 @@ export function resolveContinuation(ctx: HubContext, room: Room, body: Json, pro
   if (protocol !== "responses" || id === undefined || id === null) return undefined;
   if (typeof id !== "string" || id === "") throw new GambiError(400, "previous_response_id must be a response id string", { code: "invalid_request", param: "previous_response_id" });
 
-  const stored = ctx.store.get(room.code, id);
+  const stored = ctx.responseStore.get(room.code, id);
   if (stored) {
-    const history = ctx.store.history(room.code, id);
+    const history = ctx.responseStore.history(room.code, id);
     if ("missing" in history) throw notFound(id, `an earlier turn (${history.missing}) has expired from the hub's memory`);
     const owner = room.participants.get(stored.participantId);
     if (owner?.status === "online") return { kind: "stored", participant: owner, previousId: id, history: history.items };
@@ -45,7 +48,7 @@ export function resolveContinuation(ctx: HubContext, room: Room, body: Json, pro
     return { kind: "stored", participant: leastBusy(same, protocol, ctx.random), previousId: id, history: history.items };
   }
 
-  const owner = ctx.owners.get(ownerKey(room.code, id));
+  const owner = ctx.responseOwners.get(room.code, id);
   if (!owner) throw notFound(id, `no such response in room ${room.code} (unknown, deleted, or older than the hub remembers)`);
   const participant = room.participants.get(owner.participantId);
   if (!participant) throw notFound(id, `the participant that holds this conversation (${owner.participantId}) has left the room`);
@@ -55,4 +58,18 @@ export function resolveContinuation(ctx: HubContext, room: Room, body: Json, pro
     });
   }
   return { kind: "native", participant };
+}
+
+/**
+ * A Responses participant taking over a conversation the hub kept: it has never seen the id,
+ * so it gets the conversation itself. Reasoning items stay out (adapted from another model's
+ * chat output), and item ids too: they name items only the hub has, and a Responses server
+ * may take an id as a reference to something it stored.
+ */
+export function replayConversation(body: Json, history: Json[], ctx: IdSource): Json {
+  const { previous_response_id: _previous, ...rest } = body;
+  const input = [...history, ...normalizeInput(body, ctx)]
+    .filter((item) => item.type !== "reasoning")
+    .map(({ id: _id, ...item }) => item);
+  return { ...rest, input };
 }

@@ -1,13 +1,14 @@
 /**
  * Responses API lifecycle routes (`GET|DELETE /v1/responses/:id`, `POST …/cancel`,
  * `GET …/input_items`): forwarded, with its auth headers, to the participant that created the
- * response. The hub remembers owners in a bounded, expiring map filled as responses pass.
+ * response, which owners.ts remembers. Responses the hub keeps itself never get here: stored.ts
+ * answers them first (routes.ts).
  */
 import { GambiError } from "../../protocol/openai/errors.ts";
 import { callUpstream } from "../../proxy/upstream.ts";
 import { clientResponseHeaders } from "../../proxy/headers.ts";
 import { shapeUpstreamError } from "../../proxy/upstream-error.ts";
-import { ownerKey, type HubContext } from "../context.ts";
+import type { HubContext } from "../context.ts";
 import type { Room } from "../rooms/registry.ts";
 
 export async function forwardLifecycle(
@@ -18,8 +19,7 @@ export async function forwardLifecycle(
   suffix: "" | "/cancel" | "/input_items",
   request: Request,
 ): Promise<Response> {
-  const key = ownerKey(room.code, responseId);
-  const owner = ctx.owners.get(key);
+  const owner = ctx.responseOwners.get(room.code, responseId);
   if (!owner) {
     throw new GambiError(404, `no response with id "${responseId}" in room ${room.code} (unknown, or older than the hub remembers)`, {
       code: "response_not_found",
@@ -44,7 +44,7 @@ export async function forwardLifecycle(
     },
     ctx.fetch,
   );
-  if (method === "DELETE" && res.ok) ctx.owners.delete(key);
+  if (method === "DELETE" && res.ok) ctx.responseOwners.delete(room.code, responseId);
   const headers = clientResponseHeaders(res.headers, { "x-gambi-participant": participant.id }, participant.target.redactText);
   if (res.ok) {
     // The body is already in memory (the call has a deadline for the whole exchange): a stored

@@ -6,7 +6,9 @@
  * Each entry is one turn: its input items and its output items, plus the id of the turn
  * before. A conversation is rebuilt by walking those links, so memory grows with the number
  * of turns, not with their square. Per room, entries are capped in number and expire; a chain
- * with an expired link is reported as such, never silently shortened.
+ * with an expired link is reported as such, never silently shortened. stored-turn.ts writes
+ * the entries; continuation.ts, stored.ts and item references read them. (Not to be confused
+ * with the room store, hub/persist/room-store.ts, which keeps rooms across restarts.)
  */
 import { BoundedMap } from "../../protocol/bounded-map.ts";
 import type { Json } from "../../protocol/json.ts";
@@ -28,13 +30,13 @@ export interface StoredResponse {
   cancel?: () => void;
 }
 
-export interface StoreLimits {
+export interface ResponseStoreLimits {
   /** Responses kept per room (oldest go first). */
   maxPerRoom: number;
   ttlMs: number;
 }
 
-export const DEFAULT_STORE_LIMITS: StoreLimits = { maxPerRoom: 1_000, ttlMs: 6 * 60 * 60 * 1000 };
+export const DEFAULT_RESPONSE_STORE_LIMITS: ResponseStoreLimits = { maxPerRoom: 1_000, ttlMs: 6 * 60 * 60 * 1000 };
 
 export type History = { items: Json[] } | { missing: string };
 
@@ -42,7 +44,7 @@ export class ResponseStore {
   private readonly rooms = new Map<string, BoundedMap<string, StoredResponse>>();
 
   constructor(
-    private readonly limits: StoreLimits = DEFAULT_STORE_LIMITS,
+    private readonly limits: ResponseStoreLimits = DEFAULT_RESPONSE_STORE_LIMITS,
     private readonly now: () => number = Date.now,
   ) {}
 

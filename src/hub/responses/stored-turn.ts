@@ -1,28 +1,25 @@
 /**
- * What goes upstream for one request, once the participant is chosen: the body in the
- * protocol the participant speaks, the adapter that brings the answer back (when it speaks the
- * other protocol), and — for a Responses request on a chat-only participant — the hub-side
- * record that makes `store`, `previous_response_id` and the lifecycle routes work.
- *
- * Mapping happens before anything is counted or forwarded, so a field the target cannot honour
- * is a plain 400 and the participant never sees the request. Room and participant defaults are
- * applied to the body in the protocol the participant speaks, after mapping: a default the
- * client's protocol has but the participant's lacks (`stop` on a Responses participant) is
- * simply not applied, instead of turning every request into a 400.
+ * A Responses request on a participant that speaks only Chat Completions: translated by the
+ * responses-via-chat adapter, and — unless `store: false` — kept by the hub
+ * (response-store.ts) as the Responses API would keep it, so `previous_response_id`, the
+ * lifecycle routes (stored.ts) and POST …/cancel work. The entry is written before the request
+ * starts (`in_progress`) and settled when it ends: completed, incomplete, failed or cancelled.
+ * dispatch.ts sends a request here instead of to inference/plan.ts when adapterFor picks this
+ * adapter; mapping still happens before anything is counted or forwarded, and defaults are
+ * applied in the participant's protocol, as there.
  */
-import type { RelayOutcome, Translation } from "../../proxy/types.ts";
 import { GambiError } from "../../protocol/openai/errors.ts";
 import type { AdapterContext } from "../../protocol/adapters/types.ts";
+import type { ResponsesViaChat } from "../../protocol/adapters/index.ts";
 import type { Json } from "../../protocol/json.ts";
-import { adapterFor, type ResponsesViaChat } from "../../protocol/adapters/index.ts";
 import { normalizeInput } from "../../protocol/openai/responses-items.ts";
-import type { Protocol } from "../../protocol/protocols.ts";
 import { applyDefaults, type RuntimeConfig } from "../../protocol/defaults.ts";
-import type { StoredResponse } from "./response-store.ts";
+import { redactSecrets } from "../../protocol/redact.ts";
 import type { HubContext } from "../context.ts";
 import type { Participant, Room } from "../rooms/registry.ts";
+import type { Plan } from "../inference/plan.ts";
+import type { StoredResponse } from "./response-store.ts";
 import type { Continuation } from "./continuation.ts";
-import { redactSecrets } from "../../protocol/redact.ts";
 
 /**
  * What the hub keeps is answered later by GET /v1/responses/:id, so it gets the same treatment
@@ -37,20 +34,6 @@ function redacted(response: Json, participant: Participant): Json {
   return clean === text ? response : (JSON.parse(clean) as Json);
 }
 
-export interface Plan {
-  body: string;
-  translation?: Translation;
-  /** The client's signal, joined with a cancel (POST …/cancel) when the hub stores the response. */
-  signal: AbortSignal;
-  /** The hub-minted Responses id, when the hub answers in the client's protocol itself. */
-  responseId?: string;
-  onFinish(outcome: RelayOutcome): void;
-  /** For a non-streaming request cancelled with POST …/cancel: the Response to answer with. */
-  cancelled(): Json | undefined;
-}
-
-const nothing = () => undefined;
-
 function responseIdFrom(ctx: HubContext): string {
   return `resp_${ctx.newId().replace(/-/g, "")}`;
 }
@@ -58,51 +41,6 @@ function responseIdFrom(ctx: HubContext): string {
 /** The Response object while the turn runs: what GET /v1/responses/:id shows until it ends. */
 function inProgress(id: string, body: Json, now: number, model: string): Json {
   return { id, object: "response", created_at: Math.floor(now / 1000), status: "in_progress", model, output: [], previous_response_id: body.previous_response_id ?? null };
-}
-
-export function planRequest(
-  ctx: HubContext,
-  room: Room,
-  participant: Participant,
-  protocol: Protocol,
-  body: Json,
-  continuation: Continuation | undefined,
-  signal: AbortSignal,
-  defaults: RuntimeConfig,
-): Plan {
-  const actx: AdapterContext = { newId: ctx.newId, now: ctx.now };
-  const adapter = adapterFor(protocol, participant.capabilities);
-  if (!adapter) {
-    applyDefaults(protocol, body, defaults);
-    if (continuation?.kind === "stored") {
-      // A Responses participant taking over a conversation the hub kept: it has never seen the
-      // id, so it gets the conversation itself. Reasoning items stay out (adapted from another
-      // model's chat output), and item ids too: they name items only the hub has, and a
-      // Responses server may take an id as a reference to something it stored.
-      const { previous_response_id: _previous, ...rest } = body;
-      const input = [...continuation.history, ...normalizeInput(body, actx)]
-        .filter((item) => item.type !== "reasoning")
-        .map(({ id: _id, ...item }) => item);
-      return { body: JSON.stringify({ ...rest, input }), signal, onFinish: nothing, cancelled: nothing };
-    }
-    return { body: JSON.stringify(body), signal, onFinish: nothing, cancelled: nothing };
-  }
-
-  if (adapter.client === "chat") {
-    const upstreamBody = applyDefaults(adapter.upstream, adapter.mapRequest(body), defaults);
-    return {
-      body: JSON.stringify(upstreamBody),
-      signal,
-      translation: {
-        upstream: adapter.upstream,
-        mapResponse: (json) => adapter.mapResponse(json, body, actx),
-        createStreamMapper: () => adapter.createStreamMapper(body, actx),
-      },
-      onFinish: nothing,
-      cancelled: nothing,
-    };
-  }
-  return planStoredTurn(ctx, room, participant, adapter, body, continuation, signal, actx, defaults);
 }
 
 /**
@@ -117,7 +55,7 @@ function expandItemReferences(ctx: HubContext, room: Room, body: Json): Json {
     ...body,
     input: input.map((item, n) => {
       if (item?.type !== "item_reference") return item;
-      const found = typeof item.id === "string" ? ctx.store.findItem(room.code, item.id) : undefined;
+      const found = typeof item.id === "string" ? ctx.responseStore.findItem(room.code, item.id) : undefined;
       if (!found) {
         throw new GambiError(404, `input[${n}]: item_reference "${String(item.id)}" is not an item of any response this hub keeps for room ${room.code}`, {
           code: "item_not_found",
@@ -130,7 +68,7 @@ function expandItemReferences(ctx: HubContext, room: Room, body: Json): Json {
 }
 
 /** A Responses request on a chat-only participant: translated, and (unless store:false) kept by the hub. */
-function planStoredTurn(
+export function planStoredTurn(
   ctx: HubContext,
   room: Room,
   participant: Participant,
@@ -138,9 +76,9 @@ function planStoredTurn(
   request: Json,
   continuation: Continuation | undefined,
   signal: AbortSignal,
-  actx: AdapterContext,
   defaults: RuntimeConfig,
 ): Plan {
+  const actx: AdapterContext = { newId: ctx.newId, now: ctx.now };
   const body = expandItemReferences(ctx, room, request);
   const history = continuation?.kind === "stored" ? continuation.history : [];
   const upstreamBody = applyDefaults(adapter.upstream, adapter.mapRequest(body, { history }), defaults);
@@ -169,7 +107,7 @@ function planStoredTurn(
       response: inProgress(responseId, body, ctx.now(), participant.model),
       cancel,
     };
-    ctx.store.set(room.code, entry);
+    ctx.responseStore.set(room.code, entry);
     if (signal.aborted) upstream.abort();
     else signal.addEventListener("abort", onClientGone, { once: true });
   }
@@ -193,7 +131,7 @@ function planStoredTurn(
       entry.cancel = undefined;
       // Refused before it started (an HTTP error): there is no response to keep.
       if (outcome.status >= 400 && !cancelled) {
-        ctx.store.delete(room.code, responseId);
+        ctx.responseStore.delete(room.code, responseId);
         return;
       }
       const final = mapper?.result();

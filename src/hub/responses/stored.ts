@@ -2,8 +2,8 @@
  * The Responses lifecycle routes for responses the hub keeps itself (chat-only participants):
  * `GET /v1/responses/:id`, `GET …/input_items` (the API's paginated list), `DELETE …`, and
  * `POST …/cancel`, which aborts the upstream request of a response still in progress.
- * Returns undefined for an id the hub does not hold, so the caller forwards it to the
- * participant that does (lifecycle.ts).
+ * Returns undefined for an id the hub does not hold, so the caller (routes.ts) forwards it to
+ * the participant that does (lifecycle.ts).
  */
 import { GambiError } from "../../protocol/openai/errors.ts";
 import type { Json } from "../../protocol/json.ts";
@@ -45,7 +45,7 @@ export function listInputItems(items: Json[], query: URLSearchParams): Json {
 }
 
 export function serveStored(ctx: HubContext, room: Room, id: string, action: LifecycleAction, request: Request): Response | undefined {
-  const entry = ctx.store.get(room.code, id);
+  const entry = ctx.responseStore.get(room.code, id);
   if (!entry) return undefined;
   const headers = headersFor(entry);
   switch (action) {
@@ -55,7 +55,7 @@ export function serveStored(ctx: HubContext, room: Room, id: string, action: Lif
       return Response.json(listInputItems(entry.input, new URL(request.url).searchParams), { headers });
     case "delete":
       entry.cancel?.();
-      ctx.store.delete(room.code, id);
+      ctx.responseStore.delete(room.code, id);
       return Response.json({ id, object: "response", deleted: true }, { headers });
     case "cancel": {
       if (!entry.cancel) {
