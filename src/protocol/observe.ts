@@ -8,6 +8,7 @@ import type { SseEvent } from "./sse/decode.ts";
 import type { Protocol } from "./protocols.ts";
 import type { Json } from "./json.ts";
 
+/** Token counts as the hub reports them (event metrics, the chat client's stats), whichever protocol they came in. */
 export interface Usage {
   inputTokens?: number;
   outputTokens?: number;
@@ -42,13 +43,15 @@ function usageIfAny(usage: Usage): Usage | undefined {
   return usage.inputTokens !== undefined || usage.outputTokens !== undefined || usage.totalTokens !== undefined ? usage : undefined;
 }
 
-export function chatUsage(usage: unknown): Usage | undefined {
+/** A Chat Completions `usage` object → Usage (the adapters convert between the two protocols' own shapes). */
+export function usageFromChat(usage: unknown): Usage | undefined {
   if (!usage || typeof usage !== "object") return undefined;
   const u = usage as Json;
   return usageIfAny({ inputTokens: num(u.prompt_tokens), outputTokens: num(u.completion_tokens), totalTokens: num(u.total_tokens) });
 }
 
-export function responsesUsage(usage: unknown): Usage | undefined {
+/** A Responses `usage` object → Usage. */
+export function usageFromResponses(usage: unknown): Usage | undefined {
   if (!usage || typeof usage !== "object") return undefined;
   const u = usage as Json;
   return usageIfAny({ inputTokens: num(u.input_tokens), outputTokens: num(u.output_tokens), totalTokens: num(u.total_tokens) });
@@ -92,7 +95,7 @@ export function observeChatEvent(obs: Observation, ev: SseEvent, at: number): vo
   const chunk = parse(data);
   if (!chunk) return;
   if (needContent && chatHasContent(chunk)) obs.firstContentAt = at;
-  const usage = chatUsage(chunk.usage);
+  const usage = usageFromChat(chunk.usage);
   if (usage) obs.usage = usage;
   if (chunk.error) obs.error = errorMessage(chunk.error);
 }
@@ -118,7 +121,7 @@ export function observeResponsesEvent(obs: Observation, ev: SseEvent, at: number
   }
   const response = payload.response as Json | undefined;
   if (response && typeof response.id === "string") obs.responseId ??= response.id;
-  const usage = responsesUsage(response?.usage);
+  const usage = usageFromResponses(response?.usage);
   if (usage) obs.usage = usage;
   if (type === "response.failed") obs.error ??= errorMessage(response?.error);
 }
@@ -131,6 +134,6 @@ export function observeEvent(protocol: Protocol, obs: Observation, ev: SseEvent,
 /** A non-streaming body: usage and (Responses) id. */
 export function observeJsonBody(protocol: Protocol, body: Json | undefined): Observation {
   if (!body) return {};
-  if (protocol === "chat") return { usage: chatUsage(body.usage) };
-  return { usage: responsesUsage(body.usage), responseId: typeof body.id === "string" ? body.id : undefined };
+  if (protocol === "chat") return { usage: usageFromChat(body.usage) };
+  return { usage: usageFromResponses(body.usage), responseId: typeof body.id === "string" ? body.id : undefined };
 }

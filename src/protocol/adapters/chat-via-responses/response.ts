@@ -21,7 +21,7 @@ import { isObject, type Json } from "../../json.ts";
 import type { AdapterContext } from "../types.ts";
 import { upstreamFailure } from "./errors.ts";
 import { chatFinishReason } from "./finish-reason.ts";
-import { chatUsage } from "./usage.ts";
+import { chatUsageFromResponses } from "./usage.ts";
 
 function list(v: unknown): Json[] {
   return Array.isArray(v) ? v.filter(isObject) : [];
@@ -84,7 +84,7 @@ export function mapResponse(resp: Json, request: Json, ctx: AdapterContext): Jso
     model: typeof resp.model === "string" && resp.model !== "" ? resp.model : request.model,
     choices: [{ index: 0, message, logprobs: null, finish_reason: chatFinishReason(resp.status, incomplete, toolCalls.length > 0) }],
   };
-  const usage = chatUsage(resp.usage);
+  const usage = chatUsageFromResponses(resp.usage);
   if (usage) out.usage = usage;
   if (typeof resp.service_tier === "string") out.service_tier = resp.service_tier;
   return out;

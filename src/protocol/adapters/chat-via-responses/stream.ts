@@ -35,7 +35,7 @@ import type { SseEvent } from "../../sse/decode.ts";
 import type { AdapterContext, StreamFailure, StreamMapper } from "../types.ts";
 import { upstreamFailure, type UpstreamFailure } from "./errors.ts";
 import { chatFinishReason } from "./finish-reason.ts";
-import { chatUsage } from "./usage.ts";
+import { chatUsageFromResponses } from "./usage.ts";
 
 type TextKind = "content" | "refusal" | "reasoning";
 
@@ -172,7 +172,7 @@ export function createStreamMapper(request: Json, ctx: AdapterContext): StreamMa
     });
     const reason = isObject(resp.incomplete_details) ? resp.incomplete_details.reason : undefined;
     out.push(chunk({}, chatFinishReason(status, reason, toolCount > 0)));
-    const usage = chatUsage(resp.usage);
+    const usage = chatUsageFromResponses(resp.usage);
     if (includeUsage && usage) out.push({ data: JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices: [], usage }) });
     out.push({ data: "[DONE]" });
     ended = true;

@@ -12,8 +12,8 @@ function count(v: unknown): number | undefined {
   return typeof v === "number" && Number.isFinite(v) ? v : undefined;
 }
 
-/** undefined when the upstream reported no token counts at all. */
-export function chatUsage(usage: unknown): Json | undefined {
+/** A Responses `usage` → a Chat Completions `usage`; undefined when the upstream reported no token counts at all. */
+export function chatUsageFromResponses(usage: unknown): Json | undefined {
   if (typeof usage !== "object" || usage === null) return undefined;
   const u = usage as Json;
   const input = count(u.input_tokens);

@@ -38,12 +38,13 @@ export function invalid(param: string, what: string): GambiError {
   return badRequest(`Invalid '${param}': ${what}.`, "invalid_request", param);
 }
 
-export interface Outcome {
+/** The state a Response ends in, from the chat `finish_reason` (the map above). */
+export interface EndState {
   status: "completed" | "incomplete";
   incompleteReason?: "max_output_tokens" | "content_filter";
 }
 
-export function outcomeOf(finishReason: unknown): Outcome {
+export function endStateOf(finishReason: unknown): EndState {
   if (finishReason === "length") return { status: "incomplete", incompleteReason: "max_output_tokens" };
   if (finishReason === "content_filter") return { status: "incomplete", incompleteReason: "content_filter" };
   return { status: "completed" };

@@ -7,4 +7,4 @@
 export { mapRequest, type MapRequestOptions } from "./request.ts";
 export { mapResponse } from "./response.ts";
 export { createStreamMapper, type ResponsesStreamMapper } from "./stream.ts";
-export { mapUsage } from "./usage.ts";
+export { responsesUsageFromChat } from "./usage.ts";

@@ -20,9 +20,9 @@ import { GambiError } from "../../openai/errors.ts";
 import { isObject, type Json } from "../../json.ts";
 import type { AdapterContext } from "../types.ts";
 import { itemId } from "../../openai/responses-items.ts";
-import { deltaReasoning, num, outcomeOf, seconds } from "./common.ts";
+import { deltaReasoning, endStateOf, num, seconds } from "./common.ts";
 import { functionCallItem, messageItem, reasoningItem, refusalPart, responseObject, textPart } from "./envelope.ts";
-import { mapUsage } from "./usage.ts";
+import { responsesUsageFromChat } from "./usage.ts";
 
 export function mapResponse(chat: Json, request: Json, ctx: AdapterContext, opts: { responseId: string }): Json {
   const choices = Array.isArray(chat.choices) ? chat.choices : [];
@@ -55,19 +55,19 @@ export function mapResponse(chat: Json, request: Json, ctx: AdapterContext, opts
     output.push(functionCallItem(itemId(ctx, "fc"), "completed", callId, typeof fn.name === "string" ? fn.name : "", args));
   }
 
-  const outcome = outcomeOf(choice.finish_reason);
+  const end = endStateOf(choice.finish_reason);
   const last = output.at(-1);
-  if (outcome.status === "incomplete" && last && "status" in last) last.status = "incomplete";
+  if (end.status === "incomplete" && last && "status" in last) last.status = "incomplete";
   const now = seconds(ctx.now());
   const created = num(chat.created);
   return responseObject(request, {
     id: opts.responseId,
     createdAt: created !== undefined && created > 0 ? created : now,
-    status: outcome.status,
+    status: end.status,
     completedAt: now,
     output,
-    usage: mapUsage(chat.usage),
-    incompleteReason: outcome.incompleteReason,
+    usage: responsesUsageFromChat(chat.usage),
+    incompleteReason: end.incompleteReason,
   });
 }
 

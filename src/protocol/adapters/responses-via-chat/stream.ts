@@ -29,10 +29,10 @@
 import type { SseEvent } from "../../sse/decode.ts";
 import { isObject, type Json } from "../../json.ts";
 import type { AdapterContext, StreamFailure, StreamMapper } from "../types.ts";
-import { deltaReasoning, outcomeOf, seconds, type Outcome } from "./common.ts";
+import { deltaReasoning, endStateOf, seconds, type EndState } from "./common.ts";
 import { responseObject } from "./envelope.ts";
 import { OutputStream, ProtocolProblem } from "./output-stream.ts";
-import { chunkUsage } from "./usage.ts";
+import { responsesUsageOfChunk } from "./usage.ts";
 
 export interface ResponsesStreamMapper extends StreamMapper {
   /** The final Response object once the stream completed, was incomplete or failed. */
@@ -65,19 +65,19 @@ export function createStreamMapper(request: Json, ctx: AdapterContext, opts: { r
 
   const complete = () => {
     output.flushNameless();
-    const outcome: Outcome = outcomeOf(finishReason);
-    output.close(outcome.status === "incomplete" ? "incomplete" : "completed");
+    const end: EndState = endStateOf(finishReason);
+    output.close(end.status === "incomplete" ? "incomplete" : "completed");
     finished = true;
     final = responseObject(request, {
       id: opts.responseId,
       createdAt,
-      status: outcome.status,
+      status: end.status,
       completedAt: seconds(ctx.now()),
       output: [...output.items],
       usage,
-      incompleteReason: outcome.incompleteReason,
+      incompleteReason: end.incompleteReason,
     });
-    emit(`response.${outcome.status}`, { response: final });
+    emit(`response.${end.status}`, { response: final });
   };
 
   const failWith = (code: string, message: string) => {
@@ -98,7 +98,7 @@ export function createStreamMapper(request: Json, ctx: AdapterContext, opts: { r
       return failWith("upstream_invalid_chunk", `the participant sent an event that is not JSON: ${ev.data.slice(0, 200)}`);
     }
     if (!isObject(data)) return failWith("upstream_invalid_chunk", `the participant sent an event that is not a JSON object: ${ev.data.slice(0, 200)}`);
-    usage = chunkUsage(data) ?? usage;
+    usage = responsesUsageOfChunk(data) ?? usage;
     if (ev.event === "error" || (data.error !== undefined && data.error !== null)) {
       const err = isObject(data.error) ? data.error : data;
       const code = err.code ?? err.type;

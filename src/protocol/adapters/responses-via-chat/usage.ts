@@ -14,7 +14,8 @@
 import { isObject, type Json } from "../../json.ts";
 import { num } from "./common.ts";
 
-export function mapUsage(u: unknown): Json | undefined {
+/** A Chat Completions `usage` → a Responses `usage`; undefined when the chunk or body reported no token counts. */
+export function responsesUsageFromChat(u: unknown): Json | undefined {
   if (!isObject(u)) return undefined;
   const input = num(u.prompt_tokens);
   const output = num(u.completion_tokens);
@@ -31,6 +32,6 @@ export function mapUsage(u: unknown): Json | undefined {
 }
 
 /** The usage a chunk carries, if any (top-level `usage`, else Groq's `x_groq.usage`). */
-export function chunkUsage(chunk: Json): Json | undefined {
-  return mapUsage(chunk.usage) ?? (isObject(chunk.x_groq) ? mapUsage(chunk.x_groq.usage) : undefined);
+export function responsesUsageOfChunk(chunk: Json): Json | undefined {
+  return responsesUsageFromChat(chunk.usage) ?? (isObject(chunk.x_groq) ? responsesUsageFromChat(chunk.x_groq.usage) : undefined);
 }
