@@ -1,4 +1,8 @@
-/** The two OpenAI wire protocols a participant may speak, and their paths under /v1. */
+/**
+ * The two OpenAI wire protocols a participant may speak, and their paths under /v1. Another
+ * protocol (Anthropic Messages) would add its name here, its own schemas and errors beside
+ * openai/ (protocol/anthropic/), and its translators in adapters/ (adapters/index.ts).
+ */
 export type Protocol = "chat" | "responses";
 
 export const PROTOCOL_PATH: Record<Protocol, string> = {
