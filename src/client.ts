@@ -13,7 +13,7 @@
  * hub) that the message should quote (`responseError`).
  */
 import { ofetch, FetchError, type $Fetch } from "ofetch";
-import { SseDecoder } from "./proxy/sse/decode.ts";
+import { SseDecoder } from "./protocol/sse/decode.ts";
 import { EXIT } from "./terminal/errors.ts";
 
 export class HubError extends Error {

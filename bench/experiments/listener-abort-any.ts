@@ -6,7 +6,7 @@
  * Why: with Bun's native `AbortSignal.any` (1.4.5), a combined signal that still has an "abort"
  * listener is never collected, nor anything that listener reaches, once its sources are gone.
  * The hub combines the client's signal with a cancel signal for every adapted Responses request
- * it stores (src/hub/inference/adapt.ts), and the proxy listens on it for the whole stream
+ * it stores (src/hub/responses/stored-turn.ts), and the proxy listens on it for the whole stream
  * (src/proxy/forward.ts), so each such stream left its request state behind (~6.9 KB per
  * request, measured at ae14b94). With this preload the adapted memory phase was flat, which
  * showed that this was all of the growth; 5f1948a then stopped using AbortSignal.any there, so

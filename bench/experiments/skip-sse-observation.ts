@@ -6,7 +6,7 @@
  * are an upper bound: how fast the passthrough would be if it decoded (almost) nothing, i.e.
  * how much of the hub's per-event cost is `SseDecoder` + `observe.ts`.
  */
-import { SseDecoder } from "../../src/proxy/sse/decode.ts";
+import { SseDecoder } from "../../src/protocol/sse/decode.ts";
 
 const none = () => [];
 Object.assign(SseDecoder.prototype, { push: none, end: none });

@@ -10,8 +10,7 @@
  */
 import { createConsola } from "consola";
 import { startHub } from "../../src/hub/index.ts";
-import { ownerKey } from "../../src/hub/context.ts";
-import { BoundedMap } from "../../src/proxy/bounded-map.ts";
+import { ResponseOwners } from "../../src/hub/responses/owners.ts";
 import { processUsage, serveParent } from "./children.ts";
 
 const ownersMax = Number(process.env.BENCH_OWNERS_MAX ?? 50_000);
@@ -29,27 +28,27 @@ const running = startHub({
 });
 
 /**
- * Heap bytes one entry of the Responses-id map costs, measured on a separate map of the same
- * class with keys shaped like the hub's (room code + a 55-character OpenAI-style id), so the
- * cost at the default cap can be stated without sending 50,000 requests.
+ * Heap bytes one entry of the Responses-id map costs, measured on a separate ResponseOwners
+ * (the hub's class) with ids shaped like the hub's (a 55-character OpenAI-style id in room
+ * AB12CD), so the cost at the default cap can be stated without sending 50,000 requests.
  */
 function ownerEntryBytes(count = 20_000): number {
-  const map = new BoundedMap<string, { roomCode: string; participantId: string }>(count, 60_000);
+  const owners = new ResponseOwners({ max: count, ttlMs: 60_000 });
   const before = processUsage(true).heapUsed;
   for (let i = 0; i < count; i++) {
     const id = `resp_${i.toString(16).padStart(8, "0")}${"0f80f320b6d3bc2b016a3c121983f08192898904ff9"}`;
-    map.set(ownerKey("AB12CD", id), { roomCode: "AB12CD", participantId: "bench-participant" });
+    owners.set("AB12CD", id, "bench-participant");
   }
   const after = processUsage(true).heapUsed;
-  if (map.size !== count) throw new Error("map did not keep every entry");
+  if (owners.size !== count) throw new Error("map did not keep every entry");
   return (after - before) / count;
 }
 
 serveParent({ url: running.url, ownersMax, storeMax }, {
   usage: (arg) => processUsage(arg === true),
-  owners: () => running.hub.ctx.owners.size,
+  owners: () => running.hub.ctx.responseOwners.size,
   /** Responses the hub keeps, over all rooms. */
-  stored: () => running.hub.ctx.store.size,
+  stored: () => running.hub.ctx.responseStore.size,
   ownerEntryBytes: () => ownerEntryBytes(),
   /** Rooms and participants registered, and how many participants are online and healthy. */
   registry: () => {

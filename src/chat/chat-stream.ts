@@ -9,8 +9,8 @@
  *   off) or a named `event: error` (Groq) → error.
  * Tool-call deltas are ignored: `gambi chat` sends no tools. Only choice 0 is read (n=1).
  */
-import type { SseEvent } from "../proxy/sse/decode.ts";
-import { chatUsage } from "../proxy/observe.ts";
+import type { SseEvent } from "../protocol/sse/decode.ts";
+import { usageFromChat } from "../protocol/observe.ts";
 import { errorPart, parseJson, type Json, type StreamPart } from "./parts.ts";
 
 function nonEmpty(v: unknown): v is string {
@@ -32,7 +32,7 @@ export function readChatEvent(ev: SseEvent): StreamPart[] {
     if (nonEmpty(delta.refusal)) out.push({ type: "text", text: delta.refusal });
   }
   if (nonEmpty(choice?.finish_reason)) out.push({ type: "finish", reason: choice.finish_reason });
-  const usage = chatUsage(payload.usage);
+  const usage = usageFromChat(payload.usage);
   if (usage) out.push({ type: "usage", usage });
   if (payload.error) out.push(errorPart(payload.error, "the endpoint reported an error"));
   return out;
@@ -51,7 +51,7 @@ export function readChatBody(body: Json): StreamPart[] {
     else if (nonEmpty(message.refusal)) out.push({ type: "text", text: message.refusal });
   }
   if (nonEmpty(choice?.finish_reason)) out.push({ type: "finish", reason: choice.finish_reason });
-  const usage = chatUsage(body.usage);
+  const usage = usageFromChat(body.usage);
   if (usage) out.push({ type: "usage", usage });
   return out;
 }

@@ -4,7 +4,7 @@
  * the model stopped. The per-protocol readers (chat-stream.ts, responses-stream.ts) map one
  * decoded SSE event, or one non-streaming body, to a list of these.
  */
-import type { Usage } from "../proxy/observe.ts";
+import type { Usage } from "../protocol/observe.ts";
 
 export type StreamPart =
   | { type: "text"; text: string }

@@ -16,9 +16,9 @@
  * The classes, for scripts: 3 try again later, 4 fix the request, 1 look at the message.
  */
 import type { HubClient } from "../client.ts";
-import type { Usage } from "../proxy/observe.ts";
-import type { Protocol } from "../proxy/protocol.ts";
-import { SseDecoder, type SseEvent } from "../proxy/sse/decode.ts";
+import type { Usage } from "../protocol/observe.ts";
+import type { Protocol } from "../protocol/protocols.ts";
+import { SseDecoder, type SseEvent } from "../protocol/sse/decode.ts";
 import { EXIT } from "../terminal/errors.ts";
 import { readChatBody, readChatEvent } from "./chat-stream.ts";
 import { parseJson, type Json, type StreamPart } from "./parts.ts";

@@ -9,7 +9,7 @@
  * Chat Completions: `stream_options.include_usage` so OpenAI-style servers report token counts
  * (they send none in a stream otherwise), which the TTFT / tok/s line needs.
  */
-import { PROTOCOL_PATH, type Protocol } from "../proxy/protocol.ts";
+import { PROTOCOL_PATH, type Protocol } from "../protocol/protocols.ts";
 
 export interface Turn {
   role: "user" | "assistant";

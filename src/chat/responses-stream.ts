@@ -11,8 +11,8 @@
  *   (`response.error`) → error. OpenAI sends both for one failure; the caller keeps the first.
  * Function-call events are ignored: `gambi chat` sends no tools.
  */
-import type { SseEvent } from "../proxy/sse/decode.ts";
-import { responsesUsage } from "../proxy/observe.ts";
+import type { SseEvent } from "../protocol/sse/decode.ts";
+import { usageFromResponses } from "../protocol/observe.ts";
 import { errorPart, parseJson, type Json, type StreamPart } from "./parts.ts";
 
 const TEXT = new Set(["response.output_text.delta", "response.refusal.delta"]);
@@ -31,7 +31,7 @@ export function readResponsesEvent(ev: SseEvent): StreamPart[] {
   const out: StreamPart[] = [];
   if (typeof response.id === "string" && response.id.length > 0) out.push({ type: "response-id", id: response.id });
   if (type === "response.completed" || type === "response.incomplete" || type === "response.failed") {
-    const usage = responsesUsage(response.usage);
+    const usage = usageFromResponses(response.usage);
     if (usage) out.push({ type: "usage", usage });
   }
   if (type === "response.completed") out.push({ type: "finish", reason: "completed" });
@@ -62,7 +62,7 @@ export function readResponsesBody(body: Json): StreamPart[] {
       }
     }
   }
-  const usage = responsesUsage(body.usage);
+  const usage = usageFromResponses(body.usage);
   if (usage) out.push({ type: "usage", usage });
   if (body.status === "failed" || (body.error && typeof body.error === "object")) out.push(errorPart(body.error, "the response failed"));
   else if (body.status === "incomplete") out.push({ type: "finish", reason: incompleteReason(body) });

@@ -12,7 +12,7 @@ import { defineCommand } from "citty";
 import { select } from "@clack/prompts";
 import { createHubClient, HubError, type HubClient, type PublicRoom } from "../client.ts";
 import { log } from "../logger.ts";
-import type { Protocol } from "../proxy/protocol.ts";
+import type { Protocol } from "../protocol/protocols.ts";
 import { Cancelled, EXIT, UsageError } from "../terminal/errors.ts";
 import { ask, canPrompt } from "../terminal/prompt.ts";
 import { caArgs, guard, hubArgs, hubCa, hubToken, hubUrl, interactiveArgs, jsonArgs, tokenArgs } from "./_args.ts";

@@ -5,7 +5,7 @@
  * default decodes it with replacement characters and carries on with altered text).
  * Bodies of other content types are left to Elysia (the schemas then reject them).
  */
-import { GambiError } from "../proxy/openai/errors.ts";
+import { GambiError } from "../protocol/openai/errors.ts";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 

@@ -4,7 +4,6 @@
  */
 import { EventBus } from "./events/bus.ts";
 import { RoomRegistry } from "./rooms/registry.ts";
-import { BoundedMap } from "../proxy/bounded-map.ts";
 import type { Fetch } from "../proxy/upstream.ts";
 import { probeEndpoint } from "../proxy/probe.ts";
 import {
@@ -17,7 +16,8 @@ import {
   type Timers,
   type UpstreamTimeouts,
 } from "../proxy/timeouts.ts";
-import { DEFAULT_STORE_LIMITS, ResponseStore, type StoreLimits } from "../proxy/store.ts";
+import { DEFAULT_RESPONSE_STORE_LIMITS, ResponseStore, type ResponseStoreLimits } from "./responses/response-store.ts";
+import { DEFAULT_RESPONSE_OWNER_LIMITS, ResponseOwners, type ResponseOwnerLimits } from "./responses/owners.ts";
 import { log as rootLog, type Logger } from "../logger.ts";
 import { memoryRoomStore, type RoomStore } from "./persist/room-store.ts";
 import { HubShutdown } from "./shutdown.ts";
@@ -37,9 +37,9 @@ export interface HubDeps {
   /** SSE comment heartbeat on /events (default 15 s). */
   eventsHeartbeatMs?: number;
   /** How many Responses ids the hub remembers for lifecycle routing, and for how long. */
-  responseOwners?: { max: number; ttlMs: number };
+  responseOwners?: ResponseOwnerLimits;
   /** Responses the hub keeps for chat-only participants (`previous_response_id`), per room. */
-  responseStore?: StoreLimits;
+  responseStore?: ResponseStoreLimits;
   /** Upstream deadlines in ms, 0 = none (defaults: connect 10 s, first byte 300 s, idle 120 s; see proxy/timeouts.ts). */
   timeouts?: Partial<TimeoutSettings>;
   /** The timers those deadlines run on (tests count them). */
@@ -58,11 +58,6 @@ export interface HubDeps {
 
 export const DEFAULT_ROOM_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
-export interface ResponseOwner {
-  roomCode: string;
-  participantId: string;
-}
-
 export interface HubContext {
   now: () => number;
   random: () => number;
@@ -73,8 +68,10 @@ export interface HubContext {
   registry: RoomRegistry;
   /** The registry's store: createHub's caller closes it when the hub stops. */
   roomStore: RoomStore;
-  owners: BoundedMap<string, ResponseOwner>;
-  store: ResponseStore;
+  /** Who holds each Responses id a participant stores itself (responses/owners.ts). */
+  responseOwners: ResponseOwners;
+  /** The Responses turns the hub keeps for chat-only participants (responses/response-store.ts). */
+  responseStore: ResponseStore;
   probeTimeoutMs: number;
   eventsHeartbeatMs: number;
   /** Deadlines for every inference request (proxy/timeouts.ts). */
@@ -89,12 +86,11 @@ export function createContext(deps: HubDeps = {}): HubContext {
   const random = deps.random ?? Math.random;
   const newId = deps.newId ?? (() => crypto.randomUUID());
   const bus = new EventBus(now);
-  const owners = deps.responseOwners ?? { max: 50_000, ttlMs: 6 * 60 * 60 * 1000 };
   const probeTimeoutMs = deps.probeTimeoutMs ?? 10_000;
   const connectCheck = deps.connectCheck === false ? undefined : (deps.connectCheck ?? (proxyConfigured() ? undefined : tcpConnectCheck));
   const log = (deps.logger ?? rootLog).withTag("hub");
   const roomStore = deps.roomStore ?? memoryRoomStore();
-  const store = new ResponseStore(deps.responseStore ?? DEFAULT_STORE_LIMITS, now);
+  const responseStore = new ResponseStore(deps.responseStore ?? DEFAULT_RESPONSE_STORE_LIMITS, now);
   return {
     now,
     random,
@@ -116,11 +112,11 @@ export function createContext(deps: HubDeps = {}): HubContext {
       log,
       store: roomStore,
       roomTtlMs: deps.roomTtlMs ?? DEFAULT_ROOM_TTL_MS,
-      onRoomRemoved: (room) => store.forgetRoom(room.code),
+      onRoomRemoved: (room) => responseStore.forgetRoom(room.code),
     }),
     roomStore,
-    owners: new BoundedMap(owners.max, owners.ttlMs, now),
-    store,
+    responseOwners: new ResponseOwners(deps.responseOwners ?? DEFAULT_RESPONSE_OWNER_LIMITS, now),
+    responseStore,
     probeTimeoutMs,
     eventsHeartbeatMs: deps.eventsHeartbeatMs ?? 15_000,
     timeouts: {
@@ -134,5 +130,3 @@ export function createContext(deps: HubDeps = {}): HubContext {
     startedAt: now(),
   };
 }
-
-export const ownerKey = (roomCode: string, responseId: string) => `${roomCode}\u0000${responseId}`;

@@ -2,7 +2,7 @@
  * Maps every failure Elysia can report onto OpenAI's error envelope, so `/rooms/...` and
  * `/rooms/:code/v1/...` answer bad input with a 4xx that says what to fix, never a stack.
  */
-import { GambiError } from "../proxy/openai/errors.ts";
+import { GambiError } from "../protocol/openai/errors.ts";
 import type { Logger } from "../logger.ts";
 
 interface ValidationIssue {

@@ -12,6 +12,7 @@ import type { AccessLimits } from "./access/limiter.ts";
 import { roomRoutes } from "./rooms/routes.ts";
 import { eventRoutes } from "./events/routes.ts";
 import { inferenceRoutes } from "./inference/routes.ts";
+import { responseRoutes } from "./responses/routes.ts";
 import { VERSION } from "../version.ts";
 import { createBodyParser } from "./body.ts";
 import { openRoomDatabase } from "./persist/sqlite.ts";
@@ -58,7 +59,8 @@ function buildApp(ctx: HubContext, access: AccessGate, maxBodyBytes: number) {
     }))
     .use(roomRoutes(ctx, access))
     .use(eventRoutes(ctx, access))
-    .use(inferenceRoutes(ctx, access));
+    .use(inferenceRoutes(ctx, access))
+    .use(responseRoutes(ctx, access));
 }
 
 /** Throws a PersistError (naming the file) when the data directory cannot be used. */
@@ -85,8 +87,8 @@ export function createHub(deps: HubDeps = {}): Hub {
     access,
     sweep: () => {
       ctx.registry.sweep();
-      ctx.owners.prune();
-      ctx.store.prune();
+      ctx.responseOwners.prune();
+      ctx.responseStore.prune();
       access.prune();
     },
     close: () => ctx.roomStore.close(),

@@ -12,8 +12,8 @@
  * Plain AbortControllers with listeners that each request removes when it ends, not
  * AbortSignal.any (leaks in Bun 1.4.5, see src/proxy/upstream.ts).
  */
-import { GambiError } from "../proxy/openai/errors.ts";
-import { HUB_SHUTTING_DOWN } from "../proxy/passthrough.ts";
+import { GambiError } from "../protocol/openai/errors.ts";
+import { HUB_SHUTTING_DOWN } from "../proxy/failures.ts";
 
 export class HubShutdown {
   private readonly drainController = new AbortController();

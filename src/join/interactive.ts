@@ -7,7 +7,7 @@
  */
 import * as p from "@clack/prompts";
 import type { HubClient, PublicRoom } from "../client.ts";
-import { normalizeBaseUrl } from "../proxy/endpoint.ts";
+import { normalizeBaseUrl } from "../protocol/endpoint.ts";
 import { ask } from "../terminal/prompt.ts";
 import { isHeaderName, type AuthHeaderEntry } from "./headers.ts";
 import { PROVIDERS, providerFor, withBearerScheme } from "./providers.ts";

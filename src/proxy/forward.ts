@@ -1,65 +1,24 @@
 /**
  * One inference request, proxy side: call the participant (the only place that decides the
  * upstream path), then relay the answer — byte for byte when the participant speaks the
- * client's protocol (passthrough.ts), translated when it speaks the other one (adapted.ts).
- * HTTP errors are relayed the same way for both: every OpenAI-compatible server uses the same
- * error envelope. With `timeouts`, an `UpstreamWatch` (timeouts.ts) bounds connecting, the
- * first byte and the gaps between chunks; it is cleared when the hub hears the request's end.
- * With `shutdown` (the hub's cutoff signal, hub/shutdown.ts), the upstream request is aborted
- * when the hub's shutdown grace period runs out, and the relays end the client's answer with
- * `hub_shutting_down` (passthrough.ts); the listener goes when the request ends.
+ * client's protocol (relay-passthrough.ts), translated when it speaks another one
+ * (relay-translated.ts). HTTP errors are relayed the same way for both (relay-error.ts): every
+ * OpenAI-compatible server uses the same error envelope. With `timeouts`, an `UpstreamWatch`
+ * (timeouts.ts) bounds connecting, the first byte and the gaps between chunks; it is cleared
+ * when the hub hears the request's end. With `shutdown` (the hub's cutoff signal,
+ * hub/shutdown.ts), the upstream request is aborted when the hub's shutdown grace period runs
+ * out, and the relays end the client's answer with `hub_shutting_down` (failures.ts); the
+ * listener goes when the request ends. The options and the outcome the relays share are in
+ * types.ts.
  */
-import { callUpstream, UpstreamUnreachable, type Fetch, type UpstreamTarget } from "./upstream.ts";
-import { timeoutError, UpstreamWatch, type UpstreamTimeouts } from "./timeouts.ts";
-import type { Observation } from "./observe.ts";
-import { PROTOCOL_PATH, type Protocol } from "./protocol.ts";
-import { relayBody, relayError, relayStream, shutdownError } from "./passthrough.ts";
-import { relayAdaptedBody, relayAdaptedStream, type AdapterRun } from "./adapted.ts";
-
-export interface Outcome {
-  status: number;
-  observation: Observation;
-  /** Set when the request failed (HTTP error, network, in-band error event). */
-  error?: string;
-  /** The client went away before the end. */
-  aborted?: boolean;
-  /**
-   * The hub lost the participant: it could not be reached, a deadline passed, or the
-   * connection broke. What health tracking counts (an HTTP error is an answer, not a fault).
-   */
-  fault?: Fault;
-}
-
-export type Fault = "unreachable" | "timeout" | "disconnected";
-
-export interface ForwardOptions {
-  protocol: Protocol;
-  target: UpstreamTarget;
-  /** The upstream request body, already rewritten (model, defaults). */
-  body: string;
-  stream: boolean;
-  /** The inbound request's signal: aborts when the client disconnects. */
-  signal: AbortSignal;
-  clientHeaders?: Headers;
-  /** Extra response headers (e.g. which participant answered). */
-  headers?: Record<string, string>;
-  now: () => number;
-  fetch?: Fetch;
-  onResponseId?: (id: string) => void;
-  onFinish: (outcome: Outcome) => void;
-  /** Set when the participant speaks the other protocol: the request is translated both ways. */
-  adapter?: AdapterRun;
-  /** Connect, first-byte and idle deadlines; none when absent. */
-  timeouts?: UpstreamTimeouts;
-  /** Hub-wide: aborts when requests still running must end (the hub's shutdown grace is over). */
-  shutdown?: AbortSignal;
-}
-
-/** What the relays get besides the options: the request's own abort, and its deadlines. */
-export interface Upstream {
-  abort: AbortController;
-  watch?: UpstreamWatch;
-}
+import { PROTOCOL_PATH } from "../protocol/protocols.ts";
+import { callUpstream, UpstreamUnreachable } from "./upstream.ts";
+import { timeoutError, UpstreamWatch } from "./timeouts.ts";
+import { shutdownError } from "./failures.ts";
+import { relayError } from "./relay-error.ts";
+import { relayPassthroughBody, relayPassthroughStream } from "./relay-passthrough.ts";
+import { relayTranslatedBody, relayTranslatedStream } from "./relay-translated.ts";
+import type { ForwardOptions, Upstream } from "./types.ts";
 
 export async function forwardRequest(options: ForwardOptions): Promise<Response> {
   const upstream: Upstream = { abort: new AbortController() };
@@ -102,7 +61,7 @@ async function start(opts: ForwardOptions, upstream: Upstream): Promise<Response
       opts.target,
       {
         method: "POST",
-        path: PROTOCOL_PATH[opts.adapter?.upstream ?? opts.protocol],
+        path: PROTOCOL_PATH[opts.translation?.upstream ?? opts.protocol],
         body: opts.body,
         signal: upstreamAbort.signal,
         accept: opts.stream ? "text/event-stream" : "application/json",
@@ -135,7 +94,7 @@ async function start(opts: ForwardOptions, upstream: Upstream): Promise<Response
     return relayError(res, opts, upstream);
   }
   const isSse = (res.headers.get("content-type") ?? "").includes("text/event-stream");
-  if (isSse && res.body) return opts.adapter ? relayAdaptedStream(res, upstream, opts, opts.adapter) : relayStream(res, upstream, opts);
+  if (isSse && res.body) return opts.translation ? relayTranslatedStream(res, upstream, opts, opts.translation) : relayPassthroughStream(res, upstream, opts);
   opts.signal.removeEventListener("abort", abort);
-  return opts.adapter ? relayAdaptedBody(res, opts, opts.adapter, upstream) : relayBody(res, opts, upstream);
+  return opts.translation ? relayTranslatedBody(res, opts, opts.translation, upstream) : relayPassthroughBody(res, opts, upstream);
 }

@@ -3,7 +3,7 @@
  * rewrites): participants' auth headers are validated once at join, and nothing from the
  * client's own headers reaches a participant except a small allowlist.
  */
-import { badRequest } from "./openai/errors.ts";
+import { badRequest } from "../protocol/openai/errors.ts";
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const FORBIDDEN_VALUE = /[\r\n\0]/;

@@ -5,10 +5,10 @@
  * 401/403 mean "credentials rejected", anything else (400 "model is required", 422, 200) means
  * the route is there.
  */
-import { GambiError } from "./openai/errors.ts";
+import { GambiError } from "../protocol/openai/errors.ts";
 import { callUpstream, describeNetworkError, UpstreamUnreachable, type Fetch, type UpstreamTarget } from "./upstream.ts";
-import type { Capabilities } from "./protocol.ts";
-import { v1Url } from "./endpoint.ts";
+import type { Capabilities } from "../protocol/protocols.ts";
+import { v1Url } from "../protocol/endpoint.ts";
 
 export interface ProbeResult {
   capabilities: Capabilities;
@@ -16,11 +16,11 @@ export interface ProbeResult {
   models: string[] | null;
 }
 
-type Outcome = { kind: "status"; status: number; body: string } | { kind: "network"; reason: string };
+type ProbeAttempt = { kind: "status"; status: number; body: string } | { kind: "network"; reason: string };
 
 const MISSING_ROUTE = new Set([404, 405, 501]);
 
-async function attempt(target: UpstreamTarget, method: "GET" | "POST", path: string, timeoutMs: number, doFetch?: Fetch): Promise<Outcome> {
+async function attempt(target: UpstreamTarget, method: "GET" | "POST", path: string, timeoutMs: number, doFetch?: Fetch): Promise<ProbeAttempt> {
   try {
     const res = await callUpstream(
       target,
@@ -84,7 +84,7 @@ export async function probeEndpoint(target: UpstreamTarget, opts: ProbeOptions):
     });
   }
 
-  const has = (o: Outcome) => o.kind === "status" && !MISSING_ROUTE.has(o.status);
+  const has = (o: ProbeAttempt) => o.kind === "status" && !MISSING_ROUTE.has(o.status);
   const capabilities: Capabilities = { responses: has(responses), chatCompletions: has(chat) };
   if (!capabilities.responses && !capabilities.chatCompletions) {
     throw new GambiError(400, `endpoint ${target.base} serves neither /v1/responses nor /v1/chat/completions; is it an OpenAI-compatible base URL?`, {

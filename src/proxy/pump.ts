@@ -1,9 +1,10 @@
 /**
- * The client-facing body of a relayed stream, shared by passthrough.ts and adapted.ts: pull
- * one upstream chunk at a time (the first was read ahead), hand it to the relay, send what the
- * relay returns at once. Nothing is read before the client asks for more (highWaterMark 0),
- * so a slow client slows the upstream instead of filling the hub's memory. An optional watch
- * (timeouts.ts) is told when each read starts and ends, which is all the idle deadline needs.
+ * The client-facing body of a relayed stream, shared by relay-passthrough.ts and
+ * relay-translated.ts: pull one upstream chunk at a time (the first was read ahead), hand it
+ * to the relay, send what the relay returns at once. Nothing is read before the client asks
+ * for more (highWaterMark 0), so a slow client slows the upstream instead of filling the hub's
+ * memory. An optional watch (timeouts.ts) is told when each read starts and ends, which is all
+ * the idle deadline needs.
  */
 
 /** The reader of an upstream body, as far as the pump uses it. */

@@ -6,9 +6,9 @@
  * more firing per idle period. Reads only record when they start and end (a clock read each),
  * and the timer works out from that whether the upstream has been silent for too long. When a
  * deadline passes, the watch aborts the request's own AbortController (no AbortSignal.any: in
- * Bun 1.4.5 a combined signal with a listener is never collected, see src/hub/inference/adapt.ts)
- * and remembers which deadline it was, so the relay turns the abort into a 504 (before the
- * first byte) or the protocol's error event (after it).
+ * Bun 1.4.5 a combined signal with a listener is never collected, see
+ * src/hub/responses/stored-turn.ts) and remembers which deadline it was, so the relay turns the
+ * abort into a 504 (before the first byte) or the protocol's error event (after it).
  *
  * - connect: Bun's fetch reports no "connected" moment, so when the answer has not started
  *   after `checkAfterMs` the watch opens a plain TCP connection of its own to the participant's
@@ -23,7 +23,7 @@
  *
  * A setting of 0 turns that deadline off.
  */
-import { GambiError } from "./openai/errors.ts";
+import { GambiError } from "../protocol/openai/errors.ts";
 
 export interface TimeoutSettings {
   connectMs: number;

@@ -3,8 +3,8 @@
  * echo the rejected key), kept byte for byte when it is already in OpenAI's error envelope
  * (Ollama, Groq, OpenRouter all are), wrapped in one otherwise (`{"error":"..."}`, HTML, text).
  */
-import { errorTypeForStatus } from "./openai/errors.ts";
-import { redactSecrets } from "./redact.ts";
+import { errorTypeForStatus } from "../protocol/openai/errors.ts";
+import { redactSecrets } from "../protocol/redact.ts";
 
 export interface ShapedError {
   body: string;

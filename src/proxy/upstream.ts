@@ -2,12 +2,14 @@
  * The only place the hub calls a participant. It joins the base URL with the /v1 path, sends
  * the participant's auth headers (never the client's Authorization), forwards the abort signal
  * so a client that leaves cancels the upstream request, and turns network failures into a
- * GambiError that names the participant and URL but never a header value.
+ * GambiError that names the participant and URL but never a header value. The transport is the
+ * `Fetch` it is given (Bun's fetch by default): another one, such as a tunnel to a participant
+ * the hub cannot dial, belongs here, under callUpstream, so the relays above stay as they are.
  */
-import { GambiError } from "./openai/errors.ts";
+import { GambiError } from "../protocol/openai/errors.ts";
 import { upstreamRequestHeaders, type AuthHeaders } from "./headers.ts";
-import { v1Url } from "./endpoint.ts";
-import { createByteRedactor, createTextRedactor } from "./redact.ts";
+import { v1Url } from "../protocol/endpoint.ts";
+import { createByteRedactor, createTextRedactor } from "../protocol/redact.ts";
 
 export interface UpstreamTarget {
   /** Normalised base URL (no /v1). */

@@ -9,7 +9,7 @@ import { HubError, type HubClient, type PublicRoom } from "../client.ts";
 import { friendlyName } from "../join/names.ts";
 import { probeOwnEndpoint, protocolsSpoken } from "../join/probe.ts";
 import { saveJoinProfile } from "../join/session.ts";
-import { GambiError } from "../proxy/openai/errors.ts";
+import { GambiError } from "../protocol/openai/errors.ts";
 import { readSettingsQuietly } from "../settings.ts";
 import { authHeadersFromEnv, joinFormKey, markHeaderEntries, newJoinForm, validateJoinForm, type JoinForm } from "./join-form.ts";
 import type { Key } from "./keys.ts";

@@ -10,7 +10,7 @@
  */
 import { isHeaderName } from "../join/headers.ts";
 import { PROVIDERS, providerFor, withBearerScheme } from "../join/providers.ts";
-import { normalizeBaseUrl } from "../proxy/endpoint.ts";
+import { normalizeBaseUrl } from "../protocol/endpoint.ts";
 import type { SavedProfile } from "../settings.ts";
 import type { Key } from "./keys.ts";
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { TestHub } from "../helpers/hub.ts";
 import { controlledStream, waitFor, type FakeUpstream } from "../helpers/fake-upstream.ts";
 import { startOneProtocolRooms, type OneProtocolRooms } from "../helpers/one-protocol-rooms.ts";
-import { SseDecoder, type SseEvent } from "../../src/proxy/sse/decode.ts";
+import { SseDecoder, type SseEvent } from "../../src/protocol/sse/decode.ts";
 
 type Json = Record<string, any>;
 

@@ -135,7 +135,7 @@ test("store: false keeps nothing", async () => {
   const one = (await (await ask("hello", { store: false })).json()) as Json;
   expect((await fetch(`${hub.url}/rooms/${code}/v1/responses/${one.id}`)).status).toBe(404);
   expect((await ask("again", { previous_response_id: one.id })).status).toBe(404);
-  expect(hub.hub.ctx.store.size).toBe(0);
+  expect(hub.hub.ctx.responseStore.size).toBe(0);
 });
 
 test("a turn evicted from the store is reported, not skipped", async () => {

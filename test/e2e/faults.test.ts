@@ -19,7 +19,7 @@ import { countingTimers, type CountingTimers } from "../helpers/fake-timers.ts";
 import { FIXTURES_DIR } from "../helpers/fixtures.ts";
 import { decodeSse } from "../helpers/sse-read.ts";
 import { blackholeSupported, startBlackhole } from "../helpers/blackhole.ts";
-import type { SseEvent } from "../../src/proxy/sse/decode.ts";
+import type { SseEvent } from "../../src/protocol/sse/decode.ts";
 
 const T = { connectMs: 200, firstByteMs: 400, idleMs: 300 };
 /** How late a deadline may fire on a loaded machine before the test calls it broken. */

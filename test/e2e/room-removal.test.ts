@@ -83,9 +83,9 @@ test("a deleted room is gone from the data directory; its code may come back as 
   const kept = ((await (await post(hub1.url, "/rooms", { name: "kept" })).json()) as any).room.code as string;
   const doomed = (await (await post(hub1.url, "/rooms", { name: "doomed" })).json()) as any;
   // A response the hub keeps for the room must not outlive it.
-  hub1.hub.ctx.store.set(doomed.room.code, { id: "resp_old", input: [], response: { id: "resp_old", output: [] }, status: "completed" } as never);
+  hub1.hub.ctx.responseStore.set(doomed.room.code, { id: "resp_old", input: [], response: { id: "resp_old", output: [] }, status: "completed" } as never);
   expect((await fetch(`${hub1.url}/rooms/${doomed.room.code}`, { method: "DELETE", headers: asBearer(doomed.hostId) })).status).toBe(200);
-  expect(hub1.hub.ctx.store.get(doomed.room.code, "resp_old")).toBeUndefined();
+  expect(hub1.hub.ctx.responseStore.get(doomed.room.code, "resp_old")).toBeUndefined();
   await hub1.stop();
 
   const hub2 = startHub({ port: 0, host: "127.0.0.1", sweepIntervalMs: 0, deps: { dataDir: dir, logger } });

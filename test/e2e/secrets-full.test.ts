@@ -272,6 +272,6 @@ test("no leak: src/proxy/headers.ts clientResponseHeaders redacts a header echoi
 });
 
 /** A participant's 2xx answer to GET /v1/responses/:id (and cancel, DELETE) is streamed to the client as is. */
-test("no leak: src/hub/inference/lifecycle.ts forwardLifecycle redacts a 2xx lifecycle body", () => {
+test("no leak: src/hub/responses/lifecycle.ts forwardLifecycle redacts a 2xx lifecycle body", () => {
   expect(leaks.lifecycle).toEqual([]);
 });

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startTestHub, type TestHub } from "../helpers/hub.ts";
 import { controlledStream, startFakeUpstream, waitFor, type FakeUpstream } from "../helpers/fake-upstream.ts";
-import { SseDecoder, type SseEvent } from "../../src/proxy/sse/decode.ts";
+import { SseDecoder, type SseEvent } from "../../src/protocol/sse/decode.ts";
 import { httpChunk, SSE_HEAD, startRawUpstream } from "../helpers/raw-upstream.ts";
 
 let hub: TestHub;

@@ -24,7 +24,7 @@
  * Grammar that breaks meaning is still an error in lenient mode: unparsable JSON, a tool-call
  * delta without `index`, a continuation that changes a call's id or name, events after `[DONE]`.
  */
-import type { SseEvent } from "../../src/proxy/sse/decode.ts";
+import type { SseEvent } from "../../src/protocol/sse/decode.ts";
 
 type Json = Record<string, any>;
 

@@ -1,5 +1,5 @@
 /** Reads a hub's /events SSE stream with the project's own decoder, event by event. */
-import { SseDecoder } from "../../src/proxy/sse/decode.ts";
+import { SseDecoder } from "../../src/protocol/sse/decode.ts";
 
 export interface ParsedEvent {
   type: string;

@@ -34,7 +34,7 @@
  * summaries), refusal, tool calls, usage, status, incomplete reason and error.
  */
 import { deepEqual } from "node:assert/strict";
-import type { SseEvent } from "../../src/proxy/sse/decode.ts";
+import type { SseEvent } from "../../src/protocol/sse/decode.ts";
 
 type Json = Record<string, any>;
 

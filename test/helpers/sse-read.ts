@@ -1,5 +1,5 @@
 /** Decodes an SSE body (a Response, or recorded bytes) into events with the hub's own decoder. */
-import { SseDecoder, type SseEvent } from "../../src/proxy/sse/decode.ts";
+import { SseDecoder, type SseEvent } from "../../src/protocol/sse/decode.ts";
 
 export function decodeSse(bytes: Uint8Array): SseEvent[] {
   const d = new SseDecoder();

@@ -1,6 +1,6 @@
 /** BoundedMap: a size cap (oldest out first) and a TTL, both checked with an injected clock. */
 import { describe, expect, test } from "bun:test";
-import { BoundedMap } from "../../src/proxy/bounded-map.ts";
+import { BoundedMap } from "../../src/protocol/bounded-map.ts";
 
 function clock(start = 1_000) {
   let t = start;

@@ -5,7 +5,7 @@
  * and none of it may depend on where the bytes were split.
  */
 import { describe, expect, test } from "bun:test";
-import { SseDecoder, type SseEvent } from "../../src/proxy/sse/decode.ts";
+import { SseDecoder, type SseEvent } from "../../src/protocol/sse/decode.ts";
 import { readChatBody, readChatEvent } from "../../src/chat/chat-stream.ts";
 import { readResponsesBody, readResponsesEvent } from "../../src/chat/responses-stream.ts";
 import type { StreamPart } from "../../src/chat/parts.ts";

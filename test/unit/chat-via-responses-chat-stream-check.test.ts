@@ -4,7 +4,7 @@
  * assemble to values read off the files by hand, and each strict rule rejects its violation.
  */
 import { describe, expect, test } from "bun:test";
-import { SseDecoder, type SseEvent } from "../../src/proxy/sse/decode.ts";
+import { SseDecoder, type SseEvent } from "../../src/protocol/sse/decode.ts";
 import { assembleChat, checkChatStream } from "../helpers/chat-stream-check.ts";
 import { loadFixtures } from "../helpers/fixtures.ts";
 

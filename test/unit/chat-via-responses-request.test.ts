@@ -4,8 +4,8 @@
  * names it (docs/protocols.md).
  */
 import { describe, expect, test } from "bun:test";
-import { mapRequest } from "../../src/proxy/adapters/chat-via-responses/index.ts";
-import { GambiError } from "../../src/proxy/openai/errors.ts";
+import { mapRequest } from "../../src/protocol/adapters/chat-via-responses/index.ts";
+import { GambiError } from "../../src/protocol/openai/errors.ts";
 
 const user = (content: unknown) => ({ role: "user", content });
 const base = (extra: Record<string, unknown> = {}) => ({ model: "m", messages: [user("hi")], ...extra });

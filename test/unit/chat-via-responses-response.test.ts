@@ -3,9 +3,9 @@
  * objects carrying the same content, tool calls and usage; failures become 502 errors.
  */
 import { describe, expect, test } from "bun:test";
-import { mapResponse } from "../../src/proxy/adapters/chat-via-responses/index.ts";
-import type { AdapterContext } from "../../src/proxy/adapters/types.ts";
-import { GambiError } from "../../src/proxy/openai/errors.ts";
+import { mapResponse } from "../../src/protocol/adapters/chat-via-responses/index.ts";
+import type { AdapterContext } from "../../src/protocol/adapters/types.ts";
+import { GambiError } from "../../src/protocol/openai/errors.ts";
 import { loadFixtures } from "../helpers/fixtures.ts";
 
 type Json = Record<string, any>;

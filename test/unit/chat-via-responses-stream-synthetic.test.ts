@@ -4,9 +4,9 @@
  * with the strict chat grammar and assembled.
  */
 import { describe, expect, test } from "bun:test";
-import { createStreamMapper } from "../../src/proxy/adapters/chat-via-responses/index.ts";
-import type { AdapterContext } from "../../src/proxy/adapters/types.ts";
-import type { SseEvent } from "../../src/proxy/sse/decode.ts";
+import { createStreamMapper } from "../../src/protocol/adapters/chat-via-responses/index.ts";
+import type { AdapterContext } from "../../src/protocol/adapters/types.ts";
+import type { SseEvent } from "../../src/protocol/sse/decode.ts";
 import { assembleChat, checkChatStream } from "../helpers/chat-stream-check.ts";
 
 type Json = Record<string, any>;

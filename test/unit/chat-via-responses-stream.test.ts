@@ -5,9 +5,9 @@
  * reasoning, refusal, tool calls with arguments, usage, status → finish_reason, error.
  */
 import { describe, expect, test } from "bun:test";
-import { createStreamMapper } from "../../src/proxy/adapters/chat-via-responses/index.ts";
-import { toTransformStream, type AdapterContext, type StreamMapper } from "../../src/proxy/adapters/types.ts";
-import { SseDecoder, type SseEvent } from "../../src/proxy/sse/decode.ts";
+import { createStreamMapper } from "../../src/protocol/adapters/chat-via-responses/index.ts";
+import { toTransformStream, type AdapterContext, type StreamMapper } from "../../src/protocol/adapters/types.ts";
+import { SseDecoder, type SseEvent } from "../../src/protocol/sse/decode.ts";
 import { assembleChat, checkChatStream } from "../helpers/chat-stream-check.ts";
 import { loadFixtures } from "../helpers/fixtures.ts";
 import { prng } from "../helpers/prng.ts";

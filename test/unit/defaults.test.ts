@@ -1,10 +1,10 @@
 /**
  * Runtime defaults layer room → participant → request, the request winning field by field, and
- * each protocol only gets the fields it has a name for (see the table in src/proxy/defaults.ts).
+ * each protocol only gets the fields it has a name for (see the table in src/protocol/defaults.ts).
  */
 import { describe, expect, test } from "bun:test";
 import { Value } from "@sinclair/typebox/value";
-import { applyDefaults, mergeConfigs, RuntimeConfig } from "../../src/proxy/defaults.ts";
+import { applyDefaults, mergeConfigs, RuntimeConfig } from "../../src/protocol/defaults.ts";
 
 const full: RuntimeConfig = {
   instructions: "Be brief.",

@@ -3,8 +3,8 @@
  * land on one stored form; anything that is not a plain http(s) URL is a 400 that says why.
  */
 import { describe, expect, test } from "bun:test";
-import { isLoopbackHost, normalizeBaseUrl, v1Url } from "../../src/proxy/endpoint.ts";
-import { GambiError } from "../../src/proxy/openai/errors.ts";
+import { isLoopbackHost, normalizeBaseUrl, v1Url } from "../../src/protocol/endpoint.ts";
+import { GambiError } from "../../src/protocol/openai/errors.ts";
 
 function rejection(endpoint: string): GambiError {
   try {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { clientResponseHeaders, SSE_HEADERS, upstreamRequestHeaders, validateAuthHeaders } from "../../src/proxy/headers.ts";
-import { GambiError } from "../../src/proxy/openai/errors.ts";
+import { GambiError } from "../../src/protocol/openai/errors.ts";
 
 function rejection(headers: Record<string, unknown>): GambiError {
   try {

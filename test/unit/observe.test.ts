@@ -6,8 +6,8 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { SseDecoder, type SseEvent } from "../../src/proxy/sse/decode.ts";
-import { chatUsage, observeChatEvent, observeEvent, observeJsonBody, observeResponsesEvent, responsesUsage, type Observation } from "../../src/proxy/observe.ts";
+import { SseDecoder, type SseEvent } from "../../src/protocol/sse/decode.ts";
+import { usageFromChat, observeChatEvent, observeEvent, observeJsonBody, observeResponsesEvent, usageFromResponses, type Observation } from "../../src/protocol/observe.ts";
 import { FIXTURES_DIR, loadFixtures } from "../helpers/fixtures.ts";
 
 type Expect = { usage?: [number, number, number]; firstContent?: number; responseId?: string; error?: string };
@@ -91,27 +91,27 @@ describe.each(streams.map((f) => [f.name, f] as const))("%s", (name, fixture) =>
   }
 });
 
-describe("chatUsage and responsesUsage", () => {
+describe("usageFromChat and usageFromResponses", () => {
   test("map OpenAI's names and ignore extra fields", () => {
-    expect(chatUsage({ prompt_tokens: 3, completion_tokens: 4, total_tokens: 7, cost: 0.1 })).toEqual({ inputTokens: 3, outputTokens: 4, totalTokens: 7 });
-    expect(responsesUsage({ input_tokens: 3, output_tokens: 4, total_tokens: 7, input_tokens_details: {} })).toEqual({ inputTokens: 3, outputTokens: 4, totalTokens: 7 });
+    expect(usageFromChat({ prompt_tokens: 3, completion_tokens: 4, total_tokens: 7, cost: 0.1 })).toEqual({ inputTokens: 3, outputTokens: 4, totalTokens: 7 });
+    expect(usageFromResponses({ input_tokens: 3, output_tokens: 4, total_tokens: 7, input_tokens_details: {} })).toEqual({ inputTokens: 3, outputTokens: 4, totalTokens: 7 });
   });
 
   test("missing, null and non-object usage is undefined", () => {
     for (const u of [undefined, null, {}, { foo: 1 }]) {
-      expect(chatUsage(u as never)).toBeUndefined();
-      expect(responsesUsage(u as never)).toBeUndefined();
+      expect(usageFromChat(u as never)).toBeUndefined();
+      expect(usageFromResponses(u as never)).toBeUndefined();
     }
   });
 
   test("non-numeric and non-finite counts are dropped, the rest kept", () => {
-    expect(chatUsage({ prompt_tokens: "3", completion_tokens: Number.NaN, total_tokens: 9 })).toEqual({ inputTokens: undefined, outputTokens: undefined, totalTokens: 9 });
-    expect(responsesUsage({ input_tokens: 5, output_tokens: Infinity })).toEqual({ inputTokens: 5, outputTokens: undefined, totalTokens: undefined });
+    expect(usageFromChat({ prompt_tokens: "3", completion_tokens: Number.NaN, total_tokens: 9 })).toEqual({ inputTokens: undefined, outputTokens: undefined, totalTokens: 9 });
+    expect(usageFromResponses({ input_tokens: 5, output_tokens: Infinity })).toEqual({ inputTokens: 5, outputTokens: undefined, totalTokens: undefined });
   });
 
   test("the protocols do not read each other's names", () => {
-    expect(chatUsage({ input_tokens: 1, output_tokens: 2, total_tokens: undefined })).toBeUndefined();
-    expect(responsesUsage({ prompt_tokens: 1, completion_tokens: 2 })).toBeUndefined();
+    expect(usageFromChat({ input_tokens: 1, output_tokens: 2, total_tokens: undefined })).toBeUndefined();
+    expect(usageFromResponses({ prompt_tokens: 1, completion_tokens: 2 })).toBeUndefined();
   });
 });
 

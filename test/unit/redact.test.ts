@@ -1,6 +1,6 @@
 /** Secret redaction: the values of a participant's auth headers and their bare tokens, in text and in stream bytes. */
 import { describe, expect, test } from "bun:test";
-import { createByteRedactor, redactSecrets, secretVariants } from "../../src/proxy/redact.ts";
+import { createByteRedactor, redactSecrets, secretVariants } from "../../src/protocol/redact.ts";
 
 describe("secretVariants", () => {
   test("a value and its bare token, longest first", () => {

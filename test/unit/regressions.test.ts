@@ -1,10 +1,10 @@
 /** Bugs found by the unit sweep, each pinned by the input that showed it. */
 import { describe, expect, test } from "bun:test";
-import { SseDecoder } from "../../src/proxy/sse/decode.ts";
-import { chatUsage, responsesUsage } from "../../src/proxy/observe.ts";
-import { isLoopbackHost, normalizeBaseUrl } from "../../src/proxy/endpoint.ts";
+import { SseDecoder } from "../../src/protocol/sse/decode.ts";
+import { usageFromChat, usageFromResponses } from "../../src/protocol/observe.ts";
+import { isLoopbackHost, normalizeBaseUrl } from "../../src/protocol/endpoint.ts";
 import { validateAuthHeaders } from "../../src/proxy/headers.ts";
-import { GambiError } from "../../src/proxy/openai/errors.ts";
+import { GambiError } from "../../src/protocol/openai/errors.ts";
 
 const enc = new TextEncoder();
 
@@ -18,10 +18,10 @@ describe("SseDecoder", () => {
 
 describe("usage with zero counts", () => {
   test("chat usage with prompt_tokens 0 is kept", () => {
-    expect(chatUsage({ prompt_tokens: 0, completion_tokens: 5, total_tokens: 5 })).toEqual({ inputTokens: 0, outputTokens: 5, totalTokens: 5 });
+    expect(usageFromChat({ prompt_tokens: 0, completion_tokens: 5, total_tokens: 5 })).toEqual({ inputTokens: 0, outputTokens: 5, totalTokens: 5 });
   });
   test("responses usage with input_tokens 0 is kept", () => {
-    expect(responsesUsage({ input_tokens: 0, output_tokens: 2, total_tokens: 2 })).toEqual({ inputTokens: 0, outputTokens: 2, totalTokens: 2 });
+    expect(usageFromResponses({ input_tokens: 0, output_tokens: 2, total_tokens: 2 })).toEqual({ inputTokens: 0, outputTokens: 2, totalTokens: 2 });
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { ResponseStore, type StoredResponse } from "../../src/proxy/store.ts";
-import { listInputItems } from "../../src/hub/inference/stored.ts";
-import { GambiError } from "../../src/proxy/openai/errors.ts";
+import { ResponseStore, type StoredResponse } from "../../src/hub/responses/response-store.ts";
+import { listInputItems } from "../../src/hub/responses/stored.ts";
+import { GambiError } from "../../src/protocol/openai/errors.ts";
 
 function turn(id: string, previousId?: string, over: Partial<StoredResponse> = {}): StoredResponse {
   return {

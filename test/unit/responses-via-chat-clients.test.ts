@@ -9,9 +9,9 @@ import { createOpenAI } from "@ai-sdk/openai";
 import { streamText } from "ai";
 import { describe, expect, test } from "bun:test";
 import OpenAI from "openai";
-import { createStreamMapper, mapResponse } from "../../src/proxy/adapters/responses-via-chat/index.ts";
-import { SseDecoder, type SseEvent } from "../../src/proxy/sse/decode.ts";
-import { formatSse } from "../../src/proxy/sse/encode.ts";
+import { createStreamMapper, mapResponse } from "../../src/protocol/adapters/responses-via-chat/index.ts";
+import { SseDecoder, type SseEvent } from "../../src/protocol/sse/decode.ts";
+import { formatSse } from "../../src/protocol/sse/encode.ts";
 import { assembleChat } from "../helpers/chat-stream-check.ts";
 import { loadFixtures } from "../helpers/fixtures.ts";
 

@@ -1,6 +1,7 @@
 /** responses-via-chat: the request's input as stored items (what GET …/input_items lists). */
 import { describe, expect, test } from "bun:test";
-import { mapRequest as mapRequestJson, normalizeInput, type MapRequestOptions } from "../../src/proxy/adapters/responses-via-chat/index.ts";
+import { mapRequest as mapRequestJson, type MapRequestOptions } from "../../src/protocol/adapters/responses-via-chat/index.ts";
+import { normalizeInput } from "../../src/protocol/openai/responses-items.ts";
 
 const mapRequest = (body: Record<string, unknown>, opts?: MapRequestOptions): any => mapRequestJson(body, opts);
 

@@ -1,7 +1,7 @@
 /** responses-via-chat: a Responses request → a Chat Completions body (fields, items, rejections). */
 import { describe, expect, test } from "bun:test";
-import { mapRequest as mapRequestJson, type MapRequestOptions } from "../../src/proxy/adapters/responses-via-chat/index.ts";
-import { GambiError } from "../../src/proxy/openai/errors.ts";
+import { mapRequest as mapRequestJson, type MapRequestOptions } from "../../src/protocol/adapters/responses-via-chat/index.ts";
+import { GambiError } from "../../src/protocol/openai/errors.ts";
 
 const base = { model: "llama3.2", input: "Hi" };
 // The tests read into the result freely.

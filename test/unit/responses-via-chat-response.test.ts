@@ -2,8 +2,8 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { mapResponse as mapResponseJson } from "../../src/proxy/adapters/responses-via-chat/index.ts";
-import { GambiError } from "../../src/proxy/openai/errors.ts";
+import { mapResponse as mapResponseJson } from "../../src/protocol/adapters/responses-via-chat/index.ts";
+import { GambiError } from "../../src/protocol/openai/errors.ts";
 import { FIXTURES_DIR, fixtureStatus, loadFixtures } from "../helpers/fixtures.ts";
 
 type Json = Record<string, any>;

@@ -4,7 +4,7 @@
  * naming the rule).
  */
 import { describe, expect, test } from "bun:test";
-import { SseDecoder, type SseEvent } from "../../src/proxy/sse/decode.ts";
+import { SseDecoder, type SseEvent } from "../../src/protocol/sse/decode.ts";
 import { loadFixtures } from "../helpers/fixtures.ts";
 import { assembleResponses, checkResponsesStream } from "../helpers/responses-stream-check.ts";
 

@@ -4,8 +4,8 @@
  * length/content_filter, logprobs, garbage, a cut stream) and byte-exact text.
  */
 import { describe, expect, test } from "bun:test";
-import { createStreamMapper } from "../../src/proxy/adapters/responses-via-chat/index.ts";
-import type { SseEvent } from "../../src/proxy/sse/decode.ts";
+import { createStreamMapper } from "../../src/protocol/adapters/responses-via-chat/index.ts";
+import type { SseEvent } from "../../src/protocol/sse/decode.ts";
 import { assembleResponses, checkResponsesStream } from "../helpers/responses-stream-check.ts";
 
 type Json = Record<string, any>;

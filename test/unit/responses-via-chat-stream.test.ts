@@ -5,8 +5,8 @@
  * with a dropped connection at every event, and with the body cut at every event.
  */
 import { describe, expect, test } from "bun:test";
-import { createStreamMapper, mapResponse } from "../../src/proxy/adapters/responses-via-chat/index.ts";
-import { SseDecoder, type SseEvent } from "../../src/proxy/sse/decode.ts";
+import { createStreamMapper, mapResponse } from "../../src/protocol/adapters/responses-via-chat/index.ts";
+import { SseDecoder, type SseEvent } from "../../src/protocol/sse/decode.ts";
 import { assembleChat, type AssembledChat } from "../helpers/chat-stream-check.ts";
 import { loadFixtures } from "../helpers/fixtures.ts";
 import { assembleResponses, checkResponsesStream, type AssembledResponses } from "../helpers/responses-stream-check.ts";

@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { pickParticipant, type Candidate } from "../../src/hub/inference/select.ts";
-import { GambiError } from "../../src/proxy/openai/errors.ts";
+import { GambiError } from "../../src/protocol/openai/errors.ts";
 
 const both = { responses: true, chatCompletions: true };
 const chatOnly = { responses: false, chatCompletions: true };

@@ -5,8 +5,8 @@
  */
 import { describe, expect, test } from "bun:test";
 import { prng } from "../helpers/prng.ts";
-import { concatBytes, lastEventEnd } from "../../src/proxy/sse/boundary.ts";
-import { SseDecoder, type SseEvent } from "../../src/proxy/sse/decode.ts";
+import { concatBytes, lastEventEnd } from "../../src/protocol/sse/boundary.ts";
+import { SseDecoder, type SseEvent } from "../../src/protocol/sse/decode.ts";
 import { loadFixtures, splitEvents } from "../helpers/fixtures.ts";
 
 const enc = new TextEncoder();
@@ -29,7 +29,7 @@ function decode(bytes: Uint8Array, end: boolean): SseEvent[] {
   return end ? [...out, ...d.end()] : out;
 }
 
-/** The passthrough's forwarding loop (src/proxy/passthrough.ts `take`), as a pure function. */
+/** The passthrough's forwarding loop (src/proxy/relay-passthrough.ts `take`), as a pure function. */
 function forward(chunks: Uint8Array[]): { sent: Uint8Array[]; held: Uint8Array } {
   let held = new Uint8Array(0);
   const sent: Uint8Array[] = [];

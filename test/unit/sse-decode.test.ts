@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { prng } from "../helpers/prng.ts";
-import { SseDecoder, type SseEvent } from "../../src/proxy/sse/decode.ts";
+import { SseDecoder, type SseEvent } from "../../src/protocol/sse/decode.ts";
 import { loadFixtures, splitEvents } from "../helpers/fixtures.ts";
 
 const enc = new TextEncoder();

@@ -5,8 +5,8 @@
  */
 import { describe, expect, test } from "bun:test";
 import { prng } from "../helpers/prng.ts";
-import { SseDecoder, type SseEvent } from "../../src/proxy/sse/decode.ts";
-import { encodeSse, encodeSseComment, formatSse } from "../../src/proxy/sse/encode.ts";
+import { SseDecoder, type SseEvent } from "../../src/protocol/sse/decode.ts";
+import { encodeSse, encodeSseComment, formatSse } from "../../src/protocol/sse/encode.ts";
 import { loadFixtures } from "../helpers/fixtures.ts";
 
 const text = new TextDecoder();

@@ -1,7 +1,7 @@
 /** eventRangesContaining / nextEventEnd: which events the passthrough still decodes. */
 import { describe, expect, test } from "bun:test";
-import { eventRangesContaining, nextEventEnd } from "../../src/proxy/sse/boundary.ts";
-import { SseDecoder } from "../../src/proxy/sse/decode.ts";
+import { eventRangesContaining, nextEventEnd } from "../../src/protocol/sse/boundary.ts";
+import { SseDecoder } from "../../src/protocol/sse/decode.ts";
 import { loadFixtures } from "../helpers/fixtures.ts";
 
 const enc = new TextEncoder();

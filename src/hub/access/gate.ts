@@ -13,7 +13,7 @@
  * messages say what to send and never echo what was sent.
  */
 import { createHmac, randomBytes } from "node:crypto";
-import { BoundedMap } from "../../proxy/bounded-map.ts";
+import { BoundedMap } from "../../protocol/bounded-map.ts";
 import type { Participant, Room } from "../rooms/registry.ts";
 import { digest, matchesDigest } from "./credentials.ts";
 import { AccessError, addressKey, DEFAULT_ACCESS_LIMITS, FailureLimiter, type AccessLimits } from "./limiter.ts";

@@ -7,8 +7,8 @@
  * able to wipe their failures on another by interleaving good attempts.
  * Memory is bounded: at most `maxAddresses` tallies, oldest forgotten first.
  */
-import { BoundedMap } from "../../proxy/bounded-map.ts";
-import { GambiError, type ErrorType } from "../../proxy/openai/errors.ts";
+import { BoundedMap } from "../../protocol/bounded-map.ts";
+import { GambiError, type ErrorType } from "../../protocol/openai/errors.ts";
 
 export interface AccessLimits {
   /** Wrong passwords or tokens from one address within `windowMs` before it is blocked. */

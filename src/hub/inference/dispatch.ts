@@ -1,22 +1,25 @@
 /**
  * One inference request, hub side: pick a participant (or the one a `previous_response_id`
- * belongs to), rewrite `model`, plan the upstream request (translated when the participant
- * speaks the other protocol, with the room's and participant's defaults, see adapt.ts), forward through the proxy, and
- * report `llm.request` / `llm.complete` / `llm.error` on the room's event bus with the metrics
- * the proxy observed. Each end also feeds the participant's health (rooms/registry.ts): a
- * fault counts towards unhealthy, a success resets the count; a client leaving or an HTTP
- * error answer does neither.
+ * belongs to, responses/continuation.ts), rewrite `model`, plan the upstream request with the
+ * room's and participant's defaults (plan.ts; a Responses turn on a chat-only participant,
+ * which the hub keeps: responses/stored-turn.ts), forward it through the proxy, and report
+ * `llm.request` / `llm.complete` / `llm.error` on the room's event bus with the metrics the
+ * proxy observed. Each end also feeds the participant's health (rooms/registry.ts): a fault
+ * counts towards unhealthy, a success resets the count; a client leaving or an HTTP error
+ * answer does neither.
  */
 import type { HubContext } from "../context.ts";
-import { ownerKey } from "../context.ts";
 import type { Room } from "../rooms/registry.ts";
 import { pickParticipant } from "./select.ts";
-import { resolveContinuation } from "./continuation.ts";
-import { planRequest } from "./adapt.ts";
-import { mergeConfigs } from "../../proxy/defaults.ts";
-import { forwardRequest, type Outcome } from "../../proxy/forward.ts";
-import type { Protocol } from "../../proxy/protocol.ts";
-import { redactSecrets } from "../../proxy/redact.ts";
+import { planRequest } from "./plan.ts";
+import { resolveContinuation } from "../responses/continuation.ts";
+import { planStoredTurn } from "../responses/stored-turn.ts";
+import { adapterFor } from "../../protocol/adapters/index.ts";
+import { mergeConfigs } from "../../protocol/defaults.ts";
+import type { Protocol } from "../../protocol/protocols.ts";
+import { redactSecrets } from "../../protocol/redact.ts";
+import { forwardRequest } from "../../proxy/forward.ts";
+import type { RelayOutcome } from "../../proxy/types.ts";
 
 export interface InferenceBody {
   model: string;
@@ -24,7 +27,7 @@ export interface InferenceBody {
   [key: string]: unknown;
 }
 
-export function metricsOf(outcome: Outcome, startedAt: number, endedAt: number) {
+export function metricsOf(outcome: RelayOutcome, startedAt: number, endedAt: number) {
   const o = outcome.observation;
   const firstAt = o.firstContentAt ?? o.firstEventAt ?? endedAt;
   const metrics: Record<string, number> = { ttftMs: firstAt - startedAt, durationMs: endedAt - startedAt };
@@ -44,7 +47,7 @@ export function metricsOf(outcome: Outcome, startedAt: number, endedAt: number) 
  */
 export type ErrorStage = "client" | "connect" | "timeout" | "upstream" | "stream";
 
-export function errorStage(outcome: Outcome): ErrorStage {
+export function errorStage(outcome: RelayOutcome): ErrorStage {
   if (outcome.aborted) return "client";
   const started = outcome.observation.firstEventAt !== undefined || outcome.observation.firstContentAt !== undefined;
   if (started) return "stream";
@@ -59,11 +62,17 @@ export async function dispatch(ctx: HubContext, room: Room, protocol: Protocol, 
   const participant = continuation?.participant ?? pickParticipant([...room.participants.values()], requested, protocol, ctx.random);
   const stream = body.stream === true;
   body.model = participant.model;
-  const plan = planRequest(ctx, room, participant, protocol, body, continuation, request.signal, mergeConfigs(room.config, participant.config));
+  const defaults = mergeConfigs(room.config, participant.config);
+  const adapter = adapterFor(protocol, participant.capabilities);
+  // A Responses client on a chat-only participant: the hub keeps the turn (hub/responses/).
+  const plan =
+    adapter?.client === "responses"
+      ? planStoredTurn(ctx, room, participant, adapter, body, continuation, request.signal, defaults)
+      : planRequest(ctx, protocol, adapter, body, continuation, request.signal, defaults);
 
   const requestId = `req_${ctx.newId().replace(/-/g, "").slice(0, 16)}`;
   const startedAt = ctx.now();
-  const adapted = plan.adapter !== undefined;
+  const adapted = plan.translation !== undefined;
   const base = { requestId, participantId: participant.id, nickname: participant.nickname, model: participant.model, protocol, stream, adapted };
   if (ctx.bus.watched(room.code)) ctx.bus.publish(room.code, "llm.request", { ...base, requested });
   participant.inFlight++;
@@ -72,7 +81,7 @@ export async function dispatch(ctx: HubContext, room: Room, protocol: Protocol, 
     protocol,
     target: participant.target,
     body: plan.body,
-    adapter: plan.adapter,
+    translation: plan.translation,
     stream,
     signal: plan.signal,
     clientHeaders: request.headers,
@@ -81,7 +90,7 @@ export async function dispatch(ctx: HubContext, room: Room, protocol: Protocol, 
     fetch: ctx.fetch,
     timeouts: ctx.timeouts,
     shutdown: ctx.shutdown.cutoff,
-    onResponseId: (id) => ctx.owners.set(ownerKey(room.code, id), { roomCode: room.code, participantId: participant.id }),
+    onResponseId: (id) => ctx.responseOwners.set(room.code, id, participant.id),
     onFinish: (outcome) => {
       plan.onFinish(outcome);
       participant.inFlight--;

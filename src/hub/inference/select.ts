@@ -12,8 +12,8 @@
  * participant that speaks only the other protocol still serves: the hub translates.
  * Pure: the caller passes the participants and the random source.
  */
-import { GambiError } from "../../proxy/openai/errors.ts";
-import { supports, type Capabilities, type Protocol } from "../../proxy/protocol.ts";
+import { GambiError } from "../../protocol/openai/errors.ts";
+import { supports, type Capabilities, type Protocol } from "../../protocol/protocols.ts";
 
 export interface Candidate {
   id: string;

@@ -9,7 +9,7 @@
  * again by itself with everything it had (src/join/runtime.ts), probed afresh. So a restart is
  * invisible to clients after one heartbeat interval.
  */
-import type { RuntimeConfig } from "../../proxy/defaults.ts";
+import type { RuntimeConfig } from "../../protocol/defaults.ts";
 
 export interface StoredRoom {
   id: string;

@@ -9,8 +9,8 @@
  * with that participant's token, and here the slot must still hold the same participant after
  * the probe, so a join racing another under the same id cannot replace it either.
  */
-import { GambiError, badRequest, notFound } from "../../proxy/openai/errors.ts";
-import { isLoopbackHost, normalizeBaseUrl } from "../../proxy/endpoint.ts";
+import { GambiError, badRequest, notFound } from "../../protocol/openai/errors.ts";
+import { isLoopbackHost, normalizeBaseUrl } from "../../protocol/endpoint.ts";
 import { validateAuthHeaders } from "../../proxy/headers.ts";
 import { matchModel, probeEndpoint, suggestModels } from "../../proxy/probe.ts";
 import type { HubContext } from "../context.ts";

@@ -1,6 +1,6 @@
 /** TypeBox schemas of the room and participant management API (`/rooms/...`). */
 import { t } from "elysia";
-import { RuntimeConfig } from "../../proxy/defaults.ts";
+import { RuntimeConfig } from "../../protocol/defaults.ts";
 
 export const RoomCode = t.String({ minLength: 1, maxLength: 16 });
 

@@ -11,9 +11,9 @@
  */
 import type { AuthHeaders } from "../../proxy/headers.ts";
 import { makeTarget, type UpstreamTarget } from "../../proxy/upstream.ts";
-import type { Capabilities } from "../../proxy/protocol.ts";
-import type { RuntimeConfig } from "../../proxy/defaults.ts";
-import { GambiError, notFound } from "../../proxy/openai/errors.ts";
+import type { Capabilities } from "../../protocol/protocols.ts";
+import type { RuntimeConfig } from "../../protocol/defaults.ts";
+import { GambiError, notFound } from "../../protocol/openai/errors.ts";
 import type { EventBus, HubEventType } from "../events/bus.ts";
 import type { Logger } from "../../logger.ts";
 import { generateCode, normalizeCode } from "./codes.ts";

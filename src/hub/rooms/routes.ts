@@ -11,7 +11,7 @@ import type { Server } from "bun";
 import type { HubContext } from "../context.ts";
 import { roomPasswordProblem } from "../../common/room-password.ts";
 import type { AccessGate } from "../access/gate.ts";
-import { badRequest, GambiError } from "../../proxy/openai/errors.ts";
+import { badRequest, GambiError } from "../../protocol/openai/errors.ts";
 import { CreateRoomBody, HeartbeatBody, JoinBody } from "./model.ts";
 import { publicParticipant, publicRoom } from "./registry.ts";
 import { idTaken, joinRoom } from "./join.ts";

@@ -1,0 +1,65 @@
+/**
+ * What goes upstream for an ordinary request, once the participant is chosen: the body in the
+ * protocol the participant speaks and, when that is not the client's, the adapter's mappers
+ * bound to the request (protocol/adapters/ picks the adapter). A Responses request on a
+ * chat-only participant is planned by hub/responses/stored-turn.ts instead: the hub keeps
+ * that turn itself. dispatch.ts chooses between the two.
+ *
+ * Mapping happens before anything is counted or forwarded, so a field the target cannot honour
+ * is a plain 400 and the participant never sees the request. Room and participant defaults are
+ * applied to the body in the protocol the participant speaks, after mapping: a default the
+ * client's protocol has but the participant's lacks (`stop` on a Responses participant) is
+ * simply not applied, instead of turning every request into a 400.
+ */
+import type { RelayOutcome, Translation } from "../../proxy/types.ts";
+import type { AdapterContext } from "../../protocol/adapters/types.ts";
+import type { ChatViaResponses } from "../../protocol/adapters/index.ts";
+import type { Json } from "../../protocol/json.ts";
+import type { Protocol } from "../../protocol/protocols.ts";
+import { applyDefaults, type RuntimeConfig } from "../../protocol/defaults.ts";
+import type { HubContext } from "../context.ts";
+import { replayConversation, type Continuation } from "../responses/continuation.ts";
+
+export interface Plan {
+  body: string;
+  translation?: Translation;
+  /** The client's signal, joined with a cancel (POST …/cancel) when the hub stores the response. */
+  signal: AbortSignal;
+  /** The hub-minted Responses id, when the hub answers in the client's protocol itself. */
+  responseId?: string;
+  onFinish(outcome: RelayOutcome): void;
+  /** For a non-streaming request cancelled with POST …/cancel: the Response to answer with. */
+  cancelled(): Json | undefined;
+}
+
+const nothing = () => undefined;
+
+/** `adapter` is undefined when the participant speaks the client's protocol (passthrough). */
+export function planRequest(
+  ctx: HubContext,
+  protocol: Protocol,
+  adapter: ChatViaResponses | undefined,
+  body: Json,
+  continuation: Continuation | undefined,
+  signal: AbortSignal,
+  defaults: RuntimeConfig,
+): Plan {
+  const actx: AdapterContext = { newId: ctx.newId, now: ctx.now };
+  if (!adapter) {
+    applyDefaults(protocol, body, defaults);
+    const upstreamBody = continuation?.kind === "stored" ? replayConversation(body, continuation.history, actx) : body;
+    return { body: JSON.stringify(upstreamBody), signal, onFinish: nothing, cancelled: nothing };
+  }
+  const upstreamBody = applyDefaults(adapter.upstream, adapter.mapRequest(body), defaults);
+  return {
+    body: JSON.stringify(upstreamBody),
+    signal,
+    translation: {
+      upstream: adapter.upstream,
+      mapResponse: (json) => adapter.mapResponse(json, body, actx),
+      createStreamMapper: () => adapter.createStreamMapper(body, actx),
+    },
+    onFinish: nothing,
+    cancelled: nothing,
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * Small shared pieces of the responses-via-chat adapter: JSON guards, the 400 for anything a
+ * Chat Completions participant cannot honour, and the finish_reason → status map (item ids:
+ * protocol/openai/responses-items.ts).
+ *
+ * finish_reason → Response status (https://platform.openai.com/docs/api-reference/responses/object):
+ * - `length` → `incomplete`, `incomplete_details.reason: "max_output_tokens"`;
+ * - `content_filter` → `incomplete`, reason `content_filter`;
+ * - `stop`, `tool_calls`, `function_call`, and non-standard ones (Together `eos`, TGI
+ *   `eos_token`, anything else) → `completed`: the model ended its turn.
+ */
+import { badRequest, type GambiError } from "../../openai/errors.ts";
+import { isObject, type Json } from "../../json.ts";
+
+export function str(v: unknown): string | undefined {
+  return typeof v === "string" ? v : undefined;
+}
+
+export function num(v: unknown): number | undefined {
+  return typeof v === "number" && Number.isFinite(v) ? v : undefined;
+}
+
+/**
+ * The 400 for a valid Responses field a chat-only participant cannot honour (code
+ * `unsupported_parameter`, like OpenAI's own); `param` is the request path (`tools[1].type`).
+ * Same wording as the chat-via-responses direction, so a client sees one style of message.
+ */
+export function unsupported(param: string, what: string): GambiError {
+  return badRequest(
+    `Unsupported parameter '${param}': ${what} cannot be adapted (the participant serving this request only speaks Chat Completions).`,
+    "unsupported_parameter",
+    param,
+  );
+}
+
+/** The 400 for a malformed request (code `invalid_request`), naming the field too. */
+export function invalid(param: string, what: string): GambiError {
+  return badRequest(`Invalid '${param}': ${what}.`, "invalid_request", param);
+}
+
+/** The state a Response ends in, from the chat `finish_reason` (the map above). */
+export interface EndState {
+  status: "completed" | "incomplete";
+  incompleteReason?: "max_output_tokens" | "content_filter";
+}
+
+export function endStateOf(finishReason: unknown): EndState {
+  if (finishReason === "length") return { status: "incomplete", incompleteReason: "max_output_tokens" };
+  if (finishReason === "content_filter") return { status: "incomplete", incompleteReason: "content_filter" };
+  return { status: "completed" };
+}
+
+export function seconds(ms: number): number {
+  return Math.floor(ms / 1000);
+}
+
+/**
+ * The reasoning text of a chat delta or message: the first non-empty of `reasoning_content`
+ * (DeepSeek, llama.cpp, LM Studio), `reasoning` (Ollama, Groq, OpenRouter) and the texts of
+ * `reasoning_details` (OpenRouter, which repeats `reasoning` there).
+ */
+export function deltaReasoning(d: Json): string {
+  if (typeof d.reasoning_content === "string" && d.reasoning_content !== "") return d.reasoning_content;
+  if (typeof d.reasoning === "string" && d.reasoning !== "") return d.reasoning;
+  if (Array.isArray(d.reasoning_details)) {
+    return d.reasoning_details.map((r: unknown) => (isObject(r) ? (typeof r.text === "string" ? r.text : typeof r.summary === "string" ? r.summary : "") : "")).join("");
+  }
+  return "";
+}

@@ -1,0 +1,203 @@
+/**
+ * The output side of the stream mapper: opens and closes Responses output items as chat
+ * deltas arrive, and emits their events (https://platform.openai.com/docs/api-reference/responses-streaming).
+ * One item is open at a time, as in OpenAI's own streams (fixtures/responses/openai-*.sse):
+ * - reasoning deltas → a `reasoning` item with one `reasoning_text` content part
+ *   (`response.reasoning_text.delta`/`.done`, the shape OpenRouter, DeepSeek and LM Studio send);
+ * - content deltas → a `message` item with an `output_text` part (`response.output_text.delta`
+ *   with the chunk's `logprobs.content`, or `[]`); refusal deltas → a `refusal` part in the same
+ *   message (`response.refusal.delta`/`.done`); text after a tool call opens a new message;
+ * - tool-call deltas → one `function_call` item per chat `index`, started once its name is
+ *   known (arguments that came before are sent as the first delta); a new index closes the
+ *   previous call (providers stream parallel calls one after the other; an argument fragment
+ *   for an already closed call cannot be expressed and is reported as a protocol error);
+ *   a continuation's `id: ""` (Alibaba) or repeated id/name (OpenRouter) changes nothing; a call
+ *   without any id gets `call_<random>`.
+ * Closing an item emits its `.done` events with the full text; the last item of an incomplete
+ * response (length / content_filter) is closed with status `incomplete`.
+ */
+import type { Json } from "../../json.ts";
+import type { AdapterContext } from "../types.ts";
+import { itemId } from "../../openai/responses-items.ts";
+import { functionCallItem, messageItem, reasoningItem, reasoningPart, refusalPart, textPart, type ItemStatus } from "./envelope.ts";
+
+export type Emit = (type: string, fields: Json) => void;
+
+interface Part {
+  kind: "output_text" | "refusal";
+  text: string;
+  logprobs: Json[];
+}
+
+type Open =
+  | { kind: "reasoning"; index: number; id: string; text: string }
+  | { kind: "message"; index: number; id: string; parts: Part[]; partOpen: boolean }
+  | { kind: "call"; index: number; id: string; chatIndex: number };
+
+interface Call {
+  callId?: string;
+  name?: string;
+  args: string;
+  started: boolean;
+  closed: boolean;
+}
+
+export class ProtocolProblem extends Error {}
+
+export class OutputStream {
+  /** Closed items, by output_index (the open one is not here until it is closed). */
+  readonly items: Json[] = [];
+  private open: Open | undefined;
+  private readonly calls = new Map<number, Call>();
+  private lastChatIndex = -1;
+
+  constructor(
+    private readonly ctx: AdapterContext,
+    private readonly emit: Emit,
+  ) {}
+
+  reasoning(delta: string): void {
+    if (this.open?.kind !== "reasoning") {
+      this.close("completed");
+      const open: Open = { kind: "reasoning", index: this.items.length, id: itemId(this.ctx, "rs"), text: "" };
+      this.open = open;
+      this.emit("response.output_item.added", { item: reasoningItem(open.id, undefined), output_index: open.index });
+      this.emit("response.content_part.added", { content_index: 0, item_id: open.id, output_index: open.index, part: reasoningPart("") });
+    }
+    const open = this.open as Extract<Open, { kind: "reasoning" }>;
+    open.text += delta;
+    this.emit("response.reasoning_text.delta", { content_index: 0, delta, item_id: open.id, output_index: open.index });
+  }
+
+  text(kind: Part["kind"], delta: string, logprobs: Json[] = []): void {
+    if (this.open?.kind !== "message") {
+      this.close("completed");
+      this.open = { kind: "message", index: this.items.length, id: itemId(this.ctx, "msg"), parts: [], partOpen: false };
+      this.emit("response.output_item.added", { item: messageItem(this.open.id, "in_progress", []), output_index: this.open.index });
+    }
+    const msg = this.open as Extract<Open, { kind: "message" }>;
+    let part = msg.partOpen ? msg.parts.at(-1) : undefined;
+    if (part && part.kind !== kind) {
+      this.closePart(msg);
+      part = undefined;
+    }
+    if (!part) {
+      part = { kind, text: "", logprobs: [] };
+      msg.parts.push(part);
+      msg.partOpen = true;
+      this.emit("response.content_part.added", { content_index: msg.parts.length - 1, item_id: msg.id, output_index: msg.index, part: this.partJson({ ...part }) });
+    }
+    part.text += delta;
+    const at = { content_index: msg.parts.length - 1, delta, item_id: msg.id };
+    if (kind === "refusal") this.emit("response.refusal.delta", { ...at, output_index: msg.index });
+    else {
+      part.logprobs.push(...logprobs);
+      this.emit("response.output_text.delta", { ...at, logprobs, output_index: msg.index });
+    }
+  }
+
+  /** One entry of a chunk's `delta.tool_calls`. */
+  toolCall(chatIndex: number | undefined, id: unknown, name: unknown, args: unknown): void {
+    const index = chatIndex ?? this.indexFor(id);
+    let call = this.calls.get(index);
+    if (!call) {
+      call = { args: "", started: false, closed: false };
+      this.calls.set(index, call);
+    }
+    this.lastChatIndex = index;
+    if (typeof id === "string" && id !== "" && call.callId === undefined) call.callId = id;
+    if (typeof name === "string" && name !== "" && call.name === undefined) call.name = name;
+    const fragment = typeof args === "string" ? args : args !== undefined && args !== null ? JSON.stringify(args) : "";
+    if (call.closed) {
+      if (fragment !== "") throw new ProtocolProblem(`the participant sent more arguments for tool call ${index} after another item had started; a Responses stream cannot carry interleaved tool calls`);
+      return;
+    }
+    call.args += fragment;
+    if (!call.started) {
+      if (call.name === undefined) return; // arguments before the name: held until the name comes
+      this.close("completed");
+      call.started = true;
+      call.callId ??= `call_${this.ctx.newId().replace(/-/g, "")}`;
+      const open: Open = { kind: "call", index: this.items.length, id: itemId(this.ctx, "fc"), chatIndex: index };
+      this.open = open;
+      this.emit("response.output_item.added", { item: functionCallItem(open.id, "in_progress", call.callId, call.name, ""), output_index: open.index });
+      if (call.args !== "") this.emit("response.function_call_arguments.delta", { delta: call.args, item_id: open.id, output_index: open.index });
+      return;
+    }
+    if (fragment !== "" && this.open?.kind === "call") {
+      this.emit("response.function_call_arguments.delta", { delta: fragment, item_id: this.open.id, output_index: this.open.index });
+    }
+  }
+
+  /** Closes the open item (if any) with its `.done` events. */
+  close(status: ItemStatus): void {
+    const open = this.open;
+    if (!open) return;
+    this.open = undefined;
+    if (open.kind === "reasoning") {
+      const at = { content_index: 0, item_id: open.id, output_index: open.index };
+      this.emit("response.reasoning_text.done", { ...at, text: open.text });
+      this.emit("response.content_part.done", { ...at, part: reasoningPart(open.text) });
+      this.done(open.index, reasoningItem(open.id, open.text));
+    } else if (open.kind === "message") {
+      if (open.partOpen) this.closePart(open);
+      this.done(open.index, messageItem(open.id, status, open.parts.map((p) => this.partJson(p))));
+    } else {
+      const call = this.calls.get(open.chatIndex)!;
+      call.closed = true;
+      this.emit("response.function_call_arguments.done", { arguments: call.args, item_id: open.id, output_index: open.index });
+      this.done(open.index, functionCallItem(open.id, status, call.callId!, call.name!, call.args));
+    }
+  }
+
+  /** Calls whose name never came: started now so that nothing is lost (name ""). */
+  flushNameless(): void {
+    for (const [index, call] of this.calls) {
+      if (!call.started && !call.closed) {
+        call.name = "";
+        this.toolCall(index, undefined, undefined, undefined);
+      }
+    }
+  }
+
+  /** The output as it stands: closed items, then the open one as it is so far (status `incomplete`). */
+  snapshot(): Json[] {
+    const open = this.open;
+    if (!open) return [...this.items];
+    let item: Json;
+    if (open.kind === "reasoning") item = reasoningItem(open.id, open.text);
+    else if (open.kind === "message") item = messageItem(open.id, "incomplete", open.parts.map((p) => this.partJson(p)));
+    else {
+      const call = this.calls.get(open.chatIndex)!;
+      item = functionCallItem(open.id, "incomplete", call.callId!, call.name!, call.args);
+    }
+    return [...this.items, item];
+  }
+
+  private closePart(msg: Extract<Open, { kind: "message" }>): void {
+    const part = msg.parts.at(-1)!;
+    msg.partOpen = false;
+    const at = { content_index: msg.parts.length - 1, item_id: msg.id };
+    if (part.kind === "refusal") this.emit("response.refusal.done", { ...at, output_index: msg.index, refusal: part.text });
+    else this.emit("response.output_text.done", { ...at, logprobs: part.logprobs, output_index: msg.index, text: part.text });
+    this.emit("response.content_part.done", { ...at, output_index: msg.index, part: this.partJson(part) });
+  }
+
+  private partJson(p: Part): Json {
+    return p.kind === "refusal" ? refusalPart(p.text) : textPart(p.text, [...p.logprobs]);
+  }
+
+  private done(index: number, item: Json): void {
+    this.items[index] = item;
+    this.emit("response.output_item.done", { item, output_index: index });
+  }
+
+  /** A tool-call delta without `index`: a new id starts a new call, else it continues the last one. */
+  private indexFor(id: unknown): number {
+    if (typeof id === "string" && id !== "") {
+      for (const [index, call] of this.calls) if (call.callId === id) return index;
+      return this.calls.size === 0 ? 0 : Math.max(...this.calls.keys()) + 1;
+    }
+    return this.lastChatIndex >= 0 ? this.lastChatIndex : 0;
+  }
+}

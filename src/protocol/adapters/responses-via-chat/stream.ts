@@ -1,0 +1,154 @@
+/**
+ * `chat.completion.chunk` events → a Responses event stream, with `sequence_number` counting
+ * from 0 and an `event:` line on every event, like OpenAI's (fixtures/responses/openai-text.sse).
+ *
+ * Lifecycle: `response.created` and `response.in_progress` (status `in_progress`, `output: []`)
+ * come with the first upstream event; items follow (output-stream.ts); the terminal event
+ * comes when the upstream says it is done — `[DONE]`, or the end of the body (TGI sends no
+ * `[DONE]`) — not at `finish_reason`, because usage (OpenAI, OpenRouter, vLLM …) and errors
+ * (OpenRouter) may still follow it. Then `response.completed`, or `response.incomplete` for
+ * `length` / `content_filter`, with the full response and usage. No `[DONE]` is sent: OpenAI's
+ * Responses streams have none.
+ *
+ * Chunk quirks handled: a first chunk with `choices: []` and `id: ""` (Azure); usage on the
+ * finish chunk, on a `choices: []` chunk, on every chunk as running totals (Hyperbolic: the
+ * last wins), in `x_groq.usage` (usage.ts); `finish_reason` twice (OpenRouter: the last wins);
+ * non-standard finish reasons (`eos`, `eos_token` → completed); `role`/`content: ""` repeated
+ * on every delta; reasoning in `reasoning_content` (DeepSeek, llama.cpp), `reasoning` (Ollama,
+ * Groq, OpenRouter) or `reasoning_details[].text` (OpenRouter: it repeats `reasoning`, so the
+ * first non-empty of the three is used per delta); `refusal` deltas; `<think>` tags stay text.
+ * Only choice 0 is read (the adapter never asks for `n`). Texts are passed on byte for byte.
+ *
+ * Failures after HTTP 200 — a chunk with `error` (OpenRouter), an `event: error` (Groq), a
+ * dropped connection (`fail`), an unparsable chunk, a body that ends with neither `[DONE]` nor a
+ * `finish_reason` (cut off: the answer may be partial, so it is not reported as completed) —
+ * become an `error` event `{type:"error", code, message, param:null}` then `response.failed`
+ * (`error: {code, message}`, the output so far, open item marked `incomplete`); then nothing
+ * more (what the upstream sends after is ignored).
+ */
+import type { SseEvent } from "../../sse/decode.ts";
+import { isObject, type Json } from "../../json.ts";
+import type { AdapterContext, StreamFailure, StreamMapper } from "../types.ts";
+import { deltaReasoning, endStateOf, seconds, type EndState } from "./common.ts";
+import { responseObject } from "./envelope.ts";
+import { OutputStream, ProtocolProblem } from "./output-stream.ts";
+import { responsesUsageOfChunk } from "./usage.ts";
+
+export interface ResponsesStreamMapper extends StreamMapper {
+  /** The final Response object once the stream completed, was incomplete or failed. */
+  result(): Json | undefined;
+}
+
+export function createStreamMapper(request: Json, ctx: AdapterContext, opts: { responseId: string }): ResponsesStreamMapper {
+  const createdAt = seconds(ctx.now());
+  let seq = 0;
+  let out: SseEvent[] = [];
+  const emit = (type: string, fields: Json) => {
+    // Field order is the caller's (no client depends on it); sorting keys per event cost ~15%
+    // of the hub's CPU on burst streams (bench/README.md, "Protocol adaptation").
+    out.push({ event: type, data: JSON.stringify({ type, ...fields, sequence_number: seq++ }) });
+  };
+  const output = new OutputStream(ctx, emit);
+  let started = false;
+  let finished = false;
+  let final: Json | undefined;
+  let usage: Json | undefined;
+  let finishReason: unknown;
+
+  const start = () => {
+    if (started) return;
+    started = true;
+    const response = responseObject(request, { id: opts.responseId, createdAt, status: "in_progress", output: [] });
+    emit("response.created", { response });
+    emit("response.in_progress", { response });
+  };
+
+  const complete = () => {
+    output.flushNameless();
+    const end: EndState = endStateOf(finishReason);
+    output.close(end.status === "incomplete" ? "incomplete" : "completed");
+    finished = true;
+    final = responseObject(request, {
+      id: opts.responseId,
+      createdAt,
+      status: end.status,
+      completedAt: seconds(ctx.now()),
+      output: [...output.items],
+      usage,
+      incompleteReason: end.incompleteReason,
+    });
+    emit(`response.${end.status}`, { response: final });
+  };
+
+  const failWith = (code: string, message: string) => {
+    finished = true;
+    emit("error", { code, message, param: null });
+    const error = { code, message };
+    final = responseObject(request, { id: opts.responseId, createdAt, status: "failed", output: output.snapshot(), usage, error });
+    emit("response.failed", { response: final });
+  };
+
+  const chunk = (ev: SseEvent) => {
+    if (ev.data === "[DONE]") return complete();
+    if (ev.data.trim() === "") return;
+    let data: unknown;
+    try {
+      data = JSON.parse(ev.data);
+    } catch {
+      return failWith("upstream_invalid_chunk", `the participant sent an event that is not JSON: ${ev.data.slice(0, 200)}`);
+    }
+    if (!isObject(data)) return failWith("upstream_invalid_chunk", `the participant sent an event that is not a JSON object: ${ev.data.slice(0, 200)}`);
+    usage = responsesUsageOfChunk(data) ?? usage;
+    if (ev.event === "error" || (data.error !== undefined && data.error !== null)) {
+      const err = isObject(data.error) ? data.error : data;
+      const code = err.code ?? err.type;
+      const message = typeof err.message === "string" ? err.message : typeof data.error === "string" ? data.error : "the participant reported an error";
+      return failWith(code === undefined || code === null ? "upstream_error" : String(code), message);
+    }
+    const choices = Array.isArray(data.choices) ? data.choices : [];
+    const choice = choices.find((c: unknown) => isObject(c) && (c.index ?? 0) === 0);
+    if (!isObject(choice)) return;
+    const delta = isObject(choice.delta) ? choice.delta : {};
+    const reasoning = deltaReasoning(delta);
+    if (reasoning) output.reasoning(reasoning);
+    if (typeof delta.content === "string" && delta.content !== "") {
+      const logprobs = isObject(choice.logprobs) && Array.isArray(choice.logprobs.content) ? choice.logprobs.content : [];
+      output.text("output_text", delta.content, logprobs);
+    }
+    if (typeof delta.refusal === "string" && delta.refusal !== "") output.text("refusal", delta.refusal);
+    if (Array.isArray(delta.tool_calls)) {
+      for (const tc of delta.tool_calls) {
+        if (!isObject(tc)) continue;
+        const fn = isObject(tc.function) ? tc.function : {};
+        output.toolCall(typeof tc.index === "number" ? tc.index : undefined, tc.id, fn.name, fn.arguments);
+      }
+    }
+    if (choice.finish_reason !== null && choice.finish_reason !== undefined && choice.finish_reason !== "") finishReason = choice.finish_reason;
+  };
+
+  const run = (f: () => void): SseEvent[] => {
+    if (finished) return [];
+    out = [];
+    start();
+    try {
+      f();
+    } catch (err) {
+      if (!(err instanceof ProtocolProblem)) throw err;
+      failWith("upstream_protocol_error", err.message);
+    }
+    return out;
+  };
+
+  return {
+    push: (ev) => run(() => chunk(ev)),
+    end: () =>
+      run(() => {
+        // [DONE] has completed the response already; without it a finish_reason (TGI) will do.
+        if (finishReason !== undefined) complete();
+        else failWith("upstream_incomplete", "the participant's stream ended before the answer was finished (no finish_reason, no [DONE])");
+      }),
+    fail: (error: StreamFailure) =>
+      run(() => failWith(error.code === undefined || error.code === null ? "server_error" : String(error.code), error.message)),
+    result: () => final,
+  };
+}

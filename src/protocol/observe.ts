@@ -1,0 +1,139 @@
+/**
+ * Reads what the hub reports about a response (time to first content, token usage, the
+ * Responses `id` for lifecycle routing, an in-band error) *beside* the byte stream, never in
+ * it: the client gets the upstream's bytes untouched. JSON is parsed only for the few events
+ * that can carry those facts, so long streams cost a substring test per event.
+ */
+import type { SseEvent } from "./sse/decode.ts";
+import type { Protocol } from "./protocols.ts";
+import type { Json } from "./json.ts";
+
+/** Token counts as the hub reports them (event metrics, the chat client's stats), whichever protocol they came in. */
+export interface Usage {
+  inputTokens?: number;
+  outputTokens?: number;
+  totalTokens?: number;
+}
+
+export interface Observation {
+  firstEventAt?: number;
+  firstContentAt?: number;
+  usage?: Usage;
+  responseId?: string;
+  error?: string;
+}
+
+const USAGE_OBJECT = /"usage"\s*:\s*\{/;
+
+function parse(data: string): Json | undefined {
+  try {
+    const v = JSON.parse(data);
+    return v && typeof v === "object" ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function num(v: unknown): number | undefined {
+  return typeof v === "number" && Number.isFinite(v) ? v : undefined;
+}
+
+/** Zero is a real count (Ollama reports prompt_tokens: 0 for a cached prompt). */
+function usageIfAny(usage: Usage): Usage | undefined {
+  return usage.inputTokens !== undefined || usage.outputTokens !== undefined || usage.totalTokens !== undefined ? usage : undefined;
+}
+
+/** A Chat Completions `usage` object → Usage (the adapters convert between the two protocols' own shapes). */
+export function usageFromChat(usage: unknown): Usage | undefined {
+  if (!usage || typeof usage !== "object") return undefined;
+  const u = usage as Json;
+  return usageIfAny({ inputTokens: num(u.prompt_tokens), outputTokens: num(u.completion_tokens), totalTokens: num(u.total_tokens) });
+}
+
+/** A Responses `usage` object → Usage. */
+export function usageFromResponses(usage: unknown): Usage | undefined {
+  if (!usage || typeof usage !== "object") return undefined;
+  const u = usage as Json;
+  return usageIfAny({ inputTokens: num(u.input_tokens), outputTokens: num(u.output_tokens), totalTokens: num(u.total_tokens) });
+}
+
+function errorMessage(e: unknown): string {
+  if (typeof e === "string") return e;
+  const message = e && typeof e === "object" ? (e as Json).message : undefined;
+  if (typeof message === "string") return message;
+  return "upstream reported an error";
+}
+
+function nonEmpty(v: unknown): boolean {
+  return (typeof v === "string" && v.length > 0) || (Array.isArray(v) && v.length > 0);
+}
+
+function chatHasContent(chunk: Json): boolean {
+  const choices = chunk.choices;
+  if (!Array.isArray(choices)) return false;
+  for (const c of choices) {
+    const d = c?.delta;
+    if (d && (nonEmpty(d.content) || nonEmpty(d.reasoning_content) || nonEmpty(d.reasoning) || nonEmpty(d.refusal) || nonEmpty(d.tool_calls))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+export function observeChatEvent(obs: Observation, ev: SseEvent, at: number): void {
+  obs.firstEventAt ??= at;
+  const data = ev.data;
+  if (data === "[DONE]") return;
+  if (ev.event === "error") {
+    obs.error = errorMessage(parse(data)?.error ?? data);
+    return;
+  }
+  const needContent = obs.firstContentAt === undefined;
+  const maybeUsage = USAGE_OBJECT.test(data);
+  const maybeError = data.includes('"error"');
+  if (!needContent && !maybeUsage && !maybeError) return;
+  const chunk = parse(data);
+  if (!chunk) return;
+  if (needContent && chatHasContent(chunk)) obs.firstContentAt = at;
+  const usage = usageFromChat(chunk.usage);
+  if (usage) obs.usage = usage;
+  if (chunk.error) obs.error = errorMessage(chunk.error);
+}
+
+const TYPE_FIELD = /"type"\s*:\s*"([^"]+)"/;
+const RESPONSE_EVENTS_TO_READ = new Set(["response.created", "response.completed", "response.incomplete", "response.failed", "error"]);
+
+export function observeResponsesEvent(obs: Observation, ev: SseEvent, at: number): void {
+  obs.firstEventAt ??= at;
+  if (ev.data === "[DONE]") return;
+  // OpenRouter sends data-only events; the event's own `type` is its first field.
+  const type = ev.event ?? TYPE_FIELD.exec(ev.data)?.[1];
+  if (!type) return;
+  if (obs.firstContentAt === undefined && (type.endsWith(".delta") || type === "response.function_call_arguments.done")) {
+    obs.firstContentAt = at;
+  }
+  if (!RESPONSE_EVENTS_TO_READ.has(type)) return;
+  const payload = parse(ev.data);
+  if (!payload) return;
+  if (type === "error") {
+    obs.error = errorMessage(payload.error ?? payload);
+    return;
+  }
+  const response = payload.response as Json | undefined;
+  if (response && typeof response.id === "string") obs.responseId ??= response.id;
+  const usage = usageFromResponses(response?.usage);
+  if (usage) obs.usage = usage;
+  if (type === "response.failed") obs.error ??= errorMessage(response?.error);
+}
+
+export function observeEvent(protocol: Protocol, obs: Observation, ev: SseEvent, at: number): void {
+  if (protocol === "chat") observeChatEvent(obs, ev, at);
+  else observeResponsesEvent(obs, ev, at);
+}
+
+/** A non-streaming body: usage and (Responses) id. */
+export function observeJsonBody(protocol: Protocol, body: Json | undefined): Observation {
+  if (!body) return {};
+  if (protocol === "chat") return { usage: usageFromChat(body.usage) };
+  return { usage: usageFromResponses(body.usage), responseId: typeof body.id === "string" ? body.id : undefined };
+}

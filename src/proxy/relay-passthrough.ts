@@ -1,0 +1,173 @@
+/**
+ * Same-protocol relaying (forward.ts decides when). The client receives the upstream's bytes
+ * as they are: streams are forwarded chunk by chunk with no re-encoding (only held back to the
+ * end of the last complete event, see protocol/sse/boundary.ts), non-streaming bodies are
+ * passed through whole. Beside the bytes an SSE decoder feeds `protocol/observe.ts`, which is
+ * how the hub learns TTFT, usage and response ids.
+ *
+ * Failure modes (reading.ts reads under the deadlines, failures.ts names the cause):
+ * - upstream unreachable → 502 (forward.ts; UpstreamUnreachable from upstream.ts);
+ * - upstream HTTP error → same status, body passed on if already OpenAI-shaped, wrapped if not
+ *   (relay-error.ts);
+ * - upstream dies before the first byte → 502; after it → a protocol error event, then the end;
+ * - a deadline passes (timeouts.ts) before the first byte → 504; after it → the error event;
+ * - upstream closes cleanly in the middle of an event → the partial event is dropped (the
+ *   client's parser would glue it to whatever came next) and an `upstream_truncated` error
+ *   event ends the stream. A complete last event without its blank line (TGI) is sent as is;
+ * - upstream sends an event whose data is not JSON → forwarded as is, like every other byte:
+ *   the hub relays, it does not validate (the client's SDK reports its own parse error).
+ * - client leaves → the upstream fetch is aborted at once.
+ * - the hub shuts down and its grace period runs out (`opts.shutdown`, see forward.ts) → the
+ *   upstream is aborted; a 503 before the first byte, after it the error event with code
+ *   `hub_shutting_down` (not the participant's fault: no health fault is counted).
+ */
+import { GambiError } from "../protocol/openai/errors.ts";
+import { SseDecoder } from "../protocol/sse/decode.ts";
+import { concatBytes, eventRangesContaining, lastEventEnd, nextEventEnd } from "../protocol/sse/boundary.ts";
+import { observeEvent, observeJsonBody, type Observation } from "../protocol/observe.ts";
+import type { Protocol } from "../protocol/protocols.ts";
+import { clientResponseHeaders, SSE_HEADERS } from "./headers.ts";
+import { breakReason, faultOf, streamErrorEvent } from "./failures.ts";
+import { parseJson, readBody, readFirstChunk } from "./reading.ts";
+import { pumpStream } from "./pump.ts";
+import type { ForwardOptions, RelayOutcome, Upstream } from "./types.ts";
+
+export async function relayPassthroughBody(res: Response, opts: ForwardOptions, upstream: Upstream): Promise<Response> {
+  const bytes = await readBody(res, opts, upstream.watch);
+  if (bytes instanceof GambiError) {
+    opts.onFinish({ status: bytes.status, observation: {}, error: bytes.message, fault: faultOf(bytes) });
+    return bytes.toResponse(opts.headers);
+  }
+  let observation: Observation = {};
+  if ((res.headers.get("content-type") ?? "").includes("json")) {
+    observation = observeJsonBody(opts.protocol, parseJson(bytes));
+    if (observation.responseId) opts.onResponseId?.(observation.responseId);
+  }
+  opts.onFinish({ status: res.status, observation });
+  const redact = opts.target.redactBytes;
+  return new Response(redact ? redact(bytes) : bytes, { status: res.status, headers: clientResponseHeaders(res.headers, opts.headers ?? {}, opts.target.redactText) });
+}
+
+/**
+ * After the first content event, an event can only change what the hub reports if it carries
+ * usage, an error or a terminal Responses event. A byte search for those markers is far
+ * cheaper than decoding every event of a long stream (`"usage":null`, which OpenAI puts in
+ * every chat chunk, does not match).
+ */
+const NEEDLES: Record<Protocol, Buffer[]> = {
+  chat: ['"usage":{', '"usage": {', '"error"'].map((s) => Buffer.from(s)),
+  responses: ["response.completed", "response.incomplete", "response.failed", '"error"', '"usage":{', '"usage": {'].map((s) => Buffer.from(s)),
+};
+
+/** An event the stream could have ended with: `[DONE]`, empty, or whole JSON. Anything else was cut off. */
+function isWholeEvent(data: string): boolean {
+  if (data === "[DONE]" || data.trim() === "") return true;
+  try {
+    JSON.parse(data);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function relayPassthroughStream(res: Response, upstream: Upstream, opts: ForwardOptions): Promise<Response> {
+  const reader = res.body!.getReader();
+  const decoder = new SseDecoder();
+  const observation: Observation = {};
+  let held: Uint8Array = new Uint8Array(0);
+  // A provider that echoes the key in an in-band error must not leak it to the client.
+  const redact = opts.target.redactBytes ?? ((b: Uint8Array) => b);
+  let finished = false;
+  let reportedId = false;
+
+  const finish = (outcome: Omit<RelayOutcome, "observation" | "status"> & { status?: number }) => {
+    if (finished) return;
+    finished = true;
+    opts.onFinish({ status: 200, observation, ...outcome });
+  };
+  const needles = NEEDLES[opts.protocol];
+  const see = (bytes: Uint8Array, at: number) => {
+    for (const ev of decoder.push(bytes)) observeEvent(opts.protocol, observation, ev, at);
+  };
+  /** Decodes event by event until the first content, then only events that can still matter (see NEEDLES). */
+  const observe = (bytes: Uint8Array) => {
+    const at = opts.now();
+    let offset = 0;
+    while (observation.firstContentAt === undefined && offset < bytes.length) {
+      const end = nextEventEnd(bytes, offset);
+      see(bytes.subarray(offset, end), at);
+      offset = end;
+    }
+    const rest = offset === 0 ? bytes : bytes.subarray(offset);
+    if (rest.length > 0) for (const [from, to] of eventRangesContaining(rest, needles)) see(rest.subarray(from, to), at);
+    if (!reportedId && observation.responseId) {
+      reportedId = true;
+      opts.onResponseId?.(observation.responseId);
+    }
+  };
+  /** Forwardable bytes of this chunk (up to the last complete event); the rest is held. */
+  const take = (chunk: Uint8Array): Uint8Array | undefined => {
+    const all = concatBytes(held, chunk);
+    const cut = lastEventEnd(all);
+    if (cut === all.length) {
+      held = new Uint8Array(0);
+      return redact(all);
+    }
+    held = all.slice(cut);
+    return cut > 0 ? redact(all.subarray(0, cut)) : undefined;
+  };
+
+  const watch = upstream.watch;
+  const first = await readFirstChunk(() => reader.read(), opts, watch, finish);
+  if (first instanceof Response) return first;
+
+  const headers = clientResponseHeaders(res.headers, { ...SSE_HEADERS, ...opts.headers }, opts.target.redactText);
+  const body = pumpStream(
+    reader,
+    first,
+    {
+      onChunk(chunk) {
+        const out = take(chunk);
+        // Whole events only, so skipping one piece never leaves the decoder mid-event.
+        if (out) observe(out);
+        return out;
+      },
+      onEnd() {
+        // Upstream ended normally: flush whatever tail it left (TGI ends without a blank line).
+        if (held.length === 0) {
+          for (const ev of decoder.end()) observeEvent(opts.protocol, observation, ev, opts.now());
+          finish({ error: observation.error });
+          return undefined;
+        }
+        const tail = redact(held);
+        // The tail holds no complete event (that is why it was held): end() dispatches it.
+        const events = [...decoder.push(tail), ...decoder.end()];
+        if (events.every((ev) => isWholeEvent(ev.data))) {
+          for (const ev of events) observeEvent(opts.protocol, observation, ev, opts.now());
+          finish({ error: observation.error });
+          return tail;
+        }
+        const error = `${opts.target.label}: the stream ended in the middle of an event`;
+        observation.error = error;
+        finish({ error });
+        return streamErrorEvent(opts.protocol, error, "upstream_truncated");
+      },
+      onBreak(err) {
+        if (opts.signal.aborted) {
+          finish({ aborted: true, error: "client disconnected" });
+          return undefined;
+        }
+        const why = breakReason(err, opts, watch);
+        observation.error = why.message;
+        finish({ error: why.message, fault: why.fault });
+        return streamErrorEvent(opts.protocol, why.message, why.code, why.type);
+      },
+      onCancel() {
+        upstream.abort.abort();
+        finish({ aborted: true, error: "client disconnected" });
+      },
+    },
+    watch,
+  );
+  return new Response(body, { status: 200, headers });
+}

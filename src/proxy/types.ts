@@ -1,0 +1,72 @@
+/**
+ * What the relays share: the options of one forwarded request (forward.ts builds them,
+ * relay-passthrough.ts and relay-translated.ts read them), the request's own abort and
+ * deadlines, a translated request's bound adapter, and the outcome every path reports exactly
+ * once. Types only, so the relays and their helpers (reading.ts, failures.ts) depend on this
+ * file rather than on each other.
+ */
+import type { Json } from "../protocol/json.ts";
+import type { Observation } from "../protocol/observe.ts";
+import type { Protocol } from "../protocol/protocols.ts";
+import type { StreamFailure, StreamMapper } from "../protocol/adapters/types.ts";
+import type { Fetch, UpstreamTarget } from "./upstream.ts";
+import type { UpstreamTimeouts, UpstreamWatch } from "./timeouts.ts";
+
+/** How one forwarded request ended: reported exactly once, through `ForwardOptions.onFinish`. */
+export interface RelayOutcome {
+  status: number;
+  observation: Observation;
+  /** Set when the request failed (HTTP error, network, in-band error event). */
+  error?: string;
+  /** The client went away before the end. */
+  aborted?: boolean;
+  /**
+   * The hub lost the participant: it could not be reached, a deadline passed, or the
+   * connection broke. What health tracking counts (an HTTP error is an answer, not a fault).
+   */
+  fault?: Fault;
+}
+
+export type Fault = "unreachable" | "timeout" | "disconnected";
+
+/**
+ * One request's translation, as the hub prepared it: an adapter's mappers (protocol/adapters/)
+ * with the request and its context bound, for a participant that speaks another protocol.
+ */
+export interface Translation {
+  /** The protocol the participant speaks (the request body is already in it). */
+  upstream: Protocol;
+  mapResponse(body: Json): Json;
+  createStreamMapper(): StreamMapper;
+  /** Why the upstream was aborted when the client is still there (a cancel), if it was. */
+  abortReason?(): StreamFailure | undefined;
+}
+
+export interface ForwardOptions {
+  protocol: Protocol;
+  target: UpstreamTarget;
+  /** The upstream request body, already rewritten (model, defaults). */
+  body: string;
+  stream: boolean;
+  /** The inbound request's signal: aborts when the client disconnects. */
+  signal: AbortSignal;
+  clientHeaders?: Headers;
+  /** Extra response headers (e.g. which participant answered). */
+  headers?: Record<string, string>;
+  now: () => number;
+  fetch?: Fetch;
+  onResponseId?: (id: string) => void;
+  onFinish: (outcome: RelayOutcome) => void;
+  /** Set when the participant speaks the other protocol: the request is translated both ways. */
+  translation?: Translation;
+  /** Connect, first-byte and idle deadlines; none when absent. */
+  timeouts?: UpstreamTimeouts;
+  /** Hub-wide: aborts when requests still running must end (the hub's shutdown grace is over). */
+  shutdown?: AbortSignal;
+}
+
+/** What the relays get besides the options: the request's own abort, and its deadlines. */
+export interface Upstream {
+  abort: AbortController;
+  watch?: UpstreamWatch;
+}
