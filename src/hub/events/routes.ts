@@ -10,7 +10,7 @@
 import { Elysia } from "elysia";
 import type { HubContext } from "../context.ts";
 import type { AccessGate } from "../access/gate.ts";
-import { publicParticipant } from "../rooms/registry.ts";
+import { publicParticipant } from "../rooms/views.ts";
 import { encodeSse, encodeSseComment } from "../../protocol/sse/encode.ts";
 import { SSE_HEADERS } from "../../proxy/headers.ts";
 import type { HubEvent } from "./bus.ts";

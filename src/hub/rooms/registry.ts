@@ -7,63 +7,23 @@
  * is `unhealthy` (routing skips it while a healthy one can serve), and `sweep` re-probes it
  * every `reprobeEveryMs` through the injected `reprobe` until it answers. Auth headers
  * live only inside `Participant` objects; every view that leaves this file goes through
- * `publicParticipant` / `publicRoom`, which never include them.
+ * `publicParticipant` / `publicRoom` (views.ts), which never include them.
  */
-import type { AuthHeaders } from "../../proxy/headers.ts";
-import { makeTarget, type UpstreamTarget } from "../../proxy/upstream.ts";
-import type { Capabilities } from "../../protocol/protocols.ts";
+import { makeTarget } from "../../proxy/upstream.ts";
 import type { RuntimeConfig } from "../../protocol/defaults.ts";
 import { GambiError, notFound } from "../../protocol/openai/errors.ts";
 import type { EventBus, HubEventType } from "../events/bus.ts";
 import type { Logger } from "../../logger.ts";
 import { generateCode, normalizeCode } from "./codes.ts";
+import { publicParticipant } from "./views.ts";
 import { hostIdDigest as digestOfNobodys } from "../access/credentials.ts";
-import type { RoomStore, StoredRoom } from "../persist/room-store.ts";
+import type { RoomStore } from "../persist/room-store.ts";
+import type { Participant, Room, RoomRemoval } from "./types.ts";
 
-export type ParticipantStatus = "online" | "offline";
-export type ParticipantHealth = "healthy" | "unhealthy";
-export type Specs = Record<string, string | number | boolean | null>;
-
-export interface Participant {
-  id: string;
-  nickname: string;
-  model: string;
-  /** Normalised base URL, no /v1. */
-  endpoint: string;
-  capabilities: Capabilities;
-  models: string[] | null;
-  status: ParticipantStatus;
-  specs: Specs;
-  config: RuntimeConfig;
-  authHeaders: AuthHeaders;
-  /** SHA-256 of the participant token its joiner holds (access/credentials.ts); never the token. */
-  tokenDigest: Buffer;
-  /** What the proxy needs to call this participant (derived from endpoint and authHeaders). */
-  target: UpstreamTarget;
-  joinedAt: number;
-  lastSeen: number;
-  /** Requests being served right now: routing prefers the least busy. */
-  inFlight: number;
-  /** Whether its endpoint answers (heartbeats only say that its joiner runs). */
-  health: ParticipantHealth;
-  /** Consecutive faults; a successful request or probe resets it. */
-  faults: number;
-  /** When the sweeper may probe an unhealthy participant next. */
-  nextProbeAt: number;
-  probing: boolean;
-}
+export type { Participant, ParticipantHealth, ParticipantStatus, Room, RoomRemoval, Specs } from "./types.ts";
 
 /** What the hub never takes from a join: it keeps them itself. */
 type Kept = "joinedAt" | "lastSeen" | "status" | "inFlight" | "target" | "health" | "faults" | "nextProbeAt" | "probing";
-
-/** A room as kept on disk (persist/room-store.ts), plus the participants that live only in memory. */
-export interface Room extends StoredRoom {
-  participants: Map<string, Participant>;
-  /** Last time a participant came, went or beat, or a request arrived (memory only: a restart counts as activity). */
-  lastActiveAt: number;
-}
-
-export type RoomRemoval = "deleted" | "expired";
 
 export interface RegistryOptions {
   now: () => number;
@@ -92,37 +52,6 @@ export interface RegistryOptions {
 // bus.ts's HubEventType lists the event names; these two are published from here.
 const UNHEALTHY: HubEventType = "participant.unhealthy";
 const HEALTHY: HubEventType = "participant.healthy";
-
-export function publicParticipant(p: Participant) {
-  const { instructions, ...rest } = p.config;
-  return {
-    id: p.id,
-    nickname: p.nickname,
-    model: p.model,
-    endpoint: p.endpoint,
-    capabilities: { ...p.capabilities },
-    status: p.status,
-    health: p.health,
-    specs: p.specs,
-    joinedAt: p.joinedAt,
-    lastSeen: p.lastSeen,
-    hasAuth: Object.keys(p.authHeaders).length > 0,
-    config: { hasInstructions: typeof instructions === "string" && instructions.length > 0, ...rest },
-  };
-}
-export type PublicParticipant = ReturnType<typeof publicParticipant>;
-
-export function publicRoom(r: Room) {
-  return {
-    id: r.id,
-    code: r.code,
-    name: r.name,
-    createdAt: r.createdAt,
-    passwordProtected: r.passwordHash !== null,
-    defaults: r.config,
-    participantCount: r.participants.size,
-  };
-}
 
 export class RoomRegistry {
   private readonly rooms = new Map<string, Room>();

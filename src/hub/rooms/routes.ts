@@ -13,7 +13,7 @@ import { roomPasswordProblem } from "../../common/room-password.ts";
 import type { AccessGate } from "../access/gate.ts";
 import { badRequest, GambiError } from "../../protocol/openai/errors.ts";
 import { CreateRoomBody, HeartbeatBody, JoinBody } from "./model.ts";
-import { publicParticipant, publicRoom } from "./registry.ts";
+import { publicParticipant, publicRoom } from "./views.ts";
 import { idTaken, joinRoom } from "./join.ts";
 import { hostIdDigest, newSecret } from "../access/credentials.ts";
 import { bearerToken } from "../access/gate.ts";

@@ -1,0 +1,48 @@
+/** A room and its participants as the hub holds them in memory (registry.ts keeps them). */
+import type { AuthHeaders } from "../../proxy/headers.ts";
+import type { UpstreamTarget } from "../../proxy/upstream.ts";
+import type { Capabilities } from "../../protocol/protocols.ts";
+import type { RuntimeConfig } from "../../protocol/defaults.ts";
+import type { StoredRoom } from "../persist/room-store.ts";
+
+export type ParticipantStatus = "online" | "offline";
+export type ParticipantHealth = "healthy" | "unhealthy";
+export type Specs = Record<string, string | number | boolean | null>;
+
+export interface Participant {
+  id: string;
+  nickname: string;
+  model: string;
+  /** Normalised base URL, no /v1. */
+  endpoint: string;
+  capabilities: Capabilities;
+  models: string[] | null;
+  status: ParticipantStatus;
+  specs: Specs;
+  config: RuntimeConfig;
+  authHeaders: AuthHeaders;
+  /** SHA-256 of the participant token its joiner holds (access/credentials.ts); never the token. */
+  tokenDigest: Buffer;
+  /** What the proxy needs to call this participant (derived from endpoint and authHeaders). */
+  target: UpstreamTarget;
+  joinedAt: number;
+  lastSeen: number;
+  /** Requests being served right now: routing prefers the least busy. */
+  inFlight: number;
+  /** Whether its endpoint answers (heartbeats only say that its joiner runs). */
+  health: ParticipantHealth;
+  /** Consecutive faults; a successful request or probe resets it. */
+  faults: number;
+  /** When the sweeper may probe an unhealthy participant next. */
+  nextProbeAt: number;
+  probing: boolean;
+}
+
+/** A room as kept on disk (persist/room-store.ts), plus the participants that live only in memory. */
+export interface Room extends StoredRoom {
+  participants: Map<string, Participant>;
+  /** Last time a participant came, went or beat, or a request arrived (memory only: a restart counts as activity). */
+  lastActiveAt: number;
+}
+
+export type RoomRemoval = "deleted" | "expired";

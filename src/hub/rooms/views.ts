@@ -1,0 +1,36 @@
+/**
+ * What the hub shows of rooms and participants (listings, events): built field by field, so
+ * auth headers, the participant token's digest and the hostId's digest can never ride along.
+ */
+import type { Participant, Room } from "./types.ts";
+
+export function publicParticipant(p: Participant) {
+  const { instructions, ...rest } = p.config;
+  return {
+    id: p.id,
+    nickname: p.nickname,
+    model: p.model,
+    endpoint: p.endpoint,
+    capabilities: { ...p.capabilities },
+    status: p.status,
+    health: p.health,
+    specs: p.specs,
+    joinedAt: p.joinedAt,
+    lastSeen: p.lastSeen,
+    hasAuth: Object.keys(p.authHeaders).length > 0,
+    config: { hasInstructions: typeof instructions === "string" && instructions.length > 0, ...rest },
+  };
+}
+export type PublicParticipant = ReturnType<typeof publicParticipant>;
+
+export function publicRoom(r: Room) {
+  return {
+    id: r.id,
+    code: r.code,
+    name: r.name,
+    createdAt: r.createdAt,
+    passwordProtected: r.passwordHash !== null,
+    defaults: r.config,
+    participantCount: r.participants.size,
+  };
+}
