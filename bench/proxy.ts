@@ -17,35 +17,9 @@ import { buildAdaptedCpuRows, buildAdaptedRows, buildCpuRows, buildRows, judge, 
 import { oneProtocolPaths, scenarios, SIDES, type Endpoints, type OneProtocol, type Side } from "./lib/scenarios.ts";
 import { fmt } from "./lib/stats.ts";
 import { gitRevision } from "./lib/revision.ts";
+import { setupRoom } from "./lib/rooms.ts";
 
 const log = (s: string) => console.log(s);
-
-async function post(url: string, body: unknown): Promise<Response> {
-  return fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-}
-
-type Speaks = "both" | "chat" | "responses";
-
-/**
- * Creates a room and joins the upstream (at `endpoint`, a base URL under it) as its only
- * participant, through the hub's public API; checks that the join probe found the protocols
- * the endpoint is meant to speak, so an adapted scenario really is adapted.
- */
-async function setupRoom(hubUrl: string, endpoint: string, name: string, speaks: Speaks): Promise<string> {
-  const created = await post(`${hubUrl}/rooms`, { name });
-  if (created.status !== 201) throw new Error(`create room: HTTP ${created.status} ${await created.text()}`);
-  const code = ((await created.json()) as { room: { code: string } }).room.code;
-  // An auth header, like a hosted participant's key: the hub then scans every streamed chunk for it.
-  const authHeaders = { Authorization: "Bearer sk-bench-not-a-real-key-0123456789" };
-  const joined = await post(`${hubUrl}/rooms/${code}/join`, { id: "bench-participant", nickname: "bench", model: "bench-model", endpoint, authHeaders });
-  if (joined.status !== 201) throw new Error(`join ${endpoint}: HTTP ${joined.status} ${await joined.text()}`);
-  const caps = ((await joined.json()) as { participant: { capabilities: Record<string, boolean> } }).participant.capabilities;
-  const expected = { responses: speaks !== "chat", chatCompletions: speaks !== "responses" };
-  if (caps.responses !== expected.responses || caps.chatCompletions !== expected.chatCompletions) {
-    throw new Error(`join ${endpoint}: expected the probe to find ${JSON.stringify(expected)}, got ${JSON.stringify(caps)}`);
-  }
-  return code;
-}
 
 async function setupRooms(hubUrl: string, upstreamUrl: string, config: Config): Promise<Pick<Endpoints, "room" | "rooms" | "paths">> {
   const room = await setupRoom(hubUrl, upstreamUrl, "bench", "both");

@@ -45,6 +45,7 @@ const ROWS = [
   { figure: "non-stream latency p50, c=1", unit: "ms", scenario: "chat_json_c1", metric: "p50Ms" },
   { figure: "non-stream latency p99, c=1", unit: "ms", scenario: "chat_json_c1", metric: "p99Ms" },
   { figure: "non-stream requests/s, c=32", unit: "req/s", scenario: "chat_json_c32", metric: "reqPerSec" },
+  { figure: "Responses non-stream requests/s, c=32", unit: "req/s", scenario: "responses_json_c32", metric: "reqPerSec" },
 ] as const;
 
 /** CPU time of the process in the middle (its own cpuUsage, user + system) per unit of work. */
@@ -56,6 +57,7 @@ const CPU_ROWS = [
   { figure: "per event, Responses stream c=64, burst", scenario: "responses_burst_c64", metric: "proxyCpuUsPerEvent" },
   { figure: "per request, non-stream c=1", scenario: "chat_json_c1", metric: "proxyCpuUsPerRequest" },
   { figure: "per request, non-stream c=32", scenario: "chat_json_c32", metric: "proxyCpuUsPerRequest" },
+  { figure: "per request, Responses non-stream c=32", scenario: "responses_json_c32", metric: "proxyCpuUsPerRequest" },
 ] as const;
 
 const values = (series: Series, scenario: string, side: Side, metric: string): number[] => {
@@ -200,21 +202,29 @@ function memoryVerdict(memory: MemoryResult, what: string): Verdict {
   };
 }
 
+/**
+ * The targets, as issue 11 restated them against the floor of any hop: hub ÷ bare proxy in the
+ * same run (a bare Bun proxy alone is 2.2-2.3× direct on non-stream latency here, so targets
+ * against direct said more about the machine than about the hub).
+ */
 export function judge(rows: Row[], memory: MemoryResult | undefined, adaptedMemory?: MemoryResult): Verdict[] {
   const row = (figure: string) => rows.find((r) => r.figure === figure)!;
-  const ttft = row("stream TTFT p50, c=1");
-  const p50 = row("non-stream latency p50, c=1");
-  const rps = row("non-stream requests/s, c=32");
-  const added = ttft.hub - ttft.direct;
-  const verdicts: Verdict[] = [{ target: "added TTFT p50 at c=1 ≤ 0.25 ms", measured: `+${fmt(added)} ms`, pass: added <= 0.25 }];
-  for (const write of ["write per event", "burst"]) {
-    const chat = row(`chat events/s, c=64, ${write}`);
-    verdicts.push({ target: `chat events/s at c=64 ≥ 0.7× direct (${write})`, measured: `${fmt(chat.ratio)}×`, pass: chat.ratio >= 0.7 });
-  }
-  verdicts.push(
-    { target: "non-stream p50 at c=1 ≤ 2× direct", measured: `${fmt(p50.ratio)}×`, pass: p50.ratio <= 2 },
-    { target: "requests/s at c=32 ≥ 0.5× direct", measured: `${fmt(rps.ratio)}×`, pass: rps.ratio >= 0.5 },
-  );
+  const atMost = (figure: string, max: number, what = figure): Verdict => {
+    const r = row(figure);
+    return { target: `${what} ≤ ${fmt(max)}× bare`, measured: `${fmt(r.hubVsBare)}× (hub ${fmt(r.hub)} vs bare ${fmt(r.bare)} ${r.unit})`, pass: r.hubVsBare <= max };
+  };
+  const atLeast = (figure: string, min: number, what = figure): Verdict => {
+    const r = row(figure);
+    return { target: `${what} ≥ ${fmt(min)}× bare`, measured: `${fmt(r.hubVsBare)}× (hub ${fmt(r.hub)} vs bare ${fmt(r.bare)} ${r.unit})`, pass: r.hubVsBare >= min };
+  };
+  const verdicts: Verdict[] = [
+    atLeast("non-stream requests/s, c=32", 0.9),
+    atMost("non-stream latency p50, c=1", 1.1),
+    atLeast("Responses non-stream requests/s, c=32", 0.85),
+    atLeast("chat events/s, c=64, write per event", 0.9),
+    atLeast("chat events/s, c=64, burst", 0.9),
+    atMost("stream TTFT p50, c=1", 1.25),
+  ];
   // Judged on burst streams only: there the hub is the bottleneck, so its cost is what the
   // ratio shows. With a write per event the load generator and upstream's CPU is the limit
   // (hub/bare ≈ 1 for both protocols) and the ratios differ only by noise (±10%).

@@ -152,6 +152,7 @@ const perSecond = (n: number, ms: number) => (n * 1000) / ms;
 
 export function scenarios(e: Endpoints, c: Config): Scenario[] {
   const chatJson = (side: Side): Target => ({ url: targetUrl(e, side, "/chat/completions"), body: chatBody(false) });
+  const responsesJson = (side: Side): Target => ({ url: targetUrl(e, side, "/responses"), body: responsesBody(false) });
   const stream = (path: "/chat/completions" | "/responses", write: Write) => (side: Side) => {
     const t: Target = { url: targetUrl(e, side, path), body: path === "/responses" ? responsesBody(true, write) : chatBody(true, write) };
     return checked(c.events, () => streamOnce(t));
@@ -235,6 +236,12 @@ export function scenarios(e: Endpoints, c: Config): Scenario[] {
     {
       key: "chat_json_c32",
       run: (side) => runFor(32, c.runMs, () => jsonOnce(chatJson(side))),
+      metrics: (r) => ({ reqPerSec: perSecond(r.samples.length, r.wallMs) }),
+    },
+    {
+      // A new Responses id per answer: the hub's id map takes a key each time, as in real use.
+      key: "responses_json_c32",
+      run: (side) => runFor(32, c.runMs, () => jsonOnce(responsesJson(side))),
       metrics: (r) => ({ reqPerSec: perSecond(r.samples.length, r.wallMs) }),
     },
     ...adapted,

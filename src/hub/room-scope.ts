@@ -20,7 +20,8 @@ interface RoomRequest {
 export function roomScope(ctx: HubContext, access: AccessGate) {
   return async ({ params, request, server }: RoomRequest): Promise<{ room: Room }> => {
     const room = ctx.registry.require(params.code);
-    await access.requireRoomPassword(room, request, server?.requestIP(request)?.address);
+    // Open rooms check nothing: no peer address lookup, no await (this runs on every request).
+    if (room.passwordHash !== null) await access.requireRoomPassword(room, request, server?.requestIP(request)?.address);
     ctx.registry.touch(room); // a room somebody still calls is not expired (--room-ttl)
     return { room };
   };

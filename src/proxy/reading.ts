@@ -60,9 +60,12 @@ function concatAll(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** Stateless decoding (no `stream` option), so one decoder serves every call. */
+const utf8 = new TextDecoder();
+
 export function parseJson(bytes: Uint8Array): Record<string, unknown> | undefined {
   try {
-    const v = JSON.parse(new TextDecoder().decode(bytes));
+    const v = JSON.parse(utf8.decode(bytes));
     return v && typeof v === "object" ? v : undefined;
   } catch {
     return undefined;

@@ -7,17 +7,12 @@
  */
 import { createConsola } from "consola";
 import type { HubClient } from "../client.ts";
-import { openSession } from "../join/session.ts";
+import { openSession, type SessionSettings } from "../join/session.ts";
 import type { SessionView } from "./state.ts";
 
-export interface SessionOptions {
+/** The TUI's join form gives what `gambi join` flags give, minus specs, defaults and unlisted models. */
+export interface SessionOptions extends Omit<SessionSettings, "specs" | "config" | "allowUnlistedModel"> {
   client: HubClient;
-  code: string;
-  endpoint: string;
-  model: string;
-  nickname: string;
-  password?: string;
-  authHeaders: Record<string, string>;
   onChange: (view: SessionView) => void;
   heartbeatMs?: number;
 }

@@ -1,0 +1,88 @@
+/**
+ * Where the hub's time goes on one workload: the upstream and the hub as in proxy.ts (hub alone
+ * on CPU 1 when pinning is possible), the hub under Bun's sampling profiler, one workload for a
+ * few seconds, then the profile as markdown (`--cpu-prof-md`: self time per function, and
+ * callers). Not a figure of merit: proxy.ts measures; this says what to look at.
+ *
+ *   bun bench/profile.ts [chat-json|responses-json|chat-burst|chat-stream|chat-ttft] [--bare] [--seconds S] [--out DIR]
+ *
+ * `--bare` profiles the bare proxy (lib/bare-proxy.ts) instead, for the floor's own breakdown.
+ */
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { setAffinity, spawnChild } from "./lib/children.ts";
+import { jsonOnce, runCount, runFor, streamOnce, type Sample, type Target } from "./lib/load.ts";
+import { setupRoom } from "./lib/rooms.ts";
+
+const WORKLOADS = ["chat-json", "responses-json", "chat-burst", "chat-stream", "chat-ttft"] as const;
+type Workload = (typeof WORKLOADS)[number];
+
+function args(argv: string[]) {
+  let workload: Workload = "chat-json";
+  let seconds = 5;
+  let out = resolve("bench-profile");
+  let bare = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--seconds") seconds = Number(argv[++i]);
+    else if (a === "--out") out = resolve(argv[++i]!);
+    else if (a === "--bare") bare = true;
+    else if ((WORKLOADS as readonly string[]).includes(a)) workload = a as Workload;
+    else throw new Error(`usage: bun bench/profile.ts [${WORKLOADS.join("|")}] [--seconds S] [--out DIR]`);
+  }
+  return { workload, seconds, out, bare };
+}
+
+function once(workload: Workload, base: string): () => Promise<Sample> {
+  const chat = (stream: boolean, write = "event"): Target => ({
+    url: `${base}/chat/completions`,
+    body: JSON.stringify({ model: "*", stream, messages: [{ role: "user", content: "Say hello." }], ...(stream ? { stream_options: { include_usage: true }, bench_write: write } : {}) }),
+  });
+  const responses: Target = { url: `${base}/responses`, body: JSON.stringify({ model: "*", stream: false, input: "Say hello.", store: false }) };
+  switch (workload) {
+    case "chat-json":
+      return () => jsonOnce(chat(false));
+    case "responses-json":
+      return () => jsonOnce(responses);
+    case "chat-burst":
+      return () => streamOnce(chat(true, "burst"));
+    case "chat-stream":
+    case "chat-ttft":
+      return () => streamOnce(chat(true));
+  }
+}
+
+async function main(): Promise<void> {
+  const { workload, seconds, out, bare } = args(Bun.argv.slice(2));
+  mkdirSync(out, { recursive: true });
+  const pin = navigator.hardwareConcurrency >= 2 && Bun.which("taskset") !== null;
+  if (pin) setAffinity(process.pid, "0");
+  const here = import.meta.dir;
+  const upstream = await spawnChild<{ url: string }>(`${here}/lib/upstream-server.ts`, { cpus: pin ? "0" : undefined });
+  const serial = workload === "chat-ttft";
+  const hub = await spawnChild<{ url: string }>(`${here}/lib/${bare ? "bare-proxy" : "hub-server"}.ts`, {
+    cpus: pin ? (serial ? "0" : "1") : undefined,
+    env: { BENCH_UPSTREAM_URL: upstream.info.url },
+    bunArgs: ["--cpu-prof-md", "--cpu-prof-dir", out, "--cpu-prof-interval", "100"],
+  });
+  try {
+    const room = bare ? "BARE" : await setupRoom(hub.info.url, upstream.info.url, "profile", "both");
+    const run = once(workload, `${hub.info.url}/rooms/${room}/v1`);
+    // Warm up (JIT), then the measured stretch.
+    await runFor(serial ? 1 : 32, 1000, run);
+    const t0 = performance.now();
+    const result = serial ? await runCount(1, Math.round(seconds * 2000), run) : await runFor(workload.includes("json") ? 32 : 64, seconds * 1000, run);
+    const ms = performance.now() - t0;
+    console.log(`${workload}: ${result.samples.length} requests in ${(ms / 1000).toFixed(1)} s (${Math.round((result.samples.length * 1000) / ms)}/s)`);
+  } finally {
+    await hub.stop();
+    await upstream.stop();
+  }
+  const md = readdirSync(out).filter((f) => f.endsWith(".md")).sort().at(-1);
+  if (md) {
+    console.log(`profile: ${join(out, md)}`);
+    console.log(readFileSync(join(out, md), "utf8").split("\n").slice(0, 60).join("\n"));
+  }
+}
+
+await main();
