@@ -25,9 +25,7 @@ export async function forwardRequest(options: ForwardOptions): Promise<Response>
   if (options.timeouts) upstream.watch = new UpstreamWatch(upstream.abort, options.target.base, options.timeouts);
   // A hub shutdown past its grace period cuts the upstream like a client leaving would; the
   // relays tell the two apart by which signal fired.
-  const onShutdown = () => upstream.abort.abort();
-  if (options.shutdown?.aborted) onShutdown();
-  else options.shutdown?.addEventListener("abort", onShutdown, { once: true });
+  const offShutdown = options.shutdown?.onCut(() => upstream.abort.abort());
   // Whatever path a request takes, the hub hears about its end exactly once, and its timer and
   // shutdown listener go then.
   let done = false;
@@ -37,7 +35,7 @@ export async function forwardRequest(options: ForwardOptions): Promise<Response>
       if (done) return;
       done = true;
       upstream.watch?.finish();
-      options.shutdown?.removeEventListener("abort", onShutdown);
+      offShutdown?.();
       options.onFinish(o);
     },
   };

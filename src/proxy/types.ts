@@ -61,8 +61,8 @@ export interface ForwardOptions {
   translation?: Translation;
   /** Connect, first-byte and idle deadlines; none when absent. */
   timeouts?: UpstreamTimeouts;
-  /** Hub-wide: aborts when requests still running must end (the hub's shutdown grace is over). */
-  shutdown?: AbortSignal;
+  /** Hub-wide: fires when requests still running must end (the hub's shutdown grace is over). */
+  shutdown?: Cutoff;
 }
 
 /** What the relays get besides the options: the request's own abort, and its deadlines. */
@@ -70,3 +70,15 @@ export interface Upstream {
   abort: AbortController;
   watch?: UpstreamWatch;
 }
+
+/**
+ * The hub's cutoff as the relays see it: whether it has come, and a way to be told when it
+ * does. A Set of callbacks rather than an AbortSignal's listener list: every request adds one
+ * and removes it at its end, and this is on the path of every request.
+ */
+export interface Cutoff {
+  readonly aborted: boolean;
+  /** Calls `fn` at the cutoff (at once if it has come); the returned function unregisters it. */
+  onCut(fn: () => void): () => void;
+}
+

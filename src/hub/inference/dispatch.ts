@@ -15,7 +15,6 @@ import { planRequest } from "./plan.ts";
 import { resolveContinuation } from "../responses/continuation.ts";
 import { planStoredTurn } from "../responses/stored-turn.ts";
 import { adapterFor } from "../../protocol/adapters/index.ts";
-import { mergeConfigs } from "../../protocol/defaults.ts";
 import type { Protocol } from "../../protocol/protocols.ts";
 import { redactSecrets } from "../../protocol/redact.ts";
 import { forwardRequest } from "../../proxy/forward.ts";
@@ -62,7 +61,7 @@ export async function dispatch(ctx: HubContext, room: Room, protocol: Protocol, 
   const participant = continuation?.participant ?? pickParticipant([...room.participants.values()], requested, protocol, ctx.random);
   const stream = body.stream === true;
   body.model = participant.model;
-  const defaults = mergeConfigs(room.config, participant.config);
+  const defaults = participant.defaults;
   const adapter = adapterFor(protocol, participant.capabilities);
   // A Responses client on a chat-only participant: the hub keeps the turn (hub/responses/).
   const plan =

@@ -10,7 +10,7 @@
  * `publicParticipant` / `publicRoom` (views.ts), which never include them.
  */
 import { makeTarget } from "../../proxy/upstream.ts";
-import type { RuntimeConfig } from "../../protocol/defaults.ts";
+import { mergeConfigs, type RuntimeConfig } from "../../protocol/defaults.ts";
 import { GambiError, notFound } from "../../protocol/openai/errors.ts";
 import type { EventBus, HubEventType } from "../events/bus.ts";
 import type { Logger } from "../../logger.ts";
@@ -23,7 +23,7 @@ import type { Participant, Room, RoomRemoval } from "./types.ts";
 export type { Participant, ParticipantHealth, ParticipantStatus, Room, RoomRemoval, Specs } from "./types.ts";
 
 /** What the hub never takes from a join: it keeps them itself. */
-type Kept = "joinedAt" | "lastSeen" | "status" | "inFlight" | "target" | "health" | "faults" | "nextProbeAt" | "probing";
+type Kept = "joinedAt" | "lastSeen" | "status" | "inFlight" | "target" | "defaults" | "health" | "faults" | "nextProbeAt" | "probing";
 
 export interface RegistryOptions {
   now: () => number;
@@ -144,6 +144,8 @@ export class RoomRegistry {
     const participant: Participant = {
       ...incoming,
       target: makeTarget(incoming.endpoint, incoming.authHeaders, `participant "${incoming.nickname}" (${incoming.id})`),
+      // Frozen: every request reads it, none may change it.
+      defaults: Object.freeze(mergeConfigs(room.config, incoming.config)),
       joinedAt: existing?.joinedAt ?? now,
       lastSeen: now,
       status: "online",

@@ -20,6 +20,8 @@ export interface Participant {
   status: ParticipantStatus;
   specs: Specs;
   config: RuntimeConfig;
+  /** The room's defaults under the participant's own (`config`), merged once at join: what every request gets. */
+  defaults: Readonly<RuntimeConfig>;
   authHeaders: AuthHeaders;
   /** SHA-256 of the participant token its joiner holds (access/credentials.ts); never the token. */
   tokenDigest: Buffer;
