@@ -79,12 +79,12 @@ export function upstreamRequestHeaders(
 const FORWARD_FROM_UPSTREAM = /^(content-type|retry-after|x-request-id|request-id|openai-processing-ms|x-ratelimit-[a-z-]+)$/;
 
 /** `redact` removes the participant's secrets from the values kept (an upstream may echo its key in a request id). */
-export function clientResponseHeaders(upstream: Headers, extra: Record<string, string>, redact?: (value: string) => string): Headers {
-  const h = new Headers();
-  upstream.forEach((value, name) => {
-    if (FORWARD_FROM_UPSTREAM.test(name)) h.set(name, redact ? redact(value) : value);
-  });
-  for (const [k, v] of Object.entries(extra)) h.set(k, v);
+export function clientResponseHeaders(upstream: Headers, extra: Record<string, string>, redact?: (value: string) => string): Record<string, string> {
+  // A plain object (lower-case names, as Headers iterates them): Response builds its Headers
+  // from it once, instead of a Headers here and a copy there (this runs on every request).
+  const h: Record<string, string> = {};
+  for (const [name, value] of upstream) if (FORWARD_FROM_UPSTREAM.test(name)) h[name] = redact ? redact(value) : value;
+  for (const k in extra) h[k.toLowerCase()] = extra[k]!;
   return h;
 }
 

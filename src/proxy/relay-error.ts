@@ -21,7 +21,7 @@ export async function relayError(res: Response, opts: ForwardOptions, upstream: 
   const text = bytes instanceof GambiError ? "" : new TextDecoder().decode(bytes);
   const shaped = shapeUpstreamError(res.status, text, opts.target.label, Object.values(opts.target.authHeaders));
   const headers = clientResponseHeaders(res.headers, opts.headers ?? {}, opts.target.redactText);
-  headers.set("content-type", "application/json");
+  headers["content-type"] = "application/json";
   opts.onFinish({ status: res.status, observation: {}, error: shaped.message });
   return new Response(shaped.body, { status: res.status, headers });
 }

@@ -50,7 +50,7 @@ export async function relayTranslatedBody(res: Response, opts: ForwardOptions, t
   }
   opts.onFinish({ status: 200, observation });
   const headers = clientResponseHeaders(res.headers, opts.headers ?? {}, opts.target.redactText);
-  headers.set("content-type", "application/json");
+  headers["content-type"] = "application/json";
   const out = textEncoder.encode(JSON.stringify(mapped));
   return new Response((opts.target.redactBytes ?? identity)(out), { status: 200, headers });
 }

@@ -54,6 +54,6 @@ export async function forwardLifecycle(
   }
   // Error bodies are small: read them so a provider echoing the key cannot leak it.
   const shaped = shapeUpstreamError(res.status, await res.text(), participant.target.label, Object.values(participant.authHeaders));
-  headers.set("content-type", "application/json");
+  headers["content-type"] = "application/json";
   return new Response(shaped.body, { status: res.status, headers });
 }
