@@ -35,6 +35,22 @@ export function pumpStream(reader: ChunkReader, first: { done: boolean; value?: 
   let ended = first.done;
   return new ReadableStream<Uint8Array>(
     {
+      // The chunk read ahead is queued before the body is handed to Bun, so it can go out with
+      // the response headers instead of waiting for the first pull (time to first token).
+      start(controller) {
+        if (pending === undefined) return;
+        try {
+          const out = h.onChunk(pending);
+          pending = undefined;
+          if (out) controller.enqueue(out);
+        } catch (err) {
+          pending = undefined;
+          ended = true;
+          const out = h.onBreak(err);
+          if (out !== undefined) controller.enqueue(out);
+          controller.close();
+        }
+      },
       async pull(controller) {
         try {
           for (;;) {
