@@ -13,7 +13,6 @@
  * AbortSignal.any (leaks in Bun 1.4.5, see src/proxy/upstream.ts).
  */
 import { GambiError } from "../protocol/openai/errors.ts";
-import { HUB_SHUTTING_DOWN } from "../proxy/failures.ts";
 
 export class HubShutdown {
   private readonly drainController = new AbortController();
@@ -41,5 +40,5 @@ export class HubShutdown {
 
 /** What a request arriving while the hub drains gets. */
 export function shuttingDown(): Response {
-  return new GambiError(503, "the hub is shutting down; try again in a moment", { code: HUB_SHUTTING_DOWN }).toResponse({ connection: "close", "retry-after": "5" });
+  return new GambiError(503, "the hub is shutting down; try again in a moment", { code: "hub_shutting_down" }).toResponse({ connection: "close", "retry-after": "5" });
 }
