@@ -158,7 +158,7 @@ export const ERROR_CODES = {
     group: "upstream",
     statuses: [504],
     inStream: true,
-    meaning: "The participant passed a deadline (first byte, idle or total); the message names the `gambi hub` flag that sets it.",
+    meaning: "The participant passed a deadline (connect, first byte, or idle mid-answer); the message names the `gambi hub` flag that sets it.",
   },
   upstream_disconnected: {
     group: "upstream",
@@ -218,7 +218,7 @@ export const ERROR_CODES = {
     group: "lifecycle",
     statuses: [503],
     inStream: true,
-    meaning: "The hub is stopping and its grace period for requests in progress is over; try again in a moment (`Retry-After`).",
+    meaning: "The hub is stopping: the request came while it drains, or was still running when its grace period ended; try again in a moment.",
   },
   internal_error: { group: "lifecycle", statuses: [500], meaning: "A fault in the hub itself; its log has the details (please report it)." },
 
