@@ -13,6 +13,7 @@
  * hub) that the message should quote (`responseError`).
  */
 import { ofetch, FetchError, type $Fetch } from "ofetch";
+import { hasCode, type ErrorCode } from "./protocol/error-codes.ts";
 import { SseDecoder } from "./protocol/sse/decode.ts";
 import { EXIT } from "./terminal/errors.ts";
 
@@ -20,6 +21,7 @@ export class HubError extends Error {
   constructor(
     message: string,
     readonly status: number | undefined,
+    /** The envelope's code as the hub sent it: one of its own (compare with `hasCode`) or a provider's it passed on. */
     readonly code: string | undefined,
     readonly exitCode: number,
   ) {
@@ -68,7 +70,7 @@ export function exitCodeForStatus(status: number): number {
 }
 
 function unreachable(err: unknown, hubUrl: string): HubError {
-  return new HubError(describeHubFailure(err, hubUrl), undefined, "hub_unreachable", EXIT.unreachable);
+  return new HubError(describeHubFailure(err, hubUrl), undefined, "hub_unreachable" satisfies ErrorCode, EXIT.unreachable);
 }
 
 function toHubError(err: unknown, hubUrl: string): HubError {
@@ -260,7 +262,7 @@ export function createHubClient(hubUrl: string, opts: HubClientOptions = {}) {
         return true;
       }
       const err = await responseError(res);
-      if (err.code === "invalid_room_password") return false;
+      if (hasCode(err, "invalid_room_password")) return false;
       throw err;
     },
   };

@@ -5,6 +5,7 @@
  * fix is a flag, so refusals are re-worded here.
  */
 import { HubError, type HubClient, type PublicRoom } from "../client.ts";
+import { hasCode } from "../protocol/error-codes.ts";
 import { askRoomPassword } from "../terminal/prompt.ts";
 
 /** In a terminal: the room's password if it has one, asked until the room takes it; undefined for an open room. */
@@ -22,7 +23,7 @@ export async function askChatPassword(client: HubClient, code: string, known?: P
 export function explainRefusal(err: unknown, code: string): unknown {
   if (!(err instanceof HubError)) return err;
   const room = code.toUpperCase();
-  if (err.code === "room_password_required") return new HubError(`room ${room} is password-protected: give its password with --password`, err.status, err.code, err.exitCode);
-  if (err.code === "invalid_room_password") return new HubError(`wrong password for room ${room} (--password)`, err.status, err.code, err.exitCode);
+  if (hasCode(err, "room_password_required")) return new HubError(`room ${room} is password-protected: give its password with --password`, err.status, err.code, err.exitCode);
+  if (hasCode(err, "invalid_room_password")) return new HubError(`wrong password for room ${room} (--password)`, err.status, err.code, err.exitCode);
   return err;
 }

@@ -16,6 +16,7 @@
  * The classes, for scripts: 3 try again later, 4 fix the request, 1 look at the message.
  */
 import type { HubClient } from "../client.ts";
+import type { ErrorCode } from "../protocol/error-codes.ts";
 import type { Usage } from "../protocol/observe.ts";
 import type { Protocol } from "../protocol/protocols.ts";
 import { SseDecoder, type SseEvent } from "../protocol/sse/decode.ts";
@@ -61,7 +62,15 @@ export interface TurnOptions {
  * answer that fails the same way halfway exits 3 too, so a script's "try again" does not
  * depend on when the failure struck.
  */
-const CUT_OFF = new Set(["upstream_disconnected", "hub_disconnected", "upstream_timeout", "upstream_truncated", "upstream_incomplete", "stream_truncated", "hub_shutting_down"]);
+const CUT_OFF: ReadonlySet<string> = new Set<ErrorCode>([
+  "upstream_disconnected",
+  "hub_disconnected",
+  "upstream_timeout",
+  "upstream_truncated",
+  "upstream_incomplete",
+  "stream_truncated",
+  "hub_shutting_down",
+]);
 
 /** 3 for an answer cut off on its way (CUT_OFF); 1 for anything else: the provider's own error (quota, token limit, content filter) or a stream the hub could not use. */
 export function exitCodeForStreamError(code: string | undefined): number {
@@ -111,7 +120,7 @@ export async function sendTurn(opts: TurnOptions): Promise<Reply> {
   if (!contentType.includes("text/event-stream") && contentType.includes("json")) {
     const body = parseJson(await res.text());
     if (body) take(opts.protocol === "chat" ? readChatBody(body) : readResponsesBody(body as Json));
-    else reply.error = { message: "the hub answered with a body that is not JSON", code: "bad_body" };
+    else reply.error = { message: "the hub answered with a body that is not JSON", code: "bad_body" satisfies ErrorCode };
     reply.endedAt = now();
     return reply;
   }
@@ -132,12 +141,12 @@ export async function sendTurn(opts: TurnOptions): Promise<Reply> {
       each(decoder.end());
     } catch (err) {
       if (opts.signal?.aborted) throw err;
-      reply.error ??= { message: `the connection to the hub broke off: ${networkMessage(err)}`, code: "hub_disconnected" };
+      reply.error ??= { message: `the connection to the hub broke off: ${networkMessage(err)}`, code: "hub_disconnected" satisfies ErrorCode };
     }
   }
   // Every Responses stream ends with completed/incomplete/failed; one that just stops was cut short.
   if (opts.protocol === "responses" && !reply.error && reply.finishReason === undefined) {
-    reply.error = { message: "the stream ended before the response was complete", code: "stream_truncated" };
+    reply.error = { message: "the stream ended before the response was complete", code: "stream_truncated" satisfies ErrorCode };
   }
   reply.endedAt = now();
   return reply;

@@ -7,6 +7,7 @@
 import { defineCommand } from "citty";
 import { createHubClient, HubError } from "../client.ts";
 import { log } from "../logger.ts";
+import { hasCode } from "../protocol/error-codes.ts";
 import { findOwnedRoom, forgetOwnedRoom, readSettingsQuietly } from "../settings.ts";
 import { UsageError } from "../terminal/errors.ts";
 import { caArgs, guard, hubArgs, hubCa, hubToken, hubUrl, jsonArgs, tokenArgs } from "./_args.ts";
@@ -37,7 +38,7 @@ export default defineCommand({
         await client.deleteRoom(code, credential);
       } catch (err) {
         // Gone already: the saved credential is of no use any more either.
-        if (err instanceof HubError && err.code === "room_not_found" && saved) forgetOwnedRoom(client.url, code);
+        if (err instanceof HubError && hasCode(err, "room_not_found") && saved) forgetOwnedRoom(client.url, code);
         throw err;
       }
       if (saved) forgetOwnedRoom(client.url, code);

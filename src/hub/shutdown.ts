@@ -15,7 +15,6 @@
  * (leaks in Bun 1.4.5, see src/proxy/upstream.ts).
  */
 import { GambiError } from "../protocol/openai/errors.ts";
-import { HUB_SHUTTING_DOWN } from "../proxy/failures.ts";
 import type { Cutoff } from "../proxy/types.ts";
 
 /** The cutoff: a Set of callbacks, each request's added at its start and removed at its end. */
@@ -66,5 +65,5 @@ export class HubShutdown {
 
 /** What a request arriving while the hub drains gets. */
 export function shuttingDown(): Response {
-  return new GambiError(503, "the hub is shutting down; try again in a moment", { code: HUB_SHUTTING_DOWN }).toResponse({ connection: "close", "retry-after": "5" });
+  return new GambiError(503, "the hub is shutting down; try again in a moment", { code: "hub_shutting_down" }).toResponse({ connection: "close", "retry-after": "5" });
 }

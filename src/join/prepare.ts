@@ -9,6 +9,7 @@ import { networkInterfaces } from "node:os";
 import { HubError, type HubClient, type PublicRoom } from "../client.ts";
 import type { Logger } from "../logger.ts";
 import { isLoopbackHost, normalizeBaseUrl } from "../protocol/endpoint.ts";
+import { hasCode } from "../protocol/error-codes.ts";
 import { GambiError } from "../protocol/openai/errors.ts";
 import { matchModel, suggestModels, type ProbeResult } from "../proxy/probe.ts";
 import type { ProfileInput, SavedProfile } from "../settings.ts";
@@ -78,7 +79,7 @@ async function probeUntilAccepted(local: string, headers: AuthHeaderEntry[], int
     } catch (err) {
       if (!(err instanceof GambiError)) throw err;
       spin?.error(err.message);
-      if (!interactive || err.code !== "endpoint_credentials_rejected") throw probeFailure(err);
+      if (!interactive || !hasCode(err, "endpoint_credentials_rejected")) throw probeFailure(err);
       if (!(await ask(p.confirm({ message: "Enter the auth headers again?", initialValue: true })))) throw probeFailure(err);
       headers = await askAuthHeaders(local);
     }
@@ -91,7 +92,7 @@ async function roomInfo(client: HubClient, code: string): Promise<PublicRoom | u
     return (await client.getRoom(code)).room;
   } catch (err) {
     // An unknown room is the join's to report, with its own message.
-    if (err instanceof HubError && err.code === "room_not_found") return undefined;
+    if (err instanceof HubError && hasCode(err, "room_not_found")) return undefined;
     throw err;
   }
 }

@@ -11,6 +11,7 @@
  */
 import { HubError, type HubClient, type JoinRequest } from "../client.ts";
 import type { Logger } from "../logger.ts";
+import { hasCode } from "../protocol/error-codes.ts";
 import { participantId } from "./names.ts";
 
 export interface ParticipantOptions {
@@ -72,7 +73,7 @@ export function startParticipant(opts: ParticipantOptions) {
       if (state !== "joined") setState("joined", `hub ${client.url} is back; joined room ${code}`);
     } catch (err) {
       if (!(err instanceof HubError)) throw err;
-      if (err.code === "participant_not_found") {
+      if (hasCode(err, "participant_not_found")) {
         setState("rejoining", "the hub forgot this participant (restarted?); joining again");
         try {
           await rejoin();
@@ -86,13 +87,13 @@ export function startParticipant(opts: ParticipantOptions) {
 
   function handleFailure(err: unknown): void {
     if (!(err instanceof HubError)) throw err;
-    if (err.code === "participant_id_taken") {
+    if (hasCode(err, "participant_id_taken")) {
       // Only after a hub restart, when someone else joined under this id first: it is theirs now.
       request = { ...request, id: participantId() };
       token = undefined;
       setState("rejoining", `this participant's id was taken while the hub was away; joining as ${request.id}`);
       delay = firstRetryMs;
-    } else if (err.code === "room_not_found") {
+    } else if (hasCode(err, "room_not_found")) {
       setState("room-gone", `room ${code} no longer exists on ${client.url}; retrying until it is back (Ctrl-C to stop)`);
       delay = heartbeatMs;
     } else if (err.status === undefined || err.status >= 500) {

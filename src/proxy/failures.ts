@@ -5,6 +5,7 @@
  * fault it counts as, why a stream broke off after its first byte, and the error event that
  * ends a passthrough client's stream in its own protocol.
  */
+import { hasCode, type ErrorCode } from "../protocol/error-codes.ts";
 import { GambiError } from "../protocol/openai/errors.ts";
 import { encodeSse } from "../protocol/sse/encode.ts";
 import type { Protocol } from "../protocol/protocols.ts";
@@ -12,26 +13,24 @@ import { describeNetworkError } from "./upstream.ts";
 import { timeoutMessage, type UpstreamWatch } from "./timeouts.ts";
 import type { Fault, ForwardOptions } from "./types.ts";
 
-/** The code of everything a hub shutdown cuts off (hub/shutdown.ts). */
-export const HUB_SHUTTING_DOWN = "hub_shutting_down";
 export const SHUTDOWN_MESSAGE = "the hub is shutting down and its grace period for requests in progress is over; try again in a moment";
 
 /** Whether the upstream was aborted by the hub's shutdown rather than by the client. */
 export const cutByShutdown = (opts: Pick<ForwardOptions, "signal" | "shutdown">) => !opts.signal.aborted && opts.shutdown?.aborted === true;
 
-export const shutdownError = () => new GambiError(503, SHUTDOWN_MESSAGE, { code: HUB_SHUTTING_DOWN });
+export const shutdownError = () => new GambiError(503, SHUTDOWN_MESSAGE, { code: "hub_shutting_down" });
 
 /** What a failed upstream read means for the participant's health (a shutdown is none of its doing). */
 export const faultOf = (err: GambiError): Fault | undefined =>
-  err.code === "upstream_timeout" ? "timeout" : err.code === HUB_SHUTTING_DOWN ? undefined : "disconnected";
+  hasCode(err, "upstream_timeout") ? "timeout" : hasCode(err, "hub_shutting_down") ? undefined : "disconnected";
 
 /** Why a stream broke off after its first byte: the hub's shutdown, a deadline, or the connection. */
 export function breakReason(
   err: unknown,
   opts: Pick<ForwardOptions, "signal" | "target" | "timeouts" | "shutdown">,
   watch: UpstreamWatch | undefined,
-): { message: string; code: string; type: string; fault?: Fault } {
-  if (cutByShutdown(opts)) return { message: SHUTDOWN_MESSAGE, code: HUB_SHUTTING_DOWN, type: "service_unavailable" };
+): { message: string; code: ErrorCode; type: string; fault?: Fault } {
+  if (cutByShutdown(opts)) return { message: SHUTDOWN_MESSAGE, code: "hub_shutting_down", type: "service_unavailable" };
   if (watch?.expired) {
     return { message: timeoutMessage(watch.expired, opts.target.label, opts.timeouts!), code: "upstream_timeout", type: "upstream_error", fault: "timeout" };
   }
@@ -39,7 +38,7 @@ export function breakReason(
 }
 
 /** The error event a client of each protocol understands, appended when the upstream dies mid-stream. */
-export function streamErrorEvent(protocol: Protocol, message: string, code: string, type = "upstream_error"): Uint8Array {
+export function streamErrorEvent(protocol: Protocol, message: string, code: ErrorCode, type = "upstream_error"): Uint8Array {
   if (protocol === "chat") {
     return encodeSse({ data: JSON.stringify({ error: { message, type, code, param: null } }) });
   }

@@ -4,6 +4,7 @@
  * error envelope, so the provider's own body is kept when it already has that shape and
  * wrapped when it does not (upstream-error.ts), its secrets redacted either way.
  */
+import { hasCode } from "../protocol/error-codes.ts";
 import { GambiError } from "../protocol/openai/errors.ts";
 import { clientResponseHeaders } from "./headers.ts";
 import { readBody } from "./reading.ts";
@@ -14,7 +15,7 @@ import { shapeUpstreamError } from "./upstream-error.ts";
 export async function relayError(res: Response, opts: ForwardOptions, upstream: Upstream): Promise<Response> {
   const bytes = await readBody(res, opts, upstream.watch);
   // The body stalled past the idle deadline: the status alone would hide that the hub gave up.
-  if (bytes instanceof GambiError && bytes.code === "upstream_timeout") {
+  if (bytes instanceof GambiError && hasCode(bytes, "upstream_timeout")) {
     opts.onFinish({ status: bytes.status, observation: {}, error: bytes.message, fault: "timeout" });
     return bytes.toResponse(opts.headers);
   }

@@ -3,6 +3,7 @@
  * echo the rejected key), kept byte for byte when it is already in OpenAI's error envelope
  * (Ollama, Groq, OpenRouter all are), wrapped in one otherwise (`{"error":"..."}`, HTML, text).
  */
+import { upstreamStatusCode } from "../protocol/error-codes.ts";
 import { errorTypeForStatus } from "../protocol/openai/errors.ts";
 import { redactSecrets } from "../protocol/redact.ts";
 
@@ -27,6 +28,6 @@ export function shapeUpstreamError(status: number, rawText: string, label: strin
   if (err && typeof err === "object" && typeof err.message === "string") return { body: text, message: err.message };
   const detail = typeof err === "string" ? err : text.trim().slice(0, 500);
   const message = `${label} answered HTTP ${status}${detail ? `: ${detail}` : ""}`;
-  const body = JSON.stringify({ error: { message, type: errorTypeForStatus(status), code: `upstream_${status}`, param: null } });
+  const body = JSON.stringify({ error: { message, type: errorTypeForStatus(status), code: upstreamStatusCode(status), param: null } });
   return { body, message };
 }

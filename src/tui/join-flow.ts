@@ -9,6 +9,7 @@ import { HubError, type HubClient, type PublicRoom } from "../client.ts";
 import { friendlyName } from "../join/names.ts";
 import { probeOwnEndpoint, protocolsSpoken } from "../join/probe.ts";
 import { saveJoinProfile } from "../join/session.ts";
+import { hasCode } from "../protocol/error-codes.ts";
 import { GambiError } from "../protocol/openai/errors.ts";
 import { readSettingsQuietly } from "../settings.ts";
 import { authHeadersFromEnv, joinFormKey, markHeaderEntries, newJoinForm, validateJoinForm, type JoinForm } from "./join-form.ts";
@@ -77,7 +78,7 @@ export function createJoinFlow(opts: JoinFlowOptions) {
     } catch (err) {
       if (mine !== flow) return;
       if (!(err instanceof GambiError)) throw err;
-      const rejected = err.code === "endpoint_credentials_rejected";
+      const rejected = hasCode(err, "endpoint_credentials_rejected");
       setJoin({ phase: "form", focus: rejected ? "advanced" : "probe", error: err.message, advanced: store.get().join!.advanced || rejected });
     }
   }
@@ -110,7 +111,7 @@ export function createJoinFlow(opts: JoinFlowOptions) {
     } catch (err) {
       if (mine !== flow) return;
       if (!(err instanceof HubError)) throw err;
-      const wrongPassword = err.code === "invalid_password" || err.code === "password_required" || err.status === 401;
+      const wrongPassword = hasCode(err, "invalid_password") || hasCode(err, "password_required") || err.status === 401;
       setJoin({ phase: "details", error: err.message, passwordNeeded: f.passwordNeeded || wrongPassword, focus: wrongPassword ? "password" : "join" });
     }
   }

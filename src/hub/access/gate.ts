@@ -14,6 +14,7 @@
  */
 import { createHmac, randomBytes } from "node:crypto";
 import { BoundedMap } from "../../protocol/bounded-map.ts";
+import type { ErrorCode } from "../../protocol/error-codes.ts";
 import type { Participant, Room } from "../rooms/registry.ts";
 import { digest, matchesDigest } from "./credentials.ts";
 import { AccessError, addressKey, DEFAULT_ACCESS_LIMITS, FailureLimiter, type AccessLimits } from "./limiter.ts";
@@ -33,7 +34,7 @@ export function bearerToken(header: string | null | undefined): string | undefin
   return m ? m[1] : undefined;
 }
 
-const unauthorized = (message: string, code: string, realm: string) =>
+const unauthorized = (message: string, code: ErrorCode, realm: string) =>
   new AccessError(401, message, { code, type: "authentication_error" }, { "www-authenticate": `Bearer realm="${realm}"` });
 
 export class AccessGate {

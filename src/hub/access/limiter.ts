@@ -8,6 +8,7 @@
  * Memory is bounded: at most `maxAddresses` tallies, oldest forgotten first.
  */
 import { BoundedMap } from "../../protocol/bounded-map.ts";
+import type { ErrorCode } from "../../protocol/error-codes.ts";
 import { GambiError, type ErrorType } from "../../protocol/openai/errors.ts";
 
 export interface AccessLimits {
@@ -37,7 +38,7 @@ export class AccessError extends GambiError {
   constructor(
     status: number,
     message: string,
-    opts: { code: string; type?: ErrorType },
+    opts: { code: ErrorCode; type?: ErrorType },
     readonly headers: Record<string, string>,
   ) {
     super(status, message, opts);

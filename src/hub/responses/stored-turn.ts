@@ -8,6 +8,7 @@
  * adapter; mapping still happens before anything is counted or forwarded, and defaults are
  * applied in the participant's protocol, as there.
  */
+import type { ErrorCode } from "../../protocol/error-codes.ts";
 import { GambiError } from "../../protocol/openai/errors.ts";
 import type { AdapterContext } from "../../protocol/adapters/types.ts";
 import type { ResponsesViaChat } from "../../protocol/adapters/index.ts";
@@ -139,7 +140,7 @@ export function planStoredTurn(
       if (cancelled) entry.response = { ...entry.response, status: "cancelled" };
       else if (entry.response.status === "in_progress") {
         const message = redactSecrets(outcome.error ?? "the response did not complete", Object.values(participant.authHeaders));
-        entry.response = { ...entry.response, status: "failed", error: { code: "server_error", message } };
+        entry.response = { ...entry.response, status: "failed", error: { code: "server_error" satisfies ErrorCode, message } };
       }
     },
     cancelled: () => (cancelled && entry ? { ...entry.response, status: "cancelled" } : undefined),

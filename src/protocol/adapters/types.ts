@@ -14,6 +14,7 @@
  * edges: mappers take `SseEvent`s and return `SseEvent`s whose `data` is already the JSON text
  * (or `[DONE]`).
  */
+import type { EnvelopeCode } from "../error-codes.ts";
 import type { SseEvent } from "../sse/decode.ts";
 
 /** Injected so adapters stay pure and tests deterministic. */
@@ -28,7 +29,8 @@ export interface AdapterContext {
 export interface StreamFailure {
   message: string;
   type?: string;
-  code?: string | number | null;
+  /** The hub's own code, or an upstream's (a number from some providers: OpenRouter). */
+  code?: EnvelopeCode | number | null;
 }
 
 export interface StreamMapper {

@@ -2,8 +2,11 @@
  * The one error type of gambi, rendered in OpenAI's error envelope:
  * `{"error":{"message","type","code","param"}}` (https://platform.openai.com/docs/guides/error-codes).
  * Everything the hub answers with a 4xx/5xx goes through here, so clients built for OpenAI
- * (the `openai` package, the AI SDK) surface our messages as ordinary API errors.
+ * (the `openai` package, the AI SDK) surface our messages as ordinary API errors. Its `code`
+ * is one of the catalogue's (../error-codes.ts), or a provider's own passed on (`relayedCode`).
  */
+import type { EnvelopeCode, ErrorCode } from "../error-codes.ts";
+
 export type ErrorType =
   | "invalid_request_error"
   | "authentication_error"
@@ -37,17 +40,17 @@ export function errorTypeForStatus(status: number): ErrorType {
 export interface ErrorFields {
   message: string;
   type: ErrorType;
-  code: string | null;
+  code: EnvelopeCode | null;
   param: string | null;
 }
 
 export class GambiError extends Error {
   readonly status: number;
   readonly type: ErrorType;
-  readonly code: string | null;
+  readonly code: EnvelopeCode | null;
   readonly param: string | null;
 
-  constructor(status: number, message: string, opts: { code?: string; param?: string; type?: ErrorType } = {}) {
+  constructor(status: number, message: string, opts: { code?: EnvelopeCode; param?: string; type?: ErrorType } = {}) {
     super(message);
     this.name = "GambiError";
     this.status = status;
@@ -65,7 +68,6 @@ export class GambiError extends Error {
   }
 }
 
-export const badRequest = (message: string, code = "invalid_request", param?: string) =>
-  new GambiError(400, message, { code, param });
+export const badRequest = (message: string, code: ErrorCode, param?: string) => new GambiError(400, message, { code, param });
 
-export const notFound = (message: string, code = "not_found") => new GambiError(404, message, { code });
+export const notFound = (message: string, code: ErrorCode) => new GambiError(404, message, { code });

@@ -7,6 +7,7 @@
  * And `upstreamFailure`: the message/type/code of an error the participant reported, for the
  * 502 of mapResponse and the error chunk of the stream mapper.
  */
+import { relayedCode, type EnvelopeCode } from "../../error-codes.ts";
 import { badRequest, type GambiError } from "../../openai/errors.ts";
 
 const ONLY_RESPONSES = "the participant serving this request only speaks the Responses API";
@@ -24,7 +25,8 @@ export function invalid(param: string, why: string): GambiError {
 export interface UpstreamFailure {
   message: string;
   type: string;
-  code: string | number | null;
+  /** The upstream's code as it came (a number stays a number), or the hub's own. */
+  code: EnvelopeCode | number | null;
 }
 
 export function upstreamFailure(err: unknown, fallback: string): UpstreamFailure {
@@ -33,6 +35,6 @@ export function upstreamFailure(err: unknown, fallback: string): UpstreamFailure
   const message = typeof inner.message === "string" && inner.message !== "" ? inner.message : fallback;
   // An `error` event's own `type` is "error" (the event name), not an error type.
   const type = typeof inner.type === "string" && inner.type !== "error" && inner.type !== "" ? inner.type : "upstream_error";
-  const code = typeof inner.code === "string" || typeof inner.code === "number" ? inner.code : null;
+  const code = typeof inner.code === "string" ? relayedCode(inner.code) : typeof inner.code === "number" ? inner.code : null;
   return { message, type, code };
 }

@@ -16,6 +16,7 @@
  * A `status: "failed"` response (or a bare `{error}` body) throws a 502 GambiError carrying
  * the upstream's message and code, which the hub renders in OpenAI's error shape.
  */
+import { relayedCode } from "../../error-codes.ts";
 import { GambiError } from "../../openai/errors.ts";
 import { isObject, type Json } from "../../json.ts";
 import type { AdapterContext } from "../types.ts";
@@ -37,7 +38,7 @@ export function reasoningSegments(item: Json): string[] {
 
 export function failureError(resp: Json): GambiError {
   const f = upstreamFailure(resp.error, "the participant's response failed");
-  return new GambiError(502, f.message, { code: f.code === null ? "upstream_failed" : String(f.code), type: "upstream_error" });
+  return new GambiError(502, f.message, { code: f.code === null ? "upstream_failed" : relayedCode(f.code), type: "upstream_error" });
 }
 
 export function mapResponse(resp: Json, request: Json, ctx: AdapterContext): Json {

@@ -26,6 +26,7 @@
  * (`error: {code, message}`, the output so far, open item marked `incomplete`); then nothing
  * more (what the upstream sends after is ignored).
  */
+import { relayedCode, type EnvelopeCode } from "../../error-codes.ts";
 import type { SseEvent } from "../../sse/decode.ts";
 import { isObject, type Json } from "../../json.ts";
 import type { AdapterContext, StreamFailure, StreamMapper } from "../types.ts";
@@ -80,7 +81,9 @@ export function createStreamMapper(request: Json, ctx: AdapterContext, opts: { r
     emit(`response.${end.status}`, { response: final });
   };
 
-  const failWith = (code: string, message: string) => {
+  const failWith = (given: EnvelopeCode | number, message: string) => {
+    // OpenRouter's codes are numbers; a Responses error's code is a string ("400").
+    const code = String(given);
     finished = true;
     emit("error", { code, message, param: null });
     const error = { code, message };
@@ -103,7 +106,7 @@ export function createStreamMapper(request: Json, ctx: AdapterContext, opts: { r
       const err = isObject(data.error) ? data.error : data;
       const code = err.code ?? err.type;
       const message = typeof err.message === "string" ? err.message : typeof data.error === "string" ? data.error : "the participant reported an error";
-      return failWith(code === undefined || code === null ? "upstream_error" : String(code), message);
+      return failWith(code === undefined || code === null ? "upstream_error" : relayedCode(String(code)), message);
     }
     const choices = Array.isArray(data.choices) ? data.choices : [];
     const choice = choices.find((c: unknown) => isObject(c) && (c.index ?? 0) === 0);
@@ -148,7 +151,7 @@ export function createStreamMapper(request: Json, ctx: AdapterContext, opts: { r
         else failWith("upstream_incomplete", "the participant's stream ended before the answer was finished (no finish_reason, no [DONE])");
       }),
     fail: (error: StreamFailure) =>
-      run(() => failWith(error.code === undefined || error.code === null ? "server_error" : String(error.code), error.message)),
+      run(() => failWith(error.code ?? "server_error", error.message)),
     result: () => final,
   };
 }
