@@ -18,7 +18,8 @@ function files(dir: string): string[] {
   });
 }
 const all = files(SRC);
-const basenames = new Set(all.map((f) => f.split("/").at(-1)!));
+const scripts = readdirSync(join(import.meta.dir, "../../scripts"));
+const basenames = new Set([...all.map((f) => f.split("/").at(-1)!), ...scripts]);
 
 test("every layer of the import rule is on the map", () => {
   for (const layer of Object.keys(LAYERS)) expect(doc, layer).toContain(layer.endsWith(".ts") ? `\`${layer}\`` : `${layer}/`);
@@ -30,9 +31,9 @@ test("every file of hub/, proxy/ and protocol/ (adapter folders aside) is named"
   expect(missing).toEqual([]);
 });
 
-test("every source file the map names exists", () => {
+test("every source or script file the map names exists", () => {
   const mentioned = [...doc.matchAll(/([\w-]+\.tsx?)\b/g)].map((m) => m[1]!);
   expect(mentioned.length).toBeGreaterThan(50);
-  const unknown = [...new Set(mentioned)].filter((name) => !basenames.has(name) && !["check-imports.ts", "build-binary.ts"].includes(name));
+  const unknown = [...new Set(mentioned)].filter((name) => !basenames.has(name));
   expect(unknown).toEqual([]);
 });
