@@ -6,6 +6,9 @@
  *
  *   bun bench/profile.ts [chat-json|responses-json|chat-burst|chat-stream|chat-ttft] [--bare] [--seconds S] [--out DIR]
  *
+ * The `-c1` and `ttft` workloads send one request at a time, with the hub on the load
+ * generator's CPU (as proxy.ts does at c=1); the others keep 32 (JSON) or 64 (streams) in flight.
+ *
  * `--bare` profiles the bare proxy (lib/bare-proxy.ts) instead, for the floor's own breakdown.
  */
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
@@ -14,7 +17,7 @@ import { setAffinity, spawnChild } from "./lib/children.ts";
 import { jsonOnce, runCount, runFor, streamOnce, type Sample, type Target } from "./lib/load.ts";
 import { setupRoom } from "./lib/rooms.ts";
 
-const WORKLOADS = ["chat-json", "responses-json", "chat-burst", "chat-stream", "chat-ttft"] as const;
+const WORKLOADS = ["chat-json", "chat-json-c1", "responses-json", "chat-burst", "chat-stream", "chat-ttft"] as const;
 type Workload = (typeof WORKLOADS)[number];
 
 function args(argv: string[]) {
@@ -41,6 +44,7 @@ function once(workload: Workload, base: string): () => Promise<Sample> {
   const responses: Target = { url: `${base}/responses`, body: JSON.stringify({ model: "*", stream: false, input: "Say hello.", store: false }) };
   switch (workload) {
     case "chat-json":
+    case "chat-json-c1":
       return () => jsonOnce(chat(false));
     case "responses-json":
       return () => jsonOnce(responses);
@@ -59,7 +63,7 @@ async function main(): Promise<void> {
   if (pin) setAffinity(process.pid, "0");
   const here = import.meta.dir;
   const upstream = await spawnChild<{ url: string }>(`${here}/lib/upstream-server.ts`, { cpus: pin ? "0" : undefined });
-  const serial = workload === "chat-ttft";
+  const serial = workload === "chat-ttft" || workload === "chat-json-c1";
   const hub = await spawnChild<{ url: string }>(`${here}/lib/${bare ? "bare-proxy" : "hub-server"}.ts`, {
     cpus: pin ? (serial ? "0" : "1") : undefined,
     env: { BENCH_UPSTREAM_URL: upstream.info.url },

@@ -83,7 +83,10 @@ export function clientResponseHeaders(upstream: Headers, extra: Record<string, s
   // A plain object (lower-case names, as Headers iterates them): Response builds its Headers
   // from it once, instead of a Headers here and a copy there (this runs on every request).
   const h: Record<string, string> = {};
-  for (const [name, value] of upstream) if (FORWARD_FROM_UPSTREAM.test(name)) h[name] = redact ? redact(value) : value;
+  // Bun's Headers.toJSON: every header at once as a plain object (lower-case names), natively,
+  // instead of an iterator step per header.
+  const all = upstream.toJSON();
+  for (const name in all) if (FORWARD_FROM_UPSTREAM.test(name)) h[name] = redact ? redact(all[name]!) : all[name]!;
   for (const k in extra) h[k.toLowerCase()] = extra[k]!;
   return h;
 }
