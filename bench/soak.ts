@@ -14,6 +14,7 @@
  * proxy bench's memory phase), connection pools and the JIT settle; "start" is its end.
  * Exits 1 if RSS or descriptors grew by 10% or more, 2 if the bench itself failed.
  */
+import { setupRoom } from "./lib/rooms.ts";
 import { setAffinity, spawnChild, type Child, type Usage } from "./lib/children.ts";
 import { openFds, rssBytes, socketKinds, type SocketKinds } from "./lib/proc.ts";
 import { gitRevision } from "./lib/revision.ts";
@@ -65,20 +66,6 @@ function parseArgs(argv: string[]): SoakConfig {
   return c;
 }
 
-async function post(url: string, body: unknown): Promise<Response> {
-  return fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-}
-
-async function room(hub: string, endpoint: string, name: string): Promise<string> {
-  const created = await post(`${hub}/rooms`, { name });
-  if (created.status !== 201) throw new Error(`create room: HTTP ${created.status} ${await created.text()}`);
-  const code = ((await created.json()) as { room: { code: string } }).room.code;
-  const authHeaders = { Authorization: "Bearer sk-soak-not-a-real-key-0123456789" };
-  const joined = await post(`${hub}/rooms/${code}/join`, { id: "soak", nickname: "soak", model: "bench-model", endpoint, authHeaders });
-  if (joined.status !== 201) throw new Error(`join ${endpoint}: HTTP ${joined.status} ${await joined.text()}`);
-  return code;
-}
-
 interface Checkpoint {
   label: string;
   seconds: number;
@@ -125,7 +112,11 @@ async function main(): Promise<void> {
     const u = upstream.info.url;
     const targets: SoakTargets = {
       hub: hub.info.url,
-      rooms: { both: await room(hub.info.url, u, "soak"), chatOnly: await room(hub.info.url, `${u}/chat-only/events-${config.events}`, "soak chat-only"), responsesOnly: await room(hub.info.url, `${u}/responses-only/events-${config.events}`, "soak responses-only") },
+      rooms: {
+        both: await setupRoom(hub.info.url, u, "soak", "both"),
+        chatOnly: await setupRoom(hub.info.url, `${u}/chat-only/events-${config.events}`, "soak chat-only", "chat"),
+        responsesOnly: await setupRoom(hub.info.url, `${u}/responses-only/events-${config.events}`, "soak responses-only", "responses"),
+      },
       events: config.events,
     };
     const revision = gitRevision();
