@@ -72,6 +72,11 @@ test("with a hub token, the token deletes any room; a hostId still deletes its o
   expect((await remove(hub, first.room.code, admin)).status).toBe(200);
   expect((await remove(hub, second.room.code, asBearer(second.hostId))).status).toBe(200);
   expect(hub.hub.ctx.registry.size).toBe(0);
+  // The log says which credential deleted each room, and holds neither.
+  expect(hub.logs.some((l) => l.includes(`room ${first.room.code} deleted (with its hub token)`))).toBe(true);
+  expect(hub.logs.some((l) => l.includes(`room ${second.room.code} deleted (with its hostId)`))).toBe(true);
+  expect(hub.logs.join("\n")).not.toContain("hub-admin-token");
+  expect(hub.logs.join("\n")).not.toContain(second.hostId);
 });
 
 test("a deleted room is gone from the data directory; its code may come back as a new, empty room", async () => {

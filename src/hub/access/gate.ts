@@ -142,8 +142,8 @@ export class AccessGate {
     return false;
   }
 
-  /** For `DELETE /rooms/:code`: the room's hostId, or the hub token when the hub has one. */
-  requireRoomOwner(room: Room, request: Request, address: string | undefined): void {
+  /** For `DELETE /rooms/:code`: the room's hostId, or the hub token when the hub has one. Says which it was. */
+  requireRoomOwner(room: Room, request: Request, address: string | undefined): "hostId" | "hub token" {
     const who = addressKey(address);
     this.limiter.assertAllowed(who);
     const given = bearerToken(request.headers.get("authorization"));
@@ -155,6 +155,7 @@ export class AccessGate {
       this.limiter.recordFailure(who);
       throw unauthorized(`wrong credential for deleting room ${room.code}: send ${how}`, "invalid_room_owner", `gambi room ${room.code}`);
     }
+    return owner ? "hostId" : "hub token";
   }
 
   /** Verified pairs currently remembered (tests and the bench look at it). */

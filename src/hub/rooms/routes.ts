@@ -45,9 +45,9 @@ export function roomRoutes(ctx: HubContext, access: AccessGate) {
     .get("/rooms/:code", ({ params }) => ({ room: publicRoom(registry.require(params.code)) }))
     .delete("/rooms/:code", ({ params, request, server }) => {
       const room = registry.require(params.code);
-      access.requireRoomOwner(room, request, addressOf(server, request));
+      const by = access.requireRoomOwner(room, request, addressOf(server, request));
       registry.remove(room, "deleted");
-      ctx.log.info(`room ${room.code} deleted by its owner`);
+      ctx.log.info(`room ${room.code} deleted (with its ${by})`);
       return { ok: true };
     })
     .post(
