@@ -40,3 +40,5 @@ export function createBodyParser(maxBytes: number) {
     },
   };
 }
+
+export type BodyParser = ReturnType<typeof createBodyParser>;

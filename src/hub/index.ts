@@ -12,6 +12,7 @@ import type { AccessLimits } from "./access/limiter.ts";
 import { roomRoutes } from "./rooms/routes.ts";
 import { eventRoutes } from "./events/routes.ts";
 import { inferenceRoutes } from "./inference/routes.ts";
+import { inferenceLane } from "./inference/lane.ts";
 import { responseRoutes } from "./responses/routes.ts";
 import { VERSION } from "../version.ts";
 import { createBodyParser } from "./body.ts";
@@ -45,8 +46,11 @@ export interface Hub {
 
 function buildApp(ctx: HubContext, access: AccessGate, maxBodyBytes: number) {
   const body = createBodyParser(maxBodyBytes);
+  // The two inference routes are Bun routes of their own (inference/lane.ts says why); Elysia
+  // hands them to Bun.serve with its own routes when the hub listens.
+  const lane = inferenceLane(ctx, access, body);
   // normalize: false — a typo in a config key is an error, not silently dropped.
-  return new Elysia({ normalize: false })
+  return new Elysia({ normalize: false, serve: { routes: lane } as Record<string, unknown> })
     .onError(({ code, error, request }) => toErrorResponse(code, error, request, ctx.log))
     // Draining (shutdown.ts): the listener is closed, but a request can still arrive on a busy connection.
     .onRequest(({ request }) => (ctx.shutdown.draining.aborted ? shuttingDown() : body.checkLength(request)))

@@ -1,0 +1,35 @@
+/**
+ * What the hub reads of an inference body, checked by hand: `model` (1–256 characters),
+ * `stream` (a boolean when present) and, for Chat Completions, `messages` (an array). Every
+ * other field goes to the participant untouched. The messages are the ones Elysia's TypeBox
+ * validation gave these routes before they moved out of Elysia (lane.ts), so clients see the
+ * same 400s: `invalid body: "<field>": <what>` in OpenAI's envelope, code `invalid_request`.
+ */
+import { GambiError } from "../../protocol/openai/errors.ts";
+import type { Protocol } from "../../protocol/protocols.ts";
+import type { InferenceBody } from "./dispatch.ts";
+
+const MODEL_MAX = 256;
+
+const invalid = (field: string | undefined, what: string) =>
+  new GambiError(400, field ? `invalid body: "${field}": ${what}` : `invalid body: ${what}`, { code: "invalid_request", param: field });
+
+function found(value: unknown): string {
+  return typeof value === "string" ? `"${value}"` : JSON.stringify(value) ?? String(value);
+}
+
+/** The body as the hub may use it, or the 400 that says what is wrong with it. */
+export function checkInferenceBody(protocol: Protocol, body: unknown): InferenceBody | GambiError {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return invalid(undefined, "Expected object");
+  const b = body as Record<string, unknown>;
+  if (!("model" in b)) return invalid("model", "Property 'model' is missing");
+  if (typeof b.model !== "string") return invalid("model", `Expected property 'model' to be string but found: ${found(b.model)}`);
+  if (b.model.length < 1) return invalid("model", "Expected string length greater or equal to 1");
+  if (b.model.length > MODEL_MAX) return invalid("model", `Expected string length less or equal to ${MODEL_MAX}`);
+  if (b.stream !== undefined && typeof b.stream !== "boolean") return invalid("stream", "Expected boolean");
+  if (protocol === "chat") {
+    if (!("messages" in b)) return invalid("messages", "Property 'messages' is missing");
+    if (!Array.isArray(b.messages)) return invalid("messages", "Expected array");
+  }
+  return b as InferenceBody;
+}

@@ -1,0 +1,60 @@
+/**
+ * The two inference routes, `POST /rooms/:code/v1/chat/completions` and `…/v1/responses`, as
+ * Bun routes of their own beside the Elysia app (index.ts passes them to `listen` as
+ * `serve.routes`). They carry nearly all of a hub's traffic, and Elysia's per-request chain
+ * (the global request and parse hooks, an async derive, schema validation, response mapping)
+ * cost about as much CPU as everything the hub itself does for a request (bench/README.md,
+ * experiments/hop-cost.ts). Here the same steps run in the same order, written out:
+ *
+ * 1. a draining hub answers 503; a declared body over the limit 413 (hub/shutdown.ts, body.ts);
+ * 2. the body is read (strict UTF-8, JSON; body.ts);
+ * 3. the room, and its password when it has one (room-scope.ts);
+ * 4. what the hub reads of the body is checked (body-check.ts);
+ * 5. dispatch.ts.
+ * Every failure is answered in OpenAI's envelope through the same `toErrorResponse` as the
+ * Elysia routes. Being Bun routes, they are served by the listening hub only: `app.handle()`
+ * (in-process) does not see them.
+ */
+import type { BunRequest, Server } from "bun";
+import { GambiError } from "../../protocol/openai/errors.ts";
+import type { Protocol } from "../../protocol/protocols.ts";
+import type { AccessGate } from "../access/gate.ts";
+import type { BodyParser } from "../body.ts";
+import type { HubContext } from "../context.ts";
+import { toErrorResponse } from "../errors.ts";
+import { roomScope } from "../room-scope.ts";
+import { shuttingDown } from "../shutdown.ts";
+import { checkInferenceBody } from "./body-check.ts";
+import { dispatch } from "./dispatch.ts";
+
+type Handler = (request: BunRequest<string>, server: Server<unknown>) => Promise<Response>;
+
+export function inferenceLane(ctx: HubContext, access: AccessGate, parser: BodyParser): Record<string, { POST: Handler }> {
+  const scope = roomScope(ctx, access);
+  const handler =
+    (protocol: Protocol): Handler =>
+    async (request, server) => {
+      try {
+        if (ctx.shutdown.draining.aborted) return shuttingDown();
+        const tooLarge = parser.checkLength(request);
+        if (tooLarge) return tooLarge;
+        const contentType = request.headers.get("content-type") ?? undefined;
+        // No body at all is no object, as the schema said; JSON is read by the hub's own parser.
+        const raw = request.body === null ? undefined : await parser.parse(request, contentType);
+        const { room } = await scope({ params: { code: (request.params as { code: string }).code }, request, server });
+        const body = checkInferenceBody(protocol, raw);
+        if (body instanceof GambiError) return body.toResponse();
+        return await dispatch(ctx, room, protocol, body, request);
+      } catch (err) {
+        return toErrorResponse(err instanceof GambiError ? "GAMBI" : "UNKNOWN", err, request, ctx.log);
+      }
+    };
+  const chat = { POST: handler("chat") };
+  const responses = { POST: handler("responses") };
+  return {
+    "/rooms/:code/v1/chat/completions": chat,
+    "/rooms/:code/v1/chat/completions/": chat,
+    "/rooms/:code/v1/responses": responses,
+    "/rooms/:code/v1/responses/": responses,
+  };
+}
