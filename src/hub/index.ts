@@ -50,7 +50,7 @@ function buildApp(ctx: HubContext, access: AccessGate, maxBodyBytes: number) {
   // hands them to Bun.serve with its own routes when the hub listens.
   const lane = inferenceLane(ctx, access, body);
   // normalize: false — a typo in a config key is an error, not silently dropped.
-  return new Elysia({ normalize: false, serve: { routes: lane } as Record<string, unknown> })
+  return new Elysia({ normalize: false, serve: { routes: lane.routes } as Record<string, unknown> })
     .onError(({ code, error, request }) => toErrorResponse(code, error, request, ctx.log))
     // Draining (shutdown.ts): the listener is closed, but a request can still arrive on a busy connection.
     .onRequest(({ request }) => (ctx.shutdown.draining.aborted ? shuttingDown() : body.checkLength(request)))
@@ -63,7 +63,7 @@ function buildApp(ctx: HubContext, access: AccessGate, maxBodyBytes: number) {
     }))
     .use(roomRoutes(ctx, access))
     .use(eventRoutes(ctx, access))
-    .use(inferenceRoutes(ctx, access))
+    .use(inferenceRoutes(ctx, access, lane))
     .use(responseRoutes(ctx, access));
 }
 

@@ -12,8 +12,9 @@
  * 4. what the hub reads of the body is checked (body-check.ts);
  * 5. dispatch.ts.
  * Every failure is answered in OpenAI's envelope through the same `toErrorResponse` as the
- * Elysia routes. Being Bun routes, they are served by the listening hub only: `app.handle()`
- * (in-process) does not see them.
+ * Elysia routes. The Elysia app registers the same handler for these paths too (routes.ts,
+ * with the body its global parser, the same body.ts, already read): Bun's router matches exact
+ * paths only, so a trailing slash, and `app.handle()` in process, reach it through Elysia.
  */
 import type { BunRequest, Server } from "bun";
 import { GambiError } from "../../protocol/openai/errors.ts";
@@ -27,34 +28,44 @@ import { shuttingDown } from "../shutdown.ts";
 import { checkInferenceBody } from "./body-check.ts";
 import { dispatch } from "./dispatch.ts";
 
-type Handler = (request: BunRequest<string>, server: Server<unknown>) => Promise<Response>;
+type RouteHandler = (request: BunRequest<string>, server: Server<unknown>) => Promise<Response>;
+type ServerLike = Pick<Server<unknown>, "requestIP"> | null;
 
-export function inferenceLane(ctx: HubContext, access: AccessGate, parser: BodyParser): Record<string, { POST: Handler }> {
+export interface InferenceLane {
+  /** For Bun.serve's `routes` (Elysia passes them on): the exact paths. */
+  routes: Record<string, { POST: RouteHandler }>;
+  /** The same handler, for Elysia's router: a trailing slash, and `app.handle()` in process. */
+  handle(protocol: Protocol, request: Request, server: ServerLike, code: string, read?: { body: unknown }): Promise<Response>;
+}
+
+export function inferenceLane(ctx: HubContext, access: AccessGate, parser: BodyParser): InferenceLane {
   const scope = roomScope(ctx, access);
-  const handler =
-    (protocol: Protocol): Handler =>
-    async (request, server) => {
+  /** `read`: the body, when Elysia's fallback route already read it with the same parser. */
+  const handle = async (protocol: Protocol, request: Request, server: ServerLike, code: string, read?: { body: unknown }): Promise<Response> => {
       try {
         if (ctx.shutdown.draining.aborted) return shuttingDown();
         const tooLarge = parser.checkLength(request);
         if (tooLarge) return tooLarge;
         const contentType = request.headers.get("content-type") ?? undefined;
         // No body at all is no object, as the schema said; JSON is read by the hub's own parser.
-        const raw = request.body === null ? undefined : await parser.parse(request, contentType);
-        const { room } = await scope({ params: { code: (request.params as { code: string }).code }, request, server });
+        const raw = read ? read.body : request.body === null ? undefined : await parser.parse(request, contentType);
+        const { room } = await scope({ params: { code }, request, server });
         const body = checkInferenceBody(protocol, raw);
         if (body instanceof GambiError) return body.toResponse();
         return await dispatch(ctx, room, protocol, body, request);
       } catch (err) {
         return toErrorResponse(err instanceof GambiError ? "GAMBI" : "UNKNOWN", err, request, ctx.log);
       }
-    };
-  const chat = { POST: handler("chat") };
-  const responses = { POST: handler("responses") };
+  };
+  const route =
+    (protocol: Protocol): RouteHandler =>
+    (request, server) =>
+      handle(protocol, request, server, (request.params as { code: string }).code);
   return {
-    "/rooms/:code/v1/chat/completions": chat,
-    "/rooms/:code/v1/chat/completions/": chat,
-    "/rooms/:code/v1/responses": responses,
-    "/rooms/:code/v1/responses/": responses,
+    routes: {
+      "/rooms/:code/v1/chat/completions": { POST: route("chat") },
+      "/rooms/:code/v1/responses": { POST: route("responses") },
+    },
+    handle,
   };
 }

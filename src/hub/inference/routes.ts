@@ -1,16 +1,17 @@
 /**
  * The OpenAI-compatible surface of a room, `/rooms/:code/v1/...`, as far as Elysia serves it:
- * the room's models. The two inference routes are Bun routes of their own (lane.ts), and the
- * Responses lifecycle routes under the same prefix are hub/responses/routes.ts. A
- * password-protected room wants its password as the bearer token on every route here
- * (room-scope.ts, access/gate.ts).
+ * the room's models, and a fallback for the two inference routes, which lane.ts serves as Bun
+ * routes of their own. The Responses lifecycle routes under the same prefix are
+ * hub/responses/routes.ts. A password-protected room wants its password as the bearer token
+ * on every route here (room-scope.ts, access/gate.ts).
  */
 import { Elysia } from "elysia";
 import type { HubContext } from "../context.ts";
 import type { AccessGate } from "../access/gate.ts";
 import { roomScope } from "../room-scope.ts";
+import type { InferenceLane } from "./lane.ts";
 
-export function inferenceRoutes(ctx: HubContext, access: AccessGate) {
+export function inferenceRoutes(ctx: HubContext, access: AccessGate, lane: InferenceLane) {
   return new Elysia({ prefix: "/rooms/:code/v1" })
     .derive(roomScope(ctx, access))
     .get("/models", ({ room }) => ({
@@ -24,5 +25,9 @@ export function inferenceRoutes(ctx: HubContext, access: AccessGate) {
           owned_by: p.nickname,
           gambi: { nickname: p.nickname, model: p.model, capabilities: { ...p.capabilities }, health: p.health },
         })),
-    }));
+    }))
+    // Bun serves the exact paths from the lane's own routes; these catch a trailing slash and
+    // in-process `app.handle()`, with the body Elysia's global parser (body.ts) read.
+    .post("/chat/completions", ({ request, server, params, body }) => lane.handle("chat", request, server, params.code, { body }))
+    .post("/responses", ({ request, server, params, body }) => lane.handle("responses", request, server, params.code, { body }));
 }
