@@ -39,7 +39,8 @@ export async function relayPassthroughBody(res: Response, opts: ForwardOptions, 
     return bytes.toResponse(opts.headers);
   }
   let observation: Observation = {};
-  if ((res.headers.get("content-type") ?? "").includes("json")) {
+  const wanted = opts.protocol === "responses" || opts.wantsObservation?.() !== false;
+  if (wanted && (res.headers.get("content-type") ?? "").includes("json")) {
     observation = observeJsonBody(opts.protocol, parseJson(bytes));
     if (observation.responseId) opts.onResponseId?.(observation.responseId);
   }

@@ -56,6 +56,12 @@ export interface ForwardOptions {
   now: () => number;
   fetch?: Fetch;
   onResponseId?: (id: string) => void;
+  /**
+   * Whether anyone needs what a non-streaming chat answer says (usage, an in-band error): asked
+   * once the answer is in; false skips decoding and parsing it. Unset: always. Responses
+   * answers are always read (their id routes the lifecycle calls); streams are always observed.
+   */
+  wantsObservation?: () => boolean;
   onFinish: (outcome: RelayOutcome) => void;
   /** Set when the participant speaks the other protocol: the request is translated both ways. */
   translation?: Translation;

@@ -90,6 +90,9 @@ export async function dispatch(ctx: HubContext, room: Room, protocol: Protocol, 
     timeouts: ctx.timeouts,
     shutdown: ctx.shutdown.cutoff,
     onResponseId: (id) => ctx.responseOwners.set(room.code, id, participant.id),
+    // A passthrough chat answer's usage and in-band error feed only the room's events: with no
+    // one watching, the hub passes the bytes on without parsing them.
+    wantsObservation: () => plan.translation !== undefined || ctx.bus.watched(room.code),
     onFinish: (outcome) => {
       plan.onFinish(outcome);
       participant.inFlight--;

@@ -49,7 +49,10 @@ export function inferenceLane(ctx: HubContext, access: AccessGate, parser: BodyP
         const contentType = request.headers.get("content-type") ?? undefined;
         // No body at all is no object, as the schema said; JSON is read by the hub's own parser.
         const raw = read ? read.body : request.body === null ? undefined : await parser.parse(request, contentType);
-        const { room } = await scope({ params: { code }, request, server });
+        // An open room needs no await (most rooms, on every request); a protected one checks its password.
+        let room = ctx.registry.require(code);
+        if (room.passwordHash === null) ctx.registry.touch(room);
+        else room = (await scope({ params: { code }, request, server })).room;
         const body = checkInferenceBody(protocol, raw);
         if (body instanceof GambiError) return body.toResponse();
         return await dispatch(ctx, room, protocol, body, request);
