@@ -3,19 +3,15 @@
  * to its own endpoint. Values read from the environment are resolved here, at start, and never
  * printed; messages name the header and the variable, never a value.
  */
+import { isHeaderName } from "../common/http-header.ts";
 import { UsageError } from "../terminal/errors.ts";
-
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-
-/** RFC 9110 token: what a header name may be made of. */
-export const isHeaderName = (name: string): boolean => TOKEN.test(name);
 
 function split(raw: string, flag: string, rhs: string): [string, string] {
   const eq = raw.indexOf("=");
   if (eq === -1) throw new UsageError(`${flag} expects Name=${rhs} (e.g. ${flag} Authorization=${flag === "--header-env" ? "OPENROUTER_AUTH" : "'Bearer ...'"}), got no "="`);
   const name = raw.slice(0, eq).trim();
   if (!name) throw new UsageError(`${flag} expects Name=${rhs}: the header name is empty`);
-  if (!TOKEN.test(name)) throw new UsageError(`${flag}: "${name.slice(0, 40)}" is not a valid header name (letters, digits and !#$%&'*+-.^_\`|~ only)`);
+  if (!isHeaderName(name)) throw new UsageError(`${flag}: "${name.slice(0, 40)}" is not a valid header name (letters, digits and !#$%&'*+-.^_\`|~ only)`);
   return [name, raw.slice(eq + 1)];
 }
 

@@ -5,14 +5,15 @@
  * A secret typed here goes into a masked prompt and comes back as a value in memory; nothing
  * in this file prints or stores it.
  */
+import { looksLikeRoomCode } from "../common/room-code.ts";
 import * as p from "@clack/prompts";
 import type { HubClient, PublicRoom } from "../client.ts";
 import { normalizeBaseUrl } from "../protocol/endpoint.ts";
 import { ask } from "../terminal/prompt.ts";
-import { isHeaderName, type AuthHeaderEntry } from "./headers.ts";
+import { isHeaderName } from "../common/http-header.ts";
+import type { AuthHeaderEntry } from "./headers.ts";
 import { PROVIDERS, providerFor, withBearerScheme } from "./providers.ts";
 
-const CODE = /^[A-Za-z0-9]{6}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export async function askRoom(client: HubClient): Promise<{ code: string; room?: PublicRoom }> {
@@ -33,7 +34,7 @@ export async function askRoom(client: HubClient): Promise<{ code: string; room?:
     );
     if (picked) return { code: picked, room: rooms.find((r) => r.code === picked) };
   }
-  const typed = await ask(p.text({ message: "Room code", placeholder: "6 characters, e.g. K7QX2M", validate: (v) => (CODE.test((v ?? "").trim()) ? undefined : "a room code is 6 letters or digits") }));
+  const typed = await ask(p.text({ message: "Room code", placeholder: "6 characters, e.g. K7QX2M", validate: (v) => (looksLikeRoomCode(v ?? "") ? undefined : "a room code is 6 letters or digits") }));
   const code = typed.trim().toUpperCase();
   return { code, room: rooms.find((r) => r.code === code) };
 }

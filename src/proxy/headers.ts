@@ -4,8 +4,8 @@
  * client's own headers reaches a participant except a small allowlist.
  */
 import { badRequest } from "../protocol/openai/errors.ts";
+import { isHeaderName } from "../common/http-header.ts";
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const FORBIDDEN_VALUE = /[\r\n\0]/;
 
 /** Hop-by-hop headers, and the ones Bun recomputes after decompressing a body. */
@@ -34,7 +34,7 @@ export function validateAuthHeaders(headers: AuthHeaders | undefined): AuthHeade
   const out: AuthHeaders = {};
   if (!headers) return out;
   for (const [name, value] of Object.entries(headers)) {
-    if (!TOKEN.test(name)) {
+    if (!isHeaderName(name)) {
       // The name is not echoed: "Authorization: Bearer sk-..." pasted as a name would leak the key.
       throw badRequest(
         'an auth header name is not a valid HTTP header name (no spaces or ":"); give the name and the value separately, e.g. {"Authorization": "Bearer ..."}',

@@ -8,7 +8,8 @@
  * values are read from the environment only by `authHeadersFromEnv`, at the moment of probing
  * or joining, and go straight to the request.
  */
-import { isHeaderName } from "../join/headers.ts";
+import { looksLikeRoomCode } from "../common/room-code.ts";
+import { isHeaderName } from "../common/http-header.ts";
 import { PROVIDERS, providerFor, withBearerScheme } from "../join/providers.ts";
 import { normalizeBaseUrl } from "../protocol/endpoint.ts";
 import type { SavedProfile } from "../settings.ts";
@@ -54,7 +55,6 @@ export interface JoinForm {
 
 export type JoinAction = "probe" | "join" | "back";
 
-const CODE = /^[A-Za-z0-9]{6}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const CUSTOM = PROVIDERS.length;
 
@@ -262,7 +262,7 @@ export function validateJoinForm(f: JoinForm, env: Record<string, string | undef
   const headers = checkHeaderEntries(f.headers, env);
   let error: string | undefined;
   let endpoint = f.endpoint.trim();
-  if (!CODE.test(f.code.trim())) error = "the room code is 6 letters or digits";
+  if (!looksLikeRoomCode(f.code)) error = "the room code is 6 letters or digits";
   else {
     try {
       endpoint = normalizeBaseUrl(endpoint);
