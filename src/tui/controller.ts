@@ -33,8 +33,9 @@ export function createController(opts: ControllerOptions) {
   const store = createStore(initialState(client.url, Date.now()));
   const room = createRoomFollow({ store, client });
   const hub = createHubPoll({ store, client, pollMs: opts.pollMs ?? 2000, refreshRoom: room.refresh });
-  const join = createJoinFlow({ store, client, env, settingsFile: opts.settingsFile ?? settingsPath(env), heartbeatMs: opts.sessionHeartbeatMs, openRoom: room.open });
-  const create = createCreateFlow({ store, client, refreshRooms: hub.refreshRooms });
+  const settingsFile = opts.settingsFile ?? settingsPath(env);
+  const join = createJoinFlow({ store, client, env, settingsFile, heartbeatMs: opts.sessionHeartbeatMs, openRoom: room.open });
+  const create = createCreateFlow({ store, client, settingsFile, refreshRooms: hub.refreshRooms });
   let ticker: ReturnType<typeof setInterval> | undefined;
   let quitting: Promise<void> | undefined;
   let onQuit: () => void = () => {};

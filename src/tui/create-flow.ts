@@ -1,11 +1,13 @@
 /**
  * The TUI's room creation: the form (create-form.ts), the password rule checked before the hub
  * is asked (common/room-password.ts, as `gambi create` does), an optional JSON file of room
- * defaults, and the new room selected in the list once it exists.
+ * defaults, and the new room selected in the list once it exists. Like `gambi create`, it
+ * keeps the room's hostId in the settings file, so `gambi rooms delete CODE` works later.
  */
 import { readFile } from "node:fs/promises";
 import type { HubClient } from "../client.ts";
 import { roomPasswordProblem } from "../common/room-password.ts";
+import { saveOwnedRoom, SettingsError } from "../settings.ts";
 import { createFormKey, newCreateForm } from "./create-form.ts";
 import type { Key } from "./keys.ts";
 import { errorText, type Store } from "./store.ts";
@@ -13,6 +15,8 @@ import { errorText, type Store } from "./store.ts";
 export interface CreateFlowOptions {
   store: Store;
   client: HubClient;
+  /** Where the new room's hostId is kept (settings.ts). */
+  settingsFile: string;
   /** Re-reads the rooms list and selects `code` in it. */
   refreshRooms: (code: string) => Promise<void>;
 }
@@ -27,6 +31,17 @@ async function readDefaults(path: string): Promise<Record<string, unknown>> {
 export function createCreateFlow(opts: CreateFlowOptions) {
   const { store, client } = opts;
 
+  /** The room exists either way: a settings file that cannot be written only costs the saved hostId. */
+  function keepHostId(code: string, name: string, hostId: string): boolean {
+    try {
+      saveOwnedRoom({ hub: client.url, code, name, hostId }, opts.settingsFile);
+      return true;
+    } catch (err) {
+      if (err instanceof SettingsError || (err instanceof Error && "code" in err)) return false;
+      throw err;
+    }
+  }
+
   async function create() {
     const f = store.get().create;
     if (!f) return;
@@ -35,8 +50,10 @@ export function createCreateFlow(opts: CreateFlowOptions) {
     store.set({ create: { ...f, busy: true, error: undefined } });
     try {
       const config = f.defaultsFile.trim() ? await readDefaults(f.defaultsFile.trim()) : undefined;
-      const { room } = await client.createRoom({ name: f.name.trim() || "gambi room", password: f.password || undefined, config });
-      store.set({ screen: "rooms", create: undefined, flash: { text: `created room ${room.code} "${room.name}" · inference at ${client.url}/rooms/${room.code}/v1`, level: "info" } });
+      const { room, hostId } = await client.createRoom({ name: f.name.trim() || "gambi room", password: f.password || undefined, config });
+      const kept = keepHostId(room.code, room.name, hostId);
+      const text = `created room ${room.code} "${room.name}" · inference at ${client.url}/rooms/${room.code}/v1${kept ? "" : " · its delete credential could not be saved"}`;
+      store.set({ screen: "rooms", create: undefined, flash: { text, level: kept ? "info" : "error" } });
       await opts.refreshRooms(room.code);
     } catch (err) {
       const now = store.get().create;

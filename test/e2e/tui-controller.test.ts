@@ -60,6 +60,10 @@ test("create a room with defaults, join it through the form, survive a hub resta
   const code = created.rooms![created.selected]!.code;
   expect(created.flash!.text).toContain(`created room ${code} "team"`);
   expect(created.rooms![created.selected]!.defaults).toMatchObject({ instructions: "be brief", temperature: 0.2 });
+  // Its delete credential is kept where `gambi rooms delete` looks, and nowhere in the view.
+  const kept = JSON.parse(readFileSync(settingsFile, "utf8")).rooms as { hub: string; code: string; name: string; hostId: string }[];
+  expect(kept).toEqual([{ hub: hub.url, code, name: "team", hostId: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) }]);
+  expect(JSON.stringify(controller.getState())).not.toContain(kept[0]!.hostId);
 
   // A defaults file that is not a JSON object is refused in the form, which keeps what was typed.
   writeFileSync(join(dir, "bad.json"), "[1,2]");
