@@ -121,6 +121,10 @@ export function startParticipant(opts: ParticipantOptions) {
     get rejoins() {
       return rejoins;
     },
+    /** The participant's id: the one it joined with, or a new one if that was taken while the hub was away. */
+    get id() {
+      return request.id;
+    },
     async stop(): Promise<void> {
       stopped = true;
       if (timer) clearTimeout(timer);

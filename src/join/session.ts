@@ -59,7 +59,13 @@ export interface SessionOptions {
 export function openSession(opts: SessionOptions) {
   const request = joinRequest(opts.settings);
   const runtime = startParticipant({ client: opts.client, code: opts.settings.code, log: opts.log, heartbeatMs: opts.heartbeatMs, onStateChange: opts.onStateChange, request });
-  return { id: request.id, start: () => runtime.start(), stop: () => runtime.stop() };
+  return {
+    get id() {
+      return runtime.id;
+    },
+    start: () => runtime.start(),
+    stop: () => runtime.stop(),
+  };
 }
 export type Session = ReturnType<typeof openSession>;
 

@@ -85,3 +85,25 @@ test("after the hub stops answering, the first retry comes soon, not after a dou
   await hub2.stop();
   await upstream.stop();
 });
+
+test("an id someone else took while the hub had forgotten this participant: the joiner moves to a new id and serves on", async () => {
+  const upstream = startFakeUpstream({ models: ["m"] });
+  const squatter = startFakeUpstream({ models: ["m"] });
+  const hub = startHub({ port: 0, host: "127.0.0.1", sweepIntervalMs: 0, deps: { logger: quiet() } });
+  const client = createHubClient(hub.url);
+  const { room } = await client.createRoom({ name: "r" });
+  const p = startParticipant({ client, code: room.code, log: quiet(), heartbeatMs: 20, firstRetryMs: 20, request: { id: "p-taken", nickname: "owner", model: "m", endpoint: upstream.url } });
+  await p.start();
+  // The hub forgets it (as after a restart), and someone else joins under its id first.
+  const kept = hub.hub.ctx.registry.find(room.code)!;
+  hub.hub.ctx.registry.leave(kept, "p-taken");
+  await client.join(room.code, { id: "p-taken", nickname: "squatter", model: "m", endpoint: squatter.url });
+  // The squatter keeps its id; the joiner comes back under a new one, with its own endpoint.
+  expect(await waitFor(() => p.id !== "p-taken" && kept.participants.get(p.id)?.endpoint === upstream.url && p.state === "joined", 5000)).toBe(true);
+  expect(kept.participants.get("p-taken")!.nickname).toBe("squatter");
+  await p.stop();
+  expect(kept.participants.has(p.id)).toBe(false);
+  await hub.stop();
+  await upstream.stop();
+  await squatter.stop();
+});
