@@ -296,7 +296,8 @@ export function printReport(r: Report): void {
         ]),
       ),
   );
-  console.log("\n" + table(["CPU time of the proxy process", "bare µs", "hub µs"], r.cpu.map((c) => [c.figure, fmt(c.bareUs), fmt(c.hubUs)])));
+  // hub − bare: what the hub's own work costs; steadier between runs than the throughput ratios.
+  console.log("\n" + table(["CPU time of the proxy process", "bare µs", "hub µs", "hub − bare µs"], r.cpu.map((c) => [c.figure, fmt(c.bareUs), fmt(c.hubUs), fmt(c.hubUs - c.bareUs)])));
   if (r.memory) printMemory(r.memory, "id map");
 
   console.log(
