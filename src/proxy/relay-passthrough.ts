@@ -26,10 +26,10 @@ import { SseDecoder } from "../protocol/sse/decode.ts";
 import { concatBytes, eventRangesContaining, lastEventEnd, nextEventEnd } from "../protocol/sse/boundary.ts";
 import { observeEvent, observeJsonBody, type Observation } from "../protocol/observe.ts";
 import type { Protocol } from "../protocol/protocols.ts";
-import { clientResponseHeaders, SSE_HEADERS } from "./headers.ts";
+import { clientResponseHeaders } from "./headers.ts";
 import { breakReason, faultOf, streamErrorEvent } from "./failures.ts";
-import { parseJson, readBody, readFirstChunk } from "./reading.ts";
-import { pumpStream } from "./pump.ts";
+import { parseJson, readBody } from "./reading.ts";
+import { finishOnce, relaySse } from "./relay-stream.ts";
 import type { ForwardOptions, RelayOutcome, Upstream } from "./types.ts";
 
 export async function relayPassthroughBody(res: Response, opts: ForwardOptions, upstream: Upstream): Promise<Response> {
@@ -78,14 +78,9 @@ export async function relayPassthroughStream(res: Response, upstream: Upstream, 
   let held: Uint8Array = new Uint8Array(0);
   // A provider that echoes the key in an in-band error must not leak it to the client.
   const redact = opts.target.redactBytes ?? ((b: Uint8Array) => b);
-  let finished = false;
   let reportedId = false;
 
-  const finish = (outcome: Omit<RelayOutcome, "observation" | "status"> & { status?: number }) => {
-    if (finished) return;
-    finished = true;
-    opts.onFinish({ status: 200, observation, ...outcome });
-  };
+  const finish = finishOnce(opts, observation);
   const needles = NEEDLES[opts.protocol];
   const see = (bytes: Uint8Array, at: number) => {
     for (const ev of decoder.push(bytes)) observeEvent(opts.protocol, observation, ev, at);
@@ -118,57 +113,42 @@ export async function relayPassthroughStream(res: Response, upstream: Upstream, 
     return cut > 0 ? redact(all.subarray(0, cut)) : undefined;
   };
 
-  const watch = upstream.watch;
-  const first = await readFirstChunk(() => reader.read(), opts, watch, finish);
-  if (first instanceof Response) return first;
-
-  const headers = clientResponseHeaders(res.headers, { ...SSE_HEADERS, ...opts.headers }, opts.target.redactText);
-  const body = pumpStream(
-    reader,
-    first,
-    {
-      onChunk(chunk) {
-        const out = take(chunk);
-        // Whole events only, so skipping one piece never leaves the decoder mid-event.
-        if (out) observe(out);
-        return out;
-      },
-      onEnd() {
-        // Upstream ended normally: flush whatever tail it left (TGI ends without a blank line).
-        if (held.length === 0) {
-          for (const ev of decoder.end()) observeEvent(opts.protocol, observation, ev, opts.now());
-          finish({ error: observation.error });
-          return undefined;
-        }
-        const tail = redact(held);
-        // The tail holds no complete event (that is why it was held): end() dispatches it.
-        const events = [...decoder.push(tail), ...decoder.end()];
-        if (events.every((ev) => isWholeEvent(ev.data))) {
-          for (const ev of events) observeEvent(opts.protocol, observation, ev, opts.now());
-          finish({ error: observation.error });
-          return tail;
-        }
-        const error = `${opts.target.label}: the stream ended in the middle of an event`;
-        observation.error = error;
-        finish({ error });
-        return streamErrorEvent(opts.protocol, error, "upstream_truncated");
-      },
-      onBreak(err) {
-        if (opts.signal.aborted) {
-          finish({ aborted: true, error: "client disconnected" });
-          return undefined;
-        }
-        const why = breakReason(err, opts, watch);
-        observation.error = why.message;
-        finish({ error: why.message, fault: why.fault });
-        return streamErrorEvent(opts.protocol, why.message, why.code, why.type);
-      },
-      onCancel() {
-        upstream.abort.abort();
-        finish({ aborted: true, error: "client disconnected" });
-      },
+  return relaySse(res, reader, opts, upstream, finish, {
+    onChunk(chunk) {
+      const out = take(chunk);
+      // Whole events only, so skipping one piece never leaves the decoder mid-event.
+      if (out) observe(out);
+      return out;
     },
-    watch,
-  );
-  return new Response(body, { status: 200, headers });
+    onEnd() {
+      // Upstream ended normally: flush whatever tail it left (TGI ends without a blank line).
+      if (held.length === 0) {
+        for (const ev of decoder.end()) observeEvent(opts.protocol, observation, ev, opts.now());
+        finish({ error: observation.error });
+        return undefined;
+      }
+      const tail = redact(held);
+      // The tail holds no complete event (that is why it was held): end() dispatches it.
+      const events = [...decoder.push(tail), ...decoder.end()];
+      if (events.every((ev) => isWholeEvent(ev.data))) {
+        for (const ev of events) observeEvent(opts.protocol, observation, ev, opts.now());
+        finish({ error: observation.error });
+        return tail;
+      }
+      const error = `${opts.target.label}: the stream ended in the middle of an event`;
+      observation.error = error;
+      finish({ error });
+      return streamErrorEvent(opts.protocol, error, "upstream_truncated");
+    },
+    onBreak(err) {
+      if (opts.signal.aborted) {
+        finish({ aborted: true, error: "client disconnected" });
+        return undefined;
+      }
+      const why = breakReason(err, opts, upstream.watch);
+      observation.error = why.message;
+      finish({ error: why.message, fault: why.fault });
+      return streamErrorEvent(opts.protocol, why.message, why.code, why.type);
+    },
+  });
 }

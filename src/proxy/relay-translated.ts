@@ -22,10 +22,10 @@ import { formatSse } from "../protocol/sse/encode.ts";
 import { observeEvent, observeJsonBody, type Observation } from "../protocol/observe.ts";
 import type { Json } from "../protocol/json.ts";
 import type { StreamFailure } from "../protocol/adapters/types.ts";
-import { clientResponseHeaders, SSE_HEADERS } from "./headers.ts";
+import { clientResponseHeaders } from "./headers.ts";
 import { breakReason, faultOf } from "./failures.ts";
-import { parseJson, readBody, readFirstChunk } from "./reading.ts";
-import { pumpStream } from "./pump.ts";
+import { parseJson, readBody } from "./reading.ts";
+import { finishOnce, relaySse } from "./relay-stream.ts";
 import type { ForwardOptions, RelayOutcome, Translation, Upstream } from "./types.ts";
 
 const identity = (b: Uint8Array) => b;
@@ -61,12 +61,7 @@ export async function relayTranslatedStream(res: Response, upstream: Upstream, o
   const mapper = translation.createStreamMapper();
   const observation: Observation = {};
   const redact = opts.target.redactBytes ?? identity;
-  let finished = false;
-  const finish = (outcome: Omit<RelayOutcome, "observation" | "status"> & { status?: number }) => {
-    if (finished) return;
-    finished = true;
-    opts.onFinish({ status: 200, observation, ...outcome });
-  };
+  const finish = finishOnce(opts, observation);
   // All events a read completed go out as one write.
   const encode = (events: SseEvent[]): Uint8Array | undefined => (events.length ? redact(textEncoder.encode(events.map(formatSse).join(""))) : undefined);
   /** Upstream events → client events, observing each on the way. */
@@ -80,44 +75,30 @@ export async function relayTranslatedStream(res: Response, upstream: Upstream, o
     return out;
   };
 
-  const watch = upstream.watch;
-  const first = await readFirstChunk(() => reader.read(), opts, watch, finish);
-  if (first instanceof Response) return first;
-  const headers = clientResponseHeaders(res.headers, { ...SSE_HEADERS, ...opts.headers }, opts.target.redactText);
-  const body = pumpStream(
-    reader,
-    first,
-    {
-      onChunk: (chunk) => encode(translate(decoder.push(chunk))),
-      onEnd() {
-        const out = encode([...translate(decoder.end()), ...mapper.end()]);
-        finish({ error: observation.error });
-        return out;
-      },
-      onBreak(err) {
-        const cancelled = translation.abortReason?.();
-        if (opts.signal.aborted && !cancelled) {
-          finish({ aborted: true, error: "client disconnected" });
-          return undefined;
-        }
-        let failure: StreamFailure;
-        let fault: RelayOutcome["fault"];
-        if (cancelled) failure = cancelled;
-        else {
-          const why = breakReason(err, opts, watch);
-          failure = { message: why.message, type: why.type, code: why.code };
-          fault = why.fault;
-        }
-        observation.error = failure.message;
-        finish({ error: failure.message, aborted: cancelled !== undefined, fault });
-        return encode(mapper.fail(failure)) ?? new Uint8Array(0);
-      },
-      onCancel() {
-        upstream.abort.abort();
-        finish({ aborted: true, error: "client disconnected" });
-      },
+  return relaySse(res, reader, opts, upstream, finish, {
+    onChunk: (chunk) => encode(translate(decoder.push(chunk))),
+    onEnd() {
+      const out = encode([...translate(decoder.end()), ...mapper.end()]);
+      finish({ error: observation.error });
+      return out;
     },
-    watch,
-  );
-  return new Response(body, { status: 200, headers });
+    onBreak(err) {
+      const cancelled = translation.abortReason?.();
+      if (opts.signal.aborted && !cancelled) {
+        finish({ aborted: true, error: "client disconnected" });
+        return undefined;
+      }
+      let failure: StreamFailure;
+      let fault: RelayOutcome["fault"];
+      if (cancelled) failure = cancelled;
+      else {
+        const why = breakReason(err, opts, upstream.watch);
+        failure = { message: why.message, type: why.type, code: why.code };
+        fault = why.fault;
+      }
+      observation.error = failure.message;
+      finish({ error: failure.message, aborted: cancelled !== undefined, fault });
+      return encode(mapper.fail(failure)) ?? new Uint8Array(0);
+    },
+  });
 }
