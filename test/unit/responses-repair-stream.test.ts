@@ -8,6 +8,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { createRepairMapper } from "../../src/protocol/openai/responses-repair/stream.ts";
+import { repairInFront } from "../../src/protocol/openai/responses-repair/in-front.ts";
 import type { SseEvent } from "../../src/protocol/sse/decode.ts";
 import { loadFixtures } from "../helpers/fixtures.ts";
 import { decodeSse } from "../helpers/sse-read.ts";
@@ -254,5 +255,28 @@ describe("synthetic breakage", () => {
     const added = datas(out).find((d) => d.type === "response.output_item.added")!;
     expect(ann).toMatchObject({ item_id: added.item.id, output_index: 0, annotation: { type: "url_citation" } });
     expect(ann.sequence_number).toBe(3);
+  });
+});
+
+describe("repairInFront (a mapper reading Responses events, with the repair in front when needed)", () => {
+  /** A mapper that hands back what it is given, to see what reached it. */
+  const echo = () => ({ push: (e: SseEvent) => [e], end: () => [], fail: () => [] });
+  const run = (events: SseEvent[]) => {
+    const reasons: string[] = [];
+    const m = repairInFront(echo(), () => createRepairMapper(request, { newId: () => "1", now: () => NOW }), (r) => reasons.push(r));
+    return { out: [...events.flatMap((e) => m.push(e)), ...m.end()], reasons };
+  };
+
+  test("a conformant stream reaches the mapper as it is; nothing is reported", () => {
+    const src = decodeSse(loadFixtures().find((f) => f.name === "responses/openai-text.sse")!.bytes);
+    const { out, reasons } = run(src);
+    expect(out).toEqual(src);
+    expect(reasons).toEqual([]);
+  });
+
+  test("llama.cpp's stream reaches it repaired, reported once", () => {
+    const { out, reasons } = run(decodeSse(loadFixtures().find((f) => f.name === "responses/llamacpp-tiny-text.sse")!.bytes));
+    checkResponsesStream(out, { strict: true });
+    expect(reasons).toEqual(["its stream events lack an output array in response.created and sequence_number"]);
   });
 });
