@@ -104,6 +104,26 @@ describe("failures of a repaired stream", () => {
     expect(a.text).toBe("Hel");
   });
 
+  test("the participant goes silent past the idle deadline → upstream_timeout, and is cancelled", async () => {
+    const local = startTestHub({ timeouts: { connectMs: 1_000, firstByteMs: 5_000, idleMs: 200 } });
+    try {
+      const room = await local.createRoom();
+      expect((await local.join(room, { id: "slow", nickname: "slow-llama", model: "tiny", endpoint: llama.url })).status).toBe(201);
+      const s = controlledStream();
+      llama.handle(() => s.response());
+      for (const frame of head) s.send(frame);
+      const out = await readSse(await local.post(`/rooms/${room}/v1/responses`, { model: "*", stream: true, input: "hi" }));
+      checkResponsesStream(out, { strict: true });
+      const a = assembleResponses(out, { strict: true });
+      expect(a.error?.code).toBe("upstream_timeout");
+      expect(a.error?.message).toContain("idle timeout");
+      expect(a.text).toBe("Hel");
+      expect(await waitFor(() => s.cancelled)).toBe(true);
+    } finally {
+      await local.stop();
+    }
+  });
+
   test("the client leaving cancels the participant's stream", async () => {
     const s = controlledStream();
     llama.handle(() => s.response());
