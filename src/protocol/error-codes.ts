@@ -176,13 +176,14 @@ export const ERROR_CODES = {
     group: "upstream",
     statuses: [],
     inStream: true,
-    meaning: "(Responses client, chat participant) the participant's stream ended with neither a `finish_reason` nor `[DONE]`; the answer may be partial.",
+    meaning:
+      "(Responses client) the participant's stream ended before its answer was finished: a chat participant's with neither a `finish_reason` nor `[DONE]`, a repaired Responses participant's (docs/protocols.md) with no terminal event; the answer may be partial.",
   },
   upstream_invalid_chunk: {
     group: "upstream",
     statuses: [],
     inStream: true,
-    meaning: "(Responses client, chat participant) the participant sent a stream event that is not a JSON object; the response failed.",
+    meaning: "(Responses client, chat participant or a repaired Responses participant) the participant sent a stream event that is not a JSON object; the response failed.",
   },
   upstream_protocol_error: {
     group: "upstream",

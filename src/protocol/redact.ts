@@ -1,14 +1,19 @@
 /**
  * Removes known secret values (a participant's auth header values, and the bare token after a
  * `Bearer ` prefix) from text the hub is about to pass on: some providers echo the key they
- * rejected in their error body.
+ * rejected in their error body. Each is also looked for as JSON writes it inside a string (a
+ * `"` or `\` escaped): the hub re-serializes the events it translates or repairs.
  */
 export function secretVariants(values: string[]): string[] {
   const out = new Set<string>();
+  const add = (s: string) => {
+    if (s.length < 4) return;
+    out.add(s);
+    out.add(JSON.stringify(s).slice(1, -1));
+  };
   for (const v of values) {
-    if (v.length >= 4) out.add(v);
-    const bare = v.replace(/^(Bearer|Basic|Token)\s+/i, "");
-    if (bare.length >= 4) out.add(bare);
+    add(v);
+    add(v.replace(/^(Bearer|Basic|Token)\s+/i, ""));
   }
   // Longest first, so a value and its bare token do not leave fragments behind.
   return [...out].sort((a, b) => b.length - a.length);

@@ -5,6 +5,11 @@
  * passed through whole. Beside the bytes an SSE decoder feeds `protocol/observe.ts`, which is
  * how the hub learns TTFT, usage and response ids.
  *
+ * Responses answers are judged first (protocol/openai/responses-repair/detect.ts): a stream on
+ * its first event with data, a body whole. A conformant one goes on as above; one that is not
+ * (llama.cpp's `llama-server`) goes through the repairing pass instead (relay-repaired.ts), and
+ * `opts.onRepair` is told why. SSE comments before that first event are sent on at once.
+ *
  * Failure modes (reading.ts reads under the deadlines, failures.ts names the cause):
  * - upstream unreachable → 502 (forward.ts; UpstreamUnreachable from upstream.ts);
  * - upstream HTTP error → same status, body passed on if already OpenAI-shaped, wrapped if not
@@ -30,6 +35,8 @@ import { clientResponseHeaders } from "./headers.ts";
 import { breakReason, faultOf, streamErrorEvent } from "./failures.ts";
 import { parseJson, readBody } from "./reading.ts";
 import { finishOnce, relaySse } from "./relay-stream.ts";
+import { isWholeEvent, repairedBody, repairedStream, type RepairedStream } from "./relay-repaired.ts";
+import { bodyRepairReason, streamRepairReason } from "../protocol/openai/responses-repair/detect.ts";
 import type { ForwardOptions, RelayOutcome, Upstream } from "./types.ts";
 
 export async function relayPassthroughBody(res: Response, opts: ForwardOptions, upstream: Upstream): Promise<Response> {
@@ -39,14 +46,20 @@ export async function relayPassthroughBody(res: Response, opts: ForwardOptions, 
     return bytes.toResponse(opts.headers);
   }
   let observation: Observation = {};
+  let json: Record<string, unknown> | undefined;
   const wanted = opts.protocol === "responses" || opts.wantsObservation?.() !== false;
   if (wanted && (res.headers.get("content-type") ?? "").includes("json")) {
-    observation = observeJsonBody(opts.protocol, parseJson(bytes));
+    json = parseJson(bytes);
+    observation = observeJsonBody(opts.protocol, json);
     if (observation.responseId) opts.onResponseId?.(observation.responseId);
   }
+  const repair = opts.protocol === "responses" && json ? bodyRepairReason(json) : undefined;
+  if (repair) opts.onRepair?.(repair);
   opts.onFinish({ status: res.status, observation });
+  const headers = clientResponseHeaders(res.headers, opts.headers ?? {}, opts.target.redactText);
+  if (repair) return new Response(repairedBody(opts, json!), { status: res.status, headers });
   const redact = opts.target.redactBytes;
-  return new Response(redact ? redact(bytes) : bytes, { status: res.status, headers: clientResponseHeaders(res.headers, opts.headers ?? {}, opts.target.redactText) });
+  return new Response(redact ? redact(bytes) : bytes, { status: res.status, headers });
 }
 
 /**
@@ -59,17 +72,6 @@ const NEEDLES: Record<Protocol, Buffer[]> = {
   chat: ['"usage":{', '"usage": {', '"error"'].map((s) => Buffer.from(s)),
   responses: ["response.completed", "response.incomplete", "response.failed", '"error"', '"usage":{', '"usage": {'].map((s) => Buffer.from(s)),
 };
-
-/** An event the stream could have ended with: `[DONE]`, empty, or whole JSON. Anything else was cut off. */
-function isWholeEvent(data: string): boolean {
-  if (data === "[DONE]" || data.trim() === "") return true;
-  try {
-    JSON.parse(data);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export async function relayPassthroughStream(res: Response, upstream: Upstream, opts: ForwardOptions): Promise<Response> {
   const reader = res.body!.getReader();
@@ -113,14 +115,46 @@ export async function relayPassthroughStream(res: Response, upstream: Upstream, 
     return cut > 0 ? redact(all.subarray(0, cut)) : undefined;
   };
 
+  // Responses only: the first event with data decides between these bytes and the repairing pass.
+  let judged = opts.protocol !== "responses";
+  let repaired: RepairedStream | undefined;
+  /** Whole events, before the verdict: comments go on as they are; at the first data event, judge. */
+  const judge = (bytes: Uint8Array): Uint8Array | undefined => {
+    for (let offset = 0; offset < bytes.length; ) {
+      const end = nextEventEnd(bytes, offset);
+      const probe = new SseDecoder();
+      const first = [...probe.push(bytes.subarray(offset, end)), ...probe.end()][0];
+      if (first) {
+        judged = true;
+        const reason = streamRepairReason(first);
+        if (!reason) break;
+        opts.onRepair?.(reason);
+        repaired = repairedStream(opts, observation);
+        const out = repaired.push(bytes.subarray(offset));
+        return offset === 0 ? out : concatBytes(bytes.subarray(0, offset), out ?? new Uint8Array(0));
+      }
+      offset = end;
+    }
+    observe(bytes);
+    return bytes;
+  };
+
   return relaySse(res, reader, opts, upstream, finish, {
     onChunk(chunk) {
       const out = take(chunk);
+      if (!out) return undefined;
+      if (repaired) return repaired.push(out);
+      if (!judged) return judge(out);
       // Whole events only, so skipping one piece never leaves the decoder mid-event.
-      if (out) observe(out);
+      observe(out);
       return out;
     },
     onEnd() {
+      if (repaired) {
+        const out = repaired.end(held);
+        finish({ error: observation.error });
+        return out;
+      }
       // Upstream ended normally: flush whatever tail it left (TGI ends without a blank line).
       if (held.length === 0) {
         for (const ev of decoder.end()) observeEvent(opts.protocol, observation, ev, opts.now());
@@ -148,6 +182,7 @@ export async function relayPassthroughStream(res: Response, upstream: Upstream, 
       const why = breakReason(err, opts, upstream.watch);
       observation.error = why.message;
       finish({ error: why.message, fault: why.fault });
+      if (repaired) return repaired.fail({ message: why.message, code: why.code, type: why.type });
       return streamErrorEvent(opts.protocol, why.message, why.code, why.type);
     },
   });

@@ -14,7 +14,9 @@
  * upstream. Metrics are observed on the upstream's own events. Data that is not JSON, or an
  * event cut off by a clean close, is the mapper's to judge: Responses ← chat fails the
  * response (`upstream_invalid_chunk`), chat ← Responses skips it and ends with
- * `upstream_truncated` unless a terminal event still follows.
+ * `upstream_truncated` unless a terminal event still follows. A Responses participant's
+ * non-conformant stream (llama.cpp's) is repaired before the adapter reads it
+ * (relay-repaired.ts, `translatedMapper`); metrics are still observed on its own events.
  */
 import { GambiError } from "../protocol/openai/errors.ts";
 import { SseDecoder, type SseEvent } from "../protocol/sse/decode.ts";
@@ -26,6 +28,7 @@ import { clientResponseHeaders } from "./headers.ts";
 import { breakReason, faultOf } from "./failures.ts";
 import { parseJson, readBody } from "./reading.ts";
 import { finishOnce, relaySse } from "./relay-stream.ts";
+import { translatedMapper } from "./relay-repaired.ts";
 import type { ForwardOptions, RelayOutcome, Translation, Upstream } from "./types.ts";
 
 const identity = (b: Uint8Array) => b;
@@ -58,7 +61,7 @@ export async function relayTranslatedBody(res: Response, opts: ForwardOptions, t
 export async function relayTranslatedStream(res: Response, upstream: Upstream, opts: ForwardOptions, translation: Translation): Promise<Response> {
   const reader = res.body!.getReader();
   const decoder = new SseDecoder();
-  const mapper = translation.createStreamMapper();
+  const mapper = translatedMapper(opts, translation);
   const observation: Observation = {};
   const redact = opts.target.redactBytes ?? identity;
   const finish = finishOnce(opts, observation);

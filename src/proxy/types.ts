@@ -57,6 +57,14 @@ export interface ForwardOptions {
   fetch?: Fetch;
   onResponseId?: (id: string) => void;
   /**
+   * The participant's Responses answer was not conformant and goes through the repairing pass
+   * (relay-repaired.ts); `reason` says what was wrong, in fixed words (never the answer's bytes).
+   * Called at most once per request.
+   */
+  onRepair?: (reason: string) => void;
+  /** Fresh ids for what a repair must name (an item without an id); default: random UUIDs. */
+  newId?: () => string;
+  /**
    * Whether anyone needs what a non-streaming chat answer says (usage, an in-band error): asked
    * once the answer is in; false skips decoding and parsing it. Unset: always. Responses
    * answers are always read (their id routes the lifecycle calls); streams are always observed.

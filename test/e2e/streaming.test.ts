@@ -148,7 +148,8 @@ describe("upstream failures", () => {
   test("dies mid-stream on the Responses API → an `error` event", async () => {
     const s = controlledStream();
     upstream.handle(() => s.response());
-    s.send(`event: response.created\ndata: {"type":"response.created","response":{"id":"resp_x"}}\n\n`);
+    // A conformant first event: the passthrough path (a repaired stream's break: responses-repair-relay.test.ts).
+    s.send(`event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{"id":"resp_x","output":[]}}\n\n`);
     const res = await hub.post(`/rooms/${code}/v1/responses`, { model: "*", stream: true, input: "hi" });
     const events = eventReader(res);
     expect((await events.next())!.event).toBe("response.created");

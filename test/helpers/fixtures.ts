@@ -36,11 +36,11 @@ export function splitEvents(bytes: Uint8Array): Uint8Array[] {
   return out;
 }
 
-/** The HTTP status a recorded error body came with (from the fixtures README). */
+/** The HTTP status a recorded error body came with (from the fixtures README): a name ending in `-NNN.json` says it. */
 export function fixtureStatus(name: string): number {
-  if (name.includes("error-429")) return 429;
+  const named = /-(\d{3})\.json$/.exec(name);
+  if (named) return Number(named[1]);
   if (name.includes("model-not-found")) return 404;
-  if (name.includes("failed-400")) return 400;
   if (name === "responses/openai-error-quota.json") return 429;
   return 200;
 }

@@ -206,7 +206,8 @@ function run(events: SseEvent[], opts: CheckOptions): Outcome {
       case "response.in_progress":
         need(n <= 2, `${type} again`);
         need(d.response?.status === "in_progress" || d.response?.status === "queued", `${type} with status ${d.response?.status}`);
-        need(Array.isArray(d.response?.output) && d.response.output.length === 0, `${type} with non-empty output`);
+        need(Array.isArray(d.response?.output), `${type} without an output array`);
+        need(d.response.output.length === 0, `${type} with non-empty output`);
         break;
 
       case "response.output_item.added": {

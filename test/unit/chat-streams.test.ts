@@ -60,6 +60,8 @@ const CHAT: Record<string, { text: string; outputTokens?: number; finish?: strin
   "chat/hf-tgi-text-no-done.sse": { text: " The answer to the equation 1 + 1 is 2.</s>", finish: "eos_token" },
   "chat/hyperbolic-usage-every-chunk.sse": { text: "2", outputTokens: 3, finish: "stop" },
   "chat/llamacpp-reasoning-timings.sse": { text: "Olá!", outputTokens: 57, finish: "stop", reasoning: true },
+  "chat/llamacpp-tiny-text-usage.sse": { text: " shall YOURDAMAdisclai becerroneou thatdistinguish regenstill Installationsayin", outputTokens: 12, finish: "length" },
+  "chat/llamacpp-tiny-tools-text.sse": { text: " shall YOURDAMAdisclai becerroneou thatdistinguish regenstill Installationsayin", finish: "length" },
   "chat/llamacpp-tool-call.sse": { text: "", outputTokens: 41, finish: "tool_calls", reasoning: true },
   "chat/ollama-text.sse": { text: "Atlantic Sea.", finish: "stop" },
   "chat/ollama-tool-calls-parallel.sse": { text: "", finish: "tool_calls" },

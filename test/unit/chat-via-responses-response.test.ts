@@ -26,8 +26,9 @@ function expected(resp: Json) {
       prompt_tokens: resp.usage.input_tokens,
       completion_tokens: resp.usage.output_tokens,
       total_tokens: resp.usage.total_tokens,
-      prompt_tokens_details: { cached_tokens: resp.usage.input_tokens_details.cached_tokens },
-      completion_tokens_details: { reasoning_tokens: resp.usage.output_tokens_details.reasoning_tokens },
+      // A details object only when the recording has one (llama.cpp reports no output_tokens_details).
+      ...(resp.usage.input_tokens_details && { prompt_tokens_details: { cached_tokens: resp.usage.input_tokens_details.cached_tokens } }),
+      ...(resp.usage.output_tokens_details && { completion_tokens_details: { reasoning_tokens: resp.usage.output_tokens_details.reasoning_tokens } }),
     },
   };
 }

@@ -10,7 +10,14 @@ describe("secretVariants", () => {
   test("Bearer, Basic and Token prefixes are stripped case-insensitively, with any whitespace", () => {
     expect(secretVariants(["bearer  tok1"])).toEqual(["bearer  tok1", "tok1"]);
     expect(secretVariants(["Basic dXNlcjpwYXNz"])).toEqual(["Basic dXNlcjpwYXNz", "dXNlcjpwYXNz"]);
-    expect(secretVariants(["TOKEN\tghp_x"])).toEqual(["TOKEN\tghp_x", "ghp_x"]);
+    // (the tab also as JSON writes it in a string: see below)
+    expect(secretVariants(["TOKEN\tghp_x"])).toEqual(["TOKEN\\tghp_x", "TOKEN\tghp_x", "ghp_x"]);
+  });
+
+  test("a value JSON would escape is also looked for escaped, as a re-serialized event carries it", () => {
+    expect(secretVariants(['key"with\\quote'])).toEqual(['key\\"with\\\\quote', 'key"with\\quote']);
+    const event = JSON.stringify({ error: { message: 'bad key key"with\\quote' } });
+    expect(redactSecrets(event, ['key"with\\quote'])).toBe(JSON.stringify({ error: { message: "bad key [redacted]" } }));
   });
 
   test("values without a prefix appear once", () => {

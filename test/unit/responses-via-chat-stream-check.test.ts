@@ -1,7 +1,7 @@
 /**
- * The Responses stream checker against every recorded Responses stream (they must all pass and
- * assemble to what the recordings carry), and against broken copies of them (each must fail,
- * naming the rule).
+ * The Responses stream checker against every recorded Responses stream (they must all pass,
+ * llama.cpp's aside, and assemble to what the recordings carry), and against broken copies of
+ * them (each must fail, naming the rule).
  */
 import { describe, expect, test } from "bun:test";
 import { SseDecoder, type SseEvent } from "../../src/protocol/sse/decode.ts";
@@ -16,10 +16,22 @@ function decode(bytes: Uint8Array): SseEvent[] {
 const recordings = loadFixtures().filter((f) => f.protocol === "responses" && f.stream);
 const byName = (name: string) => decode(recordings.find((f) => f.name === `responses/${name}`)!.bytes);
 
+/** Recordings that break even the lenient rules: the hub repairs them (test/unit/responses-repair-stream.test.ts). */
+const BROKEN: Record<string, string> = {
+  "responses/llamacpp-tiny-text.sse": "event #0: response.created without an output array",
+  "responses/llamacpp-tiny-tools-text.sse": "event #0: response.created without an output array",
+};
+
 describe("recorded Responses streams", () => {
-  test("there are 8 of them", () => expect(recordings.length).toBe(8));
+  test("there are 10 of them", () => expect(recordings.length).toBe(10));
 
   for (const f of recordings) {
+    if (BROKEN[f.name]) {
+      test(`${f.name} fails the grammar check (llama.cpp's stream)`, () => {
+        expect(() => checkResponsesStream(decode(f.bytes))).toThrow(BROKEN[f.name]);
+      });
+      continue;
+    }
     test(`${f.name} passes the grammar check`, () => {
       expect(() => checkResponsesStream(decode(f.bytes))).not.toThrow();
     });

@@ -70,7 +70,7 @@ const terminates = (e: SseEvent) => e.data === "[DONE]" || e.event === "error" |
 const recordings = loadFixtures().filter((f) => f.protocol === "chat" && f.stream);
 
 describe("every recorded chat stream, adapted", () => {
-  test("all of them are here", () => expect(recordings.length).toBe(22));
+  test("all of them are here", () => expect(recordings.length).toBe(24));
 
   for (const f of recordings) {
     describe(f.name, () => {

@@ -13,11 +13,14 @@ const SECRETS = [`Bearer ${KEY}`];
 describe("OpenAI-shaped bodies (recordings) pass through byte for byte", () => {
   const errorBodies = loadFixtures().filter((f) => !f.stream && fixtureStatus(f.name) !== 200);
 
-  test("the four recorded error bodies are found", () => {
+  test("the seven recorded error bodies are found", () => {
     expect(errorBodies.map((f) => f.name).sort()).toEqual([
       "chat/groq-tool-use-failed-400.json",
+      "chat/llamacpp-tiny-context-exceeded-400.json",
       "chat/ollama-error-model-not-found.json",
       "chat/openrouter-error-429.json",
+      "responses/llamacpp-tiny-context-exceeded-400.json",
+      "responses/llamacpp-tiny-previous-response-id-400.json",
       "responses/openai-error-quota.json",
     ]);
   });

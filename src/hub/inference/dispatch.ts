@@ -90,6 +90,7 @@ export async function dispatch(ctx: HubContext, room: Room, protocol: Protocol, 
     timeouts: ctx.timeouts,
     shutdown: ctx.shutdown.cutoff,
     onResponseId: (id) => ctx.responseOwners.set(room.code, id, participant.id),
+    onRepair: (reason) => ctx.registry.noteRepairs(room, participant, reason),
     // A passthrough chat answer's usage and in-band error feed only the room's events: with no
     // one watching, the hub passes the bytes on without parsing them.
     wantsObservation: () => plan.translation !== undefined || ctx.bus.watched(room.code),

@@ -23,7 +23,7 @@ import type { Participant, Room, RoomRemoval } from "./types.ts";
 export type { Participant, ParticipantHealth, ParticipantStatus, Room, RoomRemoval, Specs } from "./types.ts";
 
 /** What the hub never takes from a join: it keeps them itself. */
-type Kept = "joinedAt" | "lastSeen" | "status" | "inFlight" | "target" | "defaults" | "health" | "faults" | "nextProbeAt" | "probing";
+type Kept = "joinedAt" | "lastSeen" | "status" | "inFlight" | "target" | "defaults" | "health" | "faults" | "nextProbeAt" | "probing" | "repairs";
 
 export interface RegistryOptions {
   now: () => number;
@@ -195,6 +195,18 @@ export class RoomRegistry {
   recordSuccess(room: Room, p: Participant): void {
     p.faults = 0;
     if (p.health === "unhealthy") this.markHealthy(room, p, "a request succeeded");
+  }
+
+  /**
+   * The participant's Responses answer needed the repairing pass: said once per participant
+   * (until it re-joins), in the hub's log and as `participant.updated` with the reason. The
+   * reason is the relay's fixed wording (responses-repair/detect.ts), never the answer itself.
+   */
+  noteRepairs(room: Room, p: Participant, reason: string): void {
+    if (p.repairs !== undefined) return;
+    p.repairs = reason;
+    this.opts.log?.info(`${p.nickname} (${p.id}) in room ${room.code}: ${reason}; the hub repairs its Responses answers for clients`);
+    if (room.participants.get(p.id) === p) this.opts.bus.publish(room.code, "participant.updated", { participant: publicParticipant(p), repairs: reason });
   }
 
   private markHealthy(room: Room, p: Participant, why: string): void {

@@ -38,6 +38,11 @@ export interface Participant {
   /** When the sweeper may probe an unhealthy participant next. */
   nextProbeAt: number;
   probing: boolean;
+  /**
+   * Why the hub repairs this participant's Responses answers (proxy/relay-repaired.ts), from
+   * the first one it had to; unset until then. A re-join starts it afresh (the server may have changed).
+   */
+  repairs?: string;
 }
 
 /** A room as kept on disk (persist/room-store.ts), plus the participants that live only in memory. */

@@ -18,6 +18,8 @@ export function publicParticipant(p: Participant) {
     joinedAt: p.joinedAt,
     lastSeen: p.lastSeen,
     hasAuth: Object.keys(p.authHeaders).length > 0,
+    /** Why the hub repairs its Responses answers; null until it has had to. */
+    repairs: p.repairs ?? null,
     config: { hasInstructions: typeof instructions === "string" && instructions.length > 0, ...rest },
   };
 }
