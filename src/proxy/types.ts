@@ -65,6 +65,11 @@ export interface ForwardOptions {
   onFinish: (outcome: RelayOutcome) => void;
   /** Set when the participant speaks the other protocol: the request is translated both ways. */
   translation?: Translation;
+  /**
+   * A passthrough request's `Translation.abortReason`: why `signal` fired although the client
+   * is still there (a POST …/cancel of a response the hub keeps, hub/responses/kept-turn.ts).
+   */
+  abortReason?(): StreamFailure | undefined;
   /** Connect, first-byte and idle deadlines; none when absent. */
   timeouts?: UpstreamTimeouts;
   /** Hub-wide: fires when requests still running must end (the hub's shutdown grace is over). */
