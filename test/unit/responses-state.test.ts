@@ -9,6 +9,7 @@ import {
   classifyStateProbe,
   classifyStoredLookup,
   readUpstreamError,
+  sentState,
   stateRejection,
   STATE_PROBE_BODY,
   STATE_PROBE_ID,
@@ -102,6 +103,14 @@ describe("stateRejection", () => {
     // Without a previous id sent, only `store` can be the cause.
     expect(stateRejection(400, "llama.cpp does not support 'previous_response_id'.", { store: true })).toBeUndefined();
     expect(stateRejection(400, undefined, follow)).toBeUndefined();
+  });
+});
+
+describe("sentState", () => {
+  test("the previous id if a string, and store on unless false (the API's default)", () => {
+    expect(sentState({ input: "x" })).toEqual({ previousId: undefined, store: true });
+    expect(sentState({ previous_response_id: "resp_a", store: false })).toEqual({ previousId: "resp_a", store: false });
+    expect(sentState({ previous_response_id: null, store: true })).toEqual({ previousId: undefined, store: true });
   });
 });
 

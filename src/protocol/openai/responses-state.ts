@@ -107,7 +107,18 @@ export function classifyStoredLookup(status: number, text: string, id: string): 
  */
 export type StateRejection = "unsupported" | "store" | "not_found";
 
-export function stateRejection(status: number, message: string | undefined, sent: { previousId?: string; store: boolean }): StateRejection | undefined {
+/** What of the conversation state a Responses body carries upstream: its `previous_response_id`, and whether `store` is on (the default). */
+export interface SentState {
+  previousId?: string;
+  store: boolean;
+}
+
+export const sentState = (body: Json): SentState => ({
+  previousId: typeof body.previous_response_id === "string" ? body.previous_response_id : undefined,
+  store: body.store !== false,
+});
+
+export function stateRejection(status: number, message: string | undefined, sent: SentState): StateRejection | undefined {
   if (!refused(status) || !message) return undefined;
   if (sent.previousId !== undefined && (NAMES_PREVIOUS.test(message) || message.includes(sent.previousId))) {
     return UNSUPPORTED.test(message) ? "unsupported" : "not_found";
