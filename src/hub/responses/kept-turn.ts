@@ -56,8 +56,10 @@ export function planKeptTurn(
   // The hub stores; `store` is on by default, and vLLM without its store refuses that.
   if (participant.responsesState === "stateless") upstreamBody.store = false;
   const previousId = typeof body.previous_response_id === "string" ? body.previous_response_id : undefined;
-  // Aborted by the client leaving or by POST …/cancel; only a kept turn can be cancelled.
-  const upstream = body.store !== false ? cancellable(signal) : undefined;
+  const keep = body.store !== false;
+  // Aborted by the client leaving or by POST …/cancel. Only a kept stream can be cancelled: a
+  // non-streamed turn is filed under its id when it has ended (the id comes with the body).
+  const upstream = keep && body.stream === true ? cancellable(signal) : undefined;
   let entry: StoredResponse | undefined;
 
   return {
@@ -65,7 +67,7 @@ export function planKeptTurn(
     signal: upstream?.signal ?? signal,
     upstreamJson: upstreamBody,
     onResponseId(id) {
-      if (!upstream || entry) return;
+      if (!keep || entry) return;
       // An id already kept (a participant repeating its ids, or another's): the first keeps it.
       if (ctx.responseStore.get(room.code, id)) return;
       entry = {
@@ -77,7 +79,7 @@ export function planKeptTurn(
         previousId,
         input: normalizeInput(body, actx),
         response: inProgress(id, body, ctx.now(), participant.model),
-        cancel: upstream.cancel,
+        cancel: upstream?.cancel,
       };
       ctx.responseStore.set(room.code, entry);
     },
@@ -85,7 +87,7 @@ export function planKeptTurn(
     onFinish(outcome) {
       upstream?.release();
       if (!entry) return;
-      settle(ctx, room, participant, entry, finalResponse(outcome.observation.response, entry.id, previousId), outcome, upstream!.cancelled);
+      settle(ctx, room, participant, entry, finalResponse(outcome.observation.response, entry.id, previousId), outcome, upstream?.cancelled ?? false);
       if (participant.responsesState === "unknown" && ENDED.has(entry.response.status as string)) checkResponsesState(ctx, room, participant, entry.id);
     },
     cancelled: () => (upstream?.cancelled && entry ? { ...entry.response, status: "cancelled" } : undefined),
