@@ -107,6 +107,18 @@ test("a lookup that tells nothing leaves it unknown (follow-ups replayed) and is
   expect(await waitFor(() => u.lookups().length === 2)).toBe(true);
 });
 
+test("a response the hub did not keep (store: false) is not sent on to a participant not known to keep it", async () => {
+  const u = await participant({ name: "x", probe: "ambiguous", lookup: "outage" });
+  const c = client();
+  const one = await c.responses.create({ model: "*", input: "hello", store: false });
+  const res = await hub.post(`/rooms/${code}/v1/responses`, { model: "*", input: "again", previous_response_id: one.id });
+  expect(res.status).toBe(404);
+  expect(((await res.json()) as Json).error).toMatchObject({ code: "previous_response_not_found", param: "previous_response_id" });
+  // Ollama would have answered it, without the conversation.
+  expect(u.posts()).toHaveLength(1);
+  expect(u.lookups()).toEqual([]);
+});
+
 test("a follow-up sent while the lookup is under way waits for its answer", async () => {
   let release!: () => void;
   hold = new Promise<void>((r) => (release = r));

@@ -8,8 +8,9 @@
  *   that keeps no state, kept-turn.ts): the follow-up goes back to the same participant while
  *   it is online; if it is gone, to another online participant serving the same model — the
  *   hub holds the whole conversation and can replay it.
- * - A response of a participant that keeps no state, which the hub did not keep (`store:
- *   false`, or gone from its memory): nobody has it, 404.
+ * - A response of a participant not known to keep state, which the hub did not keep (`store:
+ *   false`, or gone from its memory): nobody has it, 404 — sent on, the participant would
+ *   refuse it or, like Ollama, answer without the conversation.
  * - An id nobody knows, or a conversation with an expired turn: 404 in OpenAI's shape.
  *
  * The conversation decides the participant: the request's `model` is not consulted. The
@@ -55,8 +56,10 @@ export function resolveContinuation(ctx: HubContext, room: Room, body: Json, pro
   if (!owner) throw notFound(id, `no such response in room ${room.code} (unknown, deleted, or older than the hub remembers)`);
   const participant = room.participants.get(owner.participantId);
   if (!participant) throw notFound(id, `the participant that holds this conversation (${owner.participantId}) has left the room`);
-  if (participant.responsesState === "stateless") {
-    throw notFound(id, `its participant (${participant.nickname}) keeps no conversations and the hub did not keep this one (store: false, or older than the hub remembers)`);
+  // Sent on, it would be refused (llama.cpp) or, worse, ignored (Ollama): an answer that forgot the conversation.
+  if (participant.responsesState !== "stateful" && participant.capabilities.responses) {
+    const keeps = participant.responsesState === "stateless" ? "keeps no conversations" : "is not known to keep conversations";
+    throw notFound(id, `its participant (${participant.nickname}) ${keeps} and the hub did not keep this one (store: false, or older than the hub remembers)`);
   }
   if (participant.status !== "online") {
     throw new GambiError(503, `previous_response_id "${id}": the participant that holds this conversation (${participant.nickname}) is offline`, {
