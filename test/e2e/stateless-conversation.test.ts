@@ -292,3 +292,26 @@ test("secrets: a participant's key is never stored, returned, replayed to anothe
   // It went where it belongs: to a's own endpoint, on every request.
   for (const r of a.requests) expect(r.headers.authorization).toBe(`Bearer ${KEY}`);
 });
+
+test("a participant's malformed output is kept as items only: later follow-ups and item references do not break", async () => {
+  const u = await stateless({ name: "odd" });
+  let n = 0;
+  const outputs: unknown[] = [[null, "text", { id: "msg_ok", type: "message", role: "assistant", status: "completed", content: [{ type: "output_text", text: "fine", annotations: [] }] }], "not a list"];
+  u.handle(() => Response.json({ id: `resp_odd_${++n}`, object: "response", status: "completed", model: "m", output: outputs[n - 1] ?? [] }));
+  const ask = (body: Json) => hub.post(`/rooms/${code}/v1/responses`, { model: "*", ...body });
+  const one = (await (await ask({ input: "hello" })).json()) as Json;
+  const two = (await (await ask({ input: "again", previous_response_id: one.id })).json()) as Json;
+  const three = await ask({ input: [{ type: "item_reference", id: "msg_ok" }, { type: "item_reference", id: "msg_nope" }], previous_response_id: two.id });
+  expect(three.status).toBe(404);
+  expect(((await three.json()) as Json).error.code).toBe("item_not_found");
+  const four = await ask({ input: [{ type: "item_reference", id: "msg_ok" }], previous_response_id: two.id });
+  expect(four.status).toBe(200);
+  const sent = JSON.parse(u.inference().at(-1)!.body) as Json;
+  expect(said(sent.input)).toEqual([
+    ["user", "hello"],
+    ["assistant", "fine"],
+    ["user", "again"],
+    ["assistant", "fine"],
+  ]);
+  expect((await (await fetch(`${hub.url}/rooms/${code}/v1/responses/${two.id}`)).json()) as Json).toMatchObject({ id: two.id, output: [] });
+});

@@ -35,10 +35,16 @@ import { checkResponsesState } from "./state.ts";
 /** A turn the participant finished: one it would have kept, if it keeps any. */
 const ENDED = new Set(["completed", "incomplete"]);
 
-/** The answer's final Response, as the hub keeps it: its own, with the previous id the API echoes (llama.cpp leaves it out). */
+/**
+ * The answer's final Response, as the hub keeps it: its own, with the previous id the API
+ * echoes (llama.cpp leaves it out), and an `output` of items only — the hub replays it and
+ * searches it for item references, so a participant's malformed output cannot break later
+ * requests.
+ */
 function finalResponse(response: Json | undefined, id: string, previousId: string | undefined): Json | undefined {
   if (!isObject(response) || response.id !== id) return undefined;
-  return response.previous_response_id === undefined ? { ...response, previous_response_id: previousId ?? null } : response;
+  const output = Array.isArray(response.output) ? response.output.filter(isObject) : [];
+  return { ...response, output, previous_response_id: response.previous_response_id ?? previousId ?? null };
 }
 
 export function planKeptTurn(
