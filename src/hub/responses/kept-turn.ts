@@ -8,9 +8,9 @@
  * - the turn is kept under the participant's own id (from `response.created` or the body,
  *   observe.ts), so nothing in the answer is rewritten; the final Response is the one the
  *   observation already parsed (the terminal event's, or the body), redacted;
- * - `previous_response_id` on a hub-kept response: the conversation goes upstream as `input`
- *   (continuation.ts's replayConversation), never the id; on an id the hub does not hold, the
- *   request goes as it came (an `unknown` participant may have it);
+ * - `previous_response_id` (always a hub-kept response here: continuation.ts answers 404 for
+ *   any other on such a participant): the conversation goes upstream as `input`
+ *   (replayConversation), never the id;
  * - `item_reference` items are put back (keeping.ts); `store: false` keeps nothing; a
  *   `stateless` participant is always sent `store: false` (the hub is the one storing, and
  *   vLLM without its store refuses the default `true`; llama.cpp accepts either);
@@ -80,8 +80,6 @@ export function planKeptTurn(
         id,
         participantId: participant.id,
         model: participant.model,
-        // The turn links to the one before even when the hub does not hold it: a later replay
-        // then says that turn is missing instead of silently starting from here.
         previousId,
         input: normalizeInput(body, actx),
         response: inProgress(id, body, ctx.now(), participant.model),
