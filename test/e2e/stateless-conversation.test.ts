@@ -65,6 +65,9 @@ describe("a three-turn previous_response_id conversation on a stateless particip
       expect([one, two, three].map((r) => r.output_text)).toEqual(["llama #1: my name is Ana", "llama #2: what is my name?", "llama #3: and again?"]);
       // Its own ids, untouched.
       expect([one.id, two.id, three.id]).toEqual(["resp_llama_1", "resp_llama_2", "resp_llama_3"]);
+      // A non-streamed answer says which response it continues, as OpenAI's does (the participant
+      // never saw the id). A stream's events pass untouched: there it stays unsaid.
+      if (!stream) expect([two.previous_response_id, three.previous_response_id]).toEqual([one.id, two.id]);
 
       const posts = u.posts();
       expect(posts).toHaveLength(3);
@@ -275,9 +278,13 @@ test("secrets: a participant's key is never stored, returned, replayed to anothe
   const c = client();
   const one = await c.responses.create({ model: "a", input: "hello" });
   const streamed = await c.responses.stream({ model: "*", input: "again", previous_response_id: one.id }).finalResponse();
+  // A non-streamed follow-up's answer is given back with its previous id: from the redacted copy.
+  const echoed = await c.responses.create({ model: "*", input: "once more", previous_response_id: streamed.id });
+  expect(echoed.previous_response_id).toBe(streamed.id);
   await hub.leave(code, "a");
   await c.responses.create({ model: "*", input: "b now", previous_response_id: streamed.id });
   const seen = [
+    JSON.stringify(echoed),
     JSON.stringify(one),
     JSON.stringify(streamed),
     JSON.stringify(await c.responses.retrieve(one.id)),
@@ -288,7 +295,8 @@ test("secrets: a participant's key is never stored, returned, replayed to anothe
     hub.logs.join("\n"),
   ];
   for (const text of seen) expect(text).not.toContain(KEY);
-  expect(seen[2]).toContain("[redacted]");
+  expect(seen[0]).toContain("[redacted]");
+  expect(seen[3]).toContain("[redacted]");
   // It went where it belongs: to a's own endpoint, on every request.
   for (const r of a.requests) expect(r.headers.authorization).toBe(`Bearer ${KEY}`);
 });

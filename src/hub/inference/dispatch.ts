@@ -123,7 +123,7 @@ export async function dispatch(ctx: HubContext, room: Room, protocol: Protocol, 
       },
     });
     // A non-streaming response cancelled with POST …/cancel answers with its cancelled state.
-    return forwarding.catch((err: unknown) => {
+    return (plan.answer ? forwarding.then(plan.answer) : forwarding).catch((err: unknown) => {
       const cancelled = plan.cancelled();
       if (cancelled) return Response.json(cancelled, { headers: { "x-gambi-participant": participant.id, "x-gambi-request-id": requestId } });
       throw err;

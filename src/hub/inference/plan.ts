@@ -39,6 +39,8 @@ export interface Plan {
   onResponseId?(id: string): void;
   /** Why the upstream was aborted while the client is still there (a POST …/cancel of a passthrough stream). */
   abortReason?(): StreamFailure | undefined;
+  /** A non-streamed answer to give instead of the relayed one (set only by plans that may need it). */
+  answer?(relayed: Response): Response;
 }
 
 const nothing = () => undefined;

@@ -29,7 +29,7 @@ import type { Participant, Room } from "../rooms/registry.ts";
 import type { Plan } from "../inference/plan.ts";
 import type { StoredResponse } from "./response-store.ts";
 import { replayConversation, type Continuation } from "./continuation.ts";
-import { cancellable, expandItemReferences, inProgress, settle } from "./keeping.ts";
+import { cancellable, expandItemReferences, inProgress, redacted, settle } from "./keeping.ts";
 import { checkResponsesState } from "./state.ts";
 
 /** A turn the participant finished: one it would have kept, if it keeps any. */
@@ -67,6 +67,11 @@ export function planKeptTurn(
   // non-streamed turn is filed under its id when it has ended (the id comes with the body).
   const upstream = keep && body.stream === true ? cancellable(signal) : undefined;
   let entry: StoredResponse | undefined;
+  // A follow-up's answer says which response it continues (`previous_response_id`), as OpenAI's
+  // does; a participant that was sent the conversation instead cannot. The body is in memory
+  // and parsed: a non-streamed one is given back with it. (A stream's events go by untouched.)
+  let echoed: string | undefined;
+  const echo = previousId !== undefined && body.stream !== true;
 
   return {
     body: JSON.stringify(upstreamBody),
@@ -90,10 +95,18 @@ export function planKeptTurn(
     abortReason: () => (upstream?.cancelled && entry ? { message: `response ${entry.id} was cancelled`, type: "invalid_request_error", code: "response_cancelled" } : undefined),
     onFinish(outcome) {
       upstream?.release();
-      if (!entry) return;
-      settle(ctx, room, participant, entry, finalResponse(outcome.observation.response, entry.id, previousId), outcome, upstream?.cancelled ?? false);
-      if (participant.responsesState === "unknown" && ENDED.has(entry.response.status as string)) checkResponsesState(ctx, room, participant, entry.id);
+      const { response, responseId } = outcome.observation;
+      const final = responseId === undefined ? undefined : finalResponse(response, responseId, previousId);
+      if (entry) {
+        settle(ctx, room, participant, entry, final, outcome, upstream?.cancelled ?? false);
+        if (participant.responsesState === "unknown" && ENDED.has(entry.response.status as string)) checkResponsesState(ctx, room, participant, entry.id);
+      }
+      // The answer as kept (or, not kept, redacted the same way), with the previous id it lacked.
+      if (echo && final && outcome.status === 200 && response?.previous_response_id !== previousId) {
+        echoed = JSON.stringify(entry?.response ?? redacted(final, participant));
+      }
     },
+    answer: echo ? (relayed) => (echoed === undefined ? relayed : new Response(echoed, { status: relayed.status, headers: relayed.headers })) : undefined,
     cancelled: () => (upstream?.cancelled && entry ? { ...entry.response, status: "cancelled" } : undefined),
   };
 }
