@@ -18,7 +18,10 @@ export async function setupRoom(hubUrl: string, endpoint: string, name: string, 
   const authHeaders = { Authorization: "Bearer sk-bench-not-a-real-key-0123456789" };
   const joined = await post(`${hubUrl}/rooms/${code}/join`, { id: "bench-participant", nickname: "bench", model: "bench-model", endpoint, authHeaders });
   if (joined.status !== 201) throw new Error(`join ${endpoint}: HTTP ${joined.status} ${await joined.text()}`);
-  const caps = ((await joined.json()) as { participant: { capabilities: Record<string, boolean> } }).participant.capabilities;
+  const participant = ((await joined.json()) as { participant: { capabilities: Record<string, boolean>; responsesState?: string } }).participant;
+  const caps = participant.capabilities;
+  // A server that keeps conversations (as OpenAI's): the Responses scenarios measure the passthrough, not the hub keeping turns.
+  if (speaks !== "chat" && participant.responsesState !== "stateful") throw new Error(`join ${endpoint}: expected a stateful Responses participant, got ${participant.responsesState}`);
   const expected = { responses: speaks !== "chat", chatCompletions: speaks !== "responses" };
   if (caps.responses !== expected.responses || caps.chatCompletions !== expected.chatCompletions) {
     throw new Error(`join ${endpoint}: expected the probe to find ${JSON.stringify(expected)}, got ${JSON.stringify(caps)}`);

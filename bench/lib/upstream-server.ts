@@ -10,7 +10,9 @@
  *   in two reads (the first event, then the rest), as when an upstream is faster than its reader.
  *
  * - GET /v1/models → `bench-model`;
- * - POST with body `{}` → 400, as a real server answers the hub's join probes;
+ * - POST with body `{}` → 400, as a real server answers the hub's join probes; a Responses
+ *   request with a `previous_response_id` → OpenAI's 400 `previous_response_not_found` (the
+ *   hub's state probe then finds a server that keeps conversations, as OpenAI's);
  * - POST /v1/chat/completions and /v1/responses: `stream: true` → an SSE stream of
  *   `bench_events` events (default 256) written as `bench_write` says, else a small JSON
  *   body. Responses ids are unique per request so the hub's id map sees a new key each time.
@@ -102,7 +104,13 @@ const server = Bun.serve({
     if (text === "{}") {
       return json(400, JSON.stringify({ error: { message: "you must provide a model parameter", type: "invalid_request_error", code: null, param: null } }));
     }
-    const body = JSON.parse(text) as { stream?: boolean; bench_events?: number; bench_write?: "event" | "burst" };
+    const body = JSON.parse(text) as { stream?: boolean; bench_events?: number; bench_write?: "event" | "burst"; previous_response_id?: string };
+    // As OpenAI answers the join probe's made-up previous_response_id: a server that keeps state,
+    // so the hub passes Responses turns through without keeping them (hub/responses/state.ts).
+    if (!isChat && typeof body.previous_response_id === "string") {
+      const message = `Previous response with id '${body.previous_response_id}' not found.`;
+      return json(400, JSON.stringify({ error: { message, type: "invalid_request_error", param: "previous_response_id", code: "previous_response_not_found" } }));
+    }
     const n = Math.max(MIN_EVENTS, body.bench_events ?? opts.events ?? DEFAULT_EVENTS);
     const write = (body.bench_write ?? opts.write) === "burst" ? "burst" : "event";
     if (isChat) return body.stream ? sse(chatStream(n), write, opts.firstGap) : json(200, CHAT_COMPLETION);

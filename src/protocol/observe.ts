@@ -6,7 +6,7 @@
  */
 import type { SseEvent } from "./sse/decode.ts";
 import type { Protocol } from "./protocols.ts";
-import type { Json } from "./json.ts";
+import { isObject, type Json } from "./json.ts";
 
 /** Token counts as the hub reports them (event metrics, the chat client's stats), whichever protocol they came in. */
 export interface Usage {
@@ -21,6 +21,12 @@ export interface Observation {
   usage?: Usage;
   responseId?: string;
   error?: string;
+  /**
+   * The final Response object of a Responses answer: the JSON body, or the `response` of the
+   * terminal event (`response.completed`, `.incomplete`, `.failed`). Both are parsed anyway (for
+   * the id and usage); the hub keeps it for a participant that keeps nothing (hub/responses/).
+   */
+  response?: Json;
 }
 
 const USAGE_OBJECT = /"usage"\s*:\s*\{/;
@@ -121,6 +127,7 @@ export function observeResponsesEvent(obs: Observation, ev: SseEvent, at: number
   }
   const response = payload.response as Json | undefined;
   if (response && typeof response.id === "string") obs.responseId ??= response.id;
+  if (isObject(response) && type !== "response.created") obs.response = response;
   const usage = usageFromResponses(response?.usage);
   if (usage) obs.usage = usage;
   if (type === "response.failed") obs.error ??= errorMessage(response?.error);
@@ -135,5 +142,6 @@ export function observeEvent(protocol: Protocol, obs: Observation, ev: SseEvent,
 export function observeJsonBody(protocol: Protocol, body: Json | undefined): Observation {
   if (!body) return {};
   if (protocol === "chat") return { usage: usageFromChat(body.usage) };
-  return { usage: usageFromResponses(body.usage), responseId: typeof body.id === "string" ? body.id : undefined };
+  if (typeof body.id !== "string") return { usage: usageFromResponses(body.usage), responseId: undefined };
+  return { usage: usageFromResponses(body.usage), responseId: body.id, response: body };
 }

@@ -3,33 +3,38 @@
  * `GET /v1/models` lists models; `POST /v1/responses` and `POST /v1/chat/completions` with `{}`
  * tell whether each route exists without spending tokens: 404/405/501 mean "no such route",
  * 401/403 mean "credentials rejected", anything else (400 "model is required", 422, 200) means
- * the route is there.
+ * the route is there. With `responsesState`, a fourth request asks whether a Responses server
+ * keeps conversations itself (protocol/openai/responses-state.ts: a made-up
+ * `previous_response_id` in a body no server generates from).
  */
 import { GambiError } from "../protocol/openai/errors.ts";
 import { callUpstream, describeNetworkError, UpstreamUnreachable, type Fetch, type UpstreamTarget } from "./upstream.ts";
 import type { Capabilities } from "../protocol/protocols.ts";
 import { v1Url } from "../protocol/endpoint.ts";
+import { classifyStateProbe, STATE_PROBE_BODY, type ResponsesState } from "../protocol/openai/responses-state.ts";
 
 export interface ProbeResult {
   capabilities: Capabilities;
   /** null when the endpoint has no usable /v1/models. */
   models: string[] | null;
+  /** Whether its Responses API keeps conversations; `unknown` unless asked for and told. */
+  responsesState: ResponsesState;
 }
 
 type ProbeAttempt = { kind: "status"; status: number; body: string } | { kind: "network"; reason: string };
 
 const MISSING_ROUTE = new Set([404, 405, 501]);
 
-async function attempt(target: UpstreamTarget, method: "GET" | "POST", path: string, timeoutMs: number, doFetch?: Fetch): Promise<ProbeAttempt> {
+/** `body`: a POST's (default `{}`); `read`: keep the answer's body (else it is drained so the socket can be reused). */
+async function attempt(target: UpstreamTarget, method: "GET" | "POST", path: string, timeoutMs: number, doFetch?: Fetch, body = "{}", read = false): Promise<ProbeAttempt> {
   try {
     const res = await callUpstream(
       target,
-      { method, path, body: method === "POST" ? "{}" : undefined, timeoutMs },
+      { method, path, body: method === "POST" ? body : undefined, timeoutMs },
       doFetch,
     );
-    // Only /models bodies are read; the others are drained so the socket can be reused.
-    const body = path === "/models" && res.ok ? await res.text() : (await res.arrayBuffer(), "");
-    return { kind: "status", status: res.status, body };
+    const text = read ? await res.text() : (await res.arrayBuffer(), "");
+    return { kind: "status", status: res.status, body: text };
   } catch (err) {
     const reason = err instanceof UpstreamUnreachable ? err.reason : describeNetworkError(err);
     return { kind: "network", reason };
@@ -53,13 +58,18 @@ export interface ProbeOptions {
   fetch?: Fetch;
   /** Set when the endpoint is on loopback but the joiner is not on the hub's machine. */
   loopbackHint?: boolean;
+  /** Also ask whether its Responses API keeps conversations (the hub's join; a re-probe needs not). */
+  responsesState?: boolean;
 }
 
+const notAsked: Promise<ProbeAttempt> = Promise.resolve({ kind: "network", reason: "not asked" });
+
 export async function probeEndpoint(target: UpstreamTarget, opts: ProbeOptions): Promise<ProbeResult> {
-  const [models, responses, chat] = await Promise.all([
-    attempt(target, "GET", "/models", opts.timeoutMs, opts.fetch),
+  const [models, responses, chat, state] = await Promise.all([
+    attempt(target, "GET", "/models", opts.timeoutMs, opts.fetch, undefined, true),
     attempt(target, "POST", "/responses", opts.timeoutMs, opts.fetch),
     attempt(target, "POST", "/chat/completions", opts.timeoutMs, opts.fetch),
+    opts.responsesState ? attempt(target, "POST", "/responses", opts.timeoutMs, opts.fetch, STATE_PROBE_BODY, true) : notAsked,
   ]);
   const all = [models, responses, chat];
 
@@ -93,7 +103,8 @@ export async function probeEndpoint(target: UpstreamTarget, opts: ProbeOptions):
     });
   }
   const modelList = models.kind === "status" && models.status === 200 ? parseModelIds(models.body) : null;
-  return { capabilities, models: modelList };
+  const responsesState = capabilities.responses && state.kind === "status" ? classifyStateProbe(state.status, state.body) : "unknown";
+  return { capabilities, models: modelList, responsesState };
 }
 
 /** Exact id, or Ollama's implicit `:latest` tag. */

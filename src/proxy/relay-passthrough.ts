@@ -21,7 +21,9 @@
  *   event ends the stream. A complete last event without its blank line (TGI) is sent as is;
  * - upstream sends an event whose data is not JSON → forwarded as is, like every other byte:
  *   the hub relays, it does not validate (the client's SDK reports its own parse error).
- * - client leaves → the upstream fetch is aborted at once.
+ * - client leaves → the upstream fetch is aborted at once; a response the hub keeps cancelled
+ *   with POST …/cancel (`opts.abortReason`) → the upstream is aborted and the client's stream
+ *   ends with a `response_cancelled` error event.
  * - the hub shuts down and its grace period runs out (`opts.shutdown`, see forward.ts) → the
  *   upstream is aborted; a 503 before the first byte, after it the error event with code
  *   `hub_shutting_down` (not the participant's fault: no health fault is counted).
@@ -127,8 +129,9 @@ export async function relayPassthroughStream(res: Response, upstream: Upstream, 
       if (first) {
         judged = true;
         const reason = streamRepairReason(first);
-        if (!reason) break;
-        opts.onRepair?.(reason);
+        if (!reason && !opts.echo) break;
+        // Repaired for the participant's sake (told once), or only to echo what the hub knows.
+        if (reason) opts.onRepair?.(reason);
         repaired = repairedStream(opts, observation);
         const out = repaired.push(bytes.subarray(offset));
         return offset === 0 ? out : concatBytes(bytes.subarray(0, offset), out ?? new Uint8Array(0));
@@ -175,6 +178,13 @@ export async function relayPassthroughStream(res: Response, upstream: Upstream, 
       return streamErrorEvent(opts.protocol, error, "upstream_truncated");
     },
     onBreak(err) {
+      // A cancel (POST …/cancel) aborts like a client leaving, but the client is there to be told.
+      const cancelled = opts.abortReason?.();
+      if (cancelled) {
+        observation.error = cancelled.message;
+        finish({ aborted: true, error: cancelled.message });
+        return streamErrorEvent(opts.protocol, cancelled.message, "response_cancelled", cancelled.type);
+      }
       if (opts.signal.aborted) {
         finish({ aborted: true, error: "client disconnected" });
         return undefined;

@@ -48,9 +48,10 @@ export function contextOf(opts: ForwardOptions): AdapterContext {
 export function requestOf(opts: ForwardOptions): Json {
   try {
     const v = JSON.parse(opts.body);
-    return v && typeof v === "object" && !Array.isArray(v) ? v : {};
+    const request = v && typeof v === "object" && !Array.isArray(v) ? v : {};
+    return opts.echo ? { ...request, ...opts.echo } : request;
   } catch {
-    return {};
+    return { ...opts.echo };
   }
 }
 

@@ -62,6 +62,12 @@ export interface ForwardOptions {
    * Called at most once per request.
    */
   onRepair?: (reason: string) => void;
+  /**
+   * Response fields the participant could not know, for a streamed Responses answer: the
+   * `previous_response_id` of a conversation the hub replayed as `input`. The stream then goes
+   * through the repairing pass (relay-repaired.ts), which lays them over its Response objects.
+   */
+  echo?: Record<string, unknown>;
   /** Fresh ids for what a repair must name (an item without an id); default: random UUIDs. */
   newId?: () => string;
   /**
@@ -73,6 +79,11 @@ export interface ForwardOptions {
   onFinish: (outcome: RelayOutcome) => void;
   /** Set when the participant speaks the other protocol: the request is translated both ways. */
   translation?: Translation;
+  /**
+   * A passthrough request's `Translation.abortReason`: why `signal` fired although the client
+   * is still there (a POST …/cancel of a response the hub keeps, hub/responses/kept-turn.ts).
+   */
+  abortReason?(): StreamFailure | undefined;
   /** Connect, first-byte and idle deadlines; none when absent. */
   timeouts?: UpstreamTimeouts;
   /** Hub-wide: fires when requests still running must end (the hub's shutdown grace is over). */

@@ -199,7 +199,8 @@ describe("a host that never accepts the connection → 504 at the connect deadli
     // Joining needs an endpoint that answers the probes: they go to a live fake, inference to the hole.
     const local = startTestHub({
       timeouts: { connectMs: 200, firstByteMs: 10_000, idleMs: 10_000 },
-      fetch: (url, init) => (init.body === "{}" || url.endsWith("/models") ? fetch(url.replace(hole.url, probes.url), init) : fetch(url, init)),
+      fetch: (url, init) =>
+        init.body === "{}" || String(init.body).includes("resp_gambi_state_probe") || url.endsWith("/models") ? fetch(url.replace(hole.url, probes.url), init) : fetch(url, init),
     });
     try {
       const room = await local.createRoom();

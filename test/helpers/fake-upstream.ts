@@ -22,13 +22,29 @@ export interface FakeUpstreamOptions {
   requireHeader?: { name: string; value: string };
   /** Path prefix before /v1 (e.g. "/api" for OpenRouter-like URLs). */
   prefix?: string;
+  /**
+   * How /v1/responses answers the hub's state probe (a made-up previous_response_id): like
+   * OpenAI, which keeps responses (default); like llama.cpp, which cannot continue one; or with a
+   * validation error that tells nothing (as Ollama and vLLM do before looking at the id).
+   */
+  responsesState?: "stateful" | "stateless" | "ambiguous";
 }
+
+/** The answers real servers gave to the hub's state probe (protocol/openai/responses-state.ts). */
+export const STATE_PROBE_ANSWERS = {
+  stateful: [400, { error: { message: "Previous response with id 'resp_gambi_state_probe' not found.", type: "invalid_request_error", param: "previous_response_id", code: "previous_response_not_found" } }],
+  // llama.cpp b11669 (the real-llm kit), exactly.
+  stateless: [400, { error: { code: 400, message: "llama.cpp does not support 'previous_response_id'.", type: "invalid_request_error" } }],
+  ambiguous: [400, { error: { message: "model is required", type: "invalid_request_error", param: null, code: null } }],
+} as const;
+
+const isStateProbe = (body: string) => body.includes('"resp_gambi_state_probe"');
 
 export interface FakeUpstream {
   url: string;
   port: number;
   requests: RecordedRequest[];
-  /** Requests other than the join probes. */
+  /** Requests other than the join probes (and the state probe). */
   inference(): RecordedRequest[];
   handle(h: Handler): void;
   stop(): Promise<void>;
@@ -66,6 +82,10 @@ export function startFakeUpstream(opts: FakeUpstreamOptions = {}): FakeUpstream 
       if (req.method === "POST" && body === "{}" && !path.startsWith("/responses/")) {
         return json(400, { error: { message: "you must provide a model parameter", type: "invalid_request_error", code: null, param: null } });
       }
+      if (req.method === "POST" && path === "/responses" && isStateProbe(body)) {
+        const [status, answer] = STATE_PROBE_ANSWERS[opts.responsesState ?? "stateful"];
+        return json(status, answer);
+      }
       return handler(req, body, record);
     },
   });
@@ -73,7 +93,7 @@ export function startFakeUpstream(opts: FakeUpstreamOptions = {}): FakeUpstream 
     url: `http://127.0.0.1:${server.port}${prefix}`,
     port: server.port!,
     requests,
-    inference: () => requests.filter((r) => r.body !== "{}" && !r.path.endsWith("/models")),
+    inference: () => requests.filter((r) => r.body !== "{}" && !r.path.endsWith("/models") && !isStateProbe(r.body)),
     handle: (h) => (handler = h),
     stop: async () => {
       await server.stop(true);

@@ -1,7 +1,8 @@
 /**
  * An HTTP/1.1 upstream written on a bare TCP socket, for failures Bun.serve will not produce:
  * headers sent and then the connection dropped, half a chunk, a reset. Probe requests are
- * answered like an OpenAI-compatible server (no model list, 400 for `{}`).
+ * answered like an OpenAI-compatible server (no model list, 400 for `{}` and for the Responses
+ * state probe).
  */
 import type { Socket } from "bun";
 
@@ -29,7 +30,7 @@ export function startRawUpstream(handler: RawHandler) {
           socket.write("HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n");
           return;
         }
-        if (body === "{}") {
+        if (body === "{}" || body.includes('"resp_gambi_state_probe"')) {
           const msg = '{"error":{"message":"model required"}}';
           socket.write(`HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${msg.length}\r\n\r\n${msg}`);
           return;

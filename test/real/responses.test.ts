@@ -71,6 +71,7 @@ describe.skipIf(!REAL)("real llama.cpp: Responses", () => {
     // Each turn carries the whole conversation before it: the prompt grows.
     expect(two.usage!.input_tokens).toBeGreaterThan(one.usage!.input_tokens);
     expect(three.usage!.input_tokens).toBeGreaterThan(two.usage!.input_tokens);
+    expect(two.previous_response_id).toBe(one.id);
     expect(three.previous_response_id).toBe(two.id);
 
     const got = await client.responses.retrieve(three.id);
@@ -79,7 +80,11 @@ describe.skipIf(!REAL)("real llama.cpp: Responses", () => {
     const items = await client.responses.inputItems.list(three.id);
     expect(JSON.stringify(items.data)).toContain("And again?");
     await client.responses.delete(three.id);
-    await expect(client.responses.retrieve(three.id)).rejects.toMatchObject({ status: 404 });
+    const gone = await client.responses.retrieve(three.id).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(gone).toBeInstanceOf(OpenAI.NotFoundError);
   });
 
   test("a request with tools is accepted and answered, stream and not", async () => {

@@ -20,6 +20,8 @@ const params = { seed: SEED, numRuns: RUNS, interruptAfterTimeLimit: 8_000, mark
 let hub: TestHub;
 let chatOnly: FakeUpstream;
 let both: FakeUpstream;
+/** Speaks both protocols but keeps no Responses state (llama.cpp): its Responses turns are the hub's to keep. */
+let stateless: FakeUpstream;
 let code: string;
 /** Joins land here, so the fuzzed room's own participants stay exactly as registered. */
 let joinRoom: string;
@@ -28,6 +30,7 @@ beforeAll(async () => {
   hub = startTestHub();
   both = startFakeUpstream({ models: ["m"] });
   chatOnly = startFakeUpstream({ models: ["m"], responses: false });
+  stateless = startFakeUpstream({ models: ["m"], responsesState: "stateless" });
   const ok = (_req: Request, body: string) => {
     const stream = (() => {
       try {
@@ -41,9 +44,16 @@ beforeAll(async () => {
   };
   both.handle(ok);
   chatOnly.handle(ok);
+  // A Response with an id, so the hub keeps each turn and later fuzzed bodies meet a filled store.
+  let n = 0;
+  stateless.handle((req, body) => {
+    if (new URL(req.url).pathname !== "/v1/responses") return ok(req, body);
+    return Response.json({ id: `resp_fuzz_${++n}`, object: "response", status: "completed", model: "m", output: [{ id: `msg_${n}`, type: "message", role: "assistant", status: "completed", content: [{ type: "output_text", text: "ok", annotations: [] }] }] });
+  });
   code = await hub.createRoom({ name: "fuzzed" });
   expect((await hub.join(code, { id: "p-both", nickname: "both", model: "m", endpoint: both.url })).status).toBe(201);
   expect((await hub.join(code, { id: "p-chat", nickname: "chat", model: "m", endpoint: chatOnly.url })).status).toBe(201);
+  expect((await hub.join(code, { id: "p-stateless", nickname: "stateless", model: "m", endpoint: stateless.url })).status).toBe(201);
   joinRoom = await hub.createRoom({ name: "joins" });
   VALID["/rooms/JOIN/join"]!.endpoint = both.url;
 });
@@ -51,6 +61,7 @@ afterAll(async () => {
   await hub.stop();
   await both.stop();
   await chatOnly.stop();
+  await stateless.stop();
 });
 
 /** Strings that break naive parsers: SSE framing, control bytes, lone surrogates, long runs. */
@@ -163,7 +174,7 @@ test("SSE-breaking strings in every text field a request carries", async () => {
 test("what was registered before the fuzzing is intact after it", async () => {
   const room = hub.hub.ctx.registry.find(code)!;
   expect(room.name).toBe("fuzzed");
-  expect([...room.participants.keys()].sort()).toEqual(["p-both", "p-chat"]);
+  expect([...room.participants.keys()].sort()).toEqual(["p-both", "p-chat", "p-stateless"]);
   for (const p of room.participants.values()) expect(p.inFlight).toBe(0);
   const res = await hub.post(`/rooms/${code}/v1/responses`, { model: "*", input: "still there?" });
   expect(res.status).toBe(200);

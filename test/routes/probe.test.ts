@@ -50,7 +50,8 @@ describe("credentials", () => {
     const { res, body } = await join(u.url, { authHeaders: { "X-Api-Key": "k-123" } });
     expect(res.status).toBe(201);
     expect(body.participant.hasAuth).toBe(true);
-    expect(u.requests.length).toBe(3);
+    // /models, /responses and /chat/completions, and the Responses state probe.
+    expect(u.requests.length).toBe(4);
     for (const r of u.requests) expect(r.headers["x-api-key"]).toBe("k-123");
     expect(JSON.stringify(body)).not.toContain("k-123");
   });
@@ -88,6 +89,27 @@ describe("capabilities", () => {
     expect(body.participant.capabilities).toEqual(caps);
   });
 
+  test.each([
+    ["OpenAI's previous_response_not_found", "stateful", "stateful"],
+    ["llama.cpp's refusal of previous_response_id", "stateless", "stateless"],
+    ["a validation error that tells nothing", "ambiguous", "unknown"],
+  ] as const)("the Responses state probe: %s → %s", async (_label, answers, state) => {
+    const u = fake({ responsesState: answers });
+    const { res, body } = await join(u.url);
+    expect(res.status).toBe(201);
+    expect(body.participant.responsesState).toBe(state);
+    const probe = u.requests.find((r) => r.body.includes("resp_gambi_state_probe"))!;
+    // Nothing a server could generate from: no model, an input item of no known type.
+    expect(JSON.parse(probe.body)).toEqual({ previous_response_id: "resp_gambi_state_probe", input: [{ type: "gambi_state_probe" }] });
+    expect(hub.logs.join("\n")).toContain(`responses=true (state ${state})`);
+  });
+
+  test("a chat-only endpoint's Responses state is unknown (its Responses requests are the hub's own)", async () => {
+    const u = fake({ responses: false, responsesState: "stateless" });
+    const { body } = await join(u.url);
+    expect(body.participant.responsesState).toBe("unknown");
+  });
+
   test("neither protocol → 400 asking whether this is an OpenAI-compatible base URL", async () => {
     const u = fake({ chat: false, responses: false });
     const { res, body } = await join(u.url);
@@ -108,7 +130,7 @@ describe("base URLs", () => {
     const { res, body } = await join(u.url + suffix);
     expect(res.status).toBe(201);
     expect(body.participant.endpoint).toBe(u.url);
-    expect(u.requests.map((r) => r.path).sort()).toEqual(["/api/v1/chat/completions", "/api/v1/models", "/api/v1/responses"]);
+    expect(u.requests.map((r) => r.path).sort()).toEqual(["/api/v1/chat/completions", "/api/v1/models", "/api/v1/responses", "/api/v1/responses"]);
   });
 
   test("a deeper prefix works (Fireworks-style /inference, Groq-style /openai)", async () => {

@@ -73,7 +73,9 @@ describe.each(streams.map((f) => [f.name, f] as const))("%s", (name, fixture) =>
     const evs = events(fixture.bytes);
     evs.forEach((ev, i) => observeEvent(fixture.protocol, obs, ev, i + 1));
     const [inputTokens, outputTokens, totalTokens] = exp.usage ?? [];
-    expect(obs).toEqual({
+    // The final Response (of a Responses stream's terminal event) is checked on its own below.
+    const { response: _final, ...rest } = obs;
+    expect(rest).toEqual({
       firstEventAt: 1,
       ...(exp.firstContent !== undefined && { firstContentAt: exp.firstContent }),
       ...(exp.usage && { usage: { inputTokens, outputTokens, totalTokens } }),
@@ -91,6 +93,17 @@ describe.each(streams.map((f) => [f.name, f] as const))("%s", (name, fixture) =>
       }
       expect(obs.responseId).toBe(EXPECTED[name]!.responseId!);
       expect(obs.firstContentAt).toBeUndefined();
+      // response.created's Response is a start, not the final one the hub keeps.
+      expect(obs.response).toBeUndefined();
+    });
+
+    test("the final Response is the terminal event's, output and all", () => {
+      const obs: Observation = {};
+      const evs = events(fixture.bytes);
+      evs.forEach((ev, i) => observeResponsesEvent(obs, ev, i + 1));
+      const terminal = evs.map((ev) => JSON.parse(ev.data === "[DONE]" ? "{}" : ev.data)).findLast((d) => /^response\.(completed|incomplete|failed)$/.test(d.type));
+      expect(obs.response).toEqual(terminal?.response);
+      if (terminal) expect(obs.response!.id).toBe(EXPECTED[name]!.responseId!);
     });
   }
 });
@@ -235,13 +248,17 @@ describe("observeJsonBody", () => {
   });
 
   test("responses bodies give usage and id", () => {
-    expect(observeJsonBody("responses", json("responses/openai-text.json"))).toEqual({
+    const text = json("responses/openai-text.json");
+    expect(observeJsonBody("responses", text)).toEqual({
       usage: { inputTokens: 19, outputTokens: 86, totalTokens: 105 },
       responseId: "resp_0320e3f50879ffd0016a3c1217824881a09817355d0690c260",
+      response: text,
     });
-    expect(observeJsonBody("responses", json("responses/lmstudio-function-call.json"))).toEqual({
+    const call = json("responses/lmstudio-function-call.json");
+    expect(observeJsonBody("responses", call)).toEqual({
       usage: { inputTokens: 1189, outputTokens: 11, totalTokens: 1200 },
       responseId: "resp_930de53bd4b5933673481fa630f3dc5f58027a2c67598a2a",
+      response: call,
     });
   });
 

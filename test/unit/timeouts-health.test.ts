@@ -31,6 +31,7 @@ function setup(probe: (p: Participant) => Promise<boolean> = async () => false) 
     model: "m",
     endpoint: "http://127.0.0.1:9",
     capabilities: { chatCompletions: true, responses: false },
+    responsesState: "unknown",
     models: null,
     tokenDigest: Buffer.alloc(32),
     specs: {},

@@ -12,7 +12,7 @@
  * simply not applied, instead of turning every request into a 400.
  */
 import type { RelayOutcome, Translation } from "../../proxy/types.ts";
-import type { AdapterContext } from "../../protocol/adapters/types.ts";
+import type { AdapterContext, StreamFailure } from "../../protocol/adapters/types.ts";
 import type { ChatViaResponses } from "../../protocol/adapters/index.ts";
 import type { Json } from "../../protocol/json.ts";
 import type { Protocol } from "../../protocol/protocols.ts";
@@ -30,6 +30,19 @@ export interface Plan {
   onFinish(outcome: RelayOutcome): void;
   /** For a non-streaming request cancelled with POST …/cancel: the Response to answer with. */
   cancelled(): Json | undefined;
+  /**
+   * A passthrough Responses request's upstream body, kept (not copied) to read a refusal by:
+   * which `previous_response_id` and `store` went upstream (responses/state.ts).
+   */
+  upstreamJson?: Json;
+  /** The participant's Responses id, as soon as the answer shows it (a kept turn files itself under it). */
+  onResponseId?(id: string): void;
+  /** Why the upstream was aborted while the client is still there (a POST …/cancel of a passthrough stream). */
+  abortReason?(): StreamFailure | undefined;
+  /** Response fields a streamed answer must show that the participant was not sent (proxy/types.ts `echo`). */
+  echo?: Record<string, unknown>;
+  /** A non-streamed answer to give instead of the relayed one (set only by plans that may need it). */
+  answer?(relayed: Response): Response;
 }
 
 const nothing = () => undefined;
@@ -48,7 +61,7 @@ export function planRequest(
   if (!adapter) {
     applyDefaults(protocol, body, defaults);
     const upstreamBody = continuation?.kind === "stored" ? replayConversation(body, continuation.history, actx) : body;
-    return { body: JSON.stringify(upstreamBody), signal, onFinish: nothing, cancelled: nothing };
+    return { body: JSON.stringify(upstreamBody), signal, onFinish: nothing, cancelled: nothing, upstreamJson: protocol === "responses" ? upstreamBody : undefined };
   }
   const upstreamBody = applyDefaults(adapter.upstream, adapter.mapRequest(body), defaults);
   return {

@@ -4,9 +4,13 @@
  * - A response a Responses-speaking participant produced (and stores itself): the follow-up
  *   goes back to that participant, untouched. If it is offline or gone, nobody else has the
  *   conversation: 503 / 404 saying so.
- * - A response the hub stored (a chat-only participant's, adapted): the follow-up goes back to
- *   the same participant while it is online; if it is gone, to another online participant
- *   serving the same model — the hub holds the whole conversation and can replay it.
+ * - A response the hub stored (a chat-only participant's, adapted, or a Responses participant's
+ *   that keeps no state, kept-turn.ts): the follow-up goes back to the same participant while
+ *   it is online; if it is gone, to another online participant serving the same model — the
+ *   hub holds the whole conversation and can replay it.
+ * - A response of a participant not known to keep state, which the hub did not keep (`store:
+ *   false`, or gone from its memory): nobody has it, 404 — sent on, the participant would
+ *   refuse it or, like Ollama, answer without the conversation.
  * - An id nobody knows, or a conversation with an expired turn: 404 in OpenAI's shape.
  *
  * The conversation decides the participant: the request's `model` is not consulted. The
@@ -23,7 +27,7 @@ import { leastBusy } from "../inference/select.ts";
 
 export type Continuation =
   | { kind: "native"; participant: Participant }
-  | { kind: "stored"; participant: Participant; previousId: string; history: Json[] };
+  | { kind: "stored"; participant: Participant; previousId: string; history: Json[]; owner: string };
 
 const notFound = (id: string, why: string) =>
   new GambiError(404, `previous_response_id "${id}": ${why}`, { code: "previous_response_not_found", param: "previous_response_id" });
@@ -38,20 +42,25 @@ export function resolveContinuation(ctx: HubContext, room: Room, body: Json, pro
     const history = ctx.responseStore.history(room.code, id);
     if ("missing" in history) throw notFound(id, `an earlier turn (${history.missing}) has expired from the hub's memory`);
     const owner = room.participants.get(stored.participantId);
-    if (owner?.status === "online") return { kind: "stored", participant: owner, previousId: id, history: history.items };
+    if (owner?.status === "online") return { kind: "stored", participant: owner, previousId: id, history: history.items, owner: stored.participantId };
     const same = [...room.participants.values()].filter((p) => p.status === "online" && p.model === stored.model);
     if (same.length === 0) {
       throw new GambiError(503, `previous_response_id "${id}": the participant that answered it is ${owner ? "offline" : "gone"} and nobody online serves ${stored.model}`, {
         code: "no_participant_available",
       });
     }
-    return { kind: "stored", participant: leastBusy(same, protocol, ctx.random), previousId: id, history: history.items };
+    return { kind: "stored", participant: leastBusy(same, protocol, ctx.random), previousId: id, history: history.items, owner: stored.participantId };
   }
 
   const owner = ctx.responseOwners.get(room.code, id);
   if (!owner) throw notFound(id, `no such response in room ${room.code} (unknown, deleted, or older than the hub remembers)`);
   const participant = room.participants.get(owner.participantId);
   if (!participant) throw notFound(id, `the participant that holds this conversation (${owner.participantId}) has left the room`);
+  // Sent on, it would be refused (llama.cpp) or, worse, ignored (Ollama): an answer that forgot the conversation.
+  if (participant.responsesState !== "stateful" && participant.capabilities.responses) {
+    const keeps = participant.responsesState === "stateless" ? "keeps no conversations" : "is not known to keep conversations";
+    throw notFound(id, `its participant (${participant.nickname}) ${keeps} and the hub did not keep this one (store: false, or older than the hub remembers)`);
+  }
   if (participant.status !== "online") {
     throw new GambiError(503, `previous_response_id "${id}": the participant that holds this conversation (${participant.nickname}) is offline`, {
       code: "no_participant_available",

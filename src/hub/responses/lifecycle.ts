@@ -2,7 +2,7 @@
  * Responses API lifecycle routes (`GET|DELETE /v1/responses/:id`, `POST …/cancel`,
  * `GET …/input_items`): forwarded, with its auth headers, to the participant that created the
  * response, which owners.ts remembers. Responses the hub keeps itself never get here: stored.ts
- * answers them first (routes.ts).
+ * answers them first (routes.ts); a participant that keeps no responses is not asked.
  */
 import { GambiError } from "../../protocol/openai/errors.ts";
 import { callUpstream } from "../../proxy/upstream.ts";
@@ -29,6 +29,11 @@ export async function forwardLifecycle(
   if (!participant) {
     throw new GambiError(404, `response "${responseId}" was created by participant ${owner.participantId}, who has left the room`, {
       code: "response_owner_gone",
+    });
+  }
+  if (participant.responsesState === "stateless") {
+    throw new GambiError(404, `response "${responseId}" was not kept: ${participant.nickname} keeps no responses, and the hub keeps only those created without store: false (and not yet expired)`, {
+      code: "response_not_found",
     });
   }
   const query = new URL(request.url).search;

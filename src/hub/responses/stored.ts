@@ -56,6 +56,8 @@ export function serveStored(ctx: HubContext, room: Room, id: string, action: Lif
     case "delete":
       entry.cancel?.();
       ctx.responseStore.delete(room.code, id);
+      // A participant's own id (kept-turn.ts) is also in the owners map: gone is gone.
+      ctx.responseOwners.delete(room.code, id);
       return Response.json({ id, object: "response", deleted: true }, { headers });
     case "cancel": {
       if (!entry.cancel) {

@@ -66,7 +66,7 @@ export async function joinRoom(
 
   const probe = await probeEndpoint(
     { base: endpoint, authHeaders, label },
-    { timeoutMs: ctx.probeTimeoutMs, fetch: ctx.fetch, loopbackHint: isLoopbackHost(endpoint) && !isLoopbackAddress(clientAddress) },
+    { timeoutMs: ctx.probeTimeoutMs, fetch: ctx.fetch, loopbackHint: isLoopbackHost(endpoint) && !isLoopbackAddress(clientAddress), responsesState: true },
   );
 
   if (probe.models && probe.models.length > 0 && !body.allowUnlistedModel && !matchModel(probe.models, body.model)) {
@@ -84,12 +84,15 @@ export async function joinRoom(
   if (ctx.registry.find(room.code) !== room) throw notFound(`room "${room.code}" was deleted while joining`, "room_not_found");
   if (room.participants.get(id) !== claim.replaces) throw idTaken(room, id);
 
+  // What the hub learned of the same endpoint's Responses state outlives a re-join the probe cannot settle.
+  const learned = claim.replaces?.endpoint === endpoint ? claim.replaces.responsesState : "unknown";
   const result = ctx.registry.upsert(room, {
     id,
     nickname: body.nickname,
     model: body.model,
     endpoint,
     capabilities: probe.capabilities,
+    responsesState: probe.responsesState === "unknown" ? learned : probe.responsesState,
     models: probe.models,
     specs: body.specs ?? {},
     config: body.config ?? {},
@@ -98,7 +101,7 @@ export async function joinRoom(
   });
   ctx.log.info(
     `${result.created ? "joined" : "re-joined"} room ${room.code}: ${body.nickname} (${id}) model=${body.model} endpoint=${endpoint}` +
-      ` responses=${probe.capabilities.responses} chat=${probe.capabilities.chatCompletions}` +
+      ` responses=${probe.capabilities.responses}${probe.capabilities.responses ? ` (state ${result.participant.responsesState})` : ""} chat=${probe.capabilities.chatCompletions}` +
       (Object.keys(authHeaders).length ? ` auth=[${Object.keys(authHeaders).join(",")}]` : ""),
   );
   if (result.created && !transport.tls && !isLoopbackAddress(clientAddress) && Object.keys(authHeaders).length > 0) {

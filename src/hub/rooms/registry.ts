@@ -23,7 +23,7 @@ import type { Participant, Room, RoomRemoval } from "./types.ts";
 export type { Participant, ParticipantHealth, ParticipantStatus, Room, RoomRemoval, Specs } from "./types.ts";
 
 /** What the hub never takes from a join: it keeps them itself. */
-type Kept = "joinedAt" | "lastSeen" | "status" | "inFlight" | "target" | "defaults" | "health" | "faults" | "nextProbeAt" | "probing" | "repairs";
+type Kept = "joinedAt" | "lastSeen" | "status" | "inFlight" | "target" | "defaults" | "health" | "faults" | "nextProbeAt" | "probing" | "repairs" | "stateCheck" | "stateCheckAfter";
 
 export interface RegistryOptions {
   now: () => number;
@@ -155,6 +155,7 @@ export class RoomRegistry {
       faults: 0,
       nextProbeAt: 0,
       probing: false,
+      stateCheckAfter: 0,
     };
     room.participants.set(participant.id, participant);
     room.lastActiveAt = now;

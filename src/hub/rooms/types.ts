@@ -2,6 +2,7 @@
 import type { AuthHeaders } from "../../proxy/headers.ts";
 import type { UpstreamTarget } from "../../proxy/upstream.ts";
 import type { Capabilities } from "../../protocol/protocols.ts";
+import type { ResponsesState } from "../../protocol/openai/responses-state.ts";
 import type { RuntimeConfig } from "../../protocol/defaults.ts";
 import type { StoredRoom } from "../persist/room-store.ts";
 
@@ -16,6 +17,16 @@ export interface Participant {
   /** Normalised base URL, no /v1. */
   endpoint: string;
   capabilities: Capabilities;
+  /**
+   * Whether its Responses API keeps conversations itself: from the join probe, then learned
+   * (hub/responses/state.ts). The hub keeps the Responses turns of any participant not
+   * `stateful` (hub/responses/kept-turn.ts).
+   */
+  responsesState: ResponsesState;
+  /** A lookup deciding `responsesState` is under way: a follow-up waits for it. */
+  stateCheck?: Promise<void>;
+  /** No new lookup before this time (after one that told nothing). */
+  stateCheckAfter: number;
   models: string[] | null;
   status: ParticipantStatus;
   specs: Specs;

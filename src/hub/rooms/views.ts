@@ -12,6 +12,8 @@ export function publicParticipant(p: Participant) {
     model: p.model,
     endpoint: p.endpoint,
     capabilities: { ...p.capabilities },
+    /** Whether its Responses API keeps conversations (`unknown` / `stateless`: the hub keeps them). */
+    responsesState: p.responsesState,
     status: p.status,
     health: p.health,
     specs: p.specs,

@@ -27,7 +27,9 @@ const OWN = new Set(["id", "object", "created_at", "status", "output"]);
 export function fullResponse(request: Json, upstream: Json, e: Envelope): Json {
   const out = responseObject(request, { id: e.id, createdAt: e.createdAt, status: e.status, output: e.output, completedAt: e.completedAt });
   // Object key order stays the envelope's; the participant's extra fields (llama.cpp: none) follow.
-  for (const [k, v] of Object.entries(upstream)) if (!OWN.has(k) && v !== undefined) out[k] = v;
+  // A null from the participant does not erase what the request said (a conformant server
+  // sent the conversation instead of the id says `previous_response_id: null`).
+  for (const [k, v] of Object.entries(upstream)) if (!OWN.has(k) && v !== undefined && !(v === null && out[k] != null)) out[k] = v;
   if (e.status === "failed") out.error = e.error ?? failureOf(upstream);
   if (e.status === "incomplete" && !(isObject(out.incomplete_details) && typeof out.incomplete_details.reason === "string")) {
     // The API's reasons are max_output_tokens and content_filter; a server that does not say
