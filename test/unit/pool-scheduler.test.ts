@@ -332,6 +332,14 @@ describe("cooldowns after a 429", () => {
     expect(cooling()).toBe(1000);
   });
 
+  test("onCooldown tells the hub: the wait, whether the upstream named it, the new limit", () => {
+    const told: unknown[] = [];
+    const { pool } = setup({ onCooldown: (m, info) => told.push({ id: m.id, ...info }) });
+    pool.upsert(member("p1", { maxConcurrency: 4 }));
+    now(pool.acquire(req())).release({ kind: "rate_limited", headers: new Headers({ "retry-after": "2" }) });
+    expect(told).toEqual([{ id: "p1", cooldownMs: 2000, hinted: true, limit: 2 }]);
+  });
+
   test("a cooling participant is skipped while another can serve", () => {
     const { pool } = setup();
     pool.upsert(member("p1", { maxConcurrency: 4 }));

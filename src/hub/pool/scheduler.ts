@@ -104,6 +104,8 @@ export interface SchedulerOptions {
   rememberCallers?: number;
   /** The room's code, for messages. */
   room?: string;
+  /** Told when a 429 starts or extends a cooldown (the hub publishes it on the room's events). */
+  onCooldown?: (member: PoolMember, info: { cooldownMs: number; hinted: boolean; limit: number }) => void;
 }
 
 export const DEFAULT_QUEUE_SIZE = 256;
@@ -187,6 +189,7 @@ export class RoomScheduler<M extends PoolMember = PoolMember> {
   readonly queueSize: number;
   readonly queueTimeoutMs: number;
   private readonly room: string | undefined;
+  private readonly onCooldown: SchedulerOptions["onCooldown"];
 
   private readonly states = new Map<string, MemberState<M>>();
   private all: MemberState<M>[] = [];
@@ -212,6 +215,7 @@ export class RoomScheduler<M extends PoolMember = PoolMember> {
     this.queueSize = opts.queueSize ?? DEFAULT_QUEUE_SIZE;
     this.queueTimeoutMs = opts.queueTimeoutMs ?? DEFAULT_QUEUE_TIMEOUT_MS;
     this.room = opts.room;
+    this.onCooldown = opts.onCooldown;
     this.queue = new FairQueue(opts.rememberCallers);
   }
 
@@ -487,7 +491,8 @@ export class RoomScheduler<M extends PoolMember = PoolMember> {
       }
     } else if (outcome.kind === "rate_limited") {
       const hint = outcome.headers ? cooldownHint(outcome.headers, this.wallNow()) : undefined;
-      cap.rateLimited(now, hint, lease.epoch);
+      const cooldownMs = cap.rateLimited(now, hint, lease.epoch);
+      this.onCooldown?.(lease.member, { cooldownMs, hinted: hint !== undefined, limit: cap.limit });
     }
     if (this.queue.size === 0 || this.states.get(s.member.id) !== s) return;
     this.drainFor(s, now);
