@@ -101,6 +101,16 @@ export const ERROR_CODES = {
     statuses: [503],
     meaning: "Something in the room matches the request, but nobody online can serve it; try again when a participant is back.",
   },
+  room_busy: {
+    group: "participants",
+    statuses: [429],
+    meaning: "Every participant that can serve the request is busy and the room's queue is full (or they are all rate-limited for longer than it waits); the message says how many serve it and how many wait; retry after `Retry-After` seconds.",
+  },
+  queue_timeout: {
+    group: "participants",
+    statuses: [503],
+    meaning: "The request waited the room's queue timeout and no participant that can serve it came free; the message says how many serve it and how many wait; retry after `Retry-After` seconds.",
+  },
   invalid_endpoint: {
     group: "participants",
     statuses: [400],

@@ -1,0 +1,547 @@
+/**
+ * One room's scheduler: who serves each request, when, and what its result teaches. One per
+ * room, because everything it weighs is the room's: its participants and their capacities,
+ * its queue and its bounds (a room may get its own queueSize), its callers' fair shares. Rooms
+ * never share a participant, so a hub-wide scheduler would only add a lookup per request and a
+ * lock-step between rooms that have nothing in common; a room's removal drops its scheduler
+ * with it (`close`).
+ *
+ * - `acquire(request)`: a free participant that may serve it (`choose.ts` ranks them) → a
+ *   `Lease` at once; none free → a `Waiting`, whose `granted` resolves with a lease the moment
+ *   one frees (fair-queue.ts decides whose turn it is), or rejects: `queue_timeout` (503) at
+ *   the deadline, `room_busy` (429) when turned away by a full queue, the signal's reason when
+ *   the client leaves, `no_participant_available` when nobody who could serve it is left.
+ *   Nothing online that could serve it throws at once (404 / 503, as select.ts did).
+ * - `Lease.release(outcome)`: frees the slot and feeds capacity.ts (AIMD, cooldowns) and
+ *   speed.ts; the slot goes straight to the next eligible waiter. Call it exactly once per lease
+ *   (more calls are ignored), whatever happened, even if the client has gone meanwhile.
+ * - `upsert` / `setStatus` / `remove`: the registry tells it who is in the room and usable.
+ *
+ * Eligibility, for a new request and a waiter alike: online, not in `exclude` (participants
+ * already tried for this request), matching what it asked for (a pinned id, a model, or `*`),
+ * and healthy, unless no healthy one matches (then an unhealthy one may serve: it may be back).
+ * Free: fewer in flight than its effective limit, and not cooling down. The invariant every
+ * change restores: no waiter has a free eligible participant.
+ *
+ * Costs: when a participant is free, acquire and release do O(participants matching) work
+ * and set no timer. A waiter costs one timer (its deadline) and an abort listener; one more
+ * timer per room wakes the queue when a cooldown that holds waiters back ends.
+ */
+import { GambiError } from "../../protocol/openai/errors.ts";
+import { supports, type Capabilities, type Protocol } from "../../protocol/protocols.ts";
+import type { Timers } from "../../proxy/timeouts.ts";
+import { queueTimeout, roomBusy, type BusyState } from "./busy.ts";
+import { Capacity, DEFAULT_CAPACITY, type CapacitySettings } from "./capacity.ts";
+import { choose, type Choice } from "./choose.ts";
+import { FairQueue, type QueueEntry } from "./fair-queue.ts";
+import { cooldownHint, type HeaderSource } from "./retry-after.ts";
+import { Speed, SPEED_ALPHA } from "./speed.ts";
+
+export interface PoolMember {
+  readonly id: string;
+  /** The models it serves, sharing its capacity; the first is the one `*` and a pin get. */
+  readonly models: readonly string[];
+  readonly capabilities: Capabilities;
+  /** Declared, or the default for its kind of endpoint (capacity.ts `defaultMaxConcurrency`). */
+  readonly maxConcurrency: number;
+}
+
+export type Want = { kind: "any" } | { kind: "model"; model: string } | { kind: "participant"; id: string };
+
+export interface AcquireRequest {
+  want: Want;
+  /** The client's protocol: a participant speaking it natively ranks first among equals. */
+  protocol: Protocol;
+  /** Whose request: the fairness key (opaque; a hash of the bearer token or the address). */
+  caller: string;
+  /** Participant ids already tried for this request. */
+  exclude?: ReadonlySet<string>;
+  /** The client's: a waiter whose signal aborts leaves the queue at once, with no lease. */
+  signal?: AbortSignal;
+}
+
+/** How a leased request ended. */
+export type LeaseOutcome =
+  /** It was served: speeds for the EWMA when measured (`ttftMs` only from a stream). */
+  | { kind: "success"; ttftMs?: number; tokensPerSecond?: number }
+  /** The upstream answered 429: its headers carry the wait it asks for. */
+  | { kind: "rate_limited"; headers?: HeaderSource }
+  /** The endpoint failed (unreachable, timed out, broke off): health is the registry's business. */
+  | { kind: "fault" }
+  /** Anything that says nothing about capacity: the client left, an HTTP error other than 429. */
+  | { kind: "ended" };
+
+export interface Lease<M extends PoolMember = PoolMember> {
+  readonly waiting: false;
+  readonly member: M;
+  /** The model this request goes to on `member`. */
+  readonly model: string;
+  /** Time it spent in the queue, ms (0 when a slot was free). */
+  readonly waitedMs: number;
+  readonly released: boolean;
+  release(outcome: LeaseOutcome): void;
+}
+
+export interface Waiting<M extends PoolMember = PoolMember> {
+  readonly waiting: true;
+  readonly granted: Promise<Lease<M>>;
+  /** 1-based place in the queue (fair-queue.ts `position`); 0 once it has left it. */
+  position(): number;
+}
+
+export interface SchedulerOptions {
+  /** Monotonic clock and the timers for waiters' deadlines and the cooldown wake-up. */
+  timers: Timers;
+  /** Wall clock, for HTTP dates in Retry-After and for views (default Date.now). */
+  wallNow?: () => number;
+  random?: () => number;
+  /** Waiting requests at most (default 256; 0: no queue, a busy room answers 429 at once). */
+  queueSize?: number;
+  /** How long a request may wait (default 120 s; 0: until the client leaves). */
+  queueTimeoutMs?: number;
+  capacity?: Partial<CapacitySettings>;
+  /** Callers whose place in the rotation is remembered while they have nothing waiting. */
+  rememberCallers?: number;
+  /** The room's code, for messages. */
+  room?: string;
+  /** Told when a 429 starts or extends a cooldown (the hub publishes it on the room's events). */
+  onCooldown?: (member: PoolMember, info: { cooldownMs: number; hinted: boolean; limit: number }) => void;
+}
+
+export const DEFAULT_QUEUE_SIZE = 256;
+export const DEFAULT_QUEUE_TIMEOUT_MS = 120_000;
+
+export interface MemberView {
+  id: string;
+  maxConcurrency: number;
+  /** The effective limit (AIMD). */
+  limit: number;
+  inFlight: number;
+  /** Wall-clock ms until which routing skips it after a 429; null: not cooling down. */
+  cooldownUntil: number | null;
+}
+
+interface Ranked<M extends PoolMember> extends Choice {
+  state: MemberState<M>;
+}
+
+class MemberState<M extends PoolMember> {
+  online = true;
+  healthy = true;
+  models: ReadonlySet<string>;
+  readonly speed = new Map<string, Speed>();
+  readonly self: MemberState<M>[] = [this];
+  readonly choice: Ranked<M>;
+  readonly cap: Capacity;
+
+  constructor(
+    public member: M,
+    settings: CapacitySettings,
+  ) {
+    this.models = new Set(member.models);
+    this.cap = new Capacity(member.maxConcurrency, settings);
+    this.choice = { state: this, inFlight: 0, limit: 1, score: undefined, native: false };
+  }
+}
+
+interface Waiter<M extends PoolMember> {
+  readonly request: AcquireRequest;
+  readonly enqueuedAt: number;
+  readonly resolve: (lease: Lease<M>) => void;
+  readonly reject: (err: unknown) => void;
+  entry: QueueEntry<Waiter<M>> | undefined;
+  timer: unknown;
+  onAbort: (() => void) | undefined;
+}
+
+class PoolLease<M extends PoolMember> implements Lease<M> {
+  readonly waiting = false;
+  released = false;
+  constructor(
+    private readonly settle: (lease: PoolLease<M>, outcome: LeaseOutcome) => void,
+    readonly state: MemberState<M>,
+    readonly member: M,
+    readonly model: string,
+    readonly startedAt: number,
+    readonly waitedMs: number,
+    readonly epoch: number,
+  ) {}
+
+  release(outcome: LeaseOutcome): void {
+    if (this.released) return;
+    this.released = true;
+    this.settle(this, outcome);
+  }
+}
+
+const ANY: Want = { kind: "any" };
+
+function describeWant(want: Want): string {
+  if (want.kind === "any") return "any participant";
+  return want.kind === "model" ? `model "${want.model}"` : `participant "${want.id}"`;
+}
+
+export class RoomScheduler<M extends PoolMember = PoolMember> {
+  private readonly timers: Timers;
+  private readonly wallNow: () => number;
+  private readonly random: () => number;
+  private readonly capacity: CapacitySettings;
+  readonly queueSize: number;
+  readonly queueTimeoutMs: number;
+  private readonly room: string | undefined;
+  private readonly onCooldown: SchedulerOptions["onCooldown"];
+
+  private readonly states = new Map<string, MemberState<M>>();
+  private all: MemberState<M>[] = [];
+  private byModel = new Map<string, MemberState<M>[]>();
+  private readonly queue: FairQueue<Waiter<M>>;
+  /** Reused by every pick: free candidates, healthy ones and unhealthy ones. */
+  private readonly healthyFree: Ranked<M>[] = [];
+  private readonly sickFree: Ranked<M>[] = [];
+  /** What the last pick saw: online candidates not excluded, and whether one is healthy. */
+  private seenOnline = 0;
+  private seenHealthy = false;
+  /** EWMA of how long a lease is held, ms: the basis of Retry-After estimates. */
+  private holdMs: number | undefined;
+  private wake: { at: number; handle: unknown } | undefined;
+  private closed: Error | undefined;
+  private readonly settle = (lease: PoolLease<M>, outcome: LeaseOutcome) => this.settleLease(lease, outcome);
+
+  constructor(opts: SchedulerOptions) {
+    this.timers = opts.timers;
+    this.wallNow = opts.wallNow ?? Date.now;
+    this.random = opts.random ?? Math.random;
+    this.capacity = { ...DEFAULT_CAPACITY, ...opts.capacity };
+    this.queueSize = opts.queueSize ?? DEFAULT_QUEUE_SIZE;
+    this.queueTimeoutMs = opts.queueTimeoutMs ?? DEFAULT_QUEUE_TIMEOUT_MS;
+    this.room = opts.room;
+    this.onCooldown = opts.onCooldown;
+    this.queue = new FairQueue(opts.rememberCallers);
+  }
+
+  // — membership —
+
+  /** A participant joined, or re-joined (same id: its counters, cooldown and speeds carry on). */
+  upsert(member: M): void {
+    const existing = this.states.get(member.id);
+    if (existing) {
+      existing.member = member;
+      existing.models = new Set(member.models);
+      existing.cap.setMax(member.maxConcurrency);
+      existing.online = true;
+      existing.healthy = true;
+    } else this.states.set(member.id, new MemberState(member, this.capacity));
+    this.reindex();
+    this.changed();
+  }
+
+  /** Heartbeats (online) and health, as the registry sees them. */
+  setStatus(id: string, status: { online?: boolean; healthy?: boolean }): void {
+    const s = this.states.get(id);
+    if (!s) return;
+    if (status.online !== undefined) s.online = status.online;
+    if (status.healthy !== undefined) s.healthy = status.healthy;
+    this.changed();
+  }
+
+  /** It left: no new request goes to it; leases it holds still release normally. */
+  remove(id: string): void {
+    if (!this.states.delete(id)) return;
+    this.reindex();
+    this.changed();
+  }
+
+  /** The room is gone or the hub stops: every waiter is rejected with `error`, new requests too. */
+  close(error: Error): void {
+    this.closed = error;
+    if (this.wake) this.timers.clearTimeout(this.wake.handle);
+    this.wake = undefined;
+    for (const entry of this.queue.entries()) this.dropWaiter(entry.item, error);
+  }
+
+  // — requests —
+
+  /** A request's `model` as select.ts reads it: `*`/`any`, `model:<name>`, a participant id, or a model name. */
+  want(spec: string): Want {
+    const s = spec.trim();
+    if (s === "*" || s === "any") return ANY;
+    if (s.startsWith("model:")) return { kind: "model", model: s.slice("model:".length) };
+    if (this.states.has(s)) return { kind: "participant", id: s };
+    return { kind: "model", model: s };
+  }
+
+  /** Online participants that match `want` and are not excluded: whether a failover has anywhere to go. */
+  alternatives(want: Want, exclude?: ReadonlySet<string>): number {
+    let n = 0;
+    for (const s of this.candidates(want)) if (s.online && !exclude?.has(s.member.id)) n++;
+    return n;
+  }
+
+  acquire(request: AcquireRequest): Lease<M> | Waiting<M> {
+    if (this.closed) throw this.closed;
+    if (request.signal?.aborted) throw request.signal.reason;
+    const list = this.candidates(request.want);
+    const now = this.timers.now();
+    const picked = this.pick(list, request, now);
+    if (picked) return this.lease(picked, request.want, now, 0);
+    if (this.seenOnline === 0) throw this.unservable(request, list);
+    return this.enqueue(request, list, now);
+  }
+
+  // — views —
+
+  memberView(id: string): MemberView | undefined {
+    const s = this.states.get(id);
+    if (!s) return undefined;
+    const now = this.timers.now();
+    const cooling = s.cap.cooldownUntil > now;
+    return {
+      id,
+      maxConcurrency: s.cap.max,
+      limit: s.cap.limit,
+      inFlight: s.cap.inFlight,
+      cooldownUntil: cooling ? Math.round(this.wallNow() + (s.cap.cooldownUntil - now)) : null,
+    };
+  }
+
+  view(): { waiting: number; callers: number; queueSize: number; queueTimeoutMs: number; participants: MemberView[] } {
+    return {
+      waiting: this.queue.size,
+      callers: this.queue.callers,
+      queueSize: this.queueSize,
+      queueTimeoutMs: this.queueTimeoutMs,
+      participants: this.all.map((s) => this.memberView(s.member.id)!),
+    };
+  }
+
+  // — inside —
+
+  private reindex(): void {
+    this.all = [...this.states.values()];
+    const byModel = new Map<string, MemberState<M>[]>();
+    for (const s of this.all) for (const m of s.models) byModel.set(m, [...(byModel.get(m) ?? []), s]);
+    this.byModel = byModel;
+  }
+
+  private candidates(want: Want): readonly MemberState<M>[] {
+    if (want.kind === "any") return this.all;
+    if (want.kind === "model") return this.byModel.get(want.model) ?? [];
+    return this.states.get(want.id)?.self ?? [];
+  }
+
+  private modelFor(want: Want, s: MemberState<M>): string {
+    return want.kind === "model" ? want.model : s.member.models[0]!;
+  }
+
+  /**
+   * The participant a request should get now, or undefined. Also notes (seenOnline,
+   * seenHealthy) who could serve it at all, free or not.
+   */
+  private pick(list: readonly MemberState<M>[], request: Pick<AcquireRequest, "want" | "protocol" | "exclude">, now: number): MemberState<M> | undefined {
+    const healthyFree = this.healthyFree;
+    const sickFree = this.sickFree;
+    healthyFree.length = 0;
+    sickFree.length = 0;
+    let online = 0;
+    let healthy = false;
+    for (const s of list) {
+      if (!s.online || request.exclude?.has(s.member.id)) continue;
+      online++;
+      if (s.healthy) healthy = true;
+      if (!s.cap.free(now)) continue;
+      const c = s.choice;
+      c.inFlight = s.cap.inFlight;
+      c.limit = s.cap.limit;
+      c.score = s.speed.get(this.modelFor(request.want, s))?.score();
+      c.native = supports(s.member.capabilities, request.protocol);
+      (s.healthy ? healthyFree : sickFree).push(c);
+    }
+    this.seenOnline = online;
+    this.seenHealthy = healthy;
+    return choose(healthy ? healthyFree : sickFree, this.random)?.state;
+  }
+
+  private lease(s: MemberState<M>, want: Want, now: number, waitedMs: number): PoolLease<M> {
+    s.cap.inFlight++;
+    return new PoolLease(this.settle, s, s.member, this.modelFor(want, s), now, waitedMs, s.cap.epoch);
+  }
+
+  private unservable(request: AcquireRequest, list: readonly MemberState<M>[]): GambiError {
+    const what = describeWant(request.want);
+    if (list.length === 0 && request.want.kind !== "any") {
+      const models = [...this.byModel.keys()].slice(0, 10);
+      const known = models.length ? `models served: ${models.map((m) => `"${m}"`).join(", ")}` : "no participant is in this room";
+      return new GambiError(404, `no participant or model matches ${what} (${known}); use "*" for any participant`, { code: "model_not_found", param: "model" });
+    }
+    const tried = request.exclude?.size ? `, or all ${list.length} that could were tried already` : "";
+    return new GambiError(503, `${what}: nothing online to serve it${tried}`, { code: "no_participant_available" });
+  }
+
+  private busyState(want: Want, exclude: ReadonlySet<string> | undefined, now: number): BusyState {
+    let serving = 0;
+    let slots = 0;
+    let coolingUntil = Infinity;
+    let allCooling = true;
+    for (const s of this.candidates(want)) {
+      if (!s.online || exclude?.has(s.member.id)) continue;
+      serving++;
+      slots += s.cap.limit;
+      if (s.cap.cooldownUntil > now) coolingUntil = Math.min(coolingUntil, s.cap.cooldownUntil);
+      else allCooling = false;
+    }
+    // Everyone ahead, and this one, served at the room's pace: each lease held ~holdMs, `slots` at a time.
+    const pace = ((this.queue.size + 1) * (this.holdMs ?? 1000)) / Math.max(1, slots);
+    const cooling = allCooling && coolingUntil !== Infinity ? coolingUntil - now : 0;
+    return { what: describeWant(want), serving, waiting: this.queue.size, retryAfterMs: Math.max(pace, cooling), room: this.room };
+  }
+
+  private enqueue(request: AcquireRequest, list: readonly MemberState<M>[], now: number): Waiting<M> {
+    // Every participant it could use cools down past its deadline: say so now, not after the wait.
+    if (this.queueTimeoutMs > 0 && this.allCoolingPast(list, request, this.seenHealthy, now + this.queueTimeoutMs)) {
+      throw roomBusy(this.busyState(request.want, request.exclude, now), "cooling");
+    }
+    if (this.queue.size >= this.queueSize) {
+      const victim = this.queue.victimFor(request.caller);
+      if (!victim) throw roomBusy(this.busyState(request.want, request.exclude, now), "full");
+      this.dropWaiter(victim.item, roomBusy(this.busyState(victim.item.request.want, victim.item.request.exclude, now), "full"));
+    }
+    const { promise, resolve, reject } = Promise.withResolvers<Lease<M>>();
+    const w: Waiter<M> = { request, enqueuedAt: now, resolve, reject, entry: undefined, timer: undefined, onAbort: undefined };
+    w.entry = this.queue.push(request.caller, w);
+    if (this.queueTimeoutMs > 0) w.timer = this.timers.setTimeout(() => this.expire(w), this.queueTimeoutMs);
+    if (request.signal) {
+      const signal = request.signal;
+      w.onAbort = () => this.dropWaiter(w, signal.reason);
+      signal.addEventListener("abort", w.onAbort, { once: true });
+    }
+    this.armWake(now);
+    const queue = this.queue;
+    return { waiting: true, granted: promise, position: () => (w.entry ? queue.position(w.entry) : 0) };
+  }
+
+  /** Whether every participant that may serve `request` cools down until after `deadline`. */
+  private allCoolingPast(list: readonly MemberState<M>[], request: AcquireRequest, healthyOnly: boolean, deadline: number): boolean {
+    let any = false;
+    for (const s of list) {
+      if (!s.online || request.exclude?.has(s.member.id) || (healthyOnly && !s.healthy)) continue;
+      if (s.cap.cooldownUntil <= deadline) return false;
+      any = true;
+    }
+    return any;
+  }
+
+  /** Out of the queue with an error (deadline, abort, turned away, nobody left, closed). */
+  private dropWaiter(w: Waiter<M>, error: unknown): void {
+    if (!w.entry) return;
+    this.queue.remove(w.entry);
+    w.entry = undefined;
+    this.cleanup(w);
+    w.reject(error);
+  }
+
+  private cleanup(w: Waiter<M>): void {
+    if (w.timer !== undefined) this.timers.clearTimeout(w.timer);
+    w.timer = undefined;
+    if (w.onAbort) w.request.signal?.removeEventListener("abort", w.onAbort);
+    w.onAbort = undefined;
+  }
+
+  private expire(w: Waiter<M>): void {
+    w.timer = undefined;
+    if (!w.entry) return;
+    const now = this.timers.now();
+    this.queue.remove(w.entry);
+    w.entry = undefined;
+    this.cleanup(w);
+    // Counted without itself: "N requests waiting" are the others.
+    w.reject(queueTimeout(this.busyState(w.request.want, w.request.exclude, now), now - w.enqueuedAt));
+  }
+
+  private grant(w: Waiter<M>, s: MemberState<M>, now: number): void {
+    // queue.take has already taken it out.
+    w.entry = undefined;
+    this.cleanup(w);
+    w.resolve(this.lease(s, w.request.want, now, now - w.enqueuedAt));
+  }
+
+  /** Whether waiter `w` may go to `s` (the same rule as `pick`, for one participant). */
+  private eligible(w: Waiter<M>, s: MemberState<M>): boolean {
+    const r = w.request;
+    if (!s.online || r.exclude?.has(s.member.id)) return false;
+    const want = r.want;
+    if (want.kind === "model" ? !s.models.has(want.model) : want.kind === "participant" && want.id !== s.member.id) return false;
+    if (s.healthy) return true;
+    for (const c of this.candidates(want)) if (c.online && c.healthy && !r.exclude?.has(c.member.id)) return false;
+    return true;
+  }
+
+  private settleLease(lease: PoolLease<M>, outcome: LeaseOutcome): void {
+    const s = lease.state;
+    const cap = s.cap;
+    const now = this.timers.now();
+    cap.inFlight--;
+    const held = now - lease.startedAt;
+    this.holdMs = this.holdMs === undefined ? held : this.holdMs + SPEED_ALPHA * (held - this.holdMs);
+    if (outcome.kind === "success") {
+      cap.succeeded();
+      if (outcome.ttftMs !== undefined || outcome.tokensPerSecond !== undefined) {
+        let speed = s.speed.get(lease.model);
+        if (!speed) s.speed.set(lease.model, (speed = new Speed()));
+        speed.add(outcome);
+      }
+    } else if (outcome.kind === "rate_limited") {
+      const hint = outcome.headers ? cooldownHint(outcome.headers, this.wallNow()) : undefined;
+      const cooldownMs = cap.rateLimited(now, hint, lease.epoch);
+      this.onCooldown?.(lease.member, { cooldownMs, hinted: hint !== undefined, limit: cap.limit });
+    }
+    if (this.queue.size === 0 || this.states.get(s.member.id) !== s) return;
+    this.drainFor(s, now);
+    if (outcome.kind === "rate_limited") this.armWake(now);
+  }
+
+  /** `s` may have a free slot: hand it to the first waiter, in fairness order, that may take it. */
+  private drainFor(s: MemberState<M>, now: number): void {
+    const eligible = (w: Waiter<M>) => this.eligible(w, s);
+    while (this.queue.size > 0 && s.online && s.cap.free(now)) {
+      const w = this.queue.take(eligible);
+      if (!w) return;
+      this.grant(w, s, now);
+    }
+  }
+
+  /** Something changed for many waiters at once: dispatch all who can go now, drop those nobody is left to serve. */
+  private changed(): void {
+    if (this.queue.size === 0) return;
+    const now = this.timers.now();
+    this.drainAll(now);
+    for (const entry of this.queue.entries()) {
+      const r = entry.item.request;
+      if (this.alternatives(r.want, r.exclude) > 0) continue;
+      this.dropWaiter(entry.item, new GambiError(503, `${describeWant(r.want)}: every participant that could serve it has gone offline or left`, { code: "no_participant_available" }));
+    }
+    this.armWake(now);
+  }
+
+  private drainAll(now: number): void {
+    let target: MemberState<M> | undefined;
+    const canGo = (w: Waiter<M>) => (target = this.pick(this.candidates(w.request.want), w.request, now)) !== undefined;
+    for (let w = this.queue.take(canGo); w; w = this.queue.take(canGo)) this.grant(w, target!, now);
+  }
+
+  /** One timer for the room: when the first cooldown ends, while anyone waits. */
+  private armWake(now: number): void {
+    let at = Infinity;
+    if (this.queue.size > 0) for (const s of this.all) if (s.online && s.cap.cooldownUntil > now) at = Math.min(at, s.cap.cooldownUntil);
+    if (this.wake && this.wake.at <= at && this.wake.at > now) return;
+    if (this.wake) this.timers.clearTimeout(this.wake.handle);
+    this.wake = undefined;
+    if (at === Infinity) return;
+    const handle = this.timers.setTimeout(() => {
+      this.wake = undefined;
+      const t = this.timers.now();
+      this.drainAll(t);
+      this.armWake(t);
+    }, at - now);
+    this.wake = { at, handle };
+  }
+}
