@@ -1,5 +1,5 @@
 /**
- * How many requests a participant serves at once (`maxConcurrency`, 1–1024), when its joiner
+ * How many requests a participant serves at once (`maxConcurrency`), when its joiner
  * does not declare it: what the join probe can learn without spending a token, else a default
  * for the kind of server it is. Pure: the probe (proxy/probe.ts) hands in what it read.
  *
@@ -17,9 +17,6 @@
  * A server's own kind wins over "hosted" (a vLLM behind HTTPS is still a vLLM). A value the
  * joiner declares wins over everything (`declared`).
  */
-
-export const MIN_CONCURRENCY = 1;
-export const MAX_CONCURRENCY = 1024;
 
 /** Where a participant's maxConcurrency came from. */
 export type ConcurrencySource = "declared" | "probed" | "default";
@@ -50,11 +47,6 @@ const KIND_DEFAULT: Record<Exclude<ServerKind, "unknown">, Concurrency> = {
 export const HOSTED_DEFAULT = 16;
 export const LOCAL_DEFAULT = 1;
 
-/** Whether a whole number is a maxConcurrency the hub accepts. */
-export function isConcurrency(n: unknown): n is number {
-  return typeof n === "number" && Number.isInteger(n) && n >= MIN_CONCURRENCY && n <= MAX_CONCURRENCY;
-}
-
 /** The server behind a `GET /v1/models` answer (parsed JSON), by the `owned_by` its models carry. */
 export function serverKindOf(models: unknown): ServerKind {
   const data = (models as { data?: unknown } | null)?.data;
@@ -67,8 +59,8 @@ export function serverKindOf(models: unknown): ServerKind {
 }
 
 /**
- * llama-server's slots from its `GET /props` body (`total_slots`, one per `-np`), capped at the
- * hub's maximum; undefined when the body does not say.
+ * llama-server's slots from its `GET /props` body (`total_slots`, one per `-np`); undefined
+ * when the body does not say. (The probe caps it at the hub's maximum, common/max-concurrency.ts.)
  */
 export function slotsFromProps(body: string): number | undefined {
   let parsed: unknown;
@@ -78,8 +70,7 @@ export function slotsFromProps(body: string): number | undefined {
     return undefined;
   }
   const slots = (parsed as { total_slots?: unknown } | null)?.total_slots;
-  if (typeof slots !== "number" || !Number.isInteger(slots) || slots < MIN_CONCURRENCY) return undefined;
-  return Math.min(slots, MAX_CONCURRENCY);
+  return typeof slots === "number" && Number.isInteger(slots) && slots >= 1 ? slots : undefined;
 }
 
 /**

@@ -16,6 +16,7 @@ import type { Capabilities } from "../protocol/protocols.ts";
 import { v1Url } from "../protocol/endpoint.ts";
 import { classifyStateProbe, STATE_PROBE_BODY, type ResponsesState } from "../protocol/openai/responses-state.ts";
 import { defaultConcurrency, serverKindOf, slotsFromProps, type Concurrency, type ServerKind } from "../protocol/concurrency.ts";
+import { MAX_CONCURRENCY } from "../common/max-concurrency.ts";
 
 export interface ProbeResult {
   capabilities: Capabilities;
@@ -87,11 +88,12 @@ function isHosted(target: UpstreamTarget): boolean {
   return target.base.startsWith("https:") && Object.keys(target.authHeaders).length > 0;
 }
 
-/** llama.cpp's slots, asked only of a server whose model list says it is llama.cpp. */
+/** llama.cpp's slots (at most the hub's maximum), asked only of a server whose model list says it is llama.cpp. */
 async function slotsOf(target: UpstreamTarget, kind: ServerKind, opts: ProbeOptions): Promise<number | undefined> {
   if (kind !== "llamacpp") return undefined;
   const props = await attempt(target, "GET", "/props", opts.timeoutMs, opts.fetch, undefined, true, true);
-  return props.kind === "status" && props.status === 200 ? slotsFromProps(props.body) : undefined;
+  const slots = props.kind === "status" && props.status === 200 ? slotsFromProps(props.body) : undefined;
+  return slots === undefined ? undefined : Math.min(slots, MAX_CONCURRENCY);
 }
 
 export async function probeEndpoint(target: UpstreamTarget, opts: ProbeOptions): Promise<ProbeResult> {

@@ -80,6 +80,11 @@ describe("learned by the join probe", () => {
     expect(hub.logs.some((l) => l.includes("maxConcurrency=6 (probed: llama.cpp's /props: 6 slots)"))).toBe(true);
   });
 
+  test("llama.cpp with more slots than the hub takes: capped at 1024", async () => {
+    const { body } = await join(llama(5000).url);
+    expect(body.participant).toMatchObject({ maxConcurrency: 1024, maxConcurrencySource: "probed" });
+  });
+
   test("llama.cpp whose /props cannot be read: 1, a default, and the join still succeeds", async () => {
     const u = llama(undefined);
     const { res, body } = await join(u.url);

@@ -4,7 +4,8 @@
  * /props, and the defaults.
  */
 import { describe, expect, test } from "bun:test";
-import { defaultConcurrency, HOSTED_DEFAULT, isConcurrency, LOCAL_DEFAULT, serverKindOf, slotsFromProps } from "../../src/protocol/concurrency.ts";
+import { defaultConcurrency, HOSTED_DEFAULT, LOCAL_DEFAULT, serverKindOf, slotsFromProps } from "../../src/protocol/concurrency.ts";
+import { isMaxConcurrency, parseMaxConcurrency } from "../../src/common/max-concurrency.ts";
 
 /** The model lists as each server answers `GET /v1/models` (trimmed to the fields that matter). */
 const LISTS = {
@@ -38,8 +39,8 @@ describe("slotsFromProps", () => {
     expect(slotsFromProps(body)).toBe(4);
   });
 
-  test("capped at 1024; anything else says nothing", () => {
-    expect(slotsFromProps('{"total_slots": 5000}')).toBe(1024);
+  test("any positive whole number (the probe caps it); anything else says nothing", () => {
+    expect(slotsFromProps('{"total_slots": 5000}')).toBe(5000);
     for (const body of ["", "not json", "null", "[]", "{}", '{"total_slots": 0}', '{"total_slots": -2}', '{"total_slots": 2.5}', '{"total_slots": "4"}']) expect(slotsFromProps(body)).toBeUndefined();
   });
 });
@@ -65,12 +66,20 @@ describe("defaultConcurrency", () => {
 
   test("every value it gives is one the hub accepts", () => {
     for (const kind of ["llamacpp", "vllm", "lmstudio", "ollama", "unknown"] as const) {
-      for (const hosted of [true, false]) expect(isConcurrency(defaultConcurrency(kind, hosted).value)).toBe(true);
+      for (const hosted of [true, false]) expect(isMaxConcurrency(defaultConcurrency(kind, hosted).value)).toBe(true);
     }
   });
 });
 
-test("isConcurrency: whole numbers from 1 to 1024", () => {
-  for (const ok of [1, 2, 1024]) expect(isConcurrency(ok)).toBe(true);
-  for (const bad of [0, -1, 1025, 1.5, Number.NaN, Infinity, "4", null, undefined]) expect(isConcurrency(bad)).toBe(false);
+describe("common/max-concurrency.ts", () => {
+  test("isMaxConcurrency: whole numbers from 1 to 1024", () => {
+    for (const ok of [1, 2, 1024]) expect(isMaxConcurrency(ok)).toBe(true);
+    for (const bad of [0, -1, 1025, 1.5, Number.NaN, Infinity, "4", null, undefined]) expect(isMaxConcurrency(bad)).toBe(false);
+  });
+
+  test("parseMaxConcurrency: typed text, trimmed; a problem that says the range", () => {
+    expect(parseMaxConcurrency("4")).toEqual({ value: 4 });
+    expect(parseMaxConcurrency(" 1024 ")).toEqual({ value: 1024 });
+    for (const bad of ["", "0", "1025", "2.5", "-3", "4x", "0x10", "1e2", " "]) expect(parseMaxConcurrency(bad)).toEqual({ problem: expect.stringContaining("a whole number from 1 to 1024") });
+  });
 });

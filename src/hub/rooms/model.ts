@@ -2,7 +2,7 @@
 import { t } from "elysia";
 import { Type } from "@sinclair/typebox";
 import { RuntimeConfig } from "../../protocol/defaults.ts";
-import { MAX_CONCURRENCY, MIN_CONCURRENCY } from "../../protocol/concurrency.ts";
+import { MAX_CONCURRENCY, MIN_CONCURRENCY } from "../../common/max-concurrency.ts";
 
 export const RoomCode = t.String({ minLength: 1, maxLength: 16 });
 
