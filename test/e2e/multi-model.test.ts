@@ -209,3 +209,16 @@ test("with nobody serving the conversation's model, the take-over is refused as 
   expect(two.status).toBe(503);
   expect(((await two.json()) as Json).error.message).toContain("nobody online serves m2");
 });
+
+test("the longest pair /v1/models can list (a 64-character id, a 256-character model) routes", async () => {
+  const long = "m".repeat(256);
+  const id = "p".repeat(64);
+  const u = endpoint(["m1", long]);
+  const code = await hub.createRoom();
+  expect((await hub.join(code, { id, nickname: "long", models: ["m1", long], endpoint: u.url })).status).toBe(201);
+  const { data } = (await (await fetch(`${hub.url}/rooms/${code}/v1/models`)).json()) as Json;
+  expect(data[1].id).toBe(`${id}/${long}`);
+  const res = await chat(code, data[1].id);
+  expect(res.status).toBe(200);
+  expect(sentModel(u)).toBe(long);
+});
