@@ -1,12 +1,12 @@
 /**
  * One inference request, hub side: pick a participant (or the one a `previous_response_id`
  * belongs to, responses/continuation.ts), rewrite `model` to the one of its models the request
- * asked for (select.ts's upstreamModel; a kept conversation's own model), plan the upstream request with the
- * room's and participant's defaults (turn.ts chooses how), forward it through the proxy, and
- * report `llm.request` / `llm.complete` / `llm.error` on the room's event bus with the metrics
- * the proxy observed. Each end also feeds the participant's health (rooms/registry.ts): a
- * fault counts towards unhealthy, a success resets the count; a client leaving or an HTTP
- * error answer does neither.
+ * asked for (select.ts's upstreamModel; a kept conversation's own model), plan the upstream
+ * request with the room's and participant's defaults (turn.ts chooses how), forward it through
+ * the proxy, and report `llm.request` / `llm.complete` / `llm.error` on the room's event bus
+ * with the metrics the proxy observed. Each end also feeds the participant's health
+ * (rooms/registry.ts): a fault counts towards unhealthy, a success resets the count; a client
+ * leaving or an HTTP error answer does neither.
  *
  * A passthrough Responses request refused before its first byte for the conversation state it
  * carried (responses/state.ts) is sent once more, planned again with what the refusal taught
