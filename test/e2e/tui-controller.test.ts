@@ -56,7 +56,12 @@ test("create a room with defaults, join it through the form, survive a hub resta
 
   // Create: name, no password, a defaults file; the new room is selected.
   press(controller, "c", "team", "enter", "enter", defaultsFile, "enter", "enter");
-  const created = await until(controller, (s) => s.screen === "rooms" && !!s.flash?.text.startsWith("created room"), "the room to be created");
+  // The flash comes first and the refreshed list (with the new room selected) after it: wait for both.
+  const created = await until(
+    controller,
+    (s) => s.screen === "rooms" && !!s.flash?.text.startsWith("created room") && !!s.rooms?.[s.selected] && s.flash.text.startsWith(`created room ${s.rooms[s.selected]!.code} `),
+    "the room to be created and selected",
+  );
   const code = created.rooms![created.selected]!.code;
   expect(created.flash!.text).toContain(`created room ${code} "team"`);
   expect(created.rooms![created.selected]!.defaults).toMatchObject({ instructions: "be brief", temperature: 0.2 });
