@@ -3,7 +3,7 @@
  * candidates and the random source are passed in, so every branch is checked deterministically.
  */
 import { describe, expect, test } from "bun:test";
-import { pickParticipant, type Candidate } from "../../src/hub/inference/select.ts";
+import { pickParticipant, upstreamModel, type Candidate } from "../../src/hub/inference/select.ts";
 import { GambiError } from "../../src/protocol/openai/errors.ts";
 
 const both = { responses: true, chatCompletions: true };
@@ -11,7 +11,7 @@ const chatOnly = { responses: false, chatCompletions: true };
 const responsesOnly = { responses: true, chatCompletions: false };
 
 function p(id: string, over: Partial<Candidate> = {}): Candidate {
-  return { id, nickname: `nick-${id}`, model: "llama3", status: "online", capabilities: both, inFlight: 0, ...over };
+  return { id, nickname: `nick-${id}`, models: ["llama3"], status: "online", capabilities: both, inFlight: 0, ...over };
 }
 
 const first = () => 0;
@@ -28,7 +28,7 @@ function rejection(fn: () => unknown): GambiError {
 }
 
 describe("request forms", () => {
-  const room = [p("alice", { model: "llama3" }), p("bob", { model: "qwen2.5:0.5b" }), p("carol", { model: "gpt-4o-mini" })];
+  const room = [p("alice", { models: ["llama3"] }), p("bob", { models: ["qwen2.5:0.5b"] }), p("carol", { models: ["gpt-4o-mini"] })];
 
   test.each(["*", "any", " * ", "\tany\n"])("%p picks among all online participants", (spec) => {
     expect(pickParticipant(room, spec, "chat", first).id).toBe("alice");
@@ -54,7 +54,7 @@ describe("request forms", () => {
   });
 
   test("an id wins over a model of the same name", () => {
-    const tricky = [p("llama3", { model: "other" }), p("x", { model: "llama3" })];
+    const tricky = [p("llama3", { models: ["other"] }), p("x", { models: ["llama3"] })];
     expect(pickParticipant(tricky, "llama3", "chat", first).id).toBe("llama3");
     expect(pickParticipant(tricky, "llama3", "chat", last).id).toBe("llama3");
     expect(pickParticipant(tricky, "model:llama3", "chat", first).id).toBe("x");
@@ -98,7 +98,7 @@ describe("errors", () => {
   });
 
   test("a matching participant that is offline → 503 no_participant_available", () => {
-    const room = [p("alice", { status: "offline" }), p("bob", { model: "other" })];
+    const room = [p("alice", { status: "offline" }), p("bob", { models: ["other"] })];
     for (const spec of ["alice", "llama3", "model:llama3"]) {
       const err = rejection(() => pickParticipant(room, spec, "chat", first));
       expect(err.status).toBe(503);
@@ -173,5 +173,65 @@ describe("filtering and load balancing", () => {
     const picked = pickParticipant(room, "a", "chat", first);
     expect(picked).toBe(room[0]!);
     expect(picked.endpoint).toBe("http://x");
+  });
+});
+
+describe("several models per participant", () => {
+  const room = [p("alice", { models: ["llama3", "qwen2.5:0.5b"] }), p("bob", { models: ["qwen2.5:0.5b"] }), p("carol", { models: ["gpt-4o-mini", "llama3"] })];
+
+  test("a model name finds every participant serving it, whichever of its models it is", () => {
+    expect(pickParticipant(room, "qwen2.5:0.5b", "chat", first).id).toBe("alice");
+    expect(pickParticipant(room, "qwen2.5:0.5b", "chat", last).id).toBe("bob");
+    expect(pickParticipant(room, "model:llama3", "chat", last).id).toBe("carol");
+    expect(pickParticipant(room, "gpt-4o-mini", "chat", first).id).toBe("carol");
+  });
+
+  test("<participant id>/<model> pins that pair; one it does not serve is not a match", () => {
+    expect(pickParticipant(room, "carol/llama3", "chat", first).id).toBe("carol");
+    expect(pickParticipant(room, "alice/qwen2.5:0.5b", "chat", last).id).toBe("alice");
+    expect(rejection(() => pickParticipant(room, "bob/llama3", "chat", first)).code).toBe("model_not_found");
+    expect(rejection(() => pickParticipant(room, "dave/llama3", "chat", first)).code).toBe("model_not_found");
+  });
+
+  test("a model whose name has a slash is a model first, a pin only when nobody serves it", () => {
+    const or = [p("openai", { models: ["gpt-4o"] }), p("router", { models: ["openai/gpt-4o"] })];
+    expect(pickParticipant(or, "openai/gpt-4o", "chat", first).id).toBe("router");
+    expect(pickParticipant([or[0]!], "openai/gpt-4o", "chat", first).id).toBe("openai");
+  });
+
+  test("they share one inFlight: a participant busy with one model is busy for all", () => {
+    const busy = [p("a", { models: ["x", "y"], inFlight: 2 }), p("b", { models: ["y"], inFlight: 1 })];
+    expect(pickParticipant(busy, "y", "chat", first).id).toBe("b");
+  });
+
+  test("the error lists each online participant's models", () => {
+    const err = rejection(() => pickParticipant(room, "mistral", "chat", first));
+    expect(err.message).toContain("nick-alice (id alice, models llama3, qwen2.5:0.5b)");
+    expect(err.message).toContain("nick-bob (id bob, model qwen2.5:0.5b)");
+  });
+});
+
+describe("upstreamModel", () => {
+  const alice = p("alice", { models: ["llama3", "qwen2.5:0.5b"] });
+
+  test("the model the request names, in each of its forms", () => {
+    expect(upstreamModel(alice, "qwen2.5:0.5b")).toBe("qwen2.5:0.5b");
+    expect(upstreamModel(alice, " model:qwen2.5:0.5b ")).toBe("qwen2.5:0.5b");
+    expect(upstreamModel(alice, "alice/qwen2.5:0.5b")).toBe("qwen2.5:0.5b");
+    expect(upstreamModel(alice, "llama3")).toBe("llama3");
+  });
+
+  test("`*`, `any` and the participant's id get its first model", () => {
+    for (const spec of ["*", "any", "alice"]) expect(upstreamModel(alice, spec)).toBe("llama3");
+  });
+
+  test("a name it does not serve (a take-over, a pin of another) falls back to its first model", () => {
+    expect(upstreamModel(alice, "gpt-4o")).toBe("llama3");
+    expect(upstreamModel(alice, "bob/qwen2.5:0.5b")).toBe("llama3");
+  });
+
+  test("a model named like a pin is taken as it is before the pin is read", () => {
+    const odd = p("x", { models: ["m", "x/y", "y"] });
+    expect(upstreamModel(odd, "x/y")).toBe("x/y");
   });
 });

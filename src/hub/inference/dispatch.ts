@@ -1,11 +1,12 @@
 /**
  * One inference request, hub side: pick a participant (or the one a `previous_response_id`
- * belongs to, responses/continuation.ts), rewrite `model`, plan the upstream request with the
- * room's and participant's defaults (turn.ts chooses how), forward it through the proxy, and
- * report `llm.request` / `llm.complete` / `llm.error` on the room's event bus with the metrics
- * the proxy observed. Each end also feeds the participant's health (rooms/registry.ts): a
- * fault counts towards unhealthy, a success resets the count; a client leaving or an HTTP
- * error answer does neither.
+ * belongs to, responses/continuation.ts), rewrite `model` to the one of its models the request
+ * asked for (select.ts's upstreamModel; a kept conversation's own model), plan the upstream
+ * request with the room's and participant's defaults (turn.ts chooses how), forward it through
+ * the proxy, and report `llm.request` / `llm.complete` / `llm.error` on the room's event bus
+ * with the metrics the proxy observed. Each end also feeds the participant's health
+ * (rooms/registry.ts): a fault counts towards unhealthy, a success resets the count; a client
+ * leaving or an HTTP error answer does neither.
  *
  * A passthrough Responses request refused before its first byte for the conversation state it
  * carried (responses/state.ts) is sent once more, planned again with what the refusal taught
@@ -14,7 +15,7 @@
  */
 import type { HubContext } from "../context.ts";
 import type { Room } from "../rooms/registry.ts";
-import { pickParticipant } from "./select.ts";
+import { pickParticipant, upstreamModel } from "./select.ts";
 import type { Plan } from "./plan.ts";
 import { planTurn } from "./turn.ts";
 import { resolveContinuation } from "../responses/continuation.ts";
@@ -67,13 +68,14 @@ export async function dispatch(ctx: HubContext, room: Room, protocol: Protocol, 
   // A follow-up right after a turn of an `unknown` participant: the lookup that settles its state is under way.
   if (continuation && participant.stateCheck) await participant.stateCheck;
   const stream = body.stream === true;
-  body.model = participant.model;
+  const model = (continuation?.kind === "stored" ? continuation.model : undefined) ?? upstreamModel(participant, requested);
+  body.model = model;
   const turn = planTurn(ctx, room, participant, protocol, body, continuation, request.signal);
 
   const requestId = `req_${ctx.newId().replace(/-/g, "").slice(0, 16)}`;
   const startedAt = ctx.now();
   const adapted = turn.plan.translation !== undefined;
-  const base = { requestId, participantId: participant.id, nickname: participant.nickname, model: participant.model, protocol, stream, adapted };
+  const base = { requestId, participantId: participant.id, nickname: participant.nickname, model, protocol, stream, adapted };
   if (ctx.bus.watched(room.code)) ctx.bus.publish(room.code, "llm.request", { ...base, requested });
 
   let refused: StateRejection | undefined;

@@ -3,7 +3,12 @@
  * - `*` or `any` → any online participant;
  * - `model:<name>` → an online participant serving that model;
  * - a participant id → that participant;
- * - anything else → a participant id if one matches, else a model name.
+ * - anything else → a participant id if one matches, else a model name (every participant
+ *   serving it, among all the models each serves), else `<participant id>/<model>`: that
+ *   participant, with that one of its models (how `GET /v1/models` names a participant's
+ *   models after its first).
+ * And which model the upstream body carries (`upstreamModel`): the one the request named, or
+ * for `*` and a participant id the participant's first model.
  * Unhealthy participants (their endpoint stopped answering, see rooms/registry.ts) are skipped
  * while a healthy one matches; when only unhealthy ones do, one of them still gets the request
  * (it may be back, and a success heals it) rather than a certain 503.
@@ -18,7 +23,8 @@ import { supports, type Capabilities, type Protocol } from "../../protocol/proto
 export interface Candidate {
   id: string;
   nickname: string;
-  model: string;
+  /** The models it serves; the first is its default. */
+  models: readonly string[];
   status: "online" | "offline";
   capabilities: Capabilities;
   inFlight: number;
@@ -28,7 +34,7 @@ export interface Candidate {
 function describe(list: Candidate[]): string {
   const online = list.filter((p) => p.status === "online");
   if (online.length === 0) return "no participant is online in this room";
-  const shown = online.slice(0, 10).map((p) => `${p.nickname} (id ${p.id}, model ${p.model})`);
+  const shown = online.slice(0, 10).map((p) => `${p.nickname} (id ${p.id}, ${p.models.length === 1 ? "model" : "models"} ${p.models.join(", ")})`);
   const more = online.length > shown.length ? `, and ${online.length - shown.length} more` : "";
   return `online: ${shown.join(", ")}${more}`;
 }
@@ -51,12 +57,17 @@ export function pickParticipant<T extends Candidate>(all: T[], requested: string
     what = "any participant";
   } else if (spec.startsWith("model:")) {
     const name = spec.slice("model:".length);
-    matches = all.filter((p) => p.model === name);
+    matches = all.filter((p) => p.models.includes(name));
     what = `model "${name}"`;
   } else {
     const byId = all.find((p) => p.id === spec);
-    matches = byId ? [byId] : all.filter((p) => p.model === spec);
+    matches = byId ? [byId] : all.filter((p) => p.models.includes(spec));
     what = byId ? `participant "${spec}"` : `model or participant "${spec}"`;
+    const pinned = matches.length === 0 ? pinnedModel(all, spec) : undefined;
+    if (pinned) {
+      matches = [pinned.participant];
+      what = `participant "${pinned.participant.id}" with model "${pinned.model}"`;
+    }
   }
 
   if (matches.length === 0 && spec !== "*" && spec !== "any") {
@@ -71,4 +82,25 @@ export function pickParticipant<T extends Candidate>(all: T[], requested: string
   }
   const healthy = online.some((p) => p.health === "unhealthy") ? online.filter((p) => p.health !== "unhealthy") : online;
   return leastBusy(healthy.length > 0 ? healthy : online, protocol, random);
+}
+
+/** `<participant id>/<model>`: the participant, if it is in the room and serves that model. */
+function pinnedModel<T extends Candidate>(all: T[], spec: string): { participant: T; model: string } | undefined {
+  const slash = spec.indexOf("/");
+  if (slash <= 0) return undefined;
+  const participant = all.find((p) => p.id === spec.slice(0, slash));
+  const model = spec.slice(slash + 1);
+  return participant?.models.includes(model) ? { participant, model } : undefined;
+}
+
+/**
+ * The model the upstream body carries, for a request with this `model` served by `p`: the
+ * model it names (`<name>`, `model:<name>`, `<id>/<name>`) when `p` serves it, else `p`'s
+ * first model (`*`, `any`, its id).
+ */
+export function upstreamModel(p: Pick<Candidate, "id" | "models">, requested: string): string {
+  const spec = requested.trim();
+  // In pickParticipant's order: `model:` first, then the name as it is, then the pin.
+  const named = spec.startsWith("model:") ? [spec.slice("model:".length)] : [spec, ...(spec.startsWith(`${p.id}/`) ? [spec.slice(p.id.length + 1)] : [])];
+  return named.find((m) => p.models.includes(m)) ?? p.models[0]!;
 }

@@ -9,7 +9,13 @@ export function publicParticipant(p: Participant) {
   return {
     id: p.id,
     nickname: p.nickname,
-    model: p.model,
+    /** Its first model: what a client written for one model per participant reads. */
+    model: p.models[0]!,
+    /** Every model it serves, the first being its default. */
+    models: [...p.models],
+    /** How many requests it serves at once, for all its models together, and where that came from. */
+    maxConcurrency: p.maxConcurrency,
+    maxConcurrencySource: p.maxConcurrencySource,
     endpoint: p.endpoint,
     capabilities: { ...p.capabilities },
     /** Whether its Responses API keeps conversations (`unknown` / `stateless`: the hub keeps them). */
