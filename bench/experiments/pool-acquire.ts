@@ -90,7 +90,7 @@ const signal = new AbortController().signal;
 
 // 3. Today: select.ts on the same five.
 {
-  const cands: Candidate[] = [0, 1, 2, 3, 4].map((i) => ({ id: `p${i}`, nickname: `n${i}`, model: "llama3", status: "online", capabilities: i % 2 ? chatOnly : both, inFlight: i === 0 || i === 3 ? 1 : 0, health: "healthy" }));
+  const cands: Candidate[] = [0, 1, 2, 3, 4].map((i) => ({ id: `p${i}`, nickname: `n${i}`, models: ["llama3"], status: "online", capabilities: i % 2 ? chatOnly : both, inFlight: i === 0 || i === 3 ? 1 : 0, health: "healthy" }));
   measure("today: pickParticipant + inFlight++/-- (5 participants)", () => {
     const p = pickParticipant(cands, "llama3", "responses", Math.random);
     p.inFlight++;
