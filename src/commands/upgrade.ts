@@ -13,7 +13,7 @@
 import { defineCommand } from "citty";
 import { realpathSync } from "node:fs";
 import { log } from "../logger.ts";
-import { installMethod } from "../release/install-method.ts";
+import { installMethod, MANAGER } from "../release/install-method.ts";
 import { checkRuns, ReplaceError, replaceExecutable } from "../release/replace.ts";
 import { compareVersions, entryFor, fetchExecutable, readRelease, releaseFolder, UpgradeError } from "../release/upgrade.ts";
 import { EXIT, UsageError } from "../terminal/errors.ts";
@@ -35,7 +35,7 @@ export default defineCommand({
         execPath = realpathSync(execPath); // a symlink in PATH: replace the file it points at
       } catch {}
       const method = installMethod({ execPath, buildTarget: BUILD_TARGET, installedBy: process.env.GAMBI_INSTALLED_BY || undefined });
-      if (method.kind !== "standalone" && !args.check) throw new UsageError(`this gambi is managed by ${method.kind === "source" ? "its clone" : method.kind}, so gambi upgrade leaves it alone: ${method.instead}`);
+      if (method.kind !== "standalone" && !args.check) throw new UsageError(`this gambi is managed by ${MANAGER[method.kind]}, so gambi upgrade leaves it alone: ${method.instead}`);
       try {
         const pinned = process.env.GAMBI_VERSION || undefined;
         const folder = releaseFolder({ GAMBI_DOWNLOAD_URL: process.env.GAMBI_DOWNLOAD_URL || undefined, GAMBI_VERSION: pinned }, RELEASES_URL);

@@ -9,6 +9,19 @@ export interface InstallMethod {
   instead?: string;
 }
 
+/** Who manages an install of each refused kind, for the refusal's sentence. */
+export const MANAGER: Record<InstallMethod["kind"], string> = {
+  standalone: "nothing else",
+  source: "its clone",
+  npm: "npm",
+  container: "its container image",
+  homebrew: "Homebrew",
+  nix: "Nix",
+  scoop: "Scoop",
+  system: "the system's package manager",
+  other: "another installer",
+};
+
 export interface InstallFacts {
   /** The executable's real path. */
   execPath: string;

@@ -77,7 +77,7 @@ test("installs managed by npm, a container or a clone are refused with the comma
   const g = oldGambi();
   const container = await runCommand([g.exe, "upgrade"], { ...g.env, GAMBI_INSTALLED_BY: "container" });
   expect(container.code).toBe(2);
-  expect(container.stderr + container.stdout).toContain("managed by container");
+  expect(container.stderr + container.stdout).toContain("managed by its container image, so gambi upgrade leaves it alone: pull the newer image");
   // --check still reports for them, with their own command.
   const check = await runCommand([g.exe, "upgrade", "--check"], { ...g.env, GAMBI_INSTALLED_BY: "npm" });
   expect(check.code).toBe(0);
