@@ -31,9 +31,10 @@ function write(dir: string, pkg: object, readme: string): void {
 }
 
 /** Writes the packages under `outDir/npm` from the built executables; returns their folders. */
-export function writeNpmPackages(outDir: string, version: string, built: { target: Target; executable: string }[], license: string | undefined): string[] {
+export function writeNpmPackages(outDir: string, version: string, built: { target: Target; executable: string }[], license: string | undefined, releasesUrl: string | undefined): string[] {
   const npmVersion = version.replace(/\+.*$/, "");
-  const common = { version: npmVersion, ...(license ? { license } : {}) };
+  const repo = releasesUrl?.match(/^(https:\/\/github\.com\/[^/]+\/[^/]+)\/releases$/)?.[1];
+  const common = { version: npmVersion, ...(license ? { license } : {}), ...(repo ? { repository: { type: "git", url: `git+${repo}.git` } } : {}) };
   const dirs: string[] = [];
   for (const { target: t, executable } of built) {
     const dir = join(outDir, "npm", `cli-${t.name}`);

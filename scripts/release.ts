@@ -140,7 +140,7 @@ const manifest: Manifest = { name: "gambi", version: info.version, ...(info.comm
 writeFileSync(join(out, "SHA256SUMS"), formatSums(entries.map((e) => ({ name: e.archive, sha256: e.sha256 }))));
 writeFileSync(join(out, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
 stampInstallers(out, info.releasesUrl);
-writeNpmPackages(out, info.version, built, (pkg as { license?: string }).license);
+writeNpmPackages(out, info.version, built, (pkg as { license?: string }).license, info.releasesUrl);
 rmSync(join(out, ".build"), { recursive: true, force: true });
 const text = notes(manifest, info.releasesUrl);
 writeFileSync(join(out, "RELEASE_NOTES.md"), text);

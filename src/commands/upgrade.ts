@@ -59,7 +59,7 @@ export default defineCommand({
         log.success(`gambi ${VERSION} → ${latest} (${execPath}); checksum verified`);
       } catch (err) {
         if (err instanceof UpgradeError || err instanceof ReplaceError) {
-          log.error(`${err.message}; ${execPath} is unchanged`);
+          log.error(args.check ? err.message : `${err.message}; ${execPath} is unchanged`);
           process.exitCode = err instanceof ReplaceError ? EXIT.unexpected : { usage: EXIT.usage, unreachable: EXIT.unreachable, invalid: EXIT.unexpected }[err.kind];
           return;
         }
