@@ -26,6 +26,8 @@ cleanup() {
 }
 
 say() { printf '%s\n' "$*"; }
+# A URL as it may be printed: without a user:password@ part.
+shown() { printf '%s' "$1" | sed 's#//[^/@]*@#//#'; }
 die() {
   printf 'gambi install: %s\n' "$*" >&2
   exit 1
@@ -70,9 +72,9 @@ detect_target() {
 
 fetch() { # URL FILE
   if command -v curl >/dev/null 2>&1; then
-    curl -fsSL --retry 2 -o "$2" "$1" || die "download failed: $1"
+    curl -fsSL --retry 2 -o "$2" "$1" || die "download failed: $(shown "$1")"
   elif command -v wget >/dev/null 2>&1; then
-    wget -q -O "$2" "$1" || die "download failed: $1"
+    wget -q -O "$2" "$1" || die "download failed: $(shown "$1")"
   else
     die "neither curl nor wget is installed: install one of them and run this again"
   fi
@@ -124,11 +126,11 @@ main() {
   trap 'exit 143' TERM
   tmp=$(mktemp -d 2>/dev/null || mktemp -d -t gambi) || die "cannot make a temporary folder"
 
-  say "gambi install: $target from $folder"
+  say "gambi install: $target from $(shown "$folder")"
   fetch "$folder/SHA256SUMS" "$tmp/SHA256SUMS"
   case "$target" in windows-*) ext=zip ;; *) ext=tar.gz ;; esac
   line=$(grep -E "^[0-9a-fA-F]{64}  \*?gambi-[0-9A-Za-z.+-]+-$target\.$ext\$" "$tmp/SHA256SUMS" | head -n 1 || true)
-  [ -n "$line" ] || die "this release has no build for $target (see $folder/SHA256SUMS)"
+  [ -n "$line" ] || die "this release has no build for $target (see $(shown "$folder")/SHA256SUMS)"
   expected=$(printf '%s\n' "$line" | cut -d ' ' -f 1 | tr 'A-F' 'a-f')
   archive=$(printf '%s\n' "$line" | sed 's/^[0-9a-fA-F]*  \*\{0,1\}//')
 

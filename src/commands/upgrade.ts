@@ -15,7 +15,7 @@ import { realpathSync } from "node:fs";
 import { log } from "../logger.ts";
 import { installMethod, MANAGER } from "../release/install-method.ts";
 import { checkRuns, ReplaceError, replaceExecutable } from "../release/replace.ts";
-import { compareVersions, entryFor, fetchExecutable, readRelease, releaseFolder, UpgradeError } from "../release/upgrade.ts";
+import { compareVersions, entryFor, fetchExecutable, readRelease, releaseFolder, shownUrl, UpgradeError } from "../release/upgrade.ts";
 import { EXIT, UsageError } from "../terminal/errors.ts";
 import { BUILD_TARGET, RELEASES_URL, VERSION } from "../version.ts";
 import { guard } from "./_args.ts";
@@ -44,16 +44,16 @@ export default defineCommand({
         const relation = compareVersions(latest, VERSION);
         if (args.check) {
           if (relation === "newer") console.log(`gambi ${latest} is available (this is ${VERSION}): ${method.kind === "standalone" ? "gambi upgrade" : method.instead}`);
-          else console.log(`gambi ${VERSION} is up to date (${folder} has ${latest})`);
+          else console.log(`gambi ${VERSION} is up to date (${shownUrl(folder)} has ${latest})`);
           return;
         }
         const wanted = relation === "newer" || args.force || (pinned !== undefined && relation !== "same");
         if (!wanted) {
-          console.log(`gambi ${VERSION} is up to date (${folder} has ${latest}; --force reinstalls it)`);
+          console.log(`gambi ${VERSION} is up to date (${shownUrl(folder)} has ${latest}; --force reinstalls it)`);
           return;
         }
         const entry = entryFor(release, BUILD_TARGET!);
-        log.info(`downloading ${entry.archive} (${mb(entry.size)}) from ${folder}`);
+        log.info(`downloading ${entry.archive} (${mb(entry.size)}) from ${shownUrl(folder)}`);
         const exe = await fetchExecutable(release, entry);
         await replaceExecutable(execPath, exe, (path) => checkRuns(path, latest));
         log.success(`gambi ${VERSION} → ${latest} (${execPath}); checksum verified`);

@@ -34,14 +34,27 @@ export function releaseFolder(env: ReleaseEnv, releasesUrl: string | undefined):
   return pinned ? `${releasesUrl}/download/v${pinned}` : `${releasesUrl}/latest/download`;
 }
 
+/** A URL as it may be printed: without its user:password@ part. */
+export function shownUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (!u.username && !u.password) return url;
+    u.username = "";
+    u.password = "";
+    return u.href;
+  } catch {
+    return url;
+  }
+}
+
 async function get(url: string, fetchFn: typeof fetch, timeoutMs: number): Promise<Response> {
   let res: Response;
   try {
     res = await fetchFn(url, { signal: AbortSignal.timeout(timeoutMs), redirect: "follow" });
   } catch (err) {
-    throw new UpgradeError(`cannot download ${url}: ${(err as Error).message}`, "unreachable");
+    throw new UpgradeError(`cannot download ${shownUrl(url)}: ${(err as Error).message.replaceAll(url, shownUrl(url))}`, "unreachable");
   }
-  if (!res.ok) throw new UpgradeError(`cannot download ${url}: HTTP ${res.status}`, res.status === 404 ? "invalid" : "unreachable");
+  if (!res.ok) throw new UpgradeError(`cannot download ${shownUrl(url)}: HTTP ${res.status}`, res.status === 404 ? "invalid" : "unreachable");
   return res;
 }
 
@@ -60,7 +73,7 @@ export async function readRelease(folder: string, fetchFn: typeof fetch = fetch)
   try {
     return { folder, manifest: parseManifest(manifestText), sums: parseSums(sumsText) };
   } catch (err) {
-    if (err instanceof ManifestError) throw new UpgradeError(`${folder}/${err.message}`, "invalid");
+    if (err instanceof ManifestError) throw new UpgradeError(`${shownUrl(folder)}/${err.message}`, "invalid");
     throw err;
   }
 }
@@ -83,8 +96,8 @@ export function entryFor(release: Release, target: string): ManifestTarget {
  */
 export async function fetchExecutable(release: Release, entry: ManifestTarget, fetchFn: typeof fetch = fetch): Promise<Uint8Array> {
   const expected = release.sums.get(entry.archive);
-  if (!expected) throw new UpgradeError(`SHA256SUMS in ${release.folder} lists no ${entry.archive}`, "invalid");
-  if (expected !== entry.sha256) throw new UpgradeError(`manifest.json and SHA256SUMS in ${release.folder} disagree about ${entry.archive}`, "invalid");
+  if (!expected) throw new UpgradeError(`SHA256SUMS in ${shownUrl(release.folder)} lists no ${entry.archive}`, "invalid");
+  if (expected !== entry.sha256) throw new UpgradeError(`manifest.json and SHA256SUMS in ${shownUrl(release.folder)} disagree about ${entry.archive}`, "invalid");
   const url = `${release.folder}/${entry.archive}`;
   const bytes = new Uint8Array(await (await get(url, fetchFn, 15 * 60_000)).arrayBuffer());
   const actual = sha256(bytes);

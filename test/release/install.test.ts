@@ -108,11 +108,13 @@ test("a tampered archive: the installer refuses, exits non-zero and installs not
   expect((await runCommand([join(s.bin, "gambi"), "--version"], s.env)).stdout.trim()).toBe(OLD_VERSION);
 });
 
-test("a missing archive is a download error, with nothing left behind", async () => {
+test("a missing archive is a download error, with nothing left behind and no password from the URL printed", async () => {
   const s = sandbox();
-  const r = await runCommand(["sh", join(release.out, "install.sh")], { ...s.env, GAMBI_DOWNLOAD_URL: server.url("missing") });
+  const url = server.url("missing").replace("http://", "http://mirror:hunter2@");
+  const r = await runCommand(["sh", join(release.out, "install.sh")], { ...s.env, GAMBI_DOWNLOAD_URL: url });
   expect(r.code).not.toBe(0);
   expect(r.stderr).toMatch(/^gambi install: download failed: http:\/\/127\.0\.0\.1:\d+\/missing\/gambi-\S+\.tar\.gz$/m);
+  expect(r.stdout + r.stderr).not.toContain("hunter2");
   expect(ls(s.bin)).toEqual([]);
   expect(ls(s.tmp)).toEqual([]);
 });

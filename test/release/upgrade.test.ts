@@ -49,8 +49,9 @@ test("--check reports, then gambi upgrade replaces 0.0.1 with the served release
 
 test("a failed checksum keeps the old executable, exits 1, and leaves no new file beside it", async () => {
   const g = oldGambi();
-  const r = await runCommand([g.exe, "upgrade"], { ...g.env, GAMBI_DOWNLOAD_URL: release.server.url("tampered") });
+  const r = await runCommand([g.exe, "upgrade"], { ...g.env, GAMBI_DOWNLOAD_URL: release.server.url("tampered").replace("http://", "http://mirror:hunter2@") });
   expect(r.code).toBe(1);
+  expect(r.stdout + r.stderr).not.toContain("hunter2"); // a password in the URL is never printed
   expect(r.stderr + r.stdout).toMatch(new RegExp(`checksum mismatch for gambi-\\S+: SHA256SUMS says [0-9a-f]{64}, the download is [0-9a-f]{64}; ${g.exe.replaceAll("/", "\\/")} is unchanged`));
   expect(await version(g.exe)).toBe(OLD_VERSION);
   expect(readdirSync(g.dir)).toEqual(["gambi"]);

@@ -12,7 +12,7 @@ import { parseManifest } from "../../src/release/manifest.ts";
 import { replaceExecutable } from "../../src/release/replace.ts";
 import { readTar, writeTar } from "../../src/release/tar.ts";
 import { archiveName, hostTargetName, TARGETS, targetNamed } from "../../src/release/targets.ts";
-import { compareVersions, releaseFolder } from "../../src/release/upgrade.ts";
+import { compareVersions, releaseFolder, shownUrl } from "../../src/release/upgrade.ts";
 import { readZip, writeZip } from "../../src/release/zip.ts";
 import { tempDir } from "../helpers/hub-process.ts";
 
@@ -104,6 +104,8 @@ test("the download folder: GAMBI_DOWNLOAD_URL, else the releases page's latest o
   expect(releaseFolder({ GAMBI_VERSION: "v0.3.0" }, page)).toBe(`${page}/download/v0.3.0`);
   expect(releaseFolder({ GAMBI_VERSION: "0.3.0" }, page)).toBe(`${page}/download/v0.3.0`);
   expect(() => releaseFolder({}, undefined)).toThrow("set GAMBI_DOWNLOAD_URL");
+  expect(shownUrl("https://u:secret@mirror.lan/gambi/x")).toBe("https://mirror.lan/gambi/x");
+  expect(shownUrl("https://mirror.lan/gambi")).toBe("https://mirror.lan/gambi");
 });
 
 test("install kinds: only a standalone executable is upgraded in place; the rest are told what to run", () => {
