@@ -20,6 +20,8 @@ import { tempDir } from "./hub-process.ts";
 
 export const ROOT = resolve(import.meta.dir, "../..");
 export const OLD_VERSION = "0.0.1";
+/** Set as NPM_TOKEN, GITHUB_TOKEN and GH_TOKEN while the release is built: no artifact may contain it. */
+export const TOKEN_CANARY = `npm_canary_${crypto.randomUUID().replaceAll("-", "")}`;
 
 export interface ReleaseFixture {
   dir: string;
@@ -44,7 +46,7 @@ export function releaseFixture(): Promise<ReleaseFixture> {
     const out = join(dir, "out");
     const server = serveRelease(out);
     process.on("exit", () => server.stop());
-    const env = { GAMBI_RELEASES_URL: server.releasesUrl, GITHUB_REPOSITORY: "" };
+    const env = { GAMBI_RELEASES_URL: server.releasesUrl, GITHUB_REPOSITORY: "", NPM_TOKEN: TOKEN_CANARY, NODE_AUTH_TOKEN: TOKEN_CANARY, GITHUB_TOKEN: TOKEN_CANARY, GH_TOKEN: TOKEN_CANARY };
     run(["scripts/release.ts", "--targets", "host", "--out", out], env);
     run(["scripts/build-binary.ts", "--version", OLD_VERSION, "--outdir", join(dir, "old")], env);
     const manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")) as Manifest;
