@@ -26,7 +26,7 @@ export const LAYERS: Record<string, readonly string[]> = {
   // The root command is a menu: it knows the commands and nothing else.
   "cli.ts": ["commands", "version.ts"],
   // Commands parse, call a core and print: they may use everything below them.
-  commands: ["terminal", "join", "chat", "tui", "client.ts", "settings.ts", "common", "hub", "proxy", "protocol", "logger.ts", "version.ts"],
+  commands: ["terminal", "join", "chat", "tui", "client.ts", "settings.ts", "common", "hub", "proxy", "protocol", "release", "logger.ts", "version.ts"],
   // The client side: what joins, chats and watches a hub from a user's machine.
   tui: ["join", "chat", "terminal", "client.ts", "settings.ts", "common", "proxy", "protocol", "logger.ts", "version.ts"],
   // chat needs nothing of join: what both use (the password prompt) is in terminal/.
@@ -39,6 +39,9 @@ export const LAYERS: Record<string, readonly string[]> = {
   hub: ["proxy", "protocol", "common", "logger.ts", "version.ts"],
   // The relay: upstream calls, deadlines, relays, probing. It knows protocols, never the hub.
   proxy: ["protocol", "common", "logger.ts"],
+  // What the binary knows of its own releases (targets, manifest, checksums, archives, the
+  // upgrade's steps): standalone, so scripts/ can share it without pulling in anything else.
+  release: [],
   // The protocol library: SSE, OpenAI shapes, translation. Pure: it imports no other layer.
   protocol: [],
   // Rules both sides check (room passwords): nothing beneath them.

@@ -16,6 +16,8 @@ const main = defineCommand({
     chat: () => import("./commands/chat.ts").then((m) => m.default),
     tui: () => import("./commands/tui.ts").then((m) => m.default),
     monitor: () => import("./commands/tui.ts").then((m) => m.default),
+    health: () => import("./commands/health.ts").then((m) => m.default),
+    upgrade: () => import("./commands/upgrade.ts").then((m) => m.default),
   },
 });
 
