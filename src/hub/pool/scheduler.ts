@@ -290,6 +290,11 @@ export class RoomScheduler<M extends PoolMember = PoolMember> {
 
   // — views —
 
+  /** Requests waiting in the queue now. */
+  get waiting(): number {
+    return this.queue.size;
+  }
+
   memberView(id: string): MemberView | undefined {
     const s = this.states.get(id);
     if (!s) return undefined;
