@@ -167,6 +167,8 @@ export function leadingError(protocol: Protocol, bytes: Uint8Array): { message: 
     const type = first.event ?? (typeof payload?.type === "string" ? payload.type : undefined);
     if (type === "error") error = payload?.error ?? payload ?? first.data;
     else if (type === "response.failed") error = (payload?.response as Json | undefined)?.error ?? "the response failed";
+    // A server answering /v1/responses with chat's error shape (no event type at all).
+    else if (type === undefined && payload?.error !== undefined && payload.error !== null) error = payload.error;
   }
   if (error === undefined) return undefined;
   const code = error && typeof error === "object" ? (error as Json).code : undefined;
