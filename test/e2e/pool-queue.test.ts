@@ -343,3 +343,44 @@ describe("what listings show", () => {
     expect((await queued).status).toBe(200);
   });
 });
+
+describe('pool: "off" (the bench\'s "before pooling" baseline, BENCH_POOL=off)', () => {
+  test("no capacity limit, no queue, no failover, no cooldown", async () => {
+    const hub = hubWith({ pool: "off" });
+    const one = fake();
+    const two = fake();
+    const gate = holding(one);
+    const held = holding(two);
+    const code = await hub.createRoom();
+    expect((await hub.join(code, { id: "p1", nickname: "n1", model: "m", endpoint: one.url })).status).toBe(201);
+    expect((await hub.join(code, { id: "p2", nickname: "n2", model: "m", endpoint: two.url })).status).toBe(201);
+    const room = hub.hub.ctx.registry.find(code)!;
+    expect(room.scheduler.memberView("p1")!.maxConcurrency).toBe(1024);
+    expect(room.scheduler.queueSize).toBe(0);
+    const pinned = (content: string, model: string) =>
+      fetch(`${hub.url}/rooms/${code}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...chatBody(content), model }) });
+
+    // Three at once on a participant on this machine, which the pool would give one slot.
+    const three = [pinned("1", "p1"), pinned("2", "p1"), pinned("3", "p1")];
+    expect(await waitFor(() => gate.state.held() === 3)).toBe(true);
+    for (let i = 0; i < 3; i++) gate.release();
+    for (const res of await Promise.all(three)) expect(res.status).toBe(200);
+
+    // A 429 asking for a minute: relayed, no cooldown, the next request goes to it at once.
+    one.handle(() => Response.json({ error: { message: "slow down" } }, { status: 429, headers: { "retry-after": "60" } }));
+    for (let i = 0; i < 2; i++) {
+      const res = await pinned("x", "p1");
+      expect([res.status, await res.text()]).toEqual([429, '{"error":{"message":"slow down"}}']);
+    }
+    expect(room.scheduler.memberView("p1")!.cooldownUntil).toBeNull();
+
+    // p2 busy, so `*` goes to p1, the least loaded; its 503 comes back: one attempt, no failover.
+    const busy = pinned("hold", "p2");
+    expect(await waitFor(() => held.state.held() === 1)).toBe(true);
+    one.handle(() => Response.json({ error: { message: "down" } }, { status: 503 }));
+    const res = await ask(hub, code, "any");
+    expect([res.status, res.headers.get("x-gambi-participant"), res.headers.get("x-gambi-attempts")]).toEqual([503, "p1", "1"]);
+    held.release();
+    expect((await busy).status).toBe(200);
+  });
+});
