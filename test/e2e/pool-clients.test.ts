@@ -128,7 +128,8 @@ describe("secrets", () => {
         if (echoes && m === "429") return Response.json({ error: { message: `key ${KEY} is rate limited` } }, { status: 429, headers: { "retry-after-ms": "50" } });
         if (echoes && m === "401") return Response.json({ error: { message: `key ${KEY} was revoked` } }, { status: 401 });
         if (m === "500") return Response.json({ error: { message: `internal: ${KEY}` } }, { status: 500 });
-        if (m === "slow") await Bun.sleep(1400);
+        // A moment to answer, as a model takes: the hub measures it (and then tries the unmeasured echoing one first).
+        await Bun.sleep(m === "slow" ? 1400 : 15);
         return sseResponse(splitEvents(CHAT.bytes));
       });
       return u;
@@ -156,6 +157,12 @@ describe("secrets", () => {
 
     for (const room of [open, locked]) {
       const bearer = room === open ? CALLER : PASSWORD;
+      const warm = await fetch(`${hub.url}/rooms/${room}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${bearer}` },
+        body: JSON.stringify({ model: "plain", stream: true, messages: [{ role: "user", content: "hi" }] }),
+      });
+      await keep(warm);
       // A 429 (failover, a cooldown), a 401 (unhealthy), a 500 with nobody else healthy to take it.
       for (const m of ["429", "401", "500"] as const) {
         mode = m;
