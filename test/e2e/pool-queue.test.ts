@@ -384,3 +384,46 @@ describe('pool: "off" (the bench\'s "before pooling" baseline, BENCH_POOL=off)',
     expect((await busy).status).toBe(200);
   });
 });
+
+describe("a queue that closes", () => {
+  test("the room is deleted while requests wait: 404 room_not_found, and a waiting stream's error event says so", async () => {
+    const hub = hubWith({});
+    const upstream = fake();
+    const gate = holding(upstream);
+    const created = await hub.post("/rooms", { name: "short-lived" });
+    const { room: made, hostId } = (await created.json()) as { room: { code: string }; hostId: string };
+    const code = made.code;
+    expect((await hub.join(code, { id: "p1", nickname: "n", model: "m", endpoint: upstream.url })).status).toBe(201);
+    const room = hub.hub.ctx.registry.find(code)!;
+    const holder = ask(hub, code, "holder");
+    expect(await waitFor(() => gate.state.held() === 1)).toBe(true);
+    const waiting = ask(hub, code, "waits");
+    expect(await waitFor(() => room.scheduler.waiting === 1)).toBe(true);
+    expect((await fetch(`${hub.url}/rooms/${code}`, { method: "DELETE", headers: { authorization: `Bearer ${hostId}` } })).status).toBe(200);
+    const res = await waiting;
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as any).error.code).toBe("room_not_found");
+    gate.release();
+    await holder;
+    expect(upstream.inference()).toHaveLength(1);
+  });
+
+  test("the hub drains: whoever waits gets 503 hub_shutting_down at once, while the request in flight finishes", async () => {
+    const hub = startTestHub({});
+    const upstream = fake();
+    const gate = holding(upstream);
+    const { code, room } = await roomOfOne(hub, upstream);
+    const holder = ask(hub, code, "holder");
+    expect(await waitFor(() => gate.state.held() === 1)).toBe(true);
+    const waiting = ask(hub, code, "waits");
+    expect(await waitFor(() => room.scheduler.waiting === 1)).toBe(true);
+    const stopped = hub.shutdown(5_000);
+    const res = await waiting;
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as any).error.code).toBe("hub_shutting_down");
+    gate.release();
+    expect((await holder).status).toBe(200);
+    expect(await stopped).toEqual({ cut: 0 });
+    expect(upstream.inference()).toHaveLength(1);
+  });
+});

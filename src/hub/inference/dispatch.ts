@@ -160,6 +160,12 @@ function unservable(room: Room, requested: string, want: Want, err: unknown): un
   return err;
 }
 
+function matches(want: Want, member: RoomMember): boolean {
+  if (want.kind === "any") return true;
+  if (want.kind === "participant") return want.id === member.id;
+  return member.models.includes(want.model);
+}
+
 function hasAny(o: object): boolean {
   for (const _ in o) return true;
   return false;
@@ -337,18 +343,12 @@ class Dispatch implements AcquireRequest {
   }
 
   /** Whether a failure of this attempt may still go elsewhere (asked before it starts, for the relay, and when it ends). */
-  private mayFailOver(current: string): boolean {
+  private mayFailOver(current: RoomMember): boolean {
     if (this.pinned || this.attempt >= this.ctx.maxAttempts) return false;
     const want = this.fallback ?? this.want;
     // Everyone eligible but those tried before; `current` is one of them when it matches.
     const others = this.room.scheduler.alternatives(want, this.exclude);
-    return others > 1 || (others === 1 && !this.matches(want, current));
-  }
-
-  private matches(want: Want, id: string): boolean {
-    if (want.kind === "any") return true;
-    if (want.kind === "participant") return want.id === id;
-    return this.room.participants.get(id)?.model === want.model;
+    return others > 1 || (others === 1 && !matches(want, current));
   }
 
   private async attemptOn(lease: Lease<RoomMember>): Promise<Response> {
@@ -377,7 +377,7 @@ class Dispatch implements AcquireRequest {
       lease.release(ENDED);
       throw err;
     }
-    const failover = this.mayFailOver(participant.id);
+    const failover = this.mayFailOver(lease.member);
     const state = { refused: undefined as StateRejection | undefined };
     const first = await this.forward(lease, participant, turn.plan, failover, state, true, turn.retryOn);
     const refused = state.refused;
@@ -443,7 +443,7 @@ class Dispatch implements AcquireRequest {
         const reason = failed && !answered ? failoverReason(outcome) : undefined;
         if (reason === "credentials" && !ctx.poolOff) ctx.registry.credentialsRejected(room, participant, outcome.status);
         lease.release(this.leaseOutcome(outcome, failed, startedAt, endedAt));
-        if (reason && failover && this.mayFailOver(participant.id)) {
+        if (reason && failover && this.mayFailOver(lease.member)) {
           const error = redactSecrets(outcome.error ?? `HTTP ${outcome.status}`, secrets);
           ctx.log.debug(`${requestId} ${participant.nickname}: ${error}; trying another participant`);
           (this.exclude ??= new Set()).add(participant.id);
