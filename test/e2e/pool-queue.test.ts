@@ -427,3 +427,29 @@ describe("a queue that closes", () => {
     expect(upstream.inference()).toHaveLength(1);
   });
 });
+
+describe("a waiting stream's client leaves", () => {
+  test("after its 200 and comments: it leaves the queue, its timer goes, no upstream request is made", async () => {
+    const timers = manualTimers();
+    const hub = hubWith({ timers, timeouts: { connectMs: 0, firstByteMs: 0, idleMs: 0 } });
+    const upstream = fake();
+    const gate = holding(upstream);
+    const { code, room } = await roomOfOne(hub, upstream);
+    const holder = ask(hub, code, "holder");
+    expect(await waitFor(() => gate.state.held() === 1)).toBe(true);
+    const abort = new AbortController();
+    const pending = ask(hub, code, "leaves", { stream: true, signal: abort.signal });
+    expect(await waitFor(() => room.scheduler.waiting === 1)).toBe(true);
+    timers.advance(1000);
+    const res = await pending;
+    const reader = res.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe(": queued position=1\n\n");
+    abort.abort();
+    expect(await waitFor(() => room.scheduler.waiting === 0)).toBe(true);
+    gate.release();
+    expect((await holder).status).toBe(200);
+    expect(await waitFor(() => timers.live === 0)).toBe(true);
+    expect(upstream.inference()).toHaveLength(1);
+    expect(room.scheduler.memberView("p1")!.inFlight).toBe(0);
+  });
+});

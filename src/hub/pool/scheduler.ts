@@ -11,7 +11,7 @@
  *   one frees (fair-queue.ts decides whose turn it is), or rejects: `queue_timeout` (503) at
  *   the deadline, `room_busy` (429) when turned away by a full queue, the signal's reason when
  *   the client leaves, `no_participant_available` when nobody who could serve it is left.
- *   Nothing online that could serve it throws at once (404 / 503, as select.ts did).
+ *   Nothing online that could serve it throws at once (404 / 503).
  * - `Lease.release(outcome)`: frees the slot and feeds capacity.ts (AIMD, cooldowns) and
  *   speed.ts; the slot goes straight to the next eligible waiter. Call it exactly once per lease
  *   (more calls are ignored), whatever happened, even if the client has gone meanwhile.
@@ -261,7 +261,7 @@ export class RoomScheduler<M extends PoolMember = PoolMember> {
 
   // — requests —
 
-  /** A request's `model` as select.ts reads it: `*`/`any`, `model:<name>`, a participant id, or a model name. */
+  /** A request's `model`: `*`/`any`, `model:<name>`, a participant id, or a model name (an id wins over a model of the same name). */
   want(spec: string): Want {
     const s = spec.trim();
     if (s === "*" || s === "any") return ANY;
