@@ -280,11 +280,16 @@ describe("conversations", () => {
     const first = (await (await post({ model: "owner", input: "remember 7" })).json()) as any;
     expect(responsesText(first)).toBe("first answer");
     owner.handle(() => Response.json({ error: { message: "crashed", type: "server_error" } }, { status: 500 }));
+    const kept = hub.hub.ctx.responseStore.size;
     const res = await post({ model: "*", previous_response_id: first.id, input: "what number?" });
     expect(res.status).toBe(200);
     expect(res.headers.get("x-gambi-participant")).toBe("other");
     expect(res.headers.get("x-gambi-attempts")).toBe("2");
-    expect(responsesText(await res.json())).toBe("taken over");
+    const second = (await res.json()) as any;
+    expect(responsesText(second)).toBe("taken over");
+    // The failed attempt on the owner kept nothing: one more response, the one answered.
+    expect(hub.hub.ctx.responseStore.size).toBe(kept + 1);
+    expect(hub.hub.ctx.responseStore.get(code, second.id)).toBeDefined();
     // The other participant got the whole conversation.
     const sent = JSON.parse(other.inference().at(-1)!.body).messages.map((m: any) => m.content);
     expect(sent).toEqual(["remember 7", "first answer", "what number?"]);
