@@ -120,7 +120,12 @@ export interface PublicRoom {
 export interface JoinRequest {
   id: string;
   nickname: string;
+  /** The first (default) model: all a hub from before several models per participant reads. */
   model: string;
+  /** Every model served, `model` first; left out for one. */
+  models?: string[];
+  /** Requests served at once (1–1024); left out, the hub probes or picks a default. */
+  maxConcurrency?: number;
   endpoint: string;
   password?: string;
   specs?: Record<string, string | number | boolean | null>;

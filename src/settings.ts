@@ -14,6 +14,7 @@ import { Value } from "@sinclair/typebox/value";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
+import { MAX_CONCURRENCY, MIN_CONCURRENCY } from "./common/max-concurrency.ts";
 
 const HeaderRef = Type.Object({ name: Type.String({ minLength: 1 }), env: Type.String({ pattern: "^[A-Za-z_][A-Za-z0-9_]*$" }) });
 
@@ -22,7 +23,12 @@ const Profile = Type.Object({
   code: Type.Optional(Type.String()),
   endpoint: Type.Optional(Type.String()),
   networkEndpoint: Type.Optional(Type.String()),
+  /** The first model; alone in profiles saved before several models per participant, and for gambi versions from then. */
   model: Type.Optional(Type.String()),
+  /** Every model, the first being `model`; saved only for more than one. */
+  models: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
+  /** `--max-concurrency`, when it was given. */
+  maxConcurrency: Type.Optional(Type.Integer({ minimum: MIN_CONCURRENCY, maximum: MAX_CONCURRENCY })),
   nickname: Type.Optional(Type.String()),
   headers: Type.Optional(Type.Array(HeaderRef)),
   specs: Type.Optional(Type.Boolean()),
@@ -79,20 +85,29 @@ export interface ProfileInput {
   code?: string;
   endpoint?: string;
   networkEndpoint?: string;
-  model?: string;
+  /** The models served, the first being the default. */
+  models?: string[];
+  maxConcurrency?: number;
   nickname?: string;
   specs?: boolean;
   /** Only headers whose value came from an environment variable can be saved. */
   headers?: Array<{ name: string; env?: string }>;
 }
 
-/** The stored form of a profile: known fields only, headers reduced to `{name, env}` references. */
+/**
+ * The stored form of a profile: known fields only, headers reduced to `{name, env}` references,
+ * the models as `model` (the first: what an older gambi reads) plus `models` when there are several.
+ */
 export function toSavedProfile(input: ProfileInput): SavedProfile {
   const out: SavedProfile = {};
-  for (const key of ["hub", "code", "endpoint", "networkEndpoint", "model", "nickname"] as const) {
+  for (const key of ["hub", "code", "endpoint", "networkEndpoint", "nickname"] as const) {
     const v = input[key];
     if (typeof v === "string" && v) out[key] = v;
   }
+  const models = (input.models ?? []).filter((m) => typeof m === "string" && m.length > 0);
+  if (models.length) out.model = models[0];
+  if (models.length > 1) out.models = [...models];
+  if (typeof input.maxConcurrency === "number") out.maxConcurrency = input.maxConcurrency;
   if (typeof input.specs === "boolean") out.specs = input.specs;
   const refs = (input.headers ?? []).filter((h): h is HeaderRef => typeof h.env === "string" && h.env.length > 0).map((h) => ({ name: h.name, env: h.env }));
   if (refs.length) out.headers = refs;

@@ -25,7 +25,7 @@ type Reply = { ready?: unknown; id?: number; result?: unknown; error?: string };
 /** Starts `bun <file>`, optionally pinned to CPUs with taskset, and waits for its ready message. */
 export async function spawnChild<Info>(
   file: string,
-  opts: { cpus?: string; env?: Record<string, string>; bunArgs?: string[] } = {},
+  opts: { cpus?: string; env?: Record<string, string>; bunArgs?: string[]; quietStderr?: boolean } = {},
 ): Promise<Child<Info>> {
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let nextId = 1;
@@ -38,7 +38,7 @@ export async function spawnChild<Info>(
     env: { ...process.env, ...opts.env },
     stdin: "ignore",
     stdout: "inherit",
-    stderr: "inherit",
+    stderr: opts.quietStderr ? "ignore" : "inherit",
     ipc(message: Reply) {
       if (message.ready !== undefined) return onReady(message.ready as Info);
       const p = pending.get(message.id!);

@@ -10,11 +10,7 @@
  *
  * Rooms pool their participants (src/hub/pool/). BENCH_POOL=off runs the hub as it was before
  * they did — no capacity limit, no queue, one attempt per request, no cooldowns (HubDeps
- * `pool: "off"`) — for the pool bench's comparison; it is no `gambi hub` flag. A participant
- * that declares no capacity gets BENCH_MAX_CONCURRENCY requests at once (default 1024): the
- * bench's upstream serves any number, and proxy.ts measures the hop at c=64 through one
- * participant, not a queue in front of it (`gambi hub` would give a participant on this
- * machine 1, src/hub/pool/member.ts).
+ * `pool: "off"`) — for the pool bench's comparison; it is no `gambi hub` flag.
  */
 import { createConsola } from "consola";
 import { startHub } from "../../src/hub/index.ts";
@@ -25,7 +21,6 @@ const ownersMax = Number(process.env.BENCH_OWNERS_MAX ?? 50_000);
 const storeMax = Number(process.env.BENCH_STORE_MAX ?? 1_000);
 const sweepIntervalMs = Number(process.env.BENCH_SWEEP_MS ?? 0);
 const pool = process.env.BENCH_POOL === "off" ? "off" : "on";
-const defaultMaxConcurrency = Number(process.env.BENCH_MAX_CONCURRENCY ?? 1024);
 const SIX_HOURS = 6 * 60 * 60 * 1000;
 // Warnings and errors only: per-request logging would be part of the measurement otherwise.
 const logger = createConsola({ level: 1 });
@@ -34,7 +29,7 @@ const running = startHub({
   port: 0,
   host: "127.0.0.1",
   sweepIntervalMs,
-  deps: { logger, responseOwners: { max: ownersMax, ttlMs: SIX_HOURS }, responseStore: { maxPerRoom: storeMax, ttlMs: SIX_HOURS }, pool, defaultMaxConcurrency },
+  deps: { logger, responseOwners: { max: ownersMax, ttlMs: SIX_HOURS }, responseStore: { maxPerRoom: storeMax, ttlMs: SIX_HOURS }, pool },
 });
 
 /**
@@ -54,7 +49,7 @@ function ownerEntryBytes(count = 20_000): number {
   return (after - before) / count;
 }
 
-serveParent({ url: running.url, ownersMax, storeMax, pool, defaultMaxConcurrency }, {
+serveParent({ url: running.url, ownersMax, storeMax, pool }, {
   usage: (arg) => processUsage(arg === true),
   owners: () => running.hub.ctx.responseOwners.size,
   /** Responses the hub keeps, over all rooms. */

@@ -56,7 +56,7 @@ async function pickRoom(client: HubClient): Promise<PublicRoom> {
 async function nameOf(s: Session, id: string): Promise<ParticipantName> {
   const known = s.names.get(id);
   if (known?.nickname) return known;
-  const found = await lookupParticipant(s.client, s.code, id, s.password);
+  const found = await lookupParticipant(s.client, s.code, id, s.password, s.model);
   s.names.set(id, found);
   return found;
 }

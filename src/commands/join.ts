@@ -11,6 +11,7 @@ import { joinedProfile, prepareJoin } from "../join/prepare.ts";
 import { serveInRoom } from "../join/serve.ts";
 import { saveJoinProfile } from "../join/session.ts";
 import { findProfile, loadSettings } from "../settings.ts";
+import { parseMaxConcurrency } from "../common/max-concurrency.ts";
 
 async function readConfig(path: string | undefined): Promise<Record<string, unknown> | undefined> {
   if (!path) return undefined;
@@ -21,15 +22,29 @@ async function readConfig(path: string | undefined): Promise<Record<string, unkn
   }
 }
 
+/** `--max-concurrency N`: a whole number from 1 to 1024, else a usage error (exit 2). */
+function maxConcurrencyFlag(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = parseMaxConcurrency(value);
+  if ("problem" in parsed) throw new UsageError(`--max-concurrency must be ${parsed.problem}`);
+  return parsed.value;
+}
+
 /** citty cannot tell a boolean's default from an explicit flag; the raw argv can. */
 const given = (rawArgs: string[], name: string) => rawArgs.some((a) => a === `--${name}` || a === `--no-${name}` || a.startsWith(`--${name}=`));
+
+/** " (4 at once, probed)": what the hub settled on, when it says (an older hub does not). */
+function capacityNote(joined: Record<string, unknown>): string {
+  return typeof joined.maxConcurrency === "number" ? ` (${joined.maxConcurrency} at once, ${String(joined.maxConcurrencySource ?? "")})` : "";
+}
 
 export default defineCommand({
   meta: { name: "join", description: "Join a room with an OpenAI-compatible endpoint (Ollama, LM Studio, vLLM, OpenRouter, ...)" },
   args: {
     code: { type: "string", description: "Room code" },
     endpoint: { type: "string", description: "Endpoint base URL (default http://localhost:11434, Ollama)" },
-    model: { type: "string", description: "Model to serve, as the endpoint names it" },
+    model: { type: "string", description: "Model to serve, as the endpoint names it (repeatable: several models from this endpoint, the first is the default)" },
+    "max-concurrency": { type: "string", description: "Requests your endpoint serves at once, 1-1024 (default: its llama.cpp slots, else a default for its kind)" },
     nickname: { type: "string", description: "Name shown in the room (default: a generated one)" },
     header: { type: "string", description: "Auth header Name=Value sent to your endpoint (repeatable)" },
     "header-env": { type: "string", description: "Auth header Name=ENV_VAR, value read from the environment (repeatable)" },
@@ -48,6 +63,7 @@ export default defineCommand({
   },
   run: ({ args, rawArgs }) =>
     guard(async () => {
+      const maxConcurrency = maxConcurrencyFlag(args["max-concurrency"]);
       const profile = args.profile ? findProfile(loadSettings(), args.profile) : undefined;
       // The token is only for listing rooms in the picker; joining itself needs none.
       const client = createHubClient(hubUrl(args.hub, profile?.hub), { token: hubToken(args.token), ca: hubCa(args.ca) });
@@ -61,7 +77,8 @@ export default defineCommand({
           code: args.code,
           endpoint: args.endpoint,
           networkEndpoint: args["network-endpoint"],
-          model: args.model,
+          models: repeatedFlag(rawArgs, "model"),
+          maxConcurrency,
           nickname: args.nickname,
           password: args.password,
           headers: repeatedFlag(rawArgs, "header"),
@@ -81,9 +98,12 @@ export default defineCommand({
         tty: !args.json && process.stdout.isTTY === true,
         onLeft: () => process.exit(0),
       });
+      const serving = `serving ${prepared.models.join(", ")}${capacityNote(served.joined)}`;
       if (args.json) console.log(JSON.stringify(served.joined));
-      else if (interactive) p.outro(`joined room ${prepared.code} as ${served.joined.nickname}, serving ${prepared.model}; Ctrl-C to leave`);
-      else log.success(`joined room ${prepared.code} as ${served.joined.nickname} (${served.id}) serving ${prepared.model}; Ctrl-C to leave`);
+      else if (interactive) p.outro(`joined room ${prepared.code} as ${served.joined.nickname}, ${serving}; Ctrl-C to leave`);
+      else log.success(`joined room ${prepared.code} as ${served.joined.nickname} (${served.id}) ${serving}; Ctrl-C to leave`);
+      // A hub from before several models per participant reads only `model`: it serves the first.
+      if (prepared.models.length > 1 && !Array.isArray(served.joined.models)) log.warn(`the hub serves only ${prepared.models[0]} for you: it predates several models per participant`);
 
       // After the join, so only settings that worked are saved.
       if (prepared.saveAs) {

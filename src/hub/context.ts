@@ -63,11 +63,6 @@ export interface HubDeps {
   /** Participants one request may be tried on, the first included (default 3; 1: no failover). */
   maxAttempts?: number;
   /**
-   * How many requests at once a participant that declares no capacity gets (default: by its kind
-   * of endpoint, hub/pool/member.ts): for tests and benches whose fake upstreams take any number.
-   */
-  defaultMaxConcurrency?: number;
-  /**
    * `"off"`: rooms as they were before they pooled — no capacity limit, no queue, one attempt,
    * no cooldowns. For the pool bench's comparison only (bench/lib/hub-server.ts BENCH_POOL=off).
    */
@@ -135,7 +130,7 @@ export function createContext(deps: HubDeps = {}): HubContext {
     store: roomStore,
     roomTtlMs: deps.roomTtlMs ?? DEFAULT_ROOM_TTL_MS,
     onRoomRemoved: (room) => responseStore.forgetRoom(room.code),
-    pool: { timers, queueSize: deps.queueSize, queueTimeoutMs: deps.queueTimeoutMs, off: poolOff, defaultMaxConcurrency: deps.defaultMaxConcurrency },
+    pool: { timers, queueSize: deps.queueSize, queueTimeoutMs: deps.queueTimeoutMs, off: poolOff },
   });
   // A draining hub serves no one who is still waiting for a slot (requests in flight get their grace).
   shutdown.draining.addEventListener("abort", () => registry.closeQueues(new GambiError(503, "the hub is shutting down; try again in a moment", { code: "hub_shutting_down" })), {

@@ -1,6 +1,6 @@
 /**
  * `gambi join`'s questions, one function each, asked only for what the flags left open and in
- * the issue's order: room → provider → auth headers → (probe) model → nickname → password
+ * the issue's order: room → provider → auth headers → (probe) models → nickname → password
  * (the password question is terminal/prompt.ts's askRoomPassword, which `gambi chat` asks too).
  * A secret typed here goes into a masked prompt and comes back as a value in memory; nothing
  * in this file prints or stores it.
@@ -128,15 +128,27 @@ export async function askAuthHeaders(endpoint: string): Promise<AuthHeaderEntry[
   return out;
 }
 
-export async function askModel(models: string[] | undefined): Promise<string> {
+/**
+ * The models to serve, picked from the endpoint's list: space (or tab, in a long list) adds one,
+ * enter confirms; the first picked is the default. A short list starts with its first model
+ * picked, so enter alone serves it, as when one model was all a participant could serve. An
+ * endpoint without a list gets the names typed, comma-separated.
+ */
+export async function askModels(models: string[] | undefined): Promise<string[]> {
   const list = [...new Set(models ?? [])];
   if (!list.length) {
-    return (await ask(p.text({ message: "Model (as your endpoint names it)", validate: (v) => (v?.trim() ? undefined : "required") }))).trim();
+    const typed = await ask(p.text({ message: "Model (as your endpoint names it; several: separate them with commas)", validate: (v) => (splitModels(v ?? "").length ? undefined : "required") }));
+    return splitModels(typed);
   }
   const options = list.map((m) => ({ value: m, label: m }));
   // Cloud providers list hundreds of models: type to filter instead of scrolling.
-  return list.length > 12 ? ask(p.autocomplete<string>({ message: `Model (${list.length} offered; type to filter)`, options, maxItems: 10 })) : ask(p.select<string>({ message: "Model", options }));
+  if (list.length > 12) {
+    return ask(p.autocompleteMultiselect<string>({ message: `Models (${list.length} offered; type to filter, tab or space picks, enter confirms)`, options, maxItems: 10, required: true }));
+  }
+  return ask(p.multiselect<string>({ message: "Models (space picks more, enter confirms; the first picked is the default)", options, initialValues: [list[0]!], required: true }));
 }
+
+const splitModels = (typed: string): string[] => typed.split(",").map((m) => m.trim()).filter(Boolean);
 
 export async function askNickname(suggested: string): Promise<string> {
   const v = await ask(p.text({ message: "Your name in the room", placeholder: suggested, defaultValue: suggested }));

@@ -16,7 +16,7 @@ import type { ProfileInput, SavedProfile } from "../settings.ts";
 import { EXIT, UsageError } from "../terminal/errors.ts";
 import { ask, askRoomPassword } from "../terminal/prompt.ts";
 import { headerRecord, resolveAuthHeaderEntries, type AuthHeaderEntry } from "./headers.ts";
-import { askAuthHeaders, askEndpoint, askModel, askNickname, askRoom, askSaveProfile } from "./interactive.ts";
+import { askAuthHeaders, askEndpoint, askModels, askNickname, askRoom, askSaveProfile } from "./interactive.ts";
 import { friendlyName } from "./names.ts";
 import { probeOwnEndpoint, protocolsSpoken } from "./probe.ts";
 import { DEFAULT_ENDPOINT, providerFor } from "./providers.ts";
@@ -25,7 +25,10 @@ export interface JoinFlags {
   code?: string;
   endpoint?: string;
   networkEndpoint?: string;
-  model?: string;
+  /** `--model`, repeatable: several models from the one endpoint (the first is the default). */
+  models: string[];
+  /** `--max-concurrency`, already checked (1–1024). */
+  maxConcurrency?: number;
   nickname?: string;
   password?: string;
   headers: string[];
@@ -39,7 +42,10 @@ export interface PreparedJoin {
   code: string;
   local: string;
   published: string;
-  model: string;
+  /** At least one, no duplicates; the first is the participant's default. */
+  models: string[];
+  /** Declared; unset, the hub probes the endpoint or picks a default. */
+  maxConcurrency?: number;
   nickname: string;
   password?: string;
   headers: AuthHeaderEntry[];
@@ -121,11 +127,15 @@ export async function prepareJoin(opts: { flags: JoinFlags; profile?: SavedProfi
   headers = probed.headers;
   const models = probed.probe.models;
 
-  const model = flags.model ?? profile?.model ?? (interactive ? await askModel(models ?? undefined) : undefined);
-  if (!model) throw new UsageError("--model is required (the model your endpoint serves, e.g. llama3.2)");
-  if (models?.length && !flags.allowUnlistedModel && !matchModel(models, model)) {
-    throw new UsageError(`model "${model}" is not served by ${local}; it offers: ${suggestModels(models, model).join(", ")}`);
+  const saved = profile?.models ?? (profile?.model ? [profile.model] : []);
+  const chosen = unique(flags.models.length ? flags.models : saved.length ? saved : interactive ? await askModels(models ?? undefined) : []);
+  if (!chosen.length) throw new UsageError("--model is required (the model your endpoint serves, e.g. llama3.2; repeat it for several)");
+  const missing = models?.length && !flags.allowUnlistedModel ? chosen.filter((m) => !matchModel(models, m)) : [];
+  if (missing.length) {
+    const what = missing.length === 1 ? `model "${missing[0]}" is` : `models ${missing.map((m) => `"${m}"`).join(", ")} are`;
+    throw new UsageError(`${what} not served by ${local}; it offers: ${suggestModels(models!, missing[0]!).join(", ")} (--allow-unlisted-model if its list is incomplete)`);
   }
+  const maxConcurrency = flags.maxConcurrency ?? profile?.maxConcurrency;
 
   const nickname = flags.nickname ?? profile?.nickname ?? (interactive ? await askNickname(friendlyName()) : friendlyName());
 
@@ -149,11 +159,14 @@ export async function prepareJoin(opts: { flags: JoinFlags; profile?: SavedProfi
     const typed = headers.filter((h) => !h.env).map((h) => h.name);
     saveAs = await askSaveProfile(providerFor(local)?.id ?? "default", typed);
   }
-  return { code: code.toUpperCase(), local, published, model, nickname, password, headers, probe: probed.probe, saveAs };
+  return { code: code.toUpperCase(), local, published, models: chosen, maxConcurrency, nickname, password, headers, probe: probed.probe, saveAs };
 }
+
+/** Each model once, in the order first given (the hub refuses a list that repeats one). */
+const unique = (models: string[]): string[] => [...new Set(models.map((m) => m.trim()).filter(Boolean))];
 
 /** What `--save` stores once the join worked: the network endpoint only when it differs, header values never (settings.ts keeps env-var names only). */
 export function joinedProfile(prepared: PreparedJoin, hub: string, specs: boolean): ProfileInput {
-  const { code, local, published, model, nickname, headers } = prepared;
-  return { hub, code, endpoint: local, networkEndpoint: published !== local ? published : undefined, model, nickname, specs, headers };
+  const { code, local, published, models, maxConcurrency, nickname, headers } = prepared;
+  return { hub, code, endpoint: local, networkEndpoint: published !== local ? published : undefined, models, maxConcurrency, nickname, specs, headers };
 }

@@ -5,9 +5,13 @@
  */
 import { probeEndpoint, type ProbeResult } from "../proxy/probe.ts";
 
-/** Rejects with the probe's GambiError (`endpoint_credentials_rejected` when the key is refused). */
-export function probeOwnEndpoint(base: string, authHeaders: Record<string, string>): Promise<ProbeResult> {
-  return probeEndpoint({ base, authHeaders, label: "your endpoint" }, { timeoutMs: 10_000 });
+/**
+ * Rejects with the probe's GambiError (`endpoint_credentials_rejected` when the key is refused).
+ * `concurrency`: also work out what the hub would assume for its maxConcurrency (the TUI shows it
+ * as the default; for llama.cpp one more GET, /props).
+ */
+export function probeOwnEndpoint(base: string, authHeaders: Record<string, string>, opts: { concurrency?: boolean } = {}): Promise<ProbeResult> {
+  return probeEndpoint({ base, authHeaders, label: "your endpoint" }, { timeoutMs: 10_000, concurrency: opts.concurrency });
 }
 
 /** "Responses + Chat Completions": the OpenAI protocols the probe found. */

@@ -28,7 +28,7 @@ export async function serveInRoom(opts: ServeOptions) {
   const { client, prepared, log } = opts;
   // The status line (room, model, state, requests served) is fed by the room's event stream.
   const line = createStatusLine({ log, tty: opts.tty });
-  let status = initialStatus(prepared.code, prepared.model);
+  let status = initialStatus(prepared.code, prepared.models.join(", "));
   function render(next: typeof status, finished?: Parameters<typeof line.update>[1]) {
     status = next;
     line.update(status, finished);
@@ -40,7 +40,8 @@ export async function serveInRoom(opts: ServeOptions) {
     settings: {
       code: prepared.code,
       endpoint: prepared.published,
-      model: prepared.model,
+      models: prepared.models,
+      maxConcurrency: prepared.maxConcurrency,
       nickname: prepared.nickname,
       password: prepared.password,
       authHeaders: headerRecord(prepared.headers),

@@ -16,7 +16,10 @@ export interface SessionSettings {
   code: string;
   /** The URL the hub uses for the endpoint (the network endpoint, when one was given). */
   endpoint: string;
-  model: string;
+  /** The models to serve (at least one; the first is the default). */
+  models: string[];
+  /** Requests served at once; unset: the hub decides (probe or default). */
+  maxConcurrency?: number;
   nickname: string;
   password?: string;
   /** Header values live only here and in the runtime's request, for re-joins; never in a view. */
@@ -27,12 +30,18 @@ export interface SessionSettings {
   allowUnlistedModel?: boolean;
 }
 
-/** The body of `POST /rooms/:code/join`, with a fresh participant id; empty options are left out. */
+/**
+ * The body of `POST /rooms/:code/join`, with a fresh participant id; empty options are left
+ * out. `model` is always the first model and `models` comes only with several, so a single
+ * model joins exactly as before, and an older hub (which ignores `models`) serves the first.
+ */
 export function joinRequest(s: SessionSettings): JoinRequest {
   return {
     id: participantId(),
     nickname: s.nickname,
-    model: s.model,
+    model: s.models[0]!,
+    models: s.models.length > 1 ? [...s.models] : undefined,
+    maxConcurrency: s.maxConcurrency,
     endpoint: s.endpoint,
     password: s.password,
     specs: s.specs === false ? undefined : machineSpecs(),

@@ -99,7 +99,7 @@ export const ERROR_CODES = {
   model_not_found: {
     group: "participants",
     statuses: [404, 400],
-    meaning: "Inference: no participant or model matches `model` → 404 (`*` is any participant); joining: the endpoint does not list the model → 400 (check the name, or set `allowUnlistedModel`).",
+    meaning: "Inference: no participant or model matches `model` → 404 (`*` is any participant); joining: the endpoint does not list the model (or one of `models`, all named) → 400 (check the name, or set `allowUnlistedModel`).",
   },
   no_participant_available: {
     group: "participants",

@@ -5,13 +5,18 @@
  * 401/403 mean "credentials rejected", anything else (400 "model is required", 422, 200) means
  * the route is there. With `responsesState`, a fourth request asks whether a Responses server
  * keeps conversations itself (protocol/openai/responses-state.ts: a made-up
- * `previous_response_id` in a body no server generates from).
+ * `previous_response_id` in a body no server generates from). With `concurrency`, it also
+ * works out how many requests the endpoint serves at once (protocol/concurrency.ts): from the
+ * kind of server its model list names, and for llama.cpp one more request, `GET /props` (its
+ * slots), sent once the model list has said it is llama.cpp; no other server is asked anything.
  */
 import { GambiError } from "../protocol/openai/errors.ts";
 import { callUpstream, describeNetworkError, UpstreamUnreachable, type Fetch, type UpstreamTarget } from "./upstream.ts";
 import type { Capabilities } from "../protocol/protocols.ts";
 import { v1Url } from "../protocol/endpoint.ts";
 import { classifyStateProbe, STATE_PROBE_BODY, type ResponsesState } from "../protocol/openai/responses-state.ts";
+import { defaultConcurrency, serverKindOf, slotsFromProps, type Concurrency, type ServerKind } from "../protocol/concurrency.ts";
+import { MAX_CONCURRENCY } from "../common/max-concurrency.ts";
 
 export interface ProbeResult {
   capabilities: Capabilities;
@@ -19,18 +24,23 @@ export interface ProbeResult {
   models: string[] | null;
   /** Whether its Responses API keeps conversations; `unknown` unless asked for and told. */
   responsesState: ResponsesState;
+  /** How many requests it serves at once, when asked for (`concurrency`). */
+  concurrency?: Concurrency;
 }
 
 type ProbeAttempt = { kind: "status"; status: number; body: string } | { kind: "network"; reason: string };
 
 const MISSING_ROUTE = new Set([404, 405, 501]);
 
-/** `body`: a POST's (default `{}`); `read`: keep the answer's body (else it is drained so the socket can be reused). */
-async function attempt(target: UpstreamTarget, method: "GET" | "POST", path: string, timeoutMs: number, doFetch?: Fetch, body = "{}", read = false): Promise<ProbeAttempt> {
+/**
+ * `body`: a POST's (default `{}`); `read`: keep the answer's body (else it is drained so the
+ * socket can be reused); `root`: the path is the base URL's own, not under /v1.
+ */
+async function attempt(target: UpstreamTarget, method: "GET" | "POST", path: string, timeoutMs: number, doFetch?: Fetch, body = "{}", read = false, root = false): Promise<ProbeAttempt> {
   try {
     const res = await callUpstream(
       target,
-      { method, path, body: method === "POST" ? body : undefined, timeoutMs },
+      { method, path, root, body: method === "POST" ? body : undefined, timeoutMs },
       doFetch,
     );
     const text = read ? await res.text() : (await res.arrayBuffer(), "");
@@ -41,16 +51,23 @@ async function attempt(target: UpstreamTarget, method: "GET" | "POST", path: str
   }
 }
 
-function parseModelIds(body: string): string[] | null {
+function parseJson(body: string): unknown {
   try {
-    const parsed = JSON.parse(body) as { data?: unknown };
-    if (!Array.isArray(parsed.data)) return null;
-    return parsed.data
-      .map((m) => (m && typeof m === "object" ? (m as { id?: unknown }).id : undefined))
-      .filter((id): id is string => typeof id === "string");
+    return JSON.parse(body);
   } catch {
-    return null;
+    return undefined;
   }
+}
+
+function modelIds(parsed: unknown): string[] | null {
+  const data = (parsed as { data?: unknown } | null | undefined)?.data;
+  if (!Array.isArray(data)) return null;
+  return data.map((m) => (m && typeof m === "object" ? (m as { id?: unknown }).id : undefined)).filter((id): id is string => typeof id === "string");
+}
+
+/** The model list's answer, parsed once: its JSON (undefined unless a 200 that parses). */
+function listing(models: ProbeAttempt): unknown {
+  return models.kind === "status" && models.status === 200 ? parseJson(models.body) : undefined;
 }
 
 export interface ProbeOptions {
@@ -60,16 +77,39 @@ export interface ProbeOptions {
   loopbackHint?: boolean;
   /** Also ask whether its Responses API keeps conversations (the hub's join; a re-probe needs not). */
   responsesState?: boolean;
+  /** Also work out how many requests it serves at once (a join that declares none). */
+  concurrency?: boolean;
 }
 
 const notAsked: Promise<ProbeAttempt> = Promise.resolve({ kind: "network", reason: "not asked" });
 
+/** An https endpoint the joiner sends credentials to: a hosted provider, for the default. */
+function isHosted(target: UpstreamTarget): boolean {
+  return target.base.startsWith("https:") && Object.keys(target.authHeaders).length > 0;
+}
+
+/** llama.cpp's slots (at most the hub's maximum), asked only of a server whose model list says it is llama.cpp. */
+async function slotsOf(target: UpstreamTarget, kind: ServerKind, opts: ProbeOptions): Promise<number | undefined> {
+  if (kind !== "llamacpp") return undefined;
+  const props = await attempt(target, "GET", "/props", opts.timeoutMs, opts.fetch, undefined, true, true);
+  const slots = props.kind === "status" && props.status === 200 ? slotsFromProps(props.body) : undefined;
+  return slots === undefined ? undefined : Math.min(slots, MAX_CONCURRENCY);
+}
+
 export async function probeEndpoint(target: UpstreamTarget, opts: ProbeOptions): Promise<ProbeResult> {
-  const [models, responses, chat, state] = await Promise.all([
-    attempt(target, "GET", "/models", opts.timeoutMs, opts.fetch, undefined, true),
+  const listed = attempt(target, "GET", "/models", opts.timeoutMs, opts.fetch, undefined, true);
+  const learned = opts.concurrency
+    ? listed.then(async (m) => {
+        const kind = serverKindOf(listing(m));
+        return defaultConcurrency(kind, isHosted(target), await slotsOf(target, kind, opts));
+      })
+    : undefined;
+  const [models, responses, chat, state, concurrency] = await Promise.all([
+    listed,
     attempt(target, "POST", "/responses", opts.timeoutMs, opts.fetch),
     attempt(target, "POST", "/chat/completions", opts.timeoutMs, opts.fetch),
     opts.responsesState ? attempt(target, "POST", "/responses", opts.timeoutMs, opts.fetch, STATE_PROBE_BODY, true) : notAsked,
+    learned,
   ]);
   const all = [models, responses, chat];
 
@@ -102,9 +142,9 @@ export async function probeEndpoint(target: UpstreamTarget, opts: ProbeOptions):
       param: "endpoint",
     });
   }
-  const modelList = models.kind === "status" && models.status === 200 ? parseModelIds(models.body) : null;
+  const modelList = modelIds(listing(models));
   const responsesState = capabilities.responses && state.kind === "status" ? classifyStateProbe(state.status, state.body) : "unknown";
-  return { capabilities, models: modelList, responsesState };
+  return { capabilities, models: modelList, responsesState, ...(concurrency ? { concurrency } : {}) };
 }
 
 /** Exact id, or Ollama's implicit `:latest` tag. */

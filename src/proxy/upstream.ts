@@ -33,6 +33,8 @@ export interface UpstreamCall {
   method: "GET" | "POST" | "DELETE";
   /** Relative to /v1, may carry a query string. */
   path: string;
+  /** `path` is relative to the base URL itself, not /v1 (llama.cpp's `GET /props`). */
+  root?: boolean;
   body?: string;
   signal?: AbortSignal;
   accept?: string;
@@ -80,7 +82,7 @@ export function isAbort(err: unknown, signal?: AbortSignal): boolean {
 const NULL_BODY = new Set([101, 204, 205, 304]);
 
 export async function callUpstream(target: UpstreamTarget, call: UpstreamCall, doFetch: Fetch = fetch): Promise<Response> {
-  const url = v1Url(target.base, call.path);
+  const url = call.root ? `${target.base}${call.path}` : v1Url(target.base, call.path);
   const init = (signal: AbortSignal | undefined): RequestInit => ({
     method: call.method,
     headers: upstreamRequestHeaders(target.authHeaders, call.clientHeaders, call.accept ?? "application/json"),

@@ -12,7 +12,7 @@ import { saveJoinProfile } from "../join/session.ts";
 import { hasCode } from "../protocol/error-codes.ts";
 import { GambiError } from "../protocol/openai/errors.ts";
 import { readSettingsQuietly } from "../settings.ts";
-import { authHeadersFromEnv, joinFormKey, markHeaderEntries, newJoinForm, validateJoinForm, type JoinForm } from "./join-form.ts";
+import { authHeadersFromEnv, formMaxConcurrency, joinFormKey, markHeaderEntries, newJoinForm, validateJoinForm, type JoinForm } from "./join-form.ts";
 import type { Key } from "./keys.ts";
 import { startSession, type Session } from "./session.ts";
 import type { Screen } from "./state.ts";
@@ -61,16 +61,18 @@ export function createJoinFlow(opts: JoinFlowOptions) {
     if (!ok) return;
     const mine = ++flow;
     try {
-      const probed = await probeOwnEndpoint(form.endpoint, authHeadersFromEnv(form.headers, env));
+      const probed = await probeOwnEndpoint(form.endpoint, authHeadersFromEnv(form.headers, env), { concurrency: true });
       const s = store.get();
       if (mine !== flow || !s.join) return;
       const models = [...new Set(probed.models ?? [])];
       const known = s.rooms?.find((r) => r.code === form.code);
-      const at = models.indexOf(s.join.model);
+      // Models picked before (a profile's, or an earlier probe's) stay picked; the cursor starts on the first.
+      const at = models.indexOf(s.join.models[0] ?? "");
+      const c = probed.concurrency;
       setJoin({
         phase: "model",
-        probed: { endpoint: form.endpoint, speaks: protocolsSpoken(probed), models },
-        modelFilter: models.length ? "" : s.join.model,
+        probed: { endpoint: form.endpoint, speaks: protocolsSpoken(probed), models, concurrency: c ? `${c.value}: ${c.why}` : undefined },
+        modelFilter: "",
         modelIndex: Math.max(0, at),
         passwordNeeded: s.join.passwordNeeded || known?.passwordProtected === true,
         error: undefined,
@@ -88,13 +90,16 @@ export function createJoinFlow(opts: JoinFlowOptions) {
     if (!f?.probed) return;
     if (!f.nickname.trim()) return setJoin({ error: "a nickname is needed", focus: "nickname" });
     if (f.passwordNeeded && !f.password) return setJoin({ error: "the room is protected: type its password", focus: "password" });
+    const capacity = formMaxConcurrency(f);
+    if (capacity.error) return setJoin({ error: capacity.error, focus: "concurrency" });
     setJoin({ phase: "joining", error: undefined });
     const mine = ++flow;
     const started = startSession({
       client,
       code: f.code,
       endpoint: f.networkEndpoint ?? f.probed.endpoint,
-      model: f.model,
+      models: f.models,
+      maxConcurrency: capacity.value,
       nickname: f.nickname.trim(),
       password: f.password || undefined,
       authHeaders: authHeadersFromEnv(f.headers, env),
@@ -120,7 +125,16 @@ export function createJoinFlow(opts: JoinFlowOptions) {
   function saveFormProfile(f: JoinForm): string {
     const name = f.saveAs.trim();
     if (!name) return "";
-    const input = { hub: client.url, code: f.code, endpoint: f.probed?.endpoint ?? f.endpoint, networkEndpoint: f.networkEndpoint, model: f.model, nickname: f.nickname.trim(), headers: f.headers.map((h) => ({ name: h.name, env: h.env })) };
+    const input = {
+      hub: client.url,
+      code: f.code,
+      endpoint: f.probed?.endpoint ?? f.endpoint,
+      networkEndpoint: f.networkEndpoint,
+      models: f.models,
+      maxConcurrency: formMaxConcurrency(f).value,
+      nickname: f.nickname.trim(),
+      headers: f.headers.map((h) => ({ name: h.name, env: h.env })),
+    };
     const saved = saveJoinProfile(name, input, { path: opts.settingsFile });
     return "problem" in saved ? ` · profile not saved: ${saved.problem}` : ` · saved profile "${name}"`;
   }

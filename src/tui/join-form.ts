@@ -1,7 +1,8 @@
 /**
  * The TUI's join flow as pure data: the form (profile, room, provider, endpoint, Advanced
- * options with auth header entries, profile name), the model list after the probe, and the
- * details (nickname, room password). `joinFormKey` turns one key into the next form and, when
+ * options with auth header entries, profile name), the model list after the probe (several
+ * may be picked: space picks, the first picked is the default), and the details (nickname,
+ * room password, how many requests the endpoint serves at once). `joinFormKey` turns one key into the next form and, when
  * the key asks for it, an action for the controller (probe, join, leave the flow).
  *
  * Auth header entries hold a header name and an environment variable *name*, never a value:
@@ -12,6 +13,7 @@ import { looksLikeRoomCode } from "../common/room-code.ts";
 import { isHeaderName } from "../common/http-header.ts";
 import { PROVIDERS, providerFor, withBearerScheme } from "../join/providers.ts";
 import { normalizeBaseUrl } from "../protocol/endpoint.ts";
+import { parseMaxConcurrency } from "../common/max-concurrency.ts";
 import type { SavedProfile } from "../settings.ts";
 import type { Key } from "./keys.ts";
 
@@ -42,11 +44,14 @@ export interface JoinForm {
   saveAs: string;
   focus: string;
   error?: string;
-  /** What the probe found: the endpoint's protocols and models. */
-  probed?: { endpoint: string; speaks: string; models: string[] };
+  /** What the probe found: the endpoint's protocols and models, and what the hub would assume for its capacity. */
+  probed?: { endpoint: string; speaks: string; models: string[]; concurrency?: string };
   modelFilter: string;
   modelIndex: number;
-  model: string;
+  /** The models picked, in the order picked: the first is the default. */
+  models: string[];
+  /** Requests served at once, as typed; empty: the hub's guess (the probe's, shown as the placeholder). */
+  maxConcurrency: string;
   nickname: string;
   passwordNeeded: boolean;
   /** The room password being typed: drawn as dots only. */
@@ -76,7 +81,8 @@ export function newJoinForm(opts: { code?: string; nickname: string; passwordNee
     focus: opts.code ? "provider" : "code",
     modelFilter: "",
     modelIndex: 0,
-    model: "",
+    models: [],
+    maxConcurrency: "",
     nickname: opts.nickname,
     passwordNeeded: opts.passwordNeeded ?? false,
     password: "",
@@ -85,7 +91,7 @@ export function newJoinForm(opts: { code?: string; nickname: string; passwordNee
 
 /** The focusable rows of the current phase, top to bottom. */
 export function focusOrder(f: JoinForm): string[] {
-  if (f.phase === "details") return ["nickname", ...(f.passwordNeeded ? ["password"] : []), "join"];
+  if (f.phase === "details") return ["nickname", ...(f.passwordNeeded ? ["password"] : []), "concurrency", "join"];
   if (f.phase !== "form") return [];
   const headerRows = f.advanced ? [...f.headers.flatMap((_, i) => [`h${i}.name`, `h${i}.env`]), "add"] : [];
   return [...(f.profiles.length ? ["profile"] : []), "code", "provider", "endpoint", "advanced", ...headerRows, "save", "probe"];
@@ -113,7 +119,8 @@ export function applyProfile(f: JoinForm, index: number): JoinForm {
     provider: known ? PROVIDERS.indexOf(known) : CUSTOM,
     headers,
     advanced: f.advanced || headers.length > 0,
-    model: saved.model ?? "",
+    models: saved.models ?? (saved.model ? [saved.model] : []),
+    maxConcurrency: saved.maxConcurrency === undefined ? "" : String(saved.maxConcurrency),
     nickname: saved.nickname ?? f.nickname,
     saveAs: f.profiles[index]!.name,
   };
@@ -145,6 +152,9 @@ function textField(f: JoinForm): { get: string; set: (v: string) => JoinForm } |
       return { get: f.nickname, set: (v) => ({ ...f, nickname: v }) };
     case "password":
       return { get: f.password, set: (v) => ({ ...f, password: v }) };
+    case "concurrency":
+      // Digits only: anything else could never be a count.
+      return { get: f.maxConcurrency, set: (v) => ({ ...f, maxConcurrency: v.replace(/\D/g, "").slice(0, 4) }) };
     default:
       return undefined;
   }
@@ -156,20 +166,44 @@ export function modelMatches(f: JoinForm): string[] {
   return (f.probed?.models ?? []).filter((m) => m.toLowerCase().includes(q));
 }
 
+/** Picks the highlighted model (or, matching none, the typed name), or unpicks it if picked. */
+function togglePicked(f: JoinForm): JoinForm {
+  const model = modelMatches(f)[f.modelIndex] ?? f.modelFilter.trim();
+  if (!model) return f;
+  const models = f.models.includes(model) ? f.models.filter((m) => m !== model) : [...f.models, model];
+  // A typed name is picked: the filter is cleared for the next one.
+  return { ...f, models, modelFilter: modelMatches(f).length ? f.modelFilter : "", modelIndex: modelMatches(f).length ? f.modelIndex : 0, error: undefined };
+}
+
 function modelKey(f: JoinForm, k: Key): { form: JoinForm; action?: JoinAction } {
   const matches = modelMatches(f);
   if (k === "escape") return { form: { ...f, phase: "form", focus: "probe" } };
   if (k === "up") return { form: { ...f, modelIndex: Math.max(0, f.modelIndex - 1) } };
   if (k === "down") return { form: { ...f, modelIndex: Math.min(Math.max(0, matches.length - 1), f.modelIndex + 1) } };
   if (k === "backspace") return { form: { ...f, modelFilter: f.modelFilter.slice(0, -1), modelIndex: 0 } };
-  if (typeof k === "object") return { form: { ...f, modelFilter: f.modelFilter + k.char, modelIndex: 0 } };
+  if (typeof k === "object") {
+    // Model names have no spaces: a space picks, anything else filters (a paste can hold both).
+    let next = f;
+    for (const ch of k.char) next = ch === " " ? togglePicked(next) : { ...next, modelFilter: next.modelFilter + ch, modelIndex: 0 };
+    return { form: next };
+  }
   if (k === "enter") {
-    // An endpoint without a model list (or a model it does not list): the typed name is used.
-    const model = matches[f.modelIndex] ?? f.modelFilter.trim();
-    if (!model) return { form: { ...f, error: "type a model name" } };
-    return { form: { ...f, model, phase: "details", focus: "nickname", error: undefined } };
+    // Nothing picked: enter takes the highlighted model, or the typed name (an endpoint without a list).
+    const models = f.models.length ? f.models : [matches[f.modelIndex] ?? f.modelFilter.trim()].filter(Boolean);
+    if (!models.length) return { form: { ...f, error: "type a model name" } };
+    return { form: { ...f, models, phase: "details", focus: "nickname", error: undefined } };
   }
   return { form: f };
+}
+
+/**
+ * The details' maxConcurrency as the join sends it: undefined when left empty (the hub
+ * decides), else the number; a value out of range is the form's error.
+ */
+export function formMaxConcurrency(f: JoinForm): { value?: number; error?: string } {
+  if (!f.maxConcurrency.trim()) return {};
+  const parsed = parseMaxConcurrency(f.maxConcurrency);
+  return "problem" in parsed ? { error: `max concurrency: ${parsed.problem}` } : { value: parsed.value };
 }
 
 /** One key → the next form, and what the controller should do about it. */

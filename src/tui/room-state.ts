@@ -8,10 +8,13 @@ import type { RoomEvent } from "../client.ts";
 export interface ParticipantRow {
   id: string;
   nickname: string;
+  /** Its models, comma-separated (the first is its default). */
   model: string;
   status: string;
   protocols: string[];
   inFlight: number;
+  /** How many requests it serves at once (a hub from before capacities does not say). */
+  maxConcurrency?: number;
   served: number;
   lastTtftMs?: number;
   lastTokensPerSecond?: number;
@@ -49,10 +52,11 @@ export function toRow(p: Record<string, unknown>, previous?: ParticipantRow): Pa
   return {
     id: String(p.id),
     nickname: String(p.nickname ?? p.id),
-    model: String(p.model ?? ""),
+    model: Array.isArray(p.models) ? p.models.map(String).join(", ") : String(p.model ?? ""),
     status: p.health === "unhealthy" && p.status === "online" ? "unhealthy" : String(p.status ?? "?"),
     protocols,
     inFlight: previous?.inFlight ?? 0,
+    maxConcurrency: typeof p.maxConcurrency === "number" ? p.maxConcurrency : undefined,
     served: previous?.served ?? 0,
     lastTtftMs: previous?.lastTtftMs,
     lastTokensPerSecond: previous?.lastTokensPerSecond,

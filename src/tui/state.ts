@@ -20,7 +20,8 @@ export interface SessionView {
   code: string;
   id: string;
   nickname: string;
-  model: string;
+  /** The models it serves, the first being its default. */
+  models: string[];
   state: ParticipantState;
   /** The runtime's last message (e.g. "re-joined room K7QX2M"). */
   notice?: string;

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import { createOpenAI } from "@ai-sdk/openai";
 import { generateText, jsonSchema, stepCountIs, streamText, tool } from "ai";
+import { weatherTools } from "../helpers/weather-tool.ts";
 import type { TestHub } from "../helpers/hub.ts";
 import { controlledStream, waitFor, type FakeUpstream } from "../helpers/fake-upstream.ts";
 import { startOneProtocolRooms, type OneProtocolRooms } from "../helpers/one-protocol-rooms.ts";
@@ -204,16 +205,7 @@ describe("Vercel AI SDK", () => {
     const result = await generateText({
       model: provider.responses("*"),
       prompt: "weather in Paris?",
-      tools: {
-        get_weather: tool({
-          description: "weather in a city",
-          inputSchema: jsonSchema<{ city: string }>({ type: "object", properties: { city: { type: "string" } }, required: ["city"] }),
-          execute: async (input) => {
-            calls.push(input);
-            return "sunny";
-          },
-        }),
-      },
+      tools: weatherTools(calls),
       stopWhen: stepCountIs(3),
     });
     expect(calls).toEqual([{ city: "Paris" }]);

@@ -34,13 +34,13 @@ const rooms: Record<"both" | "chat" | "responses", string> = {} as never;
 
 beforeAll(async () => {
   timers = countingTimers();
-  hub = startTestHub({ timeouts: T, timers, ...MANY_AT_ONCE });
+  hub = startTestHub({ timeouts: T, timers });
   upstreams.both = startFakeUpstream({ models: ["m"] });
   upstreams.chat = startFakeUpstream({ models: ["m"], responses: false });
   upstreams.responses = startFakeUpstream({ models: ["m"], chat: false });
   for (const kind of ["both", "chat", "responses"] as const) {
     rooms[kind] = await hub.createRoom({ name: kind });
-    const res = await hub.join(rooms[kind], { id: `p-${kind}`, nickname: `${kind}-speaker`, model: "m", endpoint: upstreams[kind].url });
+    const res = await hub.join(rooms[kind], { id: `p-${kind}`, nickname: `${kind}-speaker`, model: "m", endpoint: upstreams[kind].url, ...MANY_AT_ONCE });
     expect(res.status).toBe(201);
   }
 });

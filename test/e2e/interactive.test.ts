@@ -66,7 +66,10 @@ test("interactive join: hidden key reaches the endpoint, is never shown, never s
     await t.expect("Add another header?");
     t.type(KEY.enter);
     await t.expect("speaks");
-    await t.expect("pty-model");
+    await t.expect("other-model");
+    // The first model starts picked; space picks the second too, enter confirms both.
+    t.type(KEY.down);
+    t.type(" ");
     t.type(KEY.enter);
     await t.expect("Your name in the room");
     t.type("pty-bot" + KEY.enter);
@@ -80,6 +83,7 @@ test("interactive join: hidden key reaches the endpoint, is never shown, never s
 
     const room = () => hub.hub.ctx.registry.find(code)!;
     expect(await waitFor(() => room().participants.size === 1, 10_000)).toBe(true);
+    expect([...room().participants.values()][0]!.models).toEqual(["pty-model", "other-model"]);
     // The status line subscribes to the events after the join: a request before that would go uncounted.
     expect(await waitFor(() => hub.hub.ctx.bus.watched(code), 10_000)).toBe(true);
     // A protected room's inference wants the room password as the bearer token.
@@ -111,7 +115,7 @@ test("interactive join: hidden key reaches the endpoint, is never shown, never s
   const saved = JSON.parse(readFileSync(files[0]!, "utf8"));
   expect(saved).toEqual({
     hub: hub.url,
-    profiles: { default: { hub: hub.url, code, endpoint: upstream.url, model: "pty-model", nickname: "pty-bot", specs: true } },
+    profiles: { default: { hub: hub.url, code, endpoint: upstream.url, model: "pty-model", models: ["pty-model", "other-model"], nickname: "pty-bot", specs: true } },
   });
   expect(statSync(files[0]!).mode & 0o777).toBe(0o600);
 });

@@ -82,7 +82,7 @@ function reading(res: Response) {
 
 describe("capacity", () => {
   test("many concurrent requests, streamed and not: no participant ever has more than its capacity, and all are served", async () => {
-    const hub = hubWith({ defaultMaxConcurrency: 2 });
+    const hub = hubWith({});
     const fakes = [fake(), fake()];
     const code = await hub.createRoom();
     const peaks = fakes.map((u, i) => {
@@ -97,7 +97,7 @@ describe("capacity", () => {
       });
       return s;
     });
-    for (const [i, u] of fakes.entries()) expect((await hub.join(code, { id: `p${i}`, nickname: `n${i}`, model: "m", endpoint: u.url })).status).toBe(201);
+    for (const [i, u] of fakes.entries()) expect((await hub.join(code, { id: `p${i}`, nickname: `n${i}`, model: "m", endpoint: u.url, maxConcurrency: 2 })).status).toBe(201);
     const results = await Promise.all(
       Array.from({ length: 40 }, async (_, i) => {
         const res = await ask(hub, code, `q${i}`, { stream: i % 2 === 0, bearer: `caller-${i % 5}` });

@@ -13,7 +13,8 @@ const TOKEN = "sk-canary-7f3a9c2e5b1d4f6a8c0e";
 const CANARY = `Bearer ${TOKEN}`;
 
 const hub = startTestHub();
-const upstream = startFakeUpstream({ models: ["m"], requireHeader: { name: "authorization", value: CANARY } });
+// A llama.cpp-like endpoint: the join probe also asks its /props (with the key) for its slots.
+const upstream = startFakeUpstream({ models: ["m", "m2"], ownedBy: "llamacpp", props: { total_slots: 2 }, requireHeader: { name: "authorization", value: CANARY } });
 const seen: string[] = [];
 afterAll(async () => {
   await hub.stop();
@@ -61,8 +62,9 @@ test("the canary never reaches a client or a log", async () => {
   expect(joined.status).toBe(201);
   const participantToken = ((await joined.json()) as any).participantToken as string;
   const owned = { authorization: `Bearer ${participantToken}` };
-  // Re-join (update) with the same secret, as its owner.
-  expect((await call(`/rooms/${code}/join`, { method: "POST", headers: owned, body: JSON.stringify({ id: "pc", nickname: "canary", model: "m", endpoint: upstream.url, authHeaders: { Authorization: CANARY } }) })).status).toBe(201);
+  // Re-join (update) with the same secret, as its owner: two models now, and a declared capacity.
+  const rejoin = { id: "pc", nickname: "canary", models: ["m", "m2"], maxConcurrency: 3, endpoint: upstream.url, authHeaders: { Authorization: CANARY } };
+  expect((await call(`/rooms/${code}/join`, { method: "POST", headers: owned, body: JSON.stringify(rejoin) })).status).toBe(201);
 
   for (const path of ["/health", "/rooms", `/rooms/${code}`, `/rooms/${code}/participants`, `/rooms/${code}/v1/models`]) {
     expect((await call(path)).status).toBe(200);
@@ -71,6 +73,7 @@ test("the canary never reaches a client or a log", async () => {
   const chat = (content: string, stream = false) => post(`/rooms/${code}/v1/chat/completions`, { model: "*", stream, messages: [{ role: "user", content }] });
   expect((await chat("hello", true)).status).toBe(200);
   expect((await chat("hello")).status).toBe(200);
+  for (const model of ["m2", "pc/m2"]) expect((await post(`/rooms/${code}/v1/chat/completions`, { model, messages: [{ role: "user", content: "hello" }] })).status).toBe(200);
   expect((await post(`/rooms/${code}/v1/responses`, { model: "*", stream: true, input: "hello" })).status).toBe(200);
   expect((await call(`/rooms/${code}/v1/responses/${respId}`)).status).toBe(200);
   expect((await chat("echo-http")).status).toBe(401);
@@ -94,6 +97,10 @@ test("the canary never reaches a client or a log", async () => {
   expect(eventBytes.join("")).toContain("llm.complete"); // the capture did see the scenario
   expect(eventBytes.join("")).toContain("participant.left");
   expect(everything).toContain("canary"); // and the nickname, which is not secret
+  // ...and the new participant fields: the probed capacity (from /props, asked with the key), both models.
+  expect(everything).toContain('"maxConcurrency":2,"maxConcurrencySource":"probed"');
+  expect(everything).toContain('"models":["m","m2"],"maxConcurrency":3,"maxConcurrencySource":"declared"');
+  expect(everything).toContain('"id":"pc/m2"');
   expect(everything).not.toContain(TOKEN);
   // The participant token is in its join's answers and nowhere else: no event, no log line.
   expect([...eventBytes, ...hub.logs].join("\n")).not.toContain(participantToken);

@@ -9,9 +9,10 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import { createOpenAI } from "@ai-sdk/openai";
-import { generateText, jsonSchema, stepCountIs, tool } from "ai";
+import { generateText, stepCountIs } from "ai";
+import { weatherTools } from "../helpers/weather-tool.ts";
 import { startTestHub, type TestHub } from "../helpers/hub.ts";
-import { controlledStream, startFakeUpstream, waitFor, type FakeUpstream } from "../helpers/fake-upstream.ts";
+import { controlledStream, waitFor, type FakeUpstream } from "../helpers/fake-upstream.ts";
 import { startStatelessUpstream, type StatelessOptions, type StatelessUpstream } from "../helpers/stateless-upstream.ts";
 
 type Json = Record<string, any>;
@@ -188,16 +189,7 @@ test("a Vercel AI SDK tool loop: step 2 refers to step 1 by item_reference, and 
   const result = await generateText({
     model: provider.responses("*"),
     prompt: "weather in Paris?",
-    tools: {
-      get_weather: tool({
-        description: "weather in a city",
-        inputSchema: jsonSchema<{ city: string }>({ type: "object", properties: { city: { type: "string" } }, required: ["city"] }),
-        execute: async (input) => {
-          calls.push(input);
-          return "sunny";
-        },
-      }),
-    },
+    tools: weatherTools(calls),
     stopWhen: stepCountIs(3),
   });
   expect(calls).toEqual([{ city: "Paris" }]);

@@ -13,10 +13,10 @@ let upstream: FakeUpstream;
 let code: string;
 
 beforeAll(async () => {
-  hub = startTestHub(MANY_AT_ONCE);
+  hub = startTestHub();
   upstream = startFakeUpstream({ models: ["m"] });
   code = await hub.createRoom();
-  expect((await hub.join(code, { id: "p", nickname: "streamer", model: "m", endpoint: upstream.url })).status).toBe(201);
+  expect((await hub.join(code, { id: "p", nickname: "streamer", model: "m", endpoint: upstream.url, ...MANY_AT_ONCE })).status).toBe(201);
 });
 afterAll(async () => {
   await hub.stop();

@@ -66,10 +66,12 @@ test("compiled gambi tui: join with Advanced options (Authorization → TEST_AUT
     await t.expectView(/from env var +TEST_AUTH {2}✓ set/);
     t.type(KEY.down + "e2e" + KEY.down + KEY.enter);
 
-    // Probe → model → nickname → join.
+    // Probe → model → nickname → capacity (left to the hub) → join.
     await t.expectView(`Join room ${code} · ${upstream.url} speaks Responses + Chat Completions ·`);
     t.type(KEY.enter);
     await t.expectView("› Nickname");
+    t.type(KEY.down);
+    await t.expectView(/› At once \(max\) +█/);
     t.type(KEY.down + KEY.enter);
     const room = await t.expectView(/^★ \S+ +tiny-model +online/m);
     expect(room[3]).toBe(`Room ${code} · tui-e2e`);

@@ -56,7 +56,12 @@ test("create a room with defaults, join it through the form, survive a hub resta
 
   // Create: name, no password, a defaults file; the new room is selected.
   press(controller, "c", "team", "enter", "enter", defaultsFile, "enter", "enter");
-  const created = await until(controller, (s) => s.screen === "rooms" && !!s.flash?.text.startsWith("created room"), "the room to be created");
+  // The flash comes first and the refreshed list (with the new room selected) after it: wait for both.
+  const created = await until(
+    controller,
+    (s) => s.screen === "rooms" && !!s.flash?.text.startsWith("created room") && !!s.rooms?.[s.selected] && s.flash.text.startsWith(`created room ${s.rooms[s.selected]!.code} `),
+    "the room to be created and selected",
+  );
   const code = created.rooms![created.selected]!.code;
   expect(created.flash!.text).toContain(`created room ${code} "team"`);
   expect(created.rooms![created.selected]!.defaults).toMatchObject({ instructions: "be brief", temperature: 0.2 });
@@ -79,10 +84,16 @@ test("create a room with defaults, join it through the form, survive a hub resta
   press(controller, "left", "down", upstream.url, "down", "enter", "enter", "TEST_AUTH", "down", "down", "mine", "down", "enter");
   await until(controller, (s) => s.join?.phase === "model", "the probe");
   expect(controller.getState().join!.probed!.models).toEqual(["tiny-model", "other-model"]);
-  press(controller, "other", "enter", "down", "enter");
+  // Two models, other-model first (the default), and a capacity of 3 typed in the details.
+  press(controller, "other", " ", "backspace", "backspace", "backspace", "backspace", "backspace", " ", "enter", "down", "3", "down", "enter");
   const joined = await until(controller, (s) => s.screen === "room" && !!s.room?.participants.some((p) => p.id === s.session?.id && p.status === "online"), "the participant online in the room view");
-  expect(joined.session).toMatchObject({ code, model: "other-model", state: "joined" });
-  expect(JSON.parse(readFileSync(settingsFile, "utf8")).profiles.mine.headers).toEqual([{ name: "Authorization", env: "TEST_AUTH" }]);
+  expect(joined.session).toMatchObject({ code, models: ["other-model", "tiny-model"], state: "joined" });
+  expect(joined.room!.participants.find((p) => p.id === joined.session!.id)).toMatchObject({ model: "other-model, tiny-model", maxConcurrency: 3 });
+  const registered = (await (await fetch(`${hub.url}/rooms/${code}/participants`)).json()) as { participants: Record<string, unknown>[] };
+  expect(registered.participants[0]).toMatchObject({ model: "other-model", models: ["other-model", "tiny-model"], maxConcurrency: 3, maxConcurrencySource: "declared" });
+  const profile = JSON.parse(readFileSync(settingsFile, "utf8")).profiles.mine;
+  expect(profile).toMatchObject({ model: "other-model", models: ["other-model", "tiny-model"], maxConcurrency: 3 });
+  expect(profile.headers).toEqual([{ name: "Authorization", env: "TEST_AUTH" }]);
 
   // The hub restarts on the same port and data directory: the room is restored, the session
   // re-joins by itself, and the room view follows the new hub's events.

@@ -16,6 +16,10 @@ export type Handler = (req: Request, body: string, record: RecordedRequest) => R
 export interface FakeUpstreamOptions {
   /** Model ids for GET /v1/models; null → 404 (endpoint without a model list). */
   models?: string[] | null;
+  /** The `owned_by` of each listed model, which tells the hub the kind of server (default "fake"). */
+  ownedBy?: string;
+  /** The body of GET /props (outside /v1), as llama.cpp's; unset → 404 like other servers. */
+  props?: unknown;
   chat?: boolean;
   responses?: boolean;
   /** Every request must carry this header with this value, else 401. */
@@ -71,11 +75,12 @@ export function startFakeUpstream(opts: FakeUpstreamOptions = {}): FakeUpstream 
       if (opts.requireHeader && req.headers.get(opts.requireHeader.name) !== opts.requireHeader.value) {
         return json(401, { error: { message: "Incorrect API key provided", type: "invalid_request_error", code: "invalid_api_key" } });
       }
+      if (url.pathname === `${prefix}/props` && req.method === "GET" && opts.props !== undefined) return json(200, opts.props);
       if (!url.pathname.startsWith(`${prefix}/v1/`)) return json(404, { error: { message: "not found" } });
       const path = url.pathname.slice(prefix.length + 3);
       if (path === "/models" && req.method === "GET") {
         if (opts.models === null) return new Response("404 page not found", { status: 404 });
-        return json(200, { object: "list", data: (opts.models ?? ["test-model"]).map((id) => ({ id, object: "model", owned_by: "fake" })) });
+        return json(200, { object: "list", data: (opts.models ?? ["test-model"]).map((id) => ({ id, object: "model", owned_by: opts.ownedBy ?? "fake" })) });
       }
       const enabled = (path === "/chat/completions" && opts.chat !== false) || (path === "/responses" && opts.responses !== false) || path.startsWith("/responses/");
       if (!enabled) return new Response("404 page not found", { status: 404 });
@@ -93,7 +98,7 @@ export function startFakeUpstream(opts: FakeUpstreamOptions = {}): FakeUpstream 
     url: `http://127.0.0.1:${server.port}${prefix}`,
     port: server.port!,
     requests,
-    inference: () => requests.filter((r) => r.body !== "{}" && !r.path.endsWith("/models") && !isStateProbe(r.body)),
+    inference: () => requests.filter((r) => r.body !== "{}" && !r.path.endsWith("/models") && r.path !== `${prefix}/props` && !isStateProbe(r.body)),
     handle: (h) => (handler = h),
     stop: async () => {
       await server.stop(true);

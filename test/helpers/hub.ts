@@ -66,8 +66,8 @@ export async function chatThroughRoom(hubUrl: string, code: string): Promise<num
 }
 
 /**
- * For hubs whose tests are about the relay rather than a room's capacity: a participant takes
- * up to 64 requests at once (as a batching server would declare), where one on this machine
- * that declares nothing gets 1 (hub/pool/member.ts) and its room queues the rest.
+ * For joins in tests about the relay rather than a room's capacity: the participant declares 64
+ * requests at once (as a batching server would), where a fake on this machine that declares
+ * nothing gets 1 (protocol/concurrency.ts) and its room queues the rest.
  */
-export const MANY_AT_ONCE = { defaultMaxConcurrency: 64 } as const;
+export const MANY_AT_ONCE = { maxConcurrency: 64 } as const;

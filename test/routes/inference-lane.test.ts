@@ -58,7 +58,7 @@ test.each([
   ["chat/completions", { model: 5, messages: [] }, "model", `invalid body: "model": Expected property 'model' to be string but found: 5`],
   ["responses", { model: "*", stream: "yes" }, "stream", `invalid body: "stream": Expected boolean`],
   ["responses", { model: "" }, "model", `invalid body: "model": Expected string length greater or equal to 1`],
-  ["responses", { model: "x".repeat(257) }, "model", `invalid body: "model": Expected string length less or equal to 256`],
+  ["responses", { model: "x".repeat(322) }, "model", `invalid body: "model": Expected string length less or equal to 321`],
   ["responses", [1], null, "invalid body: Expected object"],
   ["responses", null, null, "invalid body: Expected object"],
 ] as const)("POST /v1/%s with %j → 400 saying what is wrong", async (route, body, param, message) => {

@@ -1,6 +1,7 @@
 /** The line `gambi chat` prints after an answer: who, TTFT, tok/s from reported usage, or saying usage is missing. */
 import { expect, test } from "bun:test";
 import { describeParticipant, formatStats, replyStats } from "../../src/chat/stats.ts";
+import { answeredModel } from "../../src/chat/participants.ts";
 import type { Reply } from "../../src/chat/reply.ts";
 
 const reply = (r: Partial<Reply>): Reply => ({ text: "", startedAt: 1000, endedAt: 1000, ...r });
@@ -27,4 +28,14 @@ test("all tokens in one chunk: no rate from a zero interval; an unusual stop rea
 test("a participant whose name could not be looked up is shown by id", () => {
   expect(describeParticipant({ id: "abc-123", lookupError: "HTTP 500" })).toBe("participant abc-123");
   expect(formatStats({ id: "x" }, replyStats(reply({ endedAt: 1500 })))).toBe("— participant x · no tokens · 500 ms total, tokens not reported");
+});
+
+test("who answered: a participant serving several models answered with the one the request named", () => {
+  const models = ["llama3", "qwen2.5"];
+  expect(answeredModel("pa", models, "llama3", "qwen2.5")).toBe("qwen2.5");
+  expect(answeredModel("pa", models, "llama3", "model:qwen2.5")).toBe("qwen2.5");
+  expect(answeredModel("pa", models, "llama3", "pa/qwen2.5")).toBe("qwen2.5");
+  for (const requested of ["*", "any", "pa", "other", undefined]) expect(answeredModel("pa", models, "llama3", requested)).toBe("llama3");
+  // A hub from before several models per participant: its view has `model` only.
+  expect(answeredModel("pa", undefined, "llama3", "qwen2.5")).toBe("llama3");
 });

@@ -25,7 +25,7 @@ test("no file reads as empty settings", () => {
 test("a header with a value is reduced to nothing; an env reference is kept as {name, env}", () => {
   const input = {
     hub: "http://hub:3000",
-    model: "m",
+    models: ["m"],
     headers: [
       { name: "Authorization", value: "Bearer sk-never-saved", env: "OPENROUTER_AUTH" },
       { name: "X-Typed", value: "typed-secret" },
@@ -64,4 +64,25 @@ test("a malformed file is reported by name and never overwritten", () => {
 
 test("profile names are checked", () => {
   expect(() => saveProfile("../evil", {}, { path })).toThrow(SettingsError);
+});
+
+test("models and maxConcurrency: the first model as `model` (older gambi reads it), `models` only for several", () => {
+  expect(toSavedProfile({ models: ["a"] })).toEqual({ model: "a" });
+  expect(toSavedProfile({ models: ["a", "b"], maxConcurrency: 4 })).toEqual({ model: "a", models: ["a", "b"], maxConcurrency: 4 });
+  expect(toSavedProfile({ models: [], maxConcurrency: undefined })).toEqual({});
+  saveProfile("multi", { models: ["a", "b"], maxConcurrency: 4 }, { path });
+  expect(findProfile(loadSettings(path), "multi")).toEqual({ model: "a", models: ["a", "b"], maxConcurrency: 4 });
+});
+
+test("a hand-edited maxConcurrency out of range, or an empty models list, is reported with its path", () => {
+  mkdirSync(join(dir, "gambi"), { recursive: true });
+  for (const [profile, where] of [
+    [{ maxConcurrency: 0 }, /\/profiles\/p\/maxConcurrency/],
+    [{ maxConcurrency: 2000 }, /\/profiles\/p\/maxConcurrency/],
+    [{ maxConcurrency: "4" }, /\/profiles\/p\/maxConcurrency/],
+    [{ models: [] }, /\/profiles\/p\/models/],
+  ] as const) {
+    writeFileSync(path, JSON.stringify({ profiles: { p: profile } }));
+    expect(() => loadSettings(path)).toThrow(where);
+  }
 });

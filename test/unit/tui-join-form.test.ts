@@ -6,7 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import { PROVIDERS } from "../../src/join/providers.ts";
 import { createFormKey, newCreateForm } from "../../src/tui/create-form.ts";
-import { authHeadersFromEnv, CUSTOM, focusOrder, joinFormKey, markHeaderEntries, newJoinForm, validateJoinForm, type JoinAction, type JoinForm } from "../../src/tui/join-form.ts";
+import { authHeadersFromEnv, CUSTOM, focusOrder, formMaxConcurrency, joinFormKey, markHeaderEntries, newJoinForm, validateJoinForm, type JoinAction, type JoinForm } from "../../src/tui/join-form.ts";
 import { fromInk, splitPlain, type Key } from "../../src/tui/keys.ts";
 
 const SECRET = "sk-test-canary-7f3a";
@@ -99,7 +99,7 @@ describe("join form", () => {
     const f = newJoinForm({ nickname: "x", profiles });
     expect(focusOrder(f)[0]).toBe("profile");
     const { form } = drive(f, ["up", "up", "right"]);
-    expect(form).toMatchObject({ profile: 0, code: "AB12CD", endpoint: "https://api.groq.com/openai", model: "llama-3.1-8b", nickname: "gq", saveAs: "groq", advanced: true });
+    expect(form).toMatchObject({ profile: 0, code: "AB12CD", endpoint: "https://api.groq.com/openai", models: ["llama-3.1-8b"], maxConcurrency: "", nickname: "gq", saveAs: "groq", advanced: true });
     expect(form.headers).toEqual([{ name: "Authorization", env: "TEST_AUTH", ok: true }]);
     expect(drive(form, ["right"]).form.profile).toBe(-1);
     // A profile saved with --network-endpoint keeps it, until the endpoint is edited by hand.
@@ -107,25 +107,55 @@ describe("join form", () => {
     const loaded = drive(lan, ["up", "up", "right"]).form;
     expect(loaded.networkEndpoint).toBe("http://192.168.1.20:11434");
     expect(drive(loaded, ["down", "down", "down", "4"]).form.networkEndpoint).toBeUndefined();
+    // Several models and a capacity come back as saved; `models` wins over the `model` beside it.
+    const multi = newJoinForm({ nickname: "x", profiles: [{ name: "multi", profile: { model: "a", models: ["a", "b"], maxConcurrency: 6 } }] });
+    expect(drive(multi, ["up", "up", "right"]).form).toMatchObject({ models: ["a", "b"], maxConcurrency: "6" });
   });
 
   test("models: type to filter, ↑/↓ to pick, enter chooses; an unlisted name is taken as typed", () => {
     const probed = { endpoint: "http://gpu:8000", speaks: "Chat Completions", models: ["llama3.2", "llama3.1:8b", "qwen2.5"] };
     const f: JoinForm = { ...fresh(), phase: "model", probed };
     const picked = drive(f, ["llama", "down", "enter"]).form;
-    expect(picked).toMatchObject({ model: "llama3.1:8b", phase: "details", focus: "nickname" });
-    expect(drive(f, ["my-own", "enter"]).form.model).toBe("my-own");
+    expect(picked).toMatchObject({ models: ["llama3.1:8b"], phase: "details", focus: "nickname" });
+    expect(drive(f, ["my-own", "enter"]).form.models).toEqual(["my-own"]);
     expect(drive(picked, ["escape"]).form.phase).toBe("model");
     expect(drive(f, ["escape"]).form.phase).toBe("form");
   });
 
-  test("details: nickname, password when protected, then the join action; esc in the form leaves the flow", () => {
-    const f: JoinForm = { ...fresh(), phase: "details", focus: "nickname", model: "m", passwordNeeded: true, probed: { endpoint: "http://x", speaks: "", models: [] } };
-    expect(focusOrder(f)).toEqual(["nickname", "password", "join"]);
-    const r = drive(f, ["-2", "down", "pw", "down", "enter"]);
-    expect(r.form).toMatchObject({ nickname: "brave-otter-42-2", password: "pw" });
+  test("several models: space picks (the first picked is the default), space again unpicks, enter confirms the picks", () => {
+    const probed = { endpoint: "http://gpu:8000", speaks: "Chat Completions", models: ["llama3.2", "llama3.1:8b", "qwen2.5"] };
+    const f: JoinForm = { ...fresh(), phase: "model", probed };
+    const two = drive(f, ["qwen", " ", "backspace", "backspace", "backspace", "backspace", " "]).form;
+    expect(two.models).toEqual(["qwen2.5", "llama3.2"]);
+    expect(drive(two, ["enter"]).form).toMatchObject({ models: ["qwen2.5", "llama3.2"], phase: "details" });
+    // Enter with picks confirms them, whichever model is highlighted.
+    expect(drive(two, ["down", "enter"]).form.models).toEqual(["qwen2.5", "llama3.2"]);
+    expect(drive(two, [" "]).form.models).toEqual(["qwen2.5"]);
+    // A pasted run: spaces pick, the rest filters.
+    expect(drive(f, ["llama3.1 "]).form).toMatchObject({ models: ["llama3.1:8b"], modelFilter: "llama3.1" });
+    // A name the endpoint does not list is picked as typed, and the filter cleared for the next.
+    const typed = drive(f, ["mine", " ", "other", " "]).form;
+    expect(typed).toMatchObject({ models: ["mine", "other"], modelFilter: "" });
+    expect(drive(f, [" "]).form.models).toEqual(["llama3.2"]);
+    expect(drive({ ...f, probed: { ...probed, models: [] } }, [" ", "enter"]).form.error).toBe("type a model name");
+  });
+
+  test("details: nickname, password when protected, the capacity, then the join action; esc in the form leaves the flow", () => {
+    const f: JoinForm = { ...fresh(), phase: "details", focus: "nickname", models: ["m"], passwordNeeded: true, probed: { endpoint: "http://x", speaks: "", models: [] } };
+    expect(focusOrder(f)).toEqual(["nickname", "password", "concurrency", "join"]);
+    const r = drive(f, ["-2", "down", "pw", "down", "1x2", "down", "enter"]);
+    expect(r.form).toMatchObject({ nickname: "brave-otter-42-2", password: "pw", maxConcurrency: "12" });
     expect(r.actions).toEqual(["join"]);
     expect(drive(fresh(), ["escape"]).actions).toEqual(["back"]);
+    expect(drive({ ...f, focus: "concurrency" }, ["123456"]).form.maxConcurrency).toBe("1234");
+  });
+
+  test("the capacity as the join sends it: empty is the hub's default, out of range is an error", () => {
+    const f = fresh();
+    expect(formMaxConcurrency({ ...f, maxConcurrency: "" })).toEqual({});
+    expect(formMaxConcurrency({ ...f, maxConcurrency: "8" })).toEqual({ value: 8 });
+    expect(formMaxConcurrency({ ...f, maxConcurrency: "1024" })).toEqual({ value: 1024 });
+    for (const bad of ["0", "1025", "9999"]) expect(formMaxConcurrency({ ...f, maxConcurrency: bad }).error).toStartWith("max concurrency: a whole number from 1 to 1024");
   });
 
   test("no form state ever holds a header value; the value is read only into the request headers", () => {

@@ -49,10 +49,11 @@ describe("hub status", () => {
     expect(lines[3]).toBe("waiting for the hub…");
   });
   test("the session this TUI runs is on the third line, on every screen", () => {
-    const session = { code: "K7QX2M", id: "p1", nickname: "alice", model: "llama3.2", state: "hub-unreachable" as const, notice: "fetch failed; retrying with backoff" };
+    const session = { code: "K7QX2M", id: "p1", nickname: "alice", models: ["llama3.2"], state: "hub-unreachable" as const, notice: "fetch failed; retrying with backoff" };
     expect(draw(base({ session, rooms: [] }))[2]).toBe("○ you: alice serving llama3.2 in room K7QX2M · hub unreachable, retrying · fetc…");
     expect(draw(base({ session, rooms: [] }), { cols: 120, rows: 24 })[2]).toBe("○ you: alice serving llama3.2 in room K7QX2M · hub unreachable, retrying · fetch failed; retrying with backoff");
     expect(draw(base({ session: { ...session, state: "joined" }, rooms: [] }))[2]).toBe("● you: alice serving llama3.2 in room K7QX2M · online");
+    expect(draw(base({ session: { ...session, models: ["llama3.2", "qwen2.5"], state: "joined" }, rooms: [] }))[2]).toBe("● you: alice serving llama3.2, qwen2.5 in room K7QX2M · online");
   });
 });
 
@@ -114,12 +115,21 @@ describe("room view", () => {
     expect(lines[22]).toBe("esc rooms · j join this room · q quit");
   });
   test("the TUI's own participant is starred, requests in flight counted, and l (leave) offered in its room", () => {
-    const session = { code: "K7QX2M", id: "a", nickname: "alice", model: "llama3.2", state: "joined" as const };
+    const session = { code: "K7QX2M", id: "a", nickname: "alice", models: ["llama3.2"], state: "joined" as const };
     const busy = { ...liveRoom(), ...applyEvent(liveRoom(), { type: "llm.request", timestamp: NOW, data: { participantId: "a", nickname: "alice" } }, NOW) };
     const lines = draw(base({ screen: "room", room: busy, session }));
     expect(lines[6]).toMatch(/^★ alice\s+llama3\.2\s+online\s+chat\s+1\s+2\s/);
     expect(lines[22]).toBe("esc rooms · j join this room · l leave · q quit");
   });
+  test("a participant's several models, and its capacity beside its requests in flight", () => {
+    let v = initialRoomView("K7QX2M");
+    v = applyEvent(v, { type: "connected", data: { participants: [participant("a", "alice", { model: "m1", models: ["m1", "m2"], maxConcurrency: 4 })] } }, NOW);
+    v = applyEvent(v, { type: "llm.request", timestamp: NOW, data: { participantId: "a", nickname: "alice", model: "m2", protocol: "chat" } }, NOW);
+    const lines = draw(base({ screen: "room", room: { ...v, name: "team" } }));
+    expectShape(lines);
+    expect(lines[6]).toMatch(/^alice\s+m1, m2\s+online\s+chat\s+1\/4\s+0\s/);
+  });
+
   test("a long log shows its newest entries, each cut to one line", () => {
     let v = liveRoom();
     for (let i = 0; i < 50; i++) v = { ...v, ...applyEvent(v, { type: "llm.error", timestamp: NOW, data: { participantId: "a", nickname: "alice", error: `err ${i} ${"x".repeat(100)}` } }, NOW) };
@@ -178,21 +188,30 @@ describe("join flow", () => {
     expectShape(lines);
     expect(lines.join("\n")).toContain("› [ Probe endpoint ]");
   });
-  test("the model list after the probe, filtered; then nickname and a masked room password", () => {
-    const probed = { endpoint: "http://gpu:8000", speaks: "Chat Completions", models: ["llama3.2", "llama3.1:8b", "qwen2.5"] };
+  test("the model list after the probe, filtered, picks numbered; then nickname, a masked room password and the capacity", () => {
+    const probed = { endpoint: "http://gpu:8000", speaks: "Chat Completions", models: ["llama3.2", "llama3.1:8b", "qwen2.5"], concurrency: "4: llama.cpp's /props: 4 slots" };
     const models = draw(base({ screen: "join", join: form({ phase: "model", probed, modelFilter: "llama", modelIndex: 1 }) }));
     expectShape(models);
     expect(models[3]).toBe("Join room K7QX2M · http://gpu:8000 speaks Chat Completions · 3 models");
-    expect(models[4]).toBe("› Model (type to filter): llama█");
-    expect(models.slice(5, 8)).toEqual(["    llama3.2", "›   llama3.1:8b", ""]);
-    const details = draw(base({ screen: "join", join: form({ phase: "details", probed, model: "qwen2.5", passwordNeeded: true, password: "hunter2", focus: "password" }) }));
+    expect(models[4]).toBe("› Models (type to filter, space picks): llama█");
+    expect(models[5]).toBe("  enter takes the highlighted one; space picks several");
+    expect(models.slice(6, 9)).toEqual(["      llama3.2", "›     llama3.1:8b", ""]);
+    expect(models[22]).toBe("type to filter · ↑/↓ move · space pick (several) · enter choose · esc back");
+    const picked = draw(base({ screen: "join", join: form({ phase: "model", probed, models: ["qwen2.5", "llama3.2", "mine"] }) }));
+    expect(picked[5]).toBe("  picked: qwen2.5, llama3.2, mine (the first is the default) · not listed: mine");
+    expect(picked.slice(6, 9)).toEqual(["› ✓2  llama3.2", "      llama3.1:8b", "  ✓1  qwen2.5"]);
+    const details = draw(base({ screen: "join", join: form({ phase: "details", probed, models: ["qwen2.5"], passwordNeeded: true, password: "hunter2", focus: "password" }) }));
     expectShape(details);
     const text = details.join("\n");
     expect(text).toContain("Join room K7QX2M · http://gpu:8000 · model qwen2.5");
     expect(text).toContain("  Nickname        brave-otter-42");
     expect(text).toContain("› Room password   •••••••█");
+    expect(text).toContain("  At once (max)   default 4: llama.cpp's /props: 4 slots");
     expect(text).not.toContain("hunter2");
     expect(details[22]).toBe("↑/↓ move · enter join · esc back to models · ctrl-c quit");
+    const several = draw(base({ screen: "join", join: form({ phase: "details", probed, models: ["qwen2.5", "llama3.2"], maxConcurrency: "12", focus: "concurrency" }) })).join("\n");
+    expect(several).toContain("Join room K7QX2M · http://gpu:8000 · models qwen2.5, llama3.2");
+    expect(several).toContain("› At once (max)   12█  requests served at once, 1-1024; empty: the default");
   });
 });
 

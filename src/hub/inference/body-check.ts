@@ -1,5 +1,5 @@
 /**
- * What the hub reads of an inference body, checked by hand: `model` (1–256 characters),
+ * What the hub reads of an inference body, checked by hand: `model` (1–321 characters),
  * `stream` (a boolean when present) and, for Chat Completions, `messages` (an array). Every
  * other field goes to the participant untouched. The messages are the ones Elysia's TypeBox
  * validation gave these routes before they moved out of Elysia (lane.ts), so clients see the
@@ -9,7 +9,8 @@ import { GambiError } from "../../protocol/openai/errors.ts";
 import type { Protocol } from "../../protocol/protocols.ts";
 import type { InferenceBody } from "./dispatch.ts";
 
-const MODEL_MAX = 256;
+/** A model name (up to 256 at join) behind a participant id (up to 64) and a slash: every id GET /v1/models lists. */
+const MODEL_MAX = 64 + 1 + 256;
 
 const invalid = (field: string | undefined, what: string) =>
   new GambiError(400, field ? `invalid body: "${field}": ${what}` : `invalid body: ${what}`, { code: "invalid_request", param: field });

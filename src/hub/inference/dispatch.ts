@@ -141,7 +141,7 @@ export function failoverReason(outcome: RelayOutcome): RetryReason | undefined {
 function describeRoom(room: Room): string {
   const online = [...room.participants.values()].filter((p) => p.status === "online");
   if (online.length === 0) return "no participant is online in this room";
-  const shown = online.slice(0, 10).map((p) => `${p.nickname} (id ${p.id}, model ${p.model})`);
+  const shown = online.slice(0, 10).map((p) => `${p.nickname} (id ${p.id}, ${p.models.length === 1 ? "model" : "models"} ${p.models.join(", ")})`);
   const more = online.length > shown.length ? `, and ${online.length - shown.length} more` : "";
   return `online: ${shown.join(", ")}${more}`;
 }
@@ -154,7 +154,16 @@ function unservable(room: Room, requested: string, want: Want, err: unknown): un
     return new GambiError(404, `no participant or model matches "${spec}" (${describeRoom(room)}); use "*" for any participant`, { code: "model_not_found", param: "model" });
   }
   if (hasCode(err, "no_participant_available")) {
-    const what = want.kind === "any" ? "any participant" : want.kind === "participant" ? `participant "${want.id}"` : spec.startsWith("model:") ? `model "${want.model}"` : `model or participant "${spec}"`;
+    const what =
+      want.kind === "any"
+        ? "any participant"
+        : want.kind === "participant"
+          ? want.model === undefined
+            ? `participant "${want.id}"`
+            : `participant "${want.id}" with model "${want.model}"`
+          : spec.startsWith("model:")
+            ? `model "${want.model}"`
+            : `model or participant "${spec}"`;
     return new GambiError(503, `${what}: nothing online to serve it (${describeRoom(room)})`, { code: "no_participant_available" });
   }
   return err;
@@ -208,7 +217,8 @@ class Dispatch implements AcquireRequest {
     else if (c?.kind === "stored") {
       const owner = room.participants.get(c.owner);
       const model: Want = { kind: "model", model: c.model };
-      this.want = owner?.status === "online" ? { kind: "participant", id: owner.id } : model;
+      // Its owner, with the conversation's model while it still serves it.
+      this.want = owner?.status === "online" ? { kind: "participant", id: owner.id, model: owner.models.includes(c.model) ? c.model : undefined } : model;
       this.fallback = model;
     } else this.want = room.scheduler.want(requested);
     this.pinned = this.want.kind === "participant" && this.fallback === undefined;

@@ -1,6 +1,8 @@
 /**
  * The OpenAI-compatible surface of a room, `/rooms/:code/v1/...`, as far as Elysia serves it:
- * the room's models, and a fallback for the two inference routes, which lane.ts serves as Bun
+ * the room's models (one entry per online participant and model it serves: the first under the
+ * participant's id, as when a participant served one model, each further one as
+ * `<participant id>/<model>`, which routes to that pair, pool/scheduler.ts `want`), and a fallback for the two inference routes, which lane.ts serves as Bun
  * routes of their own. The Responses lifecycle routes under the same prefix are
  * hub/responses/routes.ts. A password-protected room wants its password as the bearer token
  * on every route here (room-scope.ts, access/gate.ts).
@@ -18,13 +20,15 @@ export function inferenceRoutes(ctx: HubContext, access: AccessGate, lane: Infer
       object: "list",
       data: [...room.participants.values()]
         .filter((p) => p.status === "online")
-        .map((p) => ({
-          id: p.id,
-          object: "model",
-          created: Math.floor(p.joinedAt / 1000),
-          owned_by: p.nickname,
-          gambi: { nickname: p.nickname, model: p.model, capabilities: { ...p.capabilities }, health: p.health },
-        })),
+        .flatMap((p) =>
+          p.models.map((model, i) => ({
+            id: i === 0 ? p.id : `${p.id}/${model}`,
+            object: "model",
+            created: Math.floor(p.joinedAt / 1000),
+            owned_by: p.nickname,
+            gambi: { nickname: p.nickname, participantId: p.id, model, capabilities: { ...p.capabilities }, health: p.health, maxConcurrency: p.maxConcurrency },
+          })),
+        ),
     }))
     // Bun serves the exact paths from the lane's own routes; these catch a trailing slash and
     // in-process `app.handle()`, with the body Elysia's global parser (body.ts) read.

@@ -6,16 +6,18 @@
  *   conversation: 503 / 404 saying so.
  * - A response the hub stored (a chat-only participant's, adapted, or a Responses participant's
  *   that keeps no state, kept-turn.ts): the follow-up goes back to the same participant while
- *   it is online (dispatch.ts waits for it, and fails over to the others if it fails); if it
- *   is gone, to another online participant serving the same model — the hub holds the whole
- *   conversation and can replay it.
+ *   it is online (dispatch.ts waits for it, and if it fails, another online participant serving
+ *   the conversation's model takes over); if it is gone, another online participant serving
+ *   that model (among all it serves) — the hub holds the whole conversation and can replay it.
+ *   Either way the follow-up is sent with the conversation's model while the participant still
+ *   serves it.
  * - A response of a participant not known to keep state, which the hub did not keep (`store:
  *   false`, or gone from its memory): nobody has it, 404 — sent on, the participant would
  *   refuse it or, like Ollama, answer without the conversation.
  * - An id nobody knows, or a conversation with an expired turn: 404 in OpenAI's shape.
  *
  * The conversation decides the participant: the request's `model` is not consulted (dispatch.ts
- * asks the room's scheduler for the owner, or for the model, `continuationWant`). The
+ * asks the room's scheduler for the owner, else for anyone serving the conversation's model). The
  * ids come from owners.ts (a participant's) and response-store.ts (the hub's). A hub-kept
  * conversation continued by a Responses participant is replayed whole (replayConversation).
  */

@@ -27,6 +27,15 @@ export function redacted(response: Json, participant: Participant): Json {
   return clean === text ? response : (JSON.parse(clean) as Json);
 }
 
+/**
+ * The model a kept turn is held with (for its Response and for a take-over by another
+ * participant serving it): the one dispatch.ts wrote into the request's `model`, which is
+ * always one of the participant's models.
+ */
+export function modelOf(request: Json, participant: Participant): string {
+  return typeof request.model === "string" && participant.models.includes(request.model) ? request.model : participant.models[0]!;
+}
+
 /** The Response object while the turn runs: what GET /v1/responses/:id shows until it ends. */
 export function inProgress(id: string, body: Json, now: number, model: string): Json {
   return { id, object: "response", created_at: Math.floor(now / 1000), status: "in_progress", model, output: [], previous_response_id: body.previous_response_id ?? null };

@@ -29,7 +29,7 @@ import type { Participant, Room } from "../rooms/registry.ts";
 import type { Plan } from "../inference/plan.ts";
 import type { StoredResponse } from "./response-store.ts";
 import { replayConversation, type Continuation } from "./continuation.ts";
-import { cancellable, expandItemReferences, inProgress, redacted, settle } from "./keeping.ts";
+import { cancellable, expandItemReferences, inProgress, modelOf, redacted, settle } from "./keeping.ts";
 import { checkResponsesState } from "./state.ts";
 
 /** A turn the participant finished: one it would have kept, if it keeps any. */
@@ -86,10 +86,10 @@ export function planKeptTurn(
       entry = {
         id,
         participantId: participant.id,
-        model: participant.model,
+        model: modelOf(body, participant),
         previousId,
         input: normalizeInput(body, actx),
-        response: inProgress(id, body, ctx.now(), participant.model),
+        response: inProgress(id, body, ctx.now(), modelOf(body, participant)),
         cancel: upstream?.cancel,
       };
       ctx.responseStore.set(room.code, entry);

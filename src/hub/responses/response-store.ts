@@ -19,7 +19,7 @@ export interface StoredResponse {
   id: string;
   /** Who produced it: follow-ups go back there while it is online. */
   participantId: string;
-  /** The participant's model, for a fallback to another participant serving the same one. */
+  /** The model it was answered with (one of the participant's), for a fallback to another participant serving it. */
   model: string;
   previousId?: string;
   /** This turn's input, as `GET /v1/responses/:id/input_items` lists it. */

@@ -15,7 +15,7 @@ import { normalizeInput } from "../../protocol/openai/responses-items.ts";
 import { applyDefaults, type RuntimeConfig } from "../../protocol/defaults.ts";
 import type { HubContext } from "../context.ts";
 import type { Participant, Room } from "../rooms/registry.ts";
-import { cancellable, expandItemReferences, inProgress, redacted, settle } from "./keeping.ts";
+import { cancellable, expandItemReferences, inProgress, modelOf, redacted, settle } from "./keeping.ts";
 import type { Plan } from "../inference/plan.ts";
 import type { StoredResponse } from "./response-store.ts";
 import type { Continuation } from "./continuation.ts";
@@ -48,10 +48,10 @@ export function planStoredTurn(
     entry = {
       id: responseId,
       participantId: participant.id,
-      model: participant.model,
+      model: modelOf(body, participant),
       previousId: continuation?.kind === "stored" ? continuation.previousId : undefined,
       input: normalizeInput(body, actx),
-      response: inProgress(responseId, body, ctx.now(), participant.model),
+      response: inProgress(responseId, body, ctx.now(), modelOf(body, participant)),
       cancel: upstream.cancel,
     };
     ctx.responseStore.set(room.code, entry);

@@ -1,6 +1,8 @@
 /**
  * `POST /rooms/:code/join`: check the password, normalise the endpoint, probe it with the
- * participant's own auth headers, check the model against the endpoint's list, register.
+ * participant's own auth headers, check each model against the endpoint's list, settle how
+ * many requests it serves at once (declared, else what the probe learned or a default,
+ * protocol/concurrency.ts), register.
  * Error messages name header *names* and URLs, never header values. A participant that first
  * joins with auth headers over plain HTTP from another machine gets the hub's warning: its
  * keys crossed the network in clear text (once per participant: not again on each update).
@@ -50,6 +52,33 @@ export interface JoinClaim {
   token: string;
 }
 
+/**
+ * The models a join asks to serve: `models`, or `model` alone. With both, `model` must be
+ * `models[0]` (what gambi's own joiner sends, so that an older hub reading only `model` serves
+ * the first); anything else is ambiguous about which is the default, and refused.
+ */
+export function servedModels(body: Pick<JoinBody, "model" | "models">): string[] {
+  if (body.models) {
+    if (body.model !== undefined && body.model !== body.models[0]) {
+      throw badRequest(`"model" ("${body.model}") must be the first of "models" when both are given (the first is the participant's default); or send "models" alone`, "invalid_request", "model");
+    }
+    return [...body.models];
+  }
+  if (body.model !== undefined) return [body.model];
+  throw badRequest(`"model" is required (or "models", for several): the model the endpoint serves, as it names it`, "invalid_request", "model");
+}
+
+function notListed(endpoint: string, listed: string[], missing: string[], param: "model" | "models"): GambiError {
+  const few = suggestModels(listed, missing[0]!);
+  const more = listed.length > few.length ? ` (and ${listed.length - few.length} more)` : "";
+  const what = missing.length === 1 ? `model "${missing[0]}" is` : `models ${missing.map((m) => `"${m}"`).join(", ")} are`;
+  return badRequest(
+    `${what} not served by ${endpoint}; available: ${few.join(", ")}${more}. ` + `If the provider's list is incomplete, join with "allowUnlistedModel": true.`,
+    "model_not_found",
+    param,
+  );
+}
+
 export async function joinRoom(
   ctx: HubContext,
   room: Room,
@@ -58,6 +87,7 @@ export async function joinRoom(
   claim: JoinClaim,
 ): Promise<{ participant: Participant; created: boolean }> {
   const clientAddress = transport.address;
+  const models = servedModels(body);
   await verifyRoomPassword(room, body.password);
   const endpoint = normalizeBaseUrl(body.endpoint);
   const authHeaders = validateAuthHeaders(body.authHeaders);
@@ -66,19 +96,25 @@ export async function joinRoom(
 
   const probe = await probeEndpoint(
     { base: endpoint, authHeaders, label },
-    { timeoutMs: ctx.probeTimeoutMs, fetch: ctx.fetch, loopbackHint: isLoopbackHost(endpoint) && !isLoopbackAddress(clientAddress), responsesState: true },
+    {
+      timeoutMs: ctx.probeTimeoutMs,
+      fetch: ctx.fetch,
+      loopbackHint: isLoopbackHost(endpoint) && !isLoopbackAddress(clientAddress),
+      responsesState: true,
+      // A declared value costs the endpoint nothing more.
+      concurrency: body.maxConcurrency === undefined,
+    },
   );
 
-  if (probe.models && probe.models.length > 0 && !body.allowUnlistedModel && !matchModel(probe.models, body.model)) {
-    const few = suggestModels(probe.models, body.model);
-    const more = probe.models.length > few.length ? ` (and ${probe.models.length - few.length} more)` : "";
-    throw badRequest(
-      `model "${body.model}" is not served by ${endpoint}; available: ${few.join(", ")}${more}. ` +
-        `If the provider's list is incomplete, join with "allowUnlistedModel": true.`,
-      "model_not_found",
-      "model",
-    );
+  const listed = probe.models;
+  if (listed && listed.length > 0 && !body.allowUnlistedModel) {
+    const missing = models.filter((m) => !matchModel(listed, m));
+    if (missing.length > 0) throw notListed(endpoint, listed, missing, body.models ? "models" : "model");
   }
+  const concurrency =
+    body.maxConcurrency !== undefined
+      ? { value: body.maxConcurrency, source: "declared" as const, why: "given in the join" }
+      : (probe.concurrency ?? { value: 1, source: "default" as const, why: "nothing learned" });
 
   // The probe took time: the room may be gone, or the id taken (or re-joined) meanwhile.
   if (ctx.registry.find(room.code) !== room) throw notFound(`room "${room.code}" was deleted while joining`, "room_not_found");
@@ -89,18 +125,21 @@ export async function joinRoom(
   const result = ctx.registry.upsert(room, {
     id,
     nickname: body.nickname,
-    model: body.model,
+    models,
+    maxConcurrency: concurrency.value,
+    maxConcurrencySource: concurrency.source,
     endpoint,
     capabilities: probe.capabilities,
     responsesState: probe.responsesState === "unknown" ? learned : probe.responsesState,
-    models: probe.models,
+    listedModels: probe.models,
     specs: body.specs ?? {},
     config: body.config ?? {},
     authHeaders,
     tokenDigest: digest(claim.token),
   });
   ctx.log.info(
-    `${result.created ? "joined" : "re-joined"} room ${room.code}: ${body.nickname} (${id}) model=${body.model} endpoint=${endpoint}` +
+    `${result.created ? "joined" : "re-joined"} room ${room.code}: ${body.nickname} (${id}) ${models.length === 1 ? "model" : "models"}=${models.join(",")} endpoint=${endpoint}` +
+      ` maxConcurrency=${concurrency.value} (${concurrency.source}: ${concurrency.why})` +
       ` responses=${probe.capabilities.responses}${probe.capabilities.responses ? ` (state ${result.participant.responsesState})` : ""} chat=${probe.capabilities.chatCompletions}` +
       (Object.keys(authHeaders).length ? ` auth=[${Object.keys(authHeaders).join(",")}]` : ""),
   );

@@ -1,6 +1,8 @@
 /** TypeBox schemas of the room and participant management API (`/rooms/...`). */
 import { t } from "elysia";
+import { Type } from "@sinclair/typebox";
 import { RuntimeConfig } from "../../protocol/defaults.ts";
+import { MAX_CONCURRENCY, MIN_CONCURRENCY } from "../../common/max-concurrency.ts";
 
 export const RoomCode = t.String({ minLength: 1, maxLength: 16 });
 
@@ -17,10 +19,22 @@ export const Specs = t.Record(t.String({ maxLength: 64 }), t.Union([t.String({ m
 
 export const ParticipantId = t.String({ pattern: "^[A-Za-z0-9._:-]{1,64}$" });
 
+const ModelName = t.String({ minLength: 1, maxLength: 256 });
+
+/**
+ * `model` (one) or `models` (several, from the same endpoint; the first is the default): at
+ * least one of them (join.ts says so), and with both, `model` is `models[0]`.
+ */
 export const JoinBody = t.Object({
   id: t.Optional(ParticipantId),
   nickname: t.String({ minLength: 1, maxLength: 64 }),
-  model: t.String({ minLength: 1, maxLength: 256 }),
+  model: t.Optional(ModelName),
+  models: t.Optional(t.Array(ModelName, { minItems: 1, maxItems: 64, uniqueItems: true })),
+  /**
+   * Requests it serves at once; without it, the join probe's guess (protocol/concurrency.ts).
+   * TypeBox's own Integer: Elysia's `t.Integer` would take "4" and even [4] for 4.
+   */
+  maxConcurrency: t.Optional(Type.Integer({ minimum: MIN_CONCURRENCY, maximum: MAX_CONCURRENCY })),
   endpoint: t.String({ minLength: 1, maxLength: 2048 }),
   password: t.Optional(t.String({ maxLength: 256 })),
   specs: t.Optional(Specs),

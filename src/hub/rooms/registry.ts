@@ -73,8 +73,6 @@ export interface PoolSettings {
    * capacity limit and no queue; dispatch then makes one attempt and learns no cooldowns.
    */
   off: boolean;
-  /** The capacity of a participant that declares none; unset: the default for its kind of endpoint (pool/member.ts). */
-  defaultMaxConcurrency?: number;
 }
 
 // bus.ts's HubEventType lists the event names; these two are published from here.
@@ -92,7 +90,6 @@ export class RoomRegistry {
       queueSize: opts.pool?.queueSize ?? DEFAULT_QUEUE_SIZE,
       queueTimeoutMs: opts.pool?.queueTimeoutMs ?? DEFAULT_QUEUE_TIMEOUT_MS,
       off: opts.pool?.off ?? false,
-      defaultMaxConcurrency: opts.pool?.defaultMaxConcurrency,
     };
     for (const r of opts.store?.load() ?? []) this.rooms.set(r.code, this.withScheduler({ ...r, participants: new Map(), lastActiveAt: now }));
   }

@@ -4,6 +4,7 @@ import type { UpstreamTarget } from "../../proxy/upstream.ts";
 import type { Capabilities } from "../../protocol/protocols.ts";
 import type { ResponsesState } from "../../protocol/openai/responses-state.ts";
 import type { RuntimeConfig } from "../../protocol/defaults.ts";
+import type { ConcurrencySource } from "../../protocol/concurrency.ts";
 import type { StoredRoom } from "../persist/room-store.ts";
 import type { PoolMember, RoomScheduler } from "../pool/scheduler.ts";
 
@@ -14,7 +15,19 @@ export type Specs = Record<string, string | number | boolean | null>;
 export interface Participant {
   id: string;
   nickname: string;
-  model: string;
+  /**
+   * The models it serves from its one endpoint, as the endpoint names them: never empty, no
+   * duplicates, in the joiner's order. The first is its default: the model a request for `*`
+   * or for the participant's id is sent with, and the `model` older clients read in its view.
+   */
+  models: string[];
+  /**
+   * How many requests it serves at once (1–1024): shared by all its models, as `inFlight` is.
+   * Declared in the join, else learned by the join probe or a default (protocol/concurrency.ts).
+   */
+  maxConcurrency: number;
+  /** Where `maxConcurrency` came from: `declared` by the joiner, `probed` (llama.cpp's slots), or a `default`. */
+  maxConcurrencySource: ConcurrencySource;
   /** Normalised base URL, no /v1. */
   endpoint: string;
   capabilities: Capabilities;
@@ -28,7 +41,8 @@ export interface Participant {
   stateCheck?: Promise<void>;
   /** No new lookup before this time (after one that told nothing). */
   stateCheckAfter: number;
-  models: string[] | null;
+  /** What the endpoint's `GET /v1/models` listed at join; null when it has no usable list. */
+  listedModels: string[] | null;
   status: ParticipantStatus;
   specs: Specs;
   config: RuntimeConfig;

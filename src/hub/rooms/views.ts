@@ -2,8 +2,8 @@
  * What the hub shows of rooms and participants (listings, events): built field by field, so
  * auth headers, the participant token's digest and the hostId's digest can never ride along.
  * A participant's load is its room scheduler's (pool/scheduler.ts `memberView`): how many
- * requests it may have at once (`maxConcurrency`, and `limit`, lower after 429s), how many it
- * has (`inFlight`), and until when it is left alone after a 429 (`cooldownUntil`, epoch ms);
+ * requests it may have at once now (`limit`: its `maxConcurrency`, lower after 429s), how many
+ * it has (`inFlight`), and until when it is left alone after a 429 (`cooldownUntil`, epoch ms);
  * a room's queue is how many requests wait and its bounds.
  */
 import type { Participant, Room } from "./types.ts";
@@ -15,7 +15,13 @@ export function publicParticipant(p: Participant, room: Room) {
   return {
     id: p.id,
     nickname: p.nickname,
-    model: p.model,
+    /** Its first model: what a client written for one model per participant reads. */
+    model: p.models[0]!,
+    /** Every model it serves, the first being its default. */
+    models: [...p.models],
+    /** How many requests it serves at once, for all its models together, and where that came from. */
+    maxConcurrency: p.maxConcurrency,
+    maxConcurrencySource: p.maxConcurrencySource,
     endpoint: p.endpoint,
     capabilities: { ...p.capabilities },
     /** Whether its Responses API keeps conversations (`unknown` / `stateless`: the hub keeps them). */
@@ -29,7 +35,7 @@ export function publicParticipant(p: Participant, room: Room) {
     /** Why the hub repairs its Responses answers; null until it has had to. */
     repairs: p.repairs ?? null,
     config: { hasInstructions: typeof instructions === "string" && instructions.length > 0, ...rest },
-    maxConcurrency: load?.maxConcurrency ?? null,
+    /** What the room's scheduler allows now (`maxConcurrency`, halved by a 429, back up with successes). */
     limit: load?.limit ?? null,
     inFlight: load?.inFlight ?? 0,
     cooldownUntil: load?.cooldownUntil ?? null,

@@ -1,7 +1,8 @@
 /**
  * The join flow: the form (with Advanced options folding out to auth header entries, each a
  * header name and an environment variable name, marked when unusable), then the model list
- * from the probe, then nickname and password.
+ * from the probe (picked models numbered in the order picked: 1 is the default), then
+ * nickname, password and the maximum concurrency (its placeholder: what the hub would assume).
  */
 import { Box } from "ink";
 import type { ReactNode } from "react";
@@ -49,17 +50,24 @@ function FormPhase({ f }: { f: JoinForm }) {
 
 function ModelPhase({ f, height }: { f: JoinForm; height: number }) {
   const matches = modelMatches(f);
-  const room = Math.max(1, height - 4);
+  const room = Math.max(1, height - 5);
   const first = Math.min(Math.max(0, f.modelIndex - room + 1), Math.max(0, matches.length - room));
   const probed = f.probed!;
+  // Picked names the list does not show (typed, or a profile's): listed so they are not forgotten.
+  const unlisted = f.models.filter((m) => !probed.models.includes(m));
+  const mark = (m: string) => {
+    const n = f.models.indexOf(m);
+    return n === -1 ? "   " : `✓${String(n + 1).padEnd(2)}`;
+  };
   return (
     <Box flexDirection="column">
       <Line tone="bold">{`Join room ${f.code} · ${probed.endpoint} speaks ${probed.speaks} · ${probed.models.length} models`}</Line>
-      <Line tone="cyan">{`› Model (type to filter): ${f.modelFilter}█`}</Line>
-      {probed.models.length === 0 ? <Line tone="dim">{"  the endpoint lists no models: type the name, then enter"}</Line> : null}
-      {probed.models.length > 0 && matches.length === 0 ? <Line tone="dim">{`  none match "${f.modelFilter}": enter uses it as typed`}</Line> : null}
+      <Line tone="cyan">{`› Models (type to filter, space picks): ${f.modelFilter}█`}</Line>
+      <Line tone="dim">{f.models.length ? `  picked: ${f.models.join(", ")} (the first is the default)${unlisted.length ? ` · not listed: ${unlisted.join(", ")}` : ""}` : "  enter takes the highlighted one; space picks several"}</Line>
+      {probed.models.length === 0 ? <Line tone="dim">{"  the endpoint lists no models: type a name, space to pick it, enter when done"}</Line> : null}
+      {probed.models.length > 0 && matches.length === 0 ? <Line tone="dim">{`  none match "${f.modelFilter}": space or enter uses it as typed`}</Line> : null}
       {matches.slice(first, first + room).map((m, i) => (
-        <Line key={m} tone={first + i === f.modelIndex && "inverse"}>{`${first + i === f.modelIndex ? "›" : " "}   ${m}`}</Line>
+        <Line key={m} tone={first + i === f.modelIndex && "inverse"}>{`${first + i === f.modelIndex ? "›" : " "} ${mark(m)} ${m}`}</Line>
       ))}
       {f.error ? <Line tone="red">{f.error}</Line> : null}
     </Box>
@@ -67,12 +75,20 @@ function ModelPhase({ f, height }: { f: JoinForm; height: number }) {
 }
 
 function DetailsPhase({ f }: { f: JoinForm }) {
+  const models = f.models.length === 1 ? `model ${f.models[0]}` : `models ${f.models.join(", ")}`;
   return (
     <Box flexDirection="column">
-      <Line tone="bold">{`Join room ${f.code} · ${f.probed?.endpoint ?? f.endpoint} · model ${f.model}`}</Line>
+      <Line tone="bold">{`Join room ${f.code} · ${f.probed?.endpoint ?? f.endpoint} · ${models}`}</Line>
       <Line />
       <Field label="Nickname" value={f.nickname} focused={f.focus === "nickname"} />
       {f.passwordNeeded ? <Field label="Room password" value={f.password} focused={f.focus === "password"} secret /> : null}
+      <Field
+        label="At once (max)"
+        value={f.maxConcurrency}
+        focused={f.focus === "concurrency"}
+        placeholder={`default ${f.probed?.concurrency ?? "(the hub decides)"}`}
+        note={f.focus === "concurrency" ? "requests served at once, 1-1024; empty: the default" : undefined}
+      />
       <Line />
       <Button label={f.phase === "joining" ? "Joining…" : "Join"} focused={f.focus === "join"} />
       {f.error ? <Line tone="red">{f.error}</Line> : null}

@@ -12,7 +12,7 @@ const HEAD = ["NICKNAME", "MODEL", "STATUS", "PROTOCOLS", "ACTIVE", "SERVED", "T
 
 /** Column widths: the model column takes what the fixed ones leave (two spaces between columns). */
 export function participantWidths(cols: number): number[] {
-  const fixed = [12, 0, 9, 9, 6, 6, 6, 6];
+  const fixed = [12, 0, 9, 9, 7, 6, 6, 6];
   const used = fixed.reduce((a, b) => a + b, 0) + 2 * (fixed.length - 1);
   fixed[1] = Math.max(8, cols - used);
   return fixed;
@@ -25,7 +25,7 @@ function cells(row: ParticipantRow, mine: boolean): string[] {
     row.model,
     row.status,
     protocols,
-    String(row.inFlight),
+    row.maxConcurrency === undefined ? String(row.inFlight) : `${row.inFlight}/${row.maxConcurrency}`,
     String(row.served),
     row.lastTtftMs === undefined ? "–" : formatMs(row.lastTtftMs),
     row.lastTokensPerSecond === undefined ? "–" : row.lastTokensPerSecond.toFixed(1),
