@@ -96,7 +96,7 @@ describe("the openai package through a saturated room", () => {
     expect(texts.every(Boolean)).toBe(true);
     // It was saturated: some waited past a second (their 200 and comments came first), and some were retried.
     expect(await waitFor(() => events.all.filter((e) => e.type === "llm.complete").length === 24)).toBe(true);
-    expect(events.all.some((e) => e.type === "llm.complete" && e.data.queueMs >= 1000)).toBe(true);
+    expect(events.all.some((e) => e.type === "llm.complete" && e.data.metrics.queueMs >= 1000)).toBe(true);
     expect(events.all.some((e) => e.type === "llm.retry" && e.data.from === "p0")).toBe(true);
     expect(events.all.filter((e) => e.type === "llm.error")).toEqual([]);
     const room = hub.hub.ctx.registry.find(code)!;

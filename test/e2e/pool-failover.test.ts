@@ -122,7 +122,7 @@ async function expectFailedOver(res: Response, events: { next(type: string): Pro
   const second = await events.next("llm.request");
   expect(second.data).toMatchObject({ requestId: first.data.requestId, participantId: "good", attempt: 2 });
   const done = await events.next("llm.complete");
-  expect(done.data).toMatchObject({ requestId: first.data.requestId, participantId: "good", attempts: 2, queueMs: 0 });
+  expect(done.data).toMatchObject({ requestId: first.data.requestId, participantId: "good", attempts: 2, metrics: { queueMs: 0 } });
 }
 
 describe("fails over before the first byte", () => {
@@ -358,7 +358,7 @@ describe("a request that fails on its own participant and then has nobody else",
     expect(res.status).toBe(502);
     expect(res.headers.get("x-gambi-attempts")).toBe("1");
     const err = await events.next("llm.error");
-    expect(err.data).toMatchObject({ participantId: "only", status: 502, stage: "upstream", attempts: 1, queueMs: 0 });
+    expect(err.data).toMatchObject({ participantId: "only", status: 502, stage: "upstream", attempts: 1, metrics: { queueMs: 0 } });
     expect(events.all.some((e) => e.type === "llm.retry")).toBe(false);
   });
 });

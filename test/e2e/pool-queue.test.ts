@@ -175,7 +175,7 @@ describe("the queue", () => {
     expect(err.message).toContain("0 requests waiting");
     // On the room's events: no participant took it, and how long it waited.
     const failed = await events.next("llm.error");
-    expect(failed.data).toMatchObject({ stage: "queue", status: 503, participantId: null, attempts: 0, queueMs: 10_000 });
+    expect(failed.data).toMatchObject({ stage: "queue", status: 503, participantId: null, attempts: 0, metrics: { queueMs: 10_000 } });
     gate.release();
     expect((await holder).status).toBe(200);
     expect(upstream.inference()).toHaveLength(1);

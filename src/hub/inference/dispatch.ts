@@ -22,7 +22,7 @@
  * never when the request names its participant (by id, or a conversation only it holds). Each
  * retry is an `llm.retry` event; the answer says how many participants were tried
  * (`x-gambi-attempts`), and `llm.complete` / `llm.error` too, with the time spent queued
- * (`queueMs`). A failed attempt's plan is finished like any other (`plan.onFinish`), so
+ * (`metrics.queueMs`). A failed attempt's plan is finished like any other (`plan.onFinish`), so
  * nothing is kept for it. 400/404/422 and the rest go back to the client as they came.
  *
  * A passthrough Responses request refused before its first byte for the conversation state it
@@ -64,10 +64,15 @@ export interface InferenceBody {
 
 type ServerLike = Pick<Server<unknown>, "requestIP"> | null;
 
-export function metricsOf(outcome: RelayOutcome, startedAt: number, endedAt: number) {
+/**
+ * What the room's events say of a request's last attempt: its time to first content and
+ * duration (from the attempt's start), tokens and rate, and `queueMs`, the time the request
+ * spent waiting for a participant before it (every wait, when it was retried).
+ */
+export function metricsOf(outcome: RelayOutcome, startedAt: number, endedAt: number, queueMs = 0) {
   const o = outcome.observation;
   const firstAt = o.firstContentAt ?? o.firstEventAt ?? endedAt;
-  const metrics: Record<string, number> = { ttftMs: firstAt - startedAt, durationMs: endedAt - startedAt };
+  const metrics: Record<string, number> = { ttftMs: firstAt - startedAt, durationMs: endedAt - startedAt, queueMs };
   if (o.usage?.inputTokens !== undefined) metrics.inputTokens = o.usage.inputTokens;
   if (o.usage?.outputTokens !== undefined) metrics.outputTokens = o.usage.outputTokens;
   if (o.usage?.totalTokens !== undefined) metrics.totalTokens = o.usage.totalTokens;
@@ -466,19 +471,10 @@ class Dispatch implements AcquireRequest {
           const error = redactSecrets(outcome.error ?? `HTTP ${outcome.status}`, secrets);
           ctx.log.debug(`${requestId} ${participant.nickname}: ${error}`);
           if (!ctx.bus.watched(room.code)) return;
-          const metrics = metricsOf(outcome, startedAt, endedAt);
-          ctx.bus.publish(room.code, "llm.error", {
-            ...base,
-            status: outcome.status,
-            stage: errorStage(outcome),
-            error,
-            aborted: outcome.aborted ?? false,
-            metrics,
-            attempts: this.attempt,
-            queueMs: this.queueMs,
-          });
+          const metrics = metricsOf(outcome, startedAt, endedAt, this.queueMs);
+          ctx.bus.publish(room.code, "llm.error", { ...base, status: outcome.status, stage: errorStage(outcome), error, aborted: outcome.aborted ?? false, metrics, attempts: this.attempt });
         } else if (ctx.bus.watched(room.code)) {
-          ctx.bus.publish(room.code, "llm.complete", { ...base, status: outcome.status, metrics: metricsOf(outcome, startedAt, endedAt), attempts: this.attempt, queueMs: this.queueMs });
+          ctx.bus.publish(room.code, "llm.complete", { ...base, status: outcome.status, metrics: metricsOf(outcome, startedAt, endedAt, this.queueMs), attempts: this.attempt });
         }
       },
     });
@@ -534,8 +530,8 @@ class Dispatch implements AcquireRequest {
       stage,
       error,
       aborted,
+      metrics: { queueMs: this.queueMs },
       attempts: this.attempt,
-      queueMs: this.queueMs,
     });
   }
 
@@ -556,8 +552,8 @@ class Dispatch implements AcquireRequest {
       stage: previous.reason === "unreachable" ? "connect" : previous.reason === "timeout" ? "timeout" : "upstream",
       error: previous.error,
       aborted: false,
+      metrics: { queueMs: this.queueMs },
       attempts: this.attempt,
-      queueMs: this.queueMs,
     });
   }
 }
