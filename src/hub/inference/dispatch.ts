@@ -9,8 +9,9 @@
  * unhealthy, a success resets the count; a client leaving or an HTTP error answer does neither,
  * except a 401/403, which marks it unhealthy at once (its credentials stopped working).
  *
- * Who may serve: the request's `model` (`*`, a model, a participant id: the scheduler's
- * `want`); a `previous_response_id` decides instead (responses/continuation.ts): its owner,
+ * Who may serve: the request's `model` (`*`, a model among all each participant serves, a
+ * participant id, `<participant id>/<model>`: the scheduler's `want`, whose lease says which
+ * model the body is sent with); a `previous_response_id` decides instead (responses/continuation.ts): its owner,
  * waited for and never failed over from, except a conversation the hub keeps, which another
  * participant serving the same model may take over when the owner fails.
  *

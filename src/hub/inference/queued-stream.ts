@@ -63,7 +63,7 @@ export class QueuedStream {
           try {
             const r = await reader.read();
             if (r.done) this.close();
-            else controller.enqueue(r.value);
+            else controller.enqueue(r.value!);
           } catch {
             // The relay ends a broken answer with its own error event; a read that throws is the client's cancel.
             this.close();
