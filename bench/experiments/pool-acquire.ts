@@ -1,8 +1,9 @@
 /**
  * What the room scheduler (src/hub/pool/) costs per request, in process: acquire + release
- * when a slot is free (the path every request of a room with spare capacity takes), beside
- * today's select.ts `pickParticipant` + inFlight++/-- on the same room, and the hand-over
- * when a request has to wait (acquire → queued, a release grants it, the promise settles).
+ * when a slot is free (the path every request of a room with spare capacity takes), and the
+ * hand-over when a request has to wait (acquire → queued, a release grants it, the promise
+ * settles). The "today" row below was select.ts `pickParticipant` + inFlight++/-- on the same
+ * room, measured before dispatch.ts adopted the scheduler and select.ts was removed.
  * Real clock and timers (performance.now, setTimeout), pinned to one CPU.
  *
  *   bun bench/experiments/pool-acquire.ts
@@ -21,7 +22,6 @@
  * ≤ 50 µs p50), and one that waits ~2.5 µs for its timer, abort listener and promise.
  */
 import { setAffinity } from "../lib/children.ts";
-import { pickParticipant, type Candidate } from "../../src/hub/inference/select.ts";
 import { RoomScheduler, type AcquireRequest, type PoolMember } from "../../src/hub/pool/scheduler.ts";
 import { realTimers } from "../../src/proxy/timeouts.ts";
 
@@ -85,16 +85,6 @@ const signal = new AbortController().signal;
     const l = pool.acquire(retry);
     if (l.waiting) throw new Error("waited");
     l.release({ kind: "ended" });
-  });
-}
-
-// 3. Today: select.ts on the same five.
-{
-  const cands: Candidate[] = [0, 1, 2, 3, 4].map((i) => ({ id: `p${i}`, nickname: `n${i}`, models: ["llama3"], status: "online", capabilities: i % 2 ? chatOnly : both, inFlight: i === 0 || i === 3 ? 1 : 0, health: "healthy" }));
-  measure("today: pickParticipant + inFlight++/-- (5 participants)", () => {
-    const p = pickParticipant(cands, "llama3", "responses", Math.random);
-    p.inFlight++;
-    p.inFlight--;
   });
 }
 

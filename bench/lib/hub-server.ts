@@ -7,6 +7,10 @@
  * does the same for the responses the hub keeps for chat-only participants (default 1,000 per
  * room), for the adapted memory phase. BENCH_SWEEP_MS turns the heartbeat sweeper on at that
  * interval (default 0, off; `gambi hub` runs it every 5 s): scale.ts measures with it running.
+ *
+ * Rooms pool their participants (src/hub/pool/). BENCH_POOL=off runs the hub as it was before
+ * they did — no capacity limit, no queue, one attempt per request, no cooldowns (HubDeps
+ * `pool: "off"`) — for the pool bench's comparison; it is no `gambi hub` flag.
  */
 import { createConsola } from "consola";
 import { startHub } from "../../src/hub/index.ts";
@@ -16,6 +20,7 @@ import { processUsage, serveParent } from "./children.ts";
 const ownersMax = Number(process.env.BENCH_OWNERS_MAX ?? 50_000);
 const storeMax = Number(process.env.BENCH_STORE_MAX ?? 1_000);
 const sweepIntervalMs = Number(process.env.BENCH_SWEEP_MS ?? 0);
+const pool = process.env.BENCH_POOL === "off" ? "off" : "on";
 const SIX_HOURS = 6 * 60 * 60 * 1000;
 // Warnings and errors only: per-request logging would be part of the measurement otherwise.
 const logger = createConsola({ level: 1 });
@@ -24,7 +29,7 @@ const running = startHub({
   port: 0,
   host: "127.0.0.1",
   sweepIntervalMs,
-  deps: { logger, responseOwners: { max: ownersMax, ttlMs: SIX_HOURS }, responseStore: { maxPerRoom: storeMax, ttlMs: SIX_HOURS } },
+  deps: { logger, responseOwners: { max: ownersMax, ttlMs: SIX_HOURS }, responseStore: { maxPerRoom: storeMax, ttlMs: SIX_HOURS }, pool },
 });
 
 /**
@@ -44,7 +49,7 @@ function ownerEntryBytes(count = 20_000): number {
   return (after - before) / count;
 }
 
-serveParent({ url: running.url, ownersMax, storeMax }, {
+serveParent({ url: running.url, ownersMax, storeMax, pool }, {
   usage: (arg) => processUsage(arg === true),
   owners: () => running.hub.ctx.responseOwners.size,
   /** Responses the hub keeps, over all rooms. */

@@ -16,7 +16,9 @@ export async function setupRoom(hubUrl: string, endpoint: string, name: string, 
   const code = ((await created.json()) as { room: { code: string } }).room.code;
   // An auth header, like a hosted participant's key: the hub then scans every streamed chunk for it.
   const authHeaders = { Authorization: "Bearer sk-bench-not-a-real-key-0123456789" };
-  const joined = await post(`${hubUrl}/rooms/${code}/join`, { id: "bench-participant", nickname: "bench", model: "bench-model", endpoint, authHeaders });
+  // The bench's upstream serves any number at once: declared, so a run at c=64 measures the hop,
+  // not the room queueing behind the one slot an undeclared local server gets.
+  const joined = await post(`${hubUrl}/rooms/${code}/join`, { id: "bench-participant", nickname: "bench", model: "bench-model", endpoint, authHeaders, maxConcurrency: 1024 });
   if (joined.status !== 201) throw new Error(`join ${endpoint}: HTTP ${joined.status} ${await joined.text()}`);
   const participant = ((await joined.json()) as { participant: { capabilities: Record<string, boolean>; responsesState?: string } }).participant;
   const caps = participant.capabilities;

@@ -15,7 +15,7 @@ export interface ParticipantName {
   lookupError?: string;
 }
 
-/** The model a participant serving `models` answered a request for `requested` with (hub/inference/select.ts's upstreamModel, read from the outside). */
+/** The model a participant serving `models` answered a request for `requested` with (the room scheduler's choice, hub/pool/scheduler.ts `want`, read from the outside). */
 export function answeredModel(id: string, models: unknown, first: unknown, requested: string | undefined): string | undefined {
   const spec = requested?.trim() ?? "";
   const named = spec.startsWith("model:") ? [spec.slice("model:".length)] : [spec, ...(spec.startsWith(`${id}/`) ? [spec.slice(id.length + 1)] : [])];

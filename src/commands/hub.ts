@@ -19,6 +19,11 @@
  * network in clear text (and the hub warns again for each participant that joins that way
  * with auth headers, see hub/rooms/join.ts).
  *
+ * A room pools its participants (hub/pool/): `--queue-size` requests may wait for a free one
+ * (0: a busy room answers 429 at once), each at most `--queue-timeout` seconds (0: until its
+ * client leaves), and a request that fails before its first byte is tried on up to
+ * `--max-attempts` participants (1: no failover).
+ *
  * SIGTERM or Ctrl-C stops it gracefully (hub/shutdown.ts): no new connections, requests in
  * flight get `--shutdown-grace` seconds to finish, the ones still running then end with their
  * protocol's error event; exit 0. A second signal exits at once (130).
@@ -33,6 +38,8 @@ import { defaultDataDir } from "../hub/persist/data-dir.ts";
 import { PersistError } from "../hub/persist/room-store.ts";
 import { log } from "../logger.ts";
 import { DEFAULT_TIMEOUTS } from "../proxy/timeouts.ts";
+import { DEFAULT_QUEUE_SIZE, DEFAULT_QUEUE_TIMEOUT_MS } from "../hub/pool/scheduler.ts";
+import { DEFAULT_MAX_ATTEMPTS } from "../hub/context.ts";
 import { EXIT, UsageError } from "../terminal/errors.ts";
 import { VERSION } from "../version.ts";
 
@@ -120,6 +127,9 @@ export default defineCommand({
     ephemeral: { type: "boolean", description: "Keep rooms in memory only: a restart forgets them", default: false },
     "room-ttl": { type: "string", description: "Days a room with no participant and no request is kept (0: forever)", default: "7" },
     "shutdown-grace": { type: "string", description: "Seconds requests in flight get to finish after SIGTERM or Ctrl-C", default: "10" },
+    "queue-size": { type: "string", description: "Requests a room holds while its participants are busy (0: answer 429 at once)", default: String(DEFAULT_QUEUE_SIZE) },
+    "queue-timeout": { type: "string", description: "Seconds a request may wait for a free participant (0: until its client leaves)", default: String(DEFAULT_QUEUE_TIMEOUT_MS / 1000) },
+    "max-attempts": { type: "string", description: "Participants a request is tried on when one fails before answering (1: no failover)", default: String(DEFAULT_MAX_ATTEMPTS) },
     "tls-cert": { type: "string", description: "Serve HTTPS with this certificate (PEM; the chain, leaf first)" },
     "tls-key": { type: "string", description: "The certificate's private key (PEM)" },
   },
@@ -134,6 +144,9 @@ export default defineCommand({
       };
       const graceMs = parseSeconds(args["shutdown-grace"], "--shutdown-grace");
       const roomTtlMs = parseDays(args["room-ttl"], "--room-ttl");
+      const queueSize = parseWhole(args["queue-size"], "--queue-size", 0);
+      const queueTimeoutMs = parseSeconds(args["queue-timeout"], "--queue-timeout");
+      const maxAttempts = parseWhole(args["max-attempts"], "--max-attempts", 1);
       const tls = readTls(args["tls-cert"], args["tls-key"]);
       if (args.ephemeral && args["data-dir"]) throw new UsageError("--ephemeral keeps nothing on disk: leave out --data-dir (or --ephemeral)");
       const dataDir = args.ephemeral ? undefined : args["data-dir"] || defaultDataDir();
@@ -141,7 +154,7 @@ export default defineCommand({
       const logger = args.quiet ? log.create({ level: Math.min(log.level, LogLevels.warn) }) : log;
       let running: RunningHub;
       try {
-        running = startHub({ port, host: args.host, token: hubToken(args.token), tls, deps: { logger, responseStore, timeouts, dataDir, roomTtlMs } });
+        running = startHub({ port, host: args.host, token: hubToken(args.token), tls, deps: { logger, responseStore, timeouts, dataDir, roomTtlMs, queueSize, queueTimeoutMs, maxAttempts } });
       } catch (err) {
         if (err instanceof PersistError) {
           log.error(err.message);

@@ -21,6 +21,8 @@ import { DEFAULT_RESPONSE_OWNER_LIMITS, ResponseOwners, type ResponseOwnerLimits
 import { log as rootLog, type Logger } from "../logger.ts";
 import { memoryRoomStore, type RoomStore } from "./persist/room-store.ts";
 import { HubShutdown } from "./shutdown.ts";
+import { GambiError } from "../protocol/openai/errors.ts";
+import { randomBytes } from "node:crypto";
 
 export interface HubDeps {
   now?: () => number;
@@ -54,7 +56,20 @@ export interface HubDeps {
   roomTtlMs?: number;
   /** Where rooms are kept across restarts (default: nowhere; createHub opens one for a data directory). */
   roomStore?: RoomStore;
+  /** Requests a room's queue holds while its participants are busy (default 256; 0: a busy room answers 429 at once). */
+  queueSize?: number;
+  /** How long a request may wait in that queue, ms (default 120 s; 0: until its client leaves). */
+  queueTimeoutMs?: number;
+  /** Participants one request may be tried on, the first included (default 3; 1: no failover). */
+  maxAttempts?: number;
+  /**
+   * `"off"`: rooms as they were before they pooled — no capacity limit, no queue, one attempt,
+   * no cooldowns. For the pool bench's comparison only (bench/lib/hub-server.ts BENCH_POOL=off).
+   */
+  pool?: "on" | "off";
 }
+
+export const DEFAULT_MAX_ATTEMPTS = 3;
 
 export const DEFAULT_ROOM_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
@@ -79,6 +94,12 @@ export interface HubContext {
   /** Draining and cutoff signals of a graceful stop (shutdown.ts). */
   shutdown: HubShutdown;
   startedAt: number;
+  /** Participants one request may be tried on (1 with the pool off: no failover). */
+  maxAttempts: number;
+  /** The bench's "before pooling" switch: no cooldowns are learnt, no participant is marked unhealthy for a 401. */
+  poolOff: boolean;
+  /** Keys the fairness hash of a caller's bearer token (access/caller.ts): random per hub, never kept anywhere. */
+  callerSalt: Buffer;
 }
 
 export function createContext(deps: HubDeps = {}): HubContext {
@@ -91,6 +112,30 @@ export function createContext(deps: HubDeps = {}): HubContext {
   const log = (deps.logger ?? rootLog).withTag("hub");
   const roomStore = deps.roomStore ?? memoryRoomStore();
   const responseStore = new ResponseStore(deps.responseStore ?? DEFAULT_RESPONSE_STORE_LIMITS, now);
+  const timers = deps.timers ?? realTimers;
+  const poolOff = deps.pool === "off";
+  const shutdown = new HubShutdown();
+  const registry = new RoomRegistry({
+    now,
+    random,
+    newId,
+    bus,
+    offlineAfterMs: deps.offlineAfterMs ?? 30_000,
+    removeAfterMs: deps.removeAfterMs ?? 10 * 60_000,
+    unhealthyAfter: deps.unhealthyAfter ?? 3,
+    reprobeEveryMs: deps.reprobeEveryMs ?? 10_000,
+    // The join probe again: any route answering means the endpoint is back.
+    reprobe: (p) => probeEndpoint(p.target, { timeoutMs: probeTimeoutMs, fetch: deps.fetch }).then(() => true, () => false),
+    log,
+    store: roomStore,
+    roomTtlMs: deps.roomTtlMs ?? DEFAULT_ROOM_TTL_MS,
+    onRoomRemoved: (room) => responseStore.forgetRoom(room.code),
+    pool: { timers, queueSize: deps.queueSize, queueTimeoutMs: deps.queueTimeoutMs, off: poolOff },
+  });
+  // A draining hub serves no one who is still waiting for a slot (requests in flight get their grace).
+  shutdown.draining.addEventListener("abort", () => registry.closeQueues(new GambiError(503, "the hub is shutting down; try again in a moment", { code: "hub_shutting_down" })), {
+    once: true,
+  });
   return {
     now,
     random,
@@ -98,22 +143,7 @@ export function createContext(deps: HubDeps = {}): HubContext {
     fetch: deps.fetch,
     log,
     bus,
-    registry: new RoomRegistry({
-      now,
-      random,
-      newId,
-      bus,
-      offlineAfterMs: deps.offlineAfterMs ?? 30_000,
-      removeAfterMs: deps.removeAfterMs ?? 10 * 60_000,
-      unhealthyAfter: deps.unhealthyAfter ?? 3,
-      reprobeEveryMs: deps.reprobeEveryMs ?? 10_000,
-      // The join probe again: any route answering means the endpoint is back.
-      reprobe: (p) => probeEndpoint(p.target, { timeoutMs: probeTimeoutMs, fetch: deps.fetch }).then(() => true, () => false),
-      log,
-      store: roomStore,
-      roomTtlMs: deps.roomTtlMs ?? DEFAULT_ROOM_TTL_MS,
-      onRoomRemoved: (room) => responseStore.forgetRoom(room.code),
-    }),
+    registry,
     roomStore,
     responseOwners: new ResponseOwners(deps.responseOwners ?? DEFAULT_RESPONSE_OWNER_LIMITS, now),
     responseStore,
@@ -123,10 +153,13 @@ export function createContext(deps: HubDeps = {}): HubContext {
       connectMs: deps.timeouts?.connectMs ?? DEFAULT_TIMEOUTS.connectMs,
       firstByteMs: deps.timeouts?.firstByteMs ?? DEFAULT_TIMEOUTS.firstByteMs,
       idleMs: deps.timeouts?.idleMs ?? DEFAULT_TIMEOUTS.idleMs,
-      timers: deps.timers ?? realTimers,
+      timers,
       connectCheck,
     },
-    shutdown: new HubShutdown(),
+    shutdown,
     startedAt: now(),
+    maxAttempts: poolOff ? 1 : Math.max(1, deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS),
+    poolOff,
+    callerSalt: randomBytes(32),
   };
 }

@@ -54,7 +54,12 @@ export const ERROR_CODES = {
   },
 
   // — rooms and access —
-  room_not_found: { group: "access", statuses: [404], meaning: "No room has this code (never created, deleted, or expired); check the code (`GET /rooms` lists them)." },
+  room_not_found: {
+    group: "access",
+    statuses: [404],
+    inStream: true,
+    meaning: "No room has this code (never created, deleted, or expired; in a stream: deleted while the request waited for a participant); check the code (`GET /rooms` lists them).",
+  },
   room_not_saved: { group: "access", statuses: [503], meaning: "The hub could not write the new room to its data file, so it was not created; try again (the hub's log says why)." },
   invalid_password: {
     group: "access",
@@ -99,17 +104,20 @@ export const ERROR_CODES = {
   no_participant_available: {
     group: "participants",
     statuses: [503],
-    meaning: "Something in the room matches the request, but nobody online can serve it; try again when a participant is back.",
+    inStream: true,
+    meaning: "Something in the room matches the request, but nobody online can serve it (or every one that could left while it waited); try again when a participant is back.",
   },
   room_busy: {
     group: "participants",
     statuses: [429],
+    inStream: true,
     meaning: "Every participant that can serve the request is busy and the room's queue is full (or they are all rate-limited for longer than it waits); the message says how many serve it and how many wait; retry after `Retry-After` seconds.",
   },
   queue_timeout: {
     group: "participants",
     statuses: [503],
-    meaning: "The request waited the room's queue timeout and no participant that can serve it came free; the message says how many serve it and how many wait; retry after `Retry-After` seconds.",
+    inStream: true,
+    meaning: "The request waited the room's queue timeout (`gambi hub --queue-timeout`) and no participant that can serve it came free; the message says how many serve it and how many wait; retry after `Retry-After` seconds.",
   },
   invalid_endpoint: {
     group: "participants",
@@ -162,7 +170,8 @@ export const ERROR_CODES = {
   participant_unreachable: {
     group: "upstream",
     statuses: [502],
-    meaning: "The hub could not connect to the chosen participant's endpoint; try again (repeated faults mark a participant unhealthy, and others are picked first).",
+    inStream: true,
+    meaning: "The hub could not connect to the chosen participant's endpoint, and no other could take the request; try again (repeated faults mark a participant unhealthy, and others are picked first).",
   },
   upstream_timeout: {
     group: "upstream",
@@ -213,9 +222,9 @@ export const ERROR_CODES = {
   },
   upstream_error: {
     group: "upstream",
-    statuses: [],
+    statuses: [502],
     inStream: true,
-    meaning: "(Responses client, chat participant) the participant's stream carried an error with no code of its own (with one, its code is passed on).",
+    meaning: "The participant's stream carried an error with no code of its own (with one, its code is passed on): in the stream (Responses client, chat participant), or a 502 when it was the stream's first event and no other participant could take the request.",
   },
   server_error: {
     group: "upstream",
@@ -252,7 +261,7 @@ export const upstreamStatusCode = (status: number): UpstreamStatusCode => `upstr
 export const UPSTREAM_STATUS_FAMILY = {
   code: "upstream_<status>",
   group: "upstream",
-  meaning: "The participant answered with this HTTP error and a body not in OpenAI's envelope; the hub wrapped it (the message quotes the body).",
+  meaning: "The participant answered with this HTTP error and a body not in OpenAI's envelope; the hub wrapped it (the message quotes the body). Also the code of the error event of a stream the hub answered while it waited in the queue.",
 } as const;
 
 declare const relayed: unique symbol;

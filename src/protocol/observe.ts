@@ -4,7 +4,7 @@
  * it: the client gets the upstream's bytes untouched. JSON is parsed only for the few events
  * that can carry those facts, so long streams cost a substring test per event.
  */
-import type { SseEvent } from "./sse/decode.ts";
+import { SseDecoder, type SseEvent } from "./sse/decode.ts";
 import type { Protocol } from "./protocols.ts";
 import { isObject, type Json } from "./json.ts";
 
@@ -144,4 +144,33 @@ export function observeJsonBody(protocol: Protocol, body: Json | undefined): Obs
   if (protocol === "chat") return { usage: usageFromChat(body.usage) };
   if (typeof body.id !== "string") return { usage: usageFromResponses(body.usage), responseId: undefined };
   return { usage: usageFromResponses(body.usage), responseId: body.id, response: body };
+}
+
+const ERROR_BYTES = Buffer.from("error");
+
+/**
+ * The error a stream opens with: its first event (comments aside) when that is an error —
+ * chat: `{"error": …}` or `event: error`; Responses: `error` or `response.failed` — with the
+ * error's message and code. Undefined when the first event is anything else or is not complete
+ * in `bytes` (a stream's first chunk). Costs a byte search when the chunk has no "error" in it.
+ */
+export function leadingError(protocol: Protocol, bytes: Uint8Array): { message: string; code?: string } | undefined {
+  if (Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf(ERROR_BYTES) === -1) return undefined;
+  const first = new SseDecoder().push(bytes)[0];
+  if (!first || first.data === "[DONE]") return undefined;
+  const payload = parse(first.data);
+  let error: unknown;
+  if (protocol === "chat") {
+    if (first.event === "error") error = payload?.error ?? payload ?? first.data;
+    else if (payload?.error !== undefined && payload.error !== null) error = payload.error;
+  } else {
+    const type = first.event ?? (typeof payload?.type === "string" ? payload.type : undefined);
+    if (type === "error") error = payload?.error ?? payload ?? first.data;
+    else if (type === "response.failed") error = (payload?.response as Json | undefined)?.error ?? "the response failed";
+    // A server answering /v1/responses with chat's error shape (no event type at all).
+    else if (type === undefined && payload?.error !== undefined && payload.error !== null) error = payload.error;
+  }
+  if (error === undefined) return undefined;
+  const code = error && typeof error === "object" ? (error as Json).code : undefined;
+  return { message: errorMessage(error), code: typeof code === "string" || typeof code === "number" ? String(code) : undefined };
 }

@@ -2,12 +2,15 @@
  * What a failed upstream means, shared by the relays (relay-passthrough.ts,
  * relay-translated.ts) and the readers (reading.ts): whether the hub's shutdown cut it
  * (hub/shutdown.ts, code `hub_shutting_down`, no fault of the participant's), which health
- * fault it counts as, why a stream broke off after its first byte, and the error event that
- * ends a passthrough client's stream in its own protocol.
+ * fault it counts as, why a stream broke off after its first byte, the error event that
+ * ends a passthrough client's stream in its own protocol, and the events that end a stream
+ * the hub answered itself before any participant did (`streamFailureEvents`).
  */
-import { hasCode, type ErrorCode } from "../protocol/error-codes.ts";
+import { hasCode, type EnvelopeCode, type ErrorCode } from "../protocol/error-codes.ts";
+import { responseObject } from "../protocol/adapters/responses-via-chat/envelope.ts";
+import type { Json } from "../protocol/json.ts";
 import { GambiError } from "../protocol/openai/errors.ts";
-import { encodeSse } from "../protocol/sse/encode.ts";
+import { encodeSse, formatSse } from "../protocol/sse/encode.ts";
 import type { Protocol } from "../protocol/protocols.ts";
 import { describeNetworkError } from "./upstream.ts";
 import { timeoutMessage, type UpstreamWatch } from "./timeouts.ts";
@@ -43,4 +46,25 @@ export function streamErrorEvent(protocol: Protocol, message: string, code: Erro
     return encodeSse({ data: JSON.stringify({ error: { message, type, code, param: null } }) });
   }
   return encodeSse({ event: "error", data: JSON.stringify({ type: "error", code, message, param: null }) });
+}
+
+/**
+ * The events that end a stream the hub answered before any participant did (a request that
+ * waited in its room's queue, hub/inference/queued-stream.ts): chat, the one `{"error": …}`
+ * chunk; Responses, `error` then `response.failed`, as a failed Response streams (the Response
+ * object built from the request, with a fresh id: no participant ever made one).
+ */
+export function streamFailureEvents(protocol: Protocol, failure: { message: string; code: EnvelopeCode | null; type: string }, request: Json, now: number): Uint8Array {
+  if (protocol === "chat") return encodeSse({ data: JSON.stringify({ error: { message: failure.message, type: failure.type, code: failure.code, param: null } }) });
+  const code = failure.code ?? "server_error";
+  const response = responseObject(request, {
+    id: `resp_${crypto.randomUUID().replace(/-/g, "")}`,
+    createdAt: Math.floor(now / 1000),
+    status: "failed",
+    output: [],
+    error: { code, message: failure.message },
+  });
+  const error = formatSse({ event: "error", data: JSON.stringify({ type: "error", sequence_number: 0, code, message: failure.message, param: null }) });
+  const failed = formatSse({ event: "response.failed", data: JSON.stringify({ type: "response.failed", sequence_number: 1, response }) });
+  return new TextEncoder().encode(error + failed);
 }

@@ -76,7 +76,7 @@ export function upstreamRequestHeaders(
 }
 
 /** Upstream response headers a client may care about; cookies, server banners and the rest stay behind. */
-const FORWARD_FROM_UPSTREAM = /^(content-type|retry-after|x-request-id|request-id|openai-processing-ms|x-ratelimit-[a-z-]+)$/;
+const FORWARD_FROM_UPSTREAM = /^(content-type|retry-after|retry-after-ms|x-request-id|request-id|openai-processing-ms|x-ratelimit-[a-z-]+)$/;
 
 /** `redact` removes the participant's secrets from the values kept (an upstream may echo its key in a request id). */
 export function clientResponseHeaders(upstream: Headers, extra: Record<string, string>, redact?: (value: string) => string): Record<string, string> {

@@ -3,8 +3,12 @@
  * per-chunk work: report the request's end exactly once, read ahead to the first chunk (a
  * stream that dies before it is still an HTTP error, reading.ts), then answer 200 with the SSE
  * headers and a pumped body (pump.ts) whose cancel by the client aborts the upstream fetch.
+ * With `failover` (the hub may send the request elsewhere), a stream whose first event is an
+ * error ends there as an HTTP 502, `errorFirst` in its outcome, before anything reaches the client.
  */
-import type { Observation } from "../protocol/observe.ts";
+import { leadingError, type Observation } from "../protocol/observe.ts";
+import { relayedCode } from "../protocol/error-codes.ts";
+import { GambiError } from "../protocol/openai/errors.ts";
 import { clientResponseHeaders, SSE_HEADERS } from "./headers.ts";
 import { pumpStream, type ChunkReader, type PumpHandlers } from "./pump.ts";
 import { readFirstChunk } from "./reading.ts";
@@ -32,6 +36,15 @@ export async function relaySse(
 ): Promise<Response> {
   const first = await readFirstChunk(() => reader.read(), opts, upstream.watch, finish);
   if (first instanceof Response) return first;
+  // Nothing has reached the client yet: a stream that opens with an error can still go elsewhere.
+  const refused = opts.failover && !first.done && first.value ? leadingError(opts.translation?.upstream ?? opts.protocol, first.value) : undefined;
+  if (refused) {
+    upstream.abort.abort();
+    reader.cancel().catch(() => undefined);
+    const error = `${opts.target.label}: its stream began with an error: ${refused.message}`;
+    finish({ status: 502, error, errorFirst: true });
+    return new GambiError(502, error, { code: refused.code === undefined ? "upstream_error" : relayedCode(refused.code) }).toResponse(opts.headers);
+  }
   const headers = clientResponseHeaders(res.headers, { ...SSE_HEADERS, ...opts.headers }, opts.target.redactText);
   const onCancel = () => {
     upstream.abort.abort();

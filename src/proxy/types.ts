@@ -25,6 +25,18 @@ export interface RelayOutcome {
    * connection broke. What health tracking counts (an HTTP error is an answer, not a fault).
    */
   fault?: Fault;
+  /**
+   * The upstream answered with an HTTP error (relay-error.ts): its response headers, which the
+   * hub reads a 429's wait from (hub/pool/retry-after.ts). Set only then: a status the hub made
+   * itself (a deadline, its shutdown) has none.
+   */
+  upstreamHeaders?: Headers;
+  /**
+   * The stream's first event was an error and, the request being one the hub may send to
+   * another participant (`ForwardOptions.failover`), the relay ended it as an HTTP 502 before
+   * anything reached the client.
+   */
+  errorFirst?: boolean;
 }
 
 export type Fault = "unreachable" | "timeout" | "disconnected";
@@ -88,6 +100,13 @@ export interface ForwardOptions {
   timeouts?: UpstreamTimeouts;
   /** Hub-wide: fires when requests still running must end (the hub's shutdown grace is over). */
   shutdown?: Cutoff;
+  /**
+   * The hub may send this request to another participant if it fails before its first byte
+   * (hub/inference/dispatch.ts): a stream whose first event is an error then ends as an HTTP
+   * 502 (`RelayOutcome.errorFirst`) instead of a 200 carrying that error. Unset: relayed as it
+   * comes, as it always was.
+   */
+  failover?: boolean;
 }
 
 /** What the relays get besides the options: the request's own abort, and its deadlines. */

@@ -107,6 +107,6 @@ test("a client that leaves an adapted stream cancels the upstream request", asyn
     abort.abort();
     expect(await waitFor(() => upstream.inference().at(-1)!.aborted || up.cancelled, 5000)).toBe(true);
     const participant = hub.hub.ctx.registry.find(room)!.participants.values().next().value!;
-    expect(await waitFor(() => participant.inFlight === 0, 5000)).toBe(true);
+    expect(await waitFor(() => hub.hub.ctx.registry.find(room)!.scheduler.memberView(participant.id)?.inFlight === 0, 5000)).toBe(true);
   }
 });

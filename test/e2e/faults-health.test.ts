@@ -218,7 +218,7 @@ describe("unhealthy after repeated faults, skipped, re-probed, healthy again", (
       expect(await waitFor(() => flaky.state.requests > before, 2000)).toBe(true);
       abort.abort();
       await pending;
-      expect(await waitFor(() => participant().inFlight === 0, 2000)).toBe(true);
+      expect(await waitFor(() => hub.hub.ctx.registry.find(code)!.scheduler.memberView("flaky")?.inFlight === 0, 2000)).toBe(true);
     }
     expect(participant().faults).toBe(0);
     expect(participant().health).toBe("healthy");

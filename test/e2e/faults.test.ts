@@ -12,7 +12,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { startTestHub, type TestHub } from "../helpers/hub.ts";
+import { MANY_AT_ONCE, startTestHub, type TestHub } from "../helpers/hub.ts";
 import { controlledStream, startFakeUpstream, waitFor, type FakeUpstream, type Handler } from "../helpers/fake-upstream.ts";
 import { httpChunk, SSE_HEAD, startRawUpstream } from "../helpers/raw-upstream.ts";
 import { countingTimers, type CountingTimers } from "../helpers/fake-timers.ts";
@@ -40,7 +40,7 @@ beforeAll(async () => {
   upstreams.responses = startFakeUpstream({ models: ["m"], chat: false });
   for (const kind of ["both", "chat", "responses"] as const) {
     rooms[kind] = await hub.createRoom({ name: kind });
-    const res = await hub.join(rooms[kind], { id: `p-${kind}`, nickname: `${kind}-speaker`, model: "m", endpoint: upstreams[kind].url });
+    const res = await hub.join(rooms[kind], { id: `p-${kind}`, nickname: `${kind}-speaker`, model: "m", endpoint: upstreams[kind].url, ...MANY_AT_ONCE });
     expect(res.status).toBe(201);
   }
 });
@@ -64,12 +64,12 @@ const ROUTES: Route[] = [
   { name: "chat ← Responses, adapted", client: "chat", upstream: "responses", kind: "responses" },
 ];
 
-function send(route: Route, stream: boolean, signal?: AbortSignal): Promise<Response> {
+function send(route: Route, stream: boolean, signal?: AbortSignal, room = rooms[route.kind]): Promise<Response> {
   const body =
     route.client === "chat"
       ? { model: "*", stream, messages: [{ role: "user", content: "hi" }] }
       : { model: "*", stream, input: "hi", store: false };
-  return fetch(`${hub.url}/rooms/${rooms[route.kind]}/v1/${route.client === "chat" ? "chat/completions" : "responses"}`, {
+  return fetch(`${hub.url}/rooms/${room}/v1/${route.client === "chat" ? "chat/completions" : "responses"}`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify(body),
@@ -409,13 +409,24 @@ describe("provider HTTP errors (test/fixtures/chat/*error*) → same status, Ope
     name: f,
     body: readFileSync(join(FIXTURES_DIR, "chat", f), "utf8"),
   }));
+  /**
+   * A 429 cools its participant down for the wait it names (hub/pool/): the next request would
+   * wait for it. Each 429 goes to a participant of its own (the same upstream), in a room of its own.
+   */
+  let fresh = 0;
+  async function roomFor(route: Route, status: number): Promise<string> {
+    if (status !== 429) return rooms[route.kind];
+    const room = await hub.createRoom({ name: `429-${fresh}` });
+    expect((await hub.join(room, { id: `p-429-${fresh++}`, nickname: `${route.kind}-speaker`, model: "m", endpoint: upstreams[route.kind].url })).status).toBe(201);
+    return room;
+  }
   for (const route of ROUTES) {
     for (const status of [429, 500, 503]) {
       test(`${route.name}: ${status}`, async () => {
         for (const fx of fixtures) {
           for (const stream of [true, false]) {
             upstreams[route.kind].handle(() => new Response(fx.body, { status, headers: { "content-type": "application/json", "retry-after": "7" } }));
-            const res = await send(route, stream);
+            const res = await send(route, stream, undefined, await roomFor(route, status));
             expect(res.status).toBe(status);
             expect(res.headers.get("retry-after")).toBe("7");
             expect(res.headers.get("content-type")).toContain("application/json");
@@ -427,7 +438,7 @@ describe("provider HTTP errors (test/fixtures/chat/*error*) → same status, Ope
         }
         // Not in the envelope (an HTML error page from a proxy): wrapped in it.
         upstreams[route.kind].handle(() => new Response("<html>upstream down</html>", { status, headers: { "content-type": "text/html", "retry-after": "3" } }));
-        const res = await send(route, true);
+        const res = await send(route, true, undefined, await roomFor(route, status));
         expect(res.status).toBe(status);
         expect(res.headers.get("retry-after")).toBe("3");
         const body = (await res.json()) as any;
@@ -497,7 +508,7 @@ describe("bookkeeping", () => {
     expect(await waitFor(() => timers.live === 0, 3000)).toBe(true);
     for (const kind of ["both", "chat", "responses"] as const) {
       const p = hub.hub.ctx.registry.find(rooms[kind])!.participants.get(`p-${kind}`)!;
-      expect(await waitFor(() => p.inFlight === 0, 2000)).toBe(true);
+      expect(await waitFor(() => hub.hub.ctx.registry.find(rooms[kind])!.scheduler.memberView(p.id)?.inFlight === 0, 2000)).toBe(true);
     }
   });
 });

@@ -78,3 +78,25 @@ test("hub --token (or $GAMBI_HUB_TOKEN) guards creating and listing rooms, and n
   }
 });
 
+
+test("hub --queue-size, --queue-timeout and --max-attempts reach every room; bad values are usage errors", async () => {
+  const h = hub(["--port", "0", "--host", "127.0.0.1", "--ephemeral", "--queue-size", "3", "--queue-timeout", "2.5", "--max-attempts", "1"]);
+  const port = await h.port();
+  const created = await fetch(`http://127.0.0.1:${port}/rooms`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "pool" }) });
+  const { room } = (await created.json()) as { room: { code: string } };
+  const shown = (await (await fetch(`http://127.0.0.1:${port}/rooms/${room.code}`)).json()) as { room: { queue: unknown } };
+  expect(shown.room.queue).toEqual({ waiting: 0, queueSize: 3, queueTimeoutMs: 2500 });
+  h.p.kill("SIGTERM");
+  expect(await h.p.exited).toBe(0);
+
+  for (const [flag, value, says] of [
+    ["--max-attempts", "0", "--max-attempts must be a whole number of at least 1"],
+    ["--queue-size", "-1", "--queue-size must be a whole number of at least 0"],
+    ["--queue-timeout", "soon", "--queue-timeout must be a number of seconds"],
+  ]) {
+    const bad = hub(["--port", "0", flag!, value!]);
+    expect(await bad.p.exited).toBe(2);
+    await bad.drained;
+    expect(bad.out.stdout + bad.out.stderr).toContain(says!);
+  }
+});

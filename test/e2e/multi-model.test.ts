@@ -175,7 +175,7 @@ test("the models share the participant's one inFlight: busy with m1, it is busy 
   s.send('data: {"choices":[]}\n\n');
   const busy = await chat(code, "m1", { stream: true });
   expect(busy.headers.get("x-gambi-participant")).toBe("a");
-  expect(hub.hub.ctx.registry.find(code)!.participants.get("a")!.inFlight).toBe(1);
+  expect(hub.hub.ctx.registry.find(code)!.scheduler.memberView("a")!.inFlight).toBe(1);
   for (let i = 0; i < 5; i++) expect((await chat(code, "m2")).headers.get("x-gambi-participant")).toBe("b");
   s.end();
   await busy.text();

@@ -89,9 +89,15 @@ describe("choosing a participant", () => {
     expect(JSON.parse(b.inference().at(-1)!.body).messages).toEqual([{ role: "system", content: "room says hi" }, { role: "user", content: "hi" }]);
   });
 
-  test("* on the Responses API prefers, among the idle, participants that speak it", async () => {
+  test("* on the Responses API prefers, among the idle and equally fast, participants that speak it", async () => {
+    // A room of its own: the hub ranks a faster participant before a native one, and the
+    // requests above may have measured alice's speed but not bob's. Here neither is ever
+    // measured (answers without usage, not streamed), so only the protocol tells them apart.
+    const fresh = await hub.createRoom({ name: "native first" });
+    expect((await hub.join(fresh, { id: "pa", nickname: "alice", model: "llama3", endpoint: a.url })).status).toBe(201);
+    expect((await hub.join(fresh, { id: "pb", nickname: "bob", model: "qwen", endpoint: b.url })).status).toBe(201);
     a.handle(() => Response.json({ id: "resp_1", object: "response", output: [] }));
-    for (let i = 0; i < 6; i++) expect((await responses("*")).headers.get("x-gambi-participant")).toBe("pa");
+    for (let i = 0; i < 6; i++) expect((await hub.post(`/rooms/${fresh}/v1/responses`, { model: "*", input: "hi" })).headers.get("x-gambi-participant")).toBe("pa");
   });
 
   test("a request without model → 400 that says what to send", async () => {

@@ -89,12 +89,16 @@ async function refused(url: string): Promise<boolean> {
 async function setUpRoom(base: string, upstream: FakeUpstream): Promise<string> {
   const created = await fetch(`${base}/rooms`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "shutdown" }) });
   const code = ((await created.json()) as { room: { code: string } }).room.code;
-  const joined = await fetch(`${base}/rooms/${code}/join`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ id: "p-ticker", nickname: "ticker", model: "m", endpoint: upstream.url }),
-  });
-  expect(joined.status).toBe(201);
+  // Twice: a participant on this machine takes one request at a time (hub/pool/member.ts), and
+  // the tests keep two streams in flight.
+  for (const id of ["p-ticker", "p-ticker-2"]) {
+    const joined = await fetch(`${base}/rooms/${code}/join`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ id, nickname: "ticker", model: "m", endpoint: upstream.url }),
+    });
+    expect(joined.status).toBe(201);
+  }
   return code;
 }
 

@@ -8,13 +8,13 @@ export interface ParsedEvent {
   data: any;
 }
 
-export function readEvents(url: string) {
+export function readEvents(url: string, headers?: Record<string, string>) {
   const abort = new AbortController();
   const queue: ParsedEvent[] = [];
   let waiter: (() => void) | undefined;
   let failure: unknown;
   const done = (async () => {
-    const res = await fetch(url, { signal: abort.signal });
+    const res = await fetch(url, { signal: abort.signal, headers });
     const reader = res.body!.getReader();
     const decoder = new SseDecoder();
     while (true) {

@@ -64,3 +64,10 @@ export async function chatThroughRoom(hubUrl: string, code: string): Promise<num
   await res.text();
   return res.status;
 }
+
+/**
+ * For joins in tests about the relay rather than a room's capacity: the participant declares 64
+ * requests at once (as a batching server would), where a fake on this machine that declares
+ * nothing gets 1 (protocol/concurrency.ts) and its room queues the rest.
+ */
+export const MANY_AT_ONCE = { maxConcurrency: 64 } as const;

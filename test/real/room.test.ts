@@ -40,7 +40,7 @@ describe.skipIf(!REAL)("real llama.cpp: the room", () => {
     // 200,000 tokens at a few thousand per second would keep the slot for a minute: freed at once means aborted.
     expect(await until(async () => !(await busy(n)), 10_000)).toBe(true);
     const ctx = room.hub.hub.ctx.registry.find(room.code)!;
-    expect(await until(async () => [...ctx.participants.values()].every((p) => p.inFlight === 0), 5_000)).toBe(true);
+    expect(await until(async () => [...ctx.participants.values()].every((p) => ctx.scheduler.memberView(p.id)?.inFlight === 0), 5_000)).toBe(true);
   });
 
   test("two participants: with one busy, the next request goes to the other", async () => {

@@ -81,5 +81,5 @@ test.each(chatCases.map(([k, v]) => [k, JSON.stringify(v), v]))("chat → Respon
 test("after all that, both rooms still answer", async () => {
   const res = await rooms.hub.post(`/rooms/${rooms.chat.room}/v1/responses`, { model: "*", input: "hi" });
   expect(res.status).toBe(200);
-  expect(rooms.hub.hub.ctx.registry.find(rooms.chat.room)!.participants.get("chat")!.inFlight).toBe(0);
+  expect(rooms.hub.hub.ctx.registry.find(rooms.chat.room)!.scheduler.memberView("chat")?.inFlight).toBe(0);
 });

@@ -175,7 +175,7 @@ test("what was registered before the fuzzing is intact after it", async () => {
   const room = hub.hub.ctx.registry.find(code)!;
   expect(room.name).toBe("fuzzed");
   expect([...room.participants.keys()].sort()).toEqual(["p-both", "p-chat", "p-stateless"]);
-  for (const p of room.participants.values()) expect(p.inFlight).toBe(0);
+  for (const p of room.participants.values()) expect(room.scheduler.memberView(p.id)?.inFlight).toBe(0);
   const res = await hub.post(`/rooms/${code}/v1/responses`, { model: "*", input: "still there?" });
   expect(res.status).toBe(200);
 });

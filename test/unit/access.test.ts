@@ -8,6 +8,7 @@ import { roomPasswordProblem } from "../../src/common/room-password.ts";
 import { AccessGate, bearerToken } from "../../src/hub/access/gate.ts";
 import { AccessError, addressKey, FailureLimiter, DEFAULT_ACCESS_LIMITS } from "../../src/hub/access/limiter.ts";
 import type { Room } from "../../src/hub/rooms/registry.ts";
+import { callerKey } from "../../src/hub/access/caller.ts";
 
 function clock(start = 1_000_000) {
   let t = start;
@@ -18,7 +19,7 @@ const limits = { ...DEFAULT_ACCESS_LIMITS, maxFailures: 3, windowMs: 10_000, blo
 
 async function room(password: string | null, code = "ABCDEF"): Promise<Room> {
   const passwordHash = password === null ? null : await Bun.password.hash(password, { algorithm: "argon2id" });
-  return { id: crypto.randomUUID(), code, name: "r", hostIdDigest: "d", createdAt: 0, passwordHash, config: {}, participants: new Map(), lastActiveAt: 0 };
+  return { id: crypto.randomUUID(), code, name: "r", hostIdDigest: "d", createdAt: 0, passwordHash, config: {}, participants: new Map(), lastActiveAt: 0 } as unknown as Room;
 }
 
 const req = (authorization?: string) => new Request("http://hub.test/x", { headers: authorization === undefined ? {} : { authorization } });
@@ -220,5 +221,27 @@ describe("AccessGate: hub token", () => {
     gate.requireHubToken(req("Bearer hub-tok-123"), "1.1.1.1");
     for (let i = 0; i < 2; i++) await errorOf(() => gate.requireHubToken(req(`Bearer guess${i}`), "1.1.1.1"));
     expect((await errorOf(() => gate.requireHubToken(req("Bearer hub-tok-123"), "1.1.1.1"))).status).toBe(429);
+  });
+});
+
+describe("callerKey (the queue's fairness key)", () => {
+  const salt = Buffer.alloc(32, 7);
+  const server = (address: string) => ({ requestIP: () => ({ address }) });
+
+  test("an open room's bearer names its caller: a keyed hash, never the token, the same for the same token", () => {
+    const a = callerKey(salt, false, req("Bearer nightly-eval"), server("10.0.0.1"));
+    expect(a).toStartWith("t:");
+    expect(a).not.toContain("nightly-eval");
+    expect(callerKey(salt, false, req("Bearer nightly-eval"), server("10.0.0.2"))).toBe(a);
+    expect(callerKey(salt, false, req("Bearer other"), server("10.0.0.1"))).not.toBe(a);
+    // Under another hub's salt the same token is another key: it means nothing outside this hub.
+    expect(callerKey(Buffer.alloc(32, 8), false, req("Bearer nightly-eval"), null)).not.toBe(a);
+  });
+
+  test("a password-protected room's bearer is everyone's password: there, and without a token, the address (IPv6 by its /64)", () => {
+    expect(callerKey(salt, true, req("Bearer the-room-password"), server("192.168.1.9"))).toBe("a:192.168.1.9");
+    expect(callerKey(salt, false, req(), server("2001:db8:1:2:aaaa::1"))).toBe("a:2001:db8:1:2::/64");
+    expect(callerKey(salt, true, req("Bearer x"), server("2001:db8:1:2:bbbb::7"))).toBe("a:2001:db8:1:2::/64");
+    expect(callerKey(salt, false, req(), null)).toBe("a:local");
   });
 });

@@ -7,7 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { SseDecoder, type SseEvent } from "../../src/protocol/sse/decode.ts";
-import { usageFromChat, observeChatEvent, observeEvent, observeJsonBody, observeResponsesEvent, usageFromResponses, type Observation } from "../../src/protocol/observe.ts";
+import { leadingError, usageFromChat, observeChatEvent, observeEvent, observeJsonBody, observeResponsesEvent, usageFromResponses, type Observation } from "../../src/protocol/observe.ts";
 import { FIXTURES_DIR, loadFixtures } from "../helpers/fixtures.ts";
 
 type Expect = { usage?: [number, number, number]; firstContent?: number; responseId?: string; error?: string };
@@ -266,5 +266,32 @@ describe("observeJsonBody", () => {
     expect(observeJsonBody("chat", json("chat/openrouter-error-429.json")).usage).toBeUndefined();
     expect(observeJsonBody("responses", json("responses/openai-error-quota.json"))).toEqual({ usage: undefined, responseId: undefined });
     expect(observeJsonBody("chat", undefined)).toEqual({});
+  });
+});
+
+describe("leadingError: a stream that opens with an error (the hub may still send the request elsewhere)", () => {
+  const bytes = (s: string) => new TextEncoder().encode(s);
+
+  test("chat: an {error} chunk or an `error` event first, comments before it aside", () => {
+    expect(leadingError("chat", bytes(': ping\n\ndata: {"error":{"message":"overloaded","code":"overloaded"}}\n\n'))).toEqual({ message: "overloaded", code: "overloaded" });
+    expect(leadingError("chat", bytes('event: error\ndata: {"error":{"message":"boom","code":429}}\n\n'))).toEqual({ message: "boom", code: "429" });
+    expect(leadingError("chat", bytes('data: {"error":"plain words"}\n\n'))).toEqual({ message: "plain words", code: undefined });
+  });
+
+  test("Responses: `error`, `response.failed`, or chat's error shape on /v1/responses", () => {
+    expect(leadingError("responses", bytes('event: error\ndata: {"type":"error","code":"server_error","message":"down"}\n\n'))).toEqual({ message: "down", code: "server_error" });
+    expect(leadingError("responses", bytes('data: {"type":"error","code":"x","message":"data-only"}\n\n'))).toEqual({ message: "data-only", code: "x" });
+    expect(leadingError("responses", bytes('event: response.failed\ndata: {"type":"response.failed","response":{"error":{"code":"quota","message":"no credit"}}}\n\n'))).toEqual({ message: "no credit", code: "quota" });
+    expect(leadingError("responses", bytes('data: {"error":{"message":"chat-shaped"}}\n\n'))).toEqual({ message: "chat-shaped", code: undefined });
+  });
+
+  test("anything else is no error: content first, an error after the first event, an incomplete event, every recording that opens normally", () => {
+    expect(leadingError("chat", bytes('data: {"choices":[{"delta":{"content":"error"}}]}\n\ndata: {"error":{"message":"later"}}\n\n'))).toBeUndefined();
+    expect(leadingError("responses", bytes('event: response.created\ndata: {"type":"response.created","response":{"error":null}}\n\nevent: error\ndata: {"type":"error"}\n\n'))).toBeUndefined();
+    expect(leadingError("chat", bytes('data: {"error":{"message":"cut'))).toBeUndefined();
+    expect(leadingError("chat", bytes("data: [DONE]\n\n"))).toBeUndefined();
+    for (const f of loadFixtures().filter((f) => f.stream && !f.name.includes("error"))) {
+      expect({ name: f.name, error: leadingError(f.protocol, f.bytes) }).toEqual({ name: f.name, error: undefined });
+    }
   });
 });

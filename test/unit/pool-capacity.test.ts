@@ -3,7 +3,7 @@
  * passes in; and the default maxConcurrency per kind of endpoint.
  */
 import { describe, expect, test } from "bun:test";
-import { Capacity, clampConcurrency, defaultMaxConcurrency } from "../../src/hub/pool/capacity.ts";
+import { Capacity, clampConcurrency } from "../../src/hub/pool/capacity.ts";
 
 describe("the effective limit (AIMD)", () => {
   test("starts at max; a 429 halves it, never below 1", () => {
@@ -96,17 +96,7 @@ describe("cooldowns", () => {
   });
 });
 
-describe("defaults", () => {
-  test("per kind of endpoint", () => {
-    expect(defaultMaxConcurrency("llama.cpp", 4)).toBe(4);
-    expect(defaultMaxConcurrency("llama.cpp")).toBe(1);
-    expect(defaultMaxConcurrency("llama.cpp", 5000)).toBe(1024);
-    expect(defaultMaxConcurrency("ollama")).toBe(1);
-    expect(defaultMaxConcurrency("batching")).toBe(32);
-    expect(defaultMaxConcurrency("hosted")).toBe(16);
-    expect(defaultMaxConcurrency("local")).toBe(1);
-  });
-
+describe("bounds", () => {
   test("maxConcurrency is 1 to 1024", () => {
     expect([0, 1, 3.7, 1024, 1025, -5].map(clampConcurrency)).toEqual([1, 1, 3, 1024, 1024, 1]);
     expect(new Capacity(0).max).toBe(1);

@@ -685,3 +685,58 @@ describe("timers and views", () => {
     expect(() => pool.acquire(req())).toThrow(gone);
   });
 });
+
+describe("several models per participant (what select.ts did before the scheduler served requests)", () => {
+  function room() {
+    const { pool } = setup({ random: first });
+    pool.upsert(member("alice", { models: ["llama3", "qwen2.5:0.5b"], maxConcurrency: 4 }));
+    pool.upsert(member("bob", { models: ["qwen2.5:0.5b"], maxConcurrency: 4 }));
+    pool.upsert(member("carol", { models: ["gpt-4o-mini", "llama3"], maxConcurrency: 4 }));
+    return pool;
+  }
+  const leaseFor = (pool: RoomScheduler, spec: string) => now(pool.acquire(req({ want: pool.want(spec) })));
+
+  test("a model name finds every participant serving it, whichever of its models it is, and the lease carries that model", () => {
+    const pool = room();
+    const l = leaseFor(pool, "qwen2.5:0.5b");
+    expect([l.member.id, l.model]).toEqual(["alice", "qwen2.5:0.5b"]);
+    const c = leaseFor(pool, "gpt-4o-mini");
+    expect([c.member.id, c.model]).toEqual(["carol", "gpt-4o-mini"]);
+    expect(pool.alternatives(pool.want("llama3"))).toBe(2);
+    expect(pool.alternatives(pool.want("model:qwen2.5:0.5b"))).toBe(2);
+  });
+
+  test("`*` and a participant's id get its first model", () => {
+    const pool = room();
+    expect(leaseFor(pool, "carol").model).toBe("gpt-4o-mini");
+    expect(leaseFor(pool, "*").model).toBe("llama3");
+  });
+
+  test("<participant id>/<model> pins that pair; a model it does not serve, or an unknown id, is no match (404)", () => {
+    const pool = room();
+    expect(pool.want("carol/llama3")).toEqual({ kind: "participant", id: "carol", model: "llama3" });
+    const l = leaseFor(pool, "carol/llama3");
+    expect([l.member.id, l.model]).toEqual(["carol", "llama3"]);
+    expect(leaseFor(pool, "alice/qwen2.5:0.5b").model).toBe("qwen2.5:0.5b");
+    for (const spec of ["bob/llama3", "dave/llama3"]) expect(rejection(() => pool.acquire(req({ want: pool.want(spec) }))).code).toBe("model_not_found");
+  });
+
+  test("a model whose name has a slash is a model first, a pin only when nobody serves it", () => {
+    const { pool } = setup();
+    pool.upsert(member("openai", { models: ["gpt-4o"] }));
+    pool.upsert(member("router", { models: ["openai/gpt-4o"] }));
+    expect(pool.want("openai/gpt-4o")).toEqual({ kind: "model", model: "openai/gpt-4o" });
+    pool.remove("router");
+    expect(pool.want("openai/gpt-4o")).toEqual({ kind: "participant", id: "openai", model: "gpt-4o" });
+  });
+
+  test("a pin that names its model waits for that participant and is leased that model", async () => {
+    const { pool } = setup();
+    pool.upsert(member("a", { models: ["x", "y"], maxConcurrency: 1 }));
+    const held = now(pool.acquire(req({ want: pool.want("a") })));
+    const w = queued(pool.acquire(req({ want: pool.want("a/y") })));
+    held.release({ kind: "success" });
+    await flush();
+    expect([w.lease?.member.id, w.lease?.model]).toEqual(["a", "y"]);
+  });
+});

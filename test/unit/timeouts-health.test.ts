@@ -5,7 +5,6 @@
 import { describe, expect, test } from "bun:test";
 import { EventBus, type HubEvent } from "../../src/hub/events/bus.ts";
 import { RoomRegistry, type Participant } from "../../src/hub/rooms/registry.ts";
-import { pickParticipant, type Candidate } from "../../src/hub/inference/select.ts";
 
 function setup(probe: (p: Participant) => Promise<boolean> = async () => false) {
   let now = 1_000;
@@ -119,23 +118,48 @@ describe("registry health", () => {
 });
 
 describe("routing", () => {
-  const c = (id: string, health?: Candidate["health"], inFlight = 0): Candidate => ({
-    id,
-    nickname: id,
-    models: ["m"],
-    status: "online",
-    capabilities: { chatCompletions: true, responses: true },
-    inFlight,
-    health,
+  /** A second participant "well" beside setup()'s "p" (which becomes unhealthy below). */
+  function two() {
+    const t = setup();
+    t.registry.upsert(t.room, { ...t.participant, id: "well", nickname: "bob", tokenDigest: Buffer.alloc(32) });
+    t.seen.length = 0;
+    return t;
+  }
+  const lease = (room: ReturnType<typeof setup>["room"], spec = "*") => {
+    const got = room.scheduler.acquire({ want: room.scheduler.want(spec), protocol: "chat", caller: "c" });
+    if (got.waiting) throw new Error("expected a lease at once");
+    return got;
+  };
+
+  test("the room's scheduler skips a participant the registry marks unhealthy, while a healthy one matches", () => {
+    const { registry, room, participant } = two();
+    for (let i = 0; i < 3; i++) registry.recordFault(room, participant, "x");
+    for (const spec of ["*", "m", "model:m"]) {
+      const got = lease(room, spec);
+      expect(got.member.id).toBe("well");
+      got.release({ kind: "ended" });
+    }
   });
 
-  test("skips unhealthy participants while a healthy one matches, even a busier one", () => {
-    const all = [c("sick", "unhealthy"), c("well", "healthy", 5)];
-    for (const spec of ["*", "m", "model:m"]) expect(pickParticipant(all, spec, "chat", () => 0).id).toBe("well");
+  test("falls back to an unhealthy one rather than refusing, honours an explicit id, and serves it again once healthy", async () => {
+    const { registry, room, participant } = setup(async () => true);
+    for (let i = 0; i < 3; i++) registry.recordFault(room, participant, "x");
+    const got = lease(room, "p");
+    expect(got.member.id).toBe("p");
+    got.release({ kind: "ended" });
+    registry.recordSuccess(room, participant);
+    expect(participant.health).toBe("healthy");
+    expect(room.scheduler.memberView("p")).toMatchObject({ inFlight: 0 });
   });
 
-  test("falls back to an unhealthy one rather than refusing, and honours an explicit id", () => {
-    expect(pickParticipant([c("sick", "unhealthy"), c("sicker", "unhealthy")], "*", "chat", () => 0).id).toBe("sick");
-    expect(pickParticipant([c("sick", "unhealthy"), c("well")], "sick", "chat", () => 0).id).toBe("sick");
+  test("a 401/403 marks it unhealthy at once, with the event every health change has", () => {
+    const { registry, room, participant, seen, types } = two();
+    registry.credentialsRejected(room, participant, 401);
+    expect(participant.health).toBe("unhealthy");
+    expect(types()).toEqual(["participant.unhealthy"]);
+    expect(seen[0]!.data).toMatchObject({ reason: "credentials rejected (HTTP 401)", participant: { id: "p", health: "unhealthy" } });
+    expect(lease(room).member.id).toBe("well");
+    registry.credentialsRejected(room, participant, 403);
+    expect(types()).toEqual(["participant.unhealthy"]);
   });
 });

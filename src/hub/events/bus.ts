@@ -12,6 +12,7 @@ export type HubEventType =
   | "participant.unhealthy"
   | "participant.healthy"
   | "llm.request"
+  | "llm.retry"
   | "llm.complete"
   | "llm.error"
   | "room.deleted";

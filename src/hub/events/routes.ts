@@ -36,7 +36,7 @@ export function eventRoutes(ctx: HubContext, access: AccessGate) {
             type: "connected",
             roomCode: room.code,
             timestamp: ctx.now(),
-            data: { participants: [...room.participants.values()].map(publicParticipant) },
+            data: { participants: [...room.participants.values()].map((p) => publicParticipant(p, room)) },
           }),
         );
         const unsubscribe = ctx.bus.subscribe(room.code, (e) => {

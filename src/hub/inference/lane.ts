@@ -55,8 +55,10 @@ export function inferenceLane(ctx: HubContext, access: AccessGate, parser: BodyP
         else room = (await scope({ params: { code }, request, server })).room;
         const body = checkInferenceBody(protocol, raw);
         if (body instanceof GambiError) return body.toResponse();
-        return await dispatch(ctx, room, protocol, body, request);
+        return await dispatch(ctx, room, protocol, body, request, server);
       } catch (err) {
+        // The client left (while its request waited, or before it went out): nobody reads an answer, nothing to log.
+        if (request.signal.aborted && !(err instanceof GambiError)) return new Response(null, { status: 499 });
         return toErrorResponse(err instanceof GambiError ? "GAMBI" : "UNKNOWN", err, request, ctx.log);
       }
   };

@@ -2,7 +2,7 @@
  * The OpenAI-compatible surface of a room, `/rooms/:code/v1/...`, as far as Elysia serves it:
  * the room's models (one entry per online participant and model it serves: the first under the
  * participant's id, as when a participant served one model, each further one as
- * `<participant id>/<model>`, which routes to that pair, inference/select.ts), and a fallback for the two inference routes, which lane.ts serves as Bun
+ * `<participant id>/<model>`, which routes to that pair, pool/scheduler.ts `want`), and a fallback for the two inference routes, which lane.ts serves as Bun
  * routes of their own. The Responses lifecycle routes under the same prefix are
  * hub/responses/routes.ts. A password-protected room wants its password as the bearer token
  * on every route here (room-scope.ts, access/gate.ts).

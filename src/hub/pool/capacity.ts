@@ -2,8 +2,9 @@
  * One participant's capacity: how many requests the hub may have in flight to it, and when it
  * may get the next one. Its models share it (one endpoint, one GPU or one API key).
  *
- * - `max`: what the participant declared (`maxConcurrency`, 1–1024), or the default for its
- *   kind of endpoint (`defaultMaxConcurrency`). The hub never has more in flight.
+ * - `max`: the participant's `maxConcurrency` (1–1024, common/max-concurrency.ts): declared by
+ *   its joiner, else learned at the join or a default for its kind of server
+ *   (protocol/concurrency.ts). The hub never has more in flight.
  * - the effective limit: AIMD, as TCP does with its window. A 429 halves it (never below 1), each
  *   success adds 1/window (so about +1 per window's worth of successes), never above `max`. A
  *   429 of a request sent before the previous decrease says nothing new (the same burst) and
@@ -16,6 +17,7 @@
  * limit for a while; no new one is sent until it is below. Times are on the scheduler's
  * monotonic clock. No timers here: whoever asks `free(now)` passes the time.
  */
+import { MAX_CONCURRENCY, MIN_CONCURRENCY } from "../../common/max-concurrency.ts";
 
 export interface CapacitySettings {
   /** The first wait after a 429 that named none. */
@@ -29,40 +31,6 @@ export interface CapacitySettings {
 }
 
 export const DEFAULT_CAPACITY: CapacitySettings = { baseBackoffMs: 1000, maxBackoffMs: 60_000, maxCooldownMs: 300_000, decrease: 0.5 };
-
-export const MIN_CONCURRENCY = 1;
-export const MAX_CONCURRENCY = 1024;
-
-/** What a participant's endpoint is, as far as the join probe can tell. */
-export type EndpointKind = "llama.cpp" | "ollama" | "batching" | "hosted" | "local";
-
-/**
- * The default `maxConcurrency` of a participant that declared none:
- * - llama.cpp: its `/props` `total_slots`, what the server itself runs in parallel (more would
- *   wait inside llama.cpp, where the room's fairness and failover cannot reach them);
- * - Ollama: 1. Its parallelism (OLLAMA_NUM_PARALLEL, 1 by default in current releases) is not
- *   visible over the API; whoever raised it declares it;
- * - a batching server (vLLM, SGLang, TGI: continuous batching, hundreds of sequences): 32;
- * - a hosted provider (a public https API): 16. It scales out, and its limits are requests and
- *   tokens per minute, which AIMD and the cooldowns learn from its 429s; 16 bounds how hard one
- *   room's burst hits one API key before the first 429 arrives;
- * - anything else (a laptop's LM Studio, an unknown local server): 1. Too low costs throughput
- *   and shows (inFlight at the limit, a queue) until the joiner passes --max-concurrency; too
- *   high hides a queue inside the server, where TTFT, fairness and deadlines go wrong unseen.
- */
-export function defaultMaxConcurrency(kind: EndpointKind, totalSlots?: number): number {
-  switch (kind) {
-    case "llama.cpp":
-      return totalSlots !== undefined && Number.isInteger(totalSlots) ? clampConcurrency(totalSlots) : 1;
-    case "batching":
-      return 32;
-    case "hosted":
-      return 16;
-    case "ollama":
-    case "local":
-      return 1;
-  }
-}
 
 export function clampConcurrency(n: number): number {
   return Math.min(MAX_CONCURRENCY, Math.max(MIN_CONCURRENCY, Math.floor(n)));

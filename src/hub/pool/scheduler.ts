@@ -11,7 +11,7 @@
  *   one frees (fair-queue.ts decides whose turn it is), or rejects: `queue_timeout` (503) at
  *   the deadline, `room_busy` (429) when turned away by a full queue, the signal's reason when
  *   the client leaves, `no_participant_available` when nobody who could serve it is left.
- *   Nothing online that could serve it throws at once (404 / 503, as select.ts did).
+ *   Nothing online that could serve it throws at once (404 / 503).
  * - `Lease.release(outcome)`: frees the slot and feeds capacity.ts (AIMD, cooldowns) and
  *   speed.ts; the slot goes straight to the next eligible waiter. Call it exactly once per lease
  *   (more calls are ignored), whatever happened, even if the client has gone meanwhile.
@@ -42,11 +42,15 @@ export interface PoolMember {
   /** The models it serves, sharing its capacity; the first is the one `*` and a pin get. */
   readonly models: readonly string[];
   readonly capabilities: Capabilities;
-  /** Declared, or the default for its kind of endpoint (capacity.ts `defaultMaxConcurrency`). */
+  /** Declared by its joiner, else learned or a default for its kind of server (protocol/concurrency.ts). */
   readonly maxConcurrency: number;
 }
 
-export type Want = { kind: "any" } | { kind: "model"; model: string } | { kind: "participant"; id: string };
+export type Want =
+  | { kind: "any" }
+  | { kind: "model"; model: string }
+  /** That participant; with `model`, that one of its models (else its first). */
+  | { kind: "participant"; id: string; model?: string };
 
 export interface AcquireRequest {
   want: Want;
@@ -178,7 +182,8 @@ const ANY: Want = { kind: "any" };
 
 function describeWant(want: Want): string {
   if (want.kind === "any") return "any participant";
-  return want.kind === "model" ? `model "${want.model}"` : `participant "${want.id}"`;
+  if (want.kind === "model") return `model "${want.model}"`;
+  return want.model === undefined ? `participant "${want.id}"` : `participant "${want.id}" with model "${want.model}"`;
 }
 
 export class RoomScheduler<M extends PoolMember = PoolMember> {
@@ -261,12 +266,21 @@ export class RoomScheduler<M extends PoolMember = PoolMember> {
 
   // — requests —
 
-  /** A request's `model` as select.ts reads it: `*`/`any`, `model:<name>`, a participant id, or a model name. */
+  /**
+   * A request's `model`: `*`/`any`, `model:<name>`, a participant id, a model name (served by
+   * anyone, among all the models each serves), or `<participant id>/<model>` (that pair; read
+   * only when no model has the whole name: a model may have a slash in it). An id wins over a
+   * model of the same name. A name nobody serves is a model (acquire answers 404).
+   */
   want(spec: string): Want {
     const s = spec.trim();
     if (s === "*" || s === "any") return ANY;
     if (s.startsWith("model:")) return { kind: "model", model: s.slice("model:".length) };
     if (this.states.has(s)) return { kind: "participant", id: s };
+    if (this.byModel.has(s)) return { kind: "model", model: s };
+    const slash = s.indexOf("/");
+    const pinned = slash > 0 ? this.states.get(s.slice(0, slash)) : undefined;
+    if (pinned?.models.has(s.slice(slash + 1))) return { kind: "participant", id: pinned.member.id, model: s.slice(slash + 1) };
     return { kind: "model", model: s };
   }
 
@@ -289,6 +303,11 @@ export class RoomScheduler<M extends PoolMember = PoolMember> {
   }
 
   // — views —
+
+  /** Requests waiting in the queue now. */
+  get waiting(): number {
+    return this.queue.size;
+  }
 
   memberView(id: string): MemberView | undefined {
     const s = this.states.get(id);
@@ -330,7 +349,8 @@ export class RoomScheduler<M extends PoolMember = PoolMember> {
   }
 
   private modelFor(want: Want, s: MemberState<M>): string {
-    return want.kind === "model" ? want.model : s.member.models[0]!;
+    if (want.kind === "model") return want.model;
+    return (want.kind === "participant" && want.model !== undefined && s.models.has(want.model) ? want.model : undefined) ?? s.member.models[0]!;
   }
 
   /**

@@ -6,15 +6,18 @@
  *   conversation: 503 / 404 saying so.
  * - A response the hub stored (a chat-only participant's, adapted, or a Responses participant's
  *   that keeps no state, kept-turn.ts): the follow-up goes back to the same participant while
- *   it is online; if it is gone, to another online participant serving the same model (among
- *   all it serves) — the hub holds the whole conversation and can replay it. Either way the
- *   follow-up is sent with the conversation's model while the participant still serves it.
+ *   it is online (dispatch.ts waits for it, and if it fails, another online participant serving
+ *   the conversation's model takes over); if it is gone, another online participant serving
+ *   that model (among all it serves) — the hub holds the whole conversation and can replay it.
+ *   Either way the follow-up is sent with the conversation's model while the participant still
+ *   serves it.
  * - A response of a participant not known to keep state, which the hub did not keep (`store:
  *   false`, or gone from its memory): nobody has it, 404 — sent on, the participant would
  *   refuse it or, like Ollama, answer without the conversation.
  * - An id nobody knows, or a conversation with an expired turn: 404 in OpenAI's shape.
  *
- * The conversation decides the participant: the request's `model` is not consulted. The
+ * The conversation decides the participant: the request's `model` is not consulted (dispatch.ts
+ * asks the room's scheduler for the owner, else for anyone serving the conversation's model). The
  * ids come from owners.ts (a participant's) and response-store.ts (the hub's). A hub-kept
  * conversation continued by a Responses participant is replayed whole (replayConversation).
  */
@@ -24,19 +27,11 @@ import type { Json } from "../../protocol/json.ts";
 import { normalizeInput, type IdSource } from "../../protocol/openai/responses-items.ts";
 import type { HubContext } from "../context.ts";
 import type { Participant, Room } from "../rooms/registry.ts";
-import { leastBusy } from "../inference/select.ts";
 
 export type Continuation =
   | { kind: "native"; participant: Participant }
-  | {
-      kind: "stored";
-      participant: Participant;
-      previousId: string;
-      history: Json[];
-      owner: string;
-      /** The model the conversation was held with, when `participant` still serves it. */
-      model?: string;
-    };
+  /** `owner`: the participant that answered it (it may have left); `model`: what it served, and who else may continue it. */
+  | { kind: "stored"; previousId: string; history: Json[]; owner: string; model: string };
 
 const notFound = (id: string, why: string) =>
   new GambiError(404, `previous_response_id "${id}": ${why}`, { code: "previous_response_not_found", param: "previous_response_id" });
@@ -51,15 +46,12 @@ export function resolveContinuation(ctx: HubContext, room: Room, body: Json, pro
     const history = ctx.responseStore.history(room.code, id);
     if ("missing" in history) throw notFound(id, `an earlier turn (${history.missing}) has expired from the hub's memory`);
     const owner = room.participants.get(stored.participantId);
-    const model = (p: Participant) => (p.models.includes(stored.model) ? stored.model : undefined);
-    if (owner?.status === "online") return { kind: "stored", participant: owner, previousId: id, history: history.items, owner: stored.participantId, model: model(owner) };
-    const same = [...room.participants.values()].filter((p) => p.status === "online" && p.models.includes(stored.model));
-    if (same.length === 0) {
+    if (owner?.status !== "online" && !room.scheduler.alternatives({ kind: "model", model: stored.model })) {
       throw new GambiError(503, `previous_response_id "${id}": the participant that answered it is ${owner ? "offline" : "gone"} and nobody online serves ${stored.model}`, {
         code: "no_participant_available",
       });
     }
-    return { kind: "stored", participant: leastBusy(same, protocol, ctx.random), previousId: id, history: history.items, owner: stored.participantId, model: stored.model };
+    return { kind: "stored", previousId: id, history: history.items, owner: stored.participantId, model: stored.model };
   }
 
   const owner = ctx.responseOwners.get(room.code, id);

@@ -33,7 +33,7 @@ export function setResponsesState(ctx: HubContext, room: Room, p: Participant, s
   p.responsesState = state;
   const consequence = state === "stateful" ? "its conversations stay with it" : "the hub keeps its conversations";
   ctx.log.info(`${p.nickname} (${p.id}) in room ${room.code}: Responses state ${was} → ${state} (${why}); ${consequence}`);
-  if (room.participants.get(p.id) === p) ctx.bus.publish(room.code, "participant.updated", { participant: publicParticipant(p), reason: "responses_state" });
+  if (room.participants.get(p.id) === p) ctx.bus.publish(room.code, "participant.updated", { participant: publicParticipant(p, room), reason: "responses_state" });
 }
 
 async function lookup(ctx: HubContext, p: Participant, id: string): Promise<{ state: ResponsesState; why: string }> {

@@ -8,6 +8,13 @@
  * every `reprobeEveryMs` through the injected `reprobe` until it answers. Auth headers
  * live only inside `Participant` objects; every view that leaves this file goes through
  * `publicParticipant` / `publicRoom` (views.ts), which never include them.
+ *
+ * Each room has its scheduler (pool/scheduler.ts), made with the room here and told every
+ * change that decides who may serve: joins and re-joins (`upsert`), leaving and timing out
+ * (`remove`), offline/online and unhealthy/healthy (`setStatus`); the room's removal closes its
+ * queue (404 `room_not_found` for whoever waits), and so does the hub's drain
+ * (`closeQueues`, 503 `hub_shutting_down`). A 429's cooldown, when it starts, is a
+ * `participant.updated` event (reason `rate_limited`), not something views poll for.
  */
 import { makeTarget } from "../../proxy/upstream.ts";
 import { mergeConfigs, type RuntimeConfig } from "../../protocol/defaults.ts";
@@ -18,12 +25,15 @@ import { generateCode, normalizeCode } from "./codes.ts";
 import { publicParticipant } from "./views.ts";
 import { hostIdDigest as digestOfNobodys } from "../access/credentials.ts";
 import type { RoomStore } from "../persist/room-store.ts";
-import type { Participant, Room, RoomRemoval } from "./types.ts";
+import { DEFAULT_QUEUE_SIZE, DEFAULT_QUEUE_TIMEOUT_MS, RoomScheduler, type PoolMember } from "../pool/scheduler.ts";
+import { memberOf } from "../pool/member.ts";
+import { realTimers, type Timers } from "../../proxy/timeouts.ts";
+import type { Participant, Room, RoomMember, RoomRemoval } from "./types.ts";
 
-export type { Participant, ParticipantHealth, ParticipantStatus, Room, RoomRemoval, Specs } from "./types.ts";
+export type { Participant, ParticipantHealth, ParticipantStatus, Room, RoomMember, RoomRemoval, Specs } from "./types.ts";
 
 /** What the hub never takes from a join: it keeps them itself. */
-type Kept = "joinedAt" | "lastSeen" | "status" | "inFlight" | "target" | "defaults" | "health" | "faults" | "nextProbeAt" | "probing" | "repairs" | "stateCheck" | "stateCheckAfter";
+type Kept = "joinedAt" | "lastSeen" | "status" | "target" | "defaults" | "health" | "faults" | "nextProbeAt" | "probing" | "repairs" | "stateCheck" | "stateCheckAfter";
 
 export interface RegistryOptions {
   now: () => number;
@@ -47,6 +57,22 @@ export interface RegistryOptions {
   roomTtlMs?: number;
   /** Told after a room is removed (the hub drops what it kept for it). */
   onRoomRemoved?: (room: Room, why: RoomRemoval) => void;
+  /** Every room's scheduler is made with these (default: the real timers, a queue of 256 for 120 s). */
+  pool?: Partial<PoolSettings>;
+}
+
+/** What each room's scheduler is made with (gambi hub --queue-size, --queue-timeout). */
+export interface PoolSettings {
+  /** Its queue's deadlines and the cooldowns' wake-up; `now` must be monotonic and in step. */
+  timers: Timers;
+  queueSize: number;
+  /** 0: a request waits until its client leaves. */
+  queueTimeoutMs: number;
+  /**
+   * The bench's "before rooms pooled" switch (bench/lib/hub-server.ts BENCH_POOL=off): no
+   * capacity limit and no queue; dispatch then makes one attempt and learns no cooldowns.
+   */
+  off: boolean;
 }
 
 // bus.ts's HubEventType lists the event names; these two are published from here.
@@ -55,10 +81,46 @@ const HEALTHY: HubEventType = "participant.healthy";
 
 export class RoomRegistry {
   private readonly rooms = new Map<string, Room>();
+  private readonly pool: PoolSettings;
 
   constructor(private readonly opts: RegistryOptions) {
     const now = opts.now();
-    for (const r of opts.store?.load() ?? []) this.rooms.set(r.code, { ...r, participants: new Map(), lastActiveAt: now });
+    this.pool = {
+      timers: opts.pool?.timers ?? realTimers,
+      queueSize: opts.pool?.queueSize ?? DEFAULT_QUEUE_SIZE,
+      queueTimeoutMs: opts.pool?.queueTimeoutMs ?? DEFAULT_QUEUE_TIMEOUT_MS,
+      off: opts.pool?.off ?? false,
+    };
+    for (const r of opts.store?.load() ?? []) this.rooms.set(r.code, this.withScheduler({ ...r, participants: new Map(), lastActiveAt: now }));
+  }
+
+  /** Gives a room its scheduler. */
+  private withScheduler(room: Omit<Room, "scheduler">): Room {
+    const full = room as Room;
+    full.scheduler = new RoomScheduler<RoomMember>({
+      timers: this.pool.timers,
+      wallNow: this.opts.now,
+      random: this.opts.random,
+      queueSize: this.pool.off ? 0 : this.pool.queueSize,
+      queueTimeoutMs: this.pool.queueTimeoutMs,
+      room: room.code,
+      onCooldown: (member, info) => this.cooledDown(full, member, info),
+    });
+    return full;
+  }
+
+  /** A 429 started (or extended) a participant's cooldown: said once, when it starts. */
+  private cooledDown(room: Room, member: PoolMember, info: { cooldownMs: number; hinted: boolean; limit: number }): void {
+    const p = room.participants.get(member.id);
+    if (!p || this.rooms.get(room.code) !== room) return;
+    const why = info.hinted ? "as its answer asked" : "backing off";
+    this.opts.log?.info(`${p.nickname} (${p.id}) in room ${room.code} answered 429: no request for ${Math.ceil(info.cooldownMs / 1000)} s (${why}), at most ${info.limit} at a time`);
+    this.opts.bus.publish(room.code, "participant.updated", { participant: publicParticipant(p, room), reason: "rate_limited", cooldownMs: info.cooldownMs });
+  }
+
+  /** The hub stops taking requests: whoever waits in a room's queue gets `error`, and so does anyone who asks after. */
+  closeQueues(error: Error): void {
+    for (const room of this.rooms.values()) room.scheduler.close(error);
   }
 
   get size(): number {
@@ -68,7 +130,7 @@ export class RoomRegistry {
   /** `hostIdDigest`: of the hostId its creator is given (none: a random one nobody holds; the hub token still deletes it). */
   create(name: string, passwordHash: string | null, config: RuntimeConfig, hostIdDigest = digestOfNobodys(this.opts.newId())): Room {
     const code = generateCode(this.opts.random, (c) => this.rooms.has(c));
-    const room: Room = {
+    const room = this.withScheduler({
       id: this.opts.newId(),
       code,
       name,
@@ -78,7 +140,7 @@ export class RoomRegistry {
       config,
       participants: new Map(),
       lastActiveAt: this.opts.now(),
-    };
+    });
     try {
       this.opts.store?.insert(room);
     } catch (err) {
@@ -122,6 +184,7 @@ export class RoomRegistry {
       this.opts.bus.publish(room.code, "participant.left", { participantId: p.id, nickname: p.nickname, reason });
     }
     room.participants.clear();
+    room.scheduler.close(notFound(`room "${room.code}" was ${why === "deleted" ? "deleted" : "removed (unused)"} while the request waited`, "room_not_found"));
     this.opts.bus.publish(room.code, "room.deleted", { reason });
     try {
       this.opts.store?.delete(room.code);
@@ -149,7 +212,6 @@ export class RoomRegistry {
       joinedAt: existing?.joinedAt ?? now,
       lastSeen: now,
       status: "online",
-      inFlight: existing?.inFlight ?? 0,
       // It was just probed: whatever happened before, it answers now.
       health: "healthy",
       faults: 0,
@@ -158,9 +220,10 @@ export class RoomRegistry {
       stateCheckAfter: 0,
     };
     room.participants.set(participant.id, participant);
+    room.scheduler.upsert(memberOf(participant, this.pool));
     room.lastActiveAt = now;
     this.opts.bus.publish(room.code, existing ? "participant.updated" : "participant.joined", {
-      participant: publicParticipant(participant),
+      participant: publicParticipant(participant, room),
     });
     return { participant, created: !existing };
   }
@@ -168,6 +231,7 @@ export class RoomRegistry {
   leave(room: Room, id: string, reason: "left" | "timeout" = "left"): void {
     const p = this.requireParticipant(room, id);
     room.participants.delete(id);
+    room.scheduler.remove(id);
     room.lastActiveAt = this.opts.now();
     this.opts.bus.publish(room.code, "participant.left", { participantId: p.id, nickname: p.nickname, reason });
   }
@@ -177,7 +241,8 @@ export class RoomRegistry {
     p.lastSeen = this.opts.now();
     if (p.status === "offline") {
       p.status = "online";
-      this.opts.bus.publish(room.code, "participant.online", { participant: publicParticipant(p) });
+      room.scheduler.setStatus(p.id, { online: true });
+      this.opts.bus.publish(room.code, "participant.online", { participant: publicParticipant(p, room) });
     }
     return p;
   }
@@ -186,10 +251,26 @@ export class RoomRegistry {
   recordFault(room: Room, p: Participant, reason: string): void {
     p.faults++;
     if (p.health === "unhealthy" || p.faults < this.opts.unhealthyAfter) return;
+    this.markUnhealthy(room, p, `after ${p.faults} failed requests in a row: ${reason}`, reason);
+  }
+
+  /**
+   * Its endpoint refused the credentials it joined with (401/403 to an inference request: a key
+   * revoked or out of credit): unhealthy at once, since every request would get the same. The
+   * sweeper's re-probe, which sends the same credentials, heals it once they work again.
+   */
+  credentialsRejected(room: Room, p: Participant, status: number): void {
+    if (p.health === "unhealthy" || room.participants.get(p.id) !== p) return;
+    this.markUnhealthy(room, p, `its endpoint rejected its credentials (HTTP ${status})`, `credentials rejected (HTTP ${status})`);
+  }
+
+  private markUnhealthy(room: Room, p: Participant, why: string, reason: string): void {
     p.health = "unhealthy";
     p.nextProbeAt = this.opts.now() + this.opts.reprobeEveryMs;
-    this.opts.log?.warn(`${p.nickname} (${p.id}) in room ${room.code} is unhealthy after ${p.faults} failed requests in a row: ${reason}`);
-    this.opts.bus.publish(room.code, UNHEALTHY, { participant: publicParticipant(p), faults: p.faults, reason });
+    // A request that ended after its participant re-joined speaks of the old one.
+    if (room.participants.get(p.id) === p) room.scheduler.setStatus(p.id, { healthy: false });
+    this.opts.log?.warn(`${p.nickname} (${p.id}) in room ${room.code} is unhealthy ${why}`);
+    this.opts.bus.publish(room.code, UNHEALTHY, { participant: publicParticipant(p, room), faults: p.faults, reason });
   }
 
   /** A request to this participant succeeded. */
@@ -207,14 +288,15 @@ export class RoomRegistry {
     if (p.repairs !== undefined) return;
     p.repairs = reason;
     this.opts.log?.info(`${p.nickname} (${p.id}) in room ${room.code}: ${reason}; the hub repairs its Responses answers for clients`);
-    if (room.participants.get(p.id) === p) this.opts.bus.publish(room.code, "participant.updated", { participant: publicParticipant(p), repairs: reason });
+    if (room.participants.get(p.id) === p) this.opts.bus.publish(room.code, "participant.updated", { participant: publicParticipant(p, room), repairs: reason });
   }
 
   private markHealthy(room: Room, p: Participant, why: string): void {
     p.health = "healthy";
     p.faults = 0;
+    if (room.participants.get(p.id) === p) room.scheduler.setStatus(p.id, { healthy: true });
     this.opts.log?.info(`${p.nickname} (${p.id}) in room ${room.code} is healthy again: ${why}`);
-    this.opts.bus.publish(room.code, HEALTHY, { participant: publicParticipant(p) });
+    this.opts.bus.publish(room.code, HEALTHY, { participant: publicParticipant(p, room) });
   }
 
   /** Probes an unhealthy participant whose turn has come; at most one probe per participant at a time. */
@@ -246,7 +328,8 @@ export class RoomRegistry {
         const silentFor = now - p.lastSeen;
         if (p.status === "online" && silentFor >= this.opts.offlineAfterMs) {
           p.status = "offline";
-          this.opts.bus.publish(room.code, "participant.offline", { participant: publicParticipant(p) });
+          room.scheduler.setStatus(p.id, { online: false });
+          this.opts.bus.publish(room.code, "participant.offline", { participant: publicParticipant(p, room) });
         } else if (p.status === "offline" && silentFor >= this.opts.offlineAfterMs + this.opts.removeAfterMs) {
           this.leave(room, p.id, "timeout");
           continue;

@@ -66,7 +66,7 @@ export function roomRoutes(ctx: HubContext, access: AccessGate) {
         const token = replaces ? bearerToken(request.headers.get("authorization"))! : newSecret();
         const { participant } = await joinRoom(ctx, room, body, { address, tls: new URL(request.url).protocol === "https:" }, { replaces, token });
         set.status = 201;
-        return { participant: publicParticipant(participant), roomId: room.id, participantToken: token };
+        return { participant: publicParticipant(participant, room), roomId: room.id, participantToken: token };
       },
       { body: JoinBody },
     )
@@ -91,6 +91,6 @@ export function roomRoutes(ctx: HubContext, access: AccessGate) {
     .get("/rooms/:code/participants", async ({ params, request, server }) => {
       const room = registry.require(params.code);
       await access.requireRoomPassword(room, request, addressOf(server, request));
-      return { participants: [...room.participants.values()].map(publicParticipant) };
+      return { participants: [...room.participants.values()].map((p) => publicParticipant(p, room)) };
     });
 }

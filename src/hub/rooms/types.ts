@@ -6,6 +6,7 @@ import type { ResponsesState } from "../../protocol/openai/responses-state.ts";
 import type { RuntimeConfig } from "../../protocol/defaults.ts";
 import type { ConcurrencySource } from "../../protocol/concurrency.ts";
 import type { StoredRoom } from "../persist/room-store.ts";
+import type { PoolMember, RoomScheduler } from "../pool/scheduler.ts";
 
 export type ParticipantStatus = "online" | "offline";
 export type ParticipantHealth = "healthy" | "unhealthy";
@@ -54,8 +55,6 @@ export interface Participant {
   target: UpstreamTarget;
   joinedAt: number;
   lastSeen: number;
-  /** Requests being served right now: routing prefers the least busy. */
-  inFlight: number;
   /** Whether its endpoint answers (heartbeats only say that its joiner runs). */
   health: ParticipantHealth;
   /** Consecutive faults; a successful request or probe resets it. */
@@ -70,9 +69,16 @@ export interface Participant {
   repairs?: string;
 }
 
+/** A participant as its room's scheduler knows it (pool/member.ts builds it): a lease hands it to dispatch. */
+export interface RoomMember extends PoolMember {
+  readonly participant: Participant;
+}
+
 /** A room as kept on disk (persist/room-store.ts), plus the participants that live only in memory. */
 export interface Room extends StoredRoom {
   participants: Map<string, Participant>;
+  /** Who serves its requests, when, and its queue (pool/scheduler.ts); made with the room. */
+  scheduler: RoomScheduler<RoomMember>;
   /** Last time a participant came, went or beat, or a request arrived (memory only: a restart counts as activity). */
   lastActiveAt: number;
 }

@@ -1,11 +1,17 @@
 /**
  * What the hub shows of rooms and participants (listings, events): built field by field, so
  * auth headers, the participant token's digest and the hostId's digest can never ride along.
+ * A participant's load is its room scheduler's (pool/scheduler.ts `memberView`): how many
+ * requests it may have at once now (`limit`: its `maxConcurrency`, lower after 429s), how many
+ * it has (`inFlight`), and until when it is left alone after a 429 (`cooldownUntil`, epoch ms);
+ * a room's queue is how many requests wait and its bounds.
  */
 import type { Participant, Room } from "./types.ts";
 
-export function publicParticipant(p: Participant) {
+export function publicParticipant(p: Participant, room: Room) {
   const { instructions, ...rest } = p.config;
+  // A participant that has left is no longer the scheduler's: it shows no load.
+  const load = room.participants.get(p.id) === p ? room.scheduler.memberView(p.id) : undefined;
   return {
     id: p.id,
     nickname: p.nickname,
@@ -29,6 +35,10 @@ export function publicParticipant(p: Participant) {
     /** Why the hub repairs its Responses answers; null until it has had to. */
     repairs: p.repairs ?? null,
     config: { hasInstructions: typeof instructions === "string" && instructions.length > 0, ...rest },
+    /** What the room's scheduler allows now (`maxConcurrency`, halved by a 429, back up with successes). */
+    limit: load?.limit ?? null,
+    inFlight: load?.inFlight ?? 0,
+    cooldownUntil: load?.cooldownUntil ?? null,
   };
 }
 export type PublicParticipant = ReturnType<typeof publicParticipant>;
@@ -42,5 +52,6 @@ export function publicRoom(r: Room) {
     passwordProtected: r.passwordHash !== null,
     defaults: r.config,
     participantCount: r.participants.size,
+    queue: { waiting: r.scheduler.waiting, queueSize: r.scheduler.queueSize, queueTimeoutMs: r.scheduler.queueTimeoutMs },
   };
 }

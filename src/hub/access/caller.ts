@@ -1,0 +1,30 @@
+/**
+ * Who is asking, for the fairness of a room's queue (pool/fair-queue.ts): requests of one
+ * caller wait in one lane, and lanes take turns. The key is opaque and lives only in the
+ * queue's memory: never in a response, an event, a log line or a file.
+ *
+ * - An open room takes any bearer token, so a token names its caller: a script, a person, a
+ *   team sharing one. The key is an HMAC-SHA-256 of the token under a salt drawn when the hub
+ *   starts (context.ts `callerSalt`), so it equals no digest kept anywhere else (a participant
+ *   token's, a hostId's) and means nothing outside this process.
+ * - A password-protected room's bearer is its password, the same for everyone: there, and for a
+ *   request without a token, the key is the client's address (IPv6 by its /64, as the
+ *   wrong-password limiter counts them, limiter.ts `addressKey`). Everyone behind one NAT or
+ *   reverse proxy is then one caller.
+ *
+ * Computed only when a request has to wait (dispatch.ts reads it lazily): a request that finds
+ * a free participant pays nothing for it.
+ */
+import { createHmac } from "node:crypto";
+import { bearerToken } from "./gate.ts";
+import { addressKey } from "./limiter.ts";
+
+export interface AddressSource {
+  requestIP(request: Request): { address: string } | null;
+}
+
+export function callerKey(salt: Buffer, passwordProtected: boolean, request: Request, server: AddressSource | null): string {
+  const token = passwordProtected ? undefined : bearerToken(request.headers.get("authorization"));
+  if (token !== undefined) return `t:${createHmac("sha256", salt).update(token).digest("base64url")}`;
+  return `a:${addressKey(server?.requestIP(request)?.address)}`;
+}
