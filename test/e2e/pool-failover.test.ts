@@ -183,7 +183,7 @@ describe("fails over before the first byte", () => {
     await expectFailedOver(await chat(code), events, "stream_error", true);
   });
 
-  test("401: no retry on it, marked unhealthy (participant.unhealthy), the request and the next go elsewhere", async () => {
+  test("401: no retry on it, marked unhealthy (participant.unhealthy and .updated), the request and the next go elsewhere", async () => {
     const revoked = badFake(() => Response.json({ error: { message: "Incorrect API key provided", type: "invalid_request_error", code: "invalid_api_key" } }, { status: 401 }));
     const { code, events } = await pair(revoked.url);
     const health = readEvents(`${hub.url}/rooms/${code}/events`);
@@ -193,6 +193,8 @@ describe("fails over before the first byte", () => {
     await expectFailedOver(res, events, "credentials", true);
     const unhealthy = await health.next("participant.unhealthy");
     expect(unhealthy.data).toMatchObject({ participant: { id: "bad", health: "unhealthy" }, reason: "credentials rejected (HTTP 401)" });
+    const updated = await health.next("participant.updated");
+    expect(updated.data).toMatchObject({ participant: { id: "bad", health: "unhealthy" }, reason: "credentials_rejected", status: 401 });
     const next = await chat(code);
     expect(next.headers.get("x-gambi-participant")).toBe("good");
     expect(next.headers.get("x-gambi-attempts")).toBe("1");

@@ -262,6 +262,8 @@ export class RoomRegistry {
   credentialsRejected(room: Room, p: Participant, status: number): void {
     if (p.health === "unhealthy" || room.participants.get(p.id) !== p) return;
     this.markUnhealthy(room, p, `its endpoint rejected its credentials (HTTP ${status})`, `credentials rejected (HTTP ${status})`);
+    // Said as an update too (issue 13): whoever follows a participant's changes hears it there.
+    this.opts.bus.publish(room.code, "participant.updated", { participant: publicParticipant(p, room), reason: "credentials_rejected", status });
   }
 
   private markUnhealthy(room: Room, p: Participant, why: string, reason: string): void {
