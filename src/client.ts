@@ -115,6 +115,8 @@ export interface PublicRoom {
   passwordProtected: boolean;
   participantCount: number;
   defaults: Record<string, unknown>;
+  /** Requests waiting for a participant, the most that may, and how long one may (a hub from before pooling leaves it out). */
+  queue?: { waiting: number; queueSize: number; queueTimeoutMs: number };
 }
 
 export interface JoinRequest {

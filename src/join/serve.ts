@@ -9,7 +9,7 @@ import type { Logger } from "../logger.ts";
 import { headerRecord } from "./headers.ts";
 import type { PreparedJoin } from "./prepare.ts";
 import { openSession } from "./session.ts";
-import { applyRoomEvent, createStatusLine, initialStatus } from "./status.ts";
+import { applyRoomEvent, createStatusLine, initialStatus, withOwnView } from "./status.ts";
 
 export interface ServeOptions {
   client: HubClient;
@@ -26,12 +26,20 @@ export interface ServeOptions {
 
 export async function serveInRoom(opts: ServeOptions) {
   const { client, prepared, log } = opts;
-  // The status line (room, model, state, requests served) is fed by the room's event stream.
+  // The status line (room, model, state, requests served, in flight, a cooldown) is fed by the join answer and the room's event stream.
   const line = createStatusLine({ log, tty: opts.tty });
   let status = initialStatus(prepared.code, prepared.models.join(", "));
+  // A cooldown's end comes with no event: the line is drawn again then.
+  let cooldownTimer: ReturnType<typeof setTimeout> | undefined;
+  let cooldownFor: number | undefined;
   function render(next: typeof status, finished?: Parameters<typeof line.update>[1]) {
     status = next;
     line.update(status, finished);
+    if (status.cooldownUntil === cooldownFor) return;
+    cooldownFor = status.cooldownUntil;
+    clearTimeout(cooldownTimer);
+    const left = cooldownFor === undefined ? 0 : cooldownFor - Date.now();
+    if (left > 0) (cooldownTimer = setTimeout(() => line.update(status), left + 50)).unref?.();
   }
   const session = openSession({
     client,
@@ -59,6 +67,7 @@ export async function serveInRoom(opts: ServeOptions) {
     if (leaving) return;
     leaving = true;
     watching.abort();
+    clearTimeout(cooldownTimer);
     line.clear();
     await starting?.catch(() => undefined);
     await session.stop();
@@ -71,6 +80,7 @@ export async function serveInRoom(opts: ServeOptions) {
   starting = session.start();
   const joined = (await starting) as Awaited<ReturnType<typeof session.start>>;
   const id = String(joined.id);
+  status = withOwnView(status, joined, true);
   return {
     /** The participant as the hub registered it. */
     joined,

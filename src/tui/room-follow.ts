@@ -1,10 +1,10 @@
 /**
- * The open room: its event stream (activity, totals, participants joining and leaving) and
- * its participant list, read with the password the room was opened with. Results that arrive
- * after the view moved to another room are dropped.
+ * The open room: its event stream (activity, totals, participants joining and leaving), its
+ * participant list, read with the password the room was opened with, and its queue (the
+ * room's public view). Results that arrive after the view moved to another room are dropped.
  */
 import type { HubClient, PublicRoom } from "../client.ts";
-import { applyEvent, initialRoomView, withParticipants } from "./room-state.ts";
+import { applyEvent, initialRoomView, withParticipants, withRoom } from "./room-state.ts";
 import type { AppState } from "./state.ts";
 import type { Store } from "./store.ts";
 import { participantsNotice } from "./transitions.ts";
@@ -22,12 +22,18 @@ export function createRoomFollow(opts: { store: Store; client: HubClient }) {
   async function refresh() {
     const room = store.get().room;
     if (!room) return;
+    // The queue is a decoration: a failure to read it says nothing the participant list would not.
+    const queue = client.getRoom(room.code).then(
+      ({ room: view }) => patchRoom(room.code, (now) => withRoom(now, view)),
+      () => undefined,
+    );
     try {
       const { participants } = await client.participants(room.code, password);
       patchRoom(room.code, (now) => withParticipants(now, participants));
     } catch (err) {
       patchRoom(room.code, () => ({ notice: participantsNotice(err, client.url) }));
     }
+    await queue;
   }
 
   function open(room: Pick<PublicRoom, "code" | "name">, roomPassword?: string) {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { PublicRoom } from "../../src/client.ts";
 import { newCreateForm } from "../../src/tui/create-form.ts";
 import { newJoinForm, type JoinForm } from "../../src/tui/join-form.ts";
-import { applyEvent, initialRoomView } from "../../src/tui/room-state.ts";
+import { applyEvent, initialRoomView, withRoom } from "../../src/tui/room-state.ts";
 import { initialState, type AppState } from "../../src/tui/state.ts";
 import { Screen } from "../../src/tui/view/screen.tsx";
 
@@ -128,6 +128,23 @@ describe("room view", () => {
     const lines = draw(base({ screen: "room", room: { ...v, name: "team" } }));
     expectShape(lines);
     expect(lines[6]).toMatch(/^alice\s+m1, m2\s+online\s+chat\s+1\/4\s+0\s/);
+  });
+  test("a lowered limit beside its maximum, a 429's cooldown counting down in STATUS, the room's queue on the totals line", () => {
+    let v = initialRoomView("K7QX2M");
+    const alice = participant("a", "alice", { maxConcurrency: 4, limit: 4, inFlight: 1 });
+    v = applyEvent(v, { type: "connected", data: { participants: [alice, participant("b", "bob", { maxConcurrency: 2, limit: 2, inFlight: 0 })] } }, NOW);
+    v = applyEvent(v, { type: "participant.updated", timestamp: NOW, data: { participant: { ...alice, limit: 2, cooldownUntil: NOW + 12_000 }, reason: "rate_limited", cooldownMs: 12_000 } }, NOW);
+    v = withRoom(v, { queue: { waiting: 3, queueSize: 64, queueTimeoutMs: 120_000 } });
+    const cooling = draw(base({ screen: "room", room: { ...v, name: "team" } }));
+    expectShape(cooling);
+    expect(cooling[4]).toBe("requests 0 · errors 0 · p50 TTFT – · tokens/s – · 3 waiting");
+    expect(cooling[5]).toMatch(/^NICKNAME\s+MODEL\s+STATUS\s+PROTOCOLS\s+ACTIVE\s+SERVED\s+TTFT\s+TOK\/S$/);
+    expect(cooling[6]).toMatch(/^alice\s+llama3\.2\s+cooling 12s\s+chat\s+1\/2 \(max 4\)\s+0\s+–\s+–$/);
+    expect(cooling[7]).toMatch(/^bob\s+llama3\.2\s+online\s+chat\s+0\/2\s+0\s/);
+    expect(cooling.join("\n")).toContain("alice answered 429: cooling down 12 s");
+    // Eleven seconds on, the same state counts down; once over, the participant is online again.
+    expect(draw(base({ screen: "room", room: { ...v, name: "team" }, now: NOW + 11_000 }))[6]).toMatch(/^alice\s+llama3\.2\s+cooling 1s\s/);
+    expect(draw(base({ screen: "room", room: { ...v, name: "team" }, now: NOW + 12_000 }))[6]).toMatch(/^alice\s+llama3\.2\s+online\s+chat\s+1\/2 \(max 4\)\s/);
   });
 
   test("a long log shows its newest entries, each cut to one line", () => {

@@ -1,31 +1,46 @@
 /**
- * The room view: totals, the participants table (the TUI's own participant marked), and the
- * live activity log, newest at the bottom. The table gets up to half the body, the log the rest.
+ * The room view: totals and the room's queue, the participants table (the TUI's own
+ * participant marked; requests in flight over the hub's limit, a 429's cooldown counting down
+ * in STATUS), and the live activity log, newest at the bottom. The table gets up to half the
+ * body, the log the rest.
  */
 import { Box } from "ink";
-import { formatMs, median, type ParticipantRow } from "../room-state.ts";
+import { activeText, formatMs, median, queueText, statusText, type ParticipantRow } from "../room-state.ts";
 import type { AppState } from "../state.ts";
-import { columns } from "../text.ts";
+import { columns, width } from "../text.ts";
 import { Line } from "./theme.tsx";
 
 const HEAD = ["NICKNAME", "MODEL", "STATUS", "PROTOCOLS", "ACTIVE", "SERVED", "TTFT", "TOK/S"];
 
-/** Column widths: the model column takes what the fixed ones leave (two spaces between columns). */
-export function participantWidths(cols: number): number[] {
-  const fixed = [12, 0, 9, 9, 7, 6, 6, 6];
+/** STATUS and ACTIVE grow to what their cells say (a cooldown, a lowered limit), up to these. */
+const GROWS: Record<number, number> = { 2: 11, 4: 14 };
+
+/**
+ * Column widths: fixed ones, STATUS and ACTIVE as wide as their longest cell (`rows`) within
+ * bounds, and the model column takes what they leave (two spaces between columns), at least 8.
+ */
+export function participantWidths(cols: number, rows: string[][] = []): number[] {
+  const fixed = [12, 0, 9, 9, 6, 6, 6, 6];
+  for (const [i, most] of Object.entries(GROWS)) {
+    const at = Number(i);
+    for (const r of rows) fixed[at] = Math.min(most, Math.max(fixed[at]!, width(r[at] ?? "")));
+  }
   const used = fixed.reduce((a, b) => a + b, 0) + 2 * (fixed.length - 1);
-  fixed[1] = Math.max(8, cols - used);
+  // Short of room for an 8-column model, the nickname gives up to 4 columns first.
+  const short = Math.min(4, Math.max(0, used + 8 - cols));
+  fixed[0] = fixed[0]! - short;
+  fixed[1] = Math.max(8, cols - used + short);
   return fixed;
 }
 
-function cells(row: ParticipantRow, mine: boolean): string[] {
+function cells(row: ParticipantRow, mine: boolean, now: number): string[] {
   const protocols = [row.protocols.includes("chat") ? "chat" : "", row.protocols.includes("responses") ? "resp" : ""].filter(Boolean).join("+") || "–";
   return [
     `${mine ? "★ " : ""}${row.nickname}`,
     row.model,
-    row.status,
+    statusText(row, now),
     protocols,
-    row.maxConcurrency === undefined ? String(row.inFlight) : `${row.inFlight}/${row.maxConcurrency}`,
+    activeText(row),
     String(row.served),
     row.lastTtftMs === undefined ? "–" : formatMs(row.lastTtftMs),
     row.lastTokensPerSecond === undefined ? "–" : row.lastTokensPerSecond.toFixed(1),
@@ -42,23 +57,25 @@ export function Room({ s, cols, height }: { s: AppState; cols: number; height: n
   if (!r) return null;
   const p50 = median(r.ttftsMs);
   const tps = median(r.tokensPerSecond);
-  const w = participantWidths(cols);
+  const queue = queueText(r);
   const mine = s.session?.code === r.code ? s.session.id : undefined;
   const head = 3 + (r.notice ? 1 : 0) + (r.participants.length === 0 ? 1 : 0);
   const tableRows = Math.max(1, Math.min(r.participants.length, Math.floor(height / 2) - head));
   const more = r.participants.length > tableRows ? 1 : 0;
   const logRoom = Math.max(0, height - head - Math.min(tableRows, r.participants.length) - more - 1);
   const entries = logRoom > 0 ? r.log.slice(-logRoom) : [];
+  const shown = r.participants.slice(0, tableRows).map((row) => ({ row, texts: cells(row, row.id === mine, s.now) }));
+  const w = participantWidths(cols, shown.map((x) => x.texts));
   return (
     <Box flexDirection="column">
       <Line tone="bold">{`Room ${r.code} · ${r.name}`}</Line>
-      <Line>{`requests ${r.requests} · errors ${r.errors} · p50 TTFT ${p50 === undefined ? "–" : formatMs(p50)} · tokens/s ${tps === undefined ? "–" : tps.toFixed(1)}`}</Line>
+      <Line>{`requests ${r.requests} · errors ${r.errors} · p50 TTFT ${p50 === undefined ? "–" : formatMs(p50)} · tokens/s ${tps === undefined ? "–" : tps.toFixed(1)}${queue ? ` · ${queue}` : ""}`}</Line>
       {r.notice ? <Line tone="red">{r.notice}</Line> : null}
       <Line tone="dim">{columns(HEAD, w)}</Line>
       {r.participants.length === 0 ? <Line>{`  no participants yet: j joins this room`}</Line> : null}
-      {r.participants.slice(0, tableRows).map((row) => (
-        <Line key={row.id} tone={row.status !== "online" ? "yellow" : row.id === mine && "cyan"}>
-          {columns(cells(row, row.id === mine), w)}
+      {shown.map(({ row, texts }) => (
+        <Line key={row.id} tone={texts[2] !== "online" ? "yellow" : row.id === mine && "cyan"}>
+          {columns(texts, w)}
         </Line>
       ))}
       {more ? <Line tone="dim">{`  … ${r.participants.length - tableRows} more`}</Line> : null}
