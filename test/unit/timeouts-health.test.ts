@@ -152,14 +152,15 @@ describe("routing", () => {
     expect(room.scheduler.memberView("p")).toMatchObject({ inFlight: 0 });
   });
 
-  test("a 401/403 marks it unhealthy at once, with the event every health change has", () => {
+  test("a 401/403 marks it unhealthy at once, with the event every health change has, and an update saying why", () => {
     const { registry, room, participant, seen, types } = two();
     registry.credentialsRejected(room, participant, 401);
     expect(participant.health).toBe("unhealthy");
-    expect(types()).toEqual(["participant.unhealthy"]);
+    expect(types()).toEqual(["participant.unhealthy", "participant.updated"]);
+    expect(seen[1]!.data).toMatchObject({ reason: "credentials_rejected", status: 401, participant: { id: "p", health: "unhealthy" } });
     expect(seen[0]!.data).toMatchObject({ reason: "credentials rejected (HTTP 401)", participant: { id: "p", health: "unhealthy" } });
     expect(lease(room).member.id).toBe("well");
     registry.credentialsRejected(room, participant, 403);
-    expect(types()).toEqual(["participant.unhealthy"]);
+    expect(types()).toEqual(["participant.unhealthy", "participant.updated"]);
   });
 });
