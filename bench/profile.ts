@@ -4,7 +4,7 @@
  * few seconds, then the profile as markdown (`--cpu-prof-md`: self time per function, and
  * callers). Not a figure of merit: proxy.ts measures; this says what to look at.
  *
- *   bun bench/profile.ts [chat-json|responses-json|chat-burst|chat-stream|chat-ttft] [--bare] [--seconds S] [--out DIR]
+ *   bun bench/profile.ts [chat-json|chat-json-c1|responses-json|chat-burst|responses-burst|chat-stream|chat-ttft] [--bare] [--seconds S] [--out DIR]
  *
  * The `-c1` and `ttft` workloads send one request at a time, with the hub on the load
  * generator's CPU (as proxy.ts does at c=1); the others keep 32 (JSON) or 64 (streams) in flight.
@@ -17,7 +17,7 @@ import { setAffinity, spawnChild } from "./lib/children.ts";
 import { jsonOnce, runCount, runFor, streamOnce, type Sample, type Target } from "./lib/load.ts";
 import { setupRoom } from "./lib/rooms.ts";
 
-const WORKLOADS = ["chat-json", "chat-json-c1", "responses-json", "chat-burst", "chat-stream", "chat-ttft"] as const;
+const WORKLOADS = ["chat-json", "chat-json-c1", "responses-json", "chat-burst", "responses-burst", "chat-stream", "chat-ttft"] as const;
 type Workload = (typeof WORKLOADS)[number];
 
 function args(argv: string[]) {
@@ -50,6 +50,8 @@ function once(workload: Workload, base: string): () => Promise<Sample> {
       return () => jsonOnce(responses);
     case "chat-burst":
       return () => streamOnce(chat(true, "burst"));
+    case "responses-burst":
+      return () => streamOnce({ url: `${base}/responses`, body: JSON.stringify({ model: "*", stream: true, input: "Say hello.", store: false, bench_write: "burst" }) });
     case "chat-stream":
     case "chat-ttft":
       return () => streamOnce(chat(true));
