@@ -3,9 +3,10 @@
  * why, in words the hub can show a room (never a byte of the answer itself: no secret rides
  * along).
  *
- * A stream is judged once, on its first event with data, because that is free: the relay
+ * A stream is judged once, on its first event with data, because that is cheap: the relay
  * decodes that event anyway (it carries the response id), and a conformant stream then goes on
- * byte for byte with no further check. Judging per stream rather than per participant copes
+ * byte for byte with no further check. (The judge still parses that event apart from the
+ * observation, once per stream: sharing the parse is a known improvement.) Judging per stream rather than per participant copes
  * with a participant whose server changes under the same id (upgraded, swapped for another).
  * The first event tells llama.cpp's `llama-server` (0.7.0, build b11669) apart: its
  * `response.created` carries only `{id, object, status}` and no event of its stream has a
