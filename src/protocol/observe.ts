@@ -120,7 +120,11 @@ export function observeResponsesEvent(obs: Observation, ev: SseEvent, at: number
   }
   if (!RESPONSE_EVENTS_TO_READ.has(type)) return;
   const payload = parse(ev.data);
-  if (!payload) return;
+  if (payload) observeResponsesPayload(obs, type, payload);
+}
+
+/** What a Responses event the hub reads says, once its JSON is parsed (by observeResponsesEvent, or by whoever parsed it already). */
+export function observeResponsesPayload(obs: Observation, type: string, payload: Json): void {
   if (type === "error") {
     obs.error = errorMessage(payload.error ?? payload);
     return;

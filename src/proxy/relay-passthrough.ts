@@ -31,14 +31,14 @@
 import { GambiError } from "../protocol/openai/errors.ts";
 import { SseDecoder } from "../protocol/sse/decode.ts";
 import { concatBytes, eventRangesContaining, lastEventEnd, nextEventEnd } from "../protocol/sse/boundary.ts";
-import { observeEvent, observeJsonBody, type Observation } from "../protocol/observe.ts";
+import { observeEvent, observeJsonBody, observeResponsesPayload, type Observation } from "../protocol/observe.ts";
 import type { Protocol } from "../protocol/protocols.ts";
 import { clientResponseHeaders } from "./headers.ts";
 import { breakReason, faultOf, streamErrorEvent } from "./failures.ts";
 import { parseJson, readBody } from "./reading.ts";
 import { finishOnce, relaySse } from "./relay-stream.ts";
 import { isWholeEvent, repairedBody, repairedStream, type RepairedStream } from "./relay-repaired.ts";
-import { bodyRepairReason, streamRepairReason } from "../protocol/openai/responses-repair/detect.ts";
+import { bodyRepairReason, streamVerdict } from "../protocol/openai/responses-repair/detect.ts";
 import type { ForwardOptions, RelayOutcome, Upstream } from "./types.ts";
 
 export async function relayPassthroughBody(res: Response, opts: ForwardOptions, upstream: Upstream): Promise<Response> {
@@ -74,6 +74,8 @@ const NEEDLES: Record<Protocol, Buffer[]> = {
   chat: ['"usage":{', '"usage": {', '"error"'].map((s) => Buffer.from(s)),
   responses: ["response.completed", "response.incomplete", "response.failed", '"error"', '"usage":{', '"usage": {'].map((s) => Buffer.from(s)),
 };
+
+const EMPTY = new Uint8Array(0);
 
 export async function relayPassthroughStream(res: Response, upstream: Upstream, opts: ForwardOptions): Promise<Response> {
   const reader = res.body!.getReader();
@@ -128,8 +130,15 @@ export async function relayPassthroughStream(res: Response, upstream: Upstream, 
       const first = [...probe.push(bytes.subarray(offset, end)), ...probe.end()][0];
       if (first) {
         judged = true;
-        const reason = streamRepairReason(first);
-        if (!reason && !opts.echo) break;
+        const { reason, payload } = streamVerdict(first);
+        if (!reason && !opts.echo) {
+          // Conformant: its first event (response.created) is observed from the JSON the
+          // verdict parsed, the rest as any chunk is.
+          observation.firstEventAt ??= opts.now();
+          if (payload) observeResponsesPayload(observation, "response.created", payload);
+          observe(end === bytes.length ? EMPTY : bytes.subarray(end));
+          return bytes;
+        }
         // Repaired for the participant's sake (told once), or only to echo what the hub knows.
         if (reason) opts.onRepair?.(reason);
         repaired = repairedStream(opts, observation);

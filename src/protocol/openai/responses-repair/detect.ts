@@ -3,10 +3,9 @@
  * why, in words the hub can show a room (never a byte of the answer itself: no secret rides
  * along).
  *
- * A stream is judged once, on its first event with data, because that is cheap: the relay
- * decodes that event anyway (it carries the response id), and a conformant stream then goes on
- * byte for byte with no further check. (The judge still parses that event apart from the
- * observation, once per stream: sharing the parse is a known improvement.) Judging per stream rather than per participant copes
+ * A stream is judged once, on its first event with data, because that is free: the relay
+ * decodes that event anyway (it carries the response id; `streamVerdict` hands its parsed JSON
+ * to the observation), and a conformant stream then goes on byte for byte with no further check. Judging per stream rather than per participant copes
  * with a participant whose server changes under the same id (upgraded, swapped for another).
  * The first event tells llama.cpp's `llama-server` (0.7.0, build b11669) apart: its
  * `response.created` carries only `{id, object, status}` and no event of its stream has a
@@ -26,13 +25,25 @@ import type { SseEvent } from "../../sse/decode.ts";
 
 /** Why the stream whose first data event is `first` needs repairs; undefined when it does not. */
 export function streamRepairReason(first: SseEvent): string | undefined {
+  return streamVerdict(first).reason;
+}
+
+/**
+ * The same, with the event's parsed JSON (when it is an object), so the relay's observation
+ * can read the response id off it instead of parsing the event a second time.
+ */
+export function streamVerdict(first: SseEvent): { reason?: string; payload?: Json } {
   let d: unknown;
   try {
     d = JSON.parse(first.data);
   } catch {
-    return undefined; // not JSON: passed on as it is, like any byte the relay does not judge
+    return {}; // not JSON: passed on as it is, like any byte the relay does not judge
   }
-  if (!isObject(d)) return undefined;
+  if (!isObject(d)) return {};
+  return { reason: reasonOf(first, d), payload: d };
+}
+
+function reasonOf(first: SseEvent, d: Json): string | undefined {
   const type = typeof d.type === "string" ? d.type : first.event;
   if (type !== "response.created") return `its stream starts with ${type ?? "an event without a type"}, not response.created`;
   const missing: string[] = [];
