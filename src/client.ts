@@ -17,6 +17,13 @@ import { hasCode, type ErrorCode } from "./protocol/error-codes.ts";
 import { SseDecoder } from "./protocol/sse/decode.ts";
 import { EXIT } from "./terminal/errors.ts";
 
+/** A heartbeat's answer: the participant's own public view and the room's queue (older hubs: `ok` only). */
+export interface HeartbeatAnswer {
+  ok: boolean;
+  participant?: Record<string, unknown>;
+  queue?: { waiting: number; queueSize: number };
+}
+
 export class HubError extends Error {
   constructor(
     message: string,
@@ -237,7 +244,7 @@ export function createHubClient(hubUrl: string, opts: HubClientOptions = {}) {
     /** `token`: the participantToken of an earlier join under `body.id`, to re-join as the same participant. */
     join: (code: string, body: JoinRequest, token?: string) =>
       call(() => api<{ participant: Record<string, unknown>; roomId: string; participantToken: string }>(`${room(code)}/join`, { method: "POST", body, headers: bearer(token) })),
-    heartbeat: (code: string, id: string, token: string) => call(() => api<{ ok: boolean }>(`${room(code)}/health`, { method: "POST", body: { id }, headers: bearer(token) })),
+    heartbeat: (code: string, id: string, token: string) => call(() => api<HeartbeatAnswer>(`${room(code)}/health`, { method: "POST", body: { id }, headers: bearer(token) })),
     leave: (code: string, id: string, token: string) => call(() => api(`${room(code)}/leave/${encodeURIComponent(id)}`, { method: "DELETE", headers: bearer(token) })),
     /** `credential`: the room's hostId (its creator's) or the hub token. */
     deleteRoom: (code: string, credential: string) => call(() => api<{ ok: boolean }>(room(code), { method: "DELETE", headers: bearer(credential) })),

@@ -9,7 +9,7 @@
  * line or a state the UI sees. A hub that restarted has no token for the id, so its re-join
  * is a fresh join under the same id and brings a new token.
  */
-import { HubError, type HubClient, type JoinRequest } from "../client.ts";
+import { HubError, type HeartbeatAnswer, type HubClient, type JoinRequest } from "../client.ts";
 import type { Logger } from "../logger.ts";
 import { hasCode } from "../protocol/error-codes.ts";
 import { participantId } from "./names.ts";
@@ -25,6 +25,8 @@ export interface ParticipantOptions {
   firstRetryMs?: number;
   /** Told every state change (the status line shows it). */
   onStateChange?: (state: ParticipantState) => void;
+  /** Told each heartbeat's answer (its own view and the room's queue, for the status line). */
+  onHeartbeat?: (answer: HeartbeatAnswer) => void;
 }
 
 export type ParticipantState = "joined" | "rejoining" | "room-gone" | "hub-unreachable" | "stopped";
@@ -67,8 +69,11 @@ export function startParticipant(opts: ParticipantOptions) {
 
   async function tick(): Promise<void> {
     try {
-      if (state === "joined") await client.heartbeat(code, request.id, token!);
-      else await rejoin();
+      if (state === "joined") {
+        // Sent whether or not anyone listens (an optional call would skip evaluating its argument).
+        const answer = await client.heartbeat(code, request.id, token!);
+        opts.onHeartbeat?.(answer);
+      } else await rejoin();
       delay = heartbeatMs;
       if (state !== "joined") setState("joined", `hub ${client.url} is back; joined room ${code}`);
     } catch (err) {

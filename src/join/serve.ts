@@ -9,7 +9,7 @@ import type { Logger } from "../logger.ts";
 import { headerRecord } from "./headers.ts";
 import type { PreparedJoin } from "./prepare.ts";
 import { openSession } from "./session.ts";
-import { applyRoomEvent, createStatusLine, initialStatus, withOwnView } from "./status.ts";
+import { applyRoomEvent, createStatusLine, initialStatus, withHeartbeat, withOwnView } from "./status.ts";
 
 export interface ServeOptions {
   client: HubClient;
@@ -45,6 +45,7 @@ export async function serveInRoom(opts: ServeOptions) {
     client,
     log,
     onStateChange: (state) => render({ ...status, participant: state }),
+    onHeartbeat: (answer) => render(withHeartbeat(status, answer)),
     settings: {
       code: prepared.code,
       endpoint: prepared.published,

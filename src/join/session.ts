@@ -9,7 +9,7 @@ import type { HubClient, JoinRequest } from "../client.ts";
 import type { Logger } from "../logger.ts";
 import { saveProfile, SettingsError, type ProfileInput } from "../settings.ts";
 import { participantId } from "./names.ts";
-import { startParticipant, type ParticipantState } from "./runtime.ts";
+import { startParticipant, type ParticipantOptions, type ParticipantState } from "./runtime.ts";
 import { machineSpecs } from "./specs.ts";
 
 export interface SessionSettings {
@@ -58,6 +58,7 @@ export interface SessionOptions {
   log: Logger;
   heartbeatMs?: number;
   onStateChange?: (state: ParticipantState) => void;
+  onHeartbeat?: ParticipantOptions["onHeartbeat"];
 }
 
 /**
@@ -67,7 +68,7 @@ export interface SessionOptions {
  */
 export function openSession(opts: SessionOptions) {
   const request = joinRequest(opts.settings);
-  const runtime = startParticipant({ client: opts.client, code: opts.settings.code, log: opts.log, heartbeatMs: opts.heartbeatMs, onStateChange: opts.onStateChange, request });
+  const runtime = startParticipant({ client: opts.client, code: opts.settings.code, log: opts.log, heartbeatMs: opts.heartbeatMs, onStateChange: opts.onStateChange, onHeartbeat: opts.onHeartbeat, request });
   return {
     get id() {
       return runtime.id;

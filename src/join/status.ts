@@ -35,6 +35,8 @@ export interface StatusState {
   cooldownUntil?: number;
   lastTokensPerSecond?: number;
   lastDurationMs?: number;
+  /** Requests waiting in the room's queue, as the last heartbeat answer said. */
+  queueWaiting?: number;
 }
 
 /** What one finished request of ours looked like, for the per-request log line. */
@@ -66,6 +68,13 @@ export function withOwnView(state: StatusState, view: Record<string, unknown>, s
     cooldownUntil: num(view.cooldownUntil),
     inFlight: snapshot ? (num(view.inFlight) ?? state.inFlight) : state.inFlight,
   };
+}
+
+/** A heartbeat's answer: its own view (a snapshot: the hub's count in flight) and the room's queue. */
+export function withHeartbeat(state: StatusState, answer: { participant?: Record<string, unknown>; queue?: { waiting?: unknown } }): StatusState {
+  const next = answer.participant ? withOwnView(state, answer.participant, true) : state;
+  const waiting = num(answer.queue?.waiting);
+  return waiting === undefined ? next : { ...next, queueWaiting: waiting };
 }
 
 /** Folds one room event into the state; events about other participants change nothing. */
@@ -139,6 +148,7 @@ export function renderStatus(s: StatusState, now: number): string {
     parts.push(`in flight ${s.inFlight}/${limit}${lowered}`);
   } else if (s.inFlight) parts.push(`${s.inFlight} in progress`);
   if (s.cooldownUntil !== undefined && s.cooldownUntil > now) parts.push(`cooling down until ${clockTime(s.cooldownUntil)}`);
+  if (s.queueWaiting) parts.push(`${s.queueWaiting} waiting in the room`);
   if (s.lastTokensPerSecond !== undefined) parts.push(`last ${s.lastTokensPerSecond.toFixed(1)} tok/s`);
   return parts.join(" · ");
 }

@@ -2,7 +2,7 @@
 import { expect, test } from "bun:test";
 import { createConsola } from "consola";
 import { startHub } from "../../src/hub/index.ts";
-import { createHubClient } from "../../src/client.ts";
+import { createHubClient, type HeartbeatAnswer } from "../../src/client.ts";
 import { startParticipant } from "../../src/join/runtime.ts";
 import { startFakeUpstream, waitFor } from "../helpers/fake-upstream.ts";
 import { prng } from "../helpers/prng.ts";
@@ -106,4 +106,20 @@ test("an id someone else took while the hub had forgotten this participant: the 
   await hub.stop();
   await upstream.stop();
   await squatter.stop();
+});
+
+test("each heartbeat's answer reaches onHeartbeat: the participant's own view and the room's queue", async () => {
+  const upstream = startFakeUpstream({ models: ["m"] });
+  const hub = startHub({ port: 0, host: "127.0.0.1", sweepIntervalMs: 0, deps: { logger: quiet() } });
+  const client = createHubClient(hub.url);
+  const { room } = await client.createRoom({ name: "r" });
+  const answers: HeartbeatAnswer[] = [];
+  const p = startParticipant({ client, code: room.code, log: quiet(), heartbeatMs: 20, onHeartbeat: (a) => answers.push(a), request: { id: "p-beat", nickname: "b", model: "m", endpoint: upstream.url, maxConcurrency: 3 } });
+  await p.start();
+  expect(await waitFor(() => answers.length >= 2, 3000)).toBe(true);
+  expect(answers[0]!.participant).toMatchObject({ id: "p-beat", maxConcurrency: 3, limit: 3, inFlight: 0 });
+  expect(answers[0]!.queue).toMatchObject({ waiting: 0 });
+  await p.stop();
+  await hub.stop();
+  upstream.stop();
 });

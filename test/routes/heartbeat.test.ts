@@ -40,7 +40,13 @@ test("no heartbeat for 30 s → offline with an event; the next heartbeat → on
 
   const beat = await hub.heartbeat(code, "hb");
   expect(beat.status).toBe(200);
-  expect(((await beat.json()) as any).status).toBe("online");
+  const answer = (await beat.json()) as any;
+  expect(answer.status).toBe("online");
+  // Its own public view (what its status line shows) and the room's queue; never its token.
+  expect(answer.participant).toMatchObject({ id: "hb", status: "online", inFlight: 0, cooldownUntil: null });
+  expect(answer.participant.limit).toBe(answer.participant.maxConcurrency);
+  expect(answer.queue).toEqual({ waiting: 0, queueSize: 256 });
+  expect(JSON.stringify(answer)).not.toContain(hub.tokens.get(`${code}/hb`)!);
   expect((await events.next("participant.online")).data.participant.id).toBe("hb");
   expect((await participants(code))[0]).toMatchObject({ status: "online", lastSeen: clock });
   events.close();

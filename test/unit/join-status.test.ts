@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { applyRoomEvent, clockTime, createStatusLine, describeFinished, initialStatus, renderStatus, withOwnView } from "../../src/join/status.ts";
+import { applyRoomEvent, clockTime, createStatusLine, describeFinished, initialStatus, renderStatus, withHeartbeat, withOwnView } from "../../src/join/status.ts";
 import { withBearerScheme, providerFor, PROVIDERS } from "../../src/join/providers.ts";
 import { createConsola } from "consola";
 
@@ -101,4 +101,16 @@ test("providers: every base URL is one the hub accepts; lookup by host", () => {
   expect(providerFor("http://localhost:11434")!.local).toBe(true);
   expect(providerFor("http://10.0.0.5:9999")).toBeUndefined();
   expect(providerFor("not a url")).toBeUndefined();
+});
+
+test("a heartbeat's answer: its own view as a snapshot (limit climbing back, the hub's count in flight) and the room's queue", () => {
+  let s = withOwnView(initialStatus("ABCDEF", "m"), view({ limit: 2, inFlight: 1 }), true);
+  expect(renderStatus(s, NOW)).toBe("● room ABCDEF · m · online · 0 served · in flight 1/2 (max 4)");
+  s = withHeartbeat(s, { participant: view({ limit: 4, inFlight: 3 }), queue: { waiting: 5 } });
+  expect(s).toMatchObject({ limit: 4, inFlight: 3, queueWaiting: 5 });
+  expect(renderStatus(s, NOW)).toBe("● room ABCDEF · m · online · 0 served · in flight 3/4 · 5 waiting in the room");
+  s = withHeartbeat(s, { participant: view({ inFlight: 0 }), queue: { waiting: 0 } });
+  expect(renderStatus(s, NOW)).toBe("● room ABCDEF · m · online · 0 served · in flight 0/4");
+  // An older hub answers {ok} only: nothing changes.
+  expect(withHeartbeat(s, {})).toBe(s);
 });

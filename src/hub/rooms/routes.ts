@@ -84,7 +84,10 @@ export function roomRoutes(ctx: HubContext, access: AccessGate) {
         // Unknown first (404: the joiner re-joins after a hub restart), then whose it is.
         access.requireParticipantToken(room, registry.requireParticipant(room, body.id), request, addressOf(server, request));
         const p = registry.heartbeat(room, body.id);
-        return { ok: true, status: p.status, lastSeen: p.lastSeen };
+        // Its own view (limit, in flight, cooldown: what its status line shows, never a secret)
+        // and how many requests wait in the room: the joiner hears no event for either changing.
+        const s = room.scheduler;
+        return { ok: true, status: p.status, lastSeen: p.lastSeen, participant: publicParticipant(p, room), queue: { waiting: s.waiting, queueSize: s.queueSize } };
       },
       { body: HeartbeatBody },
     )
