@@ -14,8 +14,8 @@ export interface ChunkReader {
 }
 
 export interface PumpHandlers {
-  /** Bytes to send for one upstream chunk, or undefined to read on. */
-  onChunk(chunk: Uint8Array): Uint8Array | undefined;
+  /** Bytes to send for one upstream chunk (pieces sent in order), or undefined to read on. */
+  onChunk(chunk: Uint8Array): Uint8Array | Uint8Array[] | undefined;
   /** The upstream ended normally: the last bytes to send, if any. */
   onEnd(): Uint8Array | undefined;
   /** A read failed: the bytes that end the client's stream, or undefined when the client is gone. */
@@ -30,6 +30,16 @@ export interface ReadWatch {
   readEnd(): void;
 }
 
+/** Queues what a chunk gave; whether anything was queued. */
+function send(controller: ReadableStreamDefaultController<Uint8Array>, out: Uint8Array | Uint8Array[]): boolean {
+  if (!Array.isArray(out)) {
+    controller.enqueue(out);
+    return true;
+  }
+  for (const piece of out) controller.enqueue(piece);
+  return out.length > 0;
+}
+
 export function pumpStream(reader: ChunkReader, first: { done: boolean; value?: Uint8Array }, h: PumpHandlers, watch?: ReadWatch): ReadableStream<Uint8Array> {
   let pending = first.done ? undefined : first.value;
   let ended = first.done;
@@ -42,7 +52,7 @@ export function pumpStream(reader: ChunkReader, first: { done: boolean; value?: 
         try {
           const out = h.onChunk(pending);
           pending = undefined;
-          if (out) controller.enqueue(out);
+          if (out) send(controller, out);
         } catch (err) {
           pending = undefined;
           ended = true;
@@ -64,10 +74,7 @@ export function pumpStream(reader: ChunkReader, first: { done: boolean; value?: 
             if (pending !== undefined) {
               const out = h.onChunk(pending);
               pending = undefined;
-              if (out) {
-                controller.enqueue(out);
-                return;
-              }
+              if (out && send(controller, out)) return;
               continue;
             }
             const out = h.onEnd();

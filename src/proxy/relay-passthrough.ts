@@ -30,7 +30,7 @@
  */
 import { GambiError } from "../protocol/openai/errors.ts";
 import { SseDecoder } from "../protocol/sse/decode.ts";
-import { concatBytes, eventRangesContaining, lastEventEnd, nextEventEnd } from "../protocol/sse/boundary.ts";
+import { concatBytes, eventRangesContaining, nextEventEnd, takeWholeEvents } from "../protocol/sse/boundary.ts";
 import { observeEvent, observeJsonBody, observeResponsesPayload, type Observation } from "../protocol/observe.ts";
 import type { Protocol } from "../protocol/protocols.ts";
 import { clientResponseHeaders } from "./headers.ts";
@@ -72,7 +72,8 @@ export async function relayPassthroughBody(res: Response, opts: ForwardOptions, 
  */
 const NEEDLES: Record<Protocol, Buffer[]> = {
   chat: ['"usage":{', '"usage": {', '"error"'].map((s) => Buffer.from(s)),
-  responses: ["response.completed", "response.incomplete", "response.failed", '"error"', '"usage":{', '"usage": {'].map((s) => Buffer.from(s)),
+  // Responses usage is read only off these terminal events (protocol/observe.ts), so no usage needle.
+  responses: ["response.completed", "response.incomplete", "response.failed", '"error"'].map((s) => Buffer.from(s)),
 };
 
 const EMPTY = new Uint8Array(0);
@@ -107,18 +108,6 @@ export async function relayPassthroughStream(res: Response, upstream: Upstream, 
       opts.onResponseId?.(observation.responseId);
     }
   };
-  /** Forwardable bytes of this chunk (up to the last complete event); the rest is held. */
-  const take = (chunk: Uint8Array): Uint8Array | undefined => {
-    const all = concatBytes(held, chunk);
-    const cut = lastEventEnd(all);
-    if (cut === all.length) {
-      held = new Uint8Array(0);
-      return redact(all);
-    }
-    held = all.slice(cut);
-    return cut > 0 ? redact(all.subarray(0, cut)) : undefined;
-  };
-
   // Responses only: the first event with data decides between these bytes and the repairing pass.
   let judged = opts.protocol !== "responses";
   let repaired: RepairedStream | undefined;
@@ -151,14 +140,29 @@ export async function relayPassthroughStream(res: Response, upstream: Upstream, 
     return bytes;
   };
 
+  /** Whole events on their way to the client: redacted, then judged, repaired or observed. */
+  const send = (piece: Uint8Array): Uint8Array | undefined => {
+    const out = redact(piece);
+    if (repaired) return repaired.push(out);
+    if (!judged) return judge(out);
+    // Whole events only, so skipping one piece never leaves the decoder mid-event.
+    observe(out);
+    return out;
+  };
+
   return relaySse(res, reader, opts, upstream, finish, {
     onChunk(chunk) {
-      const out = take(chunk);
-      if (!out) return undefined;
-      if (repaired) return repaired.push(out);
-      if (!judged) return judge(out);
-      // Whole events only, so skipping one piece never leaves the decoder mid-event.
-      observe(out);
+      // Forwardable bytes: up to the chunk's last complete event, in one piece or two; the rest is held.
+      const taken = takeWholeEvents(held, chunk);
+      held = taken.held;
+      const pieces = taken.pieces;
+      if (pieces.length === 0) return undefined;
+      if (pieces.length === 1) return send(pieces[0]!);
+      const out: Uint8Array[] = [];
+      for (const piece of pieces) {
+        const bytes = send(piece);
+        if (bytes) out.push(bytes);
+      }
       return out;
     },
     onEnd() {

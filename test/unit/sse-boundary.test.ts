@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { prng } from "../helpers/prng.ts";
-import { concatBytes, lastEventEnd } from "../../src/protocol/sse/boundary.ts";
+import { concatBytes, lastEventEnd, takeWholeEvents } from "../../src/protocol/sse/boundary.ts";
 import { SseDecoder, type SseEvent } from "../../src/protocol/sse/decode.ts";
 import { loadFixtures, splitEvents } from "../helpers/fixtures.ts";
 
@@ -151,5 +151,76 @@ describe("forwarding cut at lastEventEnd (every recording, LF/CRLF/CR, seeded ra
     const { sent, held } = forward([enc.encode("data: a\n\ndata: b\n\ndata: par"), enc.encode("tial")]);
     expect(sent.map((c) => new TextDecoder().decode(c))).toEqual(["data: a\n\ndata: b\n\n"]);
     expect(new TextDecoder().decode(held)).toBe("data: partial");
+  });
+});
+
+describe("takeWholeEvents", () => {
+  const enc = new TextEncoder();
+  const dec = new TextDecoder();
+  /** The old way: join, cut at the last event end. */
+  const joined = (held: Uint8Array, chunk: Uint8Array) => {
+    const all = concatBytes(held, chunk);
+    const cut = lastEventEnd(all);
+    return { sent: dec.decode(all.subarray(0, cut)), held: dec.decode(all.subarray(cut)) };
+  };
+
+  test("a chunk that ends on an event end is sent as it is, nothing copied", () => {
+    const chunk = enc.encode("data: a\n\ndata: b\n\n");
+    const { pieces, held } = takeWholeEvents(new Uint8Array(0), chunk);
+    expect(pieces).toHaveLength(1);
+    expect(pieces[0]).toBe(chunk);
+    expect(held.length).toBe(0);
+  });
+
+  test("a held partial event is completed by a small piece; the rest of the chunk is a view of it", () => {
+    const chunk = enc.encode(" tail\n\ndata: b\n\ndata: c\n\ndata: par");
+    const { pieces, held } = takeWholeEvents(enc.encode("data: head"), chunk);
+    expect(pieces.map((p) => dec.decode(p))).toEqual(["data: head tail\n\n", "data: b\n\ndata: c\n\n"]);
+    expect(pieces[1]!.buffer).toBe(chunk.buffer);
+    expect(dec.decode(held)).toBe("data: par");
+  });
+
+  test("a blank line split between the held bytes and the chunk ends the event (LF, CRLF, CR)", () => {
+    for (const [h, c] of [["data: a\n", "\ndata: b\n\n"], ["data: a\r\n", "\r\ndata: b\r\n\r\n"], ["data: a\r", "\rdata: b\r\r"], ["data: a\r\n\r", "\ndata: b\n\n"]] as const) {
+      const { pieces, held } = takeWholeEvents(enc.encode(h), enc.encode(c));
+      expect(pieces.map((p) => dec.decode(p)).join("") + dec.decode(held)).toBe(h + c);
+      expect(dec.decode(pieces[0]!).startsWith(h)).toBe(true);
+      expect(pieces.length).toBeGreaterThan(0);
+    }
+  });
+
+  test("over random splits of recorded-like streams, it sends what joining and cutting sends", () => {
+    const random = prng(7);
+    const rand = (n: number) => Math.floor(random() * n);
+    for (const eol of ["\n", "\r\n", "\r"]) {
+      const text = Array.from({ length: 40 }, (_, i) => `event: e${i}${eol}data: {"i":${i},"t":"${"x".repeat(i % 7)}"}${eol}${eol}`).join("") + `: c${eol}${eol}`;
+      const bytes = enc.encode(text);
+      for (let trial = 0; trial < 50; trial++) {
+        let heldNew: Uint8Array = new Uint8Array(0);
+        let heldOld: Uint8Array = new Uint8Array(0);
+        let sentNew = "";
+        let sentOld = "";
+        for (let at = 0; at < bytes.length; ) {
+          const next = Math.min(bytes.length, at + 1 + rand(60));
+          const chunk = bytes.slice(at, next);
+          const taken = takeWholeEvents(heldNew, chunk);
+          for (const p of taken.pieces) {
+            const s = dec.decode(p);
+            // Every piece is whole events: it ends on a blank line.
+            expect(lastEventEnd(p)).toBe(p.length);
+            sentNew += s;
+          }
+          heldNew = taken.held;
+          const old = joined(heldOld, chunk);
+          sentOld += old.sent;
+          heldOld = enc.encode(old.held);
+          // The same bytes go out at the same time.
+          expect(sentNew).toBe(sentOld);
+          at = next;
+        }
+        expect(sentNew + dec.decode(heldNew)).toBe(text);
+        expect(sentNew.length).toBeGreaterThanOrEqual(text.length - 1);
+      }
+    }
   });
 });

@@ -18,6 +18,45 @@ export function lastEventEnd(bytes: Uint8Array): number {
   return 0;
 }
 
+/**
+ * Where the first event completed by `chunk` ends, in `chunk` (just past its blank line), when
+ * `held` (bytes before it) holds no complete event: the blank line may begin in `held`. -1 when
+ * the chunk completes none. A CR followed by LF in the chunk is one line ending, judged at its LF.
+ */
+export function firstEventEndIn(held: Uint8Array, chunk: Uint8Array): number {
+  const at = (k: number) => (k >= 0 ? chunk[k] : held[held.length + k]);
+  for (let i = 0; i < chunk.length; i++) {
+    const c = chunk[i];
+    if (c !== LF && c !== CR) continue;
+    if (c === CR && chunk[i + 1] === LF) continue;
+    const j = c === LF && at(i - 1) === CR ? i - 2 : i - 1;
+    const b = at(j);
+    if (b === LF || b === CR) return i + 1;
+  }
+  return -1;
+}
+
+/**
+ * The whole events of `held` + `chunk`, as pieces to send in order, and the partial event left
+ * to hold. Copies only what completes the held event (and the new partial tail): the bulk of a
+ * chunk goes on as a view of it, where joining `held` and `chunk` first would copy it all.
+ */
+export function takeWholeEvents(held: Uint8Array, chunk: Uint8Array): { pieces: Uint8Array[]; held: Uint8Array } {
+  let rest = chunk;
+  const pieces: Uint8Array[] = [];
+  if (held.length > 0) {
+    const first = firstEventEndIn(held, chunk);
+    if (first === -1) return { pieces, held: concatBytes(held, chunk) };
+    pieces.push(concatBytes(held, chunk.subarray(0, first)));
+    rest = chunk.subarray(first);
+  }
+  const cut = lastEventEnd(rest);
+  if (cut > 0) pieces.push(cut === rest.length ? rest : rest.subarray(0, cut));
+  return { pieces, held: cut === rest.length ? EMPTY : rest.slice(cut) };
+}
+
+const EMPTY = new Uint8Array(0);
+
 export function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
   if (a.length === 0) return b;
   const out = new Uint8Array(a.length + b.length);
