@@ -186,6 +186,18 @@ function hasAny(o: object): boolean {
   return false;
 }
 
+/** One participant's attempt at a request, as its forward and what settles it see it. */
+interface Attempt {
+  lease: Lease<RoomMember>;
+  turn: Turn;
+  /** Whether a failure before the first byte may still go to another participant (asked before it starts). */
+  failover: boolean;
+  /** Set by the attempt's end when the participant refused the conversation state it was sent. */
+  state: { refused: StateRejection | undefined };
+  /** Not the same turn sent again after such a refusal. */
+  first: boolean;
+}
+
 class Dispatch implements AcquireRequest {
   want: Want;
   exclude: Set<string> | undefined;
@@ -235,7 +247,13 @@ class Dispatch implements AcquireRequest {
     return (this.caller_ ??= callerKey(this.ctx.callerSalt, this.room.passwordHash !== null, this.request, this.server));
   }
 
-  async run(): Promise<Response> {
+  /**
+   * Not async, nor are the attempt's own steps: on the common path (a free participant, one
+   * attempt) the request's promise is the forward's, with one reaction of this class on it
+   * (`forward`'s), where nested async frames cost a promise and a few microtasks each. A throw
+   * here reaches the lane's try as a throw from an async function's body would.
+   */
+  run(): Promise<Response> {
     let got: Lease<RoomMember> | Waiting<RoomMember>;
     try {
       got = this.room.scheduler.acquire(this);
@@ -243,9 +261,12 @@ class Dispatch implements AcquireRequest {
       this.queueFailed(err, 0);
       throw this.continuation ? err : unservable(this.room, this.requested, this.want, err);
     }
-    if (!got.waiting) return this.serve(got);
+    return got.waiting ? this.waitThenAttempt(got) : this.attemptOn(got);
+  }
+
+  private async waitThenAttempt(got: Waiting<RoomMember>): Promise<Response> {
     const lease = await this.wait(got);
-    return lease instanceof Response ? lease : this.serve(lease);
+    return lease instanceof Response ? lease : this.attemptOn(lease);
   }
 
   /**
@@ -292,7 +313,7 @@ class Dispatch implements AcquireRequest {
           this.queueFailed(err, ctx.timeouts.timers.now() - since);
           throw err;
         }
-        answer = await this.serve(lease);
+        answer = await this.attemptOn(lease);
       } catch (err) {
         if (!(err instanceof GambiError) && !this.signal.aborted) ctx.log.error("unexpected error", err);
         queued.fail(err);
@@ -303,45 +324,46 @@ class Dispatch implements AcquireRequest {
     return queued.response;
   }
 
-  /** Attempts, one participant each, until one answers for good or none is left to try. */
-  private async serve(first: Lease<RoomMember>): Promise<Response> {
-    let lease = first;
-    for (;;) {
-      let res: Response | undefined;
-      let failure: unknown;
-      try {
-        res = await this.attemptOn(lease);
-      } catch (err) {
-        failure = err;
-      }
-      const why = this.retry;
-      if (why === undefined) {
-        if (res) return res;
-        throw failure;
-      }
-      this.retry = undefined;
-      // The next participant; if there is none any more, this attempt's answer stands.
-      let got: ReturnType<Dispatch["nextAcquire"]>;
-      try {
-        got = this.nextAcquire();
-      } catch (err) {
-        void res?.body?.cancel().catch(() => undefined);
-        throw err;
-      }
-      if (got instanceof Error) {
-        this.publishFinalFailure(lease.member.participant, res, failure);
-        if (res) return res;
-        throw failure;
-      }
-      void res?.body?.cancel().catch(() => undefined);
-      if (!got.waiting) lease = got;
-      else {
-        const waited = await this.wait(got);
-        // A stream answered while it waited: what is left goes on behind that answer.
-        if (waited instanceof Response) return waited;
-        lease = waited;
-      }
+  /**
+   * After an attempt, from its forward's reaction: the participant's refusal of the
+   * conversation state sent once more (turn.ts says when), a failure that may go elsewhere sent
+   * to the next participant, or the attempt's answer (or failure) as the request's.
+   */
+  private settled(attempt: Attempt, res: Response | undefined, failure: unknown): Promise<Response> | Response {
+    const { lease, turn, state } = attempt;
+    const refused = state.refused;
+    if (res && attempt.first && refused && turn.retry && turn.retryOn?.(refused)) {
+      const participant = lease.member.participant;
+      this.ctx.log.debug(`${this.requestId} ${participant.nickname}: refused for its conversation state (${refused}); sent again with the conversation itself`);
+      return this.forward({ ...attempt, first: false }, turn.retry());
     }
+    if (this.retry === undefined) {
+      if (res) return res;
+      throw failure;
+    }
+    this.retry = undefined;
+    return this.failOver(lease, res, failure);
+  }
+
+  /** The next participant, once an attempt failed where another may serve; if there is none any more, this attempt's answer stands. */
+  private async failOver(lease: Lease<RoomMember>, res: Response | undefined, failure: unknown): Promise<Response> {
+    let got: ReturnType<Dispatch["nextAcquire"]>;
+    try {
+      got = this.nextAcquire();
+    } catch (err) {
+      void res?.body?.cancel().catch(() => undefined);
+      throw err;
+    }
+    if (got instanceof Error) {
+      this.publishFinalFailure(lease.member.participant, res, failure);
+      if (res) return res;
+      throw failure;
+    }
+    void res?.body?.cancel().catch(() => undefined);
+    if (!got.waiting) return this.attemptOn(got);
+    const waited = await this.wait(got);
+    // A stream answered while it waited: what is left goes on behind that answer.
+    return waited instanceof Response ? waited : this.attemptOn(waited);
   }
 
   /** After a failed attempt: a lease on another participant, a wait for one, or the error that says there is none. */
@@ -367,8 +389,9 @@ class Dispatch implements AcquireRequest {
     return others > 1 || (others === 1 && !matches(want, current));
   }
 
-  private async attemptOn(lease: Lease<RoomMember>): Promise<Response> {
-    const { ctx, room, body } = this;
+  /** One participant's attempt. Throws (the client left, planning failed) release the lease first. */
+  private attemptOn(lease: Lease<RoomMember>): Promise<Response> {
+    const { ctx, room } = this;
     const participant = lease.member.participant;
     this.attempt++;
     this.queueMs += lease.waitedMs;
@@ -381,10 +404,24 @@ class Dispatch implements AcquireRequest {
     if (previous && ctx.bus.watched(room.code)) {
       ctx.bus.publish(room.code, "llm.retry", { requestId: this.requestId, from: previous.id, to: participant.id, reason: previous.reason, error: previous.error, attempt: this.attempt });
     }
+    // A follow-up right after a turn of an `unknown` participant: the lookup that settles its state is under way.
+    if (this.continuation && participant.stateCheck) {
+      return participant.stateCheck.then(
+        () => this.planned(lease),
+        (err: unknown) => {
+          lease.release(ENDED);
+          throw err;
+        },
+      );
+    }
+    return this.planned(lease);
+  }
+
+  private planned(lease: Lease<RoomMember>): Promise<Response> {
+    const { ctx, room, body } = this;
+    const participant = lease.member.participant;
     let turn: Turn;
     try {
-      // A follow-up right after a turn of an `unknown` participant: the lookup that settles its state is under way.
-      if (this.continuation && participant.stateCheck) await participant.stateCheck;
       body.model = lease.model;
       // Defaults are written into the body: a copy, so the next participant gets the client's own.
       const planned = hasAny(participant.defaults) ? { ...body } : body;
@@ -393,26 +430,17 @@ class Dispatch implements AcquireRequest {
       lease.release(ENDED);
       throw err;
     }
-    const failover = this.mayFailOver(lease.member);
-    const state = { refused: undefined as StateRejection | undefined };
-    const first = await this.forward(lease, participant, turn.plan, failover, state, true, turn.retryOn);
-    const refused = state.refused;
-    if (!refused || !turn.retry || !turn.retryOn?.(refused)) return first;
-    ctx.log.debug(`${this.requestId} ${participant.nickname}: refused for its conversation state (${refused}); sent again with the conversation itself`);
-    return this.forward(lease, participant, turn.retry(), failover, state, false);
+    const attempt: Attempt = { lease, turn, failover: this.mayFailOver(lease.member), state: { refused: undefined }, first: true };
+    return this.forward(attempt, turn.plan);
   }
 
-  private forward(
-    lease: Lease<RoomMember>,
-    participant: Participant,
-    plan: Plan,
-    failover: boolean,
-    state: { refused: StateRejection | undefined },
-    /** Said on the room's events (`llm.request`): not for the same turn sent again after a refusal. */
-    announce: boolean,
-    retryOn?: (why: StateRejection) => boolean,
-  ): Promise<Response> {
+  private forward(attempt: Attempt, plan: Plan): Promise<Response> {
     const { ctx, room, requestId } = this;
+    const { lease, failover, state } = attempt;
+    const participant = lease.member.participant;
+    // Said on the room's events (`llm.request`): not for the same turn sent again after a refusal.
+    const announce = attempt.first;
+    const retryOn = attempt.first ? attempt.turn.retryOn : undefined;
     const startedAt = ctx.now();
     const adapted = plan.translation !== undefined;
     const base = { requestId, participantId: participant.id, nickname: participant.nickname, model: lease.model, protocol: this.protocol, stream: this.stream, adapted };
@@ -452,15 +480,15 @@ class Dispatch implements AcquireRequest {
           if (state.refused && retryOn?.(state.refused)) return;
         }
         const endedAt = ctx.now();
-        const secrets = Object.values(participant.authHeaders);
-        if (outcome.fault && !outcome.aborted) ctx.registry.recordFault(room, participant, redactSecrets(outcome.error ?? outcome.fault, secrets));
+        const secrets = () => Object.values(participant.authHeaders);
+        if (outcome.fault && !outcome.aborted) ctx.registry.recordFault(room, participant, redactSecrets(outcome.error ?? outcome.fault, secrets()));
         else if (!failed) ctx.registry.recordSuccess(room, participant);
         // Once the answer is out, nothing can go elsewhere.
         const reason = failed && !answered ? failoverReason(outcome) : undefined;
         if (reason === "credentials" && !ctx.poolOff) ctx.registry.credentialsRejected(room, participant, outcome.status);
         lease.release(this.leaseOutcome(outcome, failed, startedAt, endedAt));
         if (reason && failover && this.mayFailOver(lease.member)) {
-          const error = redactSecrets(outcome.error ?? `HTTP ${outcome.status}`, secrets);
+          const error = redactSecrets(outcome.error ?? `HTTP ${outcome.status}`, secrets());
           ctx.log.debug(`${requestId} ${participant.nickname}: ${error}; trying another participant`);
           (this.exclude ??= new Set()).add(participant.id);
           if (this.fallback) this.want = this.fallback;
@@ -469,7 +497,7 @@ class Dispatch implements AcquireRequest {
           return;
         }
         if (failed) {
-          const error = redactSecrets(outcome.error ?? `HTTP ${outcome.status}`, secrets);
+          const error = redactSecrets(outcome.error ?? `HTTP ${outcome.status}`, secrets());
           ctx.log.debug(`${requestId} ${participant.nickname}: ${error}`);
           if (!ctx.bus.watched(room.code)) return;
           const metrics = metricsOf(outcome, startedAt, endedAt, this.queueMs);
@@ -483,13 +511,13 @@ class Dispatch implements AcquireRequest {
     return (plan.answer ? forwarding.then(plan.answer) : forwarding).then(
       (res) => {
         answered = true;
-        return res;
+        return this.settled(attempt, res, undefined);
       },
       (err: unknown) => {
         answered = true;
         const cancelled = plan.cancelled();
-        if (cancelled) return Response.json(cancelled, { headers });
-        throw err;
+        if (cancelled) return this.settled(attempt, Response.json(cancelled, { headers }), undefined);
+        return this.settled(attempt, undefined, err);
       },
     );
   }
@@ -559,7 +587,8 @@ class Dispatch implements AcquireRequest {
   }
 }
 
-export async function dispatch(ctx: HubContext, room: Room, protocol: Protocol, body: InferenceBody, request: Request, server: ServerLike = null): Promise<Response> {
+/** May throw, like `run`: the lane awaits it in its try. */
+export function dispatch(ctx: HubContext, room: Room, protocol: Protocol, body: InferenceBody, request: Request, server: ServerLike = null): Promise<Response> {
   const requested = body.model;
   const continuation = resolveContinuation(ctx, room, body, protocol);
   return new Dispatch(ctx, room, protocol, body, request, server, requested, continuation).run();
