@@ -10,7 +10,8 @@ export type Speaks = "both" | "chat" | "responses";
  * participant, through the hub's public API; checks that the join probe found the protocols
  * the endpoint is meant to speak, so an adapted scenario really is adapted.
  */
-export async function setupRoom(hubUrl: string, endpoint: string, name: string, speaks: Speaks): Promise<string> {
+/** `legacy`: a hub from before rooms pooled (no maxConcurrency, no Responses state), for bench/experiments/ab.ts. */
+export async function setupRoom(hubUrl: string, endpoint: string, name: string, speaks: Speaks, legacy = false): Promise<string> {
   const created = await post(`${hubUrl}/rooms`, { name });
   if (created.status !== 201) throw new Error(`create room: HTTP ${created.status} ${await created.text()}`);
   const code = ((await created.json()) as { room: { code: string } }).room.code;
@@ -18,12 +19,13 @@ export async function setupRoom(hubUrl: string, endpoint: string, name: string, 
   const authHeaders = { Authorization: "Bearer sk-bench-not-a-real-key-0123456789" };
   // The bench's upstream serves any number at once: declared, so a run at c=64 measures the hop,
   // not the room queueing behind the one slot an undeclared local server gets.
-  const joined = await post(`${hubUrl}/rooms/${code}/join`, { id: "bench-participant", nickname: "bench", model: "bench-model", endpoint, authHeaders, maxConcurrency: 1024 });
+  const join = { id: "bench-participant", nickname: "bench", model: "bench-model", endpoint, authHeaders, ...(legacy ? {} : { maxConcurrency: 1024 }) };
+  const joined = await post(`${hubUrl}/rooms/${code}/join`, join);
   if (joined.status !== 201) throw new Error(`join ${endpoint}: HTTP ${joined.status} ${await joined.text()}`);
   const participant = ((await joined.json()) as { participant: { capabilities: Record<string, boolean>; responsesState?: string } }).participant;
   const caps = participant.capabilities;
   // A server that keeps conversations (as OpenAI's): the Responses scenarios measure the passthrough, not the hub keeping turns.
-  if (speaks !== "chat" && participant.responsesState !== "stateful") throw new Error(`join ${endpoint}: expected a stateful Responses participant, got ${participant.responsesState}`);
+  if (!legacy && speaks !== "chat" && participant.responsesState !== "stateful") throw new Error(`join ${endpoint}: expected a stateful Responses participant, got ${participant.responsesState}`);
   const expected = { responses: speaks !== "chat", chatCompletions: speaks !== "responses" };
   if (caps.responses !== expected.responses || caps.chatCompletions !== expected.chatCompletions) {
     throw new Error(`join ${endpoint}: expected the probe to find ${JSON.stringify(expected)}, got ${JSON.stringify(caps)}`);

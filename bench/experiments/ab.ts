@@ -1,0 +1,116 @@
+/**
+ * A/B of the hub itself: the same workloads through the bare proxy and through hubs started from
+ * other checkouts (each runs its own `bench/lib/hub-server.ts`, so its own `src/`), interleaved
+ * round by round so the machine's noise falls on every side alike. Says whether a change made
+ * the hub cheaper or dearer, which two separate proxy.ts runs on a noisy machine cannot.
+ *
+ *   bun bench/experiments/ab.ts [--rounds N] [--run-ms MS] [--only a,b] DIR [DIR…]
+ *   AB_LEGACY=DIR,… names checkouts from before rooms pooled (their joins take no maxConcurrency)
+ *
+ * e.g. `git worktree add /tmp/before HEAD~3 && (cd /tmp/before && npm ci)`, then
+ * `bun bench/experiments/ab.ts /tmp/before .`. Pinned as proxy.ts pins: load generator and
+ * upstream on CPU 0; proxies on CPU 1 under load, on CPU 0 at c=1. Reports, per workload and
+ * side, the median over rounds of the proxy's CPU µs per request (and per event for streams)
+ * and of its throughput (or p50) as a ratio to the bare proxy's in the same round.
+ */
+import { setAffinity, spawnChild, type Child, type Usage } from "../lib/children.ts";
+import { jsonOnce, runCount, runFor, streamOnce, type RunResult, type Sample } from "../lib/load.ts";
+import { setupRoom } from "../lib/rooms.ts";
+import { chatBody, responsesBody } from "../lib/scenarios.ts";
+import { median } from "../lib/stats.ts";
+
+interface Workload {
+  name: string;
+  serial: boolean;
+  path: "/chat/completions" | "/responses";
+  body: string;
+  run(once: () => Promise<Sample>): Promise<RunResult>;
+  /** Higher is better: requests or events per second; for c=1, 1 / p50. */
+  score(r: RunResult): number;
+  stream: boolean;
+}
+
+function args(argv: string[]) {
+  let rounds = 7;
+  let runMs = 1000;
+  let only: string[] | undefined;
+  const dirs: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--rounds") rounds = Number(argv[++i]);
+    else if (a === "--run-ms") runMs = Number(argv[++i]);
+    else if (a === "--only") only = argv[++i]!.split(",");
+    else dirs.push(a);
+  }
+  if (dirs.length === 0) throw new Error("usage: bun bench/experiments/ab.ts [--rounds N] [--run-ms MS] [--only a,b] DIR [DIR…]");
+  return { rounds, runMs, only, dirs };
+}
+
+const { rounds, runMs, only, dirs } = args(Bun.argv.slice(2));
+const p50 = (r: RunResult) => median(r.samples.map((s) => s.totalMs));
+const ttft = (r: RunResult) => median(r.samples.map((s) => s.firstMs));
+const ALL: Workload[] = [
+  { name: "chat-json-c32", serial: false, path: "/chat/completions", body: chatBody(false), stream: false, run: (o) => runFor(32, runMs, o), score: (r) => (r.samples.length * 1000) / r.wallMs },
+  { name: "responses-json-c32", serial: false, path: "/responses", body: responsesBody(false), stream: false, run: (o) => runFor(32, runMs, o), score: (r) => (r.samples.length * 1000) / r.wallMs },
+  { name: "chat-json-c1", serial: true, path: "/chat/completions", body: chatBody(false), stream: false, run: (o) => runCount(1, 600, o), score: (r) => 1 / p50(r) },
+  { name: "chat-ttft-c1", serial: true, path: "/chat/completions", body: chatBody(true, "event"), stream: true, run: (o) => runCount(1, 100, o), score: (r) => 1 / ttft(r) },
+  { name: "chat-burst-c64", serial: false, path: "/chat/completions", body: chatBody(true, "burst"), stream: true, run: (o) => runFor(64, runMs, o), score: (r) => (r.events * 1000) / r.wallMs },
+  { name: "responses-burst-c64", serial: false, path: "/responses", body: responsesBody(true, "burst"), stream: true, run: (o) => runFor(64, runMs, o), score: (r) => (r.events * 1000) / r.wallMs },
+  { name: "chat-stream-c64", serial: false, path: "/chat/completions", body: chatBody(true, "event"), stream: true, run: (o) => runFor(64, runMs, o), score: (r) => (r.events * 1000) / r.wallMs },
+];
+const WORKLOADS = ALL.filter((w) => !only || only.includes(w.name));
+
+setAffinity(process.pid, "0");
+const here = import.meta.dir;
+const children: Child<{ url: string }>[] = [];
+const upstream = await spawnChild<{ url: string }>(`${here}/../lib/upstream-server.ts`, { cpus: "0" });
+children.push(upstream);
+const bare = await spawnChild<{ url: string }>(`${here}/../lib/bare-proxy.ts`, { cpus: "1", env: { BENCH_UPSTREAM_URL: upstream.info.url } });
+children.push(bare);
+const sides: { name: string; child: Child<{ url: string }>; base: string }[] = [{ name: "bare", child: bare, base: `${bare.info.url}/rooms/bare` }];
+async function setUp(): Promise<void> {
+  for (const dir of dirs) {
+    const hub = await spawnChild<{ url: string }>(`${dir}/bench/lib/hub-server.ts`, { cpus: "1" });
+    children.push(hub);
+    // A checkout from before rooms pooled takes no maxConcurrency and says no Responses state.
+    const code = await setupRoom(hub.info.url, upstream.info.url, "ab", "both", process.env.AB_LEGACY?.split(",").includes(dir) ?? false);
+    sides.push({ name: dir, child: hub, base: `${hub.info.url}/rooms/${code}` });
+  }
+}
+
+const cpu: Record<string, Record<string, number[]>> = {};
+const ratio: Record<string, Record<string, number[]>> = {};
+try {
+  await setUp();
+  for (let round = 0; round <= rounds; round++) {
+    for (const w of WORKLOADS) {
+      const scores: Record<string, number> = {};
+      // Rotate the order so no side always runs first.
+      const order = sides.map((_, i) => sides[(i + round) % sides.length]!);
+      for (const s of order) setAffinity(s.child.pid, w.serial ? "0" : "1");
+      for (const s of order) {
+        const target = { url: `${s.base}/v1${w.path}`, body: w.body };
+        const once = w.stream ? () => streamOnce(target) : () => jsonOnce(target);
+        const before = await s.child.call<Usage>("usage");
+        const r = await w.run(once);
+        const after = await s.child.call<Usage>("usage");
+        scores[s.name] = w.score(r);
+        // Round 0 warms every side up.
+        if (round === 0) continue;
+        const per = w.stream ? r.events : r.samples.length;
+        ((cpu[w.name] ??= {})[s.name] ??= []).push((after.cpuUs - before.cpuUs) / per);
+      }
+      if (round > 0) for (const s of sides) ((ratio[w.name] ??= {})[s.name] ??= []).push(scores[s.name]! / scores.bare!);
+    }
+    if (round > 0) console.error(`round ${round}/${rounds} done`);
+  }
+  for (const w of WORKLOADS) {
+    console.log(`\n${w.name}: proxy CPU µs per ${w.stream ? "event" : "request"} (median, min) · score ÷ bare (median)`);
+    for (const s of sides) {
+      const c = cpu[w.name]![s.name]!;
+      console.log(`  ${s.name.padEnd(28)} ${median(c).toFixed(w.stream ? 3 : 1).padStart(8)} ${Math.min(...c).toFixed(w.stream ? 3 : 1).padStart(8)}   ${median(ratio[w.name]![s.name]!).toFixed(3)}`);
+    }
+  }
+} finally {
+  for (const c of children) await c.stop();
+}
