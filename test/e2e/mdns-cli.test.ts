@@ -5,12 +5,14 @@
  * 127.0.0.1 (so they announce on loopback) and every process gets GAMBI_MDNS_INTERFACE=127.0.0.1
  * (so `gambi list` asks on loopback too); no packet leaves the machine. mDNS port 5353 itself.
  * A `gambi list` run looks for a second; each check is retried until a deadline, not timed.
+ * In a pseudo-terminal: the prompt among several hubs, and `gambi tui` on the one found.
  */
 import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
 import dgram from "node:dgram";
 import { rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { CLI, killHubProcesses, spawnHub, tempDir } from "../helpers/hub-process.ts";
+import { KEY, spawnInTerminal } from "../helpers/pty.ts";
 
 const LO = { GAMBI_MDNS_INTERFACE: "127.0.0.1" };
 let dir: string;
@@ -104,6 +106,42 @@ test("two hubs found without a terminal: listed, and --hub asked for (exit 2)", 
   expect(r.stderr).toContain("hubs found on the local network; choose one with --hub");
   expect(r.stderr).toContain(`${a}  ${first.url}`);
   expect(r.stderr).toContain(`${b}  ${second.url}`);
+}, 60_000);
+
+test("two hubs found in a terminal: a prompt offers both, and the one chosen is used", async () => {
+  const [a, b] = [unique("hub a"), unique("hub b")];
+  const first = await mdnsHub(a);
+  const second = await mdnsHub(b);
+  const code = await createRoom(second.port, "second hub's room");
+  const both = (r: { stdout: string }) => listsHub(first.url)(r) && listsHub(second.url)(r);
+  expect(both(await runUntil(SOURCE, ["list", "--hubs", "--json"], both))).toBe(true);
+  const t = spawnInTerminal([...SOURCE, "list"], { ...clientEnv, TERM: "xterm-256color" });
+  try {
+    await t.expect("Hubs on the local network: which one?");
+    await t.expect(`${a}  ${first.url}`);
+    await t.expect(`${b}  ${second.url}`);
+    t.type(KEY.down + KEY.enter);
+    await t.expect(`${code}  second hub's room  0 participants`);
+    expect(await t.proc.exited).toBe(0);
+  } finally {
+    await t.close();
+  }
+}, 60_000);
+
+test("gambi tui with one hub found: it opens on that hub, and says it was found", async () => {
+  const name = unique("tui hub");
+  const { port, url } = await mdnsHub(name);
+  const code = await createRoom(port, "tui room");
+  await runUntil(SOURCE, ["list", "--hubs", "--json"], listsHub(url));
+  const t = spawnInTerminal([...SOURCE, "tui"], { ...clientEnv, TERM: "xterm-256color" }, { cols: 160, rows: 24 });
+  try {
+    await t.expectView(`gambi · hub ${url} · "${name}", found on the local network`, 15_000);
+    await t.expectView(new RegExp(`${code} +tui room`));
+    t.type("q");
+    expect(await t.proc.exited).toBe(0);
+  } finally {
+    await t.close();
+  }
 }, 60_000);
 
 test("mDNS port 5353 taken: gambi hub --mdns warns and serves anyway", async () => {
