@@ -15,9 +15,7 @@ import { log } from "../logger.ts";
 import { readSettingsQuietly } from "../settings.ts";
 import { UsageError } from "../terminal/errors.ts";
 import { ask } from "../terminal/prompt.ts";
-import { hubUrl } from "./_args.ts";
-
-export const DEFAULT_HUB = "http://localhost:3000";
+import { DEFAULT_HUB, hubUrl } from "./_args.ts";
 
 export const findableHubArgs = {
   hub: {

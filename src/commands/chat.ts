@@ -168,10 +168,10 @@ export default defineCommand({
       let code = args.code?.trim();
       let room: PublicRoom | undefined;
       // The hub token is only for the room picker's list.
+      if (!code && !interactive) throw new UsageError("--code is required (the room code; gambi list shows the rooms)");
       const { url: hub } = await findHub({ flag: args.hub, discover: args.discover, interactive });
       const client = createHubClient(hub, { token: hubToken(args.token), ca: hubCa(args.ca) });
       if (!code) {
-        if (!interactive) throw new UsageError("--code is required (the room code; gambi list shows the rooms)");
         room = await pickRoom(client);
         code = room.code;
       }
