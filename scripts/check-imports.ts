@@ -26,7 +26,7 @@ export const LAYERS: Record<string, readonly string[]> = {
   // The root command is a menu: it knows the commands and nothing else.
   "cli.ts": ["commands", "version.ts"],
   // Commands parse, call a core and print: they may use everything below them.
-  commands: ["terminal", "join", "chat", "tui", "client.ts", "settings.ts", "common", "hub", "proxy", "protocol", "release", "logger.ts", "version.ts"],
+  commands: ["terminal", "join", "chat", "tui", "client.ts", "settings.ts", "common", "discovery", "hub", "proxy", "protocol", "release", "logger.ts", "version.ts"],
   // The client side: what joins, chats and watches a hub from a user's machine.
   tui: ["join", "chat", "terminal", "client.ts", "settings.ts", "common", "proxy", "protocol", "logger.ts", "version.ts"],
   // chat needs nothing of join: what both use (the password prompt) is in terminal/.
@@ -44,6 +44,9 @@ export const LAYERS: Record<string, readonly string[]> = {
   release: [],
   // The protocol library: SSE, OpenAI shapes, translation. Pure: it imports no other layer.
   protocol: [],
+  // Finding hubs on the LAN (mDNS): the hub command announces, the client commands browse.
+  // A leaf, like common/: it knows records and sockets, neither side's code.
+  discovery: ["logger.ts"],
   // Rules both sides check (room passwords): nothing beneath them.
   common: [],
   "logger.ts": [],

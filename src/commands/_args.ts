@@ -56,9 +56,12 @@ export const jsonArgs = {
   json: { type: "boolean", description: "Print JSON for scripts", default: false },
 } as const satisfies Record<string, ArgDef>;
 
+/** Where a client looks when it is told of no hub (and, for some commands, finds none on the LAN). */
+export const DEFAULT_HUB = "http://localhost:3000";
+
 /** --hub, then a chosen profile's hub, then $GAMBI_HUB_URL, then the saved default, then localhost. */
 export function hubUrl(flag: string | undefined, profileHub?: string): string {
-  return flag || profileHub || process.env.GAMBI_HUB_URL || readSettingsQuietly().hub || "http://localhost:3000";
+  return flag || profileHub || process.env.GAMBI_HUB_URL || readSettingsQuietly().hub || DEFAULT_HUB;
 }
 
 /** citty has no number type: ports are parsed here, with a message saying what was wrong. */

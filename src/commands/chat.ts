@@ -15,7 +15,8 @@ import { log } from "../logger.ts";
 import type { Protocol } from "../protocol/protocols.ts";
 import { Cancelled, EXIT, UsageError } from "../terminal/errors.ts";
 import { ask, canPrompt } from "../terminal/prompt.ts";
-import { caArgs, guard, hubArgs, hubCa, hubToken, hubUrl, interactiveArgs, jsonArgs, tokenArgs } from "./_args.ts";
+import { caArgs, guard, hubCa, hubToken, interactiveArgs, jsonArgs, tokenArgs } from "./_args.ts";
+import { findableHubArgs, findHub } from "./_find-hub.ts";
 import { askLine, readStdin } from "../chat/input.ts";
 import { lookupParticipant, type ParticipantName } from "../chat/participants.ts";
 import { askChatPassword, explainRefusal } from "../chat/password.ts";
@@ -144,7 +145,7 @@ export default defineCommand({
     instructions: { type: "string", description: "Same as --system" },
     "chat-completions": { type: "boolean", description: "Use /v1/chat/completions instead of the Responses API", default: false },
     password: { type: "string", description: "Room password, for a protected room (in a terminal, asked when needed)" },
-    ...hubArgs,
+    ...findableHubArgs,
     ...caArgs,
     ...tokenArgs,
     ...jsonArgs,
@@ -167,9 +168,10 @@ export default defineCommand({
       let code = args.code?.trim();
       let room: PublicRoom | undefined;
       // The hub token is only for the room picker's list.
-      const client = createHubClient(hubUrl(args.hub), { token: hubToken(args.token), ca: hubCa(args.ca) });
+      if (!code && !interactive) throw new UsageError("--code is required (the room code; gambi list shows the rooms)");
+      const { url: hub } = await findHub({ flag: args.hub, discover: args.discover, interactive });
+      const client = createHubClient(hub, { token: hubToken(args.token), ca: hubCa(args.ca) });
       if (!code) {
-        if (!interactive) throw new UsageError("--code is required (the room code; gambi list shows the rooms)");
         room = await pickRoom(client);
         code = room.code;
       }

@@ -24,6 +24,12 @@
  * client leaves), and a request that fails before its first byte is tried on up to
  * `--max-attempts` participants (1: no failover).
  *
+ * `--mdns` announces the hub on the local network (mDNS, `_gambi._tcp`: its name, version, port
+ * and whether it is HTTPS, nothing else; see discovery/) so `gambi list`, `join`, `chat` and
+ * `tui` find it with no `--hub`. A hub on loopback announces on loopback only. If mDNS cannot
+ * be used (port 5353 taken, no permission) the hub warns and runs unannounced. On shutdown
+ * the announcement is withdrawn (a goodbye) before the requests drain.
+ *
  * SIGTERM or Ctrl-C stops it gracefully (hub/shutdown.ts): no new connections, requests in
  * flight get `--shutdown-grace` seconds to finish, the ones still running then end with their
  * protocol's error event; exit 0. A second signal exits at once (130).
@@ -31,8 +37,10 @@
 import { defineCommand } from "citty";
 import { LogLevels } from "consola";
 import { readFileSync } from "node:fs";
-import { networkInterfaces } from "node:os";
+import { hostname, networkInterfaces } from "node:os";
 import { guard, hubToken, listenArgs, parsePort } from "./_args.ts";
+import { announceHub, type Announcer } from "../discovery/announce.ts";
+import { announceInterface } from "../discovery/interface.ts";
 import { startHub, type RunningHub } from "../hub/index.ts";
 import { defaultDataDir } from "../hub/persist/data-dir.ts";
 import { PersistError } from "../hub/persist/room-store.ts";
@@ -91,6 +99,30 @@ function printUrls(host: string, port: number, opts: { tokenRequired: boolean; t
   log.info("Ctrl-C stops the hub");
 }
 
+/** IPv4 addresses of the interface mDNS announces on (every non-internal one for all interfaces). */
+function announcedAddresses(iface: string | undefined): string[] {
+  if (iface) return [iface];
+  const lan = lanAddresses();
+  return lan.length > 0 ? lan : ["127.0.0.1"];
+}
+
+/** `--mdns`: announce the hub where it listens; undefined when it cannot be (said why). */
+function startAnnouncing(opts: { host: string; port: number; tls: boolean; name: string | undefined; logger: typeof log }): Announcer | undefined {
+  const where = announceInterface(opts.host, process.env);
+  if ("skip" in where) {
+    opts.logger.warn(`--mdns: not announced: ${where.skip}`);
+    return undefined;
+  }
+  const name = opts.name?.trim() || hostname();
+  const announcer = announceHub({
+    hub: { name, port: opts.port, version: VERSION, tls: opts.tls, host: hostname(), addresses: announcedAddresses(where.interface) },
+    interface: where.interface,
+    logger: opts.logger,
+  });
+  opts.logger.info(`announced as "${name}" on the local network (mDNS _gambi._tcp${where.interface ? ` on ${where.interface}` : ""}): gambi list, join, chat and tui find it with no --hub`);
+  return announcer;
+}
+
 /** --tls-cert and --tls-key, read now so a wrong path is a usage error naming it. */
 function readTls(certPath: string | undefined, keyPath: string | undefined): { cert: string; key: string } | undefined {
   if (!certPath && !keyPath) return undefined;
@@ -132,6 +164,8 @@ export default defineCommand({
     "max-attempts": { type: "string", description: "Participants a request is tried on when one fails before answering (1: no failover)", default: String(DEFAULT_MAX_ATTEMPTS) },
     "tls-cert": { type: "string", description: "Serve HTTPS with this certificate (PEM; the chain, leaf first)" },
     "tls-key": { type: "string", description: "The certificate's private key (PEM)" },
+    mdns: { type: "boolean", description: "Announce the hub on the local network (mDNS) so clients find it without --hub", default: false },
+    "mdns-name": { type: "string", description: "The name it is announced under (default: this machine's host name)" },
   },
   run: ({ args }) =>
     guard(async () => {
@@ -182,12 +216,16 @@ export default defineCommand({
       if (roomStore.file) logger.info(`rooms are kept in ${roomStore.file} (${registry.size} restored)`);
       else logger.info("--ephemeral: rooms are kept in memory only; a restart forgets them");
       if (!args.quiet) printUrls(args.host, running.port, { tokenRequired: hubToken(args.token) !== undefined, tls: tls !== undefined });
+      if (args["mdns-name"] !== undefined && !args.mdns) log.warn("--mdns-name does nothing without --mdns");
+      const announcer = args.mdns ? startAnnouncing({ host: args.host, port: running.port, tls: tls !== undefined, name: args["mdns-name"], logger }) : undefined;
       let stopping = false;
       const stop = async () => {
         // A second Ctrl-C while requests drain exits at once.
         if (stopping) process.exit(130);
         stopping = true;
         logger.info(`stopping hub: no new connections; requests in flight get ${graceMs / 1000} s to finish (again to quit now)`);
+        // Withdrawn first: nobody should find a hub that is going away.
+        await announcer?.stop();
         const { cut } = await running.shutdown(graceMs);
         if (cut > 0) logger.warn(`${cut} request${cut === 1 ? "" : "s"} still running after ${graceMs / 1000} s: ended with an error event`);
         process.exit(0);

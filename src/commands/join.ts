@@ -6,7 +6,8 @@ import { createHubClient } from "../client.ts";
 import { log } from "../logger.ts";
 import { UsageError } from "../terminal/errors.ts";
 import { canPrompt } from "../terminal/prompt.ts";
-import { caArgs, guard, hubArgs, hubCa, hubToken, hubUrl, interactiveArgs, jsonArgs, repeatedFlag, tokenArgs } from "./_args.ts";
+import { caArgs, guard, hubCa, hubToken, interactiveArgs, jsonArgs, repeatedFlag, tokenArgs } from "./_args.ts";
+import { findableHubArgs, findHub } from "./_find-hub.ts";
 import { joinedProfile, prepareJoin } from "../join/prepare.ts";
 import { serveInRoom } from "../join/serve.ts";
 import { saveJoinProfile } from "../join/session.ts";
@@ -55,7 +56,7 @@ export default defineCommand({
     "allow-unlisted-model": { type: "boolean", description: "Accept a model the endpoint's /v1/models does not list", default: false },
     profile: { type: "string", description: "Use settings saved with --save (flags still win)" },
     save: { type: "string", description: "Save these settings as a profile (auth headers only as env-var names)" },
-    ...hubArgs,
+    ...findableHubArgs,
     ...caArgs,
     ...tokenArgs,
     ...jsonArgs,
@@ -65,9 +66,10 @@ export default defineCommand({
     guard(async () => {
       const maxConcurrency = maxConcurrencyFlag(args["max-concurrency"]);
       const profile = args.profile ? findProfile(loadSettings(), args.profile) : undefined;
-      // The token is only for listing rooms in the picker; joining itself needs none.
-      const client = createHubClient(hubUrl(args.hub, profile?.hub), { token: hubToken(args.token), ca: hubCa(args.ca) });
       const interactive = canPrompt(args) && !args.json;
+      const { url: hub } = await findHub({ flag: args.hub, profileHub: profile?.hub, discover: args.discover, interactive });
+      // The token is only for listing rooms in the picker; joining itself needs none.
+      const client = createHubClient(hub, { token: hubToken(args.token), ca: hubCa(args.ca) });
       const prepared = await prepareJoin({
         client,
         interactive,

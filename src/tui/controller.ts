@@ -18,6 +18,8 @@ import { moveSelection, passwordKey, roomToJoin } from "./transitions.ts";
 
 export interface ControllerOptions {
   client: HubClient;
+  /** The name the hub was announced under, when it was found on the local network (shown on top). */
+  foundAs?: string;
   env: Record<string, string | undefined>;
   /** Where join profiles are read and saved (default: the CLI's config file). */
   settingsFile?: string;
@@ -30,7 +32,7 @@ const TICK_MS = 500;
 
 export function createController(opts: ControllerOptions) {
   const { client, env } = opts;
-  const store = createStore(initialState(client.url, Date.now()));
+  const store = createStore(initialState(client.url, Date.now(), opts.foundAs));
   const room = createRoomFollow({ store, client });
   const hub = createHubPoll({ store, client, pollMs: opts.pollMs ?? 2000, refreshRoom: room.refresh });
   const settingsFile = opts.settingsFile ?? settingsPath(env);

@@ -30,19 +30,25 @@ export function createHubPoll(opts: HubPollOptions) {
     }
   }
 
+  /** What stays of the hub between polls: its URL, and the name it was found under. */
+  const known = () => {
+    const { foundAs } = store.get().hub;
+    return { url: client.url, ...(foundAs !== undefined ? { foundAs } : {}) };
+  };
+
   async function poll() {
     if (polling) return;
     polling = true;
     try {
       const h = await client.health();
-      store.set({ hub: { url: client.url, state: "up", version: h.version, uptimeS: h.uptime } });
+      store.set({ hub: { ...known(), state: "up", version: h.version, uptimeS: h.uptime } });
       retryDelay = 1000;
       nextPollAt = Date.now() + opts.pollMs;
       const screen = store.get().screen;
       if (screen === "rooms") await refreshRooms();
       else if (screen === "room") await opts.refreshRoom();
     } catch (err) {
-      store.set({ hub: { url: client.url, state: "down", error: errorText(err), retryAt: Date.now() + retryDelay } });
+      store.set({ hub: { ...known(), state: "down", error: errorText(err), retryAt: Date.now() + retryDelay } });
       nextPollAt = Date.now() + retryDelay;
       retryDelay = Math.min(10_000, retryDelay * 2);
     } finally {

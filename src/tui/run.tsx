@@ -13,6 +13,8 @@ import { colourFor } from "./view/theme.tsx";
 
 export interface TuiOptions {
   hubUrl: string;
+  /** The name the hub was announced under, when it was found on the local network. */
+  foundAs?: string;
   token?: string;
   ca?: string;
 }
@@ -41,7 +43,7 @@ function App({ controller, colour }: { controller: Controller; colour: boolean }
 /** Runs until q / Ctrl-C / SIGTERM; resolves with the exit code once the terminal is restored. */
 export async function runTui(opts: TuiOptions): Promise<number> {
   const client = createHubClient(opts.hubUrl, { token: opts.token, ca: opts.ca, timeoutMs: 5000 });
-  const controller = createController({ client, env: process.env });
+  const controller = createController({ client, env: process.env, foundAs: opts.foundAs });
   process.stdout.write("\x1b[?1049h\x1b[2J\x1b[H");
   const ink = render(<App controller={controller} colour={colourFor(process.env)} />, { exitOnCtrlC: false, patchConsole: true });
   const stop = () => void controller.quit();

@@ -7,6 +7,8 @@ import type { RoomView } from "./room-state.ts";
 
 export interface HubStatus {
   url: string;
+  /** The name it was announced under, when found on the local network (gambi hub --mdns). */
+  foundAs?: string;
   state: "checking" | "up" | "down";
   version?: string;
   uptimeS?: number;
@@ -48,6 +50,6 @@ export interface AppState {
   now: number;
 }
 
-export function initialState(hubUrl: string, now: number): AppState {
-  return { hub: { url: hubUrl, state: "checking" }, selected: 0, screen: "rooms", passwordInput: "", now };
+export function initialState(hubUrl: string, now: number, foundAs?: string): AppState {
+  return { hub: { url: hubUrl, state: "checking", ...(foundAs !== undefined ? { foundAs } : {}) }, selected: 0, screen: "rooms", passwordInput: "", now };
 }

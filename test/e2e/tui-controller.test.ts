@@ -131,3 +131,18 @@ test("a header whose variable is missing is marked next to its entry and nothing
   // Still "form": a probe would have switched the phase to "probing" before any request.
   expect(controller.getState().join).toMatchObject({ phase: "form", code: room.code, error: "fix the marked auth header entries (Advanced options)" });
 });
+
+test("a hub found on the local network keeps its announced name on top through polls, up and down", async () => {
+  const dir = tempDir("tui-found");
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const hub = startHub({ port: 0, host: "127.0.0.1", sweepIntervalMs: 0, deps: { logger: quiet() } });
+  const controller = createController({ client: createHubClient(hub.url, { timeoutMs: 2000 }), foundAs: "kitchen", env: {}, settingsFile: join(dir, "config.json"), pollMs: 50 });
+  cleanups.push(() => controller.quit());
+  expect(controller.getState().hub).toMatchObject({ url: hub.url, foundAs: "kitchen", state: "checking" });
+  controller.start(() => {});
+  await until(controller, (s) => s.hub.state === "up", "the hub up");
+  expect(controller.getState().hub.foundAs).toBe("kitchen");
+  await hub.stop();
+  await until(controller, (s) => s.hub.state === "down", "the hub down");
+  expect(controller.getState().hub.foundAs).toBe("kitchen");
+});

@@ -40,9 +40,9 @@ export interface HubProcess {
   exited(): Promise<number>;
 }
 
-/** Runs `gambi <command> ...args`; the env is added to this process's own. */
-export function spawnCli(args: string[], env: Record<string, string> = {}): HubProcess {
-  const p = Bun.spawn([process.execPath, CLI, ...args], {
+/** Runs `gambi <command> ...args` (from source, or `gambi`: a compiled binary's path); the env is added to this process's own. */
+export function spawnCli(args: string[], env: Record<string, string> = {}, gambi: string[] = [process.execPath, CLI]): HubProcess {
+  const p = Bun.spawn([...gambi, ...args], {
     env: { ...process.env, NO_COLOR: "1", ...(env.XDG_DATA_HOME ? {} : { XDG_DATA_HOME: freshDataHome() }), ...env },
     stdin: "ignore",
     stdout: "pipe",
@@ -73,4 +73,4 @@ export function spawnCli(args: string[], env: Record<string, string> = {}): HubP
   };
 }
 
-export const spawnHub = (args: string[], env: Record<string, string> = {}) => spawnCli(["hub", ...args], env);
+export const spawnHub = (args: string[], env: Record<string, string> = {}, gambi?: string[]) => spawnCli(["hub", ...args], env, gambi);

@@ -48,6 +48,11 @@ describe("hub status", () => {
     expect(lines[1]).toBe("○ unreachable · retrying in 5s (r: now) · connection refused");
     expect(lines[3]).toBe("waiting for the hub…");
   });
+  test("a hub found on the local network shows the name it was announced under, on top", () => {
+    const lines = draw(base({ hub: { url: "http://192.168.1.20:3000", foundAs: "kitchen", state: "up", version: "0.1.0", uptimeS: 5 } }), { cols: 120, rows: 24 });
+    expect(lines[0]).toBe('gambi · hub http://192.168.1.20:3000 · "kitchen", found on the local network');
+    expectShape(draw(base({ hub: { url: "http://192.168.1.20:3000", foundAs: "k".repeat(200), state: "checking" } })));
+  });
   test("the session this TUI runs is on the third line, on every screen", () => {
     const session = { code: "K7QX2M", id: "p1", nickname: "alice", models: ["llama3.2"], state: "hub-unreachable" as const, notice: "fetch failed; retrying with backoff" };
     expect(draw(base({ session, rooms: [] }))[2]).toBe("○ you: alice serving llama3.2 in room K7QX2M · hub unreachable, retrying · fetc…");

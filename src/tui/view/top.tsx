@@ -26,7 +26,7 @@ export function sessionText(s: SessionView): string {
 export function Top({ hub, session, now }: { hub: HubStatus; session?: SessionView; now: number }) {
   return (
     <Box flexDirection="column">
-      <Line tone="bold">{`gambi · hub ${hub.url}`}</Line>
+      <Line tone="bold">{`gambi · hub ${hub.url}${hub.foundAs !== undefined ? ` · "${hub.foundAs}", found on the local network` : ""}`}</Line>
       <Line tone={hub.state === "up" ? "green" : hub.state === "down" ? "red" : "yellow"}>{hubStatusText(hub, now)}</Line>
       <Line tone={session && (session.state === "joined" ? "cyan" : "yellow")}>{session ? sessionText(session) : ""}</Line>
     </Box>
