@@ -104,7 +104,7 @@ export const ERROR_CODES = {
   },
   tunnel_protocol_error: {
     group: "participants",
-    statuses: [],
+    statuses: [400],
     meaning: "A tunnel peer sent something that is not a frame, a frame out of order or too large, or more than its credit; the socket is closed with the reason (docs/tunnel.md).",
   },
   participant_id_taken: {

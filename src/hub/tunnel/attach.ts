@@ -15,7 +15,7 @@
  * (its view, the room's queue); when it closes, the participant goes offline until another
  * tunnel comes up.
  */
-import { GambiError } from "../../protocol/openai/errors.ts";
+import { GambiError, notFound } from "../../protocol/openai/errors.ts";
 import { CLOSE } from "../../protocol/tunnel/close.ts";
 import { TUNNEL_MAJOR, TUNNEL_MINOR, type Frame, type HelloFrame } from "../../protocol/tunnel/frames.ts";
 import { refuseJoinerVersion } from "../../protocol/tunnel/version.ts";
@@ -73,20 +73,21 @@ export function onControl(ctx: HubContext, peer: TunnelPeer, session: TunnelSess
     return;
   }
   if (frame.type !== "hello") return;
-  if (peer.helloSeen) return session.refuse("tunnel_protocol_error", "tunnel protocol error: a second hello", CLOSE.protocolError);
+  if (peer.helloSeen) return session.refuse(new GambiError(400, "tunnel protocol error: a second hello", { code: "tunnel_protocol_error" }), CLOSE.protocolError);
   peer.helloSeen = true;
   void hello(ctx, peer, session, frame);
 }
 
 async function hello(ctx: HubContext, peer: TunnelPeer, session: TunnelSession, frame: HelloFrame): Promise<void> {
   const wrongVersion = refuseJoinerVersion(frame.major, frame.minor, frame.gambi);
-  if (wrongVersion) return session.refuse("tunnel_version_unsupported", wrongVersion, CLOSE.version, 400);
+  if (wrongVersion) return session.refuse(new GambiError(400, wrongVersion, { code: "tunnel_version_unsupported" }), CLOSE.version);
   const room = ctx.registry.find(peer.code);
-  if (!room) return session.refuse("room_not_found", `room "${peer.code}" does not exist (any more)`, CLOSE.notFound, 404);
+  if (!room) return session.refuse(notFound(`room "${peer.code}" does not exist (any more)`, "room_not_found"), CLOSE.notFound);
   const p = room.participants.get(peer.participantId);
-  if (!p) return session.refuse("participant_not_found", `participant "${peer.participantId}" is not in room ${room.code}; join again`, CLOSE.notFound, 404);
+  if (!p) return session.refuse(notFound(`participant "${peer.participantId}" is not in room ${room.code}; join again`, "participant_not_found"), CLOSE.notFound);
   if (!p.tokenDigest.equals(peer.tokenDigest) || !p.tunnel) {
-    return session.refuse("invalid_participant_token", `participant ${p.id} joined again since this tunnel was opened; open it with the new participantToken`, CLOSE.unauthorized, 401);
+    const joinedAgain = new GambiError(401, `participant ${p.id} joined again since this tunnel was opened; open it with the new participantToken`, { code: "invalid_participant_token" });
+    return session.refuse(joinedAgain, CLOSE.unauthorized);
   }
 
   session.send({ type: "hello-ok", major: TUNNEL_MAJOR, minor: TUNNEL_MINOR, gambi: VERSION, window: session.window, maxFrame: session.maxFrame, pingMs: session.pingMs });
@@ -107,7 +108,7 @@ async function hello(ctx: HubContext, peer: TunnelPeer, session: TunnelSession, 
     if (session.closed) return;
     const e = err instanceof GambiError ? err : new GambiError(502, `probing the endpoint through the tunnel failed: ${(err as Error).message}`, { code: "endpoint_unreachable" });
     ctx.log.info(`${p.nickname} (${p.id}) in room ${room.code}: its endpoint failed the probe through the tunnel: ${e.message}`);
-    return session.refuse(e.code ?? "endpoint_unreachable", e.message, CLOSE.refused, e.status);
+    return session.refuse(e, CLOSE.refused);
   }
   const here = current(ctx, peer, session);
   if (!here || here.p !== p || session.closed) return;

@@ -12,6 +12,7 @@ import { CLOSE, closeReason } from "../../protocol/tunnel/close.ts";
 import { MAX_CHUNK_BYTES, MAX_FRAME_BYTES, TUNNEL_MAJOR, TUNNEL_MINOR, type Frame, type RefuseFrame, type StatusFrame } from "../../protocol/tunnel/frames.ts";
 import { refuseHubVersion } from "../../protocol/tunnel/version.ts";
 import { VERSION } from "../../version.ts";
+import type { ErrorCode } from "../../protocol/error-codes.ts";
 import { JoinerExchange, type LocalEndpoint } from "./exchange.ts";
 
 export interface TunnelClosed {
@@ -88,7 +89,7 @@ export function connectTunnel(opts: TunnelConnectionOptions): TunnelConnection {
     ended(code, reason);
   };
 
-  const refuseAndClose = (code: string, message: string, closeCode: number) => {
+  const refuseAndClose = (code: ErrorCode, message: string, closeCode: number) => {
     refuse = { type: "refuse", code, message };
     sendFrame(refuse);
     close(closeCode, message);

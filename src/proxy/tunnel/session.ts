@@ -16,7 +16,16 @@ import { decodeFrame, encodeBody, encodeFrame, isFrameProblem } from "../../prot
 import { CLOSE, closeReason } from "../../protocol/tunnel/close.ts";
 import { DEFAULT_WINDOW_BYTES, HEADER_BYTES, MAX_FRAME_BYTES, MAX_REQUEST_ID, type Frame, type HeaderPairs } from "../../protocol/tunnel/frames.ts";
 import type { Timers } from "../timeouts.ts";
+import type { EnvelopeCode } from "../../protocol/error-codes.ts";
+import { GambiError } from "../../protocol/openai/errors.ts";
 import { TunnelExchange } from "./exchange.ts";
+
+/** Why a socket is refused: a GambiError, or a code and message of gambi's own (never a secret). */
+export interface Refusal {
+  code: EnvelopeCode | null;
+  message: string;
+  status?: number;
+}
 
 /** What the session needs of a WebSocket. */
 export interface TunnelSocket {
@@ -197,14 +206,14 @@ export class TunnelSession {
     }
   }
 
-  /** Says why, then closes; every request on the socket fails. */
-  refuse(code: string, message: string, close: number, status?: number): void {
-    this.send({ type: "refuse", code, message, ...(status !== undefined ? { status } : {}) });
-    this.close(close, message);
+  /** Says why (a `refuse` frame: the hub's error, in its envelope's words), then closes; every request on the socket fails. */
+  refuse(why: Refusal, close: number): void {
+    this.send({ type: "refuse", code: why.code ?? "invalid_request", message: why.message, ...(why.status !== undefined ? { status: why.status } : {}) });
+    this.close(close, why.message);
   }
 
-  private violation(code: number, message: string): void {
-    this.refuse("tunnel_protocol_error", `tunnel protocol error: ${message}`, code);
+  private violation(close: number, message: string): void {
+    this.refuse(new GambiError(400, `tunnel protocol error: ${message}`, { code: "tunnel_protocol_error" }), close);
   }
 
   /** Closes the socket (if open) and ends the session: every request on it fails. Idempotent. */
