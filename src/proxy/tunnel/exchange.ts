@@ -50,6 +50,13 @@ export class TunnelExchange {
     signal?.addEventListener("abort", this.onAbort, { once: true });
   }
 
+  /** Bytes received and not yet handed to the reader. */
+  get buffered(): number {
+    let n = 0;
+    for (const c of this.queue) n += c.length;
+    return n;
+  }
+
   get hasHead(): boolean {
     return this.headed;
   }

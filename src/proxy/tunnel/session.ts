@@ -106,6 +106,13 @@ export class TunnelSession {
     return this.exchanges.size;
   }
 
+  /** Answer bytes received and not yet read by their requests' readers (at most a window per request). */
+  get buffered(): number {
+    let n = 0;
+    for (const e of this.exchanges.values()) n += e.buffered;
+    return n;
+  }
+
   /** The hello was answered: pings begin. */
   start(): void {
     this.started = true;
