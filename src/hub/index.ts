@@ -148,6 +148,16 @@ async function within(done: Promise<unknown>, ms: number): Promise<boolean> {
   }
 }
 
+/** Whether the server's HTTP requests (WebSockets aside) all ended within `ms`. */
+async function noRequestsLeft(server: { pendingRequests: number }, ms: number): Promise<boolean> {
+  const deadline = performance.now() + ms;
+  while (server.pendingRequests > 0) {
+    if (performance.now() >= deadline) return false;
+    await Bun.sleep(Math.min(20, Math.max(1, deadline - performance.now())));
+  }
+  return true;
+}
+
 export function startHub(opts: StartOptions = {}): RunningHub {
   const maxBody = opts.maxRequestBodySize ?? opts.deps?.maxRequestBodySize ?? DEFAULT_MAX_BODY_BYTES;
   const hub = createHub({ ...opts.deps, token: opts.token ?? opts.deps?.token, maxRequestBodySize: maxBody });
@@ -190,14 +200,18 @@ export function startHub(opts: StartOptions = {}): RunningHub {
     async shutdown(graceMs) {
       if (timer) clearInterval(timer);
       hub.ctx.shutdown.drain();
-      // Bun: refuses new connections, closes idle keep-alive ones, resolves when no request is left.
+      // Bun: refuses new connections, closes idle keep-alive ones, resolves when no request and
+      // no WebSocket is left. Tunnels carry requests in flight, so they stay until the requests
+      // are done (or cut), then close (1001): their joiners reconnect to the next hub.
       const idle = server.stop(false);
       let cut = 0;
-      if (!(await within(idle, graceMs))) {
+      if (!(await noRequestsLeft(server, graceMs))) {
         cut = server.pendingRequests;
         hub.ctx.shutdown.cut();
-        await within(idle, FLUSH_MS);
+        await noRequestsLeft(server, FLUSH_MS);
       }
+      hub.ctx.registry.closeTunnels(CLOSE.goingAway, "the hub is shutting down");
+      await within(idle, FLUSH_MS);
       await stop();
       return { cut };
     },

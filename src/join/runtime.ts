@@ -106,6 +106,15 @@ export function startParticipant(opts: ParticipantOptions) {
     void t.closed.then((c) => {
       if (tunnel !== t || stopped) return;
       tunnel = undefined;
+      if (c.code === CLOSE.replaced) {
+        // Another socket with this participant's token took over (the same participant joined
+        // from elsewhere): reconnecting would only take it back, and back again.
+        stopped = true;
+        clearTimeout(timer);
+        log.error(`another tunnel took over this participant (${c.reason}): is it joined twice? Not reconnecting`);
+        setState("stopped");
+        return;
+      }
       setState("hub-unreachable", `the tunnel to ${client.url} closed (${c.reason}); reconnecting`);
       delay = firstRetryMs;
       if (!ticking) {
