@@ -86,7 +86,7 @@ export default defineCommand({
           headerEnvs: repeatedFlag(rawArgs, "header-env"),
           allowUnlistedModel: args["allow-unlisted-model"],
           save: args.save,
-          tunnel: args.tunnel,
+          tunnel: given(rawArgs, "tunnel") ? args.tunnel : undefined,
         },
       });
       const specs = given(rawArgs, "specs") ? args.specs : (profile?.specs ?? true);

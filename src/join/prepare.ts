@@ -36,7 +36,7 @@ export interface JoinFlags {
   allowUnlistedModel: boolean;
   /** A name to save the settings under (`--save`). */
   save?: string;
-  /** `--tunnel`: serve through a tunnel to the hub; the endpoint and its keys stay on this machine. */
+  /** `--tunnel` / `--no-tunnel` (unset: the profile's, else direct): serve through a tunnel to the hub; the endpoint and its keys stay on this machine. */
   tunnel?: boolean;
 }
 
@@ -119,7 +119,7 @@ export async function prepareJoin(opts: { flags: JoinFlags; profile?: SavedProfi
   }
 
   const local = baseUrl(flags.endpoint ?? profile?.endpoint ?? (interactive ? await askEndpoint() : DEFAULT_ENDPOINT), "--endpoint");
-  let tunnel = flags.tunnel === true;
+  let tunnel = flags.tunnel ?? profile?.tunnel === true;
   if (tunnel && flags.networkEndpoint) throw new UsageError("--network-endpoint is the address the hub dials; with --tunnel the hub never dials your endpoint: drop one of them");
   const networkRaw = tunnel ? undefined : (flags.networkEndpoint ?? profile?.networkEndpoint);
   const published = networkRaw ? baseUrl(networkRaw, "--network-endpoint") : local;
@@ -178,6 +178,6 @@ const unique = (models: string[]): string[] => [...new Set(models.map((m) => m.t
 
 /** What `--save` stores once the join worked: the network endpoint only when it differs, header values never (settings.ts keeps env-var names only). */
 export function joinedProfile(prepared: PreparedJoin, hub: string, specs: boolean): ProfileInput {
-  const { code, local, published, models, maxConcurrency, nickname, headers } = prepared;
-  return { hub, code, endpoint: local, networkEndpoint: published !== local ? published : undefined, models, maxConcurrency, nickname, specs, headers };
+  const { code, local, published, models, maxConcurrency, nickname, headers, tunnel } = prepared;
+  return { hub, code, endpoint: local, networkEndpoint: published !== local ? published : undefined, models, maxConcurrency, nickname, specs, headers, tunnel };
 }

@@ -49,7 +49,7 @@ test("compiled gambi: hub and join --tunnel in their own processes; the key neve
   const url = `http://127.0.0.1:${hub.out.text.match(/listening on \S+:(\d+)/)![1]}`;
   const code = ((await (await fetch(`${url}/rooms`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "binary" }) })).json()) as { room: { code: string } }).room.code;
 
-  const joiner = spawn(["join", "--hub", url, "--code", code, "--endpoint", upstream.url, "--model", "m", "--nickname", "laptop", "--header-env", "Authorization=TUNNEL_KEY", "--tunnel", "--no-specs", "--no-interactive"], {
+  const joiner = spawn(["join", "--hub", url, "--code", code, "--endpoint", upstream.url, "--model", "m", "--nickname", "laptop", "--header-env", "Authorization=TUNNEL_KEY", "--tunnel", "--no-specs", "--no-interactive", "--save", "laptop"], {
     TUNNEL_KEY: SECRET,
   });
   const participants = async () => ((await (await fetch(`${url}/rooms/${code}/participants`)).json()) as { participants: { status: string; transport: string; endpoint: unknown }[] }).participants;
@@ -68,6 +68,10 @@ test("compiled gambi: hub and join --tunnel in their own processes; the key neve
   expect(await joiner.p.exited).toBe(0);
   await joiner.drained;
   expect(joiner.out.text).toContain(`joined room ${code}`);
+  // --save keeps the choice of transport (and the key only as its variable's name).
+  const saved = await Bun.file(join(dir, "config", "gambi", "config.json")).text();
+  expect(JSON.parse(saved).profiles.laptop).toMatchObject({ tunnel: true, headers: [{ name: "Authorization", env: "TUNNEL_KEY" }] });
+  expect(saved).not.toContain(SECRET.slice(7));
   expect((await participants()).length).toBe(0);
   hub.p.kill("SIGTERM");
   await hub.p.exited;
