@@ -35,6 +35,14 @@ export const MAX_REQUEST_BODY_BYTES = 64 * 1024 * 1024;
 const NOT_FORWARDED = new Set(["host", "content-length", "connection", "keep-alive", "transfer-encoding", "upgrade", "te", "trailer", "authorization", "cookie", "proxy-authorization"]);
 const NOT_RETURNED = new Set(["content-encoding", "content-length", "transfer-encoding", "connection", "keep-alive", "set-cookie", "location", "upgrade", "trailer"]);
 
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (b.length === 0) return a;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
 /** Whether the hub may ask for this path (see above). */
 export function allowedPath(path: string): boolean {
   if (!path.startsWith("/v1/") && path !== "/props") return false;
@@ -52,7 +60,7 @@ export class JoinerExchange {
 
   constructor(
     private readonly open: OpenFrame,
-    window: number,
+    private readonly window: number,
     private readonly maxChunk: number,
     private readonly endpoint: LocalEndpoint,
     private readonly sink: ExchangeSink,
@@ -156,6 +164,29 @@ export class JoinerExchange {
     res.headers.forEach((value, name) => {
       if (!NOT_RETURNED.has(name)) headers.push([name, redactText ? redactText(value) : value]);
     });
+    // A small answer that is complete (its length known, not a stream) goes in one message.
+    const length = Number(res.headers.get("content-length") ?? NaN);
+    if (res.body && length <= Math.min(this.window, this.maxChunk - 16_384) && !(res.headers.get("content-type") ?? "").includes("text/event-stream")) {
+      let bytes: Uint8Array;
+      try {
+        bytes = new Uint8Array(await res.arrayBuffer());
+      } catch (err) {
+        if (!this.cancelled) this.fail(this.clean(`the endpoint's answer broke off: ${describeNetworkError(err)}`));
+        return;
+      }
+      if (this.cancelled) return;
+      const redact = createStreamRedactor(Object.values(endpoint.authHeaders));
+      const body = redact ? concat(redact.push(bytes), redact.end()) : bytes;
+      if (body.length <= this.window) {
+        this.sink.frame({ type: "head", id: this.id, status: res.status, statusText: res.statusText, headers, whole: true, body });
+        return this.finish();
+      }
+      this.sink.frame({ type: "head", id: this.id, status: res.status, statusText: res.statusText, headers });
+      await this.send(body);
+      if (this.cancelled) return;
+      this.sink.frame({ type: "end", id: this.id });
+      return this.finish();
+    }
     this.sink.frame({ type: "head", id: this.id, status: res.status, statusText: res.statusText, headers });
     if (!res.body) {
       this.sink.frame({ type: "end", id: this.id });

@@ -46,7 +46,11 @@ function parts(frame: Frame): { id: number; meta?: unknown; payload: Uint8Array 
     case "open":
       return { id: frame.id, meta: { method: frame.method, path: frame.path, headers: frame.headers, more: frame.more }, payload: frame.body };
     case "head":
-      return { id: frame.id, meta: { status: frame.status, statusText: frame.statusText, headers: frame.headers }, payload: EMPTY };
+      return {
+        id: frame.id,
+        meta: { status: frame.status, statusText: frame.statusText, headers: frame.headers, ...(frame.whole ? { whole: true } : {}) },
+        payload: frame.whole ? (frame.body ?? EMPTY) : EMPTY,
+      };
     case "body":
       return { id: frame.id, payload: frame.bytes };
     case "end":
@@ -141,7 +145,9 @@ function fromMeta(name: FrameName, id: number, meta: Record<string, unknown>, pa
       if (!isCount(status) || status < 100 || status > 999) return "a head's status must be an HTTP status";
       if (!isText(statusText, 1024)) return "a head's statusText must be a string";
       if (!isHeaderPairs(headers)) return "a head's headers must be [name, value] pairs";
-      return { type: "head", id, status, statusText, headers };
+      if (meta.whole !== undefined && meta.whole !== true) return "a head's whole must be true when present";
+      if (meta.whole !== true && payload.length > 0) return "a head carries a body only when whole";
+      return meta.whole ? { type: "head", id, status, statusText, headers, whole: true, body: payload } : { type: "head", id, status, statusText, headers };
     }
     case "error":
       if (!isText(meta.message, 4096)) return "an error needs message";
@@ -175,7 +181,7 @@ export function decodeFrame(bytes: Uint8Array, maxFrame = MAX_FRAME_BYTES): Fram
     if (name !== "body" && payload.length !== 0) return problem("bad_meta", `a ${name} frame has no payload`);
     return name === "body" ? { type: "body", id, bytes: payload } : { type: name, id };
   }
-  if (name !== "open" && payload.length !== 0) return problem("bad_meta", `a ${name} frame has no payload after its meta`);
+  if (name !== "open" && name !== "head" && payload.length !== 0) return problem("bad_meta", `a ${name} frame has no payload after its meta`);
   let meta: unknown;
   try {
     meta = JSON.parse(strictUtf8.decode(bytes.subarray(HEADER_BYTES, HEADER_BYTES + metaLength)));

@@ -122,13 +122,20 @@ export interface OpenFrame {
   body: Uint8Array;
 }
 
-/** Joiner → hub: the upstream's status and headers. */
+/**
+ * Joiner → hub: the upstream's status and headers. With `whole`, the payload is the entire
+ * body and nothing more follows for the request (a small answer that was complete: one message
+ * instead of three); without, the body follows in `body` frames and an `end`.
+ */
 export interface HeadFrame {
   type: "head";
   id: number;
   status: number;
   statusText: string;
   headers: HeaderPairs;
+  whole?: boolean;
+  /** The whole body when `whole` (counted against the request's credit); else empty. */
+  body?: Uint8Array;
 }
 
 /** Either way: a body chunk (hub → joiner: the rest of a request body; joiner → hub: the answer's). */

@@ -61,12 +61,18 @@ export class TunnelExchange {
     return this.headed;
   }
 
-  /** The joiner's `head`. False when it comes twice (a protocol error). */
-  head(status: number, statusText: string, headers: HeaderPairs): boolean {
+  /** The joiner's `head`; `whole`: the entire body came with it. False when it comes twice (a protocol error). */
+  head(status: number, statusText: string, headers: HeaderPairs, whole?: Uint8Array): boolean {
     if (this.headed) return false;
     this.headed = true;
     if (status < 200 || status > 599) {
       this.fail(new Error(`the endpoint answered with status ${status}, which the hub does not relay`));
+      return true;
+    }
+    if (whole) {
+      // The message's buffer may be reused by the socket once this returns: keep a copy.
+      this.resolveHead(new Response(NULL_BODY.has(status) ? null : whole.slice(), { status, statusText, headers }));
+      this.finish();
       return true;
     }
     const noBody = NULL_BODY.has(status);

@@ -198,7 +198,10 @@ export class TunnelSession {
     }
     switch (frame.type) {
       case "head":
-        if (!exchange.head(frame.status, frame.statusText, frame.headers)) this.violation(CLOSE.protocolError, `a second head for request ${frame.id}`);
+        if (frame.whole && (frame.body?.length ?? 0) > this.window) return this.violation(CLOSE.protocolError, `request ${frame.id} sent past its credit of ${this.window} bytes`);
+        if (!exchange.head(frame.status, frame.statusText, frame.headers, frame.whole ? (frame.body ?? new Uint8Array(0)) : undefined)) {
+          this.violation(CLOSE.protocolError, `a second head for request ${frame.id}`);
+        }
         return;
       case "body":
         if (!exchange.hasHead) return this.violation(CLOSE.protocolError, `a body frame for request ${frame.id} before its head`);
