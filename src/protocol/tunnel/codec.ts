@@ -192,9 +192,3 @@ export function decodeFrame(bytes: Uint8Array, maxFrame = MAX_FRAME_BYTES): Fram
   const frame = fromMeta(name, id, meta, payload);
   return typeof frame === "string" ? problem("bad_meta", frame) : frame;
 }
-
-/** Bytes of `frame` once encoded, without encoding it (a sender checks the limit first). */
-export function frameSize(frame: Frame): number {
-  const { meta, payload } = parts(frame);
-  return HEADER_BYTES + (meta === undefined ? 0 : utf8.encode(JSON.stringify(meta)).length) + payload.length;
-}
