@@ -31,7 +31,7 @@ export const LAYERS: Record<string, readonly string[]> = {
   tui: ["join", "chat", "terminal", "client.ts", "settings.ts", "common", "proxy", "protocol", "logger.ts", "version.ts"],
   // chat needs nothing of join: what both use (the password prompt) is in terminal/.
   chat: ["terminal", "client.ts", "settings.ts", "common", "protocol", "logger.ts"],
-  join: ["terminal", "client.ts", "settings.ts", "common", "proxy", "protocol", "logger.ts"],
+  join: ["terminal", "client.ts", "settings.ts", "common", "proxy", "protocol", "logger.ts", "version.ts"],
   "client.ts": ["terminal", "common", "protocol", "logger.ts", "version.ts"],
   "settings.ts": ["terminal", "common", "logger.ts"],
   terminal: ["logger.ts"],

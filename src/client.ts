@@ -135,7 +135,10 @@ export interface JoinRequest {
   models?: string[];
   /** Requests served at once (1–1024); left out, the hub probes or picks a default. */
   maxConcurrency?: number;
-  endpoint: string;
+  /** The base URL the hub calls; left out with `transport: "tunnel"` (it stays on the joiner's machine). */
+  endpoint?: string;
+  /** `tunnel`: the joiner opens the tunnel (`openTunnel`) and the hub never dials the endpoint. */
+  transport?: "direct" | "tunnel";
   password?: string;
   specs?: Record<string, string | number | boolean | null>;
   config?: Record<string, unknown>;
@@ -245,6 +248,17 @@ export function createHubClient(hubUrl: string, opts: HubClientOptions = {}) {
     join: (code: string, body: JoinRequest, token?: string) =>
       call(() => api<{ participant: Record<string, unknown>; roomId: string; participantToken: string }>(`${room(code)}/join`, { method: "POST", body, headers: bearer(token) })),
     heartbeat: (code: string, id: string, token: string) => call(() => api<HeartbeatAnswer>(`${room(code)}/health`, { method: "POST", body: { id }, headers: bearer(token) })),
+    /**
+     * The tunnel's WebSocket (`ws://`, or `wss://` for an https hub, trusting `ca` like every
+     * other call), authenticated as the participant; join/tunnel/connection.ts speaks on it.
+     */
+    openTunnel: (code: string, id: string, token: string): WebSocket => {
+      const url = `${base.replace(/^http/i, "ws")}${room(code)}/tunnel`;
+      const options = { headers: { ...bearer(token), "x-gambi-participant": id }, perMessageDeflate: false, ...(opts.ca ? { tls: { ca: opts.ca } } : {}) };
+      const socket = new WebSocket(url, options as Bun.WebSocketOptions);
+      socket.binaryType = "arraybuffer";
+      return socket;
+    },
     leave: (code: string, id: string, token: string) => call(() => api(`${room(code)}/leave/${encodeURIComponent(id)}`, { method: "DELETE", headers: bearer(token) })),
     /** `credential`: the room's hostId (its creator's) or the hub token. */
     deleteRoom: (code: string, credential: string) => call(() => api<{ ok: boolean }>(room(code), { method: "DELETE", headers: bearer(credential) })),

@@ -32,6 +32,8 @@ const Profile = Type.Object({
   nickname: Type.Optional(Type.String()),
   headers: Type.Optional(Type.Array(HeaderRef)),
   specs: Type.Optional(Type.Boolean()),
+  /** `--tunnel`: serve through a tunnel (saved only when true). */
+  tunnel: Type.Optional(Type.Boolean()),
 });
 
 const OwnedRoom = Type.Object({ hub: Type.String(), code: Type.String(), hostId: Type.String({ minLength: 1 }), name: Type.Optional(Type.String()) });
@@ -92,6 +94,7 @@ export interface ProfileInput {
   specs?: boolean;
   /** Only headers whose value came from an environment variable can be saved. */
   headers?: Array<{ name: string; env?: string }>;
+  tunnel?: boolean;
 }
 
 /**
@@ -109,6 +112,7 @@ export function toSavedProfile(input: ProfileInput): SavedProfile {
   if (models.length > 1) out.models = [...models];
   if (typeof input.maxConcurrency === "number") out.maxConcurrency = input.maxConcurrency;
   if (typeof input.specs === "boolean") out.specs = input.specs;
+  if (input.tunnel === true) out.tunnel = true;
   const refs = (input.headers ?? []).filter((h): h is HeaderRef => typeof h.env === "string" && h.env.length > 0).map((h) => ({ name: h.name, env: h.env }));
   if (refs.length) out.headers = refs;
   return out;

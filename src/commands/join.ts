@@ -53,6 +53,7 @@ export default defineCommand({
     config: { type: "string", description: "JSON file with participant defaults (instructions, temperature, ...)" },
     specs: { type: "boolean", description: "Share machine specs (--no-specs to keep them private)", default: true },
     "network-endpoint": { type: "string", description: "URL the hub should use for your endpoint, if not the one probed locally" },
+    tunnel: { type: "boolean", description: "Serve through a tunnel to the hub: it never dials your endpoint, your keys stay here (for a laptop behind a router)", default: false },
     "allow-unlisted-model": { type: "boolean", description: "Accept a model the endpoint's /v1/models does not list", default: false },
     profile: { type: "string", description: "Use settings saved with --save (flags still win)" },
     save: { type: "string", description: "Save these settings as a profile (auth headers only as env-var names)" },
@@ -87,6 +88,7 @@ export default defineCommand({
           headerEnvs: repeatedFlag(rawArgs, "header-env"),
           allowUnlistedModel: args["allow-unlisted-model"],
           save: args.save,
+          tunnel: given(rawArgs, "tunnel") ? args.tunnel : undefined,
         },
       });
       const specs = given(rawArgs, "specs") ? args.specs : (profile?.specs ?? true);

@@ -62,6 +62,8 @@ export interface HubDeps {
   queueTimeoutMs?: number;
   /** Participants one request may be tried on, the first included (default 3; 1: no failover). */
   maxAttempts?: number;
+  /** Tunnel sockets (tunnel/): how often the hub pings (default 5 s), and after how long without a frame it gives one up (default 15 s). */
+  tunnel?: Partial<TunnelSettings>;
   /**
    * `"off"`: rooms as they were before they pooled — no capacity limit, no queue, one attempt,
    * no cooldowns. For the pool bench's comparison only (bench/lib/hub-server.ts BENCH_POOL=off).
@@ -70,6 +72,13 @@ export interface HubDeps {
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 3;
+
+export interface TunnelSettings {
+  pingMs: number;
+  silentAfterMs: number;
+}
+
+export const DEFAULT_TUNNEL: TunnelSettings = { pingMs: 5_000, silentAfterMs: 15_000 };
 
 export const DEFAULT_ROOM_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
@@ -100,6 +109,8 @@ export interface HubContext {
   poolOff: boolean;
   /** Keys the fairness hash of a caller's bearer token (access/caller.ts): random per hub, never kept anywhere. */
   callerSalt: Buffer;
+  /** Pings and liveness of tunnel sockets (tunnel/socket.ts). */
+  tunnel: TunnelSettings;
 }
 
 export function createContext(deps: HubDeps = {}): HubContext {
@@ -161,5 +172,6 @@ export function createContext(deps: HubDeps = {}): HubContext {
     maxAttempts: poolOff ? 1 : Math.max(1, deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS),
     poolOff,
     callerSalt: randomBytes(32),
+    tunnel: { ...DEFAULT_TUNNEL, ...deps.tunnel },
   };
 }

@@ -18,6 +18,8 @@ import { VERSION } from "../version.ts";
 import { createBodyParser } from "./body.ts";
 import { openRoomDatabase } from "./persist/sqlite.ts";
 import { shuttingDown } from "./shutdown.ts";
+import { tunnelSockets, type TunnelSockets } from "./tunnel/socket.ts";
+import { CLOSE } from "../protocol/tunnel/close.ts";
 
 /** The largest request body the hub reads (a chat with a few images fits easily). */
 export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
@@ -42,15 +44,18 @@ export interface Hub {
   sweep(): void;
   /** Releases what the hub holds open (the room database). */
   close(): void;
+  /** Tunnel sockets: their route is in the app's Bun routes, these handlers go to Bun.serve. */
+  tunnels: TunnelSockets;
 }
 
-function buildApp(ctx: HubContext, access: AccessGate, maxBodyBytes: number) {
+function buildApp(ctx: HubContext, access: AccessGate, maxBodyBytes: number, tunnels: TunnelSockets) {
   const body = createBodyParser(maxBodyBytes);
-  // The two inference routes are Bun routes of their own (inference/lane.ts says why); Elysia
-  // hands them to Bun.serve with its own routes when the hub listens.
+  // The two inference routes are Bun routes of their own (inference/lane.ts says why), and so is
+  // the tunnel's upgrade (tunnel/socket.ts); Elysia hands them to Bun.serve with its own routes
+  // when the hub listens.
   const lane = inferenceLane(ctx, access, body);
   // normalize: false — a typo in a config key is an error, not silently dropped.
-  return new Elysia({ normalize: false, serve: { routes: lane.routes } as Record<string, unknown> })
+  return new Elysia({ normalize: false, serve: { routes: { ...lane.routes, ...tunnels.routes } } as Record<string, unknown> })
     .onError(({ code, error, request }) => toErrorResponse(code, error, request, ctx.log))
     // Draining (shutdown.ts): the listener is closed, but a request can still arrive on a busy connection.
     .onRequest(({ request }) => (ctx.shutdown.draining.aborted ? shuttingDown() : body.checkLength(request)))
@@ -84,11 +89,13 @@ export function createHub(deps: HubDeps = {}): Hub {
     limits,
     onBlock: (who, ms) => ctx.log.warn(`too many wrong passwords or tokens from ${who}: answering 429 for ${Math.round(ms / 1000)} s`),
   });
-  const app = buildApp(ctx, access, maxRequestBodySize ?? DEFAULT_MAX_BODY_BYTES);
+  const tunnels = tunnelSockets(ctx, access);
+  const app = buildApp(ctx, access, maxRequestBodySize ?? DEFAULT_MAX_BODY_BYTES, tunnels);
   return {
     app,
     ctx,
     access,
+    tunnels,
     sweep: () => {
       ctx.registry.sweep();
       ctx.responseOwners.prune();
@@ -141,6 +148,16 @@ async function within(done: Promise<unknown>, ms: number): Promise<boolean> {
   }
 }
 
+/** Whether the server's HTTP requests (WebSockets aside) all ended within `ms`. */
+async function noRequestsLeft(server: { pendingRequests: number }, ms: number): Promise<boolean> {
+  const deadline = performance.now() + ms;
+  while (server.pendingRequests > 0) {
+    if (performance.now() >= deadline) return false;
+    await Bun.sleep(Math.min(20, Math.max(1, deadline - performance.now())));
+  }
+  return true;
+}
+
 export function startHub(opts: StartOptions = {}): RunningHub {
   const maxBody = opts.maxRequestBodySize ?? opts.deps?.maxRequestBodySize ?? DEFAULT_MAX_BODY_BYTES;
   const hub = createHub({ ...opts.deps, token: opts.token ?? opts.deps?.token, maxRequestBodySize: maxBody });
@@ -154,7 +171,9 @@ export function startHub(opts: StartOptions = {}): RunningHub {
       // the hub's check and gets a 413 in the envelope; Bun's empty 413 is only a backstop.
       maxRequestBodySize: maxBody + 64 * 1024,
       ...(opts.tls ? { tls: { cert: opts.tls.cert, key: opts.tls.key } } : {}),
-    });
+      // The hub's only WebSockets are tunnels: these handlers replace Elysia's (it has no .ws() route).
+      websocket: hub.tunnels.websocket,
+    } as Parameters<typeof hub.app.listen>[0]);
   } catch (err) {
     hub.close();
     throw err;
@@ -169,6 +188,7 @@ export function startHub(opts: StartOptions = {}): RunningHub {
     if (timer) clearInterval(timer);
     if (stopped) return;
     stopped = true;
+    hub.ctx.registry.closeTunnels(CLOSE.goingAway, "the hub is shutting down");
     await hub.app.stop(true);
     hub.close();
   };
@@ -180,14 +200,18 @@ export function startHub(opts: StartOptions = {}): RunningHub {
     async shutdown(graceMs) {
       if (timer) clearInterval(timer);
       hub.ctx.shutdown.drain();
-      // Bun: refuses new connections, closes idle keep-alive ones, resolves when no request is left.
+      // Bun: refuses new connections, closes idle keep-alive ones, resolves when no request and
+      // no WebSocket is left. Tunnels carry requests in flight, so they stay until the requests
+      // are done (or cut), then close (1001): their joiners reconnect to the next hub.
       const idle = server.stop(false);
       let cut = 0;
-      if (!(await within(idle, graceMs))) {
+      if (!(await noRequestsLeft(server, graceMs))) {
         cut = server.pendingRequests;
         hub.ctx.shutdown.cut();
-        await within(idle, FLUSH_MS);
+        await noRequestsLeft(server, FLUSH_MS);
       }
+      hub.ctx.registry.closeTunnels(CLOSE.goingAway, "the hub is shutting down");
+      await within(idle, FLUSH_MS);
       await stop();
       return { cut };
     },

@@ -36,6 +36,8 @@ export interface JoinFlags {
   allowUnlistedModel: boolean;
   /** A name to save the settings under (`--save`). */
   save?: string;
+  /** `--tunnel` / `--no-tunnel` (unset: the profile's, else direct): serve through a tunnel to the hub; the endpoint and its keys stay on this machine. */
+  tunnel?: boolean;
 }
 
 export interface PreparedJoin {
@@ -52,6 +54,8 @@ export interface PreparedJoin {
   probe: ProbeResult;
   /** Where to save the settings after a successful join, if anywhere. */
   saveAs?: string;
+  /** Serve through a tunnel (`--tunnel`, or accepted when offered): the hub never dials `local`. */
+  tunnel: boolean;
 }
 
 function baseUrl(raw: string, flag: string): string {
@@ -115,7 +119,9 @@ export async function prepareJoin(opts: { flags: JoinFlags; profile?: SavedProfi
   }
 
   const local = baseUrl(flags.endpoint ?? profile?.endpoint ?? (interactive ? await askEndpoint() : DEFAULT_ENDPOINT), "--endpoint");
-  const networkRaw = flags.networkEndpoint ?? profile?.networkEndpoint;
+  let tunnel = flags.tunnel ?? profile?.tunnel === true;
+  if (tunnel && flags.networkEndpoint) throw new UsageError("--network-endpoint is the address the hub dials; with --tunnel the hub never dials your endpoint: drop one of them");
+  const networkRaw = tunnel ? undefined : (flags.networkEndpoint ?? profile?.networkEndpoint);
   const published = networkRaw ? baseUrl(networkRaw, "--network-endpoint") : local;
 
   let headers: AuthHeaderEntry[];
@@ -146,12 +152,17 @@ export async function prepareJoin(opts: { flags: JoinFlags; profile?: SavedProfi
   }
 
   const hubHost = new URL(client.url).hostname;
-  if (published === local && isLoopbackHost(local) && !isLoopbackHost(`http://${hubHost.includes(":") ? `[${hubHost}]` : hubHost}`)) {
+  if (!tunnel && published === local && isLoopbackHost(local) && !isLoopbackHost(`http://${hubHost.includes(":") ? `[${hubHost}]` : hubHost}`)) {
     const lan = lanAddress();
-    log.warn(
-      `your endpoint is on localhost, but the hub (${client.url}) runs elsewhere and cannot reach your localhost.` +
-        (lan ? ` Try --network-endpoint ${local.replace(/\/\/[^/:]+/, `//${lan}`)} (and make the server listen on that address).` : ""),
-    );
+    const why = `your endpoint is on localhost, but the hub (${client.url}) runs elsewhere and cannot reach your localhost.`;
+    if (interactive) tunnel = await ask(p.confirm({ message: `${why} Serve through a tunnel instead (the hub never dials your endpoint, your keys stay here)?`, initialValue: true }));
+    if (!tunnel) {
+      log.warn(
+        why +
+          ` Join with --tunnel (your machine connects to the hub; the endpoint and its keys stay here)` +
+          (lan ? `, or try --network-endpoint ${local.replace(/\/\/[^/:]+/, `//${lan}`)} (and make the server listen on that address).` : "."),
+      );
+    }
   }
 
   let saveAs = flags.save;
@@ -159,7 +170,7 @@ export async function prepareJoin(opts: { flags: JoinFlags; profile?: SavedProfi
     const typed = headers.filter((h) => !h.env).map((h) => h.name);
     saveAs = await askSaveProfile(providerFor(local)?.id ?? "default", typed);
   }
-  return { code: code.toUpperCase(), local, published, models: chosen, maxConcurrency, nickname, password, headers, probe: probed.probe, saveAs };
+  return { code: code.toUpperCase(), local, published, models: chosen, maxConcurrency, nickname, password, headers, probe: probed.probe, saveAs, tunnel };
 }
 
 /** Each model once, in the order first given (the hub refuses a list that repeats one). */
@@ -167,6 +178,6 @@ const unique = (models: string[]): string[] => [...new Set(models.map((m) => m.t
 
 /** What `--save` stores once the join worked: the network endpoint only when it differs, header values never (settings.ts keeps env-var names only). */
 export function joinedProfile(prepared: PreparedJoin, hub: string, specs: boolean): ProfileInput {
-  const { code, local, published, models, maxConcurrency, nickname, headers } = prepared;
-  return { hub, code, endpoint: local, networkEndpoint: published !== local ? published : undefined, models, maxConcurrency, nickname, specs, headers };
+  const { code, local, published, models, maxConcurrency, nickname, headers, tunnel } = prepared;
+  return { hub, code, endpoint: local, networkEndpoint: published !== local ? published : undefined, models, maxConcurrency, nickname, specs, headers, tunnel };
 }

@@ -4,7 +4,8 @@
  * line fed from the room's events. The command prints the outcome; the TUI runs the same
  * session (session.ts) with its own view instead.
  */
-import type { HubClient } from "../client.ts";
+import { HubError, type HubClient } from "../client.ts";
+import { hasCode } from "../protocol/error-codes.ts";
 import type { Logger } from "../logger.ts";
 import { headerRecord } from "./headers.ts";
 import type { PreparedJoin } from "./prepare.ts";
@@ -22,6 +23,11 @@ export interface ServeOptions {
   tty: boolean;
   /** Called once the participant has left after a signal (the command exits there). */
   onLeft: () => void;
+}
+
+/** The hub cannot reach the endpoint: the tunnel is the way round that. */
+function withTunnelHint(err: HubError): HubError {
+  return new HubError(`${err.message} Or join with --tunnel: your machine connects to the hub, which then never dials your endpoint.`, err.status, err.code, err.exitCode);
 }
 
 export async function serveInRoom(opts: ServeOptions) {
@@ -48,7 +54,8 @@ export async function serveInRoom(opts: ServeOptions) {
     onHeartbeat: (answer) => render(withHeartbeat(status, answer)),
     settings: {
       code: prepared.code,
-      endpoint: prepared.published,
+      endpoint: prepared.tunnel ? prepared.local : prepared.published,
+      tunnel: prepared.tunnel,
       models: prepared.models,
       maxConcurrency: prepared.maxConcurrency,
       nickname: prepared.nickname,
@@ -79,7 +86,12 @@ export async function serveInRoom(opts: ServeOptions) {
   process.once("SIGTERM", leave);
 
   starting = session.start();
-  const joined = (await starting) as Awaited<ReturnType<typeof session.start>>;
+  let joined: Awaited<ReturnType<typeof session.start>>;
+  try {
+    joined = (await starting) as Awaited<ReturnType<typeof session.start>>;
+  } catch (err) {
+    throw err instanceof HubError && hasCode(err, "endpoint_unreachable") && !prepared.tunnel ? withTunnelHint(err) : err;
+  }
   const id = String(joined.id);
   status = withOwnView(status, joined, true);
   return {

@@ -3,7 +3,8 @@
  * settled (prepare.ts, or the TUI's join form) and the endpoint probed (probe.ts): the join
  * request, the runtime that registers, heartbeats and re-joins (runtime.ts), and saving the
  * settings that worked as a profile. What is shown of it is the caller's: the status line
- * (serve.ts) or the TUI's room view.
+ * (serve.ts) or the TUI's room view. With `tunnel`, the runtime serves through a tunnel
+ * (tunnel/connection.ts) to this machine's endpoint, with its auth headers, which never go to the hub.
  */
 import type { HubClient, JoinRequest } from "../client.ts";
 import type { Logger } from "../logger.ts";
@@ -11,11 +12,15 @@ import { saveProfile, SettingsError, type ProfileInput } from "../settings.ts";
 import { participantId } from "./names.ts";
 import { startParticipant, type ParticipantOptions, type ParticipantState } from "./runtime.ts";
 import { machineSpecs } from "./specs.ts";
+import { connectTunnel } from "./tunnel/connection.ts";
+import type { StatusFrame } from "../protocol/tunnel/frames.ts";
 
 export interface SessionSettings {
   code: string;
-  /** The URL the hub uses for the endpoint (the network endpoint, when one was given). */
+  /** The URL the hub uses for the endpoint (the network endpoint, when one was given); with `tunnel`, the one this machine uses. */
   endpoint: string;
+  /** Serve through a tunnel (`gambi join --tunnel`): the endpoint and the auth headers stay here. */
+  tunnel?: boolean;
   /** The models to serve (at least one; the first is the default). */
   models: string[];
   /** Requests served at once; unset: the hub decides (probe or default). */
@@ -42,11 +47,13 @@ export function joinRequest(s: SessionSettings): JoinRequest {
     model: s.models[0]!,
     models: s.models.length > 1 ? [...s.models] : undefined,
     maxConcurrency: s.maxConcurrency,
-    endpoint: s.endpoint,
+    // Through a tunnel, neither the endpoint nor its keys go to the hub.
+    endpoint: s.tunnel ? undefined : s.endpoint,
+    transport: s.tunnel ? "tunnel" : undefined,
     password: s.password,
     specs: s.specs === false ? undefined : machineSpecs(),
     config: s.config,
-    authHeaders: Object.keys(s.authHeaders).length ? s.authHeaders : undefined,
+    authHeaders: !s.tunnel && Object.keys(s.authHeaders).length ? s.authHeaders : undefined,
     allowUnlistedModel: s.allowUnlistedModel || undefined,
   };
 }
@@ -57,6 +64,8 @@ export interface SessionOptions {
   /** Where the runtime's messages go (re-joined, hub unreachable, ...). */
   log: Logger;
   heartbeatMs?: number;
+  /** The first retry after the hub (or the tunnel) is lost (runtime.ts; default 2 s). */
+  firstRetryMs?: number;
   onStateChange?: (state: ParticipantState) => void;
   onHeartbeat?: ParticipantOptions["onHeartbeat"];
 }
@@ -67,8 +76,23 @@ export interface SessionOptions {
  * Callers get it before registering so a Ctrl-C during the join can still leave the room.
  */
 export function openSession(opts: SessionOptions) {
-  const request = joinRequest(opts.settings);
-  const runtime = startParticipant({ client: opts.client, code: opts.settings.code, log: opts.log, heartbeatMs: opts.heartbeatMs, onStateChange: opts.onStateChange, onHeartbeat: opts.onHeartbeat, request });
+  const s = opts.settings;
+  const request = joinRequest(s);
+  const tunnel = s.tunnel
+    ? (id: string, token: string, onStatus: (status: StatusFrame) => void) =>
+        connectTunnel({ socket: opts.client.openTunnel(s.code, id, token), endpoint: { base: s.endpoint, authHeaders: s.authHeaders }, onStatus })
+    : undefined;
+  const runtime = startParticipant({
+    client: opts.client,
+    code: s.code,
+    log: opts.log,
+    heartbeatMs: opts.heartbeatMs,
+    firstRetryMs: opts.firstRetryMs,
+    onStateChange: opts.onStateChange,
+    onHeartbeat: opts.onHeartbeat,
+    request,
+    tunnel,
+  });
   return {
     get id() {
       return runtime.id;

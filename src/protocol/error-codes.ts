@@ -46,6 +46,7 @@ export const ERROR_CODES = {
   invalid_json: { group: "request", statuses: [400], meaning: "The body is not JSON; send valid JSON with `Content-Type: application/json`." },
   invalid_encoding: { group: "request", statuses: [400], meaning: "The body is not valid UTF-8; send it UTF-8 encoded." },
   request_too_large: { group: "request", statuses: [413], meaning: "The body is larger than this hub accepts (the message says how large); send less." },
+  websocket_required: { group: "request", statuses: [426, 400], meaning: "`GET /rooms/:code/tunnel` is a WebSocket: only an upgrade request opens it (`gambi join --tunnel` does)." },
   route_not_found: { group: "request", statuses: [404], meaning: "The hub has no such route; check the method and the path (inference is under `/rooms/:code/v1`)." },
   unsupported_parameter: {
     group: "request",
@@ -91,6 +92,21 @@ export const ERROR_CODES = {
 
   // — participants and routing —
   participant_not_found: { group: "participants", statuses: [404], meaning: "No participant with this id in the room (it left, or the hub restarted); join again." },
+  participant_not_tunnelled: {
+    group: "participants",
+    statuses: [409],
+    meaning: "A tunnel was opened for a participant that joined for direct connections; join again with `\"transport\": \"tunnel\"` (`gambi join --tunnel`).",
+  },
+  tunnel_version_unsupported: {
+    group: "participants",
+    statuses: [400],
+    meaning: "The joiner and the hub speak different major versions of the tunnel's wire format (docs/tunnel.md); the message says which side to upgrade.",
+  },
+  tunnel_protocol_error: {
+    group: "participants",
+    statuses: [400],
+    meaning: "A tunnel peer sent something that is not a frame, a frame out of order or too large, or more than its credit; the socket is closed with the reason (docs/tunnel.md).",
+  },
   participant_id_taken: {
     group: "participants",
     statuses: [409],

@@ -51,3 +51,55 @@ export function createTextRedactor(values: string[]): ((text: string) => string)
     return out;
   };
 }
+
+/**
+ * The byte redactor for a stream cut anywhere (a joiner's raw upstream chunks, not whole SSE
+ * events): a secret split across two chunks is caught by holding back the end of a chunk that
+ * could be the start of one until the next chunk says. A chunk that ends otherwise (an SSE
+ * event's blank line, JSON's closing brace) goes on whole and at once. `end()` gives back what
+ * is still held.
+ */
+export function createStreamRedactor(values: string[]): { push(chunk: Uint8Array): Uint8Array; end(): Uint8Array } | undefined {
+  const whole = createByteRedactor(values);
+  if (!whole) return undefined;
+  const needles = secretVariants(values).map((v) => new TextEncoder().encode(v));
+  let held = new Uint8Array(0);
+  /** How many bytes at the end of `data` are the start of some secret. */
+  const heldBack = (data: Uint8Array): number => {
+    let most = 0;
+    for (const n of needles) {
+      const from = Math.max(0, data.length - n.length + 1);
+      for (let at = from; at < data.length; at++) {
+        if (data[at] !== n[0]) continue;
+        const k = data.length - at;
+        if (k <= most) break;
+        let same = true;
+        for (let i = 1; i < k && same; i++) same = data[at + i] === n[i];
+        if (same) {
+          most = k;
+          break;
+        }
+      }
+    }
+    return most;
+  };
+  return {
+    push(chunk) {
+      let data = chunk;
+      if (held.length > 0) {
+        data = new Uint8Array(held.length + chunk.length);
+        data.set(held);
+        data.set(chunk, held.length);
+      }
+      data = whole(data);
+      const keep = heldBack(data);
+      held = keep > 0 ? data.slice(data.length - keep) : new Uint8Array(0);
+      return keep > 0 ? data.subarray(0, data.length - keep) : data;
+    },
+    end() {
+      const rest = held;
+      held = new Uint8Array(0);
+      return rest;
+    },
+  };
+}

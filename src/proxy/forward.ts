@@ -13,7 +13,7 @@
  */
 import { PROTOCOL_PATH } from "../protocol/protocols.ts";
 import { callUpstream, UpstreamUnreachable } from "./upstream.ts";
-import { timeoutError, UpstreamWatch } from "./timeouts.ts";
+import { timeoutError, UpstreamWatch, type UpstreamTimeouts } from "./timeouts.ts";
 import { shutdownError } from "./failures.ts";
 import { relayError } from "./relay-error.ts";
 import { relayPassthroughBody, relayPassthroughStream } from "./relay-passthrough.ts";
@@ -22,7 +22,7 @@ import type { ForwardOptions, Upstream } from "./types.ts";
 
 export async function forwardRequest(options: ForwardOptions): Promise<Response> {
   const upstream: Upstream = { abort: new AbortController() };
-  if (options.timeouts) upstream.watch = new UpstreamWatch(upstream.abort, options.target.base, options.timeouts);
+  if (options.timeouts) upstream.watch = new UpstreamWatch(upstream.abort, options.target.base, dialled(options));
   // A hub shutdown past its grace period cuts the upstream like a client leaving would; the
   // relays tell the two apart by which signal fired.
   const offShutdown = options.shutdown?.onCut(() => upstream.abort.abort());
@@ -45,6 +45,12 @@ export async function forwardRequest(options: ForwardOptions): Promise<Response>
     opts.onFinish({ status: 502, observation: {}, error: (err as Error).message, aborted: opts.signal.aborted });
     throw err;
   }
+}
+
+/** The deadlines as they apply to this target: no connect check for a participant the hub does not dial (a tunnel). */
+function dialled(options: ForwardOptions): UpstreamTimeouts {
+  const t = options.timeouts!;
+  return options.target.fetch && t.connectCheck ? { ...t, connectCheck: undefined } : t;
 }
 
 async function start(opts: ForwardOptions, upstream: Upstream): Promise<Response> {

@@ -3,8 +3,9 @@
  * the participant's auth headers (never the client's Authorization), forwards the abort signal
  * so a client that leaves cancels the upstream request, and turns network failures into a
  * GambiError that names the participant and URL but never a header value. The transport is the
- * `Fetch` it is given (Bun's fetch by default): another one, such as a tunnel to a participant
- * the hub cannot dial, belongs here, under callUpstream, so the relays above stay as they are.
+ * target's own `Fetch` when it has one (a tunnel to a participant the hub cannot dial,
+ * tunnel/link.ts), else the one it is given (Bun's fetch by default): the relays above, the
+ * probe, routing and the Responses store never know which.
  */
 import { GambiError } from "../protocol/openai/errors.ts";
 import { upstreamRequestHeaders, type AuthHeaders } from "./headers.ts";
@@ -21,12 +22,17 @@ export interface UpstreamTarget {
   redactBytes?: (bytes: Uint8Array) => Uint8Array;
   /** The same for header values passed on to a client. */
   redactText?: (text: string) => string;
+  /**
+   * How to reach this participant when the hub does not dial `base` itself: its tunnel
+   * (tunnel/link.ts). Absent: the hub connects to `base` (the caller's fetch).
+   */
+  fetch?: Fetch;
 }
 
 /** Built once per participant (at join), so the per-request path allocates nothing for secrets. */
-export function makeTarget(base: string, authHeaders: AuthHeaders, label: string): UpstreamTarget {
+export function makeTarget(base: string, authHeaders: AuthHeaders, label: string, ownFetch?: Fetch): UpstreamTarget {
   const secrets = Object.values(authHeaders);
-  return { base, authHeaders, label, redactBytes: createByteRedactor(secrets), redactText: createTextRedactor(secrets) };
+  return { base, authHeaders, label, redactBytes: createByteRedactor(secrets), redactText: createTextRedactor(secrets), ...(ownFetch ? { fetch: ownFetch } : {}) };
 }
 
 export interface UpstreamCall {
@@ -81,7 +87,8 @@ export function isAbort(err: unknown, signal?: AbortSignal): boolean {
  */
 const NULL_BODY = new Set([101, 204, 205, 304]);
 
-export async function callUpstream(target: UpstreamTarget, call: UpstreamCall, doFetch: Fetch = fetch): Promise<Response> {
+export async function callUpstream(target: UpstreamTarget, call: UpstreamCall, given: Fetch = fetch): Promise<Response> {
+  const doFetch = target.fetch ?? given;
   const url = call.root ? `${target.base}${call.path}` : v1Url(target.base, call.path);
   const init = (signal: AbortSignal | undefined): RequestInit => ({
     method: call.method,

@@ -29,6 +29,7 @@ function setup(probe: (p: Participant) => Promise<boolean> = async () => false) 
     nickname: "alice",
     models: ["m"],
     endpoint: "http://127.0.0.1:9",
+    transport: "direct",
     capabilities: { chatCompletions: true, responses: false },
     responsesState: "unknown",
     listedModels: null,

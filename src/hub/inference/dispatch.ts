@@ -175,12 +175,6 @@ function unservable(room: Room, requested: string, want: Want, err: unknown): un
   return err;
 }
 
-function matches(want: Want, member: RoomMember): boolean {
-  if (want.kind === "any") return true;
-  if (want.kind === "participant") return want.id === member.id;
-  return member.models.includes(want.model);
-}
-
 function hasAny(o: object): boolean {
   for (const _ in o) return true;
   return false;
@@ -384,9 +378,9 @@ class Dispatch implements AcquireRequest {
   private mayFailOver(current: RoomMember): boolean {
     if (this.pinned || this.attempt >= this.ctx.maxAttempts) return false;
     const want = this.fallback ?? this.want;
-    // Everyone eligible but those tried before; `current` is one of them when it matches.
-    const others = this.room.scheduler.alternatives(want, this.exclude);
-    return others > 1 || (others === 1 && !matches(want, current));
+    // Everyone eligible but those tried before and `current`, which may have gone offline by
+    // now (its tunnel closed under the request): counting it as one of them would be wrong then.
+    return this.room.scheduler.alternatives(want, this.exclude, current.id) > 0;
   }
 
   /** One participant's attempt. Throws (the client left, planning failed) release the lease first. */

@@ -284,10 +284,10 @@ export class RoomScheduler<M extends PoolMember = PoolMember> {
     return { kind: "model", model: s };
   }
 
-  /** Online participants that match `want` and are not excluded: whether a failover has anywhere to go. */
-  alternatives(want: Want, exclude?: ReadonlySet<string>): number {
+  /** Online participants that match `want`, are not excluded and are not `besides`: whether a failover has anywhere to go. */
+  alternatives(want: Want, exclude?: ReadonlySet<string>, besides?: string): number {
     let n = 0;
-    for (const s of this.candidates(want)) if (s.online && !exclude?.has(s.member.id)) n++;
+    for (const s of this.candidates(want)) if (s.online && !exclude?.has(s.member.id) && s.member.id !== besides) n++;
     return n;
   }
 

@@ -68,7 +68,7 @@ export function servedModels(body: Pick<JoinBody, "model" | "models">): string[]
   throw badRequest(`"model" is required (or "models", for several): the model the endpoint serves, as it names it`, "invalid_request", "model");
 }
 
-function notListed(endpoint: string, listed: string[], missing: string[], param: "model" | "models"): GambiError {
+export function notListed(endpoint: string, listed: string[], missing: string[], param: "model" | "models"): GambiError {
   const few = suggestModels(listed, missing[0]!);
   const more = listed.length > few.length ? ` (and ${listed.length - few.length} more)` : "";
   const what = missing.length === 1 ? `model "${missing[0]}" is` : `models ${missing.map((m) => `"${m}"`).join(", ")} are`;
@@ -89,6 +89,7 @@ export async function joinRoom(
   const clientAddress = transport.address;
   const models = servedModels(body);
   await verifyRoomPassword(room, body.password);
+  if (body.endpoint === undefined) throw badRequest(`"endpoint" is required: the base URL the hub calls (or join with "transport": "tunnel")`, "invalid_request", "endpoint");
   const endpoint = normalizeBaseUrl(body.endpoint);
   const authHeaders = validateAuthHeaders(body.authHeaders);
   const id = body.id ?? `p_${ctx.newId().replace(/-/g, "").slice(0, 12)}`;
@@ -129,6 +130,7 @@ export async function joinRoom(
     maxConcurrency: concurrency.value,
     maxConcurrencySource: concurrency.source,
     endpoint,
+    transport: "direct",
     capabilities: probe.capabilities,
     responsesState: probe.responsesState === "unknown" ? learned : probe.responsesState,
     listedModels: probe.models,

@@ -35,7 +35,10 @@ export const JoinBody = t.Object({
    * TypeBox's own Integer: Elysia's `t.Integer` would take "4" and even [4] for 4.
    */
   maxConcurrency: t.Optional(Type.Integer({ minimum: MIN_CONCURRENCY, maximum: MAX_CONCURRENCY })),
-  endpoint: t.String({ minLength: 1, maxLength: 2048 }),
+  /** Required for a direct participant; a tunnelled one keeps it on its own machine. */
+  endpoint: t.Optional(t.String({ minLength: 1, maxLength: 2048 })),
+  /** `tunnel`: the joiner opens `GET /rooms/:code/tunnel` and the hub never dials the endpoint (docs/tunnel.md). */
+  transport: t.Optional(t.Union([t.Literal("direct"), t.Literal("tunnel")])),
   password: t.Optional(t.String({ maxLength: 256 })),
   specs: t.Optional(Specs),
   config: t.Optional(RuntimeConfig),

@@ -28,9 +28,10 @@ import type { RoomStore } from "../persist/room-store.ts";
 import { DEFAULT_QUEUE_SIZE, DEFAULT_QUEUE_TIMEOUT_MS, RoomScheduler, type PoolMember } from "../pool/scheduler.ts";
 import { memberOf } from "../pool/member.ts";
 import { realTimers, type Timers } from "../../proxy/timeouts.ts";
+import { CLOSE } from "../../protocol/tunnel/close.ts";
 import type { Participant, Room, RoomMember, RoomRemoval } from "./types.ts";
 
-export type { Participant, ParticipantHealth, ParticipantStatus, Room, RoomMember, RoomRemoval, Specs } from "./types.ts";
+export type { Participant, ParticipantHealth, ParticipantStatus, Room, RoomMember, RoomRemoval, Specs, Transport, TunnelState } from "./types.ts";
 
 /** What the hub never takes from a join: it keeps them itself. */
 type Kept = "joinedAt" | "lastSeen" | "status" | "target" | "defaults" | "health" | "faults" | "nextProbeAt" | "probing" | "repairs" | "stateCheck" | "stateCheckAfter";
@@ -181,6 +182,7 @@ export class RoomRegistry {
     this.rooms.delete(room.code);
     const reason = why === "deleted" ? "room_deleted" : "room_expired";
     for (const p of room.participants.values()) {
+      p.tunnel?.link.close(CLOSE.normal, `room ${room.code} was ${why}`);
       this.opts.bus.publish(room.code, "participant.left", { participantId: p.id, nickname: p.nickname, reason });
     }
     room.participants.clear();
@@ -200,27 +202,35 @@ export class RoomRegistry {
     return p;
   }
 
-  /** Join or re-join: the same id updates the participant instead of adding a second one. */
-  upsert(room: Room, incoming: Omit<Participant, Kept>): { participant: Participant; created: boolean } {
+  /**
+   * Join or re-join: the same id updates the participant instead of adding a second one.
+   * `online: false` registers it unroutable: a tunnelled participant until its tunnel is up and
+   * probed (hub/tunnel/attach.ts), which upserts it again, online, with what the probe learned.
+   * A re-join that brings another tunnel link closes the old one's socket.
+   */
+  upsert(room: Room, incoming: Omit<Participant, Kept>, opts: { online?: boolean } = {}): { participant: Participant; created: boolean } {
     const now = this.opts.now();
     const existing = room.participants.get(incoming.id);
+    const online = opts.online ?? true;
     const participant: Participant = {
       ...incoming,
-      target: makeTarget(incoming.endpoint, incoming.authHeaders, `participant "${incoming.nickname}" (${incoming.id})`),
+      target: makeTarget(incoming.endpoint, incoming.authHeaders, `participant "${incoming.nickname}" (${incoming.id})`, incoming.tunnel?.link.fetch),
       // Frozen: every request reads it, none may change it.
       defaults: Object.freeze(mergeConfigs(room.config, incoming.config)),
       joinedAt: existing?.joinedAt ?? now,
       lastSeen: now,
-      status: "online",
-      // It was just probed: whatever happened before, it answers now.
+      status: online ? "online" : "offline",
+      // It was just probed (or is not routable yet): whatever happened before, it answers now.
       health: "healthy",
       faults: 0,
       nextProbeAt: 0,
       probing: false,
       stateCheckAfter: 0,
     };
+    if (existing?.tunnel && existing.tunnel.link !== participant.tunnel?.link) existing.tunnel.link.close(CLOSE.replaced, "the participant joined again");
     room.participants.set(participant.id, participant);
     room.scheduler.upsert(memberOf(participant, this.pool));
+    if (!online) room.scheduler.setStatus(participant.id, { online: false });
     room.lastActiveAt = now;
     this.opts.bus.publish(room.code, existing ? "participant.updated" : "participant.joined", {
       participant: publicParticipant(participant, room),
@@ -230,21 +240,45 @@ export class RoomRegistry {
 
   leave(room: Room, id: string, reason: "left" | "timeout" = "left"): void {
     const p = this.requireParticipant(room, id);
+    p.tunnel?.link.close(CLOSE.normal, reason === "left" ? "the participant left" : "the participant was removed after being offline too long");
     room.participants.delete(id);
     room.scheduler.remove(id);
     room.lastActiveAt = this.opts.now();
     this.opts.bus.publish(room.code, "participant.left", { participantId: p.id, nickname: p.nickname, reason });
   }
 
+  /**
+   * A heartbeat: the joiner runs. It brings a direct participant back online; a tunnelled one is
+   * online exactly while its tunnel is up (`tunnelUp` / `tunnelDown`), whatever else it sends.
+   */
   heartbeat(room: Room, id: string): Participant {
     const p = this.requireParticipant(room, id);
     p.lastSeen = this.opts.now();
-    if (p.status === "offline") {
+    if (p.status === "offline" && p.transport === "direct") {
       p.status = "online";
       room.scheduler.setStatus(p.id, { online: true });
       this.opts.bus.publish(room.code, "participant.online", { participant: publicParticipant(p, room) });
     }
     return p;
+  }
+
+  /** Its tunnel answered a ping: the tunnel's heartbeat. */
+  seen(p: Participant): void {
+    p.lastSeen = this.opts.now();
+  }
+
+  /** Its tunnel closed: offline (not routable) until a new one is up and probed; the sweeper forgets it if none comes. */
+  tunnelDown(room: Room, p: Participant, why: string): void {
+    if (room.participants.get(p.id) !== p || p.status === "offline") return;
+    p.status = "offline";
+    room.scheduler.setStatus(p.id, { online: false });
+    this.opts.log?.info(`${p.nickname} (${p.id}) in room ${room.code}: its tunnel closed (${why}); offline until it reconnects`);
+    this.opts.bus.publish(room.code, "participant.offline", { participant: publicParticipant(p, room), reason: "tunnel_closed" });
+  }
+
+  /** Every tunnel of every room closed (the hub stops). */
+  closeTunnels(code: number, reason: string): void {
+    for (const room of this.rooms.values()) for (const p of room.participants.values()) p.tunnel?.link.close(code, reason);
   }
 
   /** A request to this participant ended in a fault; the last one of a run marks it unhealthy. */

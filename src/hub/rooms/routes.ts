@@ -4,7 +4,9 @@
  * room password as the bearer token, and wrong join passwords count against the address like
  * wrong bearers do (access/). A join returns a `participantToken`, the participant's own
  * credential: heartbeats, leaving and a re-join under the same id need it as the bearer.
- * Deleting a room needs its `hostId` (returned to its creator only) or the hub token.
+ * Deleting a room needs its `hostId` (returned to its creator only) or the hub token. A join
+ * with `"transport": "tunnel"` registers the participant to be reached through its tunnel
+ * (tunnel/join.ts) instead of probing an endpoint.
  */
 import { Elysia } from "elysia";
 import type { Server } from "bun";
@@ -15,6 +17,7 @@ import { badRequest, GambiError } from "../../protocol/openai/errors.ts";
 import { CreateRoomBody, HeartbeatBody, JoinBody } from "./model.ts";
 import { publicParticipant, publicRoom } from "./views.ts";
 import { idTaken, joinRoom } from "./join.ts";
+import { joinTunnel } from "../tunnel/join.ts";
 import { hostIdDigest, newSecret } from "../access/credentials.ts";
 import { bearerToken } from "../access/gate.ts";
 
@@ -64,7 +67,9 @@ export function roomRoutes(ctx: HubContext, access: AccessGate) {
         const replaces = body.id ? room.participants.get(body.id) : undefined;
         if (replaces && !access.participantTokenMatches(replaces, request, address)) throw idTaken(room, replaces.id);
         const token = replaces ? bearerToken(request.headers.get("authorization"))! : newSecret();
-        const { participant } = await joinRoom(ctx, room, body, { address, tls: new URL(request.url).protocol === "https:" }, { replaces, token });
+        const claim = { replaces, token };
+        const { participant } =
+          body.transport === "tunnel" ? await joinTunnel(ctx, room, body, claim) : await joinRoom(ctx, room, body, { address, tls: new URL(request.url).protocol === "https:" }, claim);
         set.status = 201;
         return { participant: publicParticipant(participant, room), roomId: room.id, participantToken: token };
       },

@@ -1,6 +1,7 @@
 /** A room and its participants as the hub holds them in memory (registry.ts keeps them). */
 import type { AuthHeaders } from "../../proxy/headers.ts";
 import type { UpstreamTarget } from "../../proxy/upstream.ts";
+import type { TunnelLink } from "../../proxy/tunnel/link.ts";
 import type { Capabilities } from "../../protocol/protocols.ts";
 import type { ResponsesState } from "../../protocol/openai/responses-state.ts";
 import type { RuntimeConfig } from "../../protocol/defaults.ts";
@@ -11,6 +12,14 @@ import type { PoolMember, RoomScheduler } from "../pool/scheduler.ts";
 export type ParticipantStatus = "online" | "offline";
 export type ParticipantHealth = "healthy" | "unhealthy";
 export type Specs = Record<string, string | number | boolean | null>;
+/** How the hub reaches a participant: it dials its endpoint (`direct`), or its joiner keeps a socket open to the hub (`tunnel`). */
+export type Transport = "direct" | "tunnel";
+
+/** What the hub holds of a tunnelled participant: its link (whichever socket is its tunnel now), and what its join asked that the tunnel's probe checks. */
+export interface TunnelState {
+  link: TunnelLink;
+  allowUnlistedModel: boolean;
+}
 
 export interface Participant {
   id: string;
@@ -28,8 +37,11 @@ export interface Participant {
   maxConcurrency: number;
   /** Where `maxConcurrency` came from: `declared` by the joiner, `probed` (llama.cpp's slots), or a `default`. */
   maxConcurrencySource: ConcurrencySource;
-  /** Normalised base URL, no /v1. */
+  /** Normalised base URL, no /v1; a tunnelled participant's is `tunnel://<id>` (the hub never learns the real one). */
   endpoint: string;
+  transport: Transport;
+  /** Set for `transport: "tunnel"`. */
+  tunnel?: TunnelState;
   capabilities: Capabilities;
   /**
    * Whether its Responses API keeps conversations itself: from the join probe, then learned
@@ -51,7 +63,7 @@ export interface Participant {
   authHeaders: AuthHeaders;
   /** SHA-256 of the participant token its joiner holds (access/credentials.ts); never the token. */
   tokenDigest: Buffer;
-  /** What the proxy needs to call this participant (derived from endpoint and authHeaders). */
+  /** What the proxy needs to call this participant (derived from endpoint and authHeaders, and its tunnel's fetch). */
   target: UpstreamTarget;
   joinedAt: number;
   lastSeen: number;

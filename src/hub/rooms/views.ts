@@ -22,7 +22,9 @@ export function publicParticipant(p: Participant, room: Room) {
     /** How many requests it serves at once, for all its models together, and where that came from. */
     maxConcurrency: p.maxConcurrency,
     maxConcurrencySource: p.maxConcurrencySource,
-    endpoint: p.endpoint,
+    /** `tunnel`: its joiner keeps a socket open to the hub, which never learns its endpoint (null then). */
+    transport: p.transport,
+    endpoint: p.transport === "tunnel" ? null : p.endpoint,
     capabilities: { ...p.capabilities },
     /** Whether its Responses API keeps conversations (`unknown` / `stateless`: the hub keeps them). */
     responsesState: p.responsesState,
