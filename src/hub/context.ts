@@ -86,6 +86,12 @@ export interface HubContext {
   now: () => number;
   random: () => number;
   newId: () => string;
+  /**
+   * Each inference request's id (`x-gambi-request-id`, the room's events): `req_` and 16 hex
+   * digits, random per hub start in its first half and counted in its second, so ids stay unique
+   * across restarts without a UUID (and a regex over it) on every request.
+   */
+  requestId: () => string;
   fetch?: Fetch;
   log: Logger;
   bus: EventBus;
@@ -117,6 +123,8 @@ export function createContext(deps: HubDeps = {}): HubContext {
   const now = deps.now ?? Date.now;
   const random = deps.random ?? Math.random;
   const newId = deps.newId ?? (() => crypto.randomUUID());
+  const requestIds = { prefix: `req_${randomBytes(4).toString("hex")}`, next: 0 };
+  const requestId = () => `${requestIds.prefix}${((requestIds.next = (requestIds.next + 1) >>> 0) + 0x100000000).toString(16).slice(1)}`;
   const bus = new EventBus(now);
   const probeTimeoutMs = deps.probeTimeoutMs ?? 10_000;
   const connectCheck = deps.connectCheck === false ? undefined : (deps.connectCheck ?? (proxyConfigured() ? undefined : tcpConnectCheck));
@@ -151,6 +159,7 @@ export function createContext(deps: HubDeps = {}): HubContext {
     now,
     random,
     newId,
+    requestId,
     fetch: deps.fetch,
     log,
     bus,

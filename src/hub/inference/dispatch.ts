@@ -223,7 +223,7 @@ class Dispatch implements AcquireRequest {
   ) {
     this.signal = request.signal;
     this.stream = body.stream === true;
-    this.requestId = `req_${ctx.newId().replace(/-/g, "").slice(0, 16)}`;
+    this.requestId = ctx.requestId();
     const c = continuation;
     if (c?.kind === "native") this.want = { kind: "participant", id: c.participant.id };
     else if (c?.kind === "stored") {
@@ -437,8 +437,9 @@ class Dispatch implements AcquireRequest {
     const retryOn = attempt.first ? attempt.turn.retryOn : undefined;
     const startedAt = ctx.now();
     const adapted = plan.translation !== undefined;
-    const base = { requestId, participantId: participant.id, nickname: participant.nickname, model: lease.model, protocol: this.protocol, stream: this.stream, adapted };
-    if (announce && ctx.bus.watched(room.code)) ctx.bus.publish(room.code, "llm.request", { ...base, requested: this.requested, attempt: this.attempt });
+    // What every event of this attempt says: made only when someone watches the room.
+    const base = () => ({ requestId, participantId: participant.id, nickname: participant.nickname, model: lease.model, protocol: this.protocol, stream: this.stream, adapted });
+    if (announce && ctx.bus.watched(room.code)) ctx.bus.publish(room.code, "llm.request", { ...base(), requested: this.requested, attempt: this.attempt });
     const headers = { "x-gambi-participant": participant.id, "x-gambi-request-id": requestId, "x-gambi-attempts": String(this.attempt) };
     let answered = false;
     const forwarding = forwardRequest({
@@ -495,9 +496,9 @@ class Dispatch implements AcquireRequest {
           ctx.log.debug(`${requestId} ${participant.nickname}: ${error}`);
           if (!ctx.bus.watched(room.code)) return;
           const metrics = metricsOf(outcome, startedAt, endedAt, this.queueMs);
-          ctx.bus.publish(room.code, "llm.error", { ...base, status: outcome.status, stage: errorStage(outcome), error, aborted: outcome.aborted ?? false, metrics, attempts: this.attempt });
+          ctx.bus.publish(room.code, "llm.error", { ...base(), status: outcome.status, stage: errorStage(outcome), error, aborted: outcome.aborted ?? false, metrics, attempts: this.attempt });
         } else if (ctx.bus.watched(room.code)) {
-          ctx.bus.publish(room.code, "llm.complete", { ...base, status: outcome.status, metrics: metricsOf(outcome, startedAt, endedAt, this.queueMs), attempts: this.attempt });
+          ctx.bus.publish(room.code, "llm.complete", { ...base(), status: outcome.status, metrics: metricsOf(outcome, startedAt, endedAt, this.queueMs), attempts: this.attempt });
         }
       },
     });
