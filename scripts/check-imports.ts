@@ -35,8 +35,9 @@ export const LAYERS: Record<string, readonly string[]> = {
   "client.ts": ["terminal", "common", "protocol", "logger.ts", "version.ts"],
   "settings.ts": ["terminal", "common", "logger.ts"],
   terminal: ["logger.ts"],
-  // The hub: rooms, access, events, routing; it calls participants through the proxy.
-  hub: ["proxy", "protocol", "common", "logger.ts", "version.ts"],
+  // The hub: rooms, access, events, routing; it calls participants through the proxy. It serves
+  // the web UI's page (hub/web.ts imports web/index.html for Bun to bundle), never runs its code.
+  hub: ["proxy", "protocol", "common", "web", "logger.ts", "version.ts"],
   // The relay: upstream calls, deadlines, relays, probing. It knows protocols, never the hub.
   proxy: ["protocol", "common", "logger.ts"],
   // What the binary knows of its own releases (targets, manifest, checksums, archives, the
@@ -47,6 +48,9 @@ export const LAYERS: Record<string, readonly string[]> = {
   // Finding hubs on the LAN (mDNS): the hub command announces, the client commands browse.
   // A leaf, like common/: it knows records and sockets, neither side's code.
   discovery: ["logger.ts"],
+  // The web UI: browser code (Preact), bundled by Bun from web/index.html. It talks to the hub
+  // over HTTP only, like any client, and imports no other layer (none of them runs in a browser).
+  web: [],
   // Rules both sides check (room passwords): nothing beneath them.
   common: [],
   "logger.ts": [],

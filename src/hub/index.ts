@@ -20,6 +20,7 @@ import { openRoomDatabase } from "./persist/sqlite.ts";
 import { shuttingDown } from "./shutdown.ts";
 import { tunnelSockets, type TunnelSockets } from "./tunnel/socket.ts";
 import { CLOSE } from "../protocol/tunnel/close.ts";
+import { webRoutes } from "./web.ts";
 
 /** The largest request body the hub reads (a chat with a few images fits easily). */
 export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
@@ -52,10 +53,10 @@ function buildApp(ctx: HubContext, access: AccessGate, maxBodyBytes: number, tun
   const body = createBodyParser(maxBodyBytes);
   // The two inference routes are Bun routes of their own (inference/lane.ts says why), and so is
   // the tunnel's upgrade (tunnel/socket.ts); Elysia hands them to Bun.serve with its own routes
-  // when the hub listens.
+  // when the hub listens. So are the web UI's pages (web.ts).
   const lane = inferenceLane(ctx, access, body);
   // normalize: false — a typo in a config key is an error, not silently dropped.
-  return new Elysia({ normalize: false, serve: { routes: { ...lane.routes, ...tunnels.routes } } as Record<string, unknown> })
+  return new Elysia({ normalize: false, serve: { routes: { ...webRoutes, ...lane.routes, ...tunnels.routes } } as Record<string, unknown> })
     .onError(({ code, error, request }) => toErrorResponse(code, error, request, ctx.log))
     // Draining (shutdown.ts): the listener is closed, but a request can still arrive on a busy connection.
     .onRequest(({ request }) => (ctx.shutdown.draining.aborted ? shuttingDown() : body.checkLength(request)))
@@ -167,6 +168,8 @@ export function startHub(opts: StartOptions = {}): RunningHub {
       hostname: opts.host ?? "0.0.0.0",
       // Streams may be silent for minutes while a local model loads; Bun's default 10 s would cut them.
       idleTimeout: 0,
+      // The web UI (web.ts): Bun's development mode would serve it unminified with a hot-reload client.
+      development: false,
       // Bun's own cap sits above the hub's, so a chunked body without a length still reaches
       // the hub's check and gets a 413 in the envelope; Bun's empty 413 is only a backstop.
       maxRequestBodySize: maxBody + 64 * 1024,
