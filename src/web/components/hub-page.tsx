@@ -58,7 +58,7 @@ export function HubPage() {
       <HubStatus health={health} error={healthError} />
       {tokenWanted ? (
         <SecretPrompt
-          title="Hub token"
+          title="This hub wants its token"
           label="Hub token"
           hint={tokenWanted}
           onSubmit={(t) => {

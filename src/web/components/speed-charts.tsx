@@ -25,7 +25,7 @@ export function SpeedCharts({ samples }: { samples: Sample[] }) {
       <h2 id="charts-title">Speed</h2>
       <div class="two">
         <LineChart title="Time to first token" unit="ms" series={seriesOf(recent, (s) => s.ttftMs)} now={now} windowMs={WINDOW_MS} format={(v) => `${Math.round(v)}`} />
-        <LineChart title="Tokens per second" unit="tok/s" series={seriesOf(recent, (s) => s.tokensPerSecond)} now={now} windowMs={WINDOW_MS} format={(v) => (v < 10 ? v.toFixed(1) : `${Math.round(v)}`)} />
+        <LineChart title="Tokens per second" unit="tok/s" series={seriesOf(recent, (s) => s.tokensPerSecond)} now={now} windowMs={WINDOW_MS} format={(v) => (v > 0 && v < 10 ? v.toFixed(1) : `${Math.round(v)}`)} />
       </div>
     </section>
   );
