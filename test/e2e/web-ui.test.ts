@@ -73,8 +73,8 @@ describe.skipIf(!present)("web UI in Chromium", () => {
     await page.getByText("No rooms yet").waitFor();
     await page.screenshot({ path: artifactPath("hub.png"), fullPage: true });
     // Keyboard only: Tab to the name field, type, Tab on to the button, Enter.
-    for (let i = 0; i < 15 && (await page.evaluate(() => document.activeElement?.id)) !== "room-name"; i++) await page.keyboard.press("Tab");
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe("room-name");
+    for (let i = 0; i < 15 && (await page.evaluate<string | undefined>("document.activeElement?.id")) !== "room-name"; i++) await page.keyboard.press("Tab");
+    expect(await page.evaluate<string | undefined>("document.activeElement?.id")).toBe("room-name");
     await page.keyboard.type("web lab");
     await page.keyboard.press("Tab"); // the password field: left empty
     await page.keyboard.press("Tab");
@@ -154,10 +154,10 @@ describe.skipIf(!present)("web UI in Chromium", () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.reload();
     await page.getByTestId("participants").getByText("canary-laptop").waitFor();
-    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    expect(await page.evaluate<boolean>("document.documentElement.scrollWidth <= window.innerWidth")).toBe(true);
     await page.screenshot({ path: artifactPath("room-phone.png"), fullPage: true });
     await page.emulateMedia({ colorScheme: "dark" });
-    const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const bg = await page.evaluate<string>("getComputedStyle(document.body).backgroundColor");
     const [r, g, b] = bg.match(/\d+/g)!.map(Number);
     expect(r! + g! + b!).toBeLessThan(120);
     await page.setViewportSize({ width: 1280, height: 900 });
@@ -183,7 +183,7 @@ describe.skipIf(!present)("web UI in Chromium", () => {
     await page.reload();
     await page.getByTestId("participants").getByText("locked-laptop").waitFor();
     expect(await page.getByLabel("Room password").count()).toBe(0);
-    const stored = await page.evaluate(() => ({ session: JSON.stringify({ ...sessionStorage }), local: JSON.stringify({ ...localStorage }), cookie: document.cookie }));
+    const stored = await page.evaluate<{ session: string; local: string; cookie: string }>("({ session: JSON.stringify({ ...sessionStorage }), local: JSON.stringify({ ...localStorage }), cookie: document.cookie })");
     expect(stored.session).toContain(ROOM_PASSWORD);
     expect(stored.local).not.toContain(ROOM_PASSWORD);
     expect(stored.cookie).toBe("");

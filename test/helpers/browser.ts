@@ -58,30 +58,32 @@ export async function recordResponses(context: BrowserContext): Promise<() => Pr
     entry.text += text;
     fetched.set(id, entry);
   });
-  await context.addInitScript(() => {
-    const report = (window as unknown as { __gambiChunk(id: string, method: string, url: string, text: string): Promise<void> }).__gambiChunk;
-    const original = window.fetch.bind(window);
-    let n = 0;
-    window.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
-      const res = await original(input, init);
-      const id = `${Math.random()}-${n++}`;
-      const method = init?.method ?? "GET";
-      const url = new URL(input instanceof Request ? input.url : String(input), location.href).href;
-      void report(id, method, url, "");
-      const body = res.clone().body;
-      if (body) {
-        const reader = body.getReader();
-        const decoder = new TextDecoder();
-        void (async () => {
-          for (;;) {
-            const { done, value } = await reader.read();
-            if (done) return;
-            void report(id, method, url, decoder.decode(value, { stream: true }));
-          }
-        })().catch(() => {});
-      }
-      return res;
-    };
+  // Plain JavaScript (it runs in the page, where this file's types are not): fetch, teed.
+  await context.addInitScript({
+    content: `(() => {
+      const original = window.fetch.bind(window);
+      let n = 0;
+      window.fetch = async (input, init) => {
+        const res = await original(input, init);
+        const id = Math.random() + "-" + n++;
+        const method = (init && init.method) || "GET";
+        const url = new URL(input instanceof Request ? input.url : String(input), location.href).href;
+        void window.__gambiChunk(id, method, url, "");
+        const body = res.clone().body;
+        if (body) {
+          const reader = body.getReader();
+          const decoder = new TextDecoder();
+          (async () => {
+            for (;;) {
+              const { done, value } = await reader.read();
+              if (done) return;
+              void window.__gambiChunk(id, method, url, decoder.decode(value, { stream: true }));
+            }
+          })().catch(() => {});
+        }
+        return res;
+      };
+    })();`,
   });
   return async () => {
     const loaded = (await Promise.all(loads)).filter((r): r is RecordedResponse => r !== undefined);
