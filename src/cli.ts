@@ -17,6 +17,7 @@ const main = defineCommand({
     tui: () => import("./commands/tui.ts").then((m) => m.default),
     monitor: () => import("./commands/tui.ts").then((m) => m.default),
     health: () => import("./commands/health.ts").then((m) => m.default),
+    usage: () => import("./commands/usage.ts").then((m) => m.default),
     upgrade: () => import("./commands/upgrade.ts").then((m) => m.default),
   },
 });

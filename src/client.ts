@@ -24,6 +24,24 @@ export interface HeartbeatAnswer {
   queue?: { waiting: number; queueSize: number };
 }
 
+/** Tokens and requests as a room's ledger counts them (`GET /rooms/:code/usage`); `estimated*`: the part the hub estimated. */
+export interface UsageFigures {
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+  estimatedInputTokens: number;
+  estimatedOutputTokens: number;
+}
+
+/** A room's usage ledger, as `GET /rooms/:code/usage` answers (the hub's ledger/usage-view.ts). */
+export interface RoomUsage {
+  room: string;
+  since: string;
+  participants: (UsageFigures & { participantId: string; nickname: string; model: string; errors: number; meanTtftMs: number | null; tokensPerSecond: number | null })[];
+  callers: (UsageFigures & { caller: string; model: string })[];
+  totals: UsageFigures & { errors: number };
+}
+
 export class HubError extends Error {
   constructor(
     message: string,
@@ -265,6 +283,10 @@ export function createHubClient(hubUrl: string, opts: HubClientOptions = {}) {
     /** The room's participants as the hub shows them; a short deadline (5 s): callers poll it or only decorate with it. */
     participants: (code: string, password?: string) =>
       call(() => api<{ participants: Record<string, unknown>[] }>(`${room(code)}/participants`, { headers: bearer(password), signal: AbortSignal.timeout(5000) })),
+    /** The room's usage ledger; a protected room wants its password. */
+    usage: (code: string, password?: string) => call(() => api<RoomUsage>(`${room(code)}/usage`, { headers: bearer(password) })),
+    /** The same as CSV (a header line, one row per participant or caller and model). */
+    usageCsv: (code: string, password?: string) => call(() => api<string, "text">(`${room(code)}/usage`, { query: { format: "csv" }, headers: bearer(password), responseType: "text" })),
     /** See followRoomEvents: resolves when `signal` aborts. */
     watchRoomEvents: (code: string, onEvent: (e: RoomEvent) => void, signal: AbortSignal, watch: WatchOptions = {}) => followRoomEvents(api, code, onEvent, signal, watch),
     /**

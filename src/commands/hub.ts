@@ -30,6 +30,10 @@
  * be used (port 5353 taken, no permission) the hub warns and runs unannounced. On shutdown
  * the announcement is withdrawn (a goodbye) before the requests drain.
  *
+ * `GET /metrics` (Prometheus) is open on a hub without a token; with `--token` it needs that
+ * token, and `--metrics-token` (or `$GAMBI_METRICS_TOKEN`) gives scrapers one of their own that
+ * opens nothing else.
+ *
  * SIGTERM or Ctrl-C stops it gracefully (hub/shutdown.ts): no new connections, requests in
  * flight get `--shutdown-grace` seconds to finish, the ones still running then end with their
  * protocol's error event; exit 0. A second signal exits at once (130).
@@ -155,6 +159,7 @@ export default defineCommand({
     },
     "idle-timeout": { type: "string", description: "Seconds a participant's answer may go silent mid-stream", default: String(DEFAULT_TIMEOUTS.idleMs / 1000) },
     token: { type: "string", description: "Require this token (Authorization: Bearer) to create and list rooms (default: $GAMBI_HUB_TOKEN)" },
+    "metrics-token": { type: "string", description: "A token for GET /metrics only, for scrapers (the hub token works too; default: $GAMBI_METRICS_TOKEN)" },
     "data-dir": { type: "string", description: "Directory the rooms are kept in across restarts (default: $XDG_DATA_HOME/gambi, else ~/.local/share/gambi)" },
     ephemeral: { type: "boolean", description: "Keep rooms in memory only: a restart forgets them", default: false },
     "room-ttl": { type: "string", description: "Days a room with no participant and no request is kept (0: forever)", default: "7" },
@@ -186,9 +191,10 @@ export default defineCommand({
       const dataDir = args.ephemeral ? undefined : args["data-dir"] || defaultDataDir();
       // --quiet: the hub's own info lines (room created, joined) go too, not just the banner.
       const logger = args.quiet ? log.create({ level: Math.min(log.level, LogLevels.warn) }) : log;
+      const metricsToken = args["metrics-token"] || process.env.GAMBI_METRICS_TOKEN || undefined;
       let running: RunningHub;
       try {
-        running = startHub({ port, host: args.host, token: hubToken(args.token), tls, deps: { logger, responseStore, timeouts, dataDir, roomTtlMs, queueSize, queueTimeoutMs, maxAttempts } });
+        running = startHub({ port, host: args.host, token: hubToken(args.token), tls, deps: { logger, responseStore, timeouts, dataDir, roomTtlMs, queueSize, queueTimeoutMs, maxAttempts, metricsToken } });
       } catch (err) {
         if (err instanceof PersistError) {
           log.error(err.message);

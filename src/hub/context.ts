@@ -23,6 +23,9 @@ import { memoryRoomStore, type RoomStore } from "./persist/room-store.ts";
 import { HubShutdown } from "./shutdown.ts";
 import { GambiError } from "../protocol/openai/errors.ts";
 import { randomBytes } from "node:crypto";
+import { DEFAULT_METRICS_LIMITS, HubMetrics, type MetricsLimits } from "./metrics/hub-metrics.ts";
+import { Ledger } from "./ledger/ledger.ts";
+import { memoryLedgerStore } from "./persist/ledger-store.ts";
 
 export interface HubDeps {
   now?: () => number;
@@ -69,6 +72,8 @@ export interface HubDeps {
    * no cooldowns. For the pool bench's comparison only (bench/lib/hub-server.ts BENCH_POOL=off).
    */
   pool?: "on" | "off";
+  /** /metrics label caps: rooms and participant ids with labels of their own (metrics/hub-metrics.ts). */
+  metricsLimits?: Partial<MetricsLimits>;
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 3;
@@ -117,6 +122,10 @@ export interface HubContext {
   callerSalt: Buffer;
   /** Pings and liveness of tunnel sockets (tunnel/socket.ts). */
   tunnel: TunnelSettings;
+  /** The counters and histograms of /metrics (metrics/). */
+  metrics: HubMetrics;
+  /** The rooms' usage ledgers (ledger/), kept in the room store's database. */
+  ledger: Ledger;
 }
 
 export function createContext(deps: HubDeps = {}): HubContext {
@@ -134,6 +143,8 @@ export function createContext(deps: HubDeps = {}): HubContext {
   const timers = deps.timers ?? realTimers;
   const poolOff = deps.pool === "off";
   const shutdown = new HubShutdown();
+  const metrics = new HubMetrics({ ...DEFAULT_METRICS_LIMITS, ...deps.metricsLimits });
+  const ledger = new Ledger(roomStore.ledger ?? memoryLedgerStore(), log);
   const registry = new RoomRegistry({
     now,
     random,
@@ -148,7 +159,11 @@ export function createContext(deps: HubDeps = {}): HubContext {
     log,
     store: roomStore,
     roomTtlMs: deps.roomTtlMs ?? DEFAULT_ROOM_TTL_MS,
-    onRoomRemoved: (room) => responseStore.forgetRoom(room.code),
+    onRoomRemoved: (room) => {
+      responseStore.forgetRoom(room.code);
+      ledger.forget(room);
+    },
+    onCooldown: (room, participantId) => metrics.cooledDown(room.code, participantId),
     pool: { timers, queueSize: deps.queueSize, queueTimeoutMs: deps.queueTimeoutMs, off: poolOff },
   });
   // A draining hub serves no one who is still waiting for a slot (requests in flight get their grace).
@@ -182,5 +197,7 @@ export function createContext(deps: HubDeps = {}): HubContext {
     poolOff,
     callerSalt: randomBytes(32),
     tunnel: { ...DEFAULT_TUNNEL, ...deps.tunnel },
+    metrics,
+    ledger,
   };
 }

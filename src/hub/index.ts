@@ -14,6 +14,8 @@ import { eventRoutes } from "./events/routes.ts";
 import { inferenceRoutes } from "./inference/routes.ts";
 import { inferenceLane } from "./inference/lane.ts";
 import { responseRoutes } from "./responses/routes.ts";
+import { metricsRoutes } from "./metrics/routes.ts";
+import { usageRoutes } from "./ledger/routes.ts";
 import { VERSION } from "../version.ts";
 import { createBodyParser } from "./body.ts";
 import { openRoomDatabase } from "./persist/sqlite.ts";
@@ -29,6 +31,8 @@ export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 export interface HubDeps extends ContextDeps {
   /** When set, creating and listing rooms require `Authorization: Bearer <token>`. */
   token?: string;
+  /** When set, `GET /metrics` takes this token too (scrapers need not hold the hub token); see access/gate.ts. */
+  metricsToken?: string;
   /** Wrong-password limits and the verified-password cache (access/limiter.ts has the defaults). */
   access?: Partial<AccessLimits>;
   /** Request bodies over this many bytes are a 413 (default 32 MiB). */
@@ -43,7 +47,9 @@ export interface Hub {
   access: AccessGate;
   /** One pass of the heartbeat sweeper (also run on a timer by startHub). */
   sweep(): void;
-  /** Releases what the hub holds open (the room database). */
+  /** Writes the usage ledger's changes to the room store (startHub: every second). */
+  flushLedger(): void;
+  /** Releases what the hub holds open (the room database), the ledger written first. */
   close(): void;
   /** Tunnel sockets: their route is in the app's Bun routes, these handlers go to Bun.serve. */
   tunnels: TunnelSockets;
@@ -70,12 +76,14 @@ function buildApp(ctx: HubContext, access: AccessGate, maxBodyBytes: number, tun
     .use(roomRoutes(ctx, access))
     .use(eventRoutes(ctx, access))
     .use(inferenceRoutes(ctx, access, lane))
-    .use(responseRoutes(ctx, access));
+    .use(responseRoutes(ctx, access))
+    .use(usageRoutes(ctx, access))
+    .use(metricsRoutes(ctx, access));
 }
 
 /** Throws a PersistError (naming the file) when the data directory cannot be used. */
 export function createHub(deps: HubDeps = {}): Hub {
-  const { token, access: limits, maxRequestBodySize, dataDir, ...contextDeps } = deps;
+  const { token, metricsToken, access: limits, maxRequestBodySize, dataDir, ...contextDeps } = deps;
   const roomStore = contextDeps.roomStore ?? (dataDir !== undefined ? openRoomDatabase(dataDir) : undefined);
   let ctx: HubContext;
   try {
@@ -87,6 +95,7 @@ export function createHub(deps: HubDeps = {}): Hub {
   const access = new AccessGate({
     now: ctx.now,
     token: token || undefined,
+    metricsToken: metricsToken || undefined,
     limits,
     onBlock: (who, ms) => ctx.log.warn(`too many wrong passwords or tokens from ${who}: answering 429 for ${Math.round(ms / 1000)} s`),
   });
@@ -103,7 +112,11 @@ export function createHub(deps: HubDeps = {}): Hub {
       ctx.responseStore.prune();
       access.prune();
     },
-    close: () => ctx.roomStore.close(),
+    flushLedger: () => ctx.ledger.flush(),
+    close: () => {
+      ctx.ledger.flush();
+      ctx.roomStore.close();
+    },
   };
 }
 
@@ -118,6 +131,8 @@ export interface StartOptions {
   maxRequestBodySize?: number;
   /** Serve HTTPS with this certificate chain and private key (PEM contents, not paths). */
   tls?: { cert: string; key: string };
+  /** How often the usage ledger is written to the database (default 1 s). */
+  ledgerFlushMs?: number;
 }
 
 export interface RunningHub {
@@ -184,11 +199,14 @@ export function startHub(opts: StartOptions = {}): RunningHub {
   const server = hub.app.server!;
   const interval = opts.sweepIntervalMs ?? 5_000;
   const timer = interval > 0 ? setInterval(() => hub.sweep(), interval) : undefined;
+  // The ledger is written in batches, off the requests' path (ledger/ledger.ts).
+  const flushTimer = setInterval(() => hub.flushLedger(), opts.ledgerFlushMs ?? 1_000);
   const host = opts.host && opts.host !== "0.0.0.0" && opts.host !== "::" ? opts.host : "127.0.0.1";
   const urlHost = host.includes(":") ? `[${host}]` : host;
   let stopped = false;
   const stop = async () => {
     if (timer) clearInterval(timer);
+    clearInterval(flushTimer);
     if (stopped) return;
     stopped = true;
     hub.ctx.registry.closeTunnels(CLOSE.goingAway, "the hub is shutting down");

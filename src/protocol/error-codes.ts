@@ -76,6 +76,12 @@ export const ERROR_CODES = {
   invalid_room_password: { group: "access", statuses: [401], meaning: "The bearer token is not the room's password; send the right one." },
   hub_token_required: { group: "access", statuses: [401], meaning: "This hub needs its token to create or list rooms: send `Authorization: Bearer <hub token>`." },
   invalid_hub_token: { group: "access", statuses: [401], meaning: "The bearer token is not the hub's token." },
+  metrics_token_required: {
+    group: "access",
+    statuses: [401],
+    meaning: "`GET /metrics` on a hub with a token (or a `--metrics-token`) needs it: send `Authorization: Bearer <token>`.",
+  },
+  invalid_metrics_token: { group: "access", statuses: [401], meaning: "The bearer token is neither the hub's `--metrics-token` nor its hub token." },
   room_owner_required: { group: "access", statuses: [401], meaning: "Deleting a room needs its `hostId` (or the hub token) as the bearer token." },
   invalid_room_owner: { group: "access", statuses: [401], meaning: "The bearer token is neither the room's `hostId` nor the hub token." },
   participant_token_required: {

@@ -27,6 +27,15 @@ export interface Observation {
    * the id and usage); the hub keeps it for a participant that keeps nothing (hub/responses/).
    */
   response?: Json;
+  /**
+   * For the hub's token estimate when an answer reports no usage (hub/ledger/estimate.ts):
+   * the bytes of the answer the relay read (a stream's counted per read, never per event; a
+   * body's whole), and for a stream, where its first content event began in them and how long
+   * that event was. Set by the relays; nothing else reads them.
+   */
+  bytes?: number;
+  contentStartBytes?: number;
+  contentEventBytes?: number;
 }
 
 const USAGE_OBJECT = /"usage"\s*:\s*\{/;
@@ -140,6 +149,41 @@ export function observeResponsesPayload(obs: Observation, type: string, payload:
 export function observeEvent(protocol: Protocol, obs: Observation, ev: SseEvent, at: number): void {
   if (protocol === "chat") observeChatEvent(obs, ev, at);
   else observeResponsesEvent(obs, ev, at);
+}
+
+const USAGE_KEY = Buffer.from('"usage"');
+const [QUOTE, BACKSLASH, OPEN, CLOSE, COLON] = [34, 92, 123, 125, 58];
+
+/**
+ * A chat body's `usage` without parsing the body: its last `"usage"` key, the object after it
+ * cut out by counting braces (strings skipped) and parsed alone. For a passthrough answer the
+ * hub does not otherwise read (proxy/relay-passthrough.ts); undefined when there is none.
+ */
+export function usageInChatBytes(bytes: Uint8Array): Usage | undefined {
+  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const at = view.lastIndexOf(USAGE_KEY);
+  if (at === -1) return undefined;
+  let open = at + USAGE_KEY.length;
+  while (open < view.length && view[open] !== OPEN) {
+    const c = view[open];
+    if (c !== COLON && c !== 32 && c !== 9 && c !== 10 && c !== 13) return undefined;
+    open++;
+  }
+  let depth = 0;
+  for (let i = open; i < view.length; i++) {
+    const c = view[i];
+    if (c === QUOTE) {
+      for (i++; i < view.length && view[i] !== QUOTE; i++) if (view[i] === BACKSLASH) i++;
+    } else if (c === OPEN) depth++;
+    else if (c === CLOSE && --depth === 0) {
+      try {
+        return usageFromChat(JSON.parse(view.toString("utf8", open, i + 1)));
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
 }
 
 /** A non-streaming body: usage and (Responses) id. */

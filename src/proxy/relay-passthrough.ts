@@ -3,7 +3,12 @@
  * as they are: streams are forwarded chunk by chunk with no re-encoding (only held back to the
  * end of the last complete event, see protocol/sse/boundary.ts), non-streaming bodies are
  * passed through whole. Beside the bytes an SSE decoder feeds `protocol/observe.ts`, which is
- * how the hub learns TTFT, usage and response ids.
+ * how the hub learns TTFT, usage and response ids. One exception to "untouched": a chat stream
+ * for which the hub asked usage itself (`opts.dropUsageChunk`, hub/inference/plan.ts: the
+ * client did not) loses that one usage-only chunk (`"choices": []`), found among the events the
+ * usage needle already picks out (NEEDLES), so it costs nothing per event. The relay also
+ * counts the stream's bytes per piece, for the hub's token estimate when no usage comes
+ * (hub/ledger/estimate.ts).
  *
  * Responses answers are judged first (protocol/openai/responses-repair/detect.ts): a stream on
  * its first event with data, a body whole. A conformant one goes on as above; one that is not
@@ -31,7 +36,7 @@
 import { GambiError } from "../protocol/openai/errors.ts";
 import { SseDecoder } from "../protocol/sse/decode.ts";
 import { concatBytes, eventRangesContaining, nextEventEnd, takeWholeEvents } from "../protocol/sse/boundary.ts";
-import { observeEvent, observeJsonBody, observeResponsesPayload, type Observation } from "../protocol/observe.ts";
+import { observeEvent, observeJsonBody, observeResponsesPayload, usageInChatBytes, type Observation } from "../protocol/observe.ts";
 import type { Protocol } from "../protocol/protocols.ts";
 import { clientResponseHeaders } from "./headers.ts";
 import { breakReason, faultOf, streamErrorEvent } from "./failures.ts";
@@ -54,7 +59,11 @@ export async function relayPassthroughBody(res: Response, opts: ForwardOptions, 
     json = parseJson(bytes);
     observation = observeJsonBody(opts.protocol, json);
     if (observation.responseId) opts.onResponseId?.(observation.responseId);
+  } else if (opts.protocol === "chat" && res.status < 400) {
+    // Not parsed (no one watches the room), but the ledger counts its tokens: the usage object alone.
+    observation.usage = usageInChatBytes(bytes);
   }
+  observation.bytes = bytes.length;
   const repair = opts.protocol === "responses" && json ? bodyRepairReason(json) : undefined;
   if (repair) opts.onRepair?.(repair);
   opts.onFinish({ status: res.status, observation });
@@ -78,6 +87,25 @@ const NEEDLES: Record<Protocol, Buffer[]> = {
 
 const EMPTY = new Uint8Array(0);
 
+const CHOICES_EMPTY = ['"choices":[]', '"choices": []'].map((s) => Buffer.from(s));
+const USAGE = Buffer.from('"usage"');
+
+/** One whole chat event that is a usage-only chunk (`"choices": []` and `usage`), judged on its bytes. */
+function isUsageOnlyChunk(event: Uint8Array): boolean {
+  const view = Buffer.from(event.buffer, event.byteOffset, event.byteLength);
+  return view.indexOf(USAGE) !== -1 && CHOICES_EMPTY.some((n) => view.indexOf(n) !== -1);
+}
+
+/** Where the usage-only chunk is among the whole events of `bytes[from, to)`, if there. */
+function usageChunkIn(bytes: Uint8Array, from: number, to: number): [number, number] | undefined {
+  for (let offset = from; offset < to; ) {
+    const end = Math.min(nextEventEnd(bytes, offset), to);
+    if (isUsageOnlyChunk(bytes.subarray(offset, end))) return [offset, end];
+    offset = end;
+  }
+  return undefined;
+}
+
 export async function relayPassthroughStream(res: Response, upstream: Upstream, opts: ForwardOptions): Promise<Response> {
   const reader = res.body!.getReader();
   const decoder = new SseDecoder();
@@ -92,21 +120,45 @@ export async function relayPassthroughStream(res: Response, upstream: Upstream, 
   const see = (bytes: Uint8Array, at: number) => {
     for (const ev of decoder.push(bytes)) observeEvent(opts.protocol, observation, ev, at);
   };
-  /** Decodes event by event until the first content, then only events that can still matter (see NEEDLES). */
-  const observe = (bytes: Uint8Array) => {
+  // The usage-only chunk the hub asked for itself (ForwardOptions.dropUsageChunk): dropped once.
+  let dropUsage = opts.dropUsageChunk === true && opts.protocol === "chat";
+  /**
+   * Decodes event by event until the first content, then only events that can still matter
+   * (see NEEDLES). Counts the bytes (per piece) for the token estimate, and returns the piece
+   * to send: itself, or without the usage chunk the client did not ask for.
+   */
+  const observe = (bytes: Uint8Array): Uint8Array => {
     const at = opts.now();
+    const before = observation.bytes ?? 0;
+    observation.bytes = before + bytes.length;
     let offset = 0;
+    let cut: [number, number] | undefined;
     while (observation.firstContentAt === undefined && offset < bytes.length) {
       const end = nextEventEnd(bytes, offset);
       see(bytes.subarray(offset, end), at);
+      if (observation.firstContentAt !== undefined) {
+        observation.contentStartBytes = before + offset;
+        observation.contentEventBytes = end - offset;
+      } else if (dropUsage && !cut && isUsageOnlyChunk(bytes.subarray(offset, end))) cut = [offset, end];
       offset = end;
     }
     const rest = offset === 0 ? bytes : bytes.subarray(offset);
-    if (rest.length > 0) for (const [from, to] of eventRangesContaining(rest, needles)) see(rest.subarray(from, to), at);
+    if (rest.length > 0) {
+      for (const [from, to] of eventRangesContaining(rest, needles)) {
+        see(rest.subarray(from, to), at);
+        if (dropUsage && !cut) {
+          const found = usageChunkIn(rest, from, to);
+          if (found) cut = [found[0] + offset, found[1] + offset];
+        }
+      }
+    }
     if (!reportedId && observation.responseId) {
       reportedId = true;
       opts.onResponseId?.(observation.responseId);
     }
+    if (!cut) return bytes;
+    dropUsage = false;
+    return concatBytes(bytes.subarray(0, cut[0]), bytes.subarray(cut[1]));
   };
   // Responses only: the first event with data decides between these bytes and the repairing pass.
   let judged = opts.protocol !== "responses";
@@ -146,8 +198,8 @@ export async function relayPassthroughStream(res: Response, upstream: Upstream, 
     if (repaired) return repaired.push(out);
     if (!judged) return judge(out);
     // Whole events only, so skipping one piece never leaves the decoder mid-event.
-    observe(out);
-    return out;
+    const sent = observe(out);
+    return sent.length > 0 ? sent : undefined;
   };
 
   return relaySse(res, reader, opts, upstream, finish, {

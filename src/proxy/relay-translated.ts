@@ -51,6 +51,7 @@ export async function relayTranslatedBody(res: Response, opts: ForwardOptions, t
     if (err instanceof GambiError) return fail(err, observation);
     throw err;
   }
+  observation.bytes = bytes.length;
   opts.onFinish({ status: 200, observation });
   const headers = clientResponseHeaders(res.headers, opts.headers ?? {}, opts.target.redactText);
   headers["content-type"] = "application/json";
@@ -72,14 +73,24 @@ export async function relayTranslatedStream(res: Response, upstream: Upstream, o
     const at = opts.now();
     const out: SseEvent[] = [];
     for (const ev of events) {
-      observeEvent(translation.upstream, observation, ev, at);
+      if (observation.firstContentAt === undefined) {
+        observeEvent(translation.upstream, observation, ev, at);
+        // The unit of the hub's token estimate (hub/ledger/estimate.ts): this event's size, and where it began.
+        if (observation.firstContentAt !== undefined) {
+          observation.contentEventBytes = ev.data.length + 8;
+          observation.contentStartBytes = observation.bytes ?? 0;
+        }
+      } else observeEvent(translation.upstream, observation, ev, at);
       out.push(...mapper.push(ev));
     }
     return out;
   };
 
   return relaySse(res, reader, opts, upstream, finish, {
-    onChunk: (chunk) => encode(translate(decoder.push(chunk))),
+    onChunk: (chunk) => {
+      observation.bytes = (observation.bytes ?? 0) + chunk.length;
+      return encode(translate(decoder.push(chunk)));
+    },
     onEnd() {
       const out = encode([...translate(decoder.end()), ...mapper.end()]);
       finish({ error: observation.error });

@@ -107,6 +107,12 @@ export interface ForwardOptions {
    * comes, as it always was.
    */
   failover?: boolean;
+  /**
+   * A chat stream the hub asked usage for on its own (hub/inference/plan.ts `usageAdded`): the
+   * participant's usage-only chunk (`"choices": []` with `usage`) is observed and then dropped
+   * from the client's stream, which is otherwise passed on byte for byte.
+   */
+  dropUsageChunk?: boolean;
 }
 
 /** What the relays get besides the options: the request's own abort, and its deadlines. */

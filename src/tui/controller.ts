@@ -62,6 +62,7 @@ export function createController(opts: ControllerOptions) {
       void hub.poll();
     } else if (isChar(k, "l") && join.serving) void join.leave();
     else if (isChar(k, "j")) join.open(roomToJoin(store.get()));
+    else if (isChar(k, "u")) room.toggleUsage();
   }
 
   function onKey(k: Key) {

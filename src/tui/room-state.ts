@@ -10,6 +10,7 @@
  * got it, so its count already leaves that attempt out. Cooldowns are wall-clock times
  * (`cooldownUntil`, ms since the epoch) and are read against the `now` the caller passes.
  */
+import type { RoomUsage } from "../client.ts";
 import type { PublicRoom, RoomEvent } from "../client.ts";
 
 export interface ParticipantRow {
@@ -49,6 +50,11 @@ export interface RoomView {
   notice?: string;
   /** Requests waiting for a participant, and how many may (a hub from before pooling does not say). */
   queue?: { waiting: number; queueSize?: number };
+  /** `u` shows the room's usage ledger in place of the activity log (room-follow.ts reads it on every poll). */
+  showUsage?: boolean;
+  usage?: RoomUsage;
+  /** Why the ledger could not be read (an older hub has none). */
+  usageError?: string;
 }
 
 /** How many log entries and samples are kept: enough for any screen, bounded for a long session. */

@@ -3,7 +3,9 @@
  * reach the client through the hub byte for byte: the passthrough neither buffers nor edits.
  * The exceptions are the Responses answers the hub repairs (docs/protocols.md, "Repairs"):
  * llama.cpp's, and OpenAI's 2025-03 stream without sequence_number. They must arrive in the
- * strict grammar with what the recording holds.
+ * strict grammar with what the recording holds. A chat stream whose client did not ask for
+ * usage is asked for it by the hub (its ledger counts tokens), and loses exactly that one
+ * usage-only chunk: every other byte arrives as recorded.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startTestHub, type TestHub } from "../helpers/hub.ts";
@@ -54,7 +56,8 @@ describe.each(fixtures.map((f) => [f.name, f] as const))("%s", (_name, fixture) 
     const path = fixture.protocol === "chat" ? "/chat/completions" : "/responses";
     const body =
       fixture.protocol === "chat"
-        ? { model: "*", stream: fixture.stream, messages: [{ role: "user", content: "hi" }] }
+        ? // Recorded asking for usage: so is the replay (without, the hub drops the usage chunk: below).
+          { model: "*", stream: fixture.stream, messages: [{ role: "user", content: "hi" }], ...(fixture.stream ? { stream_options: { include_usage: true } } : {}) }
         : { model: "*", stream: fixture.stream, input: "hi" };
     // A 429 cools its participant down (hub/pool/): the recordings after it would wait that out.
     let room = code;
@@ -86,5 +89,21 @@ describe.each(fixtures.map((f) => [f.name, f] as const))("%s", (_name, fixture) 
     } else expect(Buffer.from(got).equals(Buffer.from(fixture.bytes))).toBe(true);
     const sent = JSON.parse(upstream.inference().at(-1)!.body);
     expect(sent.model).toBe("m");
+  });
+});
+
+const usageOnly = (event: string) => event.includes('"usage"') && /"choices":\s?\[\]/.test(event);
+
+describe.each(fixtures.filter((f) => f.protocol === "chat" && f.stream && fixtureStatus(f.name) === 200).map((f) => [f.name, f] as const))("%s, the client asking no usage", (_name, fixture) => {
+  test("arrives byte-identical but for the usage chunk the hub asked for", async () => {
+    upstream.handle(() => sseResponse(splitEvents(fixture.bytes)));
+    const res = await hub.post(`/rooms/${code}/v1/chat/completions`, { model: "*", stream: true, messages: [{ role: "user", content: "hi" }] });
+    expect(res.status).toBe(200);
+    const got = await res.text();
+    const events = splitEvents(fixture.bytes).map((e) => (typeof e === "string" ? e : new TextDecoder().decode(e)));
+    const dropped = events.findIndex(usageOnly);
+    const want = dropped === -1 ? events : events.filter((_, i) => i !== dropped);
+    expect(got).toBe(want.join(""));
+    expect(JSON.parse(upstream.inference().at(-1)!.body).stream_options).toEqual({ include_usage: true });
   });
 });

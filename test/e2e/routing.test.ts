@@ -176,7 +176,7 @@ describe("llm events", () => {
     await hub.join(room, { id: "burst", nickname: "burst", model: "llama3", endpoint: a.url });
     a.handle(() => sseResponse([fixture.bytes]));
     const path = protocol === "chat" ? "chat/completions" : "responses";
-    const res = await hub.post(`/rooms/${room}/v1/${path}`, { model: "*", stream: true, messages: [], input: "hi" });
+    const res = await hub.post(`/rooms/${room}/v1/${path}`, { model: "*", stream: true, messages: [], input: "hi", ...(protocol === "chat" ? { stream_options: { include_usage: true } } : {}) });
     expect(Buffer.from(await res.arrayBuffer()).equals(Buffer.from(fixture.bytes))).toBe(true);
     const done = await events.next("llm.complete");
     expect(done.data.metrics.ttftMs).toBeGreaterThanOrEqual(0);

@@ -76,7 +76,7 @@ test("compiled gambi tui: join with Advanced options (Authorization → TEST_AUT
     const room = await t.expectView(/^★ \S+ +tiny-model +online/m);
     expect(room[3]).toBe(`Room ${code} · tui-e2e`);
     expect(room[2]).toMatch(new RegExp(`^● you: \\S+ serving tiny-model in room ${code} · online`));
-    expect(room[22]).toBe("esc rooms · j join this room · l leave · q quit");
+    expect(room[22]).toBe("esc rooms · j join this room · l leave · u usage · q quit");
     expect(await participants(hub.url, code)).toHaveLength(1);
 
     // The hub routes to it with the key from TEST_AUTH; the activity log shows the request.
@@ -86,9 +86,9 @@ test("compiled gambi tui: join with Advanced options (Authorization → TEST_AUT
 
     // Resize: redrawn to the new size, hints on its second-to-last row; and back to 80×24.
     t.resize(100, 30);
-    await t.expectView((lines) => lines.length === 30 && lines[28] === "esc rooms · j join this room · l leave · q quit" && lines.some((l) => /^★ \S+ +tiny-model +online/.test(l)));
+    await t.expectView((lines) => lines.length === 30 && lines[28] === "esc rooms · j join this room · l leave · u usage · q quit" && lines.some((l) => /^★ \S+ +tiny-model +online/.test(l)));
     t.resize(80, 24);
-    await t.expectView((lines) => lines[22] === "esc rooms · j join this room · l leave · q quit");
+    await t.expectView((lines) => lines[22] === "esc rooms · j join this room · l leave · u usage · q quit");
 
     // q leaves the room, restores the terminal, exits 0.
     t.type("q");

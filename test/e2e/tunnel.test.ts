@@ -77,7 +77,7 @@ describe("a tunnelled participant serves", () => {
   });
 
   test("chat, streamed: the fixture's bytes, byte for byte", async () => {
-    const res = await fetchAll(into, `${hub.url}/rooms/${code}/v1/chat/completions`, json({ model: "model-a", stream: true, messages: [{ role: "user", content: "hi" }] }));
+    const res = await fetchAll(into, `${hub.url}/rooms/${code}/v1/chat/completions`, json({ model: "model-a", stream: true, stream_options: { include_usage: true }, messages: [{ role: "user", content: "hi" }] }));
     expect(res.status).toBe(200);
     expect(res.text).toBe(text(fixture("chat/openai-text-usage.sse")));
   });

@@ -117,14 +117,40 @@ describe("room view", () => {
     expect(text).toContain("→ alice llama3.2 chat");
     expect(text).toContain("✓ alice done · TTFT 120 ms · 40.0 tok/s");
     expect(text).toContain("✗ bob [upstream] upstream 401");
-    expect(lines[22]).toBe("esc rooms · j join this room · q quit");
+    expect(lines[22]).toBe("esc rooms · j join this room · u usage · q quit");
+  });
+  test("u: the room's usage ledger in place of the activity log, estimates marked; an error said", () => {
+    const usage = {
+      room: "K7QX2M",
+      since: "2025-01-01T11:00:00.000Z",
+      participants: [
+        { participantId: "a", nickname: "alice", model: "llama3.2", requests: 12, errors: 1, inputTokens: 1200, outputTokens: 3400, estimatedInputTokens: 0, estimatedOutputTokens: 0, meanTtftMs: 210.5, tokensPerSecond: 42.1 },
+        { participantId: "b", nickname: "bob", model: "gpt-4o-mini", requests: 2, errors: 0, inputTokens: 30, outputTokens: 40, estimatedInputTokens: 30, estimatedOutputTokens: 40, meanTtftMs: null, tokensPerSecond: null },
+      ],
+      callers: [{ caller: "caller-3f2a1c9b", model: "llama3.2", requests: 5, inputTokens: 500, outputTokens: 900, estimatedInputTokens: 0, estimatedOutputTokens: 0 }],
+      totals: { requests: 14, errors: 1, inputTokens: 1230, outputTokens: 3440, estimatedInputTokens: 30, estimatedOutputTokens: 40 },
+    };
+    const lines = draw(base({ screen: "room", room: { ...liveRoom(), showUsage: true, usage } }), { cols: 80, rows: 40 });
+    expectShape(lines, 80, 40);
+    const text = lines.join("\n");
+    expect(text).toContain("Usage since 2025-01-01 11:00 UTC");
+    expect(text).not.toContain("→ alice llama3.2 chat");
+    expect(text).toMatch(/alice \(a\)\s+llama3\.2\s+12\s+1\s+1,200\s+3,400\s+211ms\s+42\.1/);
+    expect(text).toMatch(/bob \(b\)\s+gpt-4o-mi…\s+2\s+0\s+~30\s+~40\s+—\s+—/);
+    expect(text).toMatch(/caller-3f2a1c9b\s+llama3\.2\s+5\s+500\s+900/);
+    expect(text).toContain("total: 14 requests, 1 errors, ~1,230 tokens in, ~3,440 tokens out");
+    expect(text).toContain("~ includes the hub's estimate");
+    expect(lines[38]).toBe("esc rooms · j join this room · u activity · q quit");
+    const failed = draw(base({ screen: "room", room: { ...liveRoom(), showUsage: true, usageError: "this hub keeps no usage ledger (an older gambi)" } }));
+    expectShape(failed);
+    expect(failed.join("\n")).toContain("this hub keeps no usage ledger");
   });
   test("the TUI's own participant is starred, requests in flight counted, and l (leave) offered in its room", () => {
     const session = { code: "K7QX2M", id: "a", nickname: "alice", models: ["llama3.2"], state: "joined" as const };
     const busy = { ...liveRoom(), ...applyEvent(liveRoom(), { type: "llm.request", timestamp: NOW, data: { participantId: "a", nickname: "alice" } }, NOW) };
     const lines = draw(base({ screen: "room", room: busy, session }));
     expect(lines[6]).toMatch(/^★ alice\s+llama3\.2\s+online\s+chat\s+1\s+2\s/);
-    expect(lines[22]).toBe("esc rooms · j join this room · l leave · q quit");
+    expect(lines[22]).toBe("esc rooms · j join this room · l leave · u usage · q quit");
   });
   test("a participant's several models, and its capacity beside its requests in flight", () => {
     let v = initialRoomView("K7QX2M");

@@ -28,3 +28,12 @@ export function callerKey(salt: Buffer, passwordProtected: boolean, request: Req
   if (token !== undefined) return `t:${createHmac("sha256", salt).update(token).digest("base64url")}`;
   return `a:${addressKey(server?.requestIP(request)?.address)}`;
 }
+
+/**
+ * Who the caller is, unhashed: `t:` and an open room's bearer token, else `a:` and the address
+ * key. Only ever hashed (the ledger's caller labels, ledger/caller-label.ts), never kept.
+ */
+export function callerMaterial(passwordProtected: boolean, request: Request, server: AddressSource | null): string {
+  const token = passwordProtected ? undefined : bearerToken(request.headers.get("authorization"));
+  return token !== undefined ? `t:${token}` : `a:${addressKey(server?.requestIP(request)?.address)}`;
+}

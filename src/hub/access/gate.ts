@@ -5,7 +5,9 @@
  * - with a hub token set, creating and listing rooms need `Authorization: Bearer <token>`;
  * - a participant's heartbeats, its leaving and a re-join under its id need
  *   `Authorization: Bearer <participant token>` (credentials.ts);
- * - deleting a room needs `Authorization: Bearer <hostId>` (its creator's) or the hub token.
+ * - deleting a room needs `Authorization: Bearer <hostId>` (its creator's) or the hub token;
+ * - `GET /metrics` needs the hub token when the hub has one, or the metrics token when one is
+ *   set (`--metrics-token`: scrapers get a credential that creates no room); either passes.
  * Rooms keep only an argon2id hash, and verifying it costs tens of ms, so a verified password
  * is remembered as an HMAC of (room, password) under a key drawn per hub: a repeated request
  * costs one HMAC and a map lookup, and the plain password is never stored. Wrong attempts are
@@ -23,6 +25,8 @@ export interface GateOptions {
   now: () => number;
   /** When set, `POST /rooms` and `GET /rooms` require it as a bearer token. */
   token?: string;
+  /** When set, `GET /metrics` takes it (besides the hub token) and requires one of the two. */
+  metricsToken?: string;
   limits?: Partial<AccessLimits>;
   /** Told when an address gets blocked (the hub logs it; never with a password). */
   onBlock?: (key: string, ms: number) => void;
@@ -44,12 +48,14 @@ export class AccessGate {
   /** Verifications under way, so concurrent requests with the same password share one argon2 run. */
   private readonly pending = new Map<string, Promise<boolean>>();
   private readonly tokenDigest: Buffer | undefined;
+  private readonly metricsDigest: Buffer | undefined;
 
   constructor(opts: GateOptions) {
     const limits = { ...DEFAULT_ACCESS_LIMITS, ...opts.limits };
     this.limiter = new FailureLimiter(limits, opts.now, opts.onBlock);
     this.verified = new BoundedMap(limits.verifiedMax, limits.verifiedTtlMs, opts.now);
     this.tokenDigest = opts.token ? digest(opts.token) : undefined;
+    this.metricsDigest = opts.metricsToken ? digest(opts.metricsToken) : undefined;
   }
 
   get tokenRequired(): boolean {
@@ -103,6 +109,23 @@ export class AccessGate {
     if (!matchesDigest(given, this.tokenDigest)) {
       this.limiter.recordFailure(who);
       throw unauthorized('wrong hub token: send the token the hub was started with as "Authorization: Bearer <hub token>"', "invalid_hub_token", "gambi hub");
+    }
+  }
+
+  /** For `GET /metrics`: open on a hub with neither token; otherwise the metrics token or the hub token (constant time). */
+  requireMetricsAccess(request: Request, address: string | undefined): void {
+    if (!this.tokenDigest && !this.metricsDigest) return;
+    const who = addressKey(address);
+    this.limiter.assertAllowed(who);
+    const given = bearerToken(request.headers.get("authorization"));
+    if (given === undefined) {
+      throw unauthorized('this hub\'s metrics need a token: send "Authorization: Bearer <metrics token or hub token>"', "metrics_token_required", "gambi metrics");
+    }
+    const metrics = this.metricsDigest !== undefined && matchesDigest(given, this.metricsDigest);
+    const hub = this.tokenDigest !== undefined && matchesDigest(given, this.tokenDigest);
+    if (!metrics && !hub) {
+      this.limiter.recordFailure(who);
+      throw unauthorized("wrong token for the metrics: send the hub's --metrics-token or its hub token", "invalid_metrics_token", "gambi metrics");
     }
   }
 

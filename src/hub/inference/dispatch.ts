@@ -47,7 +47,9 @@ import { planTurn, type Turn } from "./turn.ts";
 import { QueuedStream, QUEUED_ANSWER_AFTER_MS } from "./queued-stream.ts";
 import { resolveContinuation, type Continuation } from "../responses/continuation.ts";
 import { refusalOf } from "../responses/state.ts";
-import { callerKey } from "../access/caller.ts";
+import { callerKey, callerMaterial } from "../access/caller.ts";
+import type { AttemptEnd, ErrorStage } from "./attempt-end.ts";
+import { estimateInputTokens, estimateOutputTokens } from "../ledger/estimate.ts";
 import type { AcquireRequest, Lease, LeaseOutcome, Waiting, Want } from "../pool/scheduler.ts";
 import type { StateRejection } from "../../protocol/openai/responses-state.ts";
 import { hasCode } from "../../protocol/error-codes.ts";
@@ -108,7 +110,7 @@ const FAULT: LeaseOutcome = Object.freeze({ kind: "fault" });
  * byte (`timeout`), the endpoint answered with an error (`upstream`), or the stream broke or
  * carried an error after it had started (`stream`).
  */
-export type ErrorStage = "client" | "queue" | "connect" | "timeout" | "upstream" | "stream";
+export type { ErrorStage };
 
 export function errorStage(outcome: RelayOutcome): ErrorStage {
   if (outcome.aborted) return "client";
@@ -210,6 +212,8 @@ class Dispatch implements AcquireRequest {
   /** Set by an attempt's end when the request goes to another participant. */
   private retry: RetryReason | undefined;
   private queued: QueuedStream | undefined;
+  /** `performance.now()` when the lane took the request: the start of the hub's own time (`gambi_hub_overhead_seconds`). */
+  private readonly arrivedAt: number;
 
   constructor(
     private readonly ctx: HubContext,
@@ -220,7 +224,9 @@ class Dispatch implements AcquireRequest {
     private readonly server: ServerLike,
     private readonly requested: string,
     private readonly continuation: Continuation | undefined,
+    arrivedAt: number | undefined,
   ) {
+    this.arrivedAt = arrivedAt ?? performance.now();
     this.signal = request.signal;
     this.stream = body.stream === true;
     this.requestId = ctx.requestId();
@@ -389,12 +395,14 @@ class Dispatch implements AcquireRequest {
     const participant = lease.member.participant;
     this.attempt++;
     this.queueMs += lease.waitedMs;
+    ctx.metrics.waited(room.code, lease.waitedMs);
     this.queued?.dispatched();
     if (this.queued?.gone || this.signal.aborted) {
       lease.release(ENDED);
       throw this.signal.reason ?? new DOMException("the client left", "AbortError");
     }
     const previous = this.previous;
+    if (previous) ctx.metrics.retried(room.code, previous.reason);
     if (previous && ctx.bus.watched(room.code)) {
       ctx.bus.publish(room.code, "llm.retry", { requestId: this.requestId, from: previous.id, to: participant.id, reason: previous.reason, error: previous.error, attempt: this.attempt });
     }
@@ -442,6 +450,8 @@ class Dispatch implements AcquireRequest {
     if (announce && ctx.bus.watched(room.code)) ctx.bus.publish(room.code, "llm.request", { ...base(), requested: this.requested, attempt: this.attempt });
     const headers = { "x-gambi-participant": participant.id, "x-gambi-request-id": requestId, "x-gambi-attempts": String(this.attempt) };
     let answered = false;
+    // The hub's own time: arrival to this first upstream fetch, less the wait for a slot.
+    if (this.attempt === 1 && attempt.first) ctx.metrics.hubOverhead(this.protocol, Math.max(0, (performance.now() - this.arrivedAt - this.queueMs) / 1000));
     const forwarding = forwardRequest({
       protocol: this.protocol,
       target: participant.target,
@@ -463,6 +473,7 @@ class Dispatch implements AcquireRequest {
       onRepair: (reason) => ctx.registry.noteRepairs(room, participant, reason),
       abortReason: plan.abortReason,
       echo: plan.echo,
+      dropUsageChunk: plan.usageAdded,
       // A passthrough chat answer's usage and in-band error feed only the room's events: with no
       // one watching, the hub passes the bytes on without parsing them.
       wantsObservation: () => plan.translation !== undefined || ctx.bus.watched(room.code),
@@ -482,7 +493,9 @@ class Dispatch implements AcquireRequest {
         const reason = failed && !answered ? failoverReason(outcome) : undefined;
         if (reason === "credentials" && !ctx.poolOff) ctx.registry.credentialsRejected(room, participant, outcome.status);
         lease.release(this.leaseOutcome(outcome, failed, startedAt, endedAt));
-        if (reason && failover && this.mayFailOver(lease.member)) {
+        const retrying = reason !== undefined && failover && this.mayFailOver(lease.member);
+        this.ended(this.attemptEnd(participant, lease.model, adapted, outcome, failed, !retrying, startedAt, endedAt));
+        if (retrying) {
           const error = redactSecrets(outcome.error ?? `HTTP ${outcome.status}`, secrets());
           ctx.log.debug(`${requestId} ${participant.nickname}: ${error}; trying another participant`);
           (this.exclude ??= new Set()).add(participant.id);
@@ -517,6 +530,50 @@ class Dispatch implements AcquireRequest {
     );
   }
 
+  /**
+   * What an attempt was, for /metrics and the room's ledger. Tokens are the participant's own
+   * count; where its answer carried none (no usage in a stream, a body without it) and it
+   * produced something, the hub's estimate (ledger/estimate.ts), said as such.
+   */
+  private attemptEnd(participant: Participant, model: string, adapted: boolean, outcome: RelayOutcome, failed: boolean, final: boolean, startedAt: number, endedAt: number): AttemptEnd {
+    const o = outcome.observation;
+    const stream = this.stream;
+    let inputTokens = o.usage?.inputTokens;
+    let outputTokens = o.usage?.outputTokens;
+    let estimatedInputTokens = 0;
+    let estimatedOutputTokens = 0;
+    if (stream ? o.firstContentAt !== undefined : !failed) {
+      if (inputTokens === undefined) inputTokens = estimatedInputTokens = estimateInputTokens(this.body);
+      if (outputTokens === undefined) outputTokens = estimatedOutputTokens = estimateOutputTokens(o, stream);
+    }
+    const firstAt = stream ? o.firstContentAt : undefined;
+    const { request, server, room } = this;
+    return {
+      room,
+      participant,
+      model,
+      protocol: this.protocol,
+      stream,
+      adapted,
+      result: outcome.aborted ? "aborted" : failed ? "error" : "ok",
+      stage: failed ? errorStage(outcome) : undefined,
+      final,
+      ttftMs: firstAt === undefined ? undefined : firstAt - startedAt,
+      durationMs: endedAt - startedAt,
+      generationMs: endedAt - (firstAt ?? startedAt),
+      inputTokens: inputTokens ?? 0,
+      outputTokens: outputTokens ?? 0,
+      estimatedInputTokens,
+      estimatedOutputTokens,
+      caller: () => this.ctx.ledger.callerLabel(callerMaterial(room.passwordHash !== null, request, server)),
+    };
+  }
+
+  private ended(a: AttemptEnd): void {
+    this.ctx.metrics.attemptEnded(a);
+    this.ctx.ledger.attemptEnded(a);
+  }
+
   private leaseOutcome(outcome: RelayOutcome, failed: boolean, startedAt: number, endedAt: number): LeaseOutcome {
     // Before pooling the hub learnt nothing from an answer.
     if (this.ctx.poolOff) return ENDED;
@@ -532,6 +589,26 @@ class Dispatch implements AcquireRequest {
   private queueFailed(err: unknown, waitedMs: number): void {
     const { ctx, room } = this;
     this.queueMs += waitedMs;
+    const aborted = this.signal.aborted;
+    ctx.metrics.attemptEnded({
+      room,
+      participant: undefined,
+      model: undefined,
+      protocol: this.protocol,
+      stream: this.stream,
+      adapted: false,
+      result: aborted ? "aborted" : "error",
+      stage: aborted ? "client" : "queue",
+      final: true,
+      ttftMs: undefined,
+      durationMs: this.queueMs,
+      generationMs: 0,
+      inputTokens: 0,
+      outputTokens: 0,
+      estimatedInputTokens: 0,
+      estimatedOutputTokens: 0,
+      caller: () => "",
+    });
     if (!(err instanceof GambiError) || !ctx.bus.watched(room.code)) {
       if (this.signal.aborted && waitedMs > 0 && ctx.bus.watched(room.code)) this.publishQueueError(499, "client", "the client left while the request waited for a participant", true);
       return;
@@ -583,8 +660,8 @@ class Dispatch implements AcquireRequest {
 }
 
 /** May throw, like `run`: the lane awaits it in its try. */
-export function dispatch(ctx: HubContext, room: Room, protocol: Protocol, body: InferenceBody, request: Request, server: ServerLike = null): Promise<Response> {
+export function dispatch(ctx: HubContext, room: Room, protocol: Protocol, body: InferenceBody, request: Request, server: ServerLike = null, arrivedAt?: number): Promise<Response> {
   const requested = body.model;
   const continuation = resolveContinuation(ctx, room, body, protocol);
-  return new Dispatch(ctx, room, protocol, body, request, server, requested, continuation).run();
+  return new Dispatch(ctx, room, protocol, body, request, server, requested, continuation, arrivedAt).run();
 }

@@ -42,6 +42,7 @@ export function inferenceLane(ctx: HubContext, access: AccessGate, parser: BodyP
   const scope = roomScope(ctx, access);
   /** `read`: the body, when Elysia's fallback route already read it with the same parser. */
   const handle = async (protocol: Protocol, request: Request, server: ServerLike, code: string, read?: { body: unknown }): Promise<Response> => {
+      const arrivedAt = performance.now();
       try {
         if (ctx.shutdown.draining.aborted) return shuttingDown();
         const tooLarge = parser.checkLength(request);
@@ -55,7 +56,7 @@ export function inferenceLane(ctx: HubContext, access: AccessGate, parser: BodyP
         else room = (await scope({ params: { code }, request, server })).room;
         const body = checkInferenceBody(protocol, raw);
         if (body instanceof GambiError) return body.toResponse();
-        return await dispatch(ctx, room, protocol, body, request, server);
+        return await dispatch(ctx, room, protocol, body, request, server, arrivedAt);
       } catch (err) {
         // The client left (while its request waited, or before it went out): nobody reads an answer, nothing to log.
         if (request.signal.aborted && !(err instanceof GambiError)) return new Response(null, { status: 499 });

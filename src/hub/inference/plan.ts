@@ -43,9 +43,20 @@ export interface Plan {
   echo?: Record<string, unknown>;
   /** A non-streamed answer to give instead of the relayed one (set only by plans that may need it). */
   answer?(relayed: Response): Response;
+  /**
+   * The hub asked a chat stream's participant for usage (`stream_options.include_usage`) the
+   * client did not ask for: the relay drops that usage-only chunk from the client's stream.
+   */
+  usageAdded?: boolean;
 }
 
 const nothing = () => undefined;
+
+/** Whether a chat request asks for a stream's usage chunk itself. */
+function asksForUsage(body: Json): boolean {
+  const so = body.stream_options;
+  return !!so && typeof so === "object" && (so as Json).include_usage === true;
+}
 
 /** `adapter` is undefined when the participant speaks the client's protocol (passthrough). */
 export function planRequest(
@@ -61,6 +72,12 @@ export function planRequest(
   if (!adapter) {
     applyDefaults(protocol, body, defaults);
     const upstreamBody = continuation?.kind === "stored" ? replayConversation(body, continuation.history, actx) : body;
+    if (protocol === "chat" && body.stream === true && !asksForUsage(body)) {
+      // The ledger's tokens: asked for, and the extra chunk kept from the client (proxy/relay-passthrough.ts).
+      const so = body.stream_options;
+      const withUsage = { ...body, stream_options: { ...(so && typeof so === "object" && !Array.isArray(so) ? so : {}), include_usage: true } };
+      return { body: JSON.stringify(withUsage), signal, onFinish: nothing, cancelled: nothing, usageAdded: true };
+    }
     return { body: JSON.stringify(upstreamBody), signal, onFinish: nothing, cancelled: nothing, upstreamJson: protocol === "responses" ? upstreamBody : undefined };
   }
   const upstreamBody = applyDefaults(adapter.upstream, adapter.mapRequest(body), defaults);

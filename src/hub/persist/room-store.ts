@@ -10,6 +10,7 @@
  * invisible to clients after one heartbeat interval.
  */
 import type { RuntimeConfig } from "../../protocol/defaults.ts";
+import { memoryLedgerStore, type LedgerStore } from "./ledger-store.ts";
 
 export interface StoredRoom {
   id: string;
@@ -31,12 +32,14 @@ export interface RoomStore {
   /** Written before the room exists for clients: a room that could not be saved is not created. */
   insert(room: StoredRoom): void;
   delete(code: string): void;
+  /** The rooms' usage ledgers, in the same place (ledger-store.ts); absent: kept in memory. */
+  readonly ledger?: LedgerStore;
   close(): void;
 }
 
 /** Keeps nothing: every room is gone when the hub stops. */
 export function memoryRoomStore(): RoomStore {
-  return { load: () => [], insert() {}, delete() {}, close() {} };
+  return { load: () => [], insert() {}, delete() {}, ledger: memoryLedgerStore(), close() {} };
 }
 
 /** A data directory gambi cannot use: the message names the file and says what to do. */

@@ -1,6 +1,7 @@
 /**
  * Rooms in an embedded SQLite database (`bun:sqlite`): `DIR/gambi.db`, WAL journal, one row
- * per room, written through on every change with prepared statements.
+ * per room, written through on every change with prepared statements; beside them the rooms'
+ * usage ledgers (ledger-sql.ts), written in batches.
  *
  * Opening is careful, because the file holds what users would lose:
  * - read first: a damaged file, or one that is not a database, fails `quick_check`, and an
@@ -20,6 +21,9 @@ import { hostIdDigest } from "../access/credentials.ts";
 import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { PersistError, type RoomStore, type StoredRoom } from "./room-store.ts";
+import { LEDGER_MIGRATION, sqliteLedgerStore } from "./ledger-sql.ts";
+import type { LedgerStore } from "./ledger-store.ts";
+import { randomBytes } from "node:crypto";
 
 export const DB_FILE = "gambi.db";
 
@@ -41,6 +45,8 @@ const MIGRATIONS: readonly (string | ((db: Database) => void))[] = [
     for (const r of rows) update.run(hostIdDigest(r.host_id), r.code);
     update.finalize();
   },
+  // 3: the rooms' usage ledgers (ledger-sql.ts).
+  LEDGER_MIGRATION,
 ];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
@@ -122,12 +128,14 @@ class SqliteRoomStore implements RoomStore {
   private readonly insertRoom: Statement;
   private readonly deleteRoom: Statement;
   private readonly allRooms: Statement<RoomRow, []>;
+  readonly ledger: LedgerStore & { finalize(): void };
   private closed = false;
 
   constructor(
     private readonly db: Database,
     readonly file: string,
   ) {
+    this.ledger = sqliteLedgerStore(db, { salt: () => randomBytes(32), now: Date.now });
     this.insertRoom = db.prepare("INSERT INTO rooms (code, id, name, host_id, created_at, password_hash, config) VALUES (?, ?, ?, ?, ?, ?, ?)");
     this.deleteRoom = db.prepare("DELETE FROM rooms WHERE code = ?");
     this.allRooms = db.prepare<RoomRow, []>("SELECT code, id, name, host_id, created_at, password_hash, config FROM rooms ORDER BY created_at, rowid");
@@ -160,6 +168,7 @@ class SqliteRoomStore implements RoomStore {
     if (this.closed) return;
     this.closed = true;
     for (const s of [this.insertRoom, this.deleteRoom, this.allRooms]) s.finalize();
+    this.ledger.finalize();
     // Checkpoints the WAL into the database file and removes it.
     this.db.close();
   }

@@ -58,6 +58,8 @@ export interface RegistryOptions {
   roomTtlMs?: number;
   /** Told after a room is removed (the hub drops what it kept for it). */
   onRoomRemoved?: (room: Room, why: RoomRemoval) => void;
+  /** Told when a participant's 429 starts a cooldown (the hub counts it for /metrics). */
+  onCooldown?: (room: Room, participantId: string) => void;
   /** Every room's scheduler is made with these (default: the real timers, a queue of 256 for 120 s). */
   pool?: Partial<PoolSettings>;
 }
@@ -114,6 +116,7 @@ export class RoomRegistry {
   private cooledDown(room: Room, member: PoolMember, info: { cooldownMs: number; hinted: boolean; limit: number }): void {
     const p = room.participants.get(member.id);
     if (!p || this.rooms.get(room.code) !== room) return;
+    this.opts.onCooldown?.(room, p.id);
     const why = info.hinted ? "as its answer asked" : "backing off";
     this.opts.log?.info(`${p.nickname} (${p.id}) in room ${room.code} answered 429: no request for ${Math.ceil(info.cooldownMs / 1000)} s (${why}), at most ${info.limit} at a time`);
     this.opts.bus.publish(room.code, "participant.updated", { participant: publicParticipant(p, room), reason: "rate_limited", cooldownMs: info.cooldownMs });

@@ -1,14 +1,15 @@
 /**
  * The room view: totals and the room's queue, the participants table (the TUI's own
  * participant marked; requests in flight over the hub's limit, a 429's cooldown counting down
- * in STATUS), and the live activity log, newest at the bottom. The table gets up to half the
- * body, the log the rest.
+ * in STATUS), and the live activity log, newest at the bottom, or (key `u`) the room's usage
+ * ledger in its place (usage-table.ts). The table gets up to half the body, the log the rest.
  */
 import { Box } from "ink";
 import { activeText, formatMs, median, queueText, statusText, type ParticipantRow } from "../room-state.ts";
 import type { AppState } from "../state.ts";
 import { columns, width } from "../text.ts";
 import { Line } from "./theme.tsx";
+import { usageLines } from "../usage-table.ts";
 
 const HEAD = ["NICKNAME", "MODEL", "STATUS", "PROTOCOLS", "ACTIVE", "SERVED", "TTFT", "TOK/S"];
 
@@ -63,7 +64,8 @@ export function Room({ s, cols, height }: { s: AppState; cols: number; height: n
   const tableRows = Math.max(1, Math.min(r.participants.length, Math.floor(height / 2) - head));
   const more = r.participants.length > tableRows ? 1 : 0;
   const logRoom = Math.max(0, height - head - Math.min(tableRows, r.participants.length) - more - 1);
-  const entries = logRoom > 0 ? r.log.slice(-logRoom) : [];
+  const entries = logRoom > 0 && !r.showUsage ? r.log.slice(-logRoom) : [];
+  const usage = r.showUsage ? (r.usageError ? [r.usageError] : r.usage ? usageLines(r.usage).slice(1) : ["reading the ledger…"]).slice(0, logRoom) : [];
   const shown = r.participants.slice(0, tableRows).map((row) => ({ row, texts: cells(row, row.id === mine, s.now) }));
   const w = participantWidths(cols, shown.map((x) => x.texts));
   return (
@@ -79,8 +81,13 @@ export function Room({ s, cols, height }: { s: AppState; cols: number; height: n
         </Line>
       ))}
       {more ? <Line tone="dim">{`  … ${r.participants.length - tableRows} more`}</Line> : null}
-      <Line tone="bold">Activity</Line>
-      {entries.length === 0 && logRoom > 0 ? <Line tone="dim">{"  waiting for requests…"}</Line> : null}
+      <Line tone="bold">{r.showUsage ? `Usage${r.usage ? ` since ${r.usage.since.slice(0, 16).replace("T", " ")} UTC` : ""}` : "Activity"}</Line>
+      {usage.map((line, i) => (
+        <Line key={`u-${i}`} tone={r.usageError ? "red" : undefined}>
+          {line}
+        </Line>
+      ))}
+      {entries.length === 0 && logRoom > 0 && !r.showUsage ? <Line tone="dim">{"  waiting for requests…"}</Line> : null}
       {entries.map((e, i) => (
         <Line key={`${e.at}-${i}`} tone={e.level === "error" && "red"}>{`${clock(e.at)} ${e.text}`}</Line>
       ))}

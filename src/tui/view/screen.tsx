@@ -16,7 +16,7 @@ import { Top } from "./top.tsx";
 export function hints(s: AppState): string {
   switch (s.screen) {
     case "room":
-      return `esc rooms · j join this room${s.session?.code === s.room?.code ? " · l leave" : ""} · q quit`;
+      return `esc rooms · j join this room${s.session?.code === s.room?.code ? " · l leave" : ""} · u ${s.room?.showUsage ? "activity" : "usage"} · q quit`;
     case "password":
       return "type the room password · enter open · esc back";
     case "create":

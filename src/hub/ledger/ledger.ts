@@ -1,0 +1,146 @@
+/**
+ * The rooms' usage ledgers: per room, running totals per (participant, model) — requests,
+ * errors, tokens in and out served, TTFT and generation time for the means — and per (caller,
+ * model) — requests and tokens used — since the room was created (or since the ledger began,
+ * for a room older than it). One per hub, in the hub context.
+ *
+ * Updated as each attempt ends (`attemptEnded`, from dispatch.ts where it already holds the
+ * outcome): a participant's row for every attempt it served, the failed-over ones included
+ * (as errors); a caller's row for the request's last attempt only. An error is an attempt that
+ * failed other than by its client leaving. Requests no participant took (turned away by a busy
+ * room, timed out in its queue) are in /metrics, not here.
+ *
+ * Writing: rows change in memory (two Map lookups per attempt) and are marked dirty; `flush`
+ * writes the dirty rows to the store in one transaction (startHub calls it every second, and
+ * the hub's close once more), so no request waits on the disk. A crash loses at most the last
+ * second. A room removed (deleted, expired) takes its ledger with it.
+ */
+import type { AttemptEnd } from "../inference/attempt-end.ts";
+import type { LedgerKind, LedgerRow, LedgerStore } from "../persist/ledger-store.ts";
+import type { Room } from "../rooms/types.ts";
+import { CallerLabels } from "./caller-label.ts";
+
+export interface RoomLedger {
+  /** Rows by `${kind}\0${id}\0${model}`. */
+  readonly rows: Map<string, LedgerRow>;
+  readonly dirty: Set<LedgerRow>;
+}
+
+function emptyRow(kind: LedgerKind, id: string, model: string, nickname: string | null): LedgerRow {
+  return {
+    kind,
+    id,
+    model,
+    nickname,
+    requests: 0,
+    errors: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    estimatedInputTokens: 0,
+    estimatedOutputTokens: 0,
+    ttftMsSum: 0,
+    ttftCount: 0,
+    generatedTokens: 0,
+    generationMs: 0,
+  };
+}
+
+export class Ledger {
+  private readonly rooms = new Map<string, RoomLedger>();
+  private readonly labels: CallerLabels;
+
+  constructor(
+    private readonly store: LedgerStore,
+    private readonly log?: { warn(...args: unknown[]): void },
+  ) {
+    this.labels = new CallerLabels(store.salt());
+    for (const [roomId, rows] of store.load()) {
+      const ledger = this.roomLedger(roomId);
+      for (const r of rows) ledger.rows.set(`${r.kind}\0${r.id}\0${r.model}`, r);
+    }
+  }
+
+  /** A caller's label (caller-label.ts) from its material (access/caller.ts `callerMaterial`). */
+  callerLabel(material: string): string {
+    return this.labels.of(material);
+  }
+
+  /** When a room's figures begin. */
+  since(room: Room): number {
+    return Math.max(room.createdAt, this.store.startedAt());
+  }
+
+  rowsOf(room: Room): LedgerRow[] {
+    return [...(this.rooms.get(room.id)?.rows.values() ?? [])];
+  }
+
+  attemptEnded(a: AttemptEnd): void {
+    const p = a.participant;
+    if (!p || a.model === undefined) return;
+    const ledger = this.roomLedger(a.room.id);
+    const failed = a.result === "error";
+    const row = this.row(ledger, "participant", p.id, a.model, p.nickname);
+    row.nickname = p.nickname;
+    row.requests++;
+    if (failed) row.errors++;
+    row.inputTokens += a.inputTokens;
+    row.outputTokens += a.outputTokens;
+    row.estimatedInputTokens += a.estimatedInputTokens;
+    row.estimatedOutputTokens += a.estimatedOutputTokens;
+    if (a.ttftMs !== undefined) {
+      row.ttftMsSum += a.ttftMs;
+      row.ttftCount++;
+    }
+    if (a.outputTokens > 0 && a.generationMs > 0) {
+      row.generatedTokens += a.outputTokens;
+      row.generationMs += a.generationMs;
+    }
+    ledger.dirty.add(row);
+    if (!a.final) return;
+    const caller = this.row(ledger, "caller", a.caller(), a.model, null);
+    caller.requests++;
+    if (failed) caller.errors++;
+    caller.inputTokens += a.inputTokens;
+    caller.outputTokens += a.outputTokens;
+    caller.estimatedInputTokens += a.estimatedInputTokens;
+    caller.estimatedOutputTokens += a.estimatedOutputTokens;
+    ledger.dirty.add(caller);
+  }
+
+  /** Writes what changed since the last flush. A failing write is logged and kept for the next one. */
+  flush(): void {
+    const batch: { roomId: string; row: LedgerRow }[] = [];
+    for (const [roomId, ledger] of this.rooms) for (const row of ledger.dirty) batch.push({ roomId, row });
+    if (batch.length === 0) return;
+    try {
+      this.store.save(batch);
+    } catch (err) {
+      this.log?.warn(`the usage ledger could not be written (kept in memory, tried again in a second): ${(err as Error).message}`);
+      return;
+    }
+    for (const ledger of this.rooms.values()) ledger.dirty.clear();
+  }
+
+  /** A room was removed: its ledger goes (and a later room under its code starts from nothing, having another id). */
+  forget(room: Room): void {
+    this.rooms.delete(room.id);
+    try {
+      this.store.forget(room.id);
+    } catch (err) {
+      this.log?.warn(`the usage ledger of room ${room.code} could not be removed: ${(err as Error).message}`);
+    }
+  }
+
+  private roomLedger(roomId: string): RoomLedger {
+    let ledger = this.rooms.get(roomId);
+    if (!ledger) this.rooms.set(roomId, (ledger = { rows: new Map(), dirty: new Set() }));
+    return ledger;
+  }
+
+  private row(ledger: RoomLedger, kind: LedgerKind, id: string, model: string, nickname: string | null): LedgerRow {
+    const key = `${kind}\0${id}\0${model}`;
+    let row = ledger.rows.get(key);
+    if (!row) ledger.rows.set(key, (row = emptyRow(kind, id, model, nickname)));
+    return row;
+  }
+}
