@@ -14,6 +14,7 @@ import { refuseHubVersion } from "../../protocol/tunnel/version.ts";
 import { VERSION } from "../../version.ts";
 import type { ErrorCode } from "../../protocol/error-codes.ts";
 import { JoinerExchange, type LocalEndpoint } from "./exchange.ts";
+import { SendBuffer } from "./send-buffer.ts";
 
 export interface TunnelClosed {
   code: number;
@@ -68,6 +69,7 @@ export function connectTunnel(opts: TunnelConnectionOptions): TunnelConnection {
   let resolveClosed!: (closed: TunnelClosed) => void;
   const closed = new Promise<TunnelClosed>((resolve) => (resolveClosed = resolve));
 
+  const buffer = new SendBuffer(socket);
   const sendFrame = (frame: Frame) => {
     if (!closedWith && socket.readyState === WebSocket.OPEN) socket.send(encodeFrame(frame));
   };
@@ -76,6 +78,7 @@ export function connectTunnel(opts: TunnelConnectionOptions): TunnelConnection {
     body: (id: number, bytes: Uint8Array) => {
       if (!closedWith && socket.readyState === WebSocket.OPEN) socket.send(encodeBody(id, bytes));
     },
+    writable: () => buffer.writable(),
     done: (id: number) => void exchanges.delete(id),
   };
 
@@ -100,6 +103,7 @@ export function connectTunnel(opts: TunnelConnectionOptions): TunnelConnection {
     if (closedWith) return;
     closedWith = { code, reason, opened, ...(refuse ? { refuse } : {}) };
     clearTimeout(timer);
+    buffer.close();
     for (const exchange of [...exchanges.values()]) exchange.cancel();
     exchanges.clear();
     if (!isReady) rejectReady(closedWith);

@@ -25,6 +25,8 @@ export interface LocalEndpoint {
 export interface ExchangeSink {
   frame(frame: Frame): void;
   body(id: number, bytes: Uint8Array): void;
+  /** Undefined when body frames may go now; else when they may (the socket's send buffer is full: send-buffer.ts). */
+  writable(): Promise<void> | undefined;
   /** The exchange is over: forget its id. */
   done(id: number): void;
 }
@@ -178,6 +180,9 @@ export class JoinerExchange {
       const redact = createStreamRedactor(Object.values(endpoint.authHeaders));
       const body = redact ? concat(redact.push(bytes), redact.end()) : bytes;
       if (body.length <= this.window) {
+        const full = this.sink.writable();
+        if (full) await full;
+        if (this.cancelled) return;
         this.sink.frame({ type: "head", id: this.id, status: res.status, statusText: res.statusText, headers, whole: true, body });
         return this.finish();
       }
@@ -210,10 +215,15 @@ export class JoinerExchange {
     }
   }
 
-  /** Sends `bytes` as body frames, waiting for credit when the window is used up. */
+  /** Sends `bytes` as body frames, waiting for credit when the window is used up, and for the socket when its send buffer is full. */
   private async send(bytes: Uint8Array): Promise<void> {
     let rest = bytes;
     while (rest.length > 0 && !this.cancelled) {
+      const full = this.sink.writable();
+      if (full) {
+        await full;
+        continue;
+      }
       const n = this.credit.take(Math.min(rest.length, this.maxChunk));
       if (n === 0) {
         await new Promise<void>((resolve) => (this.waiting = resolve));
