@@ -13,7 +13,7 @@ import { MAX_CHUNK_BYTES, MAX_FRAME_BYTES, TUNNEL_MAJOR, TUNNEL_MINOR, type Fram
 import { refuseHubVersion } from "../../protocol/tunnel/version.ts";
 import { VERSION } from "../../version.ts";
 import type { ErrorCode } from "../../protocol/error-codes.ts";
-import { JoinerExchange, type LocalEndpoint } from "./exchange.ts";
+import { endpointSecrets, JoinerExchange, type LocalEndpoint } from "./exchange.ts";
 import { SendBuffer } from "./send-buffer.ts";
 
 export interface TunnelClosed {
@@ -70,6 +70,7 @@ export function connectTunnel(opts: TunnelConnectionOptions): TunnelConnection {
   const closed = new Promise<TunnelClosed>((resolve) => (resolveClosed = resolve));
 
   const buffer = new SendBuffer(socket);
+  const secrets = endpointSecrets(opts.endpoint);
   const sendFrame = (frame: Frame) => {
     if (!closedWith && socket.readyState === WebSocket.OPEN) socket.send(encodeFrame(frame));
   };
@@ -150,7 +151,7 @@ export function connectTunnel(opts: TunnelConnectionOptions): TunnelConnection {
         if (!helloOk) return violation("an open before hello-ok");
         if (frame.id <= lastId) return violation(`request id ${frame.id} opened again or out of order`);
         lastId = frame.id;
-        exchanges.set(frame.id, new JoinerExchange(frame, window, maxChunk, opts.endpoint, sink));
+        exchanges.set(frame.id, new JoinerExchange(frame, window, maxChunk, opts.endpoint, sink, secrets));
         return;
       }
       case "body":
