@@ -21,6 +21,7 @@ import { measureIdle, measureStall, type IdleResult } from "./lib/tunnel-phases.
 import { buildTunnelCpuRows, buildTunnelRows, judgeTunnel, printTunnelReport, type TunnelReport, type TunnelSeries } from "./lib/tunnel-report.ts";
 import { TUNNEL_SIDES, tunnelScenarios, type TunnelEndpoints } from "./lib/tunnel-scenarios.ts";
 import { DEFAULT_WINDOW_BYTES } from "../src/protocol/tunnel/frames.ts";
+import { loadavg } from "node:os";
 
 /**
  * Bun lets one process have 256 fetches in flight (more wait inside fetch); the idle phase needs
@@ -95,6 +96,7 @@ async function runRounds(e: TunnelEndpoints, p: Procs, config: TunnelConfig): Pr
 async function main(): Promise<void> {
   const config = parseTunnelArgs(Bun.argv.slice(2));
   const started = performance.now();
+  const loadBefore = loadavg();
   if (config.pin) setAffinity(process.pid, "0");
   const here = import.meta.dir;
   const children: Child<unknown>[] = [];
@@ -134,10 +136,12 @@ async function main(): Promise<void> {
     const report: TunnelReport = { rows, cpu: buildTunnelCpuRows(series), idle, stall, window: DEFAULT_WINDOW_BYTES, verdicts: judgeTunnel(rows, idle, stall, DEFAULT_WINDOW_BYTES) };
     printTunnelReport(report);
     const seconds = (performance.now() - started) / 1000;
-    log(`\ntotal ${seconds.toFixed(1)} s`);
+    const load = { before: loadBefore, after: loadavg() };
+    // Other work on the machine shows here: 4 processes of this bench keep 2 CPUs near 1.5-2.5 by themselves.
+    log(`\ntotal ${seconds.toFixed(1)} s; load average (1, 5, 15 min) before ${load.before.map((l) => l.toFixed(2)).join(", ")}, after ${load.after.map((l) => l.toFixed(2)).join(", ")}`);
     if (config.jsonFile) {
       const machine = { cpus: navigator.hardwareConcurrency, bun: Bun.version, platform: process.platform, arch: process.arch };
-      await Bun.write(config.jsonFile, JSON.stringify({ date: new Date().toISOString(), revision, machine, config, seconds, ...report, series }, null, 2) + "\n");
+      await Bun.write(config.jsonFile, JSON.stringify({ date: new Date().toISOString(), revision, machine, config, seconds, load, ...report, series }, null, 2) + "\n");
       log(`wrote ${config.jsonFile}`);
     }
     if (report.verdicts.some((v) => !v.pass)) process.exitCode = 1;
