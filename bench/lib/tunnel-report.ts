@@ -88,12 +88,15 @@ export function buildTunnelCpuRows(series: TunnelSeries): TunnelCpuRow[] {
 /** The tunnel's throughput ÷ the direct participant's, were hub and joiner each on a CPU of its own and CPU-bound (see printTunnelReport). */
 export const ownCpuEstimate = (c: TunnelCpuRow) => c.hubDirectUs / Math.max(c.hubTunnelUs, c.joinerUs);
 
-/** Growth per stream between two checkpoints of an idle phase. */
+/**
+ * Growth per stream between two checkpoints of an idle phase: per stream opened in between, or,
+ * when as many are open at both (held idle, or all gone again), per stream of the phase.
+ */
 export function perStream(r: IdleResult, from: string, to: string, who: "hub" | "joiner", what: "heapUsed" | "rss"): number {
   const a = r.checkpoints.find((c) => c.label === from || c.label.startsWith(from));
   const b = r.checkpoints.find((c) => c.label === to || c.label.startsWith(to));
   if (!a || !b) throw new Error(`no checkpoint ${from} or ${to}`);
-  return (b[who][what] - a[who][what]) / r.streams;
+  return (b[who][what] - a[who][what]) / (Math.abs(b.open - a.open) || r.streams);
 }
 
 /** Heap growth allowed per idle stream while idle, and left behind per stream once they end. */
@@ -191,7 +194,7 @@ export function printTunnelReport(r: TunnelReport): void {
     const b = (who: "hub" | "joiner", what: "heapUsed" | "rss", from = "before", to = "all open") => formatBytes(perStream(idle, from, to, who, what));
     console.log(
       `per idle stream (before → all open): hub heap ${b("hub", "heapUsed")}, RSS ${b("hub", "rss")}; joiner heap ${b("joiner", "heapUsed")}, RSS ${b("joiner", "rss")}. ` +
-        `Second half alone: hub heap ${b("hub", "heapUsed", "half open")}, joiner heap ${b("joiner", "heapUsed", "half open")}. ` +
+        `The second half's streams alone: hub heap ${b("hub", "heapUsed", "half open")}, joiner heap ${b("joiner", "heapUsed", "half open")}. ` +
         `While idle: hub heap ${b("hub", "heapUsed", "all open", "after ")}, joiner ${b("joiner", "heapUsed", "all open", "after ")} per stream.`,
     );
   }
