@@ -145,6 +145,7 @@ test("join through the form with Transport ‹ tunnel ›: the hub gets no endpo
   press(controller, "enter", "down", "down", "enter");
   const joined = await until(controller, (s) => s.screen === "room" && !!s.room?.participants.some((p) => p.id === s.session?.id && p.status === "online"), "the participant online");
   expect(joined.flash?.text).toContain("through a tunnel");
+  expect(joined.session).toMatchObject({ tunnel: true, state: "joined" });
   const listed = await (await fetch(`${hub.url}/rooms/${room.code}/participants`)).text();
   expect(JSON.parse(listed).participants[0]).toMatchObject({ transport: "tunnel", endpoint: null, hasAuth: false });
   expect(listed).not.toContain(SECRET);

@@ -59,6 +59,7 @@ describe("hub status", () => {
     expect(draw(base({ session, rooms: [] }), { cols: 120, rows: 24 })[2]).toBe("○ you: alice serving llama3.2 in room K7QX2M · hub unreachable, retrying · fetch failed; retrying with backoff");
     expect(draw(base({ session: { ...session, state: "joined" }, rooms: [] }))[2]).toBe("● you: alice serving llama3.2 in room K7QX2M · online");
     expect(draw(base({ session: { ...session, models: ["llama3.2", "qwen2.5"], state: "joined" }, rooms: [] }))[2]).toBe("● you: alice serving llama3.2, qwen2.5 in room K7QX2M · online");
+    expect(draw(base({ session: { ...session, state: "joined", tunnel: true }, rooms: [] }))[2]).toBe("● you: alice serving llama3.2 in room K7QX2M through a tunnel · online");
   });
 });
 
