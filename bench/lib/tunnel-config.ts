@@ -28,7 +28,7 @@ export interface TunnelConfig {
 const USAGE = `usage: bun bench/tunnel.ts [--quick] [--rounds N] [--run-ms MS] [--idle N] [--joiner-cpu 0|1] [--no-pin] [--json FILE]
 
   --quick          short run (~40 s): 3 short rounds, a shorter idle hold
-  --rounds N       interleaved direct/tunnel rounds (default 5, quick 3)
+  --rounds N       interleaved direct/tunnel rounds, and stall rounds (default 5, quick 3)
   --run-ms MS      length of each time-bounded run per side per round (default 1200, quick 300)
   --idle N         idle streams held open at once through the tunnel (default 1000)
   --joiner-cpu C   where the joiner runs under load when pinned: 1 (with the hub, default) or

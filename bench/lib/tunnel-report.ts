@@ -113,7 +113,7 @@ export function judgeTunnel(rows: TunnelRow[], idle: IdleResult[], stall: StallR
   const verdicts: Verdict[] = [
     atLeast("chat events/s, c=64, write per event", 0.8),
     atLeast("chat events/s, c=64, burst", 0.8),
-    { target: "stream TTFT p50, c=1: ≤ 0.3 ms added", measured: `+${fmt(added)} ms (tunnel ${fmt(ttft.tunnel)} vs direct ${fmt(ttft.direct)} ms)`, pass: added <= 0.3 },
+    { target: "stream TTFT p50, c=1: ≤ 0.3 ms added", measured: `${signed(added)} ms (tunnel ${fmt(ttft.tunnel)} vs direct ${fmt(ttft.direct)} ms)`, pass: added <= 0.3 },
     atLeast("non-stream requests/s, c=32", 0.7),
   ];
   const t = idle.find((r) => r.side === "tunnel");
@@ -150,6 +150,8 @@ export function judgeTunnel(rows: TunnelRow[], idle: IdleResult[], stall: StallR
   return verdicts;
 }
 
+const signed = (n: number) => `${n >= 0 ? "+" : ""}${fmt(n)}`;
+
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
@@ -168,7 +170,7 @@ export function printTunnelReport(r: TunnelReport): void {
           fmt(row.tunnel),
           fmt(row.ratio),
           `${fmt(row.range[0])}–${fmt(row.range[1])}`,
-          row.unit === "ms" ? `+${fmt(row.tunnel - row.direct)} ms` : "",
+          row.unit === "ms" ? `${signed(row.tunnel - row.direct)} ms` : "",
         ]),
       ),
   );
