@@ -10,6 +10,9 @@
  * generator's CPU (as proxy.ts does at c=1); the others keep 32 (JSON) or 64 (streams) in flight.
  *
  * `--bare` profiles the bare proxy (lib/bare-proxy.ts) instead, for the floor's own breakdown.
+ * `--tunnel` sends the workload to the upstream joined through a tunnel (lib/joiner.ts, the code
+ * of `gambi join --tunnel`, on the upstream's CPU) and profiles the hub; `--joiner` does the
+ * same and profiles the joiner instead.
  */
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -25,15 +28,18 @@ function args(argv: string[]) {
   let seconds = 5;
   let out = resolve("bench-profile");
   let bare = false;
+  let tunnel: "hub" | "joiner" | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === "--seconds") seconds = Number(argv[++i]);
     else if (a === "--out") out = resolve(argv[++i]!);
     else if (a === "--bare") bare = true;
+    else if (a === "--tunnel") tunnel ??= "hub";
+    else if (a === "--joiner") tunnel = "joiner";
     else if ((WORKLOADS as readonly string[]).includes(a)) workload = a as Workload;
-    else throw new Error(`usage: bun bench/profile.ts [${WORKLOADS.join("|")}] [--seconds S] [--out DIR]`);
+    else throw new Error(`usage: bun bench/profile.ts [${WORKLOADS.join("|")}] [--bare | --tunnel | --joiner] [--seconds S] [--out DIR]`);
   }
-  return { workload, seconds, out, bare };
+  return { workload, seconds, out, bare, tunnel };
 }
 
 function once(workload: Workload, base: string): () => Promise<Sample> {
@@ -59,20 +65,29 @@ function once(workload: Workload, base: string): () => Promise<Sample> {
 }
 
 async function main(): Promise<void> {
-  const { workload, seconds, out, bare } = args(Bun.argv.slice(2));
+  const { workload, seconds, out, bare, tunnel } = args(Bun.argv.slice(2));
   mkdirSync(out, { recursive: true });
   const pin = navigator.hardwareConcurrency >= 2 && Bun.which("taskset") !== null;
   if (pin) setAffinity(process.pid, "0");
   const here = import.meta.dir;
   const upstream = await spawnChild<{ url: string }>(`${here}/lib/upstream-server.ts`, { cpus: pin ? "0" : undefined });
   const serial = workload === "chat-ttft" || workload === "chat-json-c1";
+  const cpus = pin ? (serial ? "0" : "1") : undefined;
+  const profiled = ["--cpu-prof-md", "--cpu-prof-dir", out, "--cpu-prof-interval", "100"];
   const hub = await spawnChild<{ url: string }>(`${here}/lib/${bare ? "bare-proxy" : "hub-server"}.ts`, {
-    cpus: pin ? (serial ? "0" : "1") : undefined,
+    cpus,
     env: { BENCH_UPSTREAM_URL: upstream.info.url },
-    bunArgs: ["--cpu-prof-md", "--cpu-prof-dir", out, "--cpu-prof-interval", "100"],
+    bunArgs: tunnel === "joiner" ? [] : profiled,
   });
+  // The joiner with the upstream, as on a participant's machine: not preempting the hub on its CPU, which would show as the hub's time.
+  const joiner = tunnel ? await spawnChild<unknown>(`${here}/lib/joiner.ts`, { cpus: pin ? "0" : undefined, env: { BENCH_UPSTREAM_URL: upstream.info.url }, bunArgs: tunnel === "joiner" ? profiled : [] }) : undefined;
   try {
-    const room = bare ? "BARE" : await setupRoom(hub.info.url, upstream.info.url, "profile", "both");
+    let room = "BARE";
+    if (joiner) {
+      const created = await fetch(`${hub.info.url}/rooms`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "profile tunnel" }) });
+      room = ((await created.json()) as { room: { code: string } }).room.code;
+      await joiner.call("join", { hub: hub.info.url, code: room });
+    } else if (!bare) room = await setupRoom(hub.info.url, upstream.info.url, "profile", "both");
     const run = once(workload, `${hub.info.url}/rooms/${room}/v1`);
     // Warm up (JIT), then the measured stretch.
     await runFor(serial ? 1 : 32, 1000, run);
@@ -81,6 +96,7 @@ async function main(): Promise<void> {
     const ms = performance.now() - t0;
     console.log(`${workload}: ${result.samples.length} requests in ${(ms / 1000).toFixed(1)} s (${Math.round((result.samples.length * 1000) / ms)}/s)`);
   } finally {
+    await joiner?.stop();
     await hub.stop();
     await upstream.stop();
   }

@@ -70,4 +70,15 @@ serveParent({ url: running.url, ownersMax, storeMax, pool }, {
     }
     return { rooms: rooms.length, participants, online, healthy };
   },
+  /** Each tunnelled participant's socket now: requests open on it, answer bytes held for their readers. */
+  tunnels: () => {
+    const out: { id: string; inFlight: number; buffered: number }[] = [];
+    for (const room of running.hub.ctx.registry.list()) {
+      for (const p of room.participants.values()) {
+        const s = p.tunnel?.link.session;
+        if (s) out.push({ id: p.id, inFlight: s.inFlight, buffered: s.buffered });
+      }
+    }
+    return out;
+  },
 });

@@ -30,6 +30,12 @@
  *   caught up by then, so the first event's latency is the relay's, not its backlog's;
  * - `p-N`: no effect on the answer; it makes base URLs distinct, so one process can be many
  *   participants (scale.ts joins thousands, each probed at its own URL).
+ *
+ * Two stream shapes for tunnel.ts, by body field:
+ * - `bench_hold: true`: the first event, then nothing until the client goes (an idle stream: a
+ *   model thinking); `held` over IPC counts those open now;
+ * - `bench_endless: true`: content events for as long as they are read (never ends; produced
+ *   only when pulled, so a stalled reader stops it); `produced` counts their bytes.
  */
 import { CHAT_COMPLETION, MIN_EVENTS, chatStream, responseJson, responsesStream } from "./sse-events.ts";
 import { processUsage, serveParent } from "./children.ts";
@@ -53,6 +59,33 @@ function sse(events: Uint8Array[], write: "event" | "burst", firstGap = false): 
         if (i === events.length) controller.close();
         else if (firstGap && i === 1) await Bun.sleep(1);
         else if (write === "event") await nextTick();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return new Response(body, { headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" } });
+}
+
+let held = 0;
+let produced = 0;
+
+/** One event, then silence until the reader cancels (the client left). */
+function holdOpen(first: Uint8Array): Response {
+  held++;
+  const body = new ReadableStream<Uint8Array>({ start: (c) => c.enqueue(first), cancel: () => void held-- }, { highWaterMark: 0 });
+  return new Response(body, { headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" } });
+}
+
+/** Content events for as long as they are pulled. */
+function endless(first: Uint8Array, content: Uint8Array): Response {
+  let started = false;
+  const body = new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        const event = started ? content : first;
+        started = true;
+        produced += event.length;
+        controller.enqueue(event);
       },
     },
     { highWaterMark: 0 },
@@ -104,12 +137,16 @@ const server = Bun.serve({
     if (text === "{}") {
       return json(400, JSON.stringify({ error: { message: "you must provide a model parameter", type: "invalid_request_error", code: null, param: null } }));
     }
-    const body = JSON.parse(text) as { stream?: boolean; bench_events?: number; bench_write?: "event" | "burst"; previous_response_id?: string };
+    const body = JSON.parse(text) as { stream?: boolean; bench_events?: number; bench_write?: "event" | "burst"; bench_hold?: boolean; bench_endless?: boolean; previous_response_id?: string };
     // As OpenAI answers the join probe's made-up previous_response_id: a server that keeps state,
     // so the hub passes Responses turns through without keeping them (hub/responses/state.ts).
     if (!isChat && typeof body.previous_response_id === "string") {
       const message = `Previous response with id '${body.previous_response_id}' not found.`;
       return json(400, JSON.stringify({ error: { message, type: "invalid_request_error", param: "previous_response_id", code: "previous_response_not_found" } }));
+    }
+    if (isChat && body.stream && (body.bench_hold || body.bench_endless)) {
+      const [first, content] = chatStream(MIN_EVENTS) as [Uint8Array, Uint8Array];
+      return body.bench_hold ? holdOpen(first) : endless(first, content);
     }
     const n = Math.max(MIN_EVENTS, body.bench_events ?? opts.events ?? DEFAULT_EVENTS);
     const write = (body.bench_write ?? opts.write) === "burst" ? "burst" : "event";
@@ -121,4 +158,6 @@ const server = Bun.serve({
 
 serveParent({ url: `http://127.0.0.1:${server.port}` }, {
   usage: (arg) => processUsage(arg === true),
+  held: () => held,
+  produced: () => produced,
 });

@@ -59,10 +59,28 @@ export function createTextRedactor(values: string[]): ((text: string) => string)
  * event's blank line, JSON's closing brace) goes on whole and at once. `end()` gives back what
  * is still held.
  */
-export function createStreamRedactor(values: string[]): { push(chunk: Uint8Array): Uint8Array; end(): Uint8Array } | undefined {
+export function createStreamRedactor(values: string[]): StreamRedactor | undefined {
+  return streamRedactors(values)?.();
+}
+
+export interface StreamRedactor {
+  push(chunk: Uint8Array): Uint8Array;
+  end(): Uint8Array;
+}
+
+/**
+ * A maker of stream redactors for one set of secrets (undefined: nothing to redact): the
+ * variants and needles are worked out once, and each stream gets its own held-back tail. For a
+ * joiner, which redacts every answer with the same keys.
+ */
+export function streamRedactors(values: string[]): (() => StreamRedactor) | undefined {
   const whole = createByteRedactor(values);
   if (!whole) return undefined;
   const needles = secretVariants(values).map((v) => new TextEncoder().encode(v));
+  return () => streamRedactor(whole, needles);
+}
+
+function streamRedactor(whole: (bytes: Uint8Array) => Uint8Array, needles: Uint8Array[]): StreamRedactor {
   let held = new Uint8Array(0);
   /** How many bytes at the end of `data` are the start of some secret. */
   const heldBack = (data: Uint8Array): number => {

@@ -79,6 +79,11 @@ export interface ProbeOptions {
   responsesState?: boolean;
   /** Also work out how many requests it serves at once (a join that declares none). */
   concurrency?: boolean;
+  /**
+   * The endpoint is a tunnelled participant's, probed through its tunnel: the joiner adds its own
+   * auth headers and the hub has none, so a refusal is about the joiner's credentials.
+   */
+  throughTunnel?: boolean;
 }
 
 const notAsked: Promise<ProbeAttempt> = Promise.resolve({ kind: "network", reason: "not asked" });
@@ -115,6 +120,14 @@ export async function probeEndpoint(target: UpstreamTarget, opts: ProbeOptions):
 
   const denied = all.find((o) => o.kind === "status" && (o.status === 401 || o.status === 403));
   if (denied && denied.kind === "status") {
+    if (opts.throughTunnel) {
+      throw new GambiError(
+        400,
+        `your endpoint rejected the request through the tunnel (HTTP ${denied.status}): it needs credentials, which the joiner adds from its own auth headers ` +
+          `(gambi join --header or --header-env; the hub never sees them). Check the key and the header name on the machine that runs gambi join.`,
+        { code: "endpoint_credentials_rejected", param: "authHeaders" },
+      );
+    }
     const names = Object.keys(target.authHeaders);
     const sent = names.length > 0 ? `the credentials sent in ${names.map((n) => `"${n}"`).join(", ")}` : "the request: it needs credentials, and no auth headers were given";
     throw new GambiError(400, `endpoint ${target.base} rejected ${sent} (HTTP ${denied.status}). Check the key and the header name.`, {
@@ -128,7 +141,8 @@ export async function probeEndpoint(target: UpstreamTarget, opts: ProbeOptions):
     const hint = opts.loopbackHint
       ? ` The endpoint is on localhost, but you are joining from another machine: the hub cannot reach your localhost. Use an address the hub can reach (e.g. your LAN IP).`
       : "";
-    throw new GambiError(502, `could not reach endpoint ${v1Url(target.base, "/models")}: ${reason}${hint}`, {
+    const what = opts.throughTunnel ? "your endpoint: the joiner says" : `endpoint ${v1Url(target.base, "/models")}:`;
+    throw new GambiError(502, `could not reach ${what} ${reason}${hint}`, {
       code: "endpoint_unreachable",
       param: "endpoint",
     });
@@ -137,7 +151,8 @@ export async function probeEndpoint(target: UpstreamTarget, opts: ProbeOptions):
   const has = (o: ProbeAttempt) => o.kind === "status" && !MISSING_ROUTE.has(o.status);
   const capabilities: Capabilities = { responses: has(responses), chatCompletions: has(chat) };
   if (!capabilities.responses && !capabilities.chatCompletions) {
-    throw new GambiError(400, `endpoint ${target.base} serves neither /v1/responses nor /v1/chat/completions; is it an OpenAI-compatible base URL?`, {
+    const what = opts.throughTunnel ? "your endpoint (through the tunnel)" : `endpoint ${target.base}`;
+    throw new GambiError(400, `${what} serves neither /v1/responses nor /v1/chat/completions; is it an OpenAI-compatible base URL?`, {
       code: "endpoint_not_openai_compatible",
       param: "endpoint",
     });

@@ -1,7 +1,9 @@
 /**
  * The TUI's join flow, from the form to a running participant: open the form (with the saved
  * profiles), probe the endpoint, join, save the profile, and leave again. The participant is
- * the same session `gambi join` runs (session.ts over join/session.ts). A probe or join that
+ * the same session `gambi join` runs (session.ts over join/session.ts), direct or through a
+ * tunnel (`gambi join --tunnel`: the join carries no endpoint and no auth headers; the headers
+ * stay in this process, for the tunnel's requests to the endpoint). A probe or join that
  * finishes after the form was left (or another probe started) is ignored: each run takes a
  * number, and only the latest counts.
  */
@@ -10,6 +12,7 @@ import { friendlyName } from "../join/names.ts";
 import { probeOwnEndpoint, protocolsSpoken } from "../join/probe.ts";
 import { saveJoinProfile } from "../join/session.ts";
 import { hasCode } from "../protocol/error-codes.ts";
+import { isLoopbackHost } from "../protocol/endpoint.ts";
 import { GambiError } from "../protocol/openai/errors.ts";
 import { readSettingsQuietly } from "../settings.ts";
 import { authHeadersFromEnv, formMaxConcurrency, joinFormKey, markHeaderEntries, newJoinForm, validateJoinForm, type JoinForm } from "./join-form.ts";
@@ -45,7 +48,8 @@ export function createJoinFlow(opts: JoinFlowOptions) {
     const profiles = Object.entries(settings.profiles ?? {}).map(([name, profile]) => ({ name, profile }));
     joinReturn = store.get().screen === "room" ? "room" : "rooms";
     flow++;
-    store.set({ screen: "join", flash: undefined, join: newJoinForm({ code: room?.code, nickname: friendlyName(), passwordNeeded: room?.passwordProtected, profiles }) });
+    const hubRemote = !isLoopbackHost(client.url);
+    store.set({ screen: "join", flash: undefined, join: newJoinForm({ code: room?.code, nickname: friendlyName(), passwordNeeded: room?.passwordProtected, profiles, hubRemote }) });
   }
 
   function back() {
@@ -97,7 +101,9 @@ export function createJoinFlow(opts: JoinFlowOptions) {
     const started = startSession({
       client,
       code: f.code,
-      endpoint: f.networkEndpoint ?? f.probed.endpoint,
+      // Through a tunnel this machine's URL is used here only; direct, the hub's way to it.
+      endpoint: f.tunnel ? f.probed.endpoint : (f.networkEndpoint ?? f.probed.endpoint),
+      tunnel: f.tunnel || undefined,
       models: f.models,
       maxConcurrency: capacity.value,
       nickname: f.nickname.trim(),
@@ -111,13 +117,15 @@ export function createJoinFlow(opts: JoinFlowOptions) {
       if (mine !== flow) return void s.stop();
       session = s;
       const saved = saveFormProfile(f);
-      store.set({ session: s.view, join: undefined, flash: { text: `joined room ${f.code} as ${s.view.nickname}${saved}; l leaves, q quits`, level: "info" } });
+      store.set({ session: s.view, join: undefined, flash: { text: `joined room ${f.code} as ${s.view.nickname}${f.tunnel ? " through a tunnel" : ""}${saved}; l leaves, q quits`, level: "info" } });
       opts.openRoom({ code: f.code, name: store.get().rooms?.find((r) => r.code === f.code)?.name ?? "" }, f.password || undefined);
     } catch (err) {
       if (mine !== flow) return;
       if (!(err instanceof HubError)) throw err;
       const wrongPassword = hasCode(err, "invalid_password") || hasCode(err, "password_required") || err.status === 401;
-      setJoin({ phase: "details", error: err.message, passwordNeeded: f.passwordNeeded || wrongPassword, focus: wrongPassword ? "password" : "join" });
+      // As `gambi join` proposes --tunnel: the hub could not dial the endpoint, a tunnel needs it not to.
+      const hint = !f.tunnel && hasCode(err, "endpoint_unreachable") ? " · esc twice, then Transport ‹ tunnel ›: your machine connects to the hub instead" : "";
+      setJoin({ phase: "details", error: err.message + hint, passwordNeeded: f.passwordNeeded || wrongPassword, focus: wrongPassword ? "password" : "join" });
     }
   }
 
@@ -129,7 +137,8 @@ export function createJoinFlow(opts: JoinFlowOptions) {
       hub: client.url,
       code: f.code,
       endpoint: f.probed?.endpoint ?? f.endpoint,
-      networkEndpoint: f.networkEndpoint,
+      networkEndpoint: f.tunnel ? undefined : f.networkEndpoint,
+      tunnel: f.tunnel,
       models: f.models,
       maxConcurrency: formMaxConcurrency(f).value,
       nickname: f.nickname.trim(),

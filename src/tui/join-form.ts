@@ -1,18 +1,19 @@
 /**
- * The TUI's join flow as pure data: the form (profile, room, provider, endpoint, Advanced
- * options with auth header entries, profile name), the model list after the probe (several
+ * The TUI's join flow as pure data: the form (profile, room, provider, endpoint, transport
+ * (direct, or a tunnel as `gambi join --tunnel`), Advanced options with auth header entries,
+ * profile name), the model list after the probe (several
  * may be picked: space picks, the first picked is the default), and the details (nickname,
  * room password, how many requests the endpoint serves at once). `joinFormKey` turns one key into the next form and, when
  * the key asks for it, an action for the controller (probe, join, leave the flow).
  *
  * Auth header entries hold a header name and an environment variable *name*, never a value:
  * values are read from the environment only by `authHeadersFromEnv`, at the moment of probing
- * or joining, and go straight to the request.
+ * or joining, and go straight to the request (direct) or stay in this process for the tunnel.
  */
 import { looksLikeRoomCode } from "../common/room-code.ts";
 import { isHeaderName } from "../common/http-header.ts";
 import { PROVIDERS, providerFor, withBearerScheme } from "../join/providers.ts";
-import { normalizeBaseUrl } from "../protocol/endpoint.ts";
+import { isLoopbackHost, normalizeBaseUrl } from "../protocol/endpoint.ts";
 import { parseMaxConcurrency } from "../common/max-concurrency.ts";
 import type { SavedProfile } from "../settings.ts";
 import type { Key } from "./keys.ts";
@@ -39,6 +40,13 @@ export interface JoinForm {
   endpoint: string;
   /** From a profile saved by `gambi join --network-endpoint`: the URL the hub should use. */
   networkEndpoint?: string;
+  /**
+   * Serve through a tunnel (`gambi join --tunnel`): this process connects to the hub, which never
+   * dials the endpoint; the auth headers stay here. False: the hub dials the endpoint with them.
+   */
+  tunnel: boolean;
+  /** The hub is on another machine (not loopback): a loopback endpoint then needs the tunnel. */
+  hubRemote: boolean;
   advanced: boolean;
   headers: HeaderEntry[];
   saveAs: string;
@@ -67,7 +75,7 @@ export function providerLabel(i: number): string {
   return PROVIDERS[i]?.label ?? "Custom URL";
 }
 
-export function newJoinForm(opts: { code?: string; nickname: string; passwordNeeded?: boolean; profiles?: JoinForm["profiles"] }): JoinForm {
+export function newJoinForm(opts: { code?: string; nickname: string; passwordNeeded?: boolean; profiles?: JoinForm["profiles"]; hubRemote?: boolean }): JoinForm {
   return {
     phase: "form",
     profiles: opts.profiles ?? [],
@@ -75,6 +83,8 @@ export function newJoinForm(opts: { code?: string; nickname: string; passwordNee
     code: opts.code ?? "",
     provider: 0,
     endpoint: PROVIDERS[0]!.baseUrl,
+    tunnel: false,
+    hubRemote: opts.hubRemote ?? false,
     advanced: false,
     headers: [],
     saveAs: "",
@@ -94,7 +104,7 @@ export function focusOrder(f: JoinForm): string[] {
   if (f.phase === "details") return ["nickname", ...(f.passwordNeeded ? ["password"] : []), "concurrency", "join"];
   if (f.phase !== "form") return [];
   const headerRows = f.advanced ? [...f.headers.flatMap((_, i) => [`h${i}.name`, `h${i}.env`]), "add"] : [];
-  return [...(f.profiles.length ? ["profile"] : []), "code", "provider", "endpoint", "advanced", ...headerRows, "save", "probe"];
+  return [...(f.profiles.length ? ["profile"] : []), "code", "provider", "endpoint", "transport", "advanced", ...headerRows, "save", "probe"];
 }
 
 function move(f: JoinForm, delta: number): JoinForm {
@@ -115,7 +125,9 @@ export function applyProfile(f: JoinForm, index: number): JoinForm {
     profile: index,
     code: saved.code ?? f.code,
     endpoint,
-    networkEndpoint: saved.networkEndpoint,
+    // A tunnel profile has no network endpoint (the hub never dials one).
+    networkEndpoint: saved.tunnel ? undefined : saved.networkEndpoint,
+    tunnel: saved.tunnel === true,
     provider: known ? PROVIDERS.indexOf(known) : CUSTOM,
     headers,
     advanced: f.advanced || headers.length > 0,
@@ -218,6 +230,11 @@ export function joinFormKey(f: JoinForm, k: Key): { form: JoinForm; action?: Joi
     const next = ((f.profile + 1 + (k === "right" ? 1 : -1) + n) % n) - 1;
     return { form: next === -1 ? { ...f, profile: -1, networkEndpoint: undefined } : applyProfile(f, next) };
   }
+  if (f.focus === "transport" && (k === "left" || k === "right")) {
+    // Two choices: either arrow switches. A tunnel has no network endpoint: the hub dials nothing.
+    const tunnel = !f.tunnel;
+    return { form: { ...f, tunnel, networkEndpoint: tunnel ? undefined : f.networkEndpoint } };
+  }
   if (f.focus === "provider" && (k === "left" || k === "right")) {
     const n = PROVIDERS.length + 1;
     return { form: withProvider(f, (f.provider + (k === "right" ? 1 : -1) + n) % n) };
@@ -251,6 +268,22 @@ export function joinFormKey(f: JoinForm, k: Key): { form: JoinForm; action?: Joi
   }
   if (typeof k === "object") return { form: field.set(field.get + k.char) };
   return { form: f };
+}
+
+/**
+ * A word on the transport row: what the choice means, or, for a direct join of a loopback
+ * endpoint to a hub on another machine, that the hub cannot reach it.
+ */
+export function transportNote(f: JoinForm): { text: string; warn: boolean } {
+  if (f.tunnel) return { text: "you connect to the hub; your keys stay here", warn: false };
+  let loopback = false;
+  try {
+    loopback = isLoopbackHost(normalizeBaseUrl(f.endpoint.trim()));
+  } catch {
+    // Not a URL yet: nothing to say about it.
+  }
+  if (f.hubRemote && loopback && !f.networkEndpoint) return { text: "the hub cannot reach localhost: ←/→ tunnel", warn: true };
+  return { text: "the hub dials your endpoint", warn: false };
 }
 
 /** What stops one entry from being used, if anything. Reads only whether its variable is set. */

@@ -25,6 +25,8 @@ export interface SessionView {
   /** The models it serves, the first being its default. */
   models: string[];
   state: ParticipantState;
+  /** Serving through a tunnel (the hub never dials the endpoint). */
+  tunnel?: boolean;
   /** The runtime's last message (e.g. "re-joined room K7QX2M"). */
   notice?: string;
 }

@@ -55,6 +55,8 @@ test("compiled gambi tui: join with Advanced options (Authorization → TEST_AUT
     t.type(LEFT);
     await t.expectView("› Provider        ‹ Custom URL ›");
     t.type(KEY.down + upstream.url + KEY.down);
+    await t.expectView("› Transport       ‹ direct ›  the hub dials your endpoint");
+    t.type(KEY.down);
     await t.expectView("› ▸ Advanced options (auth headers: 0)");
 
     // Advanced options: expand, add a header (Authorization is offered first), name its env var.

@@ -81,7 +81,7 @@ test("create a room with defaults, join it through the form, survive a hub resta
   // Join through the form: custom URL, Authorization → TEST_AUTH, save a profile, probe.
   press(controller, "j");
   expect(controller.getState().join).toMatchObject({ code, focus: "provider" });
-  press(controller, "left", "down", upstream.url, "down", "enter", "enter", "TEST_AUTH", "down", "down", "mine", "down", "enter");
+  press(controller, "left", "down", upstream.url, "down", "down", "enter", "enter", "TEST_AUTH", "down", "down", "mine", "down", "enter");
   await until(controller, (s) => s.join?.phase === "model", "the probe");
   expect(controller.getState().join!.probed!.models).toEqual(["tiny-model", "other-model"]);
   // Two models, other-model first (the default), and a capacity of 3 typed in the details.
@@ -115,6 +115,54 @@ test("create a room with defaults, join it through the form, survive a hub resta
   for (const s of seen) expect(s).not.toContain(SECRET);
 });
 
+test("join through the form with Transport ‹ tunnel ›: the hub gets no endpoint and no auth headers, never dials the endpoint, and the key stays here", async () => {
+  const dir = tempDir("tui-tunnel");
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const upstream = startFakeUpstream({ models: ["m"], requireHeader: { name: "authorization", value: `Bearer ${SECRET}` } });
+  cleanups.push(() => upstream.stop());
+  upstream.handle(() => chatCompletion("m", "through the tunnel"));
+  const dialled: string[] = [];
+  const hub = startHub({
+    port: 0,
+    host: "127.0.0.1",
+    sweepIntervalMs: 0,
+    deps: { logger: quiet(), fetch: (url) => (dialled.push(url), Promise.reject(new Error("the hub dialled a participant"))) },
+  });
+  cleanups.push(() => hub.stop());
+  const { room } = await createHubClient(hub.url).createRoom({ name: "r" });
+  const settingsFile = join(dir, "config.json");
+  const controller = createController({ client: createHubClient(hub.url), env: { TEST_AUTH: SECRET }, settingsFile, pollMs: 100, sessionHeartbeatMs: 100 });
+  const seen: string[] = [];
+  controller.subscribe(() => seen.push(JSON.stringify(controller.getState())));
+  controller.start(() => {});
+  cleanups.push(() => controller.quit());
+  await until(controller, (s) => !!s.rooms?.length, "the rooms list");
+  // Custom URL, Transport → tunnel, Authorization → TEST_AUTH, a profile, probe.
+  press(controller, "j", "left", "down", upstream.url, "down", "right");
+  expect(controller.getState().join).toMatchObject({ focus: "transport", tunnel: true });
+  press(controller, "down", "enter", "enter", "TEST_AUTH", "down", "down", "lap", "down", "enter");
+  await until(controller, (s) => s.join?.phase === "model", "the probe");
+  press(controller, "enter", "down", "down", "enter");
+  const joined = await until(controller, (s) => s.screen === "room" && !!s.room?.participants.some((p) => p.id === s.session?.id && p.status === "online"), "the participant online");
+  expect(joined.flash?.text).toContain("through a tunnel");
+  expect(joined.session).toMatchObject({ tunnel: true, state: "joined" });
+  const listed = await (await fetch(`${hub.url}/rooms/${room.code}/participants`)).text();
+  expect(JSON.parse(listed).participants[0]).toMatchObject({ transport: "tunnel", endpoint: null, hasAuth: false });
+  expect(listed).not.toContain(SECRET);
+  expect(listed).not.toContain(`:${upstream.port}`);
+  // A request reaches the endpoint through the tunnel, with the key the joiner added.
+  expect(await chatThroughRoom(hub.url, room.code)).toBe(200);
+  const inference = upstream.inference();
+  expect(inference.length).toBeGreaterThan(0);
+  expect(inference.every((r) => r.headers.authorization === `Bearer ${SECRET}`)).toBe(true);
+  expect(dialled).toEqual([]);
+  // The profile keeps the transport, and the key only as its variable's name.
+  const profile = JSON.parse(readFileSync(settingsFile, "utf8")).profiles.lap;
+  expect(profile).toMatchObject({ tunnel: true, endpoint: upstream.url, headers: [{ name: "Authorization", env: "TEST_AUTH" }] });
+  expect(readFileSync(settingsFile, "utf8")).not.toContain(SECRET);
+  for (const s of seen) expect(s).not.toContain(SECRET);
+});
+
 test("a header whose variable is missing is marked next to its entry and nothing is probed", async () => {
   const upstream = startFakeUpstream({ models: ["m"] });
   cleanups.push(() => upstream.stop());
@@ -125,7 +173,7 @@ test("a header whose variable is missing is marked next to its entry and nothing
   controller.start(() => {});
   cleanups.push(() => controller.quit());
   await until(controller, (s) => !!s.rooms?.length, "the rooms list");
-  press(controller, "j", "left", "down", upstream.url, "down", "enter", "enter", "MISSING_AUTH", "down");
+  press(controller, "j", "left", "down", upstream.url, "down", "down", "enter", "enter", "MISSING_AUTH", "down");
   expect(controller.getState().join!.headers).toEqual([{ name: "Authorization", env: "MISSING_AUTH", problem: "MISSING_AUTH is not set" }]);
   press(controller, "down", "down", "enter");
   // Still "form": a probe would have switched the phase to "probing" before any request.

@@ -17,7 +17,8 @@ import { loadFixtures, splitEvents } from "../helpers/fixtures.ts";
 import { startTestHub, type TestHub } from "../helpers/hub.ts";
 import { tempDir } from "../helpers/hub-process.ts";
 import { prng } from "../helpers/prng.ts";
-import { joinThroughTunnel, type TunnelJoiner } from "../helpers/tunnel.ts";
+import { joinThroughTunnel, rawTunnel, tunnelHeaders, type TunnelJoiner } from "../helpers/tunnel.ts";
+import { TUNNEL_MAJOR, TUNNEL_MINOR } from "../../src/protocol/tunnel/frames.ts";
 
 const CANARY = "sk-tunnel-canary-5f0e1d2c3b4a";
 const KEY = { authorization: `Bearer ${CANARY}` };
@@ -230,6 +231,39 @@ describe("a tunnelled stream", () => {
     expect((err as Error).message).toContain('model "not-there" is not served');
     // Not left behind in the room.
     expect([...hub.hub.ctx.registry.find(code)!.participants.values()].some((p) => p.models.includes("not-there"))).toBe(false);
+  });
+
+  test("a joiner whose tunnel another socket takes over (4001) stops instead of taking it back", async () => {
+    const j = await joinThroughTunnel(hub.url, code, { endpoint: upstream.url, models: ["m"], firstRetryMs: 20 });
+    const { id, token } = j.opened[0]!;
+    const other = rawTunnel(hub.url, code, tunnelHeaders(id, token));
+    other.send({ type: "hello", major: TUNNEL_MAJOR, minor: TUNNEL_MINOR, gambi: "test" });
+    await other.next("hello-ok");
+    expect(await waitFor(() => j.sockets[0]!.readyState === WebSocket.CLOSED, 3000)).toBe(true);
+    expect(await waitFor(() => j.lines.some((l) => l.includes("another tunnel took over")), 3000)).toBe(true);
+    // Many times its first retry later, it has opened no other socket: the newer one keeps the participant.
+    await Bun.sleep(400);
+    expect(j.sockets.length).toBe(1);
+    expect(other.ws.readyState).toBe(WebSocket.OPEN);
+    expect(hub.hub.ctx.registry.find(code)!.participants.get(id)!.tunnel!.link.connected).toBe(true);
+    other.ws.close();
+    await j.stop();
+  });
+
+  test("an endpoint that refuses the joiner's key: the probe through the tunnel says the key is the joiner's to fix", async () => {
+    const locked = startFakeUpstream({ models: ["m"], requireHeader: { name: "authorization", value: "Bearer right" } });
+    try {
+      const err = await joinThroughTunnel(hub.url, code, { endpoint: locked.url, models: ["m"], authHeaders: { authorization: "Bearer wrong-key-123" } }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: "endpoint_credentials_rejected", status: 400 });
+      const message = (err as Error).message;
+      expect(message).toContain("the joiner adds from its own auth headers");
+      expect(message).toContain("gambi join --header");
+      expect(message).not.toContain("no auth headers were given");
+      expect(message).not.toContain("tunnel://");
+      expect(message).not.toContain("wrong-key-123");
+    } finally {
+      await locked.stop();
+    }
   });
 
   test("two streams on one socket, one client stalled: the other completes; the stalled one holds about a window", async () => {

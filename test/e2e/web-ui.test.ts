@@ -111,7 +111,7 @@ describe.skipIf(!present)("web UI in Chromium", () => {
     const log = page.getByTestId("activity");
     await log.getByText(/✓ canary-laptop · TTFT/).waitFor();
     // The totals come from the ledger, fetched again shortly after the room's events report a request.
-    await page.waitForFunction(() => document.querySelector('[data-testid="totals"]')?.textContent?.includes("Requests1"), undefined, { timeout: 5_000 });
+    await page.waitForFunction(`document.querySelector('[data-testid="totals"]')?.textContent?.includes("Requests1")`, undefined, { timeout: 5_000 });
   }, 30_000);
 
   test("Responses turns chain with previous_response_id", async () => {

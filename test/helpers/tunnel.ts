@@ -15,6 +15,8 @@ export interface TunnelJoiner {
   session: ReturnType<typeof openSession>;
   /** Every socket the joiner opened, in order; the last is the current one. */
   sockets: WebSocket[];
+  /** The participant id and token each socket was opened with (for a test that opens another as the same participant). */
+  opened: { id: string; token: string }[];
   /** Everything the joiner logged. */
   lines: string[];
   joined: Record<string, unknown>;
@@ -28,10 +30,12 @@ export async function joinThroughTunnel(
 ): Promise<TunnelJoiner> {
   const client = createHubClient(hubUrl, opts.ca ? { ca: opts.ca } : {});
   const sockets: WebSocket[] = [];
+  const opened: { id: string; token: string }[] = [];
   const open = client.openTunnel;
   client.openTunnel = (...args) => {
     const ws = open(...args);
     sockets.push(ws);
+    opened.push({ id: args[1], token: args[2] });
     return ws;
   };
   const lines: string[] = [];
@@ -51,7 +55,7 @@ export async function joinThroughTunnel(
     },
   });
   const joined = await session.start();
-  return { client, session, sockets, lines, joined, stop: () => session.stop() };
+  return { client, session, sockets, opened, lines, joined, stop: () => session.stop() };
 }
 
 export interface RawTunnel {

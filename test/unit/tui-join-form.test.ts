@@ -1,12 +1,24 @@
 /**
  * The TUI's join and create forms as pure key → state functions, driven the way a person types:
- * focus order, provider choice, Advanced options and header entries, env-var checks, profile
+ * focus order, provider choice, transport, Advanced options and header entries, env-var checks, profile
  * loading, the model list, and that no state ever holds a header value.
  */
 import { describe, expect, test } from "bun:test";
 import { PROVIDERS } from "../../src/join/providers.ts";
 import { createFormKey, newCreateForm } from "../../src/tui/create-form.ts";
-import { authHeadersFromEnv, CUSTOM, focusOrder, formMaxConcurrency, joinFormKey, markHeaderEntries, newJoinForm, validateJoinForm, type JoinAction, type JoinForm } from "../../src/tui/join-form.ts";
+import {
+  authHeadersFromEnv,
+  CUSTOM,
+  focusOrder,
+  formMaxConcurrency,
+  joinFormKey,
+  markHeaderEntries,
+  newJoinForm,
+  transportNote,
+  validateJoinForm,
+  type JoinAction,
+  type JoinForm,
+} from "../../src/tui/join-form.ts";
 import { fromInk, splitPlain, type Key } from "../../src/tui/keys.ts";
 
 const SECRET = "sk-test-canary-7f3a";
@@ -33,7 +45,7 @@ describe("join form", () => {
   test("focus starts at the provider when the room is known, and moves through every row", () => {
     const f = fresh();
     expect(f.focus).toBe("provider");
-    expect(focusOrder(f)).toEqual(["code", "provider", "endpoint", "advanced", "save", "probe"]);
+    expect(focusOrder(f)).toEqual(["code", "provider", "endpoint", "transport", "advanced", "save", "probe"]);
     expect(newJoinForm({ nickname: "x" }).focus).toBe("code");
     expect(drive(f, ["down", "down", "down", "down", "down"]).form.focus).toBe("probe");
     expect(drive(f, ["up", "up", "up"]).form.focus).toBe("code");
@@ -51,9 +63,9 @@ describe("join form", () => {
   });
 
   test("Advanced options: expand, add Authorization → TEST_AUTH, marked set once the cursor leaves", () => {
-    const { form, seen } = drive(fresh(), ["down", "down", "enter", "enter", "TEST_AUTH"]);
-    expect(seen[2]!.advanced).toBe(true);
-    expect(seen[2]!.focus).toBe("add");
+    const { form, seen } = drive(fresh(), ["down", "down", "down", "enter", "enter", "TEST_AUTH"]);
+    expect(seen[3]!.advanced).toBe(true);
+    expect(seen[3]!.focus).toBe("add");
     expect(form.headers).toEqual([{ name: "Authorization", env: "TEST_AUTH" }]);
     expect(form.focus).toBe("h0.env");
     const left = drive(form, ["down"]).form;
@@ -112,6 +124,31 @@ describe("join form", () => {
     expect(drive(multi, ["up", "up", "right"]).form).toMatchObject({ models: ["a", "b"], maxConcurrency: "6" });
   });
 
+  test("transport: direct by default, ←/→ switches to a tunnel (which needs no network endpoint), and a profile brings its own", () => {
+    const f = fresh();
+    expect(f.tunnel).toBe(false);
+    expect(transportNote(f)).toEqual({ text: "the hub dials your endpoint", warn: false });
+    const tunnel = drive(f, ["down", "down", "right"]).form;
+    expect(tunnel).toMatchObject({ focus: "transport", tunnel: true });
+    expect(transportNote(tunnel)).toEqual({ text: "you connect to the hub; your keys stay here", warn: false });
+    expect(drive(tunnel, ["left"]).form.tunnel).toBe(false);
+    // Enter moves on, as on every choice row.
+    expect(drive(tunnel, ["enter"]).form).toMatchObject({ focus: "advanced", tunnel: true });
+    // A hub on another machine cannot dial a loopback endpoint: said next to the choice.
+    const remote = newJoinForm({ code: "K7QX2M", nickname: "x", hubRemote: true });
+    expect(transportNote(remote)).toEqual({ text: "the hub cannot reach localhost: ←/→ tunnel", warn: true });
+    expect(transportNote({ ...remote, endpoint: "http://192.168.1.20:11434" }).warn).toBe(false);
+    expect(transportNote({ ...remote, tunnel: true }).warn).toBe(false);
+    // A profile saved with --tunnel comes back as one; a network endpoint beside it is meaningless and dropped.
+    const profiles = [{ name: "laptop", profile: { endpoint: "http://localhost:11434", tunnel: true, networkEndpoint: "http://192.168.1.20:11434" } }];
+    const loaded = drive(newJoinForm({ nickname: "x", profiles }), ["up", "up", "right"]).form;
+    expect(loaded).toMatchObject({ tunnel: true, endpoint: "http://localhost:11434" });
+    expect(loaded.networkEndpoint).toBeUndefined();
+    // Switching a LAN profile to a tunnel drops its network endpoint too.
+    const lan = drive(newJoinForm({ nickname: "x", profiles: [{ name: "lan", profile: { endpoint: "http://localhost:11434", networkEndpoint: "http://192.168.1.20:11434" } }] }), ["up", "up", "right"]).form;
+    expect(drive(lan, ["down", "down", "down", "down", "right"]).form).toMatchObject({ tunnel: true, networkEndpoint: undefined });
+  });
+
   test("models: type to filter, ↑/↓ to pick, enter chooses; an unlisted name is taken as typed", () => {
     const probed = { endpoint: "http://gpu:8000", speaks: "Chat Completions", models: ["llama3.2", "llama3.1:8b", "qwen2.5"] };
     const f: JoinForm = { ...fresh(), phase: "model", probed };
@@ -159,7 +196,7 @@ describe("join form", () => {
   });
 
   test("no form state ever holds a header value; the value is read only into the request headers", () => {
-    const { seen } = drive(fresh(), ["down", "down", "enter", "enter", "TEST_AUTH", "down", "down", "my-profile", "down", "enter"]);
+    const { seen } = drive(fresh(), ["down", "down", "down", "enter", "enter", "TEST_AUTH", "down", "down", "my-profile", "down", "enter"]);
     for (const s of seen) expect(JSON.stringify(s)).not.toContain(SECRET);
     expect(authHeadersFromEnv(seen.at(-1)!.headers, ENV)).toEqual({ Authorization: `Bearer ${SECRET}` });
     expect(authHeadersFromEnv([{ name: "X-Key", env: "TEST_AUTH" }], ENV)).toEqual({ "X-Key": SECRET });

@@ -59,6 +59,7 @@ describe("hub status", () => {
     expect(draw(base({ session, rooms: [] }), { cols: 120, rows: 24 })[2]).toBe("○ you: alice serving llama3.2 in room K7QX2M · hub unreachable, retrying · fetch failed; retrying with backoff");
     expect(draw(base({ session: { ...session, state: "joined" }, rooms: [] }))[2]).toBe("● you: alice serving llama3.2 in room K7QX2M · online");
     expect(draw(base({ session: { ...session, models: ["llama3.2", "qwen2.5"], state: "joined" }, rooms: [] }))[2]).toBe("● you: alice serving llama3.2, qwen2.5 in room K7QX2M · online");
+    expect(draw(base({ session: { ...session, state: "joined", tunnel: true }, rooms: [] }))[2]).toBe("● you: alice serving llama3.2 in room K7QX2M through a tunnel · online");
   });
 });
 
@@ -205,15 +206,20 @@ describe("join flow", () => {
   test("the form, Advanced options folded", () => {
     const lines = draw(base({ screen: "join", join: form() }));
     expectShape(lines);
-    expect(lines.slice(3, 10)).toEqual([
+    expect(lines.slice(3, 11)).toEqual([
       "Join a room with your endpoint",
       "  Room code       K7QX2M",
       "› Provider        ‹ Ollama ›",
       "  Endpoint URL    http://localhost:11434",
+      "  Transport       ‹ direct ›  the hub dials your endpoint",
       "  ▸ Advanced options (auth headers: 0)",
       "  Save profile as (optional)",
       "  [ Probe endpoint ]",
     ]);
+  });
+  test("the transport row: a tunnel says the keys stay here; a direct join of localhost to a remote hub is warned", () => {
+    expect(draw(base({ screen: "join", join: form({ tunnel: true }) }))).toContain("  Transport       ‹ tunnel ›  you connect to the hub; your keys stay here");
+    expect(draw(base({ screen: "join", join: form({ hubRemote: true }) }))).toContain("  Transport       ‹ direct ›  the hub cannot reach localhost: ←/→ tunnel");
   });
   test("Advanced options open: each entry is a header name and an env var name, marked set or missing", () => {
     const headers = [

@@ -98,7 +98,7 @@ async function hello(ctx: HubContext, peer: TunnelPeer, session: TunnelSession, 
 
   let probed: Awaited<ReturnType<typeof probeEndpoint>>;
   try {
-    probed = await probeEndpoint(p.target, { timeoutMs: ctx.probeTimeoutMs, responsesState: true, concurrency: p.maxConcurrencySource !== "declared" });
+    probed = await probeEndpoint(p.target, { timeoutMs: ctx.probeTimeoutMs, responsesState: true, concurrency: p.maxConcurrencySource !== "declared", throughTunnel: true });
     const listed = probed.models;
     if (listed && listed.length > 0 && !p.tunnel.allowUnlistedModel) {
       const missing = p.models.filter((m) => !matchModel(listed, m));

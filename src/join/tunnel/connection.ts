@@ -13,7 +13,8 @@ import { MAX_CHUNK_BYTES, MAX_FRAME_BYTES, TUNNEL_MAJOR, TUNNEL_MINOR, type Fram
 import { refuseHubVersion } from "../../protocol/tunnel/version.ts";
 import { VERSION } from "../../version.ts";
 import type { ErrorCode } from "../../protocol/error-codes.ts";
-import { JoinerExchange, type LocalEndpoint } from "./exchange.ts";
+import { endpointSecrets, JoinerExchange, type LocalEndpoint } from "./exchange.ts";
+import { SendBuffer } from "./send-buffer.ts";
 
 export interface TunnelClosed {
   code: number;
@@ -68,6 +69,8 @@ export function connectTunnel(opts: TunnelConnectionOptions): TunnelConnection {
   let resolveClosed!: (closed: TunnelClosed) => void;
   const closed = new Promise<TunnelClosed>((resolve) => (resolveClosed = resolve));
 
+  const buffer = new SendBuffer(socket);
+  const secrets = endpointSecrets(opts.endpoint);
   const sendFrame = (frame: Frame) => {
     if (!closedWith && socket.readyState === WebSocket.OPEN) socket.send(encodeFrame(frame));
   };
@@ -76,6 +79,7 @@ export function connectTunnel(opts: TunnelConnectionOptions): TunnelConnection {
     body: (id: number, bytes: Uint8Array) => {
       if (!closedWith && socket.readyState === WebSocket.OPEN) socket.send(encodeBody(id, bytes));
     },
+    writable: () => buffer.writable(),
     done: (id: number) => void exchanges.delete(id),
   };
 
@@ -100,6 +104,7 @@ export function connectTunnel(opts: TunnelConnectionOptions): TunnelConnection {
     if (closedWith) return;
     closedWith = { code, reason, opened, ...(refuse ? { refuse } : {}) };
     clearTimeout(timer);
+    buffer.close();
     for (const exchange of [...exchanges.values()]) exchange.cancel();
     exchanges.clear();
     if (!isReady) rejectReady(closedWith);
@@ -146,7 +151,7 @@ export function connectTunnel(opts: TunnelConnectionOptions): TunnelConnection {
         if (!helloOk) return violation("an open before hello-ok");
         if (frame.id <= lastId) return violation(`request id ${frame.id} opened again or out of order`);
         lastId = frame.id;
-        exchanges.set(frame.id, new JoinerExchange(frame, window, maxChunk, opts.endpoint, sink));
+        exchanges.set(frame.id, new JoinerExchange(frame, window, maxChunk, opts.endpoint, sink, secrets));
         return;
       }
       case "body":

@@ -10,7 +10,7 @@
  */
 import { SendCredit } from "../../protocol/tunnel/credit.ts";
 import type { Frame, HeaderPairs, OpenFrame } from "../../protocol/tunnel/frames.ts";
-import { createStreamRedactor, createTextRedactor } from "../../protocol/redact.ts";
+import { createTextRedactor, streamRedactors, type StreamRedactor } from "../../protocol/redact.ts";
 import { describeNetworkError } from "../../proxy/upstream.ts";
 
 /** The joiner's endpoint, as only it knows it. */
@@ -22,9 +22,29 @@ export interface LocalEndpoint {
   fetch?: typeof fetch;
 }
 
+/** What the joiner needs of its secrets for every request, worked out once per endpoint (not per request). */
+export interface EndpointSecrets {
+  /** Its auth header names, lower-case: a request header of the same name is the joiner's, not the hub's. */
+  own: Set<string>;
+  redactText?: (text: string) => string;
+  /** A fresh redactor for one answer's body (it holds back a tail that could start a secret). */
+  streamRedactor?: () => StreamRedactor;
+}
+
+export function endpointSecrets(endpoint: LocalEndpoint): EndpointSecrets {
+  const values = Object.values(endpoint.authHeaders);
+  return {
+    own: new Set(Object.keys(endpoint.authHeaders).map((k) => k.toLowerCase())),
+    redactText: createTextRedactor(values),
+    streamRedactor: streamRedactors(values),
+  };
+}
+
 export interface ExchangeSink {
   frame(frame: Frame): void;
   body(id: number, bytes: Uint8Array): void;
+  /** Undefined when body frames may go now; else when they may (the socket's send buffer is full: send-buffer.ts). */
+  writable(): Promise<void> | undefined;
   /** The exchange is over: forget its id. */
   done(id: number): void;
 }
@@ -64,6 +84,7 @@ export class JoinerExchange {
     private readonly maxChunk: number,
     private readonly endpoint: LocalEndpoint,
     private readonly sink: ExchangeSink,
+    private readonly secrets: EndpointSecrets = endpointSecrets(endpoint),
   ) {
     this.credit = new SendCredit(window);
     if (open.body.length > 0) this.bodyChunk(open.body);
@@ -117,7 +138,7 @@ export class JoinerExchange {
   }
 
   private headers(): Headers {
-    const own = new Set(Object.keys(this.endpoint.authHeaders).map((k) => k.toLowerCase()));
+    const own = this.secrets.own;
     const h = new Headers();
     for (const [name, value] of this.open.headers) if (!NOT_FORWARDED.has(name) && !own.has(name)) h.set(name, value);
     for (const [name, value] of Object.entries(this.endpoint.authHeaders)) h.set(name, value);
@@ -138,7 +159,7 @@ export class JoinerExchange {
 
   /** Text the hub may see: without the joiner's secrets and without its endpoint's URL. */
   private clean(text: string): string {
-    const redact = createTextRedactor(Object.values(this.endpoint.authHeaders));
+    const redact = this.secrets.redactText;
     return (redact ? redact(text) : text).split(this.endpoint.base).join("the endpoint");
   }
 
@@ -159,7 +180,7 @@ export class JoinerExchange {
       return;
     }
     if (this.cancelled) return void res.body?.cancel().catch(() => undefined);
-    const redactText = createTextRedactor(Object.values(endpoint.authHeaders));
+    const redactText = this.secrets.redactText;
     const headers: HeaderPairs = [];
     res.headers.forEach((value, name) => {
       if (!NOT_RETURNED.has(name)) headers.push([name, redactText ? redactText(value) : value]);
@@ -175,9 +196,12 @@ export class JoinerExchange {
         return;
       }
       if (this.cancelled) return;
-      const redact = createStreamRedactor(Object.values(endpoint.authHeaders));
+      const redact = this.secrets.streamRedactor?.();
       const body = redact ? concat(redact.push(bytes), redact.end()) : bytes;
       if (body.length <= this.window) {
+        const full = this.sink.writable();
+        if (full) await full;
+        if (this.cancelled) return;
         this.sink.frame({ type: "head", id: this.id, status: res.status, statusText: res.statusText, headers, whole: true, body });
         return this.finish();
       }
@@ -192,7 +216,7 @@ export class JoinerExchange {
       this.sink.frame({ type: "end", id: this.id });
       return this.finish();
     }
-    const redactor = createStreamRedactor(Object.values(endpoint.authHeaders));
+    const redactor = this.secrets.streamRedactor?.();
     const reader = res.body.getReader();
     try {
       for (;;) {
@@ -210,10 +234,15 @@ export class JoinerExchange {
     }
   }
 
-  /** Sends `bytes` as body frames, waiting for credit when the window is used up. */
+  /** Sends `bytes` as body frames, waiting for credit when the window is used up, and for the socket when its send buffer is full. */
   private async send(bytes: Uint8Array): Promise<void> {
     let rest = bytes;
     while (rest.length > 0 && !this.cancelled) {
+      const full = this.sink.writable();
+      if (full) {
+        await full;
+        continue;
+      }
       const n = this.credit.take(Math.min(rest.length, this.maxChunk));
       if (n === 0) {
         await new Promise<void>((resolve) => (this.waiting = resolve));

@@ -147,19 +147,24 @@ export class TunnelSession {
     const exchange = new TunnelExchange(id, this.window, this.hooks, signal);
     this.exchanges.set(id, exchange);
     const headers = headerPairs(init.headers);
-    const empty = encodeFrame({ type: "open", id, method, path, headers, more: false, body: new Uint8Array(0) });
+    // The common case, encoded once: the whole request in one frame.
+    if (body.length < this.maxFrame) {
+      const whole = encodeFrame({ type: "open", id, method, path, headers, more: false, body });
+      if (whole.length <= this.maxFrame) {
+        this.opts.socket.send(whole);
+        return exchange.response;
+      }
+    }
+    const empty = encodeFrame({ type: "open", id, method, path, headers, more: true, body: new Uint8Array(0) });
     const room = this.maxFrame - empty.length;
     if (room < 0) {
       exchange.fail(new Error("the request's headers do not fit in one tunnel frame"));
       return exchange.response;
     }
-    if (body.length <= room) this.send({ type: "open", id, method, path, headers, more: false, body });
-    else {
-      this.send({ type: "open", id, method, path, headers, more: true, body: body.subarray(0, room) });
-      const chunk = this.maxFrame - HEADER_BYTES;
-      for (let at = room; at < body.length; at += chunk) this.opts.socket.send(encodeBody(id, body.subarray(at, at + chunk)));
-      this.send({ type: "end", id });
-    }
+    this.send({ type: "open", id, method, path, headers, more: true, body: body.subarray(0, room) });
+    const chunk = this.maxFrame - HEADER_BYTES;
+    for (let at = room; at < body.length; at += chunk) this.opts.socket.send(encodeBody(id, body.subarray(at, at + chunk)));
+    this.send({ type: "end", id });
     return exchange.response;
   }
 

@@ -17,9 +17,9 @@ export function Field(props: { label: string; value: string; focused: boolean; s
 }
 
 /** A choice cycled with ←/→. */
-export function Choice(props: { label: string; value: string; focused: boolean; note?: string }) {
+export function Choice(props: { label: string; value: string; focused: boolean; note?: string; warn?: boolean }) {
   return (
-    <Line tone={props.focused && "cyan"}>
+    <Line tone={props.warn ? "yellow" : props.focused && "cyan"}>
       {`${props.focused ? "›" : " "} ${props.label.padEnd(LABEL)}‹ ${props.value} ›${props.note ? `  ${props.note}` : ""}`}
     </Line>
   );

@@ -1,12 +1,12 @@
 /**
- * The join flow: the form (with Advanced options folding out to auth header entries, each a
+ * The join flow: the form (the transport, direct or tunnel, with a word on what it means; Advanced options folding out to auth header entries, each a
  * header name and an environment variable name, marked when unusable), then the model list
  * from the probe (picked models numbered in the order picked: 1 is the default), then
  * nickname, password and the maximum concurrency (its placeholder: what the hub would assume).
  */
 import { Box } from "ink";
 import type { ReactNode } from "react";
-import { focusOrder, modelMatches, providerLabel, type JoinForm } from "../join-form.ts";
+import { focusOrder, modelMatches, providerLabel, transportNote, type JoinForm } from "../join-form.ts";
 import { Button, Choice, Field } from "./fields.tsx";
 import { Line } from "./theme.tsx";
 
@@ -30,6 +30,7 @@ function HeaderRows({ f }: { f: JoinForm }) {
 function FormPhase({ f }: { f: JoinForm }) {
   const n = f.headers.length;
   const profile = f.profile >= 0 ? f.profiles[f.profile]!.name : "none";
+  const transport = transportNote(f);
   return (
     <Box flexDirection="column">
       <Line tone="bold">Join a room with your endpoint</Line>
@@ -37,6 +38,7 @@ function FormPhase({ f }: { f: JoinForm }) {
       <Field label="Room code" value={f.code} focused={f.focus === "code"} placeholder="6 characters" />
       <Choice label="Provider" value={providerLabel(f.provider)} focused={f.focus === "provider"} />
       <Field label="Endpoint URL" value={f.endpoint} focused={f.focus === "endpoint"} placeholder="http://host:port" note={f.networkEndpoint ? `(the hub uses ${f.networkEndpoint})` : undefined} />
+      <Choice label="Transport" value={f.tunnel ? "tunnel" : "direct"} focused={f.focus === "transport"} note={transport.text} warn={transport.warn} />
       <Line tone={f.focus === "advanced" && "cyan"}>
         {`${f.focus === "advanced" ? "›" : " "} ${f.advanced ? "▾" : "▸"} Advanced options (auth headers: ${n})`}
       </Line>

@@ -20,7 +20,8 @@ export function hubStatusText(h: HubStatus, now: number): string {
 
 export function sessionText(s: SessionView): string {
   const notice = s.state !== "joined" && s.notice ? ` · ${s.notice}` : "";
-  return `${s.state === "joined" ? "●" : "○"} you: ${s.nickname} serving ${s.models.join(", ")} in room ${s.code} · ${STATE_WORDS[s.state]}${notice}`;
+  const via = s.tunnel ? " through a tunnel" : "";
+  return `${s.state === "joined" ? "●" : "○"} you: ${s.nickname} serving ${s.models.join(", ")} in room ${s.code}${via} · ${STATE_WORDS[s.state]}${notice}`;
 }
 
 export function Top({ hub, session, now }: { hub: HubStatus; session?: SessionView; now: number }) {
