@@ -149,6 +149,8 @@ function tooMany(ms: number): AccessError {
  */
 export function addressKey(address: string | undefined): string {
   if (!address) return "local";
+  // Plain IPv4, the common case, has nothing to normalise (this runs for every request a ledger counts).
+  if (!address.includes(":")) return address;
   const a = address.toLowerCase().replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, "");
   if (!a.includes(":")) return a;
   const bare = a.split("%")[0]!;

@@ -10,7 +10,7 @@
  * failed other than by its client leaving. Requests no participant took (turned away by a busy
  * room, timed out in its queue) are in /metrics, not here.
  *
- * Writing: rows change in memory (two Map lookups per attempt) and are marked dirty; `flush`
+ * Writing: rows change in memory (two rows found by three Map lookups each) and are marked dirty; `flush`
  * writes the dirty rows to the store in one transaction (startHub calls it every second, and
  * the hub's close once more), so no request waits on the disk. A crash loses at most the last
  * second. A room removed (deleted, expired) takes its ledger with it.
@@ -19,10 +19,11 @@ import type { AttemptEnd } from "../inference/attempt-end.ts";
 import type { LedgerKind, LedgerRow, LedgerStore } from "../persist/ledger-store.ts";
 import type { Room } from "../rooms/types.ts";
 import { CallerLabels } from "./caller-label.ts";
+import { branch, subMap } from "../../protocol/map-branch.ts";
 
 export interface RoomLedger {
-  /** Rows by `${kind}\0${id}\0${model}`. */
-  readonly rows: Map<string, LedgerRow>;
+  /** Rows by kind, id and model (protocol/map-branch.ts: no key string built per attempt). */
+  readonly rows: Map<LedgerKind, Map<string, Map<string, LedgerRow>>>;
   readonly dirty: Set<LedgerRow>;
 }
 
@@ -56,7 +57,7 @@ export class Ledger {
     this.labels = new CallerLabels(store.salt());
     for (const [roomId, rows] of store.load()) {
       const ledger = this.roomLedger(roomId);
-      for (const r of rows) ledger.rows.set(`${r.kind}\0${r.id}\0${r.model}`, r);
+      for (const r of rows) subMap(subMap(ledger.rows, r.kind), r.id).set(r.model, r);
     }
   }
 
@@ -71,7 +72,9 @@ export class Ledger {
   }
 
   rowsOf(room: Room): LedgerRow[] {
-    return [...(this.rooms.get(room.id)?.rows.values() ?? [])];
+    const out: LedgerRow[] = [];
+    for (const byId of this.rooms.get(room.id)?.rows.values() ?? []) for (const byModel of byId.values()) out.push(...byModel.values());
+    return out;
   }
 
   attemptEnded(a: AttemptEnd): void {
@@ -138,9 +141,6 @@ export class Ledger {
   }
 
   private row(ledger: RoomLedger, kind: LedgerKind, id: string, model: string, nickname: string | null): LedgerRow {
-    const key = `${kind}\0${id}\0${model}`;
-    let row = ledger.rows.get(key);
-    if (!row) ledger.rows.set(key, (row = emptyRow(kind, id, model, nickname)));
-    return row;
+    return branch(subMap(subMap(ledger.rows, kind), id), model, () => emptyRow(kind, id, model, nickname));
   }
 }

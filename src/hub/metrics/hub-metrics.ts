@@ -1,8 +1,9 @@
 /**
  * The hub's Prometheus counters and histograms, kept by hand (bench/experiments/metrics-cost.ts
  * measured prom-client against this): everything a request adds is added once, when its
- * attempt ends (`attemptEnded`, from dispatch.ts's `onFinish`), under one Map lookup of a
- * series keyed by (room, participant, model, protocol, adapted); nothing per streamed event.
+ * attempt ends (`attemptEnded`, from dispatch.ts's `onFinish`), in a series found by room,
+ * participant, model and protocol (adapted or not) through a tree of Maps (protocol/map-branch.ts:
+ * no key string is built per request); nothing per streamed event.
  * Gauges (in flight, queue depth, participants) are not kept here: scrape.ts reads them off
  * the rooms when /metrics is asked.
  *
@@ -14,6 +15,7 @@
 import type { AttemptEnd } from "../inference/attempt-end.ts";
 import type { Family, Labels } from "./exposition.ts";
 import { Histogram, LATENCY_BUCKETS, OVERHEAD_BUCKETS } from "./histogram.ts";
+import { branch, subMap } from "../../protocol/map-branch.ts";
 
 export interface MetricsLimits {
   /** Rooms with a label of their own; the rest are `other` (default 100). */
@@ -25,6 +27,8 @@ export interface MetricsLimits {
 export const DEFAULT_METRICS_LIMITS: MetricsLimits = { roomCap: 100, participantCap: 1000 };
 export const OTHER = "other";
 const NONE = "none";
+/** The tree's last key of an adapted request: its protocol, marked (a constant, not built per request). */
+const ADAPTED: Record<string, string> = { chat: "chat adapted", responses: "responses adapted", messages: "messages adapted", embeddings: "embeddings adapted" };
 
 class RequestSeries {
   /** Requests by `result` and error stage: "ok", "aborted\0client", "error\0connect", … */
@@ -44,7 +48,9 @@ interface Count {
 }
 
 export class HubMetrics {
-  private readonly series = new Map<string, RequestSeries>();
+  /** Every series, for the scrape; `tree` finds one by its labels. */
+  private readonly series: RequestSeries[] = [];
+  private readonly tree = new Map<string, Map<string, Map<string, Map<string, RequestSeries>>>>();
   private readonly rooms = new Map<string, string>();
   private readonly participants = new Set<string>();
   private readonly queueWait = new Map<string, Histogram>();
@@ -76,18 +82,18 @@ export class HubMetrics {
     const participant = this.participantLabel(a.participant?.id);
     const model = a.participant ? (a.model ?? NONE) : NONE;
     const adapted = a.adapted ? "true" : "false";
-    const key = `${room}\0${participant}\0${model}\0${a.protocol}\0${adapted}`;
-    let s = this.series.get(key);
-    if (s === undefined) {
-      s = new RequestSeries([
+    const byModel = subMap(subMap(this.tree, room), participant);
+    const s = branch(subMap(byModel, model), a.adapted ? ADAPTED[a.protocol] : a.protocol, () => {
+      const created = new RequestSeries([
         ["room", room],
         ["participant", participant],
         ["model", model],
         ["protocol", a.protocol],
         ["adapted", adapted],
       ]);
-      this.series.set(key, s);
-    }
+      this.series.push(created);
+      return created;
+    });
     const result = a.result === "ok" ? "ok" : `${a.result}\0${a.stage ?? NONE}`;
     s.results.set(result, (s.results.get(result) ?? 0) + 1);
     if (a.participant) {
@@ -134,7 +140,7 @@ export class HubMetrics {
 
   /** The counters and histograms, for scrape.ts. */
   families(): Family[] {
-    const all = [...this.series.values()];
+    const all = this.series;
     const requests = all.flatMap((s) =>
       [...s.results].map(([key, value]) => {
         const [result, stage] = key.split("\0") as [string, string | undefined];
