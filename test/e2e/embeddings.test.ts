@@ -16,6 +16,8 @@ import { startTestHub, type TestHub } from "../helpers/hub.ts";
 import { chatCompletion, startFakeUpstream, type FakeUpstream } from "../helpers/fake-upstream.ts";
 import { FIXTURES_DIR } from "../helpers/fixtures.ts";
 import { readEvents } from "../helpers/events.ts";
+import { killHubProcesses, spawnCli } from "../helpers/hub-process.ts";
+import { waitFor } from "../helpers/fake-upstream.ts";
 import type { RoomUsage } from "../../src/hub/ledger/usage-view.ts";
 
 type Json = Record<string, any>;
@@ -59,6 +61,7 @@ beforeAll(() => {
   hub = startTestHub();
 });
 afterAll(async () => {
+  killHubProcesses();
   await hub.stop();
   await Promise.all(upstreams.map((u) => u.stop()));
 });
@@ -333,5 +336,33 @@ describe("joining with embedding models", () => {
       [chatId, true, false],
       [embId, false, true],
     ]);
+  });
+});
+
+describe("gambi join --embedding-model", () => {
+  test("a participant that only embeds (no --model), and one that chats and embeds with one model", async () => {
+    const code = await hub.createRoom();
+    const room = () => hub.hub.ctx.registry.find(code)!;
+    const only = embedder(["nomic-embed"]);
+    const both = embedder(["tiny"], { chat: true });
+    const a = spawnCli(["join", "--hub", hub.url, "--code", code, "--endpoint", only.url, "--embedding-model", "nomic-embed", "--nickname", "only", "--no-interactive", "--no-specs"]);
+    const b = spawnCli(["join", "--hub", hub.url, "--code", code, "--endpoint", both.url, "--model", "tiny", "--embedding-model", "tiny", "--nickname", "both", "--no-interactive", "--no-specs"]);
+    expect(await waitFor(() => room().participants.size === 2 || a.p.exitCode !== null || b.p.exitCode !== null, 20_000)).toBe(true);
+    expect([a.p.exitCode, b.p.exitCode]).toEqual([null, null]);
+    const byName = Object.fromEntries([...room().participants.values()].map((p) => [p.nickname, { models: p.models, embeddingModels: p.embeddingModels, embeddings: p.capabilities.embeddings }]));
+    expect(byName).toEqual({ only: { models: [], embeddingModels: ["nomic-embed"], embeddings: true }, both: { models: ["tiny"], embeddingModels: ["tiny"], embeddings: true } });
+    expect(await waitFor(() => a.out.stdout.includes("serving nomic-embed (embeddings)") || a.out.stderr.includes("serving nomic-embed (embeddings)"), 5000)).toBe(true);
+    const res = await embed(code, { model: "nomic-embed", input: "x" });
+    expect(res.status).toBe(200);
+    await res.arrayBuffer();
+    expect(only.inference()).toHaveLength(1);
+  });
+
+  test("--embedding-model on an endpoint without /v1/embeddings: the joiner says so and exits non-zero", async () => {
+    const code = await hub.createRoom();
+    const c = spawnCli(["join", "--hub", hub.url, "--code", code, "--endpoint", chatter(["nomic"]).url, "--embedding-model", "nomic", "--no-interactive", "--no-specs"]);
+    await c.p.exited;
+    expect(c.p.exitCode).not.toBe(0);
+    expect(await waitFor(() => `${c.out.stdout}${c.out.stderr}`.includes("has no /v1/embeddings"), 2000)).toBe(true);
   });
 });
