@@ -83,6 +83,9 @@ export const chatBody = (stream: boolean, write?: Write, events?: number) =>
     ...extras(stream, write, events),
   });
 
+/** An embeddings request as openai-python sends one (one string); `float`, as the recorded answer the upstream gives. */
+export const embeddingsBody = () => JSON.stringify({ model: "bench-model", input: "The food was delicious and the waiter...", encoding_format: "float" });
+
 export const responsesBody = (stream: boolean, write?: Write, events?: number, store?: boolean) =>
   JSON.stringify({ model: "bench-model", input: "Say hi", ...(store === undefined ? {} : { store }), ...extras(stream, write, events) });
 

@@ -13,6 +13,9 @@
  * - POST with body `{}` → 400, as a real server answers the hub's join probes; a Responses
  *   request with a `previous_response_id` → OpenAI's 400 `previous_response_not_found` (the
  *   hub's state probe then finds a server that keeps conversations, as OpenAI's);
+ * - POST /v1/embeddings → OpenAI's recorded answer for text-embedding-3-small at 768
+ *   dimensions (test/fixtures/embeddings/openai-3-small-float.json, 15 kB of floats), whatever
+ *   was asked: the hub passes embeddings through, so only the answer's size matters;
  * - POST /v1/chat/completions and /v1/responses: `stream: true` → an SSE stream of
  *   `bench_events` events (default 256) written as `bench_write` says, else a small JSON
  *   body. Responses ids are unique per request so the hub's id map sees a new key each time.
@@ -41,6 +44,7 @@ import { CHAT_COMPLETION, MIN_EVENTS, chatStream, responseJson, responsesStream 
 import { processUsage, serveParent } from "./children.ts";
 
 const DEFAULT_EVENTS = 256;
+const EMBEDDING = new Uint8Array(await Bun.file(new URL("../../test/fixtures/embeddings/openai-3-small-float.json", import.meta.url)).arrayBuffer());
 let responseCount = 0;
 
 const json = (status: number, body: string) => new Response(body, { status, headers: { "content-type": "application/json" } });
@@ -128,6 +132,11 @@ const server = Bun.serve({
     const { path, opts } = parsed;
     if (req.method === "GET" && path === "/v1/models") {
       return Response.json({ object: "list", data: [{ id: "bench-model", object: "model", owned_by: "bench" }] });
+    }
+    if (req.method === "POST" && path === "/v1/embeddings" && !opts.only) {
+      const text = await req.text();
+      if (text === "{}") return json(400, JSON.stringify({ error: { message: "'input' is a required property", type: "invalid_request_error", code: null, param: null } }));
+      return new Response(EMBEDDING, { headers: { "content-type": "application/json" } });
     }
     const isChat = path === "/v1/chat/completions";
     if (req.method !== "POST" || (!isChat && path !== "/v1/responses")) return notFound();
