@@ -358,6 +358,18 @@ describe("gambi join --embedding-model", () => {
     expect(only.inference()).toHaveLength(1);
   });
 
+  test("through a tunnel: the probe goes through it, and so do the embeddings, byte for byte", async () => {
+    const code = await hub.createRoom();
+    const room = () => hub.hub.ctx.registry.find(code)!;
+    const emb = embedder(["nomic-embed"]);
+    emb.state.next = "mistral-embed.json";
+    const t = spawnCli(["join", "--hub", hub.url, "--code", code, "--endpoint", emb.url, "--embedding-model", "nomic-embed", "--tunnel", "--nickname", "tunnelled", "--no-interactive", "--no-specs"]);
+    expect(await waitFor(() => [...room().participants.values()].some((p) => p.status === "online" && p.capabilities.embeddings === true) || t.p.exitCode !== null, 20_000)).toBe(true);
+    const res = await embed(code, { model: "*", input: "x" });
+    expect(res.status).toBe(200);
+    expect(new Uint8Array(await res.arrayBuffer())).toEqual(fixture("mistral-embed.json"));
+  });
+
   test("--embedding-model on an endpoint without /v1/embeddings: the joiner says so and exits non-zero", async () => {
     const code = await hub.createRoom();
     const c = spawnCli(["join", "--hub", hub.url, "--code", code, "--endpoint", chatter(["nomic"]).url, "--embedding-model", "nomic", "--no-interactive", "--no-specs"]);
