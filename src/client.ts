@@ -147,10 +147,12 @@ export interface PublicRoom {
 export interface JoinRequest {
   id: string;
   nickname: string;
-  /** The first (default) model: all a hub from before several models per participant reads. */
-  model: string;
+  /** The first (default) model: all a hub from before several models per participant reads. Left out for a participant that only embeds. */
+  model?: string;
   /** Every model served, `model` first; left out for one. */
   models?: string[];
+  /** The models that embed (`POST /v1/embeddings`); left out for none. */
+  embeddingModels?: string[];
   /** Requests served at once (1–1024); left out, the hub probes or picks a default. */
   maxConcurrency?: number;
   /** The base URL the hub calls; left out with `transport: "tunnel"` (it stays on the joiner's machine). */

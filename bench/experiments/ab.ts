@@ -16,13 +16,13 @@
 import { setAffinity, spawnChild, type Child, type Usage } from "../lib/children.ts";
 import { jsonOnce, runCount, runFor, streamOnce, type RunResult, type Sample } from "../lib/load.ts";
 import { setupRoom } from "../lib/rooms.ts";
-import { chatBody, responsesBody } from "../lib/scenarios.ts";
+import { chatBody, chatBodyOfSize, embeddingsBody, responsesBody } from "../lib/scenarios.ts";
 import { median } from "../lib/stats.ts";
 
 interface Workload {
   name: string;
   serial: boolean;
-  path: "/chat/completions" | "/responses";
+  path: "/chat/completions" | "/responses" | "/embeddings";
   body: string;
   run(once: () => Promise<Sample>): Promise<RunResult>;
   /** Higher is better: requests or events per second; for c=1, 1 / p50. */
@@ -51,6 +51,10 @@ const p50 = (r: RunResult) => median(r.samples.map((s) => s.totalMs));
 const ttft = (r: RunResult) => median(r.samples.map((s) => s.firstMs));
 const ALL: Workload[] = [
   { name: "chat-json-c32", serial: false, path: "/chat/completions", body: chatBody(false), stream: false, run: (o) => runFor(32, runMs, o), score: (r) => (r.samples.length * 1000) / r.wallMs },
+  // Needs checkouts that serve embeddings (leave it out with --only for older ones).
+  { name: "embeddings-json-c32", serial: false, path: "/embeddings", body: embeddingsBody(), stream: false, run: (o) => runFor(32, runMs, o), score: (r) => (r.samples.length * 1000) / r.wallMs },
+  // Chat answered with as many bytes as the embedding above (14,553): what the answer's size costs, apart from the route.
+  { name: "chat-json-15k-c32", serial: false, path: "/chat/completions", body: chatBodyOfSize(14_553), stream: false, run: (o) => runFor(32, runMs, o), score: (r) => (r.samples.length * 1000) / r.wallMs },
   { name: "responses-json-c32", serial: false, path: "/responses", body: responsesBody(false), stream: false, run: (o) => runFor(32, runMs, o), score: (r) => (r.samples.length * 1000) / r.wallMs },
   { name: "chat-json-c1", serial: true, path: "/chat/completions", body: chatBody(false), stream: false, run: (o) => runCount(1, 600, o), score: (r) => 1 / p50(r) },
   { name: "chat-ttft-c1", serial: true, path: "/chat/completions", body: chatBody(true, "event"), stream: true, run: (o) => runCount(1, 100, o), score: (r) => 1 / ttft(r) },

@@ -19,7 +19,9 @@ export async function setupRoom(hubUrl: string, endpoint: string, name: string, 
   const authHeaders = { Authorization: "Bearer sk-bench-not-a-real-key-0123456789" };
   // The bench's upstream serves any number at once: declared, so a run at c=64 measures the hop,
   // not the room queueing behind the one slot an undeclared local server gets.
-  const join = { id: "bench-participant", nickname: "bench", model: "bench-model", endpoint, authHeaders, ...(legacy ? {} : { maxConcurrency: 1024 }) };
+  // Its one model also embeds (as llama.cpp's server with --embeddings): the embeddings workloads go to the same participant.
+  const embeds = speaks === "both" && !legacy ? { embeddingModels: ["bench-model"] } : {};
+  const join = { id: "bench-participant", nickname: "bench", model: "bench-model", endpoint, authHeaders, ...embeds, ...(legacy ? {} : { maxConcurrency: 1024 }) };
   const joined = await post(`${hubUrl}/rooms/${code}/join`, join);
   if (joined.status !== 201) throw new Error(`join ${endpoint}: HTTP ${joined.status} ${await joined.text()}`);
   const participant = ((await joined.json()) as { participant: { capabilities: Record<string, boolean>; responsesState?: string } }).participant;

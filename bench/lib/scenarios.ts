@@ -83,6 +83,12 @@ export const chatBody = (stream: boolean, write?: Write, events?: number) =>
     ...extras(stream, write, events),
   });
 
+/** A chat request whose answer the upstream pads to `bytes` (`bench_bytes`): non-streamed chat of an embedding's size. */
+export const chatBodyOfSize = (bytes: number) => JSON.stringify({ model: "bench-model", messages: [{ role: "user", content: "Say hi" }], bench_bytes: bytes });
+
+/** An embeddings request as openai-python sends one (one string); `float`, as the recorded answer the upstream gives. */
+export const embeddingsBody = () => JSON.stringify({ model: "bench-model", input: "The food was delicious and the waiter...", encoding_format: "float" });
+
 export const responsesBody = (stream: boolean, write?: Write, events?: number, store?: boolean) =>
   JSON.stringify({ model: "bench-model", input: "Say hi", ...(store === undefined ? {} : { store }), ...extras(stream, write, events) });
 

@@ -13,9 +13,12 @@
  * - POST with body `{}` → 400, as a real server answers the hub's join probes; a Responses
  *   request with a `previous_response_id` → OpenAI's 400 `previous_response_not_found` (the
  *   hub's state probe then finds a server that keeps conversations, as OpenAI's);
+ * - POST /v1/embeddings → OpenAI's recorded answer for text-embedding-3-small at 768
+ *   dimensions (test/fixtures/embeddings/openai-3-small-float.json, 14.5 kB of floats), whatever
+ *   was asked: the hub passes embeddings through, so only the answer's size matters;
  * - POST /v1/chat/completions and /v1/responses: `stream: true` → an SSE stream of
  *   `bench_events` events (default 256) written as `bench_write` says, else a small JSON
- *   body. Responses ids are unique per request so the hub's id map sees a new key each time.
+ *   body (a chat one padded to `bench_bytes` bytes when asked: the size of an embedding). Responses ids are unique per request so the hub's id map sees a new key each time.
  *
  * Path options, for participants the hub must translate for: segments before `/v1` shape
  * every answer under them, so one process serves every scenario and each participant is a base
@@ -41,6 +44,18 @@ import { CHAT_COMPLETION, MIN_EVENTS, chatStream, responseJson, responsesStream 
 import { processUsage, serveParent } from "./children.ts";
 
 const DEFAULT_EVENTS = 256;
+/** Chat answers padded to `bench_bytes` (the message content made longer), made once per size. */
+const padded = new Map<number, string>();
+function paddedChat(bytes: number): string {
+  let body = padded.get(bytes);
+  if (body === undefined) {
+    const parsed = JSON.parse(CHAT_COMPLETION) as { choices: { message: { content: string } }[] };
+    parsed.choices[0]!.message.content = "x".repeat(Math.max(0, bytes - CHAT_COMPLETION.length));
+    padded.set(bytes, (body = JSON.stringify(parsed)));
+  }
+  return body;
+}
+const EMBEDDING = new Uint8Array(await Bun.file(new URL("../../test/fixtures/embeddings/openai-3-small-float.json", import.meta.url)).arrayBuffer());
 let responseCount = 0;
 
 const json = (status: number, body: string) => new Response(body, { status, headers: { "content-type": "application/json" } });
@@ -129,6 +144,11 @@ const server = Bun.serve({
     if (req.method === "GET" && path === "/v1/models") {
       return Response.json({ object: "list", data: [{ id: "bench-model", object: "model", owned_by: "bench" }] });
     }
+    if (req.method === "POST" && path === "/v1/embeddings" && !opts.only) {
+      const text = await req.text();
+      if (text === "{}") return json(400, JSON.stringify({ error: { message: "'input' is a required property", type: "invalid_request_error", code: null, param: null } }));
+      return new Response(EMBEDDING, { headers: { "content-type": "application/json" } });
+    }
     const isChat = path === "/v1/chat/completions";
     if (req.method !== "POST" || (!isChat && path !== "/v1/responses")) return notFound();
     // Checked before the body, so the join probe's `{}` gets a 404 here, not a 400.
@@ -137,7 +157,7 @@ const server = Bun.serve({
     if (text === "{}") {
       return json(400, JSON.stringify({ error: { message: "you must provide a model parameter", type: "invalid_request_error", code: null, param: null } }));
     }
-    const body = JSON.parse(text) as { stream?: boolean; bench_events?: number; bench_write?: "event" | "burst"; bench_hold?: boolean; bench_endless?: boolean; previous_response_id?: string };
+    const body = JSON.parse(text) as { stream?: boolean; bench_bytes?: number; bench_events?: number; bench_write?: "event" | "burst"; bench_hold?: boolean; bench_endless?: boolean; previous_response_id?: string };
     // As OpenAI answers the join probe's made-up previous_response_id: a server that keeps state,
     // so the hub passes Responses turns through without keeping them (hub/responses/state.ts).
     if (!isChat && typeof body.previous_response_id === "string") {
@@ -150,6 +170,7 @@ const server = Bun.serve({
     }
     const n = Math.max(MIN_EVENTS, body.bench_events ?? opts.events ?? DEFAULT_EVENTS);
     const write = (body.bench_write ?? opts.write) === "burst" ? "burst" : "event";
+    if (isChat && !body.stream && body.bench_bytes) return json(200, paddedChat(body.bench_bytes));
     if (isChat) return body.stream ? sse(chatStream(n), write, opts.firstGap) : json(200, CHAT_COMPLETION);
     const id = `resp_bench${(++responseCount).toString(16).padStart(12, "0")}`;
     return body.stream ? sse(responsesStream(n, id), write, opts.firstGap) : json(200, responseJson(id));

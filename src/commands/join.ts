@@ -45,6 +45,7 @@ export default defineCommand({
     code: { type: "string", description: "Room code" },
     endpoint: { type: "string", description: "Endpoint base URL (default http://localhost:11434, Ollama)" },
     model: { type: "string", description: "Model to serve, as the endpoint names it (repeatable: several models from this endpoint, the first is the default)" },
+    "embedding-model": { type: "string", description: "Model of this endpoint that embeds (POST /v1/embeddings; repeatable); embeddings requests go only to these, and --model may then be left out" },
     "max-concurrency": { type: "string", description: "Requests your endpoint serves at once, 1-1024 (default: its llama.cpp slots, else a default for its kind)" },
     nickname: { type: "string", description: "Name shown in the room (default: a generated one)" },
     header: { type: "string", description: "Auth header Name=Value sent to your endpoint (repeatable)" },
@@ -81,6 +82,7 @@ export default defineCommand({
           endpoint: args.endpoint,
           networkEndpoint: args["network-endpoint"],
           models: repeatedFlag(rawArgs, "model"),
+          embeddingModels: repeatedFlag(rawArgs, "embedding-model"),
           maxConcurrency,
           nickname: args.nickname,
           password: args.password,
@@ -102,7 +104,7 @@ export default defineCommand({
         tty: !args.json && process.stdout.isTTY === true,
         onLeft: () => process.exit(0),
       });
-      const serving = `serving ${prepared.models.join(", ")}${capacityNote(served.joined)}`;
+      const serving = `serving ${[...prepared.models, ...prepared.embeddingModels.map((m) => `${m} (embeddings)`)].join(", ")}${capacityNote(served.joined)}`;
       if (args.json) console.log(JSON.stringify(served.joined));
       else if (interactive) p.outro(`joined room ${prepared.code} as ${served.joined.nickname}, ${serving}; Ctrl-C to leave`);
       else log.success(`joined room ${prepared.code} as ${served.joined.nickname} (${served.id}) ${serving}; Ctrl-C to leave`);

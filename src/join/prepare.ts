@@ -27,6 +27,11 @@ export interface JoinFlags {
   networkEndpoint?: string;
   /** `--model`, repeatable: several models from the one endpoint (the first is the default). */
   models: string[];
+  /**
+   * `--embedding-model`, repeatable: models of the same endpoint that embed (`POST /v1/embeddings`),
+   * the only ones the hub sends embeddings requests to. With them, `--model` may be left out.
+   */
+  embeddingModels?: string[];
   /** `--max-concurrency`, already checked (1–1024). */
   maxConcurrency?: number;
   nickname?: string;
@@ -44,8 +49,10 @@ export interface PreparedJoin {
   code: string;
   local: string;
   published: string;
-  /** At least one, no duplicates; the first is the participant's default. */
+  /** No duplicates; the first is the participant's default. At least one unless `embeddingModels` has some. */
   models: string[];
+  /** Its embedding models (`--embedding-model`); none by default. */
+  embeddingModels: string[];
   /** Declared; unset, the hub probes the endpoint or picks a default. */
   maxConcurrency?: number;
   nickname: string;
@@ -77,13 +84,13 @@ function probeFailure(err: GambiError): HubError {
   return new HubError(err.message, err.status, err.code ?? undefined, err.status === 502 ? EXIT.unreachable : EXIT.rejected);
 }
 
-async function probeUntilAccepted(local: string, headers: AuthHeaderEntry[], interactive: boolean, log: Logger) {
+async function probeUntilAccepted(local: string, headers: AuthHeaderEntry[], interactive: boolean, log: Logger, embeddings: boolean) {
   for (;;) {
     const spin = interactive ? p.spinner() : undefined;
     if (spin) spin.start(`probing ${local}`);
     else log.start(`probing ${local} ...`);
     try {
-      const probe = await probeOwnEndpoint(local, headerRecord(headers));
+      const probe = await probeOwnEndpoint(local, headerRecord(headers), { embeddings });
       spin?.stop(`${local} speaks ${protocolsSpoken(probe)}${probe.models ? `, ${probe.models.length} models` : ""}`);
       return { probe, headers };
     } catch (err) {
@@ -129,14 +136,20 @@ export async function prepareJoin(opts: { flags: JoinFlags; profile?: SavedProfi
   else if (profile?.headers?.length) headers = resolveAuthHeaderEntries([], profile.headers.map((h) => `${h.name}=${h.env}`), process.env);
   else headers = interactive ? await askAuthHeaders(local) : [];
 
-  const probed = await probeUntilAccepted(local, headers, interactive, log);
+  const embeddingModels = unique(flags.embeddingModels ?? []);
+  const probed = await probeUntilAccepted(local, headers, interactive, log, embeddingModels.length > 0);
   headers = probed.headers;
   const models = probed.probe.models;
+  if (embeddingModels.length && !probed.probe.capabilities.embeddings) {
+    throw new UsageError(`${local} has no /v1/embeddings for --embedding-model (llama.cpp's llama-server serves it with --embeddings)`);
+  }
 
   const saved = profile?.models ?? (profile?.model ? [profile.model] : []);
-  const chosen = unique(flags.models.length ? flags.models : saved.length ? saved : interactive ? await askModels(models ?? undefined) : []);
-  if (!chosen.length) throw new UsageError("--model is required (the model your endpoint serves, e.g. llama3.2; repeat it for several)");
-  const missing = models?.length && !flags.allowUnlistedModel ? chosen.filter((m) => !matchModel(models, m)) : [];
+  // Embedding models alone: a participant that only embeds, nothing to ask.
+  const askFor = interactive && !embeddingModels.length;
+  const chosen = unique(flags.models.length ? flags.models : saved.length ? saved : askFor ? await askModels(models ?? undefined) : []);
+  if (!chosen.length && !embeddingModels.length) throw new UsageError("--model is required (the model your endpoint serves, e.g. llama3.2; repeat it for several; --embedding-model for one that embeds)");
+  const missing = models?.length && !flags.allowUnlistedModel ? [...chosen, ...embeddingModels].filter((m) => !matchModel(models, m)) : [];
   if (missing.length) {
     const what = missing.length === 1 ? `model "${missing[0]}" is` : `models ${missing.map((m) => `"${m}"`).join(", ")} are`;
     throw new UsageError(`${what} not served by ${local}; it offers: ${suggestModels(models!, missing[0]!).join(", ")} (--allow-unlisted-model if its list is incomplete)`);
@@ -170,7 +183,7 @@ export async function prepareJoin(opts: { flags: JoinFlags; profile?: SavedProfi
     const typed = headers.filter((h) => !h.env).map((h) => h.name);
     saveAs = await askSaveProfile(providerFor(local)?.id ?? "default", typed);
   }
-  return { code: code.toUpperCase(), local, published, models: chosen, maxConcurrency, nickname, password, headers, probe: probed.probe, saveAs, tunnel };
+  return { code: code.toUpperCase(), local, published, models: chosen, embeddingModels, maxConcurrency, nickname, password, headers, probe: probed.probe, saveAs, tunnel };
 }
 
 /** Each model once, in the order first given (the hub refuses a list that repeats one). */

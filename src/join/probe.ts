@@ -10,11 +10,11 @@ import { probeEndpoint, type ProbeResult } from "../proxy/probe.ts";
  * `concurrency`: also work out what the hub would assume for its maxConcurrency (the TUI shows it
  * as the default; for llama.cpp one more GET, /props).
  */
-export function probeOwnEndpoint(base: string, authHeaders: Record<string, string>, opts: { concurrency?: boolean } = {}): Promise<ProbeResult> {
-  return probeEndpoint({ base, authHeaders, label: "your endpoint" }, { timeoutMs: 10_000, concurrency: opts.concurrency });
+export function probeOwnEndpoint(base: string, authHeaders: Record<string, string>, opts: { concurrency?: boolean; embeddings?: boolean } = {}): Promise<ProbeResult> {
+  return probeEndpoint({ base, authHeaders, label: "your endpoint" }, { timeoutMs: 10_000, concurrency: opts.concurrency, embeddings: opts.embeddings });
 }
 
 /** "Responses + Chat Completions": the OpenAI protocols the probe found. */
 export function protocolsSpoken(probe: ProbeResult): string {
-  return [probe.capabilities.responses && "Responses", probe.capabilities.chatCompletions && "Chat Completions"].filter(Boolean).join(" + ");
+  return [probe.capabilities.responses && "Responses", probe.capabilities.chatCompletions && "Chat Completions", probe.capabilities.embeddings && "Embeddings"].filter(Boolean).join(" + ");
 }

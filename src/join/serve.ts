@@ -34,7 +34,7 @@ export async function serveInRoom(opts: ServeOptions) {
   const { client, prepared, log } = opts;
   // The status line (room, model, state, requests served, in flight, a cooldown) is fed by the join answer and the room's event stream.
   const line = createStatusLine({ log, tty: opts.tty });
-  let status = initialStatus(prepared.code, prepared.models.join(", "));
+  let status = initialStatus(prepared.code, [...prepared.models, ...prepared.embeddingModels.map((m) => `${m} (embeddings)`)].join(", "));
   // A cooldown's end comes with no event: the line is drawn again then.
   let cooldownTimer: ReturnType<typeof setTimeout> | undefined;
   let cooldownFor: number | undefined;
@@ -57,6 +57,7 @@ export async function serveInRoom(opts: ServeOptions) {
       endpoint: prepared.tunnel ? prepared.local : prepared.published,
       tunnel: prepared.tunnel,
       models: prepared.models,
+      embeddingModels: prepared.embeddingModels,
       maxConcurrency: prepared.maxConcurrency,
       nickname: prepared.nickname,
       password: prepared.password,

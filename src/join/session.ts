@@ -21,8 +21,10 @@ export interface SessionSettings {
   endpoint: string;
   /** Serve through a tunnel (`gambi join --tunnel`): the endpoint and the auth headers stay here. */
   tunnel?: boolean;
-  /** The models to serve (at least one; the first is the default). */
+  /** The models to serve (the first is the default); at least one, unless `embeddingModels` has some. */
   models: string[];
+  /** The models it serves for embeddings (`--embedding-model`). */
+  embeddingModels?: string[];
   /** Requests served at once; unset: the hub decides (probe or default). */
   maxConcurrency?: number;
   nickname: string;
@@ -44,8 +46,9 @@ export function joinRequest(s: SessionSettings): JoinRequest {
   return {
     id: participantId(),
     nickname: s.nickname,
-    model: s.models[0]!,
+    model: s.models[0],
     models: s.models.length > 1 ? [...s.models] : undefined,
+    embeddingModels: s.embeddingModels?.length ? [...s.embeddingModels] : undefined,
     maxConcurrency: s.maxConcurrency,
     // Through a tunnel, neither the endpoint nor its keys go to the hub.
     endpoint: s.tunnel ? undefined : s.endpoint,

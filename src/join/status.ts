@@ -158,7 +158,8 @@ export function describeFinished(f: Finished): string {
   const took = f.durationMs !== undefined ? ` in ${(f.durationMs / 1000).toFixed(2)} s` : "";
   if (!f.ok) return `request failed${took}: ${f.error}`;
   const speed = f.tokensPerSecond !== undefined ? ` · ${f.tokensPerSecond.toFixed(1)} tok/s` : "";
-  return `served a ${f.protocol === "responses" ? "Responses" : "chat"} request${took}${speed}`;
+  const kind = f.protocol === "responses" ? "a Responses" : f.protocol === "embeddings" ? "an embeddings" : "a chat";
+  return `served ${kind} request${took}${speed}`;
 }
 
 /**

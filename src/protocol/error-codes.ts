@@ -123,6 +123,11 @@ export const ERROR_CODES = {
     statuses: [404, 400],
     meaning: "Inference: no participant or model matches `model` → 404 (`*` is any participant); joining: the endpoint does not list the model (or one of `models`, all named) → 400 (check the name, or set `allowUnlistedModel`).",
   },
+  model_not_embedding: {
+    group: "participants",
+    statuses: [400],
+    meaning: "`POST /v1/embeddings` for a model (or participant) that no participant declared as an embedding model: the message names the models that can embed; use one of them (`*`: any participant that embeds).",
+  },
   no_participant_available: {
     group: "participants",
     statuses: [503],
@@ -164,7 +169,12 @@ export const ERROR_CODES = {
   endpoint_not_openai_compatible: {
     group: "participants",
     statuses: [400],
-    meaning: "Joining: the endpoint serves neither `/v1/responses` nor `/v1/chat/completions`; give its OpenAI-compatible base URL.",
+    meaning: "Joining: the endpoint serves neither `/v1/responses` nor `/v1/chat/completions` (nor `/v1/embeddings`, for a join with only embedding models); give its OpenAI-compatible base URL.",
+  },
+  endpoint_no_embeddings: {
+    group: "participants",
+    statuses: [400],
+    meaning: "Joining with `embeddingModels`: the endpoint has no `/v1/embeddings` (llama.cpp's server needs `--embeddings`); join without them, or serve embeddings there.",
   },
 
   // — responses the hub keeps or routes —

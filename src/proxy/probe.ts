@@ -9,6 +9,11 @@
  * works out how many requests the endpoint serves at once (protocol/concurrency.ts): from the
  * kind of server its model list names, and for llama.cpp one more request, `GET /props` (its
  * slots), sent once the model list has said it is llama.cpp; no other server is asked anything.
+ * With `embeddings` (a join that declares embedding models), `POST /v1/embeddings` with `{}`
+ * too, read the same way: the route's existence, nothing computed (every server asked answers
+ * a 400 for the missing `input`; llama.cpp without `--embeddings` a 501). Which models embed is
+ * the joiner's to say (hub/rooms/join.ts): asking each model would load it on servers such as
+ * Ollama, and a chat model that answers an embeddings request is no embedding model.
  */
 import { GambiError } from "../protocol/openai/errors.ts";
 import { callUpstream, describeNetworkError, UpstreamUnreachable, type Fetch, type UpstreamTarget } from "./upstream.ts";
@@ -79,6 +84,8 @@ export interface ProbeOptions {
   responsesState?: boolean;
   /** Also work out how many requests it serves at once (a join that declares none). */
   concurrency?: boolean;
+  /** Also ask whether `POST /v1/embeddings` exists (a join that declares embedding models). */
+  embeddings?: boolean;
   /**
    * The endpoint is a tunnelled participant's, probed through its tunnel: the joiner adds its own
    * auth headers and the hub has none, so a refusal is about the joiner's credentials.
@@ -109,14 +116,15 @@ export async function probeEndpoint(target: UpstreamTarget, opts: ProbeOptions):
         return defaultConcurrency(kind, isHosted(target), await slotsOf(target, kind, opts));
       })
     : undefined;
-  const [models, responses, chat, state, concurrency] = await Promise.all([
+  const [models, responses, chat, state, concurrency, embeddings] = await Promise.all([
     listed,
     attempt(target, "POST", "/responses", opts.timeoutMs, opts.fetch),
     attempt(target, "POST", "/chat/completions", opts.timeoutMs, opts.fetch),
     opts.responsesState ? attempt(target, "POST", "/responses", opts.timeoutMs, opts.fetch, STATE_PROBE_BODY, true) : notAsked,
     learned,
+    opts.embeddings ? attempt(target, "POST", "/embeddings", opts.timeoutMs, opts.fetch) : notAsked,
   ]);
-  const all = [models, responses, chat];
+  const all = opts.embeddings ? [models, responses, chat, embeddings] : [models, responses, chat];
 
   const denied = all.find((o) => o.kind === "status" && (o.status === 401 || o.status === 403));
   if (denied && denied.kind === "status") {
@@ -149,8 +157,9 @@ export async function probeEndpoint(target: UpstreamTarget, opts: ProbeOptions):
   }
 
   const has = (o: ProbeAttempt) => o.kind === "status" && !MISSING_ROUTE.has(o.status);
-  const capabilities: Capabilities = { responses: has(responses), chatCompletions: has(chat) };
-  if (!capabilities.responses && !capabilities.chatCompletions) {
+  const capabilities: Capabilities = { responses: has(responses), chatCompletions: has(chat), ...(opts.embeddings ? { embeddings: has(embeddings) } : {}) };
+  // An endpoint that only embeds passes here; the join says whether that is enough for what it serves.
+  if (!capabilities.responses && !capabilities.chatCompletions && !capabilities.embeddings) {
     const what = opts.throughTunnel ? "your endpoint (through the tunnel)" : `endpoint ${target.base}`;
     throw new GambiError(400, `${what} serves neither /v1/responses nor /v1/chat/completions; is it an OpenAI-compatible base URL?`, {
       code: "endpoint_not_openai_compatible",

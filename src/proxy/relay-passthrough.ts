@@ -54,13 +54,15 @@ export async function relayPassthroughBody(res: Response, opts: ForwardOptions, 
   }
   let observation: Observation = {};
   let json: Record<string, unknown> | undefined;
-  const wanted = opts.protocol === "responses" || opts.wantsObservation?.() !== false;
+  // An embeddings answer is never parsed (thousands of numbers, nothing else the hub needs): its usage is read as chat's is unwatched.
+  const wanted = opts.protocol === "responses" || (opts.protocol === "chat" && opts.wantsObservation?.() !== false);
   if (wanted && (res.headers.get("content-type") ?? "").includes("json")) {
     json = parseJson(bytes);
     observation = observeJsonBody(opts.protocol, json);
     if (observation.responseId) opts.onResponseId?.(observation.responseId);
-  } else if (opts.protocol === "chat" && res.status < 400) {
-    // Not parsed (no one watches the room), but the ledger counts its tokens: the usage object alone.
+  } else if (opts.protocol !== "responses" && res.status < 400) {
+    // Not parsed (no one watches the room, or embeddings), but the ledger counts its tokens: the
+    // usage object alone (embeddings: `prompt_tokens`, `total_tokens`, the same keys as chat's).
     observation.usage = usageInChatBytes(bytes);
   }
   observation.bytes = bytes.length;
@@ -83,6 +85,8 @@ const NEEDLES: Record<Protocol, Buffer[]> = {
   chat: ['"usage":{', '"usage": {', '"error"'].map((s) => Buffer.from(s)),
   // Responses usage is read only off these terminal events (protocol/observe.ts), so no usage needle.
   responses: ["response.completed", "response.incomplete", "response.failed", '"error"'].map((s) => Buffer.from(s)),
+  // Embeddings never stream; a participant that streams anyway is observed for errors only.
+  embeddings: ['"error"'].map((s) => Buffer.from(s)),
 };
 
 const EMPTY = new Uint8Array(0);

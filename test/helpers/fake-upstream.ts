@@ -22,6 +22,8 @@ export interface FakeUpstreamOptions {
   props?: unknown;
   chat?: boolean;
   responses?: boolean;
+  /** Serves POST /v1/embeddings (default: no, a 404 like a chat-only server). */
+  embeddings?: boolean;
   /** Every request must carry this header with this value, else 401. */
   requireHeader?: { name: string; value: string };
   /** Path prefix before /v1 (e.g. "/api" for OpenRouter-like URLs). */
@@ -82,7 +84,7 @@ export function startFakeUpstream(opts: FakeUpstreamOptions = {}): FakeUpstream 
         if (opts.models === null) return new Response("404 page not found", { status: 404 });
         return json(200, { object: "list", data: (opts.models ?? ["test-model"]).map((id) => ({ id, object: "model", owned_by: opts.ownedBy ?? "fake" })) });
       }
-      const enabled = (path === "/chat/completions" && opts.chat !== false) || (path === "/responses" && opts.responses !== false) || path.startsWith("/responses/");
+      const enabled = (path === "/chat/completions" && opts.chat !== false) || (path === "/responses" && opts.responses !== false) || (path === "/embeddings" && opts.embeddings === true) || path.startsWith("/responses/");
       if (!enabled) return new Response("404 page not found", { status: 404 });
       if (req.method === "POST" && body === "{}" && !path.startsWith("/responses/")) {
         return json(400, { error: { message: "you must provide a model parameter", type: "invalid_request_error", code: null, param: null } });

@@ -18,7 +18,12 @@ export interface RealRoom {
   close(): Promise<void>;
 }
 
-export async function realRoom(servers: string[][] = [[]]): Promise<RealRoom> {
+/**
+ * `servers`: llama-server's extra flags, one entry per server; `joins`: what each one's `gambi
+ * join` serves (default `--model tiny`), e.g. `["--embedding-model", "tiny"]` for a server started
+ * with `--embeddings`.
+ */
+export async function realRoom(servers: string[][] = [[]], joins: string[][] = []): Promise<RealRoom> {
   const llamas = await Promise.all(servers.map((flags) => startLlama(flags)));
   const hub = startTestHub();
   const code = await hub.createRoom({ name: "real llama.cpp" });
@@ -26,7 +31,8 @@ export async function realRoom(servers: string[][] = [[]]): Promise<RealRoom> {
   const ids: string[] = [];
   for (const [n, llama] of llamas.entries()) {
     const nickname = `llama-${n}`;
-    const joiner = spawnCli(["join", "--hub", hub.url, "--code", code, "--endpoint", llama.url, "--model", "tiny", "--nickname", nickname, "--no-interactive", "--no-specs"]);
+    const serves = joins[n] ?? ["--model", "tiny"];
+    const joiner = spawnCli(["join", "--hub", hub.url, "--code", code, "--endpoint", llama.url, ...serves, "--nickname", nickname, "--no-interactive", "--no-specs"]);
     const joined = await waitFor(() => [...room().participants.values()].some((p) => p.nickname === nickname) || joiner.p.exitCode !== null, 20_000);
     if (!joined || joiner.p.exitCode !== null) throw new Error(`gambi join did not join:\n${joiner.out.stdout}\n${joiner.out.stderr}`);
     ids.push([...room().participants.values()].find((p) => p.nickname === nickname)!.id);

@@ -740,3 +740,66 @@ describe("several models per participant (what select.ts did before the schedule
     expect([w.lease?.member.id, w.lease?.model]).toEqual(["a", "y"]);
   });
 });
+
+describe("embeddings: the models that embed, apart from the ones that chat", () => {
+  const embedders = () => {
+    const s = setup();
+    s.pool.upsert(member("chat", { models: ["llama3"] }));
+    s.pool.upsert(member("emb", { models: [], embeddingModels: ["nomic", "bge"] }));
+    s.pool.upsert(member("both", { models: ["tiny"], embeddingModels: ["tiny"] }));
+    return s;
+  };
+  const embedReq = (spec: string, pool: RoomScheduler) => req({ want: pool.want(spec, true), protocol: "embeddings" });
+
+  test("want(spec, true) reads the embedding models: a model, *, a pin, a pinned pair; a chat model stays a model nobody embeds", () => {
+    const { pool } = embedders();
+    expect(pool.want("nomic", true)).toEqual({ kind: "model", model: "nomic", embed: true });
+    expect(pool.want("*", true)).toEqual({ kind: "any", embed: true });
+    expect(pool.want("emb", true)).toEqual({ kind: "participant", id: "emb", embed: true });
+    expect(pool.want("emb/bge", true)).toEqual({ kind: "participant", id: "emb", model: "bge", embed: true });
+    expect(pool.want("chat/llama3", true)).toEqual({ kind: "model", model: "chat/llama3", embed: true });
+    expect(pool.want("nomic")).toEqual({ kind: "model", model: "nomic" });
+    expect([pool.serves("llama3", false), pool.serves("llama3", true), pool.serves("tiny", true)]).toEqual([true, false, true]);
+    expect(pool.embeddingModels()).toEqual(["nomic", "bge", "tiny"]);
+  });
+
+  test("leases: a pin gets the participant's first embedding model; * only participants that embed; chat * never one that only embeds", () => {
+    const { pool } = embedders();
+    const pinned = now(pool.acquire(embedReq("emb", pool)));
+    expect([pinned.member.id, pinned.model]).toEqual(["emb", "nomic"]);
+    pinned.release({ kind: "success" });
+    const seen = new Set<string>();
+    for (let i = 0; i < 6; i++) {
+      const l = now(pool.acquire(embedReq("*", pool)));
+      seen.add(`${l.member.id}:${l.model}`);
+      l.release({ kind: "success" });
+    }
+    expect([...seen].every((s) => s === "emb:nomic" || s === "both:tiny")).toBe(true);
+    for (let i = 0; i < 6; i++) {
+      const l = now(pool.acquire(req({ want: pool.want("*") })));
+      expect(l.member.id).not.toBe("emb");
+      l.release({ kind: "success" });
+    }
+  });
+
+  test("nobody embeds the model, or the pinned participant embeds nothing: 404 at once (dispatch says 400 for a chat model)", () => {
+    const { pool } = embedders();
+    expect(rejection(() => pool.acquire(embedReq("llama3", pool))).status).toBe(404);
+    expect(rejection(() => pool.acquire(embedReq("chat", pool))).status).toBe(404);
+    expect(rejection(() => pool.acquire(req({ want: pool.want("emb") }))).status).toBe(404);
+  });
+
+  test("a waiting embeddings request gets only a participant that embeds", async () => {
+    const { pool } = embedders();
+    const held = now(pool.acquire(embedReq("nomic", pool)));
+    const chatLease = now(pool.acquire(req({ want: pool.want("*") })));
+    const w = queued(pool.acquire(embedReq("nomic", pool)));
+    chatLease.release({ kind: "success" });
+    await flush();
+    expect(w.lease).toBeUndefined();
+    held.release({ kind: "success" });
+    await flush();
+    expect(w.lease?.member.id).toBe("emb");
+    expect(pool.alternatives(pool.want("nomic", true))).toBe(1);
+  });
+});

@@ -28,6 +28,7 @@ function setup(probe: (p: Participant) => Promise<boolean> = async () => false) 
     id: "p",
     nickname: "alice",
     models: ["m"],
+    embeddingModels: [],
     endpoint: "http://127.0.0.1:9",
     transport: "direct",
     capabilities: { chatCompletions: true, responses: false },

@@ -1,7 +1,9 @@
 /**
  * What the hub reads of an inference body, checked by hand: `model` (1–321 characters),
- * `stream` (a boolean when present) and, for Chat Completions, `messages` (an array). Every
- * other field goes to the participant untouched. The messages are the ones Elysia's TypeBox
+ * `stream` (a boolean when present) and, for Chat Completions, `messages` (an array); for
+ * embeddings, `input` (a string or a non-empty array: of strings, or of token ids, or of arrays
+ * of them; their items are the participant's to judge). Every other field goes to the
+ * participant untouched (an embeddings `encoding_format`, `dimensions` and `user` too). The messages are the ones Elysia's TypeBox
  * validation gave these routes before they moved out of Elysia (lane.ts), so clients see the
  * same 400s: `invalid body: "<field>": <what>` in OpenAI's envelope, code `invalid_request`.
  */
@@ -31,6 +33,11 @@ export function checkInferenceBody(protocol: Protocol, body: unknown): Inference
   if (protocol === "chat") {
     if (!("messages" in b)) return invalid("messages", "Property 'messages' is missing");
     if (!Array.isArray(b.messages)) return invalid("messages", "Expected array");
+  }
+  if (protocol === "embeddings") {
+    if (!("input" in b)) return invalid("input", "Property 'input' is missing (the text to embed: a string or an array)");
+    if (typeof b.input !== "string" && !Array.isArray(b.input)) return invalid("input", `Expected string or array but found: ${found(b.input)}`);
+    if (Array.isArray(b.input) && b.input.length === 0) return invalid("input", "Expected a non-empty array");
   }
   return b as InferenceBody;
 }

@@ -45,6 +45,7 @@ import type { Participant, Room, RoomMember } from "../rooms/registry.ts";
 import type { Plan } from "./plan.ts";
 import { planTurn, type Turn } from "./turn.ts";
 import { QueuedStream, QUEUED_ANSWER_AFTER_MS } from "./queued-stream.ts";
+import { nobodyEmbeds, notEmbedding } from "./embeddings.ts";
 import { resolveContinuation, type Continuation } from "../responses/continuation.ts";
 import { refusalOf } from "../responses/state.ts";
 import { callerKey, callerMaterial } from "../access/caller.ts";
@@ -149,7 +150,9 @@ export function failoverReason(outcome: RelayOutcome): RetryReason | undefined {
 function describeRoom(room: Room): string {
   const online = [...room.participants.values()].filter((p) => p.status === "online");
   if (online.length === 0) return "no participant is online in this room";
-  const shown = online.slice(0, 10).map((p) => `${p.nickname} (id ${p.id}, ${p.models.length === 1 ? "model" : "models"} ${p.models.join(", ")})`);
+  const served = (p: Participant) =>
+    [p.models.length ? `${p.models.length === 1 ? "model" : "models"} ${p.models.join(", ")}` : "", p.embeddingModels.length ? `embedding ${p.embeddingModels.length === 1 ? "model" : "models"} ${p.embeddingModels.join(", ")}` : ""].filter(Boolean).join("; ");
+  const shown = online.slice(0, 10).map((p) => `${p.nickname} (id ${p.id}, ${served(p)})`);
   const more = online.length > shown.length ? `, and ${online.length - shown.length} more` : "";
   return `online: ${shown.join(", ")}${more}`;
 }
@@ -158,13 +161,18 @@ function describeRoom(room: Room): string {
 function unservable(room: Room, requested: string, want: Want, err: unknown): unknown {
   if (!(err instanceof GambiError)) return err;
   const spec = requested.trim();
+  // Embeddings: a chat model, or a room where nobody embeds, is the client's 400 (embeddings.ts).
+  if (want.embed && hasCode(err, "model_not_found")) return notEmbedding(room, spec, want) ?? err;
+  if (want.embed && want.kind === "any" && hasCode(err, "no_participant_available")) return nobodyEmbeds(room) ?? err;
   if (hasCode(err, "model_not_found")) {
     return new GambiError(404, `no participant or model matches "${spec}" (${describeRoom(room)}); use "*" for any participant`, { code: "model_not_found", param: "model" });
   }
   if (hasCode(err, "no_participant_available")) {
     const what =
       want.kind === "any"
-        ? "any participant"
+        ? want.embed
+          ? "any participant that embeds"
+          : "any participant"
         : want.kind === "participant"
           ? want.model === undefined
             ? `participant "${want.id}"`
@@ -228,7 +236,8 @@ class Dispatch implements AcquireRequest {
   ) {
     this.arrivedAt = arrivedAt ?? performance.now();
     this.signal = request.signal;
-    this.stream = body.stream === true;
+    // Embeddings never stream (a `stream` in their body is the participant's to ignore).
+    this.stream = protocol !== "embeddings" && body.stream === true;
     this.requestId = ctx.requestId();
     const c = continuation;
     if (c?.kind === "native") this.want = { kind: "participant", id: c.participant.id };
@@ -238,7 +247,7 @@ class Dispatch implements AcquireRequest {
       // Its owner, with the conversation's model while it still serves it.
       this.want = owner?.status === "online" ? { kind: "participant", id: owner.id, model: owner.models.includes(c.model) ? c.model : undefined } : model;
       this.fallback = model;
-    } else this.want = room.scheduler.want(requested);
+    } else this.want = room.scheduler.want(requested, protocol === "embeddings");
     this.pinned = this.want.kind === "participant" && this.fallback === undefined;
   }
 
@@ -544,7 +553,9 @@ class Dispatch implements AcquireRequest {
     let estimatedOutputTokens = 0;
     if (stream ? o.firstContentAt !== undefined : !failed) {
       if (inputTokens === undefined) inputTokens = estimatedInputTokens = estimateInputTokens(this.body);
-      if (outputTokens === undefined) outputTokens = estimatedOutputTokens = estimateOutputTokens(o, stream);
+      // An embedding is no generated text: no output tokens, none estimated from the vectors' bytes.
+      if (this.protocol === "embeddings") outputTokens ??= 0;
+      else if (outputTokens === undefined) outputTokens = estimatedOutputTokens = estimateOutputTokens(o, stream);
     }
     const firstAt = stream ? o.firstContentAt : undefined;
     const { request, server, room } = this;

@@ -1,5 +1,5 @@
 /**
- * The two inference routes, `POST /rooms/:code/v1/chat/completions` and `…/v1/responses`, as
+ * The inference routes, `POST /rooms/:code/v1/chat/completions`, `…/v1/responses` and `…/v1/embeddings`, as
  * Bun routes of their own beside the Elysia app (index.ts passes them to `listen` as
  * `serve.routes`). They carry nearly all of a hub's traffic, and Elysia's per-request chain
  * (the global request and parse hooks, an async derive, schema validation, response mapping)
@@ -71,6 +71,7 @@ export function inferenceLane(ctx: HubContext, access: AccessGate, parser: BodyP
     routes: {
       "/rooms/:code/v1/chat/completions": { POST: route("chat") },
       "/rooms/:code/v1/responses": { POST: route("responses") },
+      "/rooms/:code/v1/embeddings": { POST: route("embeddings") },
     },
     handle,
   };

@@ -4,6 +4,7 @@
  *   (responses/stored-turn.ts);
  * - a Responses request on a Responses participant not known to keep conversations
  *   (`unknown` or `stateless`): passed through, and kept by the hub (responses/kept-turn.ts);
+ * - an embeddings request: passed through (embeddings.ts);
  * - anything else: plan.ts, passthrough or translated — the stateful participant's path, as
  *   it was before the hub kept any Responses participant's turns.
  * And what to send instead if the participant refuses the first for its conversation state
@@ -18,6 +19,7 @@ import type { Continuation } from "../responses/continuation.ts";
 import { planStoredTurn } from "../responses/stored-turn.ts";
 import { planKeptTurn } from "../responses/kept-turn.ts";
 import { planRequest, type Plan } from "./plan.ts";
+import { planEmbeddings } from "./embeddings.ts";
 import type { Json } from "../../protocol/json.ts";
 
 /** One request's plan, and the one to retry with if the participant refuses it for the conversation state it carried. */
@@ -28,6 +30,8 @@ export interface Turn {
 }
 
 export function planTurn(ctx: HubContext, room: Room, participant: Participant, protocol: Protocol, body: Json, continuation: Continuation | undefined, signal: AbortSignal): Turn {
+  // Embeddings: passed through as they came, to a participant that embeds (embeddings.ts).
+  if (protocol === "embeddings") return { plan: planEmbeddings(body, signal) };
   const defaults = participant.defaults;
   const adapter = adapterFor(protocol, participant.capabilities);
   // A Responses client on a chat-only participant: the hub keeps the turn (hub/responses/).

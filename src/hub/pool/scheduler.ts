@@ -19,6 +19,9 @@
  *
  * Eligibility, for a new request and a waiter alike: online, not in `exclude` (participants
  * already tried for this request), matching what it asked for (a pinned id, a model, or `*`),
+ * among the models it serves for that kind of request (`Want.embed`: an embeddings request
+ * sees only `embeddingModels`, and `*` any participant that has one; the others see only
+ * `models`, and `*` any participant that has one),
  * and healthy, unless no healthy one matches (then an unhealthy one may serve: it may be back).
  * Free: fewer in flight than its effective limit, and not cooling down. The invariant every
  * change restores: no waiter has a free eligible participant.
@@ -41,16 +44,19 @@ export interface PoolMember {
   readonly id: string;
   /** The models it serves, sharing its capacity; the first is the one `*` and a pin get. */
   readonly models: readonly string[];
+  /** The models it serves for embeddings requests (may overlap `models`; none when unset); the first is the one `*` and a pin get there. */
+  readonly embeddingModels?: readonly string[];
   readonly capabilities: Capabilities;
   /** Declared by its joiner, else learned or a default for its kind of server (protocol/concurrency.ts). */
   readonly maxConcurrency: number;
 }
 
+/** `embed`: an embeddings request, served only from participants' `embeddingModels`. */
 export type Want =
-  | { kind: "any" }
-  | { kind: "model"; model: string }
+  | { kind: "any"; embed?: boolean }
+  | { kind: "model"; model: string; embed?: boolean }
   /** That participant; with `model`, that one of its models (else its first). */
-  | { kind: "participant"; id: string; model?: string };
+  | { kind: "participant"; id: string; model?: string; embed?: boolean };
 
 export interface AcquireRequest {
   want: Want;
@@ -133,6 +139,7 @@ class MemberState<M extends PoolMember> {
   online = true;
   healthy = true;
   models: ReadonlySet<string>;
+  embeds: ReadonlySet<string>;
   readonly speed = new Map<string, Speed>();
   readonly self: MemberState<M>[] = [this];
   readonly choice: Ranked<M>;
@@ -143,6 +150,7 @@ class MemberState<M extends PoolMember> {
     settings: CapacitySettings,
   ) {
     this.models = new Set(member.models);
+    this.embeds = new Set(member.embeddingModels ?? []);
     this.cap = new Capacity(member.maxConcurrency, settings);
     this.choice = { state: this, inFlight: 0, limit: 1, score: undefined, native: false };
   }
@@ -178,12 +186,19 @@ class PoolLease<M extends PoolMember> implements Lease<M> {
   }
 }
 
-const ANY: Want = { kind: "any" };
+const ANY: Want = Object.freeze({ kind: "any" });
+const ANY_EMBEDDING: Want = Object.freeze({ kind: "any", embed: true });
 
 function describeWant(want: Want): string {
-  if (want.kind === "any") return "any participant";
-  if (want.kind === "model") return `model "${want.model}"`;
-  return want.model === undefined ? `participant "${want.id}"` : `participant "${want.id}" with model "${want.model}"`;
+  if (want.kind === "any") return want.embed ? "any participant that embeds" : "any participant";
+  const model = want.embed ? "embedding model" : "model";
+  if (want.kind === "model") return `${model} "${want.model}"`;
+  return want.model === undefined ? `participant "${want.id}"` : `participant "${want.id}" with ${model} "${want.model}"`;
+}
+
+/** The models a participant serves for this kind of request. */
+function servedFor<M extends PoolMember>(want: Want, s: MemberState<M>): ReadonlySet<string> {
+  return want.embed ? s.embeds : s.models;
 }
 
 export class RoomScheduler<M extends PoolMember = PoolMember> {
@@ -198,7 +213,11 @@ export class RoomScheduler<M extends PoolMember = PoolMember> {
 
   private readonly states = new Map<string, MemberState<M>>();
   private all: MemberState<M>[] = [];
+  /** Those with a chat model, and those with an embedding model: `*` for each kind of request. */
+  private chatters: MemberState<M>[] = [];
+  private embedders: MemberState<M>[] = [];
   private byModel = new Map<string, MemberState<M>[]>();
+  private byEmbeddingModel = new Map<string, MemberState<M>[]>();
   private readonly queue: FairQueue<Waiter<M>>;
   /** Reused by every pick: free candidates, healthy ones and unhealthy ones. */
   private readonly healthyFree: Ranked<M>[] = [];
@@ -232,6 +251,7 @@ export class RoomScheduler<M extends PoolMember = PoolMember> {
     if (existing) {
       existing.member = member;
       existing.models = new Set(member.models);
+      existing.embeds = new Set(member.embeddingModels ?? []);
       existing.cap.setMax(member.maxConcurrency);
       existing.online = true;
       existing.healthy = true;
@@ -271,17 +291,29 @@ export class RoomScheduler<M extends PoolMember = PoolMember> {
    * anyone, among all the models each serves), or `<participant id>/<model>` (that pair; read
    * only when no model has the whole name: a model may have a slash in it). An id wins over a
    * model of the same name. A name nobody serves is a model (acquire answers 404).
+   * `embed`: the same, for an embeddings request, among the models that embed.
    */
-  want(spec: string): Want {
+  want(spec: string, embed = false): Want {
     const s = spec.trim();
-    if (s === "*" || s === "any") return ANY;
-    if (s.startsWith("model:")) return { kind: "model", model: s.slice("model:".length) };
-    if (this.states.has(s)) return { kind: "participant", id: s };
-    if (this.byModel.has(s)) return { kind: "model", model: s };
+    if (s === "*" || s === "any") return embed ? ANY_EMBEDDING : ANY;
+    const e = embed ? { embed } : undefined;
+    if (s.startsWith("model:")) return { kind: "model", model: s.slice("model:".length), ...e };
+    if (this.states.has(s)) return { kind: "participant", id: s, ...e };
+    if ((embed ? this.byEmbeddingModel : this.byModel).has(s)) return { kind: "model", model: s, ...e };
     const slash = s.indexOf("/");
     const pinned = slash > 0 ? this.states.get(s.slice(0, slash)) : undefined;
-    if (pinned?.models.has(s.slice(slash + 1))) return { kind: "participant", id: pinned.member.id, model: s.slice(slash + 1) };
-    return { kind: "model", model: s };
+    if (pinned && (embed ? pinned.embeds : pinned.models).has(s.slice(slash + 1))) return { kind: "participant", id: pinned.member.id, model: s.slice(slash + 1), ...e };
+    return { kind: "model", model: s, ...e };
+  }
+
+  /** Whether any participant of the room (online or not) serves `model` for this kind of request. */
+  serves(model: string, embed: boolean): boolean {
+    return (embed ? this.byEmbeddingModel : this.byModel).has(model);
+  }
+
+  /** The models the room's participants (online or not) serve for embeddings, in the order they joined. */
+  embeddingModels(): string[] {
+    return [...this.byEmbeddingModel.keys()];
   }
 
   /** Online participants that match `want`, are not excluded and are not `besides`: whether a failover has anywhere to go. */
@@ -337,20 +369,29 @@ export class RoomScheduler<M extends PoolMember = PoolMember> {
 
   private reindex(): void {
     this.all = [...this.states.values()];
-    const byModel = new Map<string, MemberState<M>[]>();
-    for (const s of this.all) for (const m of s.models) byModel.set(m, [...(byModel.get(m) ?? []), s]);
-    this.byModel = byModel;
+    this.chatters = this.all.filter((s) => s.models.size > 0);
+    this.embedders = this.all.filter((s) => s.embeds.size > 0);
+    const index = (served: (s: MemberState<M>) => ReadonlySet<string>) => {
+      const by = new Map<string, MemberState<M>[]>();
+      for (const s of this.all) for (const m of served(s)) by.set(m, [...(by.get(m) ?? []), s]);
+      return by;
+    };
+    this.byModel = index((s) => s.models);
+    this.byEmbeddingModel = index((s) => s.embeds);
   }
 
   private candidates(want: Want): readonly MemberState<M>[] {
-    if (want.kind === "any") return this.all;
-    if (want.kind === "model") return this.byModel.get(want.model) ?? [];
-    return this.states.get(want.id)?.self ?? [];
+    if (want.kind === "any") return want.embed ? this.embedders : this.chatters;
+    if (want.kind === "model") return (want.embed ? this.byEmbeddingModel : this.byModel).get(want.model) ?? [];
+    const s = this.states.get(want.id);
+    // A participant pinned for a kind of request it serves no model for: nobody.
+    return s && servedFor(want, s).size > 0 ? s.self : [];
   }
 
   private modelFor(want: Want, s: MemberState<M>): string {
     if (want.kind === "model") return want.model;
-    return (want.kind === "participant" && want.model !== undefined && s.models.has(want.model) ? want.model : undefined) ?? s.member.models[0]!;
+    const served = servedFor(want, s);
+    return (want.kind === "participant" && want.model !== undefined && served.has(want.model) ? want.model : undefined) ?? (want.embed ? s.member.embeddingModels! : s.member.models)[0]!;
   }
 
   /**
@@ -389,7 +430,7 @@ export class RoomScheduler<M extends PoolMember = PoolMember> {
   private unservable(request: AcquireRequest, list: readonly MemberState<M>[]): GambiError {
     const what = describeWant(request.want);
     if (list.length === 0 && request.want.kind !== "any") {
-      const models = [...this.byModel.keys()].slice(0, 10);
+      const models = [...(request.want.embed ? this.byEmbeddingModel : this.byModel).keys()].slice(0, 10);
       const known = models.length ? `models served: ${models.map((m) => `"${m}"`).join(", ")}` : "no participant is in this room";
       return new GambiError(404, `no participant or model matches ${what} (${known}); use "*" for any participant`, { code: "model_not_found", param: "model" });
     }
@@ -489,7 +530,8 @@ export class RoomScheduler<M extends PoolMember = PoolMember> {
     const r = w.request;
     if (!s.online || r.exclude?.has(s.member.id)) return false;
     const want = r.want;
-    if (want.kind === "model" ? !s.models.has(want.model) : want.kind === "participant" && want.id !== s.member.id) return false;
+    const served = servedFor(want, s);
+    if (served.size === 0 || (want.kind === "model" ? !served.has(want.model) : want.kind === "participant" && want.id !== s.member.id)) return false;
     if (s.healthy) return true;
     for (const c of this.candidates(want)) if (c.online && c.healthy && !r.exclude?.has(c.member.id)) return false;
     return true;

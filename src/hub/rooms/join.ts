@@ -15,6 +15,7 @@ import { GambiError, badRequest, notFound } from "../../protocol/openai/errors.t
 import { isLoopbackHost, normalizeBaseUrl } from "../../protocol/endpoint.ts";
 import { validateAuthHeaders } from "../../proxy/headers.ts";
 import { matchModel, probeEndpoint, suggestModels } from "../../proxy/probe.ts";
+import type { Capabilities } from "../../protocol/protocols.ts";
 import type { HubContext } from "../context.ts";
 import type { JoinBody } from "./model.ts";
 import type { Participant, Room } from "./registry.ts";
@@ -57,7 +58,7 @@ export interface JoinClaim {
  * `models[0]` (what gambi's own joiner sends, so that an older hub reading only `model` serves
  * the first); anything else is ambiguous about which is the default, and refused.
  */
-export function servedModels(body: Pick<JoinBody, "model" | "models">): string[] {
+export function servedModels(body: Pick<JoinBody, "model" | "models" | "embeddingModels">): string[] {
   if (body.models) {
     if (body.model !== undefined && body.model !== body.models[0]) {
       throw badRequest(`"model" ("${body.model}") must be the first of "models" when both are given (the first is the participant's default); or send "models" alone`, "invalid_request", "model");
@@ -65,10 +66,45 @@ export function servedModels(body: Pick<JoinBody, "model" | "models">): string[]
     return [...body.models];
   }
   if (body.model !== undefined) return [body.model];
-  throw badRequest(`"model" is required (or "models", for several): the model the endpoint serves, as it names it`, "invalid_request", "model");
+  // A participant that only embeds serves no chat model.
+  if (body.embeddingModels?.length) return [];
+  throw badRequest(`"model" is required (or "models", for several, or "embeddingModels", for embedding models): the model the endpoint serves, as it names it`, "invalid_request", "model");
 }
 
-export function notListed(endpoint: string, listed: string[], missing: string[], param: "model" | "models"): GambiError {
+/**
+ * Which models a join says embed: its `embeddingModels`, none by default. Declared, not
+ * probed (proxy/probe.ts says why); the probe checks only that `/v1/embeddings` exists.
+ */
+export function servedEmbeddingModels(body: Pick<JoinBody, "embeddingModels">): string[] {
+  return [...(body.embeddingModels ?? [])];
+}
+
+/** Whether the probed endpoint has the routes the join's models need: chat or Responses for `models`, `/v1/embeddings` for `embeddingModels`. */
+export function checkRoutes(capabilities: Capabilities, models: readonly string[], embeddingModels: readonly string[], what: string): void {
+  if (models.length > 0 && !capabilities.responses && !capabilities.chatCompletions) {
+    throw new GambiError(400, `${what} serves neither /v1/responses nor /v1/chat/completions (it only embeds): join its models as "embeddingModels", or give its OpenAI-compatible base URL`, {
+      code: "endpoint_not_openai_compatible",
+      param: "endpoint",
+    });
+  }
+  if (embeddingModels.length > 0 && !capabilities.embeddings) {
+    const names = embeddingModels.map((m) => `"${m}"`).join(", ");
+    throw badRequest(
+      `${what} has no /v1/embeddings for ${embeddingModels.length === 1 ? "the embedding model" : "the embedding models"} ${names} (llama.cpp's llama-server serves it with --embeddings); join without them, or serve embeddings there`,
+      "endpoint_no_embeddings",
+      "embeddingModels",
+    );
+  }
+}
+
+/** The join's models (chat and embedding) the endpoint's list does not name, and the field to blame. */
+export function unlistedModels(listed: string[], models: readonly string[], embeddingModels: readonly string[], modelsParam: "model" | "models"): { missing: string[]; param: "model" | "models" | "embeddingModels" } {
+  const missing = models.filter((m) => !matchModel(listed, m));
+  if (missing.length > 0) return { missing, param: modelsParam };
+  return { missing: embeddingModels.filter((m) => !matchModel(listed, m)), param: "embeddingModels" };
+}
+
+export function notListed(endpoint: string, listed: string[], missing: string[], param: "model" | "models" | "embeddingModels"): GambiError {
   const few = suggestModels(listed, missing[0]!);
   const more = listed.length > few.length ? ` (and ${listed.length - few.length} more)` : "";
   const what = missing.length === 1 ? `model "${missing[0]}" is` : `models ${missing.map((m) => `"${m}"`).join(", ")} are`;
@@ -88,6 +124,7 @@ export async function joinRoom(
 ): Promise<{ participant: Participant; created: boolean }> {
   const clientAddress = transport.address;
   const models = servedModels(body);
+  const embeddingModels = servedEmbeddingModels(body);
   await verifyRoomPassword(room, body.password);
   if (body.endpoint === undefined) throw badRequest(`"endpoint" is required: the base URL the hub calls (or join with "transport": "tunnel")`, "invalid_request", "endpoint");
   const endpoint = normalizeBaseUrl(body.endpoint);
@@ -104,13 +141,15 @@ export async function joinRoom(
       responsesState: true,
       // A declared value costs the endpoint nothing more.
       concurrency: body.maxConcurrency === undefined,
+      embeddings: embeddingModels.length > 0,
     },
   );
+  checkRoutes(probe.capabilities, models, embeddingModels, `endpoint ${endpoint}`);
 
   const listed = probe.models;
   if (listed && listed.length > 0 && !body.allowUnlistedModel) {
-    const missing = models.filter((m) => !matchModel(listed, m));
-    if (missing.length > 0) throw notListed(endpoint, listed, missing, body.models ? "models" : "model");
+    const { missing, param } = unlistedModels(listed, models, embeddingModels, body.models ? "models" : "model");
+    if (missing.length > 0) throw notListed(endpoint, listed, missing, param);
   }
   const concurrency =
     body.maxConcurrency !== undefined
@@ -127,6 +166,7 @@ export async function joinRoom(
     id,
     nickname: body.nickname,
     models,
+    embeddingModels,
     maxConcurrency: concurrency.value,
     maxConcurrencySource: concurrency.source,
     endpoint,
@@ -140,9 +180,9 @@ export async function joinRoom(
     tokenDigest: digest(claim.token),
   });
   ctx.log.info(
-    `${result.created ? "joined" : "re-joined"} room ${room.code}: ${body.nickname} (${id}) ${models.length === 1 ? "model" : "models"}=${models.join(",")} endpoint=${endpoint}` +
+    `${result.created ? "joined" : "re-joined"} room ${room.code}: ${body.nickname} (${id}) ${models.length === 1 ? "model" : "models"}=${models.join(",")}${embeddingModels.length ? ` embeddingModels=${embeddingModels.join(",")}` : ""} endpoint=${endpoint}` +
       ` maxConcurrency=${concurrency.value} (${concurrency.source}: ${concurrency.why})` +
-      ` responses=${probe.capabilities.responses}${probe.capabilities.responses ? ` (state ${result.participant.responsesState})` : ""} chat=${probe.capabilities.chatCompletions}` +
+      ` responses=${probe.capabilities.responses}${probe.capabilities.responses ? ` (state ${result.participant.responsesState})` : ""} chat=${probe.capabilities.chatCompletions}${probe.capabilities.embeddings !== undefined ? ` embeddings=${probe.capabilities.embeddings}` : ""}` +
       (Object.keys(authHeaders).length ? ` auth=[${Object.keys(authHeaders).join(",")}]` : ""),
   );
   if (result.created && !transport.tls && !isLoopbackAddress(clientAddress) && Object.keys(authHeaders).length > 0) {

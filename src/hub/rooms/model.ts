@@ -23,13 +23,20 @@ const ModelName = t.String({ minLength: 1, maxLength: 256 });
 
 /**
  * `model` (one) or `models` (several, from the same endpoint; the first is the default): at
- * least one of them (join.ts says so), and with both, `model` is `models[0]`.
+ * least one of them, or `embeddingModels` (join.ts says so), and with both, `model` is `models[0]`.
  */
 export const JoinBody = t.Object({
   id: t.Optional(ParticipantId),
   nickname: t.String({ minLength: 1, maxLength: 64 }),
   model: t.Optional(ModelName),
   models: t.Optional(t.Array(ModelName, { minItems: 1, maxItems: 64, uniqueItems: true })),
+  /**
+   * The models of the same endpoint that embed (`POST /v1/embeddings`), as it names them: the
+   * only ones an embeddings request goes to, and never a chat request (unless also in
+   * `models`, for a server that does both with one model). With them, `model`/`models` may be
+   * left out: a participant that only embeds (join.ts).
+   */
+  embeddingModels: t.Optional(t.Array(ModelName, { minItems: 1, maxItems: 64, uniqueItems: true })),
   /**
    * Requests it serves at once; without it, the join probe's guess (protocol/concurrency.ts).
    * TypeBox's own Integer: Elysia's `t.Integer` would take "4" and even [4] for 4.

@@ -25,11 +25,18 @@ export interface Participant {
   id: string;
   nickname: string;
   /**
-   * The models it serves from its one endpoint, as the endpoint names them: never empty, no
-   * duplicates, in the joiner's order. The first is its default: the model a request for `*`
+   * The models it serves from its one endpoint for chat and Responses, as the endpoint names
+   * them: no duplicates, in the joiner's order, empty only for a participant that only embeds. The first is its default: the model a request for `*`
    * or for the participant's id is sent with, and the `model` older clients read in its view.
    */
   models: string[];
+  /**
+   * The models it serves for `POST /v1/embeddings` (declared at join, `embeddingModels`): the
+   * only ones an embeddings request goes to. A model may be in both lists (a server that chats
+   * and embeds with one model); a participant that only embeds has no `models` at all then (the
+   * one case where `models` is empty), and no chat or Responses request goes to it.
+   */
+  embeddingModels: string[];
   /**
    * How many requests it serves at once (1–1024): shared by all its models, as `inFlight` is.
    * Declared in the join, else learned by the join probe or a default (protocol/concurrency.ts).

@@ -15,13 +15,15 @@ export function publicParticipant(p: Participant, room: Room) {
   return {
     id: p.id,
     nickname: p.nickname,
-    /** Its first model: what a client written for one model per participant reads. */
-    model: p.models[0]!,
-    /** Every model it serves, the first being its default. */
+    /** Its first model: what a client written for one model per participant reads (its first embedding model if it only embeds). */
+    model: p.models[0] ?? p.embeddingModels[0]!,
+    /** Every model it serves for chat and Responses, the first being its default. */
     models: [...p.models],
     /** How many requests it serves at once, for all its models together, and where that came from. */
     maxConcurrency: p.maxConcurrency,
     maxConcurrencySource: p.maxConcurrencySource,
+    /** The models it serves for `POST /v1/embeddings` (declared at join), the first being the default there. */
+    embeddingModels: [...p.embeddingModels],
     /** `tunnel`: its joiner keeps a socket open to the hub, which never learns its endpoint (null then). */
     transport: p.transport,
     endpoint: p.transport === "tunnel" ? null : p.endpoint,

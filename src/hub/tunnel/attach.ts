@@ -19,11 +19,11 @@ import { GambiError, notFound } from "../../protocol/openai/errors.ts";
 import { CLOSE } from "../../protocol/tunnel/close.ts";
 import { TUNNEL_MAJOR, TUNNEL_MINOR, type Frame, type HelloFrame } from "../../protocol/tunnel/frames.ts";
 import { refuseJoinerVersion } from "../../protocol/tunnel/version.ts";
-import { matchModel, probeEndpoint } from "../../proxy/probe.ts";
+import { probeEndpoint } from "../../proxy/probe.ts";
 import type { TunnelSession } from "../../proxy/tunnel/session.ts";
 import { VERSION } from "../../version.ts";
 import type { HubContext } from "../context.ts";
-import { notListed } from "../rooms/join.ts";
+import { checkRoutes, notListed, unlistedModels } from "../rooms/join.ts";
 import type { Participant, Room } from "../rooms/registry.ts";
 import { publicParticipant } from "../rooms/views.ts";
 
@@ -98,11 +98,18 @@ async function hello(ctx: HubContext, peer: TunnelPeer, session: TunnelSession, 
 
   let probed: Awaited<ReturnType<typeof probeEndpoint>>;
   try {
-    probed = await probeEndpoint(p.target, { timeoutMs: ctx.probeTimeoutMs, responsesState: true, concurrency: p.maxConcurrencySource !== "declared", throughTunnel: true });
+    probed = await probeEndpoint(p.target, {
+      timeoutMs: ctx.probeTimeoutMs,
+      responsesState: true,
+      concurrency: p.maxConcurrencySource !== "declared",
+      embeddings: p.embeddingModels.length > 0,
+      throughTunnel: true,
+    });
+    checkRoutes(probed.capabilities, p.models, p.embeddingModels, "your endpoint (through the tunnel)");
     const listed = probed.models;
     if (listed && listed.length > 0 && !p.tunnel.allowUnlistedModel) {
-      const missing = p.models.filter((m) => !matchModel(listed, m));
-      if (missing.length > 0) throw notListed("your endpoint", listed, missing, p.models.length > 1 ? "models" : "model");
+      const { missing, param } = unlistedModels(listed, p.models, p.embeddingModels, p.models.length > 1 ? "models" : "model");
+      if (missing.length > 0) throw notListed("your endpoint", listed, missing, param);
     }
   } catch (err) {
     if (session.closed) return;
@@ -123,6 +130,7 @@ async function hello(ctx: HubContext, peer: TunnelPeer, session: TunnelSession, 
       id: p.id,
       nickname: p.nickname,
       models: p.models,
+      embeddingModels: p.embeddingModels,
       maxConcurrency: concurrency.value,
       maxConcurrencySource: concurrency.source,
       endpoint: p.endpoint,

@@ -12,7 +12,7 @@ import { TunnelLink } from "../../proxy/tunnel/link.ts";
 import { digest } from "../access/credentials.ts";
 import type { HubContext } from "../context.ts";
 import type { JoinBody } from "../rooms/model.ts";
-import { idTaken, servedModels, verifyRoomPassword, type JoinClaim } from "../rooms/join.ts";
+import { idTaken, servedEmbeddingModels, servedModels, verifyRoomPassword, type JoinClaim } from "../rooms/join.ts";
 import type { Participant, Room } from "../rooms/registry.ts";
 
 /** The base URL a tunnelled participant's target has: its id, never its endpoint's address. */
@@ -20,6 +20,7 @@ export const tunnelBase = (id: string) => `tunnel://${id}`;
 
 export async function joinTunnel(ctx: HubContext, room: Room, body: JoinBody, claim: JoinClaim): Promise<{ participant: Participant; created: boolean }> {
   const models = servedModels(body);
+  const embeddingModels = servedEmbeddingModels(body);
   await verifyRoomPassword(room, body.password);
   if (body.endpoint !== undefined) {
     throw badRequest(`a tunnelled participant keeps its endpoint on its own machine: leave "endpoint" out with "transport": "tunnel"`, "invalid_request", "endpoint");
@@ -37,6 +38,7 @@ export async function joinTunnel(ctx: HubContext, room: Room, body: JoinBody, cl
       id,
       nickname: body.nickname,
       models,
+      embeddingModels,
       maxConcurrency: declared ?? 1,
       maxConcurrencySource: declared !== undefined ? "declared" : "default",
       endpoint,
@@ -54,7 +56,7 @@ export async function joinTunnel(ctx: HubContext, room: Room, body: JoinBody, cl
     { online: false },
   );
   ctx.log.info(
-    `${result.created ? "joined" : "re-joined"} room ${room.code}: ${body.nickname} (${id}) ${models.length === 1 ? "model" : "models"}=${models.join(",")} transport=tunnel: waiting for its tunnel`,
+    `${result.created ? "joined" : "re-joined"} room ${room.code}: ${body.nickname} (${id}) ${models.length === 1 ? "model" : "models"}=${models.join(",")}${embeddingModels.length ? ` embeddingModels=${embeddingModels.join(",")}` : ""} transport=tunnel: waiting for its tunnel`,
   );
   return result;
 }
