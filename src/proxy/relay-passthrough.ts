@@ -83,6 +83,8 @@ const NEEDLES: Record<Protocol, Buffer[]> = {
   chat: ['"usage":{', '"usage": {', '"error"'].map((s) => Buffer.from(s)),
   // Responses usage is read only off these terminal events (protocol/observe.ts), so no usage needle.
   responses: ["response.completed", "response.incomplete", "response.failed", '"error"'].map((s) => Buffer.from(s)),
+  // No participant speaks Messages yet (protocols.ts): its usage would be on message_delta.
+  messages: ["message_delta", '"error"'].map((s) => Buffer.from(s)),
 };
 
 const EMPTY = new Uint8Array(0);
