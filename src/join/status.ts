@@ -158,7 +158,7 @@ export function describeFinished(f: Finished): string {
   const took = f.durationMs !== undefined ? ` in ${(f.durationMs / 1000).toFixed(2)} s` : "";
   if (!f.ok) return `request failed${took}: ${f.error}`;
   const speed = f.tokensPerSecond !== undefined ? ` · ${f.tokensPerSecond.toFixed(1)} tok/s` : "";
-  return `served a ${f.protocol === "responses" ? "Responses" : "chat"} request${took}${speed}`;
+  return `served a ${f.protocol === "responses" ? "Responses" : f.protocol === "messages" ? "Messages" : "chat"} request${took}${speed}`;
 }
 
 /**

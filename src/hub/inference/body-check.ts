@@ -1,7 +1,8 @@
 /**
  * What the hub reads of an inference body, checked by hand: `model` (1–321 characters),
- * `stream` (a boolean when present) and, for Chat Completions, `messages` (an array). Every
- * other field goes to the participant untouched. The messages are the ones Elysia's TypeBox
+ * `stream` (a boolean when present), for Chat Completions and Messages `messages` (an array),
+ * and for Messages `max_tokens` (a number: the API requires it). Every other field goes to the
+ * participant untouched, or to the adapter that maps it. The messages are the ones Elysia's TypeBox
  * validation gave these routes before they moved out of Elysia (lane.ts), so clients see the
  * same 400s: `invalid body: "<field>": <what>` in OpenAI's envelope, code `invalid_request`.
  */
@@ -28,9 +29,13 @@ export function checkInferenceBody(protocol: Protocol, body: unknown): Inference
   if (b.model.length < 1) return invalid("model", "Expected string length greater or equal to 1");
   if (b.model.length > MODEL_MAX) return invalid("model", `Expected string length less or equal to ${MODEL_MAX}`);
   if (b.stream !== undefined && typeof b.stream !== "boolean") return invalid("stream", "Expected boolean");
-  if (protocol === "chat") {
+  if (protocol !== "responses") {
     if (!("messages" in b)) return invalid("messages", "Property 'messages' is missing");
     if (!Array.isArray(b.messages)) return invalid("messages", "Expected array");
+  }
+  if (protocol === "messages") {
+    if (!("max_tokens" in b)) return invalid("max_tokens", "Property 'max_tokens' is missing");
+    if (typeof b.max_tokens !== "number") return invalid("max_tokens", `Expected number but found: ${found(b.max_tokens)}`);
   }
   return b as InferenceBody;
 }
