@@ -208,7 +208,7 @@ describe("errors in Anthropic's shape", () => {
       expect((await rooms.hub.join(code, { id: "p1", nickname: "p1", model: "bot", endpoint: upstream.url, password: PASSWORD })).status).toBe(201);
     });
     afterAll(() => upstream.stop());
-    const body = { model: "*", max_tokens: 5, messages: [{ role: "user", content: "x" }] };
+    const body = { model: "*", max_tokens: 5, messages: [{ role: "user" as const, content: "x" }] };
     test("no key, a wrong x-api-key, a wrong bearer → 401 authentication_error, never the password in the answer", async () => {
       await shape(await post(code, body), 401, "authentication_error", "x-api-key");
       await shape(await post(code, body, { "x-api-key": "wrong-guess" }), 401, "authentication_error");

@@ -51,10 +51,11 @@ export function checkMessagesStream(events: SseEvent[], opts: { strict?: boolean
   };
   if (events.length === 0) throw new Error("an empty stream");
   const out: AssembledMessage = { message: {}, content: [], types: [] };
-  let state: "start" | "blocks" | "delta" | "stopped" | "errored" = "start";
+  type State = "start" | "blocks" | "delta" | "stopped" | "errored";
+  let state = "start" as State;
   let open: { index: number; type: string; json: string } | undefined;
   events.forEach((ev, i) => {
-    let d: Json;
+    let d: any;
     try {
       d = JSON.parse(ev.data);
     } catch {
