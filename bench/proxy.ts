@@ -92,7 +92,8 @@ async function runRounds(e: Endpoints, proxies: Record<"bare" | "hub", ProxyChil
       `round ${round + 1}/${config.rounds} (direct / bare / hub): TTFT c1 ${last("chat_stream_c1", "ttftP50Ms")} ms, ` +
         `chat ev/s c64 ${last("chat_stream_c64", "eventsPerSec")}, req/s c32 ${last("chat_json_c32", "reqPerSec")}; ` +
         `(direct / hub / adapted) Responses ← chat burst upstream ev/s ${last("responses_via_chat_burst_c64", "eventsPerSec")}, ` +
-        `chat ← Responses ${last("chat_via_responses_burst_c64", "eventsPerSec")}`,
+        `chat ← Responses ${last("chat_via_responses_burst_c64", "eventsPerSec")}, ` +
+        `Messages ← chat ${last("messages_via_chat_burst_c64", "eventsPerSec")}`,
     );
   }
   return { series, seconds };

@@ -108,7 +108,7 @@ export function buildCpuRows(series: Series): CpuRow[] {
 
 /**
  * Protocol adaptation. "Responses ← chat": the client speaks Responses, the participant only
- * chat. Events are the upstream's (what the participant produced), on every side.
+ * chat ("Messages ← chat": the client speaks Anthropic's Messages). Events are the upstream's (what the participant produced), on every side.
  */
 const ADAPTED_ROWS = [
   { figure: "Responses ← chat: stream TTFT p50, c=1", unit: "ms", scenario: "responses_via_chat_stream_c1", metric: "ttftP50Ms" },
@@ -122,6 +122,11 @@ const ADAPTED_ROWS = [
   { figure: "chat ← Responses: upstream events/s, c=64, write per event", unit: "ev/s", scenario: "chat_via_responses_stream_c64", metric: "eventsPerSec" },
   { figure: "chat ← Responses: upstream events/s, c=64, burst", unit: "ev/s", scenario: "chat_via_responses_burst_c64", metric: "eventsPerSec" },
   { figure: "chat ← Responses: non-stream p50, c=1", unit: "ms", scenario: "chat_via_responses_json_c1", metric: "p50Ms" },
+  { figure: "Messages ← chat: stream TTFT p50, c=1", unit: "ms", scenario: "messages_via_chat_stream_c1", metric: "ttftP50Ms" },
+  { figure: "Messages ← chat: stream TTFT p50, c=1, 1 ms after 1st event", unit: "ms", scenario: "messages_via_chat_gap_c1", metric: "ttftP50Ms" },
+  { figure: "Messages ← chat: upstream events/s, c=64, write per event", unit: "ev/s", scenario: "messages_via_chat_stream_c64", metric: "eventsPerSec" },
+  { figure: "Messages ← chat: upstream events/s, c=64, burst", unit: "ev/s", scenario: "messages_via_chat_burst_c64", metric: "eventsPerSec" },
+  { figure: "Messages ← chat: non-stream p50, c=1", unit: "ms", scenario: "messages_via_chat_json_c1", metric: "p50Ms" },
 ] as const;
 
 const ADAPTED_CPU_ROWS = [
@@ -134,6 +139,10 @@ const ADAPTED_CPU_ROWS = [
   { figure: "chat ← Responses: per upstream event, c=64, write per event", scenario: "chat_via_responses_stream_c64", metric: "proxyCpuUsPerEvent" },
   { figure: "chat ← Responses: per upstream event, c=64, burst", scenario: "chat_via_responses_burst_c64", metric: "proxyCpuUsPerEvent" },
   { figure: "chat ← Responses: per request, non-stream c=1", scenario: "chat_via_responses_json_c1", metric: "proxyCpuUsPerRequest" },
+  { figure: "Messages ← chat: per upstream event, c=1, write per event", scenario: "messages_via_chat_stream_c1", metric: "proxyCpuUsPerEvent" },
+  { figure: "Messages ← chat: per upstream event, c=64, write per event", scenario: "messages_via_chat_stream_c64", metric: "proxyCpuUsPerEvent" },
+  { figure: "Messages ← chat: per upstream event, c=64, burst", scenario: "messages_via_chat_burst_c64", metric: "proxyCpuUsPerEvent" },
+  { figure: "Messages ← chat: per request, non-stream c=1", scenario: "messages_via_chat_json_c1", metric: "proxyCpuUsPerRequest" },
 ] as const;
 
 export interface AdaptedRow {

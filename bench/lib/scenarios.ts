@@ -113,9 +113,11 @@ function checked(expected: number, once: () => Promise<Sample>, report = expecte
  *   response.created, .in_progress, output_item.added, content_part.added, n−4 deltas, the
  *   three .done events and response.completed: n+4;
  * - chat ← Responses: n−8 deltas among n events become a role chunk, n−8 content chunks, a
- *   finish chunk, a usage chunk and `[DONE]`: n−4.
+ *   finish chunk, a usage chunk and `[DONE]`: n−4;
+ * - Messages ← chat: the same chat stream becomes message_start, content_block_start, n−4
+ *   text deltas, content_block_stop, message_delta and message_stop: n+1.
  */
-export type Direction = "responses_via_chat" | "chat_via_responses";
+export type Direction = "responses_via_chat" | "chat_via_responses" | "messages_via_chat";
 /** How the participant writes its stream: as `Write`, or write per event with a 1 ms pause after the first (upstream-server.ts). */
 type Shape = Write | "gap";
 const DIRECTIONS: Record<Direction, { upstream: ApiPath; client: ApiPath; clientEvents: (n: number) => number; participant: Record<Shape, OneProtocol> }> = {
@@ -131,12 +133,22 @@ const DIRECTIONS: Record<Direction, { upstream: ApiPath; client: ApiPath; client
     clientEvents: (n) => n - 4,
     participant: { event: "responsesOnly", burst: "responsesOnlyBurst", gap: "responsesOnlyGap" },
   },
+  messages_via_chat: {
+    upstream: "/chat/completions",
+    client: "/messages",
+    clientEvents: (n) => n + 1,
+    participant: { event: "chatOnly", burst: "chatOnlyBurst", gap: "chatOnlyGap" },
+  },
 };
 
-type ApiPath = "/chat/completions" | "/responses";
+type ApiPath = "/chat/completions" | "/responses" | "/messages";
+
+/** An Anthropic Messages request (the hub translates it for a chat participant). */
+export const messagesBody = (stream: boolean) => JSON.stringify({ model: "bench-model", max_tokens: 256, messages: [{ role: "user", content: "Say hi" }], ...(stream ? { stream: true } : {}) });
 
 /** No `bench_*` fields: the participant's path says how to answer, so all three sides send the same. */
-const plainBody = (path: ApiPath, stream: boolean, store: boolean) => (path === "/responses" ? responsesBody(stream, undefined, undefined, store) : chatBody(stream));
+const plainBody = (path: ApiPath, stream: boolean, store: boolean) =>
+  path === "/responses" ? responsesBody(stream, undefined, undefined, store) : path === "/messages" ? messagesBody(stream) : chatBody(stream);
 
 /**
  * One adapted request on a side: direct and hub send the upstream's protocol (to the upstream

@@ -11,7 +11,8 @@ import { AccessGate } from "./access/gate.ts";
 import type { AccessLimits } from "./access/limiter.ts";
 import { roomRoutes } from "./rooms/routes.ts";
 import { eventRoutes } from "./events/routes.ts";
-import { inferenceRoutes } from "./inference/routes.ts";
+import { inferenceRoutes, messagesRoutes } from "./inference/routes.ts";
+import { anthropicShaped, isMessagesPath } from "./inference/anthropic-errors.ts";
 import { inferenceLane } from "./inference/lane.ts";
 import { responseRoutes } from "./responses/routes.ts";
 import { metricsRoutes } from "./metrics/routes.ts";
@@ -57,13 +58,17 @@ export interface Hub {
 
 function buildApp(ctx: HubContext, access: AccessGate, maxBodyBytes: number, tunnels: TunnelSockets) {
   const body = createBodyParser(maxBodyBytes);
-  // The two inference routes are Bun routes of their own (inference/lane.ts says why), and so is
+  // The inference routes are Bun routes of their own (inference/lane.ts says why), and so is
   // the tunnel's upgrade (tunnel/socket.ts); Elysia hands them to Bun.serve with its own routes
   // when the hub listens. So are the web UI's pages (web.ts).
   const lane = inferenceLane(ctx, access, body);
   // normalize: false — a typo in a config key is an error, not silently dropped.
   return new Elysia({ normalize: false, serve: { routes: { ...webRoutes, ...lane.routes, ...tunnels.routes } } as Record<string, unknown> })
-    .onError(({ code, error, request }) => toErrorResponse(code, error, request, ctx.log))
+    // Anthropic's routes answer errors in Anthropic's shape (inference/anthropic-errors.ts).
+    .onError(({ code, error, request }) => {
+      const res = toErrorResponse(code, error, request, ctx.log);
+      return isMessagesPath(request) ? anthropicShaped(res) : res;
+    })
     // Draining (shutdown.ts): the listener is closed, but a request can still arrive on a busy connection.
     .onRequest(({ request }) => (ctx.shutdown.draining.aborted ? shuttingDown() : body.checkLength(request)))
     .onParse({ as: "global" }, (context, contentType) => body.parse(context.request, contentType ?? context.contentType))
@@ -76,6 +81,7 @@ function buildApp(ctx: HubContext, access: AccessGate, maxBodyBytes: number, tun
     .use(roomRoutes(ctx, access))
     .use(eventRoutes(ctx, access))
     .use(inferenceRoutes(ctx, access, lane))
+    .use(messagesRoutes(lane))
     .use(responseRoutes(ctx, access))
     .use(usageRoutes(ctx, access))
     .use(metricsRoutes(ctx, access));

@@ -158,7 +158,7 @@ export function describeFinished(f: Finished): string {
   const took = f.durationMs !== undefined ? ` in ${(f.durationMs / 1000).toFixed(2)} s` : "";
   if (!f.ok) return `request failed${took}: ${f.error}`;
   const speed = f.tokensPerSecond !== undefined ? ` · ${f.tokensPerSecond.toFixed(1)} tok/s` : "";
-  const kind = f.protocol === "responses" ? "a Responses" : f.protocol === "embeddings" ? "an embeddings" : "a chat";
+  const kind = f.protocol === "responses" ? "a Responses" : f.protocol === "embeddings" ? "an embeddings" : f.protocol === "messages" ? "a Messages" : "a chat";
   return `served ${kind} request${took}${speed}`;
 }
 

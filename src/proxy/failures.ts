@@ -7,6 +7,7 @@
  * the hub answered itself before any participant did (`streamFailureEvents`).
  */
 import { hasCode, type EnvelopeCode, type ErrorCode } from "../protocol/error-codes.ts";
+import { anthropicErrorType, errorEvent, streamErrorType } from "../protocol/anthropic/errors.ts";
 import { responseObject } from "../protocol/adapters/responses-via-chat/envelope.ts";
 import type { Json } from "../protocol/json.ts";
 import { GambiError } from "../protocol/openai/errors.ts";
@@ -42,6 +43,7 @@ export function breakReason(
 
 /** The error event a client of each protocol understands, appended when the upstream dies mid-stream. */
 export function streamErrorEvent(protocol: Protocol, message: string, code: ErrorCode, type = "upstream_error"): Uint8Array {
+  if (protocol === "messages") return encodeSse(errorEvent(streamErrorType(code), message));
   if (protocol === "chat") {
     return encodeSse({ data: JSON.stringify({ error: { message, type, code, param: null } }) });
   }
@@ -51,10 +53,12 @@ export function streamErrorEvent(protocol: Protocol, message: string, code: Erro
 /**
  * The events that end a stream the hub answered before any participant did (a request that
  * waited in its room's queue, hub/inference/queued-stream.ts): chat, the one `{"error": …}`
- * chunk; Responses, `error` then `response.failed`, as a failed Response streams (the Response
+ * chunk; Messages, one `event: error` (its type from the HTTP status the answer would have had,
+ * else from the code); Responses, `error` then `response.failed`, as a failed Response streams (the Response
  * object built from the request, with a fresh id: no participant ever made one).
  */
-export function streamFailureEvents(protocol: Protocol, failure: { message: string; code: EnvelopeCode | null; type: string }, request: Json, now: number): Uint8Array {
+export function streamFailureEvents(protocol: Protocol, failure: { message: string; code: EnvelopeCode | null; type: string; status?: number }, request: Json, now: number): Uint8Array {
+  if (protocol === "messages") return encodeSse(errorEvent(failure.status ? anthropicErrorType(failure.status) : streamErrorType(failure.code), failure.message));
   if (protocol === "chat") return encodeSse({ data: JSON.stringify({ error: { message: failure.message, type: failure.type, code: failure.code, param: null } }) });
   const code = failure.code ?? "server_error";
   const response = responseObject(request, {

@@ -87,6 +87,8 @@ const NEEDLES: Record<Protocol, Buffer[]> = {
   responses: ["response.completed", "response.incomplete", "response.failed", '"error"'].map((s) => Buffer.from(s)),
   // Embeddings never stream; a participant that streams anyway is observed for errors only.
   embeddings: ['"error"'].map((s) => Buffer.from(s)),
+  // No participant speaks Messages yet (protocols.ts): its usage would be on message_delta.
+  messages: ["message_delta", '"error"'].map((s) => Buffer.from(s)),
 };
 
 const EMPTY = new Uint8Array(0);

@@ -3,8 +3,9 @@
  * caller wait in one lane, and lanes take turns. The key is opaque and lives only in the
  * queue's memory: never in a response, an event, a log line or a file.
  *
- * - An open room takes any bearer token, so a token names its caller: a script, a person, a
- *   team sharing one. The key is an HMAC-SHA-256 of the token under a salt drawn when the hub
+ * - An open room takes any bearer token (or `x-api-key`, as Anthropic's clients send it,
+ *   gate.ts `roomKey`), so a token names its caller: a script, a person, a team sharing one.
+ *   The key is an HMAC-SHA-256 of the token under a salt drawn when the hub
  *   starts (context.ts `callerSalt`), so it equals no digest kept anywhere else (a participant
  *   token's, a hostId's) and means nothing outside this process.
  * - A password-protected room's bearer is its password, the same for everyone: there, and for a
@@ -16,7 +17,7 @@
  * a free participant pays nothing for it.
  */
 import { createHmac } from "node:crypto";
-import { bearerToken } from "./gate.ts";
+import { roomKey } from "./gate.ts";
 import { addressKey } from "./limiter.ts";
 
 export interface AddressSource {
@@ -24,7 +25,7 @@ export interface AddressSource {
 }
 
 export function callerKey(salt: Buffer, passwordProtected: boolean, request: Request, server: AddressSource | null): string {
-  const token = passwordProtected ? undefined : bearerToken(request.headers.get("authorization"));
+  const token = passwordProtected ? undefined : roomKey(request);
   if (token !== undefined) return `t:${createHmac("sha256", salt).update(token).digest("base64url")}`;
   return `a:${addressKey(server?.requestIP(request)?.address)}`;
 }
@@ -34,6 +35,6 @@ export function callerKey(salt: Buffer, passwordProtected: boolean, request: Req
  * key. Only ever hashed (the ledger's caller labels, ledger/caller-label.ts), never kept.
  */
 export function callerMaterial(passwordProtected: boolean, request: Request, server: AddressSource | null): string {
-  const token = passwordProtected ? undefined : bearerToken(request.headers.get("authorization"));
+  const token = passwordProtected ? undefined : roomKey(request);
   return token !== undefined ? `t:${token}` : `a:${addressKey(server?.requestIP(request)?.address)}`;
 }

@@ -38,6 +38,18 @@ export function bearerToken(header: string | null | undefined): string | undefin
   return m ? m[1] : undefined;
 }
 
+/**
+ * The key a client sends to a room's `/v1` routes: its bearer token, else its `x-api-key`
+ * header (Anthropic's SDKs and Claude Code send the key there). In a protected room it is the
+ * room's password either way.
+ */
+export function roomKey(request: Request): string | undefined {
+  const bearer = bearerToken(request.headers.get("authorization"));
+  if (bearer !== undefined) return bearer;
+  const key = request.headers.get("x-api-key")?.trim();
+  return key ? key : undefined;
+}
+
 const unauthorized = (message: string, code: ErrorCode, realm: string) =>
   new AccessError(401, message, { code, type: "authentication_error" }, { "www-authenticate": `Bearer realm="${realm}"` });
 
@@ -62,17 +74,17 @@ export class AccessGate {
     return this.tokenDigest !== undefined;
   }
 
-  /** For `/rooms/:code/{v1/*,participants,events}`: passes for open rooms and a right bearer; throws 401/429 otherwise. */
+  /** For `/rooms/:code/{v1/*,participants,events}`: passes for open rooms and a right key (roomKey); throws 401/429 otherwise. */
   async requireRoomPassword(room: Room, request: Request, address: string | undefined): Promise<void> {
     if (room.passwordHash === null) return;
     const who = addressKey(address);
     // Blocked first, even for a right password: otherwise a blocked guesser could still tell
     // a remembered (right) password from a wrong one at full speed.
     this.limiter.assertAllowed(who);
-    const password = bearerToken(request.headers.get("authorization"));
+    const password = roomKey(request);
     if (password === undefined) {
       throw unauthorized(
-        `room ${room.code} is password-protected: send its password as "Authorization: Bearer <room password>" (OpenAI SDKs: apiKey = the room password)`,
+        `room ${room.code} is password-protected: send its password as "Authorization: Bearer <room password>" or "x-api-key: <room password>" (OpenAI and Anthropic SDKs: apiKey = the room password)`,
         "room_password_required",
         `gambi room ${room.code}`,
       );

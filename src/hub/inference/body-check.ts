@@ -1,9 +1,10 @@
 /**
  * What the hub reads of an inference body, checked by hand: `model` (1–321 characters),
- * `stream` (a boolean when present) and, for Chat Completions, `messages` (an array); for
- * embeddings, `input` (a string or a non-empty array: of strings, or of token ids, or of arrays
- * of them; their items are the participant's to judge). Every other field goes to the
- * participant untouched (an embeddings `encoding_format`, `dimensions` and `user` too). The messages are the ones Elysia's TypeBox
+ * `stream` (a boolean when present), for Chat Completions and Messages `messages` (an array),
+ * for Messages `max_tokens` (a number: the API requires it), and for embeddings `input` (a
+ * string or a non-empty array: of strings, or of token ids, or of arrays of them; their items
+ * are the participant's to judge). Every other field goes to the participant untouched (an
+ * embeddings `encoding_format`, `dimensions` and `user` too), or to the adapter that maps it. The messages are the ones Elysia's TypeBox
  * validation gave these routes before they moved out of Elysia (lane.ts), so clients see the
  * same 400s: `invalid body: "<field>": <what>` in OpenAI's envelope, code `invalid_request`.
  */
@@ -30,7 +31,7 @@ export function checkInferenceBody(protocol: Protocol, body: unknown): Inference
   if (b.model.length < 1) return invalid("model", "Expected string length greater or equal to 1");
   if (b.model.length > MODEL_MAX) return invalid("model", `Expected string length less or equal to ${MODEL_MAX}`);
   if (b.stream !== undefined && typeof b.stream !== "boolean") return invalid("stream", "Expected boolean");
-  if (protocol === "chat") {
+  if (protocol === "chat" || protocol === "messages") {
     if (!("messages" in b)) return invalid("messages", "Property 'messages' is missing");
     if (!Array.isArray(b.messages)) return invalid("messages", "Expected array");
   }
@@ -38,6 +39,10 @@ export function checkInferenceBody(protocol: Protocol, body: unknown): Inference
     if (!("input" in b)) return invalid("input", "Property 'input' is missing (the text to embed: a string or an array)");
     if (typeof b.input !== "string" && !Array.isArray(b.input)) return invalid("input", `Expected string or array but found: ${found(b.input)}`);
     if (Array.isArray(b.input) && b.input.length === 0) return invalid("input", "Expected a non-empty array");
+  }
+  if (protocol === "messages") {
+    if (!("max_tokens" in b)) return invalid("max_tokens", "Property 'max_tokens' is missing");
+    if (typeof b.max_tokens !== "number") return invalid("max_tokens", `Expected number but found: ${found(b.max_tokens)}`);
   }
   return b as InferenceBody;
 }

@@ -13,7 +13,7 @@
  */
 import type { RelayOutcome, Translation } from "../../proxy/types.ts";
 import type { AdapterContext, StreamFailure } from "../../protocol/adapters/types.ts";
-import type { ChatViaResponses } from "../../protocol/adapters/index.ts";
+import type { StatelessAdapter } from "../../protocol/adapters/index.ts";
 import type { Json } from "../../protocol/json.ts";
 import type { Protocol } from "../../protocol/protocols.ts";
 import { applyDefaults, type RuntimeConfig } from "../../protocol/defaults.ts";
@@ -62,7 +62,7 @@ function asksForUsage(body: Json): boolean {
 export function planRequest(
   ctx: HubContext,
   protocol: Protocol,
-  adapter: ChatViaResponses | undefined,
+  adapter: StatelessAdapter | undefined,
   body: Json,
   continuation: Continuation | undefined,
   signal: AbortSignal,

@@ -113,7 +113,7 @@ export class QueuedStream {
     this.dispatched();
     if (this.ended) return;
     const e = err instanceof GambiError ? err : new GambiError(500, "internal hub error; see the hub's log", { code: "internal_error", type: "server_error" });
-    this.send(streamFailureEvents(this.protocol, { message: e.message, code: e.code, type: e.type }, this.request, this.now()));
+    this.send(streamFailureEvents(this.protocol, { message: e.message, code: e.code, type: e.type, status: e.status }, this.request, this.now()));
     this.close();
   }
 

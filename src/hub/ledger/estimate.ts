@@ -3,9 +3,10 @@
  * and /metrics mark them `estimated`). Pure. The rule is the usual rough one, about four
  * characters of English text per token, and every estimate is at least 1 when there was text:
  *
- * - input: the characters of the request's text (chat `messages[].content`, Responses `input`
- *   and `instructions`, text parts included; images and other binary parts are not counted),
- *   ÷ 4, rounded up;
+ * - input: the characters of the request's text (chat and Messages `messages[].content`,
+ *   Responses `input` and `instructions`, Messages `system`, text parts and tool results
+ *   included; images and other binary parts, tool definitions and tool-call inputs are not
+ *   counted), ÷ 4, rounded up; also the answer of `POST …/v1/messages/count_tokens`;
  * - output, streamed: one token per content event (llama.cpp, Ollama, vLLM and hosted APIs send
  *   about one token per chunk), the events counted without decoding them: the bytes of the
  *   stream from its first content event on ÷ the size of that event (the relays count bytes per
@@ -17,7 +18,7 @@ import type { Observation } from "../../protocol/observe.ts";
 
 export const CHARS_PER_TOKEN = 4;
 
-/** The characters of text in a request body's messages / input / instructions. */
+/** The characters of text in a request body's messages / input / instructions / system. */
 export function requestTextChars(body: Record<string, unknown>): number {
   let n = 0;
   const visit = (v: unknown, depth: number): void => {
@@ -33,6 +34,7 @@ export function requestTextChars(body: Record<string, unknown>): number {
   visit(body.messages, 0);
   visit(body.input, 0);
   visit(body.instructions, 0);
+  visit(body.system, 0);
   return n;
 }
 

@@ -10,7 +10,6 @@
  *   `eos_token`, anything else) → `completed`: the model ended its turn.
  */
 import { badRequest, type GambiError } from "../../openai/errors.ts";
-import { isObject, type Json } from "../../json.ts";
 
 export function str(v: unknown): string | undefined {
   return typeof v === "string" ? v : undefined;
@@ -54,16 +53,4 @@ export function seconds(ms: number): number {
   return Math.floor(ms / 1000);
 }
 
-/**
- * The reasoning text of a chat delta or message: the first non-empty of `reasoning_content`
- * (DeepSeek, llama.cpp, LM Studio), `reasoning` (Ollama, Groq, OpenRouter) and the texts of
- * `reasoning_details` (OpenRouter, which repeats `reasoning` there).
- */
-export function deltaReasoning(d: Json): string {
-  if (typeof d.reasoning_content === "string" && d.reasoning_content !== "") return d.reasoning_content;
-  if (typeof d.reasoning === "string" && d.reasoning !== "") return d.reasoning;
-  if (Array.isArray(d.reasoning_details)) {
-    return d.reasoning_details.map((r: unknown) => (isObject(r) ? (typeof r.text === "string" ? r.text : typeof r.summary === "string" ? r.summary : "") : "")).join("");
-  }
-  return "";
-}
+export { deltaReasoning } from "../../openai/chat-reasoning.ts";
