@@ -28,6 +28,7 @@
  */
 import { deltaReasoning } from "../../openai/chat-reasoning.ts";
 import type { SseEvent } from "../../sse/decode.ts";
+import { readChatStreamEvent } from "../../openai/chat-stream-event.ts";
 import { isObject, type Json } from "../../json.ts";
 import { relayedCode, type EnvelopeCode } from "../../error-codes.ts";
 import { errorEvent, streamErrorType } from "../../anthropic/errors.ts";
@@ -69,21 +70,15 @@ export function createStreamMapper(request: Json, ctx: AdapterContext): StreamMa
   };
 
   const chunk = (ev: SseEvent) => {
-    if (ev.data === "[DONE]") return complete();
-    if (ev.data.trim() === "") return;
-    let data: unknown;
-    try {
-      data = JSON.parse(ev.data);
-    } catch {
-      return failWith("upstream_invalid_chunk", `the participant sent an event that is not JSON: ${ev.data.slice(0, 200)}`);
-    }
-    if (!isObject(data)) return failWith("upstream_invalid_chunk", `the participant sent an event that is not a JSON object: ${ev.data.slice(0, 200)}`);
+    const read = readChatStreamEvent(ev);
+    if (read.kind === "done") return complete();
+    if (read.kind === "empty") return;
+    if (read.kind === "unreadable") return failWith("upstream_invalid_chunk", read.message);
+    const data = read.data;
     usage = messagesUsageOfChunk(data) ?? usage;
-    if (ev.event === "error" || (data.error !== undefined && data.error !== null)) {
-      const err = isObject(data.error) ? data.error : data;
-      const code = err.code ?? err.type;
-      const message = typeof err.message === "string" ? err.message : typeof data.error === "string" ? data.error : "the participant reported an error";
-      return failWith(code === undefined || code === null ? "upstream_error" : typeof code === "number" ? code : relayedCode(String(code)), message);
+    if (read.error) {
+      const code = read.error.code;
+      return failWith(code === undefined || code === null ? "upstream_error" : typeof code === "number" ? code : relayedCode(String(code)), read.error.message);
     }
     const choices = Array.isArray(data.choices) ? data.choices : [];
     const choice = choices.length === 1 ? choices[0] : choices.find((c: unknown) => isObject(c) && (c.index ?? 0) === 0);
