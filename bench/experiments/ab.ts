@@ -5,7 +5,8 @@
  * the hub cheaper or dearer, which two separate proxy.ts runs on a noisy machine cannot.
  *
  *   bun bench/experiments/ab.ts [--rounds N] [--run-ms MS] [--only a,b] DIR [DIR…]
- *   AB_LEGACY=DIR,… names checkouts from before rooms pooled (their joins take no maxConcurrency)
+ *   AB_BEFORE_POOLING=DIR,… names checkouts from before rooms pooled (their joins take no
+ *   maxConcurrency), AB_BEFORE_EMBEDDINGS=DIR,… those from before embeddings (no embeddingModels)
  *
  * e.g. `git worktree add /tmp/before HEAD~3 && (cd /tmp/before && npm ci)`, then
  * `bun bench/experiments/ab.ts /tmp/before .`. Pinned as proxy.ts pins: load generator and
@@ -77,7 +78,8 @@ async function setUp(): Promise<void> {
     const hub = await spawnChild<{ url: string }>(`${dir}/bench/lib/hub-server.ts`, { cpus: "1" });
     children.push(hub);
     // A checkout from before rooms pooled takes no maxConcurrency and says no Responses state.
-    const code = await setupRoom(hub.info.url, upstream.info.url, "ab", "both", process.env.AB_LEGACY?.split(",").includes(dir) ?? false);
+    const listed = (name: string) => process.env[name]?.split(",").includes(dir) ?? false;
+    const code = await setupRoom(hub.info.url, upstream.info.url, "ab", "both", listed("AB_BEFORE_POOLING") ? "pooling" : listed("AB_BEFORE_EMBEDDINGS") ? "embeddings" : undefined);
     sides.push({ name: dir, child: hub, base: `${hub.info.url}/rooms/${code}` });
   }
 }

@@ -10,8 +10,14 @@ export type Speaks = "both" | "chat" | "responses";
  * participant, through the hub's public API; checks that the join probe found the protocols
  * the endpoint is meant to speak, so an adapted scenario really is adapted.
  */
-/** `legacy`: a hub from before rooms pooled (no maxConcurrency, no Responses state), for bench/experiments/ab.ts. */
-export async function setupRoom(hubUrl: string, endpoint: string, name: string, speaks: Speaks, legacy = false): Promise<string> {
+/**
+ * `before`, for bench/experiments/ab.ts: a hub from before rooms pooled (no maxConcurrency, no
+ * Responses state) or from before embeddings (no embeddingModels in a join).
+ */
+export type OlderHub = "pooling" | "embeddings";
+
+export async function setupRoom(hubUrl: string, endpoint: string, name: string, speaks: Speaks, before?: OlderHub): Promise<string> {
+  const legacy = before === "pooling";
   const created = await post(`${hubUrl}/rooms`, { name });
   if (created.status !== 201) throw new Error(`create room: HTTP ${created.status} ${await created.text()}`);
   const code = ((await created.json()) as { room: { code: string } }).room.code;
@@ -20,7 +26,7 @@ export async function setupRoom(hubUrl: string, endpoint: string, name: string, 
   // The bench's upstream serves any number at once: declared, so a run at c=64 measures the hop,
   // not the room queueing behind the one slot an undeclared local server gets.
   // Its one model also embeds (as llama.cpp's server with --embeddings): the embeddings workloads go to the same participant.
-  const embeds = speaks === "both" && !legacy ? { embeddingModels: ["bench-model"] } : {};
+  const embeds = speaks === "both" && before === undefined ? { embeddingModels: ["bench-model"] } : {};
   const join = { id: "bench-participant", nickname: "bench", model: "bench-model", endpoint, authHeaders, ...embeds, ...(legacy ? {} : { maxConcurrency: 1024 }) };
   const joined = await post(`${hubUrl}/rooms/${code}/join`, join);
   if (joined.status !== 201) throw new Error(`join ${endpoint}: HTTP ${joined.status} ${await joined.text()}`);
