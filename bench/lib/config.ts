@@ -37,13 +37,15 @@ const USAGE = `usage: bun bench/proxy.ts [--quick] [--rounds N] [--run-ms MS] [-
   --hub-preload FILE
                  preload FILE in the hub process (what-if experiments, see bench/experiments/)`;
 
-function canPin(): boolean {
+/** Whether the bench can pin its processes to CPUs (shared by every bench's flags). */
+export function canPin(): boolean {
   return navigator.hardwareConcurrency >= 2 && Bun.which("taskset") !== null;
 }
 
-function positiveInt(flag: string, value: string | undefined): number {
+/** A flag's positive whole number, or an error that ends with the bench's usage. */
+export function positiveInt(flag: string, value: string | undefined, usage = USAGE): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} needs a positive integer, got "${value ?? ""}"\n\n${USAGE}`);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} needs a positive integer, got "${value ?? ""}"\n\n${usage}`);
   return n;
 }
 

@@ -1,5 +1,6 @@
 /** Command-line flags of `bun bench/tunnel.ts` and the run sizes they select. */
 import { resolve } from "node:path";
+import { canPin, positiveInt as positiveIntOf } from "./config.ts";
 
 export interface TunnelConfig {
   quick: boolean;
@@ -38,15 +39,7 @@ const USAGE = `usage: bun bench/tunnel.ts [--quick] [--rounds N] [--run-ms MS] [
                    the c=1 runs and on CPU 1 (the joiner: --joiner-cpu) under load)
   --json FILE      also write every figure, per round, as JSON`;
 
-function canPin(): boolean {
-  return navigator.hardwareConcurrency >= 2 && Bun.which("taskset") !== null;
-}
-
-function positiveInt(flag: string, value: string | undefined): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} needs a positive integer, got "${value ?? ""}"\n\n${USAGE}`);
-  return n;
-}
+const positiveInt = (flag: string, value: string | undefined) => positiveIntOf(flag, value, USAGE);
 
 export function parseTunnelArgs(argv: string[]): TunnelConfig {
   const quick = argv.includes("--quick");
