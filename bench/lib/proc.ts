@@ -88,3 +88,20 @@ export function socketKinds(pid: number, serverPort: number, peerPorts: number[]
   }
   return kinds;
 }
+
+/** CPU time (ms, user + system) the threads of a process named `name` have used (e.g. Bun's JIT compiler threads, `JITWorker`). */
+export function threadCpuMs(pid: number, name: string): number {
+  let ticks = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      if (readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim() !== name) continue;
+      // After the command in parentheses: state is field 3, utime and stime are fields 14 and 15.
+      const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  // Clock ticks are 10 ms on Linux (USER_HZ = 100).
+  return ticks * 10;
+}
