@@ -5,8 +5,9 @@
  *
  * - input: the characters of the request's text (chat and Messages `messages[].content`,
  *   Responses `input` and `instructions`, Messages `system`, text parts and tool results
- *   included; images and other binary parts, tool definitions and tool-call inputs are not
- *   counted), ÷ 4, rounded up; also the answer of `POST …/v1/messages/count_tokens`;
+ *   included, and a Responses function call's `arguments`; images and other binary parts,
+ *   tool definitions and chat's `tool_calls` are not counted), ÷ 4, rounded up; also the answer
+ *   of `POST …/v1/messages/count_tokens`;
  * - output, streamed: one token per content event (llama.cpp, Ollama, vLLM and hosted APIs send
  *   about one token per chunk), the events counted without decoding them: the bytes of the
  *   stream from its first content event on ÷ the size of that event (the relays count bytes per
