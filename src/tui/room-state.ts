@@ -20,6 +20,8 @@ export interface ParticipantRow {
   model: string;
   status: string;
   protocols: string[];
+  /** It serves through a tunnel it opened to the hub (`gambi join --tunnel`), not at an endpoint the hub dials. */
+  tunnel?: boolean;
   inFlight: number;
   /** How many requests it serves at once (a hub from before capacities does not say). */
   maxConcurrency?: number;
@@ -79,6 +81,7 @@ export function toRow(p: Record<string, unknown>, previous?: ParticipantRow, sna
     model: Array.isArray(p.models) ? p.models.map(String).join(", ") : String(p.model ?? ""),
     status: p.health === "unhealthy" && p.status === "online" ? "unhealthy" : String(p.status ?? "?"),
     protocols,
+    ...(p.transport === "tunnel" ? { tunnel: true } : {}),
     inFlight: (snapshot ? num(p.inFlight) : undefined) ?? previous?.inFlight ?? num(p.inFlight) ?? 0,
     maxConcurrency: num(p.maxConcurrency),
     limit: num(p.limit),

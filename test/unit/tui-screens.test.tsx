@@ -153,6 +153,13 @@ describe("room view", () => {
     expect(lines[6]).toMatch(/^★ alice\s+llama3\.2\s+online\s+chat\s+1\s+2\s/);
     expect(lines[22]).toBe("esc rooms · j join this room · l leave · u usage · q quit");
   });
+  test("a participant serving through a tunnel is marked ⇄", () => {
+    const v = applyEvent(initialRoomView("K7QX2M"), { type: "connected", data: { participants: [participant("t", "tina", { transport: "tunnel" }), participant("d", "dan")] } }, NOW);
+    const lines = draw(base({ screen: "room", room: { ...v, name: "team" } }));
+    expectShape(lines);
+    expect(lines[6]).toMatch(/^⇄ tina\s+llama3\.2\s+online\s/);
+    expect(lines[7]).toMatch(/^dan\s+llama3\.2\s+online\s/);
+  });
   test("a participant's several models, and its capacity beside its requests in flight", () => {
     let v = initialRoomView("K7QX2M");
     v = applyEvent(v, { type: "connected", data: { participants: [participant("a", "alice", { model: "m1", models: ["m1", "m2"], maxConcurrency: 4 })] } }, NOW);

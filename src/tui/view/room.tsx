@@ -1,6 +1,6 @@
 /**
  * The room view: totals and the room's queue, the participants table (the TUI's own
- * participant marked; requests in flight over the hub's limit, a 429's cooldown counting down
+ * participant marked ★, one serving through a tunnel ⇄; requests in flight over the hub's limit, a 429's cooldown counting down
  * in STATUS), and the live activity log, newest at the bottom, or (key `u`) the room's usage
  * ledger in its place (usage-table.ts). The table gets up to half the body, the log the rest.
  */
@@ -37,7 +37,7 @@ export function participantWidths(cols: number, rows: string[][] = []): number[]
 function cells(row: ParticipantRow, mine: boolean, now: number): string[] {
   const protocols = [row.protocols.includes("chat") ? "chat" : "", row.protocols.includes("responses") ? "resp" : ""].filter(Boolean).join("+") || "–";
   return [
-    `${mine ? "★ " : ""}${row.nickname}`,
+    `${mine ? "★ " : ""}${row.tunnel ? "⇄ " : ""}${row.nickname}`,
     row.model,
     statusText(row, now),
     protocols,
