@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { TestHub } from "../helpers/hub.ts";
-import type { FakeUpstream } from "../helpers/fake-upstream.ts";
+import { waitFor, type FakeUpstream } from "../helpers/fake-upstream.ts";
 import { startOneProtocolRooms, type OneProtocolRooms } from "../helpers/one-protocol-rooms.ts";
 import { fixtureStatus, loadFixtures, type Fixture } from "../helpers/fixtures.ts";
 import { decodeSse, readSse } from "../helpers/sse-read.ts";
@@ -93,12 +93,23 @@ async function isRecordedError(f: Fixture, res: Response): Promise<boolean> {
   return true;
 }
 
+/**
+ * The request this test made reach `upstream` (the one after `before` requests): a recorded 429
+ * in the test before puts the participant in a cooldown, and a stream that waits for it gets
+ * its 200 before the request goes out, so the last request seen may still be the one before.
+ */
+async function requestMade(upstream: FakeUpstream, before: number): Promise<Json> {
+  expect(await waitFor(() => upstream.inference().length > before, 5_000)).toBe(true);
+  return JSON.parse(upstream.inference()[before]!.body) as Json;
+}
+
 describe("chat recordings → a Responses client", () => {
   for (const f of fixtures.filter((x) => x.protocol === "chat")) {
     test(f.name, async () => {
       chatOnly.handle(replay(f));
+      const before = chatOnly.inference().length;
       const res = await hub.post(`/rooms/${chatRoom}/v1/responses`, { model: "*", input: "hi", stream: f.stream });
-      const sent = JSON.parse(chatOnly.inference().at(-1)!.body) as Json;
+      const sent = await requestMade(chatOnly, before);
       expect(sent.messages).toEqual([{ role: "user", content: "hi" }]);
       if (await isRecordedError(f, res)) return;
       if (f.stream) {
@@ -127,13 +138,14 @@ describe("Responses recordings → a chat client", () => {
   for (const f of fixtures.filter((x) => x.protocol === "responses")) {
     test(f.name, async () => {
       responsesOnly.handle(replay(f));
+      const before = responsesOnly.inference().length;
       const res = await hub.post(`/rooms/${responsesRoom}/v1/chat/completions`, {
         model: "*",
         messages: [{ role: "user", content: "hi" }],
         stream: f.stream,
         ...(f.stream ? { stream_options: { include_usage: true } } : {}),
       });
-      const sent = JSON.parse(responsesOnly.inference().at(-1)!.body) as Json;
+      const sent = await requestMade(responsesOnly, before);
       expect(sent.store).toBe(false);
       if (await isRecordedError(f, res)) return;
       if (f.stream) {
