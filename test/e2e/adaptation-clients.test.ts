@@ -13,6 +13,7 @@ import type { TestHub } from "../helpers/hub.ts";
 import { controlledStream, waitFor, type FakeUpstream } from "../helpers/fake-upstream.ts";
 import { startOneProtocolRooms, type OneProtocolRooms } from "../helpers/one-protocol-rooms.ts";
 import { loadFixtures } from "../helpers/fixtures.ts";
+import { chatBotAnswer } from "../helpers/chat-bot.ts";
 
 type Json = Record<string, any>;
 
@@ -23,51 +24,13 @@ let chatRoom: string;
 let responsesRoom: string;
 const fixture = (name: string) => loadFixtures().find((f) => f.name === name)!;
 
-/**
- * A chat-only model with a memory you can check: it answers `turn N: <last user text>` where N
- * counts the user messages it was sent, says "Let me check. " and calls `get_weather` when offered
- * the tool and not yet answered, and reports a tool result as `weather: <result>`.
- */
-function chatBot(body: Json): { text?: string; call?: { id: string; name: string; arguments: string } } {
-  const messages = body.messages as Json[];
-  const last = messages.at(-1)!;
-  if (last.role === "tool") return { text: `weather: ${last.content}` };
-  const users = messages.filter((m) => m.role === "user");
-  const lastText = typeof last.content === "string" ? last.content : last.content.map((p: Json) => p.text).join("");
-  if (body.tools?.some((t: Json) => t.function.name === "get_weather")) return { call: { id: `call_${users.length}`, name: "get_weather", arguments: '{"city":"Paris"}' } };
-  return { text: `turn ${users.length}: ${lastText}` };
-}
-
-function chatAnswer(body: Json): Response {
-  const { text, call } = chatBot(body);
-  const base = { id: "chatcmpl-bot", created: 1_700_000_000, model: body.model };
-  const usage = { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 };
-  const finish = call ? "tool_calls" : "stop";
-  if (!body.stream) {
-    const message = call ? { role: "assistant", content: "Let me check. ", tool_calls: [{ id: call.id, type: "function", function: { name: call.name, arguments: call.arguments } }] } : { role: "assistant", content: text };
-    return Response.json({ ...base, object: "chat.completion", choices: [{ index: 0, message, finish_reason: finish }], usage });
-  }
-  const chunk = (delta: Json, finish_reason: string | null = null) => `data: ${JSON.stringify({ ...base, object: "chat.completion.chunk", choices: [{ index: 0, delta, finish_reason }] })}\n\n`;
-  const parts = [chunk({ role: "assistant", content: "" })];
-  if (call) {
-    parts.push(chunk({ content: "Let me check. " }));
-    parts.push(chunk({ tool_calls: [{ index: 0, id: call.id, type: "function", function: { name: call.name, arguments: "" } }] }));
-    parts.push(chunk({ tool_calls: [{ index: 0, function: { arguments: call.arguments.slice(0, 5) } }] }));
-    parts.push(chunk({ tool_calls: [{ index: 0, function: { arguments: call.arguments.slice(5) } }] }));
-  } else for (const word of text!.split(/(?<= )/)) parts.push(chunk({ content: word }));
-  parts.push(chunk({}, finish));
-  if (body.stream_options?.include_usage) parts.push(`data: ${JSON.stringify({ ...base, object: "chat.completion.chunk", choices: [], usage })}\n\n`);
-  parts.push("data: [DONE]\n\n");
-  return new Response(parts.join(""), { headers: { "content-type": "text/event-stream" } });
-}
-
 let rooms: OneProtocolRooms;
 beforeAll(async () => {
   rooms = await startOneProtocolRooms({ chatModel: "bot", responsesModel: "resp" });
   ({ hub } = rooms);
   ({ upstream: chatOnly, room: chatRoom } = rooms.chat);
   ({ upstream: responsesOnly, room: responsesRoom } = rooms.responses);
-  chatOnly.handle((_req, body) => chatAnswer(JSON.parse(body)));
+  chatOnly.handle((_req, body) => chatBotAnswer(JSON.parse(body)));
 });
 afterAll(() => rooms.stop());
 
@@ -164,7 +127,7 @@ describe("openai package, Responses API on a chat-only participant", () => {
       expect(await waitFor(() => chatOnly.inference().at(-1)!.aborted, 5000)).toBe(true);
       expect((await client.responses.retrieve(id!)).status).toBe("cancelled");
     } finally {
-      chatOnly.handle((_req, body) => chatAnswer(JSON.parse(body)));
+      chatOnly.handle((_req, body) => chatBotAnswer(JSON.parse(body)));
     }
   });
 });

@@ -15,6 +15,7 @@ import { loadFixtures } from "../helpers/fixtures.ts";
 import { readSse } from "../helpers/sse-read.ts";
 import { readEvents } from "../helpers/events.ts";
 import { checkMessagesStream } from "../helpers/messages-stream-check.ts";
+import { chatBotAnswer } from "../helpers/chat-bot.ts";
 
 type Json = Record<string, any>;
 
@@ -23,43 +24,10 @@ let url: string;
 const fixture = (name: string) => loadFixtures().find((f) => f.name === name)!;
 const WEATHER = [{ name: "get_weather", description: "Weather of a city", input_schema: { type: "object" as const, properties: { city: { type: "string" } }, required: ["city"] } }];
 
-/**
- * A chat-only model: `turn N: <last user text>`; with get_weather offered and no tool result
- * yet, "Let me check. " and a call get_weather({"city":"Paris"}); after the result,
- * `weather: <result>`.
- */
-export function chatAnswer(body: Json): Response {
-  const messages = body.messages as Json[];
-  const last = messages.at(-1)!;
-  const users = messages.filter((m) => m.role === "user");
-  const lastText = typeof last.content === "string" ? last.content : last.content.map((p: Json) => p.text ?? "").join("");
-  const call = last.role !== "tool" && body.tools?.some((t: Json) => t.function.name === "get_weather") ? { id: `call_${users.length}`, name: "get_weather", arguments: '{"city":"Paris"}' } : undefined;
-  const text = last.role === "tool" ? `weather: ${last.content}` : `turn ${users.length}: ${lastText}`;
-  const base = { id: "chatcmpl-bot", created: 1_700_000_000, model: body.model };
-  const usage = { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 };
-  const finish = call ? "tool_calls" : "stop";
-  if (!body.stream) {
-    const message = call ? { role: "assistant", content: "Let me check. ", tool_calls: [{ id: call.id, type: "function", function: { name: call.name, arguments: call.arguments } }] } : { role: "assistant", content: text };
-    return Response.json({ ...base, object: "chat.completion", choices: [{ index: 0, message, finish_reason: finish }], usage });
-  }
-  const chunk = (delta: Json, finish_reason: string | null = null) => `data: ${JSON.stringify({ ...base, object: "chat.completion.chunk", choices: [{ index: 0, delta, finish_reason }] })}\n\n`;
-  const parts = [chunk({ role: "assistant", content: "" })];
-  if (call) {
-    parts.push(chunk({ content: "Let me check. " }));
-    parts.push(chunk({ tool_calls: [{ index: 0, id: call.id, type: "function", function: { name: call.name, arguments: "" } }] }));
-    parts.push(chunk({ tool_calls: [{ index: 0, function: { arguments: call.arguments.slice(0, 5) } }] }));
-    parts.push(chunk({ tool_calls: [{ index: 0, function: { arguments: call.arguments.slice(5) } }] }));
-  } else for (const word of text.split(/(?<= )/)) parts.push(chunk({ content: word }));
-  parts.push(chunk({}, finish));
-  if (body.stream_options?.include_usage) parts.push(`data: ${JSON.stringify({ ...base, object: "chat.completion.chunk", choices: [], usage })}\n\n`);
-  parts.push("data: [DONE]\n\n");
-  return new Response(parts.join(""), { headers: { "content-type": "text/event-stream" } });
-}
-
 beforeAll(async () => {
   rooms = await startOneProtocolRooms({ chatModel: "bot", responsesModel: "resp" });
   url = rooms.hub.url;
-  rooms.chat.upstream.handle((_req, body) => chatAnswer(JSON.parse(body)));
+  rooms.chat.upstream.handle((_req, body) => chatBotAnswer(JSON.parse(body)));
 });
 afterAll(() => rooms.stop());
 
@@ -131,7 +99,7 @@ describe("a chat-only participant", () => {
       expect(err).toBeInstanceOf(Anthropic.APIError);
       expect(String(err.message)).toContain("Token limit reached");
     } finally {
-      rooms.chat.upstream.handle((_req, body) => chatAnswer(JSON.parse(body)));
+      rooms.chat.upstream.handle((_req, body) => chatBotAnswer(JSON.parse(body)));
     }
   });
 
@@ -193,7 +161,7 @@ describe("errors in Anthropic's shape", () => {
     try {
       await shape(await post(code, { model: "*", max_tokens: 5, stream: true, messages: [{ role: "user", content: "x" }] }), 400, "invalid_request_error", "context too long");
     } finally {
-      rooms.chat.upstream.handle((_req, body) => chatAnswer(JSON.parse(body)));
+      rooms.chat.upstream.handle((_req, body) => chatBotAnswer(JSON.parse(body)));
     }
   });
 
@@ -203,7 +171,7 @@ describe("errors in Anthropic's shape", () => {
     let code: string;
     beforeAll(async () => {
       upstream = startFakeUpstream({ models: ["bot"], chat: true, responses: false });
-      upstream.handle((_req, body) => chatAnswer(JSON.parse(body)));
+      upstream.handle((_req, body) => chatBotAnswer(JSON.parse(body)));
       code = await rooms.hub.createRoom({ name: "locked", password: PASSWORD });
       expect((await rooms.hub.join(code, { id: "p1", nickname: "p1", model: "bot", endpoint: upstream.url, password: PASSWORD })).status).toBe(201);
     });
