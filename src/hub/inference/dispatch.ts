@@ -39,7 +39,6 @@
  * of tried participants (made on the first retry), and its caller's fairness key is only
  * computed if it has to wait (access/caller.ts).
  */
-import type { Server } from "bun";
 import type { HubContext } from "../context.ts";
 import type { Participant, Room, RoomMember } from "../rooms/registry.ts";
 import type { Plan } from "./plan.ts";
@@ -48,7 +47,7 @@ import { QueuedStream, QUEUED_ANSWER_AFTER_MS } from "./queued-stream.ts";
 import { nobodyEmbeds, notEmbedding } from "./embeddings.ts";
 import { resolveContinuation, type Continuation } from "../responses/continuation.ts";
 import { refusalOf } from "../responses/state.ts";
-import { callerKey, callerMaterial } from "../access/caller.ts";
+import { callerKey, type AddressSource } from "../access/caller.ts";
 import type { AttemptEnd, ErrorStage } from "./attempt-end.ts";
 import { estimateInputTokens, estimateOutputTokens } from "../ledger/estimate.ts";
 import type { AcquireRequest, Lease, LeaseOutcome, Waiting, Want } from "../pool/scheduler.ts";
@@ -66,7 +65,7 @@ export interface InferenceBody {
   [key: string]: unknown;
 }
 
-type ServerLike = Pick<Server<unknown>, "requestIP"> | null;
+type ServerLike = AddressSource | null;
 
 /**
  * What the room's events say of a request's last attempt: its time to first content and
@@ -576,7 +575,7 @@ class Dispatch implements AcquireRequest {
       outputTokens: outputTokens ?? 0,
       estimatedInputTokens,
       estimatedOutputTokens,
-      caller: () => this.ctx.ledger.callerLabel(callerMaterial(room.passwordHash !== null, request, server)),
+      caller: () => this.ctx.ledger.callerLabel(room.passwordHash !== null, request, server),
     };
   }
 
