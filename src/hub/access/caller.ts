@@ -42,6 +42,9 @@ export function callerKey(salt: Buffer, passwordProtected: boolean, request: Req
   return `a:${callerAddress(request, server)}`;
 }
 
+/** The two kinds of who a caller is: `t:` and a token, `a:` and an address key. */
+export type CallerKind = "t:" | "a:";
+
 /**
  * Who the caller is, unhashed, in two steps (the second only when the first gives nothing):
  * an open room's token, else the address key. Only ever hashed (the fairness key above, the

@@ -47,7 +47,7 @@ import { QueuedStream, QUEUED_ANSWER_AFTER_MS } from "./queued-stream.ts";
 import { nobodyEmbeds, notEmbedding } from "./embeddings.ts";
 import { resolveContinuation, type Continuation } from "../responses/continuation.ts";
 import { refusalOf } from "../responses/state.ts";
-import { callerKey, type AddressSource } from "../access/caller.ts";
+import { callerAddress, callerKey, callerToken, type AddressSource } from "../access/caller.ts";
 import type { AttemptEnd, ErrorStage } from "./attempt-end.ts";
 import { estimateInputTokens, estimateOutputTokens } from "../ledger/estimate.ts";
 import type { AcquireRequest, Lease, LeaseOutcome, Waiting, Want } from "../pool/scheduler.ts";
@@ -557,9 +557,10 @@ class Dispatch implements AcquireRequest {
       else if (outputTokens === undefined) outputTokens = estimatedOutputTokens = estimateOutputTokens(o, stream);
     }
     const firstAt = stream ? o.firstContentAt : undefined;
-    const { request, server, room } = this;
+    // Who asked: for the ledger's caller row, which counts a request's last attempt.
+    const token = final ? callerToken(this.room.passwordHash !== null, this.request) : undefined;
     return {
-      room,
+      room: this.room,
       participant,
       model,
       protocol: this.protocol,
@@ -575,7 +576,8 @@ class Dispatch implements AcquireRequest {
       outputTokens: outputTokens ?? 0,
       estimatedInputTokens,
       estimatedOutputTokens,
-      caller: () => this.ctx.ledger.callerLabel(room.passwordHash !== null, request, server),
+      callerKind: !final ? undefined : token !== undefined ? "t:" : "a:",
+      callerId: token ?? (final ? callerAddress(this.request, this.server) : ""),
     };
   }
 
@@ -617,7 +619,8 @@ class Dispatch implements AcquireRequest {
       outputTokens: 0,
       estimatedInputTokens: 0,
       estimatedOutputTokens: 0,
-      caller: () => "",
+      callerKind: undefined,
+      callerId: "",
     });
     if (!(err instanceof GambiError) || !ctx.bus.watched(room.code)) {
       if (this.signal.aborted && waitedMs > 0 && ctx.bus.watched(room.code)) this.publishQueueError(499, "client", "the client left while the request waited for a participant", true);

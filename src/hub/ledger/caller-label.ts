@@ -12,11 +12,9 @@
  * reaches `max` entries.
  */
 import { createHmac } from "node:crypto";
+import type { CallerKind } from "../access/caller.ts";
 
 export const CALLER_PREFIX = "caller-";
-
-/** The material's two kinds: `t:` and a token, `a:` and an address key (access/caller.ts). */
-export type CallerKind = "t:" | "a:";
 
 export function callerLabel(salt: Buffer, material: string): string {
   return CALLER_PREFIX + createHmac("sha256", salt).update(material).digest("hex").slice(0, 8);

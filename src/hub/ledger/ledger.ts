@@ -15,11 +15,10 @@
  * the hub's close once more), so no request waits on the disk. A crash loses at most the last
  * second. A room removed (deleted, expired) takes its ledger with it.
  */
-import type { AttemptEnd } from "../inference/attempt-end.ts";
+import { AttemptBatch, type AttemptEnd } from "../inference/attempt-end.ts";
 import type { LedgerKind, LedgerRow, LedgerStore } from "../persist/ledger-store.ts";
 import type { Room } from "../rooms/types.ts";
 import { CallerLabels } from "./caller-label.ts";
-import { callerAddress, callerToken, type AddressSource } from "../access/caller.ts";
 import { branch, subMap } from "../../protocol/map-branch.ts";
 
 export interface RoomLedger {
@@ -50,6 +49,7 @@ function emptyRow(kind: LedgerKind, id: string, model: string, nickname: string 
 export class Ledger {
   private readonly rooms = new Map<string, RoomLedger>();
   private readonly labels: CallerLabels;
+  private readonly batch = new AttemptBatch((a) => this.fold(a));
 
   constructor(
     private readonly store: LedgerStore,
@@ -62,11 +62,6 @@ export class Ledger {
     }
   }
 
-  /** A request's caller's label (caller-label.ts): its token in an open room, else its address (access/caller.ts). */
-  callerLabel(passwordProtected: boolean, request: Request, server: AddressSource | null): string {
-    const token = callerToken(passwordProtected, request);
-    return token !== undefined ? this.labels.of("t:", token) : this.labels.of("a:", callerAddress(request, server));
-  }
 
   /** When a room's figures begin. */
   since(room: Room): number {
@@ -74,12 +69,18 @@ export class Ledger {
   }
 
   rowsOf(room: Room): LedgerRow[] {
+    this.batch.settle();
     const out: LedgerRow[] = [];
     for (const byId of this.rooms.get(room.id)?.rows.values() ?? []) for (const byModel of byId.values()) out.push(...byModel.values());
     return out;
   }
 
+  /** Counted with the next batch (inference/attempt-end.ts), before anything reads the ledger. */
   attemptEnded(a: AttemptEnd): void {
+    this.batch.add(a);
+  }
+
+  private fold(a: AttemptEnd): void {
     const p = a.participant;
     if (!p || a.model === undefined) return;
     const ledger = this.roomLedger(a.room.id);
@@ -101,8 +102,8 @@ export class Ledger {
       row.generationMs += a.generationMs;
     }
     ledger.dirty.add(row);
-    if (!a.final) return;
-    const caller = this.row(ledger, "caller", a.caller(), a.model, null);
+    if (!a.final || a.callerKind === undefined) return;
+    const caller = this.row(ledger, "caller", this.labels.of(a.callerKind, a.callerId), a.model, null);
     caller.requests++;
     if (failed) caller.errors++;
     caller.inputTokens += a.inputTokens;
@@ -114,6 +115,7 @@ export class Ledger {
 
   /** Writes what changed since the last flush. A failing write is logged and kept for the next one. */
   flush(): void {
+    this.batch.settle();
     const batch: { roomId: string; row: LedgerRow }[] = [];
     for (const [roomId, ledger] of this.rooms) for (const row of ledger.dirty) batch.push({ roomId, row });
     if (batch.length === 0) return;
@@ -128,6 +130,7 @@ export class Ledger {
 
   /** A room was removed: its ledger goes (and a later room under its code starts from nothing, having another id). */
   forget(room: Room): void {
+    this.batch.settle();
     this.rooms.delete(room.id);
     try {
       this.store.forget(room.id);

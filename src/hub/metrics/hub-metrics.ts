@@ -12,7 +12,7 @@
  * past `participantCap` ids, `other`), the model a participant serves, the protocol, and fixed
  * words (result, error stage, retry reason). The model a client asked for is never a label.
  */
-import type { AttemptEnd } from "../inference/attempt-end.ts";
+import { AttemptBatch, type AttemptEnd } from "../inference/attempt-end.ts";
 import type { Family, Labels } from "./exposition.ts";
 import { Histogram, LATENCY_BUCKETS, OVERHEAD_BUCKETS } from "./histogram.ts";
 import { branch, subMap } from "../../protocol/map-branch.ts";
@@ -57,6 +57,7 @@ export class HubMetrics {
   private readonly overhead = new Map<string, Histogram>();
   private readonly retries = new Map<string, Count>();
   private readonly cooldowns = new Map<string, Count>();
+  private readonly batch = new AttemptBatch((a) => this.fold(a));
 
   constructor(private readonly limits: MetricsLimits = DEFAULT_METRICS_LIMITS) {}
 
@@ -77,7 +78,17 @@ export class HubMetrics {
     return id;
   }
 
+  /** Counted with the next batch (inference/attempt-end.ts), before the next scrape. */
   attemptEnded(a: AttemptEnd): void {
+    this.batch.add(a);
+  }
+
+  /** Folds what waits now (the hub's one-second timer: a record waits that long at most). */
+  settle(): void {
+    this.batch.settle();
+  }
+
+  private fold(a: AttemptEnd): void {
     const room = this.roomLabel(a.room.code);
     const participant = this.participantLabel(a.participant?.id);
     const model = a.participant ? (a.model ?? NONE) : NONE;
@@ -140,6 +151,7 @@ export class HubMetrics {
 
   /** The counters and histograms, for scrape.ts. */
   families(): Family[] {
+    this.batch.settle();
     const all = this.series;
     const requests = all.flatMap((s) =>
       [...s.results].map(([key, value]) => {
