@@ -60,6 +60,7 @@ describe("hub status", () => {
     expect(draw(base({ session: { ...session, state: "joined" }, rooms: [] }))[2]).toBe("● you: alice serving llama3.2 in room K7QX2M · online");
     expect(draw(base({ session: { ...session, models: ["llama3.2", "qwen2.5"], state: "joined" }, rooms: [] }))[2]).toBe("● you: alice serving llama3.2, qwen2.5 in room K7QX2M · online");
     expect(draw(base({ session: { ...session, state: "joined", tunnel: true }, rooms: [] }))[2]).toBe("● you: alice serving llama3.2 in room K7QX2M through a tunnel · online");
+    expect(draw(base({ session: { ...session, state: "joined", embeddingModels: ["nomic-embed"] }, rooms: [] }))[2]).toBe("● you: alice serving llama3.2, nomic-embed (embeddings) in room K7QX2M · online");
   });
 });
 
@@ -273,6 +274,25 @@ describe("join flow", () => {
     const several = draw(base({ screen: "join", join: form({ phase: "details", probed, models: ["qwen2.5", "llama3.2"], maxConcurrency: "12", focus: "concurrency" }) })).join("\n");
     expect(several).toContain("Join room K7QX2M · http://gpu:8000 · models qwen2.5, llama3.2");
     expect(several).toContain("› At once (max)   12█  requests served at once, 1-1024; empty: the default");
+  });
+  test("an endpoint with /v1/embeddings: tab picks models to embed, marked E beside the chat picks; the details say both", () => {
+    const probed = { endpoint: "http://gpu:8080", speaks: "Chat Completions + Embeddings", models: ["llama3.2", "nomic-embed", "bge-m3"], embeddings: true };
+    const open = draw(base({ screen: "join", join: form({ phase: "model", probed }) }));
+    expectShape(open);
+    expect(open[4]).toBe("› Models (type to filter, space picks, tab picks to embed): █");
+    expect(open[5]).toBe("  enter takes the highlighted one; space picks several; tab, models that embed");
+    expect(open[22]).toBe("type to filter · ↑/↓ · space pick · tab pick to embed · enter choose · esc back");
+    const picked = draw(base({ screen: "join", join: form({ phase: "model", probed, models: ["llama3.2"], embeddingModels: ["nomic-embed", "typed-embed"], modelIndex: 1 }) }), { cols: 120, rows: 24 });
+    expectShape(picked, 120);
+    expect(picked[5]).toBe("  picked: llama3.2 (the first is the default) · to embed: nomic-embed, typed-embed · not listed: typed-embed");
+    expect(picked.slice(6, 9)).toEqual(["  ✓1   llama3.2", "›    E nomic-embed", "       bge-m3"]);
+    // Only models that embed: no chat pick at all.
+    const embedOnly = draw(base({ screen: "join", join: form({ phase: "model", probed, embeddingModels: ["bge-m3"] }) }));
+    expect(embedOnly[5]).toBe("  to embed: bge-m3");
+    const details = draw(base({ screen: "join", join: form({ phase: "details", probed, models: ["llama3.2"], embeddingModels: ["nomic-embed"], focus: "nickname" }) })).join("\n");
+    expect(details).toContain("Join room K7QX2M · http://gpu:8080 · model llama3.2 · to embed: nomic-embed");
+    const detailsEmbedOnly = draw(base({ screen: "join", join: form({ phase: "details", probed, models: [], embeddingModels: ["bge-m3"], focus: "nickname" }) })).join("\n");
+    expect(detailsEmbedOnly).toContain("Join room K7QX2M · http://gpu:8080 · to embed: bge-m3");
   });
 });
 
