@@ -132,6 +132,8 @@ describe.skipIf(!present)("web UI in Chromium", () => {
     expect(usage.status).toBe(200);
     const section = page.getByTestId("usage");
     await section.getByTestId("usage-participants").getByText("canary-laptop").waitFor();
+    // Callers' errors have a column (requests no participant took are counted there too).
+    expect(await section.getByTestId("usage-callers").locator("thead th").allTextContents()).toEqual(["Caller", "Model", "Requests", "Errors", "Tokens in", "Tokens out"]);
     await page.screenshot({ path: artifactPath("room.png"), fullPage: true });
   }, 30_000);
 

@@ -129,7 +129,12 @@ describe("room view", () => {
         { participantId: "a", nickname: "alice", model: "llama3.2", requests: 12, errors: 1, inputTokens: 1200, outputTokens: 3400, estimatedInputTokens: 0, estimatedOutputTokens: 0, meanTtftMs: 210.5, tokensPerSecond: 42.1 },
         { participantId: "b", nickname: "bob", model: "gpt-4o-mini", requests: 2, errors: 0, inputTokens: 30, outputTokens: 40, estimatedInputTokens: 30, estimatedOutputTokens: 40, meanTtftMs: null, tokensPerSecond: null },
       ],
-      callers: [{ caller: "caller-3f2a1c9b", model: "llama3.2", requests: 5, inputTokens: 500, outputTokens: 900, estimatedInputTokens: 0, estimatedOutputTokens: 0 }],
+      callers: [
+        { caller: "caller-3f2a1c9b", model: "llama3.2", requests: 5, errors: 1, inputTokens: 500, outputTokens: 900, estimatedInputTokens: 0, estimatedOutputTokens: 0 },
+        { caller: "caller-3f2a1c9b", model: "", requests: 3, errors: 2, inputTokens: 0, outputTokens: 0, estimatedInputTokens: 0, estimatedOutputTokens: 0 },
+        // A hub from before callers' errors were counted: the cell stays empty.
+        { caller: "caller-00aa11bb", model: "qwen", requests: 1, inputTokens: 1, outputTokens: 1, estimatedInputTokens: 0, estimatedOutputTokens: 0 },
+      ],
       totals: { requests: 14, errors: 1, inputTokens: 1230, outputTokens: 3440, estimatedInputTokens: 30, estimatedOutputTokens: 40 },
     };
     const lines = draw(base({ screen: "room", room: { ...liveRoom(), showUsage: true, usage } }), { cols: 80, rows: 40 });
@@ -139,7 +144,10 @@ describe("room view", () => {
     expect(text).not.toContain("→ alice llama3.2 chat");
     expect(text).toMatch(/alice \(a\)\s+llama3\.2\s+12\s+1\s+1,200\s+3,400\s+211ms\s+42\.1/);
     expect(text).toMatch(/bob \(b\)\s+gpt-4o-mi…\s+2\s+0\s+~30\s+~40\s+—\s+—/);
-    expect(text).toMatch(/caller-3f2a1c9b\s+llama3\.2\s+5\s+500\s+900/);
+    expect(text).toMatch(/CALLER\s+MODEL\s+REQS\s+ERRS\s+IN\s+OUT/);
+    expect(text).toMatch(/caller-3f2a1c9b\s+llama3\.2\s+5\s+1\s+500\s+900/);
+    expect(text).toMatch(/caller-3f2a1c9b\s+\(unserved\)\s+3\s+2\s+0\s+0/);
+    expect(text).toMatch(/caller-00aa11bb\s+qwen\s+1\s{3,}1\s+1/);
     expect(text).toContain("total: 14 requests, 1 errors, ~1,230 tokens in, ~3,440 tokens out");
     expect(text).toContain("~ includes the hub's estimate");
     expect(lines[38]).toBe("esc rooms · j join this room · u activity · q quit");

@@ -114,13 +114,18 @@ describe("usageCsv", () => {
     expect(csv.split("\r\n")).toHaveLength(6);
   });
 
-  test("the figures: errors, the estimated parts beside the totals, the mean TTFT and tokens/s; a caller's row leaves nickname, errors, TTFT and rate empty", () => {
+  test("the figures: errors, the estimated parts beside the totals, the mean TTFT and tokens/s; a caller's row leaves nickname, TTFT and rate empty", () => {
     const records = parseCsv(csv);
     expect(records[2]).toEqual(["participant", "p-1", 'Ana, "the GPU"\nin the lab', "llama3.2", "3", "1", "120", "40", "0", "15", "150", "20"]);
     // Nothing measured its TTFT or rate: empty cells, not zeros.
     expect(records[1]).toEqual(["participant", "p-2", "bob", "qwen,2.5:7b", "1", "0", "10", "50", "0", "0", "", ""]);
-    expect(records[3]).toEqual(["caller", "caller-0a1b2c3d", "", "llama3.2", "3", "", "120", "40", "7", "15", "", ""]);
-    expect(records[4]).toEqual(["caller", "caller-ffffffff", "", 'model "x"', "1", "", "10", "50", "0", "0", "", ""]);
+    expect(records[3]).toEqual(["caller", "caller-0a1b2c3d", "", "llama3.2", "3", "1", "120", "40", "7", "15", "", ""]);
+    expect(records[4]).toEqual(["caller", "caller-ffffffff", "", 'model "x"', "1", "0", "10", "50", "0", "0", "", ""]);
+  });
+
+  test("a caller's requests no participant took: model empty, its requests and errors, no tokens", () => {
+    const records = parseCsv(usageCsv(usageView("K7QX2M", 0, [row("caller", "caller-0a1b2c3d", "", { requests: 4, errors: 3 })])));
+    expect(records[1]).toEqual(["caller", "caller-0a1b2c3d", "", "", "4", "3", "0", "0", "0", "0", "", ""]);
   });
 
   test("an empty ledger is the header alone", () => {

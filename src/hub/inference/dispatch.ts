@@ -219,6 +219,8 @@ class Dispatch implements AcquireRequest {
   private previous: { id: string; reason: RetryReason; error: string } | undefined;
   /** Set by an attempt's end when the request goes to another participant. */
   private retry: RetryReason | undefined;
+  /** That attempt's end, counted as one failed over from: the request's for its caller if no one takes it after all. */
+  private failedOver: AttemptEnd | undefined;
   private queued: QueuedStream | undefined;
   /** `performance.now()` when the lane took the request: the start of the hub's own time (`gambi_hub_overhead_seconds`). */
   private readonly arrivedAt: number;
@@ -364,6 +366,8 @@ class Dispatch implements AcquireRequest {
       throw err;
     }
     if (got instanceof Error) {
+      // Nobody left after all: the attempt counted as failed over from was the request's last.
+      if (this.failedOver) this.ctx.ledger.requestEnded(this.failedOver);
       this.publishFinalFailure(lease.member.participant, res, failure);
       if (res) return res;
       throw failure;
@@ -503,7 +507,9 @@ class Dispatch implements AcquireRequest {
         if (reason === "credentials" && !ctx.poolOff) ctx.registry.credentialsRejected(room, participant, outcome.status);
         lease.release(this.leaseOutcome(outcome, failed, startedAt, endedAt));
         const retrying = reason !== undefined && failover && this.mayFailOver(lease.member);
-        this.ended(this.attemptEnd(participant, lease.model, adapted, outcome, failed, !retrying, startedAt, endedAt));
+        const end = this.attemptEnd(participant, lease.model, adapted, outcome, failed, !retrying, startedAt, endedAt);
+        this.ended(end);
+        if (retrying) this.failedOver = end;
         if (retrying) {
           const error = redactSecrets(outcome.error ?? `HTTP ${outcome.status}`, secrets());
           ctx.log.debug(`${requestId} ${participant.nickname}: ${error}; trying another participant`);
@@ -576,9 +582,12 @@ class Dispatch implements AcquireRequest {
       outputTokens: outputTokens ?? 0,
       estimatedInputTokens,
       estimatedOutputTokens,
-      caller: () => this.ctx.ledger.callerLabel(callerMaterial(room.passwordHash !== null, request, server)),
+      caller: this.callerLabel,
     };
   }
+
+  /** The request's caller label in the room's ledger (ledger/caller-label.ts), computed only when read. */
+  private readonly callerLabel = () => this.ctx.ledger.callerLabel(callerMaterial(this.room.passwordHash !== null, this.request, this.server));
 
   private ended(a: AttemptEnd): void {
     this.ctx.metrics.attemptEnded(a);
@@ -594,14 +603,16 @@ class Dispatch implements AcquireRequest {
   }
 
   /**
-   * The request ends without any participant's answer after it had to wait, or turned away by a
-   * busy room: said on the room's events (no participant: none took it).
+   * The request ends without any participant's answer: no one serves what it asks for, turned
+   * away by a busy room, or timed out (or left) in the queue. Counted in /metrics and for its
+   * caller in the room's ledger (a room that went has no ledger left), and said on the room's
+   * events after a wait (no participant: none took it).
    */
   private queueFailed(err: unknown, waitedMs: number): void {
     const { ctx, room } = this;
     this.queueMs += waitedMs;
     const aborted = this.signal.aborted;
-    ctx.metrics.attemptEnded({
+    const end: AttemptEnd = {
       room,
       participant: undefined,
       model: undefined,
@@ -618,8 +629,10 @@ class Dispatch implements AcquireRequest {
       outputTokens: 0,
       estimatedInputTokens: 0,
       estimatedOutputTokens: 0,
-      caller: () => "",
-    });
+      caller: this.callerLabel,
+    };
+    ctx.metrics.attemptEnded(end);
+    if (!(err instanceof GambiError && hasCode(err, "room_not_found"))) ctx.ledger.attemptEnded(end);
     if (!(err instanceof GambiError) || !ctx.bus.watched(room.code)) {
       if (this.signal.aborted && waitedMs > 0 && ctx.bus.watched(room.code)) this.publishQueueError(499, "client", "the client left while the request waited for a participant", true);
       return;
