@@ -8,17 +8,17 @@
  * `src/web/snippets.ts`, the function the page renders.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { existsSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { snippets } from "../../src/web/snippets.ts";
 import { startTestHub, type TestHub } from "../helpers/hub.ts";
-import { startFakeUpstream, type FakeUpstream } from "../helpers/fake-upstream.ts";
+import type { FakeUpstream } from "../helpers/fake-upstream.ts";
 import { tempDir } from "../helpers/hub-process.ts";
-import { chatBotAnswer } from "../helpers/chat-bot.ts";
+import { chatBotBehindPassword } from "../helpers/chat-bot.ts";
+import { CLAUDE, claudeUnavailable, OFFLINE_ENV } from "../helpers/claude-code.ts";
 
 const PASSWORD = "snippet-room-pw-3e9b";
 const ROOT = resolve(import.meta.dir, "../..");
-const CLAUDE = join(ROOT, "node_modules/.bin/claude");
 let hub: TestHub;
 let upstream: FakeUpstream;
 let code: string;
@@ -26,10 +26,7 @@ let dir: string;
 
 beforeAll(async () => {
   hub = startTestHub();
-  upstream = startFakeUpstream({ models: ["bot"], chat: true, responses: false });
-  upstream.handle((_req, body) => chatBotAnswer(JSON.parse(body)));
-  code = await hub.createRoom({ name: "snippets", password: PASSWORD });
-  expect((await hub.join(code, { id: "p1", nickname: "p1", model: "bot", endpoint: upstream.url, password: PASSWORD })).status).toBe(201);
+  ({ code, upstream } = await chatBotBehindPassword(hub, PASSWORD));
   dir = tempDir("snippets");
   // The snippet imports "@anthropic-ai/sdk" as a reader's project would: from its node_modules.
   symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
@@ -84,20 +81,9 @@ test("the Claude Code snippet's variables, as a shell sets them", () => {
   });
 });
 
-/** Why Claude Code cannot run here, if it cannot (as claude-code.test.ts checks). */
-function claudeUnavailable(): string | undefined {
-  if (!existsSync(CLAUDE)) return "node_modules/.bin/claude is missing";
-  const home = tempDir("claude-version");
-  try {
-    const run = Bun.spawnSync([CLAUDE, "--version"], { env: { PATH: process.env.PATH, HOME: home }, timeout: 30_000 });
-    return run.exitCode === 0 ? undefined : `claude --version exited ${run.exitCode}`;
-  } catch (err) {
-    return `claude does not run here: ${(err as Error).message}`;
-  } finally {
-    rmSync(home, { recursive: true, force: true });
-  }
-}
-const skip = claudeUnavailable();
+const skipHome = tempDir("claude-version");
+const skip = claudeUnavailable({ ...OFFLINE_ENV, HOME: skipHome }, skipHome);
+rmSync(skipHome, { recursive: true, force: true });
 
 test.skipIf(skip !== undefined)(`claude -p with only the snippet's variables (a bearer token, no API key) answers from the protected room${skip ? ` (skipped: ${skip})` : ""}`, async () => {
   const home = tempDir("snippet-claude");
@@ -105,20 +91,7 @@ test.skipIf(skip !== undefined)(`claude -p with only the snippet's variables (a 
     const before = upstream.inference().length;
     const proc = Bun.spawn([CLAUDE, "-p", "Hello from the snippet", "--output-format", "json"], {
       cwd: home,
-      env: {
-        PATH: process.env.PATH!,
-        HOME: home,
-        // Nothing leaves loopback (as in claude-code.test.ts).
-        DISABLE_TELEMETRY: "1",
-        DISABLE_ERROR_REPORTING: "1",
-        DISABLE_AUTOUPDATER: "1",
-        DISABLE_BUG_COMMAND: "1",
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-        HTTP_PROXY: "http://127.0.0.1:9",
-        HTTPS_PROXY: "http://127.0.0.1:9",
-        NO_PROXY: "127.0.0.1,localhost",
-        ...snippetEnvironment(),
-      },
+      env: { ...OFFLINE_ENV, HOME: home, ...snippetEnvironment() },
       stdout: "pipe",
       stderr: "pipe",
     });

@@ -8,12 +8,13 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createAnthropic } from "@ai-sdk/anthropic";
-import { APICallError, generateText, jsonSchema, stepCountIs, streamText, tool } from "ai";
+import { APICallError, generateText, stepCountIs, streamText } from "ai";
 import { startOneProtocolRooms, type OneProtocolRooms } from "../helpers/one-protocol-rooms.ts";
-import { startFakeUpstream, type FakeUpstream } from "../helpers/fake-upstream.ts";
+import type { FakeUpstream } from "../helpers/fake-upstream.ts";
 import { loadFixtures } from "../helpers/fixtures.ts";
-import { weatherTools } from "../helpers/weather-tool.ts";
-import { chatBotAnswer } from "../helpers/chat-bot.ts";
+import { capitalTools, weatherTools } from "../helpers/weather-tool.ts";
+import { chatBotAnswer, chatBotBehindPassword } from "../helpers/chat-bot.ts";
+import { failure } from "../helpers/failure.ts";
 
 type Json = Record<string, any>;
 // The provider warns on every call that it caps max_tokens for a model it does not know ("*").
@@ -32,14 +33,6 @@ afterAll(() => rooms.stop());
 /** The provider for a room: its base URL ends in /v1, to which it appends /messages. */
 const provider = (code: string, apiKey = "unused") => createAnthropic({ baseURL: `${rooms.hub.url}/rooms/${code}/v1`, apiKey });
 const lastChatRequest = () => rooms.chat.upstream.inference().at(-1)!;
-async function failure(call: PromiseLike<unknown>): Promise<any> {
-  try {
-    await call;
-  } catch (err) {
-    return err;
-  }
-  throw new Error("the call did not fail");
-}
 
 describe("a chat-only participant", () => {
   test("generateText: the bot's text and usage; the chat body it got, without the room's key", async () => {
@@ -115,15 +108,7 @@ describe("a Responses-only participant", () => {
     const result = streamText({
       model: provider(rooms.responses.room)("*"),
       prompt: "capital of France?",
-      tools: {
-        get_capital: tool({
-          inputSchema: jsonSchema<{ country: string }>({ type: "object", properties: { country: { type: "string" } }, required: ["country"] }),
-          execute: async (input) => {
-            seen.push(input);
-            return "Paris";
-          },
-        }),
-      },
+      tools: capitalTools(seen),
       stopWhen: stepCountIs(3),
     });
     expect(await result.text).toBe("Oi!");
@@ -171,10 +156,7 @@ describe("errors reach the SDK in Anthropic's shape", () => {
     let upstream: FakeUpstream;
     let code: string;
     beforeAll(async () => {
-      upstream = startFakeUpstream({ models: ["bot"], chat: true, responses: false });
-      upstream.handle((_req, body) => chatBotAnswer(JSON.parse(body)));
-      code = await rooms.hub.createRoom({ name: "locked", password: PASSWORD });
-      expect((await rooms.hub.join(code, { id: "p1", nickname: "p1", model: "bot", endpoint: upstream.url, password: PASSWORD })).status).toBe(201);
+      ({ code, upstream } = await chatBotBehindPassword(rooms.hub, PASSWORD));
     });
     afterAll(() => upstream.stop());
 
