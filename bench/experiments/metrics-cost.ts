@@ -31,7 +31,8 @@ import { memoryLedgerStore } from "../../src/hub/persist/ledger-store.ts";
 import { LEDGER_MIGRATION, sqliteLedgerStore } from "../../src/hub/persist/ledger-sql.ts";
 import type { AttemptEnd } from "../../src/hub/inference/attempt-end.ts";
 import type { Participant, Room } from "../../src/hub/rooms/types.ts";
-import { usageInChatBytes, usageFromChat } from "../../src/protocol/observe.ts";
+import { usageFromChat } from "../../src/protocol/observe.ts";
+import { usageInChatBytes } from "../../src/protocol/usage-in-bytes.ts";
 
 setAffinity(process.pid, "0");
 
@@ -67,9 +68,11 @@ const attempt = (i: number): AttemptEnd => ({
   outputTokens: 256,
   estimatedInputTokens: 0,
   estimatedOutputTokens: 0,
-  caller: () => ledger.callerLabel(`t:sk-caller-${i % 8}`),
+  caller: () => ledger.callerLabel(false, CALLERS[i % 8]!, null),
 });
 
+/** Eight callers, each with its bearer token, as SDK clients send them. */
+const CALLERS = Array.from({ length: 8 }, (_, i) => new Request("http://hub/", { headers: { authorization: `Bearer sk-caller-${i}` } }));
 const metrics = new HubMetrics();
 const ledger = new Ledger(memoryLedgerStore());
 console.log("per request, everything dispatch.ts adds:");
@@ -138,7 +141,7 @@ rmSync(dir, { recursive: true, force: true });
 console.log("\ncaller labels and usage:");
 const salt = randomBytes(32);
 measure("caller label: HMAC-SHA-256 every time", 300_000, (i) => void createHmac("sha256", salt).update(`t:sk-caller-${i % 8}`).digest("hex").slice(0, 8));
-measure("caller label: cached (Bun.hash → label)", 1_000_000, (i) => void ledger.callerLabel(`t:sk-caller-${i % 8}`));
+measure("caller label: cached (bearer read, Bun.hash → label)", 1_000_000, (i) => void ledger.callerLabel(false, CALLERS[i % 8]!, null));
 const body = new TextEncoder().encode(
   JSON.stringify({ id: "chatcmpl-1", object: "chat.completion", created: 1, model: "bench-model", choices: [{ index: 0, message: { role: "assistant", content: "Hello! How can I help you today? ".repeat(5) }, finish_reason: "stop" }], usage: { prompt_tokens: 12, completion_tokens: 40, total_tokens: 52 } }),
 );

@@ -36,7 +36,8 @@
 import { GambiError } from "../protocol/openai/errors.ts";
 import { SseDecoder } from "../protocol/sse/decode.ts";
 import { concatBytes, eventRangesContaining, nextEventEnd, takeWholeEvents } from "../protocol/sse/boundary.ts";
-import { observeEvent, observeJsonBody, observeResponsesPayload, usageInChatBytes, type Observation } from "../protocol/observe.ts";
+import { observeEvent, observeJsonBody, observeResponsesPayload, type Observation } from "../protocol/observe.ts";
+import { usageInChatBytes } from "../protocol/usage-in-bytes.ts";
 import type { Protocol } from "../protocol/protocols.ts";
 import { clientResponseHeaders } from "./headers.ts";
 import { breakReason, faultOf, streamErrorEvent } from "./failures.ts";

@@ -39,7 +39,6 @@
  * of tried participants (made on the first retry), and its caller's fairness key is only
  * computed if it has to wait (access/caller.ts).
  */
-import type { Server } from "bun";
 import type { HubContext } from "../context.ts";
 import type { Participant, Room, RoomMember } from "../rooms/registry.ts";
 import type { Plan } from "./plan.ts";
@@ -48,7 +47,7 @@ import { QueuedStream, QUEUED_ANSWER_AFTER_MS } from "./queued-stream.ts";
 import { nobodyEmbeds, notEmbedding } from "./embeddings.ts";
 import { resolveContinuation, type Continuation } from "../responses/continuation.ts";
 import { refusalOf } from "../responses/state.ts";
-import { callerKey, callerMaterial } from "../access/caller.ts";
+import { callerKey, type AddressSource } from "../access/caller.ts";
 import type { AttemptEnd, ErrorStage } from "./attempt-end.ts";
 import { estimateInputTokens, estimateOutputTokens } from "../ledger/estimate.ts";
 import type { AcquireRequest, Lease, LeaseOutcome, Waiting, Want } from "../pool/scheduler.ts";
@@ -66,7 +65,7 @@ export interface InferenceBody {
   [key: string]: unknown;
 }
 
-type ServerLike = Pick<Server<unknown>, "requestIP"> | null;
+type ServerLike = AddressSource | null;
 
 /**
  * What the room's events say of a request's last attempt: its time to first content and
@@ -564,7 +563,7 @@ class Dispatch implements AcquireRequest {
       else if (outputTokens === undefined) outputTokens = estimatedOutputTokens = estimateOutputTokens(o, stream);
     }
     const firstAt = stream ? o.firstContentAt : undefined;
-    const { request, server, room } = this;
+    const { room } = this;
     return {
       room,
       participant,
@@ -587,7 +586,7 @@ class Dispatch implements AcquireRequest {
   }
 
   /** The request's caller label in the room's ledger (ledger/caller-label.ts), computed only when read. */
-  private readonly callerLabel = () => this.ctx.ledger.callerLabel(callerMaterial(this.room.passwordHash !== null, this.request, this.server));
+  private readonly callerLabel = () => this.ctx.ledger.callerLabel(this.room.passwordHash !== null, this.request, this.server);
 
   private ended(a: AttemptEnd): void {
     this.ctx.metrics.attemptEnded(a);

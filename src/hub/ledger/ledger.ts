@@ -22,6 +22,7 @@ import type { AttemptEnd } from "../inference/attempt-end.ts";
 import type { LedgerKind, LedgerRow, LedgerStore } from "../persist/ledger-store.ts";
 import type { Room } from "../rooms/types.ts";
 import { CallerLabels } from "./caller-label.ts";
+import { callerAddress, callerToken, type AddressSource } from "../access/caller.ts";
 import { branch, subMap } from "../../protocol/map-branch.ts";
 import { UNSERVED } from "./usage-view.ts";
 
@@ -65,9 +66,10 @@ export class Ledger {
     }
   }
 
-  /** A caller's label (caller-label.ts) from its material (access/caller.ts `callerMaterial`). */
-  callerLabel(material: string): string {
-    return this.labels.of(material);
+  /** A request's caller's label (caller-label.ts): its token in an open room, else its address (access/caller.ts). */
+  callerLabel(passwordProtected: boolean, request: Request, server: AddressSource | null): string {
+    const token = callerToken(passwordProtected, request);
+    return token !== undefined ? this.labels.of("t:", token) : this.labels.of("a:", callerAddress(request, server));
   }
 
   /** When a room's figures begin. */
