@@ -7,13 +7,14 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import { createOpenAI } from "@ai-sdk/openai";
-import { generateText, jsonSchema, stepCountIs, streamText, tool } from "ai";
-import { weatherTools } from "../helpers/weather-tool.ts";
+import { generateText, stepCountIs, streamText } from "ai";
+import { capitalTools, weatherTools } from "../helpers/weather-tool.ts";
 import type { TestHub } from "../helpers/hub.ts";
 import { controlledStream, waitFor, type FakeUpstream } from "../helpers/fake-upstream.ts";
 import { startOneProtocolRooms, type OneProtocolRooms } from "../helpers/one-protocol-rooms.ts";
 import { loadFixtures } from "../helpers/fixtures.ts";
 import { chatBotAnswer } from "../helpers/chat-bot.ts";
+import { failure } from "../helpers/failure.ts";
 
 type Json = Record<string, any>;
 
@@ -35,15 +36,6 @@ beforeAll(async () => {
 afterAll(() => rooms.stop());
 
 const openai = (code: string) => new OpenAI({ baseURL: `${hub.url}/rooms/${code}/v1`, apiKey: "unused", maxRetries: 0 });
-/** What a client call threw (bun's `expect().rejects` does not see the SDK's APIPromise reject). */
-async function failure(call: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await call;
-  } catch (err) {
-    return err;
-  }
-  throw new Error("the call succeeded");
-}
 const lastChatRequest = () => JSON.parse(chatOnly.inference().at(-1)!.body) as Json;
 
 describe("openai package, Responses API on a chat-only participant", () => {
@@ -205,15 +197,7 @@ describe("Vercel AI SDK", () => {
     const result = streamText({
       model: provider.chat("*"),
       prompt: "capital of France?",
-      tools: {
-        get_capital: tool({
-          inputSchema: jsonSchema<{ country: string }>({ type: "object", properties: { country: { type: "string" } }, required: ["country"] }),
-          execute: async (input) => {
-            seen.push(input);
-            return "Paris";
-          },
-        }),
-      },
+      tools: capitalTools(seen),
       stopWhen: stepCountIs(3),
     });
     expect(await result.text).toBe("Oi!");

@@ -46,11 +46,11 @@ export interface AttemptEnd {
   estimatedInputTokens: number;
   estimatedOutputTokens: number;
   /**
-   * Who asked, on a final attempt only (undefined on others): `t:` with an open room's token, or
-   * `a:` with the address key (access/caller.ts), taken while the request is open (its address
-   * is gone after). The ledger labels it (ledger/caller-label.ts); nothing keeps it.
+   * Who asked: `t:` with an open room's token, or `a:` with the address key (access/caller.ts),
+   * taken once per request while it is open (its address is gone after). The ledger labels it
+   * (ledger/caller-label.ts) for the request's last attempt; nothing keeps it.
    */
-  callerKind: CallerKind | undefined;
+  callerKind: CallerKind;
   callerId: string;
 }
 

@@ -47,7 +47,7 @@ import { QueuedStream, QUEUED_ANSWER_AFTER_MS } from "./queued-stream.ts";
 import { nobodyEmbeds, notEmbedding } from "./embeddings.ts";
 import { resolveContinuation, type Continuation } from "../responses/continuation.ts";
 import { refusalOf } from "../responses/state.ts";
-import { callerAddress, callerKey, callerToken, type AddressSource } from "../access/caller.ts";
+import { callerAddress, callerKey, callerToken, type AddressSource, type CallerKind } from "../access/caller.ts";
 import type { AttemptEnd, ErrorStage } from "./attempt-end.ts";
 import { estimateInputTokens, estimateOutputTokens } from "../ledger/estimate.ts";
 import type { AcquireRequest, Lease, LeaseOutcome, Waiting, Want } from "../pool/scheduler.ts";
@@ -212,12 +212,16 @@ class Dispatch implements AcquireRequest {
   /** A conversation the hub keeps: who may take it over when its owner fails. */
   private fallback: Want | undefined;
   private caller_: string | undefined;
+  private callerKind_: CallerKind | undefined;
+  private callerId = "";
   private attempt = 0;
   private queueMs = 0;
   /** The participant of the attempt before, and why it was given up. */
   private previous: { id: string; reason: RetryReason; error: string } | undefined;
   /** Set by an attempt's end when the request goes to another participant. */
   private retry: RetryReason | undefined;
+  /** That attempt's end, counted as one failed over from: the request's for its caller if no one takes it after all. */
+  private failedOver: AttemptEnd | undefined;
   private queued: QueuedStream | undefined;
   /** `performance.now()` when the lane took the request: the start of the hub's own time (`gambi_hub_overhead_seconds`). */
   private readonly arrivedAt: number;
@@ -363,6 +367,8 @@ class Dispatch implements AcquireRequest {
       throw err;
     }
     if (got instanceof Error) {
+      // Nobody left after all: the attempt counted as failed over from was the request's last.
+      if (this.failedOver) this.ctx.ledger.requestEnded(this.failedOver);
       this.publishFinalFailure(lease.member.participant, res, failure);
       if (res) return res;
       throw failure;
@@ -502,7 +508,9 @@ class Dispatch implements AcquireRequest {
         if (reason === "credentials" && !ctx.poolOff) ctx.registry.credentialsRejected(room, participant, outcome.status);
         lease.release(this.leaseOutcome(outcome, failed, startedAt, endedAt));
         const retrying = reason !== undefined && failover && this.mayFailOver(lease.member);
-        this.ended(this.attemptEnd(participant, lease.model, adapted, outcome, failed, !retrying, startedAt, endedAt));
+        const end = this.attemptEnd(participant, lease.model, adapted, outcome, failed, !retrying, startedAt, endedAt);
+        this.ended(end);
+        if (retrying) this.failedOver = end;
         if (retrying) {
           const error = redactSecrets(outcome.error ?? `HTTP ${outcome.status}`, secrets());
           ctx.log.debug(`${requestId} ${participant.nickname}: ${error}; trying another participant`);
@@ -557,8 +565,6 @@ class Dispatch implements AcquireRequest {
       else if (outputTokens === undefined) outputTokens = estimatedOutputTokens = estimateOutputTokens(o, stream);
     }
     const firstAt = stream ? o.firstContentAt : undefined;
-    // Who asked: for the ledger's caller row, which counts a request's last attempt.
-    const token = final ? callerToken(this.room.passwordHash !== null, this.request) : undefined;
     return {
       room: this.room,
       participant,
@@ -576,9 +582,23 @@ class Dispatch implements AcquireRequest {
       outputTokens: outputTokens ?? 0,
       estimatedInputTokens,
       estimatedOutputTokens,
-      callerKind: !final ? undefined : token !== undefined ? "t:" : "a:",
-      callerId: token ?? (final ? callerAddress(this.request, this.server) : ""),
+      callerKind: this.callerKind(),
+      callerId: this.callerId,
     };
+  }
+
+  /**
+   * Who asked, for the ledger's caller row (access/caller.ts): an open room's token, else the
+   * address key; taken once per request, while it is open (its address is gone after). The
+   * value is `callerId`.
+   */
+  private callerKind(): CallerKind {
+    if (this.callerKind_ === undefined) {
+      const token = callerToken(this.room.passwordHash !== null, this.request);
+      this.callerId = token ?? callerAddress(this.request, this.server);
+      this.callerKind_ = token !== undefined ? "t:" : "a:";
+    }
+    return this.callerKind_;
   }
 
   private ended(a: AttemptEnd): void {
@@ -595,14 +615,16 @@ class Dispatch implements AcquireRequest {
   }
 
   /**
-   * The request ends without any participant's answer after it had to wait, or turned away by a
-   * busy room: said on the room's events (no participant: none took it).
+   * The request ends without any participant's answer: no one serves what it asks for, turned
+   * away by a busy room, or timed out (or left) in the queue. Counted in /metrics and for its
+   * caller in the room's ledger (a room that went has no ledger left), and said on the room's
+   * events after a wait (no participant: none took it).
    */
   private queueFailed(err: unknown, waitedMs: number): void {
     const { ctx, room } = this;
     this.queueMs += waitedMs;
     const aborted = this.signal.aborted;
-    ctx.metrics.attemptEnded({
+    const end: AttemptEnd = {
       room,
       participant: undefined,
       model: undefined,
@@ -619,9 +641,11 @@ class Dispatch implements AcquireRequest {
       outputTokens: 0,
       estimatedInputTokens: 0,
       estimatedOutputTokens: 0,
-      callerKind: undefined,
-      callerId: "",
-    });
+      callerKind: this.callerKind(),
+      callerId: this.callerId,
+    };
+    ctx.metrics.attemptEnded(end);
+    if (!(err instanceof GambiError && hasCode(err, "room_not_found"))) ctx.ledger.attemptEnded(end);
     if (!(err instanceof GambiError) || !ctx.bus.watched(room.code)) {
       if (this.signal.aborted && waitedMs > 0 && ctx.bus.watched(room.code)) this.publishQueueError(499, "client", "the client left while the request waited for a participant", true);
       return;

@@ -7,8 +7,11 @@
  * Updated as each attempt ends (`attemptEnded`, from dispatch.ts where it already holds the
  * outcome): a participant's row for every attempt it served, the failed-over ones included
  * (as errors); a caller's row for the request's last attempt only. An error is an attempt that
- * failed other than by its client leaving. Requests no participant took (turned away by a busy
- * room, timed out in its queue) are in /metrics, not here.
+ * failed other than by its client leaving. A request no participant took (no one serves its
+ * model, turned away by a busy room, timed out in its queue) is still its caller's: a request
+ * (an error unless the client left) with no tokens, in the caller's row of model `UNSERVED`
+ * (no model: the name the client asked for is never a key here, so a client cannot grow the
+ * ledger by inventing names), as /metrics counts it under model `none`.
  *
  * Writing: rows change in memory (two rows found by three Map lookups each) and are marked dirty; `flush`
  * writes the dirty rows to the store in one transaction (startHub calls it every second, and
@@ -20,6 +23,7 @@ import type { LedgerKind, LedgerRow, LedgerStore } from "../persist/ledger-store
 import type { Room } from "../rooms/types.ts";
 import { CallerLabels } from "./caller-label.ts";
 import { branch, subMap } from "../../protocol/map-branch.ts";
+import { UNSERVED } from "./usage-view.ts";
 
 export interface RoomLedger {
   /** Rows by kind, id and model (protocol/map-branch.ts: no key string built per attempt). */
@@ -82,7 +86,10 @@ export class Ledger {
 
   private fold(a: AttemptEnd): void {
     const p = a.participant;
-    if (!p || a.model === undefined) return;
+    if (!p || a.model === undefined) {
+      if (a.final) this.requestEnded(a);
+      return;
+    }
     const ledger = this.roomLedger(a.room.id);
     const failed = a.result === "error";
     const row = this.row(ledger, "participant", p.id, a.model, p.nickname);
@@ -102,8 +109,18 @@ export class Ledger {
       row.generationMs += a.generationMs;
     }
     ledger.dirty.add(row);
-    if (!a.final || a.callerKind === undefined) return;
-    const caller = this.row(ledger, "caller", this.labels.of(a.callerKind, a.callerId), a.model, null);
+    if (a.final) this.requestEnded(a);
+  }
+
+  /**
+   * A request's end, for its caller's row: from its last attempt (`attemptEnded`), or alone
+   * when an attempt counted as one failed over from turned out to be the last after all (no
+   * one left to take the request: dispatch.ts). Without a participant, model `UNSERVED`.
+   */
+  requestEnded(a: AttemptEnd): void {
+    const ledger = this.roomLedger(a.room.id);
+    const failed = a.result === "error";
+    const caller = this.row(ledger, "caller", this.labels.of(a.callerKind, a.callerId), a.participant && a.model !== undefined ? a.model : UNSERVED, null);
     caller.requests++;
     if (failed) caller.errors++;
     caller.inputTokens += a.inputTokens;

@@ -18,7 +18,7 @@ import { Histogram, LATENCY_BUCKETS, OVERHEAD_BUCKETS } from "./histogram.ts";
 import { branch, subMap } from "../../protocol/map-branch.ts";
 
 export interface MetricsLimits {
-  /** Rooms with a label of their own; the rest are `other` (default 100). */
+  /** Rooms with a label of their own; the rest are `other` (default 100; `gambi hub --metrics-max-rooms`). */
   roomCap: number;
   /** Participant ids with a label of their own, hub-wide; the rest are `other` (default 1,000). */
   participantCap: number;
