@@ -81,8 +81,7 @@ const ledger = new Ledger(memoryLedgerStore());
 console.log("per request, everything dispatch.ts adds:");
 const ours = measure("hand-written: metrics + ledger + queue wait + overhead", 1_000_000, (i) => {
   const a = attempt(i);
-  metrics.waited(room.code, 0);
-  metrics.hubOverhead("chat", 0.00004);
+  metrics.leased(room.code, "chat", 0, 0.00004);
   metrics.attemptEnded(a);
   ledger.attemptEnded(a);
 });

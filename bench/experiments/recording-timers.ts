@@ -12,8 +12,8 @@
  *
  * Steps: `usage` (a passthrough body's usage read off its bytes), `build` (the attempt's record,
  * the caller's token or address included), `metrics` and `ledger` (adding the record, and the
- * batch's fold every 128th time), `waited` and `overhead` (the two histograms observed as a
- * request gets its participant).
+ * batch's fold every 128th time), `leased` (the queue-wait and hub-overhead histograms, observed
+ * as a request leaves for its participant; `leased` and `waited` in checkouts that made two calls).
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -39,31 +39,45 @@ setInterval(() => {
 }, 3000).unref();
 `;
 
-function patch(file: string, importLine: string, edits: [string, string][]): void {
+/** Each edit: [from, to], or a list of such alternatives of which the first found is made (older checkouts). */
+type Edit = [string, string] | [string, string][];
+
+function patch(file: string, importLine: string, edits: Edit[]): void {
   const path = join(dir!, file);
   let text = readFileSync(path, "utf8");
-  for (const [from, to] of edits) {
-    if (!text.includes(from)) throw new Error(`${file}: no "${from.slice(0, 70)}" (the code moved: update this script)`);
-    text = text.replace(from, to);
+  for (const edit of edits) {
+    const choices = typeof edit[0] === "string" ? [edit as [string, string]] : (edit as [string, string][]);
+    const found = choices.find(([from]) => text.includes(from));
+    if (!found) throw new Error(`${file}: no "${choices[0]![0].slice(0, 70)}" (the code moved: update this script)`);
+    text = text.replace(found[0], found[1]);
   }
   writeFileSync(path, `${importLine}\n${text}`);
 }
 
+const SIGNATURE = "private attemptEnd(participant: Participant, model: string, adapted: boolean, outcome: RelayOutcome, failed: boolean, final: boolean, startedAt: number, endedAt: number): AttemptEnd {";
 writeFileSync(join(dir, "src/timing.ts"), TIMING);
 patch("src/hub/inference/dispatch.ts", 'import { timed } from "../../timing.ts";', [
   [
-    "this.ended(this.attemptEnd(participant, lease.model, adapted, outcome, failed, !retrying, startedAt, endedAt));",
-    "const record = timed('build', () => this.attemptEnd(participant, lease.model, adapted, outcome, failed, !retrying, startedAt, endedAt)); this.ended(record);",
+    SIGNATURE,
+    `${SIGNATURE}\n    return timed("build", () => this.untimedAttemptEnd(participant, model, adapted, outcome, failed, final, startedAt, endedAt));\n  }\n\n  ${SIGNATURE.replace("attemptEnd", "untimedAttemptEnd")}`,
   ],
   [
     "    this.ctx.metrics.attemptEnded(a);\n    this.ctx.ledger.attemptEnded(a);",
     "    timed('metrics', () => this.ctx.metrics.attemptEnded(a));\n    timed('ledger', () => this.ctx.ledger.attemptEnded(a));\n    timed('noop', () => 0);",
   ],
   [
-    "ctx.metrics.hubOverhead(this.protocol, Math.max(0, (performance.now() - this.arrivedAt - this.queueMs) / 1000));",
-    "timed('overhead', () => ctx.metrics.hubOverhead(this.protocol, Math.max(0, (performance.now() - this.arrivedAt - this.queueMs) / 1000)));",
+    // Since the queue wait and the hub's overhead are observed in one call:
+    ["if (attempt.first) ctx.metrics.leased(", "if (attempt.first) timed('leased', () => ctx.metrics.leased("],
+    // Before, two calls:
+    [
+      "ctx.metrics.hubOverhead(this.protocol, Math.max(0, (performance.now() - this.arrivedAt - this.queueMs) / 1000));",
+      "timed('leased', () => ctx.metrics.hubOverhead(this.protocol, Math.max(0, (performance.now() - this.arrivedAt - this.queueMs) / 1000)));",
+    ],
   ],
-  ["ctx.metrics.waited(room.code, lease.waitedMs);", "timed('waited', () => ctx.metrics.waited(room.code, lease.waitedMs));"],
+  [
+    [": undefined);", ": undefined));"],
+    ["ctx.metrics.waited(room.code, lease.waitedMs);", "timed('waited', () => ctx.metrics.waited(room.code, lease.waitedMs));"],
+  ],
 ]);
 patch("src/proxy/relay-passthrough.ts", 'import { timed } from "../timing.ts";', [["observation.usage = usageInChatBytes(bytes);", "observation.usage = timed('usage', () => usageInChatBytes(bytes));"]]);
 console.log(`${dir}: timers in (src/timing.ts); run a hub from it`);

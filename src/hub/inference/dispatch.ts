@@ -409,7 +409,6 @@ class Dispatch implements AcquireRequest {
     const participant = lease.member.participant;
     this.attempt++;
     this.queueMs += lease.waitedMs;
-    ctx.metrics.waited(room.code, lease.waitedMs);
     this.queued?.dispatched();
     if (this.queued?.gone || this.signal.aborted) {
       lease.release(ENDED);
@@ -464,8 +463,9 @@ class Dispatch implements AcquireRequest {
     if (announce && ctx.bus.watched(room.code)) ctx.bus.publish(room.code, "llm.request", { ...base(), requested: this.requested, attempt: this.attempt });
     const headers = { "x-gambi-participant": participant.id, "x-gambi-request-id": requestId, "x-gambi-attempts": String(this.attempt) };
     let answered = false;
-    // The hub's own time: arrival to this first upstream fetch, less the wait for a slot.
-    if (this.attempt === 1 && attempt.first) ctx.metrics.hubOverhead(this.protocol, Math.max(0, (performance.now() - this.arrivedAt - this.queueMs) / 1000));
+    // The lease's wait for a slot, and on the request's first attempt the hub's own time: its
+    // arrival to this first upstream fetch, less the wait.
+    if (attempt.first) ctx.metrics.leased(room.code, this.protocol, lease.waitedMs, this.attempt === 1 ? Math.max(0, (performance.now() - this.arrivedAt - this.queueMs) / 1000) : undefined);
     const forwarding = forwardRequest({
       protocol: this.protocol,
       target: participant.target,

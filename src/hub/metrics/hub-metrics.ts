@@ -117,19 +117,20 @@ export class HubMetrics {
     s.estimatedOutputTokens += a.estimatedOutputTokens;
   }
 
-  /** A lease the request got after waiting (0 when a slot was free: those are counted too). */
-  waited(roomCode: string, ms: number): void {
+  /**
+   * A request got a participant: its wait for the slot (0 when one was free: those are counted
+   * too), and on its first attempt the hub's own time on it, in seconds (dispatch.ts says what
+   * is counted). One call, as the request leaves for its participant.
+   */
+  leased(roomCode: string, protocol: string, waitedMs: number, overheadSeconds: number | undefined): void {
     const room = this.roomLabel(roomCode);
-    let h = this.queueWait.get(room);
-    if (h === undefined) this.queueWait.set(room, (h = new Histogram(LATENCY_BUCKETS)));
-    h.observe(ms / 1000);
-  }
-
-  /** The hub's own time on a request, seconds (dispatch.ts says what is counted). */
-  hubOverhead(protocol: string, seconds: number): void {
-    let h = this.overhead.get(protocol);
-    if (h === undefined) this.overhead.set(protocol, (h = new Histogram(OVERHEAD_BUCKETS)));
-    h.observe(seconds);
+    let wait = this.queueWait.get(room);
+    if (wait === undefined) this.queueWait.set(room, (wait = new Histogram(LATENCY_BUCKETS)));
+    wait.observe(waitedMs / 1000);
+    if (overheadSeconds === undefined) return;
+    let own = this.overhead.get(protocol);
+    if (own === undefined) this.overhead.set(protocol, (own = new Histogram(OVERHEAD_BUCKETS)));
+    own.observe(overheadSeconds);
   }
 
   retried(roomCode: string, reason: string): void {
