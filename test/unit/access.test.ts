@@ -4,6 +4,7 @@
  * verified-password cache (one argon2 run, then lookups) and the hub token.
  */
 import { describe, expect, test } from "bun:test";
+import { prng } from "../helpers/prng.ts";
 import { roomPasswordProblem } from "../../src/common/room-password.ts";
 import { AccessGate, bearerToken } from "../../src/hub/access/gate.ts";
 import { AccessError, addressKey, FailureLimiter, DEFAULT_ACCESS_LIMITS } from "../../src/hub/access/limiter.ts";
@@ -48,11 +49,8 @@ describe("bearerToken", () => {
   test("reads what the rule /^bearer[ \\t]+(.+)$/i on the trimmed header reads, on 20,000 generated headers (seeded)", () => {
     const rule = (h: string) => /^bearer[ \t]+(.+)$/i.exec(h.trim())?.[1];
     const parts = ["Bearer", "bearer", "BEARER", "bEaReR", "Bearer:", "Basic", "Bearerx", "Béarer", " ", "\t", "  ", "tok", "sk-abc 12", "=", "", "B"];
-    let seed = 7;
-    const rand = (n: number) => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return (seed >>> 8) % n;
-    };
+    const random = prng(7);
+    const rand = (n: number) => Math.floor(random() * n);
     let tokens = 0;
     for (let i = 0; i < 20_000; i++) {
       // Half of them open with a spelling of the scheme and a space, so that many do carry a token.

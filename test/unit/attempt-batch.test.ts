@@ -4,34 +4,14 @@
  * and on the hub's one-second timer. Nothing read may be stale.
  */
 import { describe, expect, test } from "bun:test";
-import { ATTEMPT_BATCH, AttemptBatch, type AttemptEnd } from "../../src/hub/inference/attempt-end.ts";
+import { ATTEMPT_BATCH, AttemptBatch } from "../../src/hub/inference/attempt-end.ts";
+import { attemptEnd, testRoom } from "../helpers/attempt-end.ts";
 import { HubMetrics } from "../../src/hub/metrics/hub-metrics.ts";
 import { Ledger } from "../../src/hub/ledger/ledger.ts";
 import { memoryLedgerStore } from "../../src/hub/persist/ledger-store.ts";
-import type { Participant, Room } from "../../src/hub/rooms/types.ts";
 
-const room = { id: "room-1", code: "K7QX2M", createdAt: 0, passwordHash: null } as unknown as Room;
-const participant = { id: "p-1", nickname: "alice" } as unknown as Participant;
-const attempt = (outputTokens: number): AttemptEnd => ({
-  room,
-  participant,
-  model: "llama3",
-  protocol: "chat",
-  stream: false,
-  adapted: false,
-  result: "ok",
-  stage: undefined,
-  final: true,
-  ttftMs: undefined,
-  durationMs: 10,
-  generationMs: 10,
-  inputTokens: 5,
-  outputTokens,
-  estimatedInputTokens: 0,
-  estimatedOutputTokens: 0,
-  callerKind: "t:",
-  callerId: "sk-caller",
-});
+const room = testRoom;
+const attempt = (outputTokens: number) => attemptEnd({ inputTokens: 5, outputTokens });
 
 describe("AttemptBatch", () => {
   test("folds nothing until full or settled, then each record once, in order", () => {
@@ -62,7 +42,7 @@ describe("AttemptBatch", () => {
     expect(rows.find((r) => r.kind === "participant")!.outputTokens).toBe(18);
     expect(rows.find((r) => r.kind === "caller")!).toMatchObject({ requests: 2, outputTokens: 18 });
     // The caller row is named by a label, never by the token it was given.
-    expect(JSON.stringify(rows)).not.toContain("sk-caller");
+    expect(JSON.stringify(rows)).not.toContain("sk-one");
   });
 
   test("the ledger's flush (the hub's one-second timer) writes what was added just before", () => {

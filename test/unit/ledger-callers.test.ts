@@ -6,40 +6,14 @@
  * `requestEnded`; a participant's row counts every attempt it served.
  */
 import { expect, test } from "bun:test";
-import type { AttemptEnd } from "../../src/hub/inference/attempt-end.ts";
+import { alice, attemptEnd, bob, testRoom } from "../helpers/attempt-end.ts";
 import { Ledger } from "../../src/hub/ledger/ledger.ts";
 import { usageView, UNSERVED } from "../../src/hub/ledger/usage-view.ts";
 import { memoryLedgerStore } from "../../src/hub/persist/ledger-store.ts";
 import { callerLabel } from "../../src/hub/ledger/caller-label.ts";
-import type { Participant, Room } from "../../src/hub/rooms/types.ts";
 
-const room = { id: "room-1", code: "K7QX2M", createdAt: 0 } as Room;
-const alice = { id: "p-alice", nickname: "alice" } as Participant;
-const bob = { id: "p-bob", nickname: "bob" } as Participant;
-
-function end(over: Partial<AttemptEnd>): AttemptEnd {
-  return {
-    room,
-    participant: alice,
-    model: "llama3",
-    protocol: "chat",
-    stream: false,
-    adapted: false,
-    result: "ok",
-    stage: undefined,
-    final: true,
-    ttftMs: undefined,
-    durationMs: 10,
-    generationMs: 10,
-    inputTokens: 0,
-    outputTokens: 0,
-    estimatedInputTokens: 0,
-    estimatedOutputTokens: 0,
-    callerKind: "t:",
-    callerId: "sk-one",
-    ...over,
-  };
-}
+const room = testRoom;
+const end = attemptEnd;
 const view = (l: Ledger) => usageView(room.code, 0, l.rowsOf(room));
 const store = memoryLedgerStore();
 /** The label the ledger gives a token (the store's salt). */

@@ -4,6 +4,7 @@
  * recorded chat body and on the shapes below.
  */
 import { describe, expect, test } from "bun:test";
+import { prng } from "../helpers/prng.ts";
 import { usageFromChat } from "../../src/protocol/observe.ts";
 import { usageInChatBytes } from "../../src/protocol/usage-in-bytes.ts";
 import { loadFixtures } from "../helpers/fixtures.ts";
@@ -43,11 +44,8 @@ describe("usageInChatBytes", () => {
   });
 
   test("ten thousand generated bodies (seeded): as parsing them says", () => {
-    let seed = 0x5eed;
-    const rand = (n: number) => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return (seed >>> 8) % n;
-    };
+    const random = prng(0x5eed);
+    const rand = (n: number) => Math.floor(random() * n);
     const space = () => [" ", "", "\n", "\t", "\r\n  "][rand(5)]!;
     const keys = ["prompt_tokens", "completion_tokens", "total_tokens", "prompt_tokens_details", "cost", "prompt\\u005ftokens", "total_tokens\\n", "x"];
     const scalars = ["0", "7", "12", "4096", "null", "true", '"9"', "-3", "2.5", "1e2", "1E1", "9007199254740993", '"a } , \\" ]"'];
