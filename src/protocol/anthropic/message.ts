@@ -6,6 +6,14 @@
  */
 import { isObject, type Json } from "../json.ts";
 
+/**
+ * `max_tokens` for a Messages participant when neither the client nor the room's defaults give
+ * one (the Messages API requires it; chat and Responses clients may leave it out): 4096, the
+ * largest output every Claude model still served accepts (Claude 3 Haiku's), and far more than
+ * most answers need. A client that needs more says so.
+ */
+export const MESSAGES_DEFAULT_MAX_TOKENS = 4096;
+
 export type StopReason = "end_turn" | "max_tokens" | "stop_sequence" | "tool_use" | "refusal" | "pause_turn";
 
 export interface MessageFields {
