@@ -27,7 +27,11 @@ import { detailOfBlock } from "../../anthropic/thinking.ts";
 import type { AdapterContext } from "../types.ts";
 
 export interface ChatAnswerOptions {
-  /** Also `reasoning_details` with the signatures (responses-via-messages asks). */
+  /**
+   * The answer goes on to another adapter, not to a client (responses-via-messages): also
+   * `reasoning_details` with the signatures, and (a stream) chunks with only what that adapter
+   * reads (chunks.ts).
+   */
   reasoningDetails?: boolean;
 }
 

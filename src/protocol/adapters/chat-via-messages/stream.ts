@@ -57,7 +57,7 @@ export function createStreamMapper(request: Json, ctx: AdapterContext, opts: Cha
     if (started) return;
     started = true;
     const model = message && typeof message.model === "string" && message.model !== "" ? message.model : String(request.model ?? "");
-    chunks.start(Math.floor(ctx.now() / 1000), model);
+    chunks.start(Math.floor(ctx.now() / 1000), model, opts.reasoningDetails === true);
     out.push(chunks.delta('{"role":"assistant","content":""}'));
   };
 
