@@ -277,3 +277,56 @@ describe("a Messages participant through a tunnel", () => {
     expect(raw.error?.type).toBe("api_error");
   });
 });
+
+describe("secrets: a Messages participant whose answers echo its key", () => {
+  const KEY = "sk-ant-canary-7c1e2b9d4f6a0358";
+  let leaky: FakeUpstream;
+  let code: string;
+  const seen: string[] = [];
+  beforeAll(async () => {
+    leaky = startFakeUpstream({ models: ["claude"], chat: false, responses: false, messages: true, requireHeader: { name: "x-api-key", value: KEY } });
+    // Echoes the key it was sent: in the text, in an error event, in a body, in an error body and a header.
+    leaky.handle((_req, body, record) => {
+      const key = record.headers["x-api-key"]!;
+      const b = JSON.parse(body) as Json;
+      const said = JSON.stringify(b.messages);
+      const headers = { "x-request-id": key };
+      if (said.includes("fail")) return Response.json({ type: "error", error: { type: "invalid_request_error", message: `bad key ${key}` } }, { status: 400, headers });
+      if (!b.stream) return Response.json({ id: "msg_1", type: "message", role: "assistant", model: "claude", content: [{ type: "text", text: `my key is ${key}` }], stop_reason: "end_turn", stop_sequence: null, usage: { input_tokens: 1, output_tokens: 5 } }, { headers });
+      const head = splitEvents(fixture("messages/anthropic-text-usage.sse").bytes).slice(0, 3).map((e) => new TextDecoder().decode(e));
+      const text = `event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"key ${key}"}}\n\n`;
+      const error = `event: error\ndata: {"type":"error","error":{"type":"api_error","message":"leaked ${key}"}}\n\n`;
+      return sseResponse([...head, text, error], {});
+    });
+    code = await hub.createRoom({ name: "leaky claude" });
+    expect((await hub.join(code, { id: "leaky", nickname: "leaky", model: "claude", endpoint: leaky.url, authHeaders: { "x-api-key": KEY }, ...MANY_AT_ONCE })).status).toBe(201);
+  });
+  afterAll(() => leaky.stop());
+
+  test("passthrough and both adapted clients, streamed and not, errors, the stored Response, the room's events, the hub's logs: no key anywhere", async () => {
+    const events = readEvents(`${hub.url}/rooms/${code}/events`);
+    await events.next("connected");
+    const keep = async (res: Response) => {
+      seen.push([...res.headers.entries()].map(([k, v]) => `${k}: ${v}`).join("\n"), await res.text());
+    };
+    const msg = (extra: Json) => ({ model: "*", max_tokens: 10, messages: [{ role: "user", content: extra.say ?? "hi" }], stream: extra.stream === true });
+    for (const stream of [false, true]) {
+      await keep(await post(msg({ stream }), {}, code));
+      await keep(await hub.post(`/rooms/${code}/v1/chat/completions`, { model: "*", messages: [{ role: "user", content: "hi" }], stream }));
+      const res = await hub.post(`/rooms/${code}/v1/responses`, { model: "*", input: "hi", stream });
+      const text = await res.text();
+      seen.push(text);
+      const id = stream ? /"id":"(resp_[^"]+)"/.exec(text)![1] : JSON.parse(text).id;
+      await keep(await fetch(`${hub.url}/rooms/${code}/v1/responses/${id}`));
+    }
+    await keep(await post(msg({ say: "fail" }), {}, code));
+    await keep(await hub.post(`/rooms/${code}/v1/chat/completions`, { model: "*", messages: [{ role: "user", content: "fail" }] }));
+    await keep(await hub.post(`/rooms/${code}/v1/responses`, { model: "*", input: "fail" }));
+    await keep(await fetch(`${hub.url}/rooms/${code}/participants`));
+    events.close();
+    const everything = [...seen, ...events.all.map((e) => JSON.stringify(e)), ...hub.logs].join("\n");
+    // The echoes did happen (the hub had something to cut).
+    expect(everything).toContain("my key is ");
+    for (const needle of [KEY, "7c1e2b9d4f6a0358", Buffer.from(KEY).toString("base64")]) expect(everything).not.toContain(needle);
+  });
+});
