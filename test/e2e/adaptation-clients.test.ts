@@ -14,6 +14,7 @@ import { controlledStream, waitFor, type FakeUpstream } from "../helpers/fake-up
 import { startOneProtocolRooms, type OneProtocolRooms } from "../helpers/one-protocol-rooms.ts";
 import { loadFixtures } from "../helpers/fixtures.ts";
 import { chatBotAnswer } from "../helpers/chat-bot.ts";
+import { failure } from "../helpers/failure.ts";
 
 type Json = Record<string, any>;
 
@@ -35,15 +36,6 @@ beforeAll(async () => {
 afterAll(() => rooms.stop());
 
 const openai = (code: string) => new OpenAI({ baseURL: `${hub.url}/rooms/${code}/v1`, apiKey: "unused", maxRetries: 0 });
-/** What a client call threw (bun's `expect().rejects` does not see the SDK's APIPromise reject). */
-async function failure(call: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await call;
-  } catch (err) {
-    return err;
-  }
-  throw new Error("the call succeeded");
-}
 const lastChatRequest = () => JSON.parse(chatOnly.inference().at(-1)!.body) as Json;
 
 describe("openai package, Responses API on a chat-only participant", () => {

@@ -9,16 +9,19 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
-import { startTestHub, MANY_AT_ONCE, type TestHub } from "../helpers/hub.ts";
-import { sseResponse, startFakeUpstream, type FakeUpstream } from "../helpers/fake-upstream.ts";
+import type { TestHub } from "../helpers/hub.ts";
+import { sseResponse, type FakeUpstream } from "../helpers/fake-upstream.ts";
+import { startMessagesRoom, type MessagesRoom } from "../helpers/one-protocol-rooms.ts";
 import { loadFixtures, splitEvents } from "../helpers/fixtures.ts";
 import { readSse } from "../helpers/sse-read.ts";
 import { assembleChat, checkChatStream } from "../helpers/chat-stream-check.ts";
 import { assembleResponses, checkResponsesStream } from "../helpers/responses-stream-check.ts";
 import { readEvents } from "../helpers/events.ts";
+import { failure } from "../helpers/failure.ts";
 
 type Json = Record<string, any>;
 
+let rooms: MessagesRoom;
 let hub: TestHub;
 let upstream: FakeUpstream;
 let room: string;
@@ -31,26 +34,11 @@ const sent = (n = -1) => JSON.parse(upstream.inference().at(n)!.body) as Json;
 const WEATHER: OpenAI.Chat.ChatCompletionTool[] = [{ type: "function", function: { name: "weather", description: "Weather of a place", parameters: { type: "object", properties: { location: { type: "string" } }, required: ["location"] } } }];
 
 beforeAll(async () => {
-  hub = startTestHub();
-  upstream = startFakeUpstream({ models: ["claude"], chat: false, responses: false, messages: true });
-  room = await hub.createRoom({ name: "messages-only" });
-  const res = await hub.join(room, { id: "claude", nickname: "claude", model: "claude", endpoint: upstream.url, ...MANY_AT_ONCE });
-  if (res.status !== 201) throw new Error(`join: ${res.status} ${await res.text()}`);
+  rooms = await startMessagesRoom();
+  ({ hub, upstream, room } = rooms);
   openai = new OpenAI({ baseURL: `${hub.url}/rooms/${room}/v1`, apiKey: "unused", maxRetries: 0 });
 });
-afterAll(async () => {
-  await hub.stop();
-  await upstream.stop();
-});
-
-async function failure(call: PromiseLike<unknown>): Promise<any> {
-  try {
-    await call;
-  } catch (err) {
-    return err;
-  }
-  throw new Error("the call did not fail");
-}
+afterAll(() => rooms.stop());
 
 describe("a chat client", () => {
   test("a tool round trip: tool_use → tool_calls; the result goes back as tool_result, the call as tool_use", async () => {

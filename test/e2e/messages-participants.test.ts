@@ -11,7 +11,8 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
-import { startTestHub, MANY_AT_ONCE, type TestHub } from "../helpers/hub.ts";
+import { MANY_AT_ONCE, type TestHub } from "../helpers/hub.ts";
+import { startMessagesRoom, type MessagesRoom } from "../helpers/one-protocol-rooms.ts";
 import { controlledStream, sseResponse, startFakeUpstream, waitFor, type FakeUpstream } from "../helpers/fake-upstream.ts";
 import { fixtureStatus, loadFixtures, splitEvents, type Fixture } from "../helpers/fixtures.ts";
 import { decodeSse, readSse } from "../helpers/sse-read.ts";
@@ -26,21 +27,16 @@ const fixtures = loadFixtures(["messages"]);
 const fixture = (name: string) => fixtures.find((f) => f.name === name)!;
 const replay = (f: Fixture) => () => new Response(f.bytes, { status: fixtureStatus(f.name), headers: { "content-type": f.stream ? "text/event-stream" : "application/json" } });
 
+let rooms: MessagesRoom;
 let hub: TestHub;
 let upstream: FakeUpstream;
 let room: string;
 
 beforeAll(async () => {
-  hub = startTestHub();
-  upstream = startFakeUpstream({ models: ["claude"], chat: false, responses: false, messages: true });
-  room = await hub.createRoom({ name: "messages-only" });
-  const res = await hub.join(room, { id: "claude", nickname: "claude", model: "claude", endpoint: upstream.url, ...MANY_AT_ONCE });
-  if (res.status !== 201) throw new Error(`join: ${res.status} ${await res.text()}`);
+  rooms = await startMessagesRoom();
+  ({ hub, upstream, room } = rooms);
 });
-afterAll(async () => {
-  await hub.stop();
-  await upstream.stop();
-});
+afterAll(() => rooms.stop());
 
 const anthropic = (code = room) => new Anthropic({ baseURL: `${hub.url}/rooms/${code}`, apiKey: "room-key-canary", maxRetries: 0 });
 const post = (body: unknown, headers: Record<string, string> = {}, code = room) =>

@@ -9,8 +9,9 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
-import { startTestHub, MANY_AT_ONCE, type TestHub } from "../helpers/hub.ts";
-import { startFakeUpstream, waitFor, type FakeUpstream } from "../helpers/fake-upstream.ts";
+import type { TestHub } from "../helpers/hub.ts";
+import { waitFor, type FakeUpstream } from "../helpers/fake-upstream.ts";
+import { startMessagesRoom, type MessagesRoom } from "../helpers/one-protocol-rooms.ts";
 import { fixtureStatus, loadFixtures, type Fixture } from "../helpers/fixtures.ts";
 import { decodeSse, readSse } from "../helpers/sse-read.ts";
 import { assembleChat, checkChatStream } from "../helpers/chat-stream-check.ts";
@@ -19,23 +20,18 @@ import { checkMessagesStream } from "../helpers/messages-stream-check.ts";
 
 type Json = Record<string, any>;
 
+let rooms: MessagesRoom;
 let hub: TestHub;
 let upstream: FakeUpstream;
 let room: string;
 let openai: OpenAI;
 
 beforeAll(async () => {
-  hub = startTestHub();
-  upstream = startFakeUpstream({ models: ["claude"], chat: false, responses: false, messages: true });
-  room = await hub.createRoom({ name: "messages-only" });
-  const res = await hub.join(room, { id: "claude", nickname: "claude", model: "claude", endpoint: upstream.url, ...MANY_AT_ONCE });
-  if (res.status !== 201) throw new Error(`join: ${res.status} ${await res.text()}`);
+  rooms = await startMessagesRoom();
+  ({ hub, upstream, room } = rooms);
   openai = new OpenAI({ baseURL: `${hub.url}/rooms/${room}/v1`, apiKey: "unused", maxRetries: 0 });
 });
-afterAll(async () => {
-  await hub.stop();
-  await upstream.stop();
-});
+afterAll(() => rooms.stop());
 
 const fixtures = loadFixtures(["messages"]);
 const replay = (f: Fixture) => () => new Response(f.bytes, { status: fixtureStatus(f.name), headers: { "content-type": f.stream ? "text/event-stream" : "application/json" } });

@@ -14,6 +14,7 @@ import { weatherTools } from "../helpers/weather-tool.ts";
 import { startTestHub, type TestHub } from "../helpers/hub.ts";
 import { controlledStream, waitFor, type FakeUpstream } from "../helpers/fake-upstream.ts";
 import { startStatelessUpstream, type StatelessOptions, type StatelessUpstream } from "../helpers/stateless-upstream.ts";
+import { failure } from "../helpers/failure.ts";
 
 type Json = Record<string, any>;
 
@@ -31,15 +32,6 @@ async function stateless(opts: StatelessOptions & { authHeaders?: Record<string,
 }
 
 const client = () => new OpenAI({ baseURL: `${hub.url}/rooms/${code}/v1`, apiKey: "unused", maxRetries: 0 });
-/** What a client call threw (bun's `expect().rejects` does not see the SDK's APIPromise reject). */
-async function failure(call: PromiseLike<unknown>): Promise<any> {
-  try {
-    await call;
-  } catch (err) {
-    return err;
-  }
-  throw new Error("the call succeeded");
-}
 /** An input item as the participant was sent it: role and text. */
 const said = (items: Json[]) => items.map((i) => [i.role, typeof i.content === "string" ? i.content : i.content.map((p: Json) => p.text).join("")]);
 

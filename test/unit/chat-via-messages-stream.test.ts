@@ -8,27 +8,18 @@
  */
 import { describe, expect, test } from "bun:test";
 import { createStreamMapper, mapResponse } from "../../src/protocol/adapters/chat-via-messages/index.ts";
-import { SseDecoder, type SseEvent } from "../../src/protocol/sse/decode.ts";
+import type { SseEvent } from "../../src/protocol/sse/decode.ts";
 import { GambiError } from "../../src/protocol/openai/errors.ts";
 import { assembleChat, checkChatStream } from "../helpers/chat-stream-check.ts";
 import { fixtureStatus, loadFixtures } from "../helpers/fixtures.ts";
 import { checkMessagesStream } from "../helpers/messages-stream-check.ts";
+import { context, decode } from "../helpers/adapter-context.ts";
 
 type Json = Record<string, any>;
 
 const request: Json = { model: "participant-model", messages: [{ role: "user", content: "hi" }], stream: true, stream_options: { include_usage: true } };
 
-function context() {
-  let n = 0;
-  return { newId: () => `id${++n}`, now: () => 1_750_000_000_500 };
-}
 
-function decode(bytes: Uint8Array, step = bytes.length): SseEvent[] {
-  const d = new SseDecoder();
-  const out: SseEvent[] = [];
-  for (let i = 0; i < bytes.length; i += step) out.push(...d.push(bytes.subarray(i, i + step)));
-  return [...out, ...d.end()];
-}
 
 function run(events: SseEvent[], last: "end" | { fail: string } = "end", req: Json = request, opts = {}): SseEvent[] {
   const mapper = createStreamMapper(req, context(), opts);

@@ -11,21 +11,14 @@ import * as rvm from "../../src/protocol/adapters/responses-via-messages/index.t
 import { adapterFor, CHAT_VIA_MESSAGES, CHAT_VIA_RESPONSES, MESSAGES_VIA_CHAT, MESSAGES_VIA_RESPONSES, RESPONSES_VIA_CHAT, RESPONSES_VIA_MESSAGES } from "../../src/protocol/adapters/index.ts";
 import { blocksOfDetails, detailOfBlock, detailOfReasoningItem, encryptedContentOfDetail } from "../../src/protocol/anthropic/thinking.ts";
 import { GambiError } from "../../src/protocol/openai/errors.ts";
-import { SseDecoder, type SseEvent } from "../../src/protocol/sse/decode.ts";
+import type { SseEvent } from "../../src/protocol/sse/decode.ts";
 import { assembleResponses, checkResponsesStream } from "../helpers/responses-stream-check.ts";
 import { loadFixtures } from "../helpers/fixtures.ts";
 import { checkMessagesStream } from "../helpers/messages-stream-check.ts";
+import { context, decode } from "../helpers/adapter-context.ts";
 
 type Json = Record<string, any>;
 
-function context() {
-  let n = 0;
-  return { newId: () => `id${++n}`, now: () => 1_750_000_000_500 };
-}
-const decode = (bytes: Uint8Array): SseEvent[] => {
-  const d = new SseDecoder();
-  return [...d.push(bytes), ...d.end()];
-};
 const request: Json = { model: "claude", input: "hi", stream: true };
 
 describe("every recorded Messages stream → a Responses stream, and back into the next request", () => {
