@@ -28,8 +28,11 @@ COPY --from=build /out/gambi /usr/local/bin/gambi
 COPY --from=build --chown=65532:65532 /out/data /data
 # `gambi upgrade` refuses here (pull a newer image instead); client commands run with
 # `docker exec` and the health check talk to the hub in this container.
+# Bun allows 256 fetches in flight per process unless this says more (read at start only): a
+# hub in a container is often the one with many rooms (README, "Many requests at once").
 ENV GAMBI_INSTALLED_BY=container \
-    GAMBI_HUB_URL=http://127.0.0.1:3000
+    GAMBI_HUB_URL=http://127.0.0.1:3000 \
+    BUN_CONFIG_MAX_HTTP_REQUESTS=4096
 USER 65532:65532
 EXPOSE 3000
 VOLUME /data

@@ -119,6 +119,7 @@ async function withPodman(): Promise<void> {
   check("the image runs as the non-root user 65532", config.User === "65532:65532", config.User);
   check("it exposes 3000 and keeps rooms in the /data volume", "3000/tcp" in (config.ExposedPorts ?? {}) && "/data" in (config.Volumes ?? {}));
   check("its command is gambi hub --host 0.0.0.0 --data-dir /data", JSON.stringify([...config.Entrypoint, ...config.Cmd]) === JSON.stringify(["gambi", "hub", "--host", "0.0.0.0", "--data-dir", "/data"]), JSON.stringify([config.Entrypoint, config.Cmd]));
+  check("its hub may have 4,096 fetches in flight, not Bun's 256 (BUN_CONFIG_MAX_HTTP_REQUESTS)", (config.Env ?? []).includes("BUN_CONFIG_MAX_HTTP_REQUESTS=4096"), JSON.stringify(config.Env));
   check("its health check is gambi health (no curl in the image)", JSON.stringify((image.Healthcheck ?? config.Healthcheck)?.Test) === JSON.stringify(["CMD", "gambi", "health"]), JSON.stringify(image.Healthcheck));
 
   const port = freePort();

@@ -38,7 +38,8 @@ export interface RoomUsage {
   room: string;
   since: string;
   participants: (UsageFigures & { participantId: string; nickname: string; model: string; errors: number; meanTtftMs: number | null; tokensPerSecond: number | null })[];
-  callers: (UsageFigures & { caller: string; model: string })[];
+  /** `model` "" is the caller's requests no participant took; `errors` is absent from a hub before it was counted. */
+  callers: (UsageFigures & { caller: string; model: string; errors?: number })[];
   totals: UsageFigures & { errors: number };
 }
 

@@ -27,6 +27,8 @@ const Profile = Type.Object({
   model: Type.Optional(Type.String()),
   /** Every model, the first being `model`; saved only for more than one. */
   models: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
+  /** `--embedding-model`: the models of the same endpoint that embed; saved only when there are some. */
+  embeddingModels: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
   /** `--max-concurrency`, when it was given. */
   maxConcurrency: Type.Optional(Type.Integer({ minimum: MIN_CONCURRENCY, maximum: MAX_CONCURRENCY })),
   nickname: Type.Optional(Type.String()),
@@ -89,6 +91,8 @@ export interface ProfileInput {
   networkEndpoint?: string;
   /** The models served, the first being the default. */
   models?: string[];
+  /** The models that embed (`--embedding-model`). */
+  embeddingModels?: string[];
   maxConcurrency?: number;
   nickname?: string;
   specs?: boolean;
@@ -99,7 +103,8 @@ export interface ProfileInput {
 
 /**
  * The stored form of a profile: known fields only, headers reduced to `{name, env}` references,
- * the models as `model` (the first: what an older gambi reads) plus `models` when there are several.
+ * the models as `model` (the first: what an older gambi reads) plus `models` when there are several,
+ * and `embeddingModels` when there are some.
  */
 export function toSavedProfile(input: ProfileInput): SavedProfile {
   const out: SavedProfile = {};
@@ -110,6 +115,8 @@ export function toSavedProfile(input: ProfileInput): SavedProfile {
   const models = (input.models ?? []).filter((m) => typeof m === "string" && m.length > 0);
   if (models.length) out.model = models[0];
   if (models.length > 1) out.models = [...models];
+  const embeddingModels = (input.embeddingModels ?? []).filter((m) => typeof m === "string" && m.length > 0);
+  if (embeddingModels.length) out.embeddingModels = [...embeddingModels];
   if (typeof input.maxConcurrency === "number") out.maxConcurrency = input.maxConcurrency;
   if (typeof input.specs === "boolean") out.specs = input.specs;
   if (input.tunnel === true) out.tunnel = true;

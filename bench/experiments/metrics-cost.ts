@@ -27,11 +27,13 @@ import { join } from "node:path";
 import { setAffinity } from "../lib/children.ts";
 import { HubMetrics } from "../../src/hub/metrics/hub-metrics.ts";
 import { Ledger } from "../../src/hub/ledger/ledger.ts";
+import { callerToken } from "../../src/hub/access/caller.ts";
 import { memoryLedgerStore } from "../../src/hub/persist/ledger-store.ts";
 import { LEDGER_MIGRATION, sqliteLedgerStore } from "../../src/hub/persist/ledger-sql.ts";
 import type { AttemptEnd } from "../../src/hub/inference/attempt-end.ts";
 import type { Participant, Room } from "../../src/hub/rooms/types.ts";
-import { usageInChatBytes, usageFromChat } from "../../src/protocol/observe.ts";
+import { usageFromChat } from "../../src/protocol/observe.ts";
+import { usageInChatBytes } from "../../src/protocol/usage-in-bytes.ts";
 
 setAffinity(process.pid, "0");
 
@@ -48,6 +50,7 @@ function measure(name: string, n: number, op: (i: number) => void): number {
   return runs[2]!;
 }
 
+const TOKENS = Array.from({ length: 8 }, (_, i) => `sk-caller-${i}`);
 const room = { id: "room-id-1", code: "K7QX2M", createdAt: 0, passwordHash: null } as unknown as Room;
 const participants = ["p-alice", "p-bob", "p-carol"].map((id) => ({ id, nickname: id.slice(2) }) as unknown as Participant);
 const attempt = (i: number): AttemptEnd => ({
@@ -67,16 +70,18 @@ const attempt = (i: number): AttemptEnd => ({
   outputTokens: 256,
   estimatedInputTokens: 0,
   estimatedOutputTokens: 0,
-  caller: () => ledger.callerLabel(`t:sk-caller-${i % 8}`),
+  callerKind: "t:",
+  callerId: TOKENS[i % 8]!,
 });
 
+/** Eight callers, each with its bearer token, as SDK clients send them. */
+const CALLERS = Array.from({ length: 8 }, (_, i) => new Request("http://hub/", { headers: { authorization: `Bearer sk-caller-${i}` } }));
 const metrics = new HubMetrics();
 const ledger = new Ledger(memoryLedgerStore());
 console.log("per request, everything dispatch.ts adds:");
 const ours = measure("hand-written: metrics + ledger + queue wait + overhead", 1_000_000, (i) => {
   const a = attempt(i);
-  metrics.waited(room.code, 0);
-  metrics.hubOverhead("chat", 0.00004);
+  metrics.leased(room.code, "chat", 0, 0.00004);
   metrics.attemptEnded(a);
   ledger.attemptEnded(a);
 });
@@ -123,9 +128,8 @@ for (const sync of ["FULL", "NORMAL"]) {
   db.exec(LEDGER_MIGRATION);
   const store = sqliteLedgerStore(db, { salt: () => randomBytes(32), now: Date.now });
   const onDisk = new Ledger(store);
-  const rows = () => [...(onDisk as unknown as { rooms: Map<string, { rows: Map<string, unknown> }> }).rooms.values()].flatMap((l) => [...l.rows.values()]);
   onDisk.attemptEnded(attempt(0));
-  const [p, c] = rows() as Parameters<typeof store.save>[0][number]["row"][];
+  const [p, c] = onDisk.rowsOf(room);
   measure(`per request: one upsert, synchronous ${sync}`, sync === "FULL" ? 2_000 : 20_000, (i) => store.save([{ roomId: room.id, row: i % 2 ? p! : c! }]));
   const batch = Array.from({ length: 100 }, (_, i) => ({ roomId: `room-${i % 10}`, row: { ...p!, id: `p-${i}` } }));
   const perBatch = measure(`a flush of 100 changed rows, synchronous ${sync} (per flush)`, sync === "FULL" ? 200 : 2_000, () => store.save(batch));
@@ -138,7 +142,7 @@ rmSync(dir, { recursive: true, force: true });
 console.log("\ncaller labels and usage:");
 const salt = randomBytes(32);
 measure("caller label: HMAC-SHA-256 every time", 300_000, (i) => void createHmac("sha256", salt).update(`t:sk-caller-${i % 8}`).digest("hex").slice(0, 8));
-measure("caller label: cached (Bun.hash → label)", 1_000_000, (i) => void ledger.callerLabel(`t:sk-caller-${i % 8}`));
+measure("caller: the bearer read off a request (headers.get, the scheme cut)", 1_000_000, (i) => void callerToken(false, CALLERS[i % 8]!));
 const body = new TextEncoder().encode(
   JSON.stringify({ id: "chatcmpl-1", object: "chat.completion", created: 1, model: "bench-model", choices: [{ index: 0, message: { role: "assistant", content: "Hello! How can I help you today? ".repeat(5) }, finish_reason: "stop" }], usage: { prompt_tokens: 12, completion_tokens: 40, total_tokens: 52 } }),
 );

@@ -19,8 +19,15 @@ export interface Target {
   body: string;
 }
 
-const HEADERS_SSE = { "content-type": "application/json", accept: "text/event-stream" };
-const HEADERS_JSON = { "content-type": "application/json", accept: "application/json" };
+/**
+ * BENCH_BEARER=TOKEN sends `Authorization: Bearer TOKEN` with every request, as the OpenAI SDKs
+ * always do (their API key), to the bare proxy and the hub alike. Unset (the default, the bench's
+ * figures), requests carry no credential, as curl's do: the hub then names the caller by its
+ * address for the ledger, which costs a system call (hub/access/caller.ts `addressOnce`).
+ */
+const bearer: Record<string, string> = process.env.BENCH_BEARER ? { authorization: `Bearer ${process.env.BENCH_BEARER}` } : {};
+const HEADERS_SSE: Record<string, string> = { "content-type": "application/json", accept: "text/event-stream", ...bearer };
+const HEADERS_JSON: Record<string, string> = { "content-type": "application/json", accept: "application/json", ...bearer };
 
 async function failure(res: Response, url: string): Promise<Error> {
   return new Error(`${url}: HTTP ${res.status} ${(await res.text()).slice(0, 300)}`);

@@ -32,7 +32,8 @@
  *
  * `GET /metrics` (Prometheus) is open on a hub without a token; with `--token` it needs that
  * token, and `--metrics-token` (or `$GAMBI_METRICS_TOKEN`) gives scrapers one of their own that
- * opens nothing else.
+ * opens nothing else. `--metrics-max-rooms` rooms get a `room` label of their own (the first
+ * seen; 0: none), the rest are `other`, so a hub of many rooms keeps its series bounded.
  *
  * SIGTERM or Ctrl-C stops it gracefully (hub/shutdown.ts): no new connections, requests in
  * flight get `--shutdown-grace` seconds to finish, the ones still running then end with their
@@ -52,6 +53,7 @@ import { log } from "../logger.ts";
 import { DEFAULT_TIMEOUTS } from "../proxy/timeouts.ts";
 import { DEFAULT_QUEUE_SIZE, DEFAULT_QUEUE_TIMEOUT_MS } from "../hub/pool/scheduler.ts";
 import { DEFAULT_MAX_ATTEMPTS } from "../hub/context.ts";
+import { DEFAULT_METRICS_LIMITS } from "../hub/metrics/hub-metrics.ts";
 import { EXIT, UsageError } from "../terminal/errors.ts";
 import { VERSION } from "../version.ts";
 
@@ -160,6 +162,11 @@ export default defineCommand({
     "idle-timeout": { type: "string", description: "Seconds a participant's answer may go silent mid-stream", default: String(DEFAULT_TIMEOUTS.idleMs / 1000) },
     token: { type: "string", description: "Require this token (Authorization: Bearer) to create and list rooms (default: $GAMBI_HUB_TOKEN)" },
     "metrics-token": { type: "string", description: "A token for GET /metrics only, for scrapers (the hub token works too; default: $GAMBI_METRICS_TOKEN)" },
+    "metrics-max-rooms": {
+      type: "string",
+      description: "Rooms with a room label of their own in /metrics, the first seen (0: none); the rest are labelled other",
+      default: String(DEFAULT_METRICS_LIMITS.roomCap),
+    },
     "data-dir": { type: "string", description: "Directory the rooms are kept in across restarts (default: $XDG_DATA_HOME/gambi, else ~/.local/share/gambi)" },
     ephemeral: { type: "boolean", description: "Keep rooms in memory only: a restart forgets them", default: false },
     "room-ttl": { type: "string", description: "Days a room with no participant and no request is kept (0: forever)", default: "7" },
@@ -186,6 +193,7 @@ export default defineCommand({
       const queueSize = parseWhole(args["queue-size"], "--queue-size", 0);
       const queueTimeoutMs = parseSeconds(args["queue-timeout"], "--queue-timeout");
       const maxAttempts = parseWhole(args["max-attempts"], "--max-attempts", 1);
+      const metricsLimits = { roomCap: parseWhole(args["metrics-max-rooms"], "--metrics-max-rooms", 0) };
       const tls = readTls(args["tls-cert"], args["tls-key"]);
       if (args.ephemeral && args["data-dir"]) throw new UsageError("--ephemeral keeps nothing on disk: leave out --data-dir (or --ephemeral)");
       const dataDir = args.ephemeral ? undefined : args["data-dir"] || defaultDataDir();
@@ -194,7 +202,7 @@ export default defineCommand({
       const metricsToken = args["metrics-token"] || process.env.GAMBI_METRICS_TOKEN || undefined;
       let running: RunningHub;
       try {
-        running = startHub({ port, host: args.host, token: hubToken(args.token), tls, deps: { logger, responseStore, timeouts, dataDir, roomTtlMs, queueSize, queueTimeoutMs, maxAttempts, metricsToken } });
+        running = startHub({ port, host: args.host, token: hubToken(args.token), tls, deps: { logger, responseStore, timeouts, dataDir, roomTtlMs, queueSize, queueTimeoutMs, maxAttempts, metricsToken, metricsLimits } });
       } catch (err) {
         if (err instanceof PersistError) {
           log.error(err.message);

@@ -118,7 +118,10 @@ export function createHub(deps: HubDeps = {}): Hub {
       ctx.responseStore.prune();
       access.prune();
     },
-    flushLedger: () => ctx.ledger.flush(),
+    flushLedger: () => {
+      ctx.metrics.settle();
+      ctx.ledger.flush();
+    },
     close: () => {
       ctx.ledger.flush();
       ctx.roomStore.close();
@@ -205,7 +208,8 @@ export function startHub(opts: StartOptions = {}): RunningHub {
   const server = hub.app.server!;
   const interval = opts.sweepIntervalMs ?? 5_000;
   const timer = interval > 0 ? setInterval(() => hub.sweep(), interval) : undefined;
-  // The ledger is written in batches, off the requests' path (ledger/ledger.ts).
+  // The ledger is written in batches, off the requests' path (ledger/ledger.ts); /metrics and the
+  // ledger fold the attempts that ended since (inference/attempt-end.ts).
   const flushTimer = setInterval(() => hub.flushLedger(), opts.ledgerFlushMs ?? 1_000);
   const host = opts.host && opts.host !== "0.0.0.0" && opts.host !== "::" ? opts.host : "127.0.0.1";
   const urlHost = host.includes(":") ? `[${host}]` : host;

@@ -136,7 +136,8 @@ export async function prepareJoin(opts: { flags: JoinFlags; profile?: SavedProfi
   else if (profile?.headers?.length) headers = resolveAuthHeaderEntries([], profile.headers.map((h) => `${h.name}=${h.env}`), process.env);
   else headers = interactive ? await askAuthHeaders(local) : [];
 
-  const embeddingModels = unique(flags.embeddingModels ?? []);
+  // Flags win, as for the chat models; a profile's embedding models otherwise.
+  const embeddingModels = unique(flags.embeddingModels?.length ? flags.embeddingModels : (profile?.embeddingModels ?? []));
   const probed = await probeUntilAccepted(local, headers, interactive, log, embeddingModels.length > 0);
   headers = probed.headers;
   const models = probed.probe.models;
@@ -191,6 +192,6 @@ const unique = (models: string[]): string[] => [...new Set(models.map((m) => m.t
 
 /** What `--save` stores once the join worked: the network endpoint only when it differs, header values never (settings.ts keeps env-var names only). */
 export function joinedProfile(prepared: PreparedJoin, hub: string, specs: boolean): ProfileInput {
-  const { code, local, published, models, maxConcurrency, nickname, headers, tunnel } = prepared;
-  return { hub, code, endpoint: local, networkEndpoint: published !== local ? published : undefined, models, maxConcurrency, nickname, specs, headers, tunnel };
+  const { code, local, published, models, embeddingModels, maxConcurrency, nickname, headers, tunnel } = prepared;
+  return { hub, code, endpoint: local, networkEndpoint: published !== local ? published : undefined, models, embeddingModels, maxConcurrency, nickname, specs, headers, tunnel };
 }

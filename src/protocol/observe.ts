@@ -201,43 +201,6 @@ export function observeEvent(protocol: Protocol, obs: Observation, ev: SseEvent,
   else observeResponsesEvent(obs, ev, at);
 }
 
-const USAGE_KEY = Buffer.from('"usage"');
-const [QUOTE, BACKSLASH, OPEN, CLOSE, COLON] = [34, 92, 123, 125, 58];
-
-/**
- * A chat body's `usage` without parsing the body: its last `"usage"` key, the object after it
- * cut out by counting braces (strings skipped) and parsed alone. For a passthrough answer the
- * hub does not otherwise read (proxy/relay-passthrough.ts); undefined when there is none.
- * `read` turns that object into Usage: chat's keys by default (embeddings have the same),
- * `usageFromMessages` for a Messages body.
- */
-export function usageInChatBytes(bytes: Uint8Array, read: (usage: unknown) => Usage | undefined = usageFromChat): Usage | undefined {
-  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const at = view.lastIndexOf(USAGE_KEY);
-  if (at === -1) return undefined;
-  let open = at + USAGE_KEY.length;
-  while (open < view.length && view[open] !== OPEN) {
-    const c = view[open];
-    if (c !== COLON && c !== 32 && c !== 9 && c !== 10 && c !== 13) return undefined;
-    open++;
-  }
-  let depth = 0;
-  for (let i = open; i < view.length; i++) {
-    const c = view[i];
-    if (c === QUOTE) {
-      for (i++; i < view.length && view[i] !== QUOTE; i++) if (view[i] === BACKSLASH) i++;
-    } else if (c === OPEN) depth++;
-    else if (c === CLOSE && --depth === 0) {
-      try {
-        return read(JSON.parse(view.toString("utf8", open, i + 1)));
-      } catch {
-        return undefined;
-      }
-    }
-  }
-  return undefined;
-}
-
 /** A non-streaming body: usage and (Responses) id. */
 export function observeJsonBody(protocol: Protocol, body: Json | undefined): Observation {
   if (!body) return {};

@@ -36,7 +36,8 @@
 import { GambiError } from "../protocol/openai/errors.ts";
 import { SseDecoder } from "../protocol/sse/decode.ts";
 import { concatBytes, eventRangesContaining, nextEventEnd, takeWholeEvents } from "../protocol/sse/boundary.ts";
-import { observeEvent, observeJsonBody, observeResponsesPayload, usageFromChat, usageFromMessages, usageInChatBytes, type Observation } from "../protocol/observe.ts";
+import { observeEvent, observeJsonBody, observeResponsesPayload, type Observation } from "../protocol/observe.ts";
+import { usageInChatBytes, usageInMessagesBytes } from "../protocol/usage-in-bytes.ts";
 import type { Protocol } from "../protocol/protocols.ts";
 import { clientResponseHeaders } from "./headers.ts";
 import { breakReason, faultOf, streamErrorEvent } from "./failures.ts";
@@ -64,7 +65,7 @@ export async function relayPassthroughBody(res: Response, opts: ForwardOptions, 
     // Not parsed (no one watches the room, or embeddings), but the ledger counts its tokens: the
     // usage object alone (embeddings: `prompt_tokens`, `total_tokens`, the same keys as chat's;
     // a Messages body's its own, read as observe.ts reads it).
-    observation.usage = usageInChatBytes(bytes, opts.protocol === "messages" ? usageFromMessages : usageFromChat);
+    observation.usage = opts.protocol === "messages" ? usageInMessagesBytes(bytes) : usageInChatBytes(bytes);
   }
   observation.bytes = bytes.length;
   const repair = opts.protocol === "responses" && json ? bodyRepairReason(json) : undefined;

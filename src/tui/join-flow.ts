@@ -65,17 +65,18 @@ export function createJoinFlow(opts: JoinFlowOptions) {
     if (!ok) return;
     const mine = ++flow;
     try {
-      const probed = await probeOwnEndpoint(form.endpoint, authHeadersFromEnv(form.headers, env), { concurrency: true });
+      // Whether it has /v1/embeddings too (one more POST of `{}`): the model list then offers tab to pick models that embed.
+      const probed = await probeOwnEndpoint(form.endpoint, authHeadersFromEnv(form.headers, env), { concurrency: true, embeddings: true });
       const s = store.get();
       if (mine !== flow || !s.join) return;
       const models = [...new Set(probed.models ?? [])];
       const known = s.rooms?.find((r) => r.code === form.code);
       // Models picked before (a profile's, or an earlier probe's) stay picked; the cursor starts on the first.
-      const at = models.indexOf(s.join.models[0] ?? "");
+      const at = models.indexOf(s.join.models[0] ?? s.join.embeddingModels[0] ?? "");
       const c = probed.concurrency;
       setJoin({
         phase: "model",
-        probed: { endpoint: form.endpoint, speaks: protocolsSpoken(probed), models, concurrency: c ? `${c.value}: ${c.why}` : undefined },
+        probed: { endpoint: form.endpoint, speaks: protocolsSpoken(probed), models, embeddings: probed.capabilities.embeddings === true, concurrency: c ? `${c.value}: ${c.why}` : undefined },
         modelFilter: "",
         modelIndex: Math.max(0, at),
         passwordNeeded: s.join.passwordNeeded || known?.passwordProtected === true,
@@ -105,6 +106,7 @@ export function createJoinFlow(opts: JoinFlowOptions) {
       endpoint: f.tunnel ? f.probed.endpoint : (f.networkEndpoint ?? f.probed.endpoint),
       tunnel: f.tunnel || undefined,
       models: f.models,
+      embeddingModels: f.embeddingModels,
       maxConcurrency: capacity.value,
       nickname: f.nickname.trim(),
       password: f.password || undefined,
@@ -140,6 +142,7 @@ export function createJoinFlow(opts: JoinFlowOptions) {
       networkEndpoint: f.tunnel ? undefined : f.networkEndpoint,
       tunnel: f.tunnel,
       models: f.models,
+      embeddingModels: f.embeddingModels,
       maxConcurrency: formMaxConcurrency(f).value,
       nickname: f.nickname.trim(),
       headers: f.headers.map((h) => ({ name: h.name, env: h.env })),

@@ -2,7 +2,8 @@
  * The TUI's join flow as pure data: the form (profile, room, provider, endpoint, transport
  * (direct, or a tunnel as `gambi join --tunnel`), Advanced options with auth header entries,
  * profile name), the model list after the probe (several
- * may be picked: space picks, the first picked is the default), and the details (nickname,
+ * may be picked: space picks, the first picked is the default; tab picks a model that embeds, as
+ * `gambi join --embedding-model`, when the endpoint has `/v1/embeddings`), and the details (nickname,
  * room password, how many requests the endpoint serves at once). `joinFormKey` turns one key into the next form and, when
  * the key asks for it, an action for the controller (probe, join, leave the flow).
  *
@@ -52,12 +53,17 @@ export interface JoinForm {
   saveAs: string;
   focus: string;
   error?: string;
-  /** What the probe found: the endpoint's protocols and models, and what the hub would assume for its capacity. */
-  probed?: { endpoint: string; speaks: string; models: string[]; concurrency?: string };
+  /**
+   * What the probe found: the endpoint's protocols and models, whether it has `/v1/embeddings`
+   * (unset: not asked), and what the hub would assume for its capacity.
+   */
+  probed?: { endpoint: string; speaks: string; models: string[]; embeddings?: boolean; concurrency?: string };
   modelFilter: string;
   modelIndex: number;
   /** The models picked, in the order picked: the first is the default. */
   models: string[];
+  /** The models picked for embeddings (tab), in the order picked; a model may be in both lists. */
+  embeddingModels: string[];
   /** Requests served at once, as typed; empty: the hub's guess (the probe's, shown as the placeholder). */
   maxConcurrency: string;
   nickname: string;
@@ -92,6 +98,7 @@ export function newJoinForm(opts: { code?: string; nickname: string; passwordNee
     modelFilter: "",
     modelIndex: 0,
     models: [],
+    embeddingModels: [],
     maxConcurrency: "",
     nickname: opts.nickname,
     passwordNeeded: opts.passwordNeeded ?? false,
@@ -132,6 +139,7 @@ export function applyProfile(f: JoinForm, index: number): JoinForm {
     headers,
     advanced: f.advanced || headers.length > 0,
     models: saved.models ?? (saved.model ? [saved.model] : []),
+    embeddingModels: saved.embeddingModels ?? [],
     maxConcurrency: saved.maxConcurrency === undefined ? "" : String(saved.maxConcurrency),
     nickname: saved.nickname ?? f.nickname,
     saveAs: f.profiles[index]!.name,
@@ -178,13 +186,19 @@ export function modelMatches(f: JoinForm): string[] {
   return (f.probed?.models ?? []).filter((m) => m.toLowerCase().includes(q));
 }
 
-/** Picks the highlighted model (or, matching none, the typed name), or unpicks it if picked. */
-function togglePicked(f: JoinForm): JoinForm {
+/** What tab says on an endpoint without `/v1/embeddings` (as `gambi join --embedding-model` does). */
+const noEmbeddings = (f: JoinForm) => `${f.probed?.endpoint ?? f.endpoint} has no /v1/embeddings (llama.cpp's llama-server serves it with --embeddings)`;
+
+/**
+ * Picks the highlighted model (or, matching none, the typed name) into `models` (space) or
+ * `embeddingModels` (tab), or unpicks it there if picked.
+ */
+function togglePicked(f: JoinForm, list: "models" | "embeddingModels" = "models"): JoinForm {
   const model = modelMatches(f)[f.modelIndex] ?? f.modelFilter.trim();
   if (!model) return f;
-  const models = f.models.includes(model) ? f.models.filter((m) => m !== model) : [...f.models, model];
+  const picked = f[list].includes(model) ? f[list].filter((m) => m !== model) : [...f[list], model];
   // A typed name is picked: the filter is cleared for the next one.
-  return { ...f, models, modelFilter: modelMatches(f).length ? f.modelFilter : "", modelIndex: modelMatches(f).length ? f.modelIndex : 0, error: undefined };
+  return { ...f, [list]: picked, modelFilter: modelMatches(f).length ? f.modelFilter : "", modelIndex: modelMatches(f).length ? f.modelIndex : 0, error: undefined };
 }
 
 function modelKey(f: JoinForm, k: Key): { form: JoinForm; action?: JoinAction } {
@@ -193,6 +207,11 @@ function modelKey(f: JoinForm, k: Key): { form: JoinForm; action?: JoinAction } 
   if (k === "up") return { form: { ...f, modelIndex: Math.max(0, f.modelIndex - 1) } };
   if (k === "down") return { form: { ...f, modelIndex: Math.min(Math.max(0, matches.length - 1), f.modelIndex + 1) } };
   if (k === "backspace") return { form: { ...f, modelFilter: f.modelFilter.slice(0, -1), modelIndex: 0 } };
+  if (k === "tab") {
+    // Without /v1/embeddings nothing can be picked for it, but a profile's pick can be undone.
+    const unpicks = f.embeddingModels.includes(matches[f.modelIndex] ?? f.modelFilter.trim());
+    return { form: f.probed?.embeddings === false && !unpicks ? { ...f, error: noEmbeddings(f) } : togglePicked(f, "embeddingModels") };
+  }
   if (typeof k === "object") {
     // Model names have no spaces: a space picks, anything else filters (a paste can hold both).
     let next = f;
@@ -200,9 +219,12 @@ function modelKey(f: JoinForm, k: Key): { form: JoinForm; action?: JoinAction } 
     return { form: next };
   }
   if (k === "enter") {
-    // Nothing picked: enter takes the highlighted model, or the typed name (an endpoint without a list).
-    const models = f.models.length ? f.models : [matches[f.modelIndex] ?? f.modelFilter.trim()].filter(Boolean);
-    if (!models.length) return { form: { ...f, error: "type a model name" } };
+    // A profile's embedding models, on an endpoint that turned out to have no /v1/embeddings.
+    if (f.embeddingModels.length && f.probed?.embeddings === false) return { form: { ...f, error: `${noEmbeddings(f)}: unpick ${f.embeddingModels.join(", ")} (tab)` } };
+    // Nothing picked: enter takes the highlighted model, or the typed name (an endpoint without a
+    // list). Embedding models alone are a participant that only embeds.
+    const models = f.models.length || f.embeddingModels.length ? f.models : [matches[f.modelIndex] ?? f.modelFilter.trim()].filter(Boolean);
+    if (!models.length && !f.embeddingModels.length) return { form: { ...f, error: "type a model name" } };
     return { form: { ...f, models, phase: "details", focus: "nickname", error: undefined } };
   }
   return { form: f };

@@ -33,7 +33,7 @@ export async function startSession(opts: SessionOptions): Promise<Session> {
   // The runtime reports state changes through a logger; here each message becomes the notice.
   const log = createConsola({ level: 3, reporters: [{ log: (obj) => update({ notice: obj.args.map(String).join(" ") }) }] });
   const session = openSession({ client, log, heartbeatMs, onStateChange: (state) => update({ state }), settings });
-  view = { code: opts.code, id: session.id, nickname: opts.nickname, models: opts.models, state: "joined", ...(opts.tunnel ? { tunnel: true } : {}) };
+  view = { code: opts.code, id: session.id, nickname: opts.nickname, models: opts.models, ...(opts.embeddingModels?.length ? { embeddingModels: [...opts.embeddingModels] } : {}), state: "joined", ...(opts.tunnel ? { tunnel: true } : {}) };
   const joined = await session.start();
   view = { ...view, nickname: String(joined.nickname ?? opts.nickname) };
   return {

@@ -24,6 +24,8 @@ export interface SessionView {
   nickname: string;
   /** The models it serves, the first being its default. */
   models: string[];
+  /** The models it serves for embeddings, if any. */
+  embeddingModels?: string[];
   state: ParticipantState;
   /** Serving through a tunnel (the hub never dials the endpoint). */
   tunnel?: boolean;

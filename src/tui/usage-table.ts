@@ -1,7 +1,8 @@
 /**
  * A room's usage ledger (client.ts `RoomUsage`) as fixed-width text rows: the TUI's usage panel
  * (view/room.tsx, key `u`) and `gambi usage` print the same lines. Pure. A figure the hub
- * estimated (its participant reported no usage) is marked with `~`, and the legend says so.
+ * estimated (its participant reported no usage) is marked with `~`, and the legend says so. A
+ * caller's requests that no participant took (model "") are the row of model `(unserved)`.
  */
 import type { RoomUsage, UsageFigures } from "../client.ts";
 import { columns } from "./text.ts";
@@ -35,8 +36,11 @@ export function usageLines(u: RoomUsage): string[] {
   lines.push("", "used by callers");
   if (u.callers.length === 0) lines.push("  (nobody yet)");
   else {
-    lines.push("  " + columns(["CALLER", "MODEL", "REQS", "", "IN", "OUT"], C_WIDTHS).trimEnd());
-    for (const c of u.callers) lines.push("  " + columns([c.caller, c.model, n(c.requests), "", tokens(c.inputTokens, c.estimatedInputTokens), tokens(c.outputTokens, c.estimatedOutputTokens)], C_WIDTHS).trimEnd());
+    lines.push("  " + columns(["CALLER", "MODEL", "REQS", "ERRS", "IN", "OUT"], C_WIDTHS).trimEnd());
+    for (const c of u.callers) {
+      const errors = c.errors === undefined ? "" : n(c.errors);
+      lines.push("  " + columns([c.caller, c.model || "(unserved)", n(c.requests), errors, tokens(c.inputTokens, c.estimatedInputTokens), tokens(c.outputTokens, c.estimatedOutputTokens)], C_WIDTHS).trimEnd());
+    }
   }
   const t = u.totals;
   lines.push("", `total: ${n(t.requests)} requests, ${n(t.errors)} errors, ${tokens(t.inputTokens, t.estimatedInputTokens)} tokens in, ${tokens(t.outputTokens, t.estimatedOutputTokens)} tokens out`);

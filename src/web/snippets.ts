@@ -1,7 +1,8 @@
 /**
  * The Connect section's copy-paste snippets, filled in with this room's base URL and model
  * names. A protected room's password is never written into them: they read it from
- * `$GAMBI_ROOM_PASSWORD`, which the reader sets. Pure.
+ * `$GAMBI_ROOM_PASSWORD`, which the reader sets. Anthropic's SDKs and Claude Code take the
+ * room's URL without `/v1` (they append `/v1/messages` themselves). Pure.
  */
 export interface SnippetInput {
   /** The hub as the browser reached it, e.g. `http://192.168.1.20:3000`. */
@@ -21,6 +22,11 @@ export interface Snippet {
 export const ENV = "GAMBI_ROOM_PASSWORD";
 
 const py = (s: string) => JSON.stringify(s);
+/** A shell word: single-quoted, so nothing in a model name is expanded. */
+const sh = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+
+/** The URL Anthropic's clients are given: the room's, without `/v1`. */
+export const anthropicBase = (origin: string, code: string) => `${origin}/rooms/${code}`;
 
 export function snippets(i: SnippetInput): Snippet[] {
   const base = `${i.origin}/rooms/${i.code}/v1`;
@@ -55,6 +61,24 @@ export function snippets(i: SnippetInput): Snippet[] {
       id: "langchain",
       title: "LangChain (Python)",
       text: `${keyNote}import os\nfrom langchain_openai import ChatOpenAI\n\nllm = ChatOpenAI(base_url=${py(base)}, api_key=${pyKey}, model=${py(model)})\nfor chunk in llm.stream("Hello!"):\n    print(chunk.content, end="", flush=True)`,
+    },
+    {
+      id: "anthropic-python",
+      title: "Python (anthropic)",
+      text: `${keyNote}import os\nfrom anthropic import Anthropic\n\n# The room's URL without /v1: the SDK adds /v1/messages.\nclient = Anthropic(base_url=${py(anthropicBase(i.origin, i.code))}, api_key=${pyKey})\nwith client.messages.stream(\n    model=${py(model)},\n    max_tokens=1024,\n    messages=[{"role": "user", "content": "Hello!"}],\n) as stream:\n    for text in stream.text_stream:\n        print(text, end="", flush=True)`,
+    },
+    {
+      id: "anthropic-js",
+      title: "JavaScript (anthropic)",
+      text: `${keyNote.replace("#", "//")}import Anthropic from "@anthropic-ai/sdk";\n\n// The room's URL without /v1: the SDK adds /v1/messages.\nconst client = new Anthropic({ baseURL: ${py(anthropicBase(i.origin, i.code))}, apiKey: ${jsKey} });\nconst stream = client.messages.stream({ model: ${py(model)}, max_tokens: 1024, messages: [{ role: "user", content: "Hello!" }] });\nstream.on("text", (text) => process.stdout.write(text));\nawait stream.finalMessage();`,
+    },
+    {
+      id: "claude-code",
+      title: "Claude Code",
+      text:
+        `${keyNote}export ANTHROPIC_BASE_URL=${anthropicBase(i.origin, i.code)}\n` +
+        (p ? `export ANTHROPIC_AUTH_TOKEN="$${ENV}"\n` : `export ANTHROPIC_AUTH_TOKEN=gambi  # any value: the room has no password\n`) +
+        `export ANTHROPIC_MODEL=${sh(model)}\nexport ANTHROPIC_DEFAULT_HAIKU_MODEL=${sh(model)}  # its small model, for background tasks\nclaude`,
     },
     {
       id: "codex",

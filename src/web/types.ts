@@ -49,6 +49,7 @@ export interface Usage {
   room: string;
   since: string;
   participants: (UsageFigures & { participantId: string; nickname: string; model: string; meanTtftMs: number | null; tokensPerSecond: number | null })[];
+  /** `model` "": the caller's requests no participant took. */
   callers: (UsageFigures & { caller: string; model: string })[];
   totals: UsageFigures & { errors: number };
 }

@@ -7,8 +7,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import { createOpenAI } from "@ai-sdk/openai";
-import { generateText, jsonSchema, stepCountIs, streamText, tool } from "ai";
-import { weatherTools } from "../helpers/weather-tool.ts";
+import { generateText, stepCountIs, streamText } from "ai";
+import { capitalTools, weatherTools } from "../helpers/weather-tool.ts";
 import type { TestHub } from "../helpers/hub.ts";
 import { controlledStream, waitFor, type FakeUpstream } from "../helpers/fake-upstream.ts";
 import { startOneProtocolRooms, type OneProtocolRooms } from "../helpers/one-protocol-rooms.ts";
@@ -197,15 +197,7 @@ describe("Vercel AI SDK", () => {
     const result = streamText({
       model: provider.chat("*"),
       prompt: "capital of France?",
-      tools: {
-        get_capital: tool({
-          inputSchema: jsonSchema<{ country: string }>({ type: "object", properties: { country: { type: "string" } }, required: ["country"] }),
-          execute: async (input) => {
-            seen.push(input);
-            return "Paris";
-          },
-        }),
-      },
+      tools: capitalTools(seen),
       stopWhen: stepCountIs(3),
     });
     expect(await result.text).toBe("Oi!");

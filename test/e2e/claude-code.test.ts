@@ -7,50 +7,30 @@
  * the tool and sends the result, the fake answers with what it read, and the run ends with exit
  * 0 and that answer.
  *
- * Nothing leaves loopback: telemetry, error reporting, the auto-updater and non-essential
- * traffic are off by their variables, HOME is a fresh temp folder, and HTTP(S)_PROXY points at a
- * closed port on 127.0.0.1 (with NO_PROXY for the hub), so any other request fails at once.
+ * Nothing leaves loopback (test/helpers/claude-code.ts: telemetry and updates off, any other
+ * request sent to a closed port), and HOME is a fresh temp folder.
  * Skipped, saying why, when the binary is not there or does not run on this machine.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { startOneProtocolRooms, type OneProtocolRooms } from "../helpers/one-protocol-rooms.ts";
+import { CLAUDE, claudeUnavailable, OFFLINE_ENV } from "../helpers/claude-code.ts";
 
 type Json = Record<string, any>;
 
-const CLAUDE = resolve(import.meta.dir, "../../node_modules/.bin/claude");
 const home = mkdtempSync(join(tmpdir(), "gambi-claude-code-"));
 const ENV: Record<string, string> = {
-  PATH: process.env.PATH ?? "/usr/bin:/bin",
+  ...OFFLINE_ENV,
   HOME: home,
   ANTHROPIC_API_KEY: "sk-ant-gambi-test",
-  DISABLE_TELEMETRY: "1",
-  DISABLE_ERROR_REPORTING: "1",
-  DISABLE_AUTOUPDATER: "1",
-  DISABLE_BUG_COMMAND: "1",
-  CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-  HTTP_PROXY: "http://127.0.0.1:9",
-  HTTPS_PROXY: "http://127.0.0.1:9",
-  NO_PROXY: "127.0.0.1,localhost",
   // The room's model: Claude Code would otherwise ask for its own (claude-…), which no participant serves.
   ANTHROPIC_MODEL: "bot",
   ANTHROPIC_SMALL_FAST_MODEL: "bot",
   ANTHROPIC_DEFAULT_HAIKU_MODEL: "bot",
 };
-
-function unavailable(): string | undefined {
-  if (!existsSync(CLAUDE)) return "node_modules/.bin/claude is missing (npm ci without @anthropic-ai/claude-code's platform binary)";
-  try {
-    const run = Bun.spawnSync([CLAUDE, "--version"], { env: ENV, cwd: home, timeout: 30_000 });
-    if (run.exitCode !== 0) return `claude --version exited ${run.exitCode}: ${run.stderr.toString().slice(0, 200)}`;
-  } catch (err) {
-    return `claude does not run here: ${(err as Error).message}`;
-  }
-  return undefined;
-}
-const skip = unavailable();
+const skip = claudeUnavailable(ENV, home);
 
 let rooms: OneProtocolRooms;
 const NOTE = join(home, "note.txt");

@@ -100,3 +100,32 @@ test("hub --queue-size, --queue-timeout and --max-attempts reach every room; bad
     expect(bad.out.stdout + bad.out.stderr).toContain(says!);
   }
 });
+
+test("hub --metrics-max-rooms N: the first N rooms seen keep their label in /metrics, later ones are other; a bad value is a usage error", async () => {
+  const h = hub(["--port", "0", "--host", "127.0.0.1", "--ephemeral", "--metrics-max-rooms", "1"]);
+  const port = await h.port();
+  const base = `http://127.0.0.1:${port}`;
+  const codes: string[] = [];
+  for (const name of ["first", "second", "third"]) {
+    const created = await fetch(`${base}/rooms`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name }) });
+    codes.push(((await created.json()) as { room: { code: string } }).room.code);
+  }
+  // A request to each (no participant serves the model: counted all the same, with no participant).
+  for (const code of codes) {
+    const res = await fetch(`${base}/rooms/${code}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "nobody", messages: [{ role: "user", content: "hi" }] }) });
+    expect(res.status).toBe(404);
+  }
+  const metrics = await (await fetch(`${base}/metrics`)).text();
+  const rooms = new Set([...metrics.matchAll(/^gambi_requests_total\{[^}]*room="([^"]*)"/gm)].map((m) => m[1]));
+  expect([...rooms].sort()).toEqual([codes[0]!, "other"].sort());
+  expect(metrics).toMatch(new RegExp(`^gambi_requests_total\\{[^}]*room="other"[^}]*\\} 2$`, "m"));
+  h.p.kill("SIGTERM");
+  expect(await h.p.exited).toBe(0);
+
+  for (const value of ["-1", "many", "1.5"]) {
+    const bad = hub(["--port", "0", "--metrics-max-rooms", value]);
+    expect(await bad.p.exited).toBe(2);
+    await bad.drained;
+    expect(bad.out.stdout + bad.out.stderr).toContain("--metrics-max-rooms must be a whole number of at least 0");
+  }
+});

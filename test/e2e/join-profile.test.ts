@@ -81,3 +81,43 @@ test("an unknown profile names the saved ones", async () => {
   expect(await p.exited).toBe(2);
   expect((await new Response(p.stdout).text()) + (await new Response(p.stderr).text())).toContain('no profile "nope"; saved profiles: work');
 });
+
+test("--embedding-model is saved with --save and comes back with --profile, alone or beside --model", async () => {
+  const embedder = startFakeUpstream({ models: ["chat-m", "embed-m"], embeddings: true, responses: false });
+  try {
+    const code = await hub.createRoom({ name: "embeddings profile" });
+    const participant = () => [...hub.hub.ctx.registry.find(code)!.participants.values()][0]!;
+    const saved = await joinUntilOnline(["join", "--hub", hub.url, "--code", code, "--endpoint", embedder.url, "--model", "chat-m", "--embedding-model", "embed-m", "--nickname", "rag", "--no-specs", "--save", "rag"], {}, code);
+    expect(saved.online).toBe(true);
+    expect(saved.output).toContain("embed-m (embeddings)");
+    const profiles = JSON.parse(readFileSync(join(config, "gambi", "config.json"), "utf8")).profiles;
+    expect(profiles.rag).toEqual({ hub: hub.url, code, endpoint: embedder.url, model: "chat-m", embeddingModels: ["embed-m"], nickname: "rag", specs: false });
+    expect(await waitFor(() => hub.hub.ctx.registry.find(code)!.participants.size === 0, 5000)).toBe(true);
+
+    const again = gambi(["join", "--profile", "rag"]);
+    try {
+      expect(await waitFor(() => hub.hub.ctx.registry.find(code)!.participants.size === 1, 10_000)).toBe(true);
+      expect(participant()).toMatchObject({ models: ["chat-m"], embeddingModels: ["embed-m"] });
+    } finally {
+      again.kill("SIGTERM");
+      await again.exited;
+    }
+    expect(await waitFor(() => hub.hub.ctx.registry.find(code)!.participants.size === 0, 5000)).toBe(true);
+
+    // A profile of embedding models alone joins a participant that only embeds; a flag still wins.
+    const only = await joinUntilOnline(["join", "--hub", hub.url, "--code", code, "--endpoint", embedder.url, "--embedding-model", "embed-m", "--nickname", "emb", "--no-specs", "--save", "emb"], {}, code);
+    expect(only.online).toBe(true);
+    expect(JSON.parse(readFileSync(join(config, "gambi", "config.json"), "utf8")).profiles.emb).toEqual({ hub: hub.url, code, endpoint: embedder.url, embeddingModels: ["embed-m"], nickname: "emb", specs: false });
+    expect(await waitFor(() => hub.hub.ctx.registry.find(code)!.participants.size === 0, 5000)).toBe(true);
+    const flagWins = gambi(["join", "--profile", "emb", "--embedding-model", "chat-m"]);
+    try {
+      expect(await waitFor(() => hub.hub.ctx.registry.find(code)!.participants.size === 1, 10_000)).toBe(true);
+      expect(participant()).toMatchObject({ models: [], embeddingModels: ["chat-m"] });
+    } finally {
+      flagWins.kill("SIGTERM");
+      await flagWins.exited;
+    }
+  } finally {
+    await embedder.stop();
+  }
+});

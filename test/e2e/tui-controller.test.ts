@@ -163,6 +163,49 @@ test("join through the form with Transport ‹ tunnel ›: the hub gets no endpo
   for (const s of seen) expect(s).not.toContain(SECRET);
 });
 
+test("join through the form with a model that embeds (tab): the hub routes embeddings to it, the profile keeps it, and loading the profile picks it again", async () => {
+  const dir = tempDir("tui-embeddings");
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const upstream = startFakeUpstream({ models: ["chat-model", "embed-model"], embeddings: true, responses: false });
+  cleanups.push(() => upstream.stop());
+  const vector = { object: "list", data: [{ object: "embedding", index: 0, embedding: [0.25, -0.5] }], model: "embed-model", usage: { prompt_tokens: 3, total_tokens: 3 } };
+  upstream.handle((req, body) => (new URL(req.url).pathname.endsWith("/embeddings") ? Response.json(vector) : chatCompletion(JSON.parse(body).model)));
+  const hub = startHub({ port: 0, host: "127.0.0.1", sweepIntervalMs: 0, deps: { logger: quiet() } });
+  cleanups.push(() => hub.stop());
+  const { room } = await createHubClient(hub.url).createRoom({ name: "rag" });
+  const settingsFile = join(dir, "config.json");
+  const controller = createController({ client: createHubClient(hub.url), env: {}, settingsFile, pollMs: 100, sessionHeartbeatMs: 100 });
+  controller.start(() => {});
+  cleanups.push(() => controller.quit());
+  await until(controller, (s) => !!s.rooms?.length, "the rooms list");
+
+  // Custom URL, a profile name, probe; the probe says the endpoint embeds.
+  press(controller, "j", "left", "down", upstream.url, "down", "down", "down", "rag", "down", "enter");
+  const probed = await until(controller, (s) => s.join?.phase === "model", "the probe");
+  expect(probed.join!.probed).toMatchObject({ speaks: "Chat Completions + Embeddings", embeddings: true, models: ["chat-model", "embed-model"] });
+  // space: chat-model for chat; ↓ tab: embed-model to embed; enter, enter (nickname), enter (capacity), join.
+  press(controller, " ", "down", "tab", "enter", "down", "down", "enter");
+  const joined = await until(controller, (s) => s.screen === "room" && !!s.room?.participants.some((p) => p.id === s.session?.id && p.status === "online"), "the participant online");
+  expect(joined.session).toMatchObject({ models: ["chat-model"], embeddingModels: ["embed-model"] });
+  const registered = (await (await fetch(`${hub.url}/rooms/${room.code}/participants`)).json()) as { participants: Record<string, unknown>[] };
+  expect(registered.participants[0]).toMatchObject({ models: ["chat-model"], embeddingModels: ["embed-model"] });
+  const embedded = await fetch(`${hub.url}/rooms/${room.code}/v1/embeddings`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "embed-model", input: "hello" }) });
+  expect(embedded.status).toBe(200);
+  expect(((await embedded.json()) as typeof vector).data[0]!.embedding).toEqual([0.25, -0.5]);
+  expect(upstream.inference().at(-1)).toMatchObject({ path: "/v1/embeddings" });
+  const profile = JSON.parse(readFileSync(settingsFile, "utf8")).profiles.rag;
+  expect(profile).toMatchObject({ endpoint: upstream.url, model: "chat-model", embeddingModels: ["embed-model"] });
+
+  // Leave, then join again from the profile: both picks come back after the probe.
+  press(controller, "l");
+  await until(controller, (s) => s.session === undefined, "the participant to leave");
+  press(controller, "j", "up", "up", "right");
+  expect(controller.getState().join).toMatchObject({ profile: 0, models: ["chat-model"], embeddingModels: ["embed-model"] });
+  press(controller, "down", "down", "down", "down", "down", "down", "down", "enter");
+  await until(controller, (s) => s.join?.phase === "model", "the probe from the profile");
+  expect(controller.getState().join).toMatchObject({ models: ["chat-model"], embeddingModels: ["embed-model"] });
+});
+
 test("a header whose variable is missing is marked next to its entry and nothing is probed", async () => {
   const upstream = startFakeUpstream({ models: ["m"] });
   cleanups.push(() => upstream.stop());

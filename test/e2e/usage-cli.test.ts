@@ -44,7 +44,7 @@ test("gambi usage: a table, --json, --csv; bad input is a usage error", async ()
   expect(await table.exited()).toBe(0);
   expect(table.out.stdout).toContain(`usage of room ${code} since `);
   expect(table.out.stdout).toMatch(/alice \(alice-1\)\s+llama3\s+1\s+0\s+1,234\s+56\s/);
-  expect(table.out.stdout).toMatch(/caller-[0-9a-f]{8}\s+llama3\s+1\s+1,234\s+56/);
+  expect(table.out.stdout).toMatch(/caller-[0-9a-f]{8}\s+llama3\s+1\s+0\s+1,234\s+56/);
   expect(table.out.stdout).toContain("total: 1 requests, 0 errors, 1,234 tokens in, 56 tokens out");
 
   const json = spawnCli(["usage", code.toLowerCase(), "--json", "--hub", hub.url]);

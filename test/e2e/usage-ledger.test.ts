@@ -10,10 +10,11 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { startFakeUpstream, sseResponse, type FakeUpstream } from "../helpers/fake-upstream.ts";
+import { startFakeUpstream, sseResponse, waitFor, type FakeUpstream } from "../helpers/fake-upstream.ts";
 import { startTestHub, type TestHub } from "../helpers/hub.ts";
 import { tempDir } from "../helpers/hub-process.ts";
 import type { RoomUsage } from "../../src/hub/ledger/usage-view.ts";
+import { manualTimers } from "../helpers/fake-timers.ts";
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -54,6 +55,17 @@ function chat(hub: TestHub, code: string, body: Record<string, unknown>, bearer 
     headers: { "content-type": "application/json", authorization: `Bearer ${bearer}` },
     body: JSON.stringify({ model: "*", messages: [{ role: "user", content: "Tell me about the sea, please." }], ...body }),
   });
+}
+
+/** The usage once `ready` says so (a request's end is counted just after its answer is out). */
+async function waitForUsage(hub: TestHub, code: string, ready: (u: RoomUsage) => boolean): Promise<RoomUsage> {
+  const deadline = performance.now() + 5000;
+  for (;;) {
+    const u = await usage(hub, code);
+    if (ready(u)) return u;
+    if (performance.now() > deadline) throw new Error(`the ledger did not get there: ${JSON.stringify(u)}`);
+    await Bun.sleep(10);
+  }
 }
 
 async function usage(hub: TestHub, code: string, headers: Record<string, string> = {}): Promise<RoomUsage> {
@@ -141,6 +153,80 @@ describe("the usage ledger", () => {
     expect((await usage(hub, code)).participants[0]).toMatchObject({ requests: 1, errors: 1, inputTokens: 0, outputTokens: 0 });
   });
 
+  test("requests no participant took count for their caller (model \"\", an error each unless the client left, no tokens), not for any participant", async () => {
+    const timers = manualTimers();
+    // One slot, a queue of one, a 5 s queue deadline on the test's clock; no upstream deadlines (the slot is held).
+    const { hub, upstream, code } = await setup({ timers, queueSize: 1, queueTimeoutMs: 5_000, timeouts: { connectMs: 0, firstByteMs: 0, idleMs: 0 } });
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const answer = chatStream(["Hi."], { input: 3, output: 1 });
+    upstream.handle(async (req, body) => {
+      if (upstream.inference().length === 1) await held;
+      return answer(req, body);
+    });
+    const room = hub.hub.ctx.registry.find(code)!;
+    const holder = chat(hub, code, { stream: true });
+    expect(await waitFor(() => upstream.inference().length === 1)).toBe(true);
+
+    // No one serves the model: 404 at once.
+    expect((await chat(hub, code, { model: "nobody-serves-this" })).status).toBe(404);
+    // One waits; the next finds the queue full (429); the one waiting times out (503).
+    const late = chat(hub, code, {});
+    expect(await waitFor(() => room.scheduler.waiting === 1)).toBe(true);
+    expect((await chat(hub, code, {})).status).toBe(429);
+    timers.advance(5_000);
+    expect((await late).status).toBe(503);
+    // A client that leaves while it waits: a request, no error.
+    const abort = new AbortController();
+    const leaving = fetch(`${hub.url}/rooms/${code}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${CALLER_TOKEN}` },
+      body: JSON.stringify({ model: "*", messages: [{ role: "user", content: "never mind" }] }),
+      signal: abort.signal,
+    }).catch((e: Error) => e);
+    expect(await waitFor(() => room.scheduler.waiting === 1)).toBe(true);
+    abort.abort();
+    expect(((await leaving) as Error).name).toBe("AbortError");
+    expect(await waitFor(() => room.scheduler.waiting === 0)).toBe(true);
+    release();
+    expect((await holder).status).toBe(200);
+    await (await holder).text().catch(() => "");
+
+    const u = await waitForUsage(hub, code, (x) => x.callers.reduce((n, c) => n + c.requests, 0) === 5);
+    const [caller] = u.callers.map((c) => c.caller);
+    expect(u.callers).toEqual([
+      { caller: caller!, model: "llama3", requests: 1, errors: 0, inputTokens: 3, outputTokens: 1, estimatedInputTokens: 0, estimatedOutputTokens: 0 },
+      { caller: caller!, model: "", requests: 4, errors: 3, inputTokens: 0, outputTokens: 0, estimatedInputTokens: 0, estimatedOutputTokens: 0 },
+    ]);
+    // The participant served one request; the totals are what participants served.
+    expect(u.participants).toHaveLength(1);
+    expect(u.participants[0]).toMatchObject({ requests: 1, errors: 0 });
+    expect(u.totals).toMatchObject({ requests: 1, errors: 0 });
+    // The name asked for is never kept: no row, no CSV cell holds it.
+    const csv = await (await fetch(`${hub.url}/rooms/${code}/usage?format=csv`)).text();
+    expect(csv).not.toContain("nobody-serves-this");
+    expect(csv).toMatch(/\r\ncaller,caller-[0-9a-f]{8},,,4,3,0,0,0,0,,\r\n/);
+  });
+
+  test("a request that every participant failed before its first byte: one error for its caller, one for each participant tried", async () => {
+    const { hub, upstream, code } = await setup();
+    const second = startFakeUpstream({ models: ["llama3"] });
+    cleanups.push(() => second.stop());
+    expect((await hub.join(code, { id: "bob-2", nickname: "bob", model: "llama3", endpoint: second.url })).status).toBe(201);
+    const broken = () => Response.json({ error: { message: "down", type: "server_error" } }, { status: 503 });
+    upstream.handle(broken);
+    second.handle(broken);
+    const res = await chat(hub, code, {});
+    expect(res.status).toBe(503);
+    expect(res.headers.get("x-gambi-attempts")).toBe("2");
+    const u = await usage(hub, code);
+    expect(u.participants.map((p) => [p.participantId, p.requests, p.errors]).sort()).toEqual([
+      ["alice-1", 1, 1],
+      ["bob-2", 1, 1],
+    ]);
+    expect(u.callers).toEqual([expect.objectContaining({ model: "llama3", requests: 1, errors: 1, inputTokens: 0, outputTokens: 0 })]);
+  });
+
   test("?format=csv: a header and one row per kind, id and model; a bad format is a 400", async () => {
     const { hub, upstream, code } = await setup();
     upstream.handle(chatStream(["Hi."], { input: 3, output: 1 }));
@@ -151,7 +237,7 @@ describe("the usage ledger", () => {
     const lines = (await res.text()).trim().split("\r\n");
     expect(lines[0]).toBe("kind,id,nickname,model,requests,errors,inputTokens,outputTokens,estimatedInputTokens,estimatedOutputTokens,meanTtftMs,tokensPerSecond");
     expect(lines[1]).toStartWith("participant,alice-1,alice,llama3,1,0,3,1,0,0,");
-    expect(lines[2]).toMatch(/^caller,caller-[0-9a-f]{8},,llama3,1,,3,1,0,0,,$/);
+    expect(lines[2]).toMatch(/^caller,caller-[0-9a-f]{8},,llama3,1,0,3,1,0,0,,$/);
     const bad = await fetch(`${hub.url}/rooms/${code}/usage?format=xml`);
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { param: string } }).error.param).toBe("format");

@@ -1,7 +1,7 @@
 /**
  * The web UI from the compiled binary (built here into a temp dir, as scripts/build-binary.ts
  * builds dist/gambi): the page and its assets come out of the executable itself (Bun bundled
- * them at compile time) within the first-load budget, and in Chromium a protected room's page
+ * them at compile time) within the first-load budget, in JSX's production form, and in Chromium a protected room's page
  * opens with its password, shows a participant and streams a playground answer through it.
  * The browser part skips without Chromium; the assets part always runs.
  */
@@ -11,7 +11,7 @@ import { join, resolve } from "node:path";
 import { artifactPath, chromiumPath, launchBrowser, SKIP_MESSAGE } from "../helpers/browser.ts";
 import { sseResponse, startFakeUpstream, waitFor } from "../helpers/fake-upstream.ts";
 import { tempDir } from "../helpers/hub-process.ts";
-import { FIRST_LOAD_BUDGET, firstLoad } from "../helpers/web-assets.ts";
+import { developmentJsxCalls, FIRST_LOAD_BUDGET, firstLoad } from "../helpers/web-assets.ts";
 
 let dir: string;
 let hub: Bun.Subprocess<"ignore", "pipe", "pipe">;
@@ -48,6 +48,9 @@ test("compiled gambi serves the page and its assets from itself, within the budg
   const gzip = assets.reduce((n, a) => n + a.gzip, 0);
   console.log(`compiled gambi, web UI first load: ${(gzip / 1024).toFixed(1)} KB JS+CSS gzip'd`);
   expect(gzip).toBeLessThanOrEqual(FIRST_LOAD_BUDGET);
+  // Compiled with the production JSX form, as the page served from source is (scripts/compile-gambi.ts).
+  const js = assets.filter((a) => a.type.startsWith("text/javascript")).map((a) => a.text).join("\n");
+  expect(developmentJsxCalls(js)).toBe(0);
   expect((await fetch(`${url}/r/ABCDEF`)).status).toBe(200);
 });
 

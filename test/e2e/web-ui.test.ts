@@ -132,18 +132,35 @@ describe.skipIf(!present)("web UI in Chromium", () => {
     expect(usage.status).toBe(200);
     const section = page.getByTestId("usage");
     await section.getByTestId("usage-participants").getByText("canary-laptop").waitFor();
+    // Callers' errors have a column (requests no participant took are counted there too).
+    expect(await section.getByTestId("usage-callers").locator("thead th").allTextContents()).toEqual(["Caller", "Model", "Requests", "Errors", "Tokens in", "Tokens out"]);
     await page.screenshot({ path: artifactPath("room.png"), fullPage: true });
   }, 30_000);
 
-  test("Connect: snippets carry this room's base URL and model", async () => {
+  test("Connect: snippets carry this room's base URL and model; Anthropic's clients get it without /v1", async () => {
     const base = `${hub.url}/rooms/${openCode}/v1`;
+    const anthropicBase = `${hub.url}/rooms/${openCode}`;
     await expect(page.getByTestId("base-url").textContent()).resolves.toBe(base);
+    await expect(page.getByTestId("anthropic-base-url").textContent()).resolves.toBe(anthropicBase);
     for (const name of ["curl", "Python (openai)", "JavaScript (openai)", "Vercel AI SDK", "LangChain (Python)", "Codex CLI (~/.codex/config.toml)", "Contribute a model (gambi join)"]) {
       await page.getByRole("button", { name, exact: true }).click();
       const text = (await page.getByTestId("snippet").textContent()) ?? "";
       expect(text).toContain(name.startsWith("Contribute") ? `--code ${openCode}` : base);
       if (!name.startsWith("Contribute")) expect(text).toContain(MODEL);
     }
+    const anthropic: Record<string, string> = {
+      "Python (anthropic)": `base_url="${anthropicBase}"`,
+      "JavaScript (anthropic)": `baseURL: "${anthropicBase}"`,
+      "Claude Code": `export ANTHROPIC_BASE_URL=${anthropicBase}\n`,
+    };
+    for (const [name, url] of Object.entries(anthropic)) {
+      await page.getByRole("button", { name, exact: true }).click();
+      const text = (await page.getByTestId("snippet").textContent()) ?? "";
+      expect(text).toContain(url);
+      expect(text).not.toContain(base);
+      expect(text).toContain(MODEL);
+    }
+    expect((await page.getByTestId("snippet").textContent()) ?? "").toContain(`export ANTHROPIC_MODEL='${MODEL}'`);
   }, 30_000);
 
   test("a phone's width and the dark theme", async () => {

@@ -4,8 +4,22 @@
  * N counting the user messages it was sent; offered `get_weather` and with no tool result yet,
  * it says "Let me check. " and calls get_weather({"city":"Paris"}) (streamed in pieces); after
  * the result, `weather: <result>`. Streams end with usage when asked for it, then `[DONE]`.
+ * `chatBotBehindPassword`: a protected room of it, for the tests of a room's password.
  */
+import type { TestHub } from "./hub.ts";
+import { startFakeUpstream, type FakeUpstream } from "./fake-upstream.ts";
+
 type Json = Record<string, any>;
+
+/** A password-protected room on `hub` whose one participant ("p1", model "bot", chat only) is the chat bot. Stop the upstream when done. */
+export async function chatBotBehindPassword(hub: TestHub, password: string): Promise<{ code: string; upstream: FakeUpstream }> {
+  const upstream = startFakeUpstream({ models: ["bot"], chat: true, responses: false });
+  upstream.handle((_req, body) => chatBotAnswer(JSON.parse(body)));
+  const code = await hub.createRoom({ name: "locked", password });
+  const joined = await hub.join(code, { id: "p1", nickname: "p1", model: "bot", endpoint: upstream.url, password });
+  if (joined.status !== 201) throw new Error(`join: ${joined.status} ${await joined.text()}`);
+  return { code, upstream };
+}
 
 export function chatBotAnswer(body: Json): Response {
   const messages = body.messages as Json[];

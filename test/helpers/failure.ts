@@ -1,12 +1,9 @@
-/**
- * What a call threw (bun's `expect().rejects` does not see an SDK's APIPromise reject); the
- * test fails if it did not.
- */
+/** What a client call threw: bun's `expect().rejects` does not see an SDK's APIPromise reject. A call that succeeds fails the test. */
 export async function failure(call: PromiseLike<unknown>): Promise<any> {
   try {
     await call;
   } catch (err) {
     return err;
   }
-  throw new Error("the call did not fail");
+  throw new Error("the call succeeded");
 }

@@ -1,4 +1,8 @@
-/** The Vercel AI SDK tool the tool-loop tests give a model: `get_weather(city)`, answering "sunny" and recording each call. */
+/**
+ * The Vercel AI SDK tools the tool-loop tests give a model: `get_weather(city)`, answering
+ * "sunny", for the chat bot (chat-bot.ts); `get_capital(country)`, answering "Paris", for the
+ * recorded Responses function call (responses/openai-function-call.sse). Each records its calls.
+ */
 import { jsonSchema, tool } from "ai";
 
 export function weatherTools(calls: unknown[]) {
@@ -9,6 +13,18 @@ export function weatherTools(calls: unknown[]) {
       execute: async (input) => {
         calls.push(input);
         return "sunny";
+      },
+    }),
+  };
+}
+
+export function capitalTools(calls: unknown[]) {
+  return {
+    get_capital: tool({
+      inputSchema: jsonSchema<{ country: string }>({ type: "object", properties: { country: { type: "string" } }, required: ["country"] }),
+      execute: async (input) => {
+        calls.push(input);
+        return "Paris";
       },
     }),
   };

@@ -26,5 +26,14 @@ export async function firstLoad(base: string, path = "/"): Promise<{ html: strin
   return { html, assets };
 }
 
+/**
+ * Calls in the development JSX form in a bundle: Bun's `jsxDEV(type, props, key, isStatic,
+ * source, self)` passes `this` as its last argument (`…,void 0,!1,void 0,this)` once minified),
+ * which the production `jsx(type, props, key)` never does. 0 for a production bundle.
+ */
+export function developmentJsxCalls(js: string): number {
+  return js.match(/,void 0,!?[01],void 0,this\)/g)?.length ?? 0;
+}
+
 /** The issue's budget for the first load: JavaScript and CSS, gzip'd. */
 export const FIRST_LOAD_BUDGET = 200 * 1024;

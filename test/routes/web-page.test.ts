@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { startTestHub, type TestHub } from "../helpers/hub.ts";
-import { FIRST_LOAD_BUDGET, firstLoad } from "../helpers/web-assets.ts";
+import { developmentJsxCalls, FIRST_LOAD_BUDGET, firstLoad } from "../helpers/web-assets.ts";
 
 let hub: TestHub;
 beforeAll(() => {
@@ -30,6 +30,10 @@ test("the page and its assets, all from the hub, within the first-load budget", 
   const gzip = assets.reduce((n, a) => n + a.gzip, 0);
   console.log(`web UI first load: ${assets.map((a) => `${a.path} ${a.bytes} B (${a.gzip} B gzip)`).join(", ")}; total ${(gzip / 1024).toFixed(1)} KB gzip'd of ${FIRST_LOAD_BUDGET / 1024} KB`);
   expect(gzip).toBeLessThanOrEqual(FIRST_LOAD_BUDGET);
+  // JSX in its production form (jsx, not jsxDEV with its source and `this`).
+  const js = assets.filter((a) => a.type.startsWith("text/javascript")).map((a) => a.text).join("\n");
+  expect(js.length).toBeGreaterThan(0);
+  expect(developmentJsxCalls(js)).toBe(0);
 });
 
 test("a room's page is the same page; the API keeps its own routes", async () => {

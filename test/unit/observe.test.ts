@@ -7,7 +7,8 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { SseDecoder, type SseEvent } from "../../src/protocol/sse/decode.ts";
-import { leadingError, usageFromChat, usageFromMessages, observeChatEvent, observeEvent, observeJsonBody, observeResponsesEvent, usageFromResponses, usageInChatBytes, type Observation } from "../../src/protocol/observe.ts";
+import { leadingError, usageFromChat, usageFromMessages, observeChatEvent, observeEvent, observeJsonBody, observeResponsesEvent, usageFromResponses, type Observation } from "../../src/protocol/observe.ts";
+import { usageInMessagesBytes } from "../../src/protocol/usage-in-bytes.ts";
 import { FIXTURES_DIR, fixtureStatus, loadFixtures } from "../helpers/fixtures.ts";
 
 type Expect = { usage?: [number, number, number]; firstContent?: number; responseId?: string; error?: string };
@@ -330,7 +331,7 @@ describe("usageFromMessages and Messages bodies", () => {
       const prompt = u.input_tokens + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0);
       const want = { inputTokens: prompt, outputTokens: u.output_tokens, totalTokens: prompt + u.output_tokens };
       expect({ name: f.name, usage: observeJsonBody("messages", body).usage }).toEqual({ name: f.name, usage: want });
-      expect({ name: f.name, usage: usageInChatBytes(f.bytes, usageFromMessages) }).toEqual({ name: f.name, usage: want });
+      expect({ name: f.name, usage: usageInMessagesBytes(f.bytes) }).toEqual({ name: f.name, usage: want });
     }
   });
 });

@@ -74,6 +74,14 @@ test("models and maxConcurrency: the first model as `model` (older gambi reads i
   expect(findProfile(loadSettings(path), "multi")).toEqual({ model: "a", models: ["a", "b"], maxConcurrency: 4 });
 });
 
+test("embedding models (--embedding-model) are saved beside the chat models, or alone, and read back", () => {
+  expect(toSavedProfile({ models: ["chat"], embeddingModels: ["embed-a", "embed-b"] })).toEqual({ model: "chat", embeddingModels: ["embed-a", "embed-b"] });
+  expect(toSavedProfile({ embeddingModels: ["embed-a"] })).toEqual({ embeddingModels: ["embed-a"] });
+  expect(toSavedProfile({ models: ["chat"], embeddingModels: [] })).toEqual({ model: "chat" });
+  saveProfile("rag", { endpoint: "http://gpu:8080", embeddingModels: ["nomic-embed-text"] }, { path });
+  expect(findProfile(loadSettings(path), "rag")).toEqual({ endpoint: "http://gpu:8080", embeddingModels: ["nomic-embed-text"] });
+});
+
 test("a hand-edited maxConcurrency out of range, or an empty models list, is reported with its path", () => {
   mkdirSync(join(dir, "gambi"), { recursive: true });
   for (const [profile, where] of [
@@ -81,6 +89,8 @@ test("a hand-edited maxConcurrency out of range, or an empty models list, is rep
     [{ maxConcurrency: 2000 }, /\/profiles\/p\/maxConcurrency/],
     [{ maxConcurrency: "4" }, /\/profiles\/p\/maxConcurrency/],
     [{ models: [] }, /\/profiles\/p\/models/],
+    [{ embeddingModels: [] }, /\/profiles\/p\/embeddingModels/],
+    [{ embeddingModels: [""] }, /\/profiles\/p\/embeddingModels\/0/],
   ] as const) {
     writeFileSync(path, JSON.stringify({ profiles: { p: profile } }));
     expect(() => loadSettings(path)).toThrow(where);

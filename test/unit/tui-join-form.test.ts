@@ -184,6 +184,47 @@ describe("join form", () => {
     expect(drive({ ...f, probed: { ...probed, models: [] } }, [" ", "enter"]).form.error).toBe("type a model name");
   });
 
+  test("models that embed: tab picks (and unpicks) them apart from the chat picks; enter goes on with them alone too", () => {
+    const probed = { endpoint: "http://gpu:8080", speaks: "Chat Completions + Embeddings", models: ["llama3.2", "nomic-embed", "bge-m3"], embeddings: true };
+    const f: JoinForm = { ...fresh(), phase: "model", probed };
+    expect(f.embeddingModels).toEqual([]);
+    // Space picks llama3.2 for chat; tab on nomic-embed and bge-m3 picks them to embed.
+    const both = drive(f, [" ", "down", "tab", "down", "tab"]).form;
+    expect(both).toMatchObject({ models: ["llama3.2"], embeddingModels: ["nomic-embed", "bge-m3"], phase: "model" });
+    expect(drive(both, ["tab"]).form.embeddingModels).toEqual(["nomic-embed"]);
+    expect(drive(both, ["enter"]).form).toMatchObject({ models: ["llama3.2"], embeddingModels: ["nomic-embed", "bge-m3"], phase: "details" });
+    // A model may be in both lists (a server that chats and embeds with one model).
+    expect(drive(f, [" ", "tab"]).form).toMatchObject({ models: ["llama3.2"], embeddingModels: ["llama3.2"] });
+    // Only models that embed: enter does not add the highlighted one as a chat model.
+    expect(drive(f, ["bge", "tab", "enter"]).form).toMatchObject({ models: [], embeddingModels: ["bge-m3"], phase: "details" });
+    // A name the endpoint does not list is picked as typed.
+    expect(drive(f, ["mine-embed", "tab"]).form).toMatchObject({ embeddingModels: ["mine-embed"], modelFilter: "" });
+  });
+
+  test("an endpoint without /v1/embeddings: tab says so and picks nothing; a profile's pick must be undone before enter", () => {
+    const probed = { endpoint: "http://gpu:8000", speaks: "Chat Completions", models: ["llama3.2", "old-embed"], embeddings: false };
+    const f: JoinForm = { ...fresh(), phase: "model", probed };
+    const refused = drive(f, ["tab"]).form;
+    expect(refused.embeddingModels).toEqual([]);
+    expect(refused.error).toBe("http://gpu:8000 has no /v1/embeddings (llama.cpp's llama-server serves it with --embeddings)");
+    const fromProfile: JoinForm = { ...f, embeddingModels: ["old-embed"] };
+    const stuck = drive(fromProfile, ["enter"]).form;
+    expect(stuck.phase).toBe("model");
+    expect(stuck.error).toContain("unpick old-embed (tab)");
+    const undone = drive(fromProfile, ["down", "tab", "enter"]).form;
+    expect(undone).toMatchObject({ embeddingModels: [], models: ["old-embed"], phase: "details" });
+  });
+
+  test("a profile's embedding models come back picked", () => {
+    const profiles = [{ name: "rag", profile: { endpoint: "http://gpu:8080", model: "llama3.2", embeddingModels: ["nomic-embed"] } }];
+    const loaded = drive(newJoinForm({ nickname: "x", profiles }), ["up", "up", "right"]).form;
+    expect(loaded).toMatchObject({ models: ["llama3.2"], embeddingModels: ["nomic-embed"] });
+    expect(drive(loaded, ["right"]).form.profile).toBe(-1);
+    // A profile without them leaves none picked.
+    const plain = drive(newJoinForm({ nickname: "x", profiles: [{ name: "p", profile: { model: "m" } }] }), ["up", "up", "right"]).form;
+    expect(plain.embeddingModels).toEqual([]);
+  });
+
   test("details: nickname, password when protected, the capacity, then the join action; esc in the form leaves the flow", () => {
     const f: JoinForm = { ...fresh(), phase: "details", focus: "nickname", models: ["m"], passwordNeeded: true, probed: { endpoint: "http://x", speaks: "", models: [] } };
     expect(focusOrder(f)).toEqual(["nickname", "password", "concurrency", "join"]);

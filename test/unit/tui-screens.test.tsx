@@ -60,6 +60,7 @@ describe("hub status", () => {
     expect(draw(base({ session: { ...session, state: "joined" }, rooms: [] }))[2]).toBe("● you: alice serving llama3.2 in room K7QX2M · online");
     expect(draw(base({ session: { ...session, models: ["llama3.2", "qwen2.5"], state: "joined" }, rooms: [] }))[2]).toBe("● you: alice serving llama3.2, qwen2.5 in room K7QX2M · online");
     expect(draw(base({ session: { ...session, state: "joined", tunnel: true }, rooms: [] }))[2]).toBe("● you: alice serving llama3.2 in room K7QX2M through a tunnel · online");
+    expect(draw(base({ session: { ...session, state: "joined", embeddingModels: ["nomic-embed"] }, rooms: [] }))[2]).toBe("● you: alice serving llama3.2, nomic-embed (embeddings) in room K7QX2M · online");
   });
 });
 
@@ -137,7 +138,12 @@ describe("room view", () => {
         { participantId: "a", nickname: "alice", model: "llama3.2", requests: 12, errors: 1, inputTokens: 1200, outputTokens: 3400, estimatedInputTokens: 0, estimatedOutputTokens: 0, meanTtftMs: 210.5, tokensPerSecond: 42.1 },
         { participantId: "b", nickname: "bob", model: "gpt-4o-mini", requests: 2, errors: 0, inputTokens: 30, outputTokens: 40, estimatedInputTokens: 30, estimatedOutputTokens: 40, meanTtftMs: null, tokensPerSecond: null },
       ],
-      callers: [{ caller: "caller-3f2a1c9b", model: "llama3.2", requests: 5, inputTokens: 500, outputTokens: 900, estimatedInputTokens: 0, estimatedOutputTokens: 0 }],
+      callers: [
+        { caller: "caller-3f2a1c9b", model: "llama3.2", requests: 5, errors: 1, inputTokens: 500, outputTokens: 900, estimatedInputTokens: 0, estimatedOutputTokens: 0 },
+        { caller: "caller-3f2a1c9b", model: "", requests: 3, errors: 2, inputTokens: 0, outputTokens: 0, estimatedInputTokens: 0, estimatedOutputTokens: 0 },
+        // A hub from before callers' errors were counted: the cell stays empty.
+        { caller: "caller-00aa11bb", model: "qwen", requests: 1, inputTokens: 1, outputTokens: 1, estimatedInputTokens: 0, estimatedOutputTokens: 0 },
+      ],
       totals: { requests: 14, errors: 1, inputTokens: 1230, outputTokens: 3440, estimatedInputTokens: 30, estimatedOutputTokens: 40 },
     };
     const lines = draw(base({ screen: "room", room: { ...liveRoom(), showUsage: true, usage } }), { cols: 80, rows: 40 });
@@ -147,7 +153,10 @@ describe("room view", () => {
     expect(text).not.toContain("→ alice llama3.2 chat");
     expect(text).toMatch(/alice \(a\)\s+llama3\.2\s+12\s+1\s+1,200\s+3,400\s+211ms\s+42\.1/);
     expect(text).toMatch(/bob \(b\)\s+gpt-4o-mi…\s+2\s+0\s+~30\s+~40\s+—\s+—/);
-    expect(text).toMatch(/caller-3f2a1c9b\s+llama3\.2\s+5\s+500\s+900/);
+    expect(text).toMatch(/CALLER\s+MODEL\s+REQS\s+ERRS\s+IN\s+OUT/);
+    expect(text).toMatch(/caller-3f2a1c9b\s+llama3\.2\s+5\s+1\s+500\s+900/);
+    expect(text).toMatch(/caller-3f2a1c9b\s+\(unserved\)\s+3\s+2\s+0\s+0/);
+    expect(text).toMatch(/caller-00aa11bb\s+qwen\s+1\s{3,}1\s+1/);
     expect(text).toContain("total: 14 requests, 1 errors, ~1,230 tokens in, ~3,440 tokens out");
     expect(text).toContain("~ includes the hub's estimate");
     expect(lines[38]).toBe("esc rooms · j join this room · u activity · q quit");
@@ -282,6 +291,25 @@ describe("join flow", () => {
     const several = draw(base({ screen: "join", join: form({ phase: "details", probed, models: ["qwen2.5", "llama3.2"], maxConcurrency: "12", focus: "concurrency" }) })).join("\n");
     expect(several).toContain("Join room K7QX2M · http://gpu:8000 · models qwen2.5, llama3.2");
     expect(several).toContain("› At once (max)   12█  requests served at once, 1-1024; empty: the default");
+  });
+  test("an endpoint with /v1/embeddings: tab picks models to embed, marked E beside the chat picks; the details say both", () => {
+    const probed = { endpoint: "http://gpu:8080", speaks: "Chat Completions + Embeddings", models: ["llama3.2", "nomic-embed", "bge-m3"], embeddings: true };
+    const open = draw(base({ screen: "join", join: form({ phase: "model", probed }) }));
+    expectShape(open);
+    expect(open[4]).toBe("› Models (type to filter, space picks, tab picks to embed): █");
+    expect(open[5]).toBe("  enter takes the highlighted one; space picks several; tab, models that embed");
+    expect(open[22]).toBe("type to filter · ↑/↓ · space pick · tab pick to embed · enter choose · esc back");
+    const picked = draw(base({ screen: "join", join: form({ phase: "model", probed, models: ["llama3.2"], embeddingModels: ["nomic-embed", "typed-embed"], modelIndex: 1 }) }), { cols: 120, rows: 24 });
+    expectShape(picked, 120);
+    expect(picked[5]).toBe("  picked: llama3.2 (the first is the default) · to embed: nomic-embed, typed-embed · not listed: typed-embed");
+    expect(picked.slice(6, 9)).toEqual(["  ✓1   llama3.2", "›    E nomic-embed", "       bge-m3"]);
+    // Only models that embed: no chat pick at all.
+    const embedOnly = draw(base({ screen: "join", join: form({ phase: "model", probed, embeddingModels: ["bge-m3"] }) }));
+    expect(embedOnly[5]).toBe("  to embed: bge-m3");
+    const details = draw(base({ screen: "join", join: form({ phase: "details", probed, models: ["llama3.2"], embeddingModels: ["nomic-embed"], focus: "nickname" }) })).join("\n");
+    expect(details).toContain("Join room K7QX2M · http://gpu:8080 · model llama3.2 · to embed: nomic-embed");
+    const detailsEmbedOnly = draw(base({ screen: "join", join: form({ phase: "details", probed, models: [], embeddingModels: ["bge-m3"], focus: "nickname" }) })).join("\n");
+    expect(detailsEmbedOnly).toContain("Join room K7QX2M · http://gpu:8080 · to embed: bge-m3");
   });
 });
 

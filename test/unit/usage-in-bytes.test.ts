@@ -4,7 +4,8 @@
  * recorded chat body and on the shapes below.
  */
 import { describe, expect, test } from "bun:test";
-import { usageFromChat, usageInChatBytes } from "../../src/protocol/observe.ts";
+import { usageFromChat } from "../../src/protocol/observe.ts";
+import { usageInChatBytes } from "../../src/protocol/usage-in-bytes.ts";
 import { loadFixtures } from "../helpers/fixtures.ts";
 
 const enc = new TextEncoder();
@@ -39,6 +40,33 @@ describe("usageInChatBytes", () => {
     ['{"choices":[{"message":{"content":"about \\"usage\\""}}]}', "the word in the content only"],
   ])("%s (%s)", (text) => {
     expect(usageInChatBytes(enc.encode(text))).toEqual(parsed(text));
+  });
+
+  test("ten thousand generated bodies (seeded): as parsing them says", () => {
+    let seed = 0x5eed;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return (seed >>> 8) % n;
+    };
+    const space = () => [" ", "", "\n", "\t", "\r\n  "][rand(5)]!;
+    const keys = ["prompt_tokens", "completion_tokens", "total_tokens", "prompt_tokens_details", "cost", "prompt\\u005ftokens", "total_tokens\\n", "x"];
+    const scalars = ["0", "7", "12", "4096", "null", "true", '"9"', "-3", "2.5", "1e2", "1E1", "9007199254740993", '"a } , \\" ]"'];
+    const value = (depth: number): string => {
+      const pick = rand(depth > 2 ? 1 : 4);
+      if (pick === 1) return `{${members(depth + 1)}}`;
+      if (pick === 2) return `[${space()}${value(depth + 1)}${space()},${space()}${value(depth + 1)}]`;
+      return scalars[rand(scalars.length)]!;
+    };
+    const members = (depth: number): string =>
+      Array.from({ length: rand(5) }, () => `${space()}"${keys[rand(keys.length)]}"${space()}:${space()}${value(depth)}${space()}`).join(",");
+    let counted = 0;
+    for (let i = 0; i < 10_000; i++) {
+      const text = `{"id":"x","choices":[{"message":{"content":"a \\"usage\\": {}"}}],${space()}"usage"${space()}:${space()}{${members(1)}}${space()}}`;
+      const expected = parsed(text);
+      if (expected) counted++;
+      expect({ text, usage: usageInChatBytes(enc.encode(text)) }).toEqual({ text, usage: expected });
+    }
+    expect(counted).toBeGreaterThan(1500);
   });
 
   test("a body cut inside the usage object: none", () => {

@@ -65,9 +65,14 @@ test("request bodies: chat sends the history, Responses only the input and the p
 
 test("snippets: the room's base URL and model in each; a protected room's password only as a variable", () => {
   const open = snippets({ origin: "http://10.0.0.5:3000", code: "K7QX2M", models: ["llama3.2", "qwen"], passwordProtected: false });
-  expect(open.map((s) => s.id)).toEqual(["curl", "python", "js", "ai-sdk", "langchain", "codex", "join"]);
+  expect(open.map((s) => s.id)).toEqual(["curl", "python", "js", "ai-sdk", "langchain", "anthropic-python", "anthropic-js", "claude-code", "codex", "join"]);
+  const anthropic = new Set(["anthropic-python", "anthropic-js", "claude-code"]);
   for (const s of open.filter((x) => x.id !== "join")) {
-    expect(s.text).toContain("http://10.0.0.5:3000/rooms/K7QX2M/v1");
+    // Anthropic's clients add /v1/messages to the base URL themselves: the room's URL without /v1.
+    if (anthropic.has(s.id)) {
+      expect(s.text).toContain("http://10.0.0.5:3000/rooms/K7QX2M");
+      expect(s.text).not.toContain("/rooms/K7QX2M/v1");
+    } else expect(s.text).toContain("http://10.0.0.5:3000/rooms/K7QX2M/v1");
     expect(s.text).toContain("llama3.2");
     expect(s.text).not.toContain("GAMBI_ROOM_PASSWORD");
   }
@@ -77,4 +82,18 @@ test("snippets: the room's base URL and model in each; a protected room's passwo
   for (const s of locked) expect(s.text).toContain("GAMBI_ROOM_PASSWORD");
   expect(locked[0]!.text).toContain('"model":"*"');
   expect(locked.find((s) => s.id === "codex")!.text).toContain('env_key = "GAMBI_ROOM_PASSWORD"');
+  // Claude Code: the room's URL, its password as the bearer token (or any token), the model quoted for the shell.
+  const claude = (x: ReturnType<typeof snippets>) => x.find((s) => s.id === "claude-code")!.text.split("\n");
+  expect(claude(open)).toEqual([
+    "export ANTHROPIC_BASE_URL=http://10.0.0.5:3000/rooms/K7QX2M",
+    "export ANTHROPIC_AUTH_TOKEN=gambi  # any value: the room has no password",
+    "export ANTHROPIC_MODEL='llama3.2'",
+    "export ANTHROPIC_DEFAULT_HAIKU_MODEL='llama3.2'  # its small model, for background tasks",
+    "claude",
+  ]);
+  expect(claude(locked)).toContain('export ANTHROPIC_AUTH_TOKEN="$GAMBI_ROOM_PASSWORD"');
+  expect(claude(locked)).toContain("export ANTHROPIC_MODEL='*'");
+  expect(claude(snippets({ origin: "http://h", code: "ABCDEF", models: ["it's"], passwordProtected: false }))).toContain("export ANTHROPIC_MODEL='it'\\''s'");
+  expect(open.find((s) => s.id === "anthropic-python")!.text).toContain('Anthropic(base_url="http://10.0.0.5:3000/rooms/K7QX2M", api_key="gambi"');
+  expect(locked.find((s) => s.id === "anthropic-js")!.text).toContain('new Anthropic({ baseURL: "http://h:3000/rooms/ABCDEF", apiKey: process.env.GAMBI_ROOM_PASSWORD })');
 });

@@ -24,17 +24,36 @@ export interface AddressSource {
   requestIP(request: Request): { address: string } | null;
 }
 
-export function callerKey(salt: Buffer, passwordProtected: boolean, request: Request, server: AddressSource | null): string {
-  const token = passwordProtected ? undefined : roomKey(request);
-  if (token !== undefined) return `t:${createHmac("sha256", salt).update(token).digest("base64url")}`;
-  return `a:${addressKey(server?.requestIP(request)?.address)}`;
+/**
+ * Bun's `requestIP` asks the kernel each time it is called (a `getpeername` system call: 1–2 µs
+ * on the bench's VM, the dearest step of counting a request). The request's address through
+ * this asks at most once, however many steps need it: a protected room's password check and
+ * the ledger's caller row.
+ */
+export function addressOnce(server: AddressSource | null): AddressSource | null {
+  if (!server) return null;
+  let known: { address: string } | null | undefined;
+  return { requestIP: (request) => (known === undefined ? (known = server.requestIP(request)) : known) };
 }
 
+export function callerKey(salt: Buffer, passwordProtected: boolean, request: Request, server: AddressSource | null): string {
+  const token = callerToken(passwordProtected, request);
+  if (token !== undefined) return `t:${createHmac("sha256", salt).update(token).digest("base64url")}`;
+  return `a:${callerAddress(request, server)}`;
+}
+
+/** The two kinds of who a caller is: `t:` and a token, `a:` and an address key. */
+export type CallerKind = "t:" | "a:";
+
 /**
- * Who the caller is, unhashed: `t:` and an open room's bearer token, else `a:` and the address
- * key. Only ever hashed (the ledger's caller labels, ledger/caller-label.ts), never kept.
+ * Who the caller is, unhashed, in two steps (the second only when the first gives nothing):
+ * an open room's token, else the address key. Only ever hashed (the fairness key above, the
+ * ledger's caller labels, ledger/caller-label.ts), never kept.
  */
-export function callerMaterial(passwordProtected: boolean, request: Request, server: AddressSource | null): string {
-  const token = passwordProtected ? undefined : roomKey(request);
-  return token !== undefined ? `t:${token}` : `a:${addressKey(server?.requestIP(request)?.address)}`;
+export function callerToken(passwordProtected: boolean, request: Request): string | undefined {
+  return passwordProtected ? undefined : roomKey(request);
+}
+
+export function callerAddress(request: Request, server: AddressSource | null): string {
+  return addressKey(server?.requestIP(request)?.address);
 }

@@ -32,10 +32,22 @@ export interface GateOptions {
   onBlock?: (key: string, ms: number) => void;
 }
 
-/** The token of `Authorization: Bearer <token>`; anything else (no header, another scheme, empty) is none. */
+const BEARER = "bearer";
+
+/**
+ * The token of `Authorization: Bearer <token>`; anything else (no header, another scheme, empty)
+ * is none. The scheme's name in any case, then spaces or tabs; read by hand, not by a regular
+ * expression: this runs on every request the ledger counts.
+ */
 export function bearerToken(header: string | null | undefined): string | undefined {
-  const m = header ? /^bearer[ \t]+(.+)$/i.exec(header.trim()) : null;
-  return m ? m[1] : undefined;
+  if (!header) return undefined;
+  const h = header.trim();
+  if (h.length <= BEARER.length + 1) return undefined;
+  // `| 0x20` folds an ASCII capital to its small letter (and maps no other character onto these letters).
+  for (let i = 0; i < BEARER.length; i++) if ((h.charCodeAt(i) | 0x20) !== BEARER.charCodeAt(i)) return undefined;
+  let i = BEARER.length;
+  while (i < h.length && (h[i] === " " || h[i] === "\t")) i++;
+  return i > BEARER.length && i < h.length ? h.slice(i) : undefined;
 }
 
 /**

@@ -39,7 +39,6 @@
  * of tried participants (made on the first retry), and its caller's fairness key is only
  * computed if it has to wait (access/caller.ts).
  */
-import type { Server } from "bun";
 import type { HubContext } from "../context.ts";
 import type { Participant, Room, RoomMember } from "../rooms/registry.ts";
 import type { Plan } from "./plan.ts";
@@ -48,7 +47,7 @@ import { QueuedStream, QUEUED_ANSWER_AFTER_MS } from "./queued-stream.ts";
 import { nobodyEmbeds, notEmbedding } from "./embeddings.ts";
 import { resolveContinuation, type Continuation } from "../responses/continuation.ts";
 import { refusalOf } from "../responses/state.ts";
-import { callerKey, callerMaterial } from "../access/caller.ts";
+import { callerAddress, callerKey, callerToken, type AddressSource, type CallerKind } from "../access/caller.ts";
 import type { AttemptEnd, ErrorStage } from "./attempt-end.ts";
 import { estimateInputTokens, estimateOutputTokens } from "../ledger/estimate.ts";
 import type { AcquireRequest, Lease, LeaseOutcome, Waiting, Want } from "../pool/scheduler.ts";
@@ -66,7 +65,7 @@ export interface InferenceBody {
   [key: string]: unknown;
 }
 
-type ServerLike = Pick<Server<unknown>, "requestIP"> | null;
+type ServerLike = AddressSource | null;
 
 /**
  * What the room's events say of a request's last attempt: its time to first content and
@@ -215,12 +214,16 @@ class Dispatch implements AcquireRequest {
   /** A conversation the hub keeps: who may take it over when its owner fails. */
   private fallback: Want | undefined;
   private caller_: string | undefined;
+  private callerKind_: CallerKind | undefined;
+  private callerId = "";
   private attempt = 0;
   private queueMs = 0;
   /** The participant of the attempt before, and why it was given up. */
   private previous: { id: string; reason: RetryReason; error: string } | undefined;
   /** Set by an attempt's end when the request goes to another participant. */
   private retry: RetryReason | undefined;
+  /** That attempt's end, counted as one failed over from: the request's for its caller if no one takes it after all. */
+  private failedOver: AttemptEnd | undefined;
   private queued: QueuedStream | undefined;
   /** `performance.now()` when the lane took the request: the start of the hub's own time (`gambi_hub_overhead_seconds`). */
   private readonly arrivedAt: number;
@@ -366,6 +369,8 @@ class Dispatch implements AcquireRequest {
       throw err;
     }
     if (got instanceof Error) {
+      // Nobody left after all: the attempt counted as failed over from was the request's last.
+      if (this.failedOver) this.ctx.ledger.requestEnded(this.failedOver);
       this.publishFinalFailure(lease.member.participant, res, failure);
       if (res) return res;
       throw failure;
@@ -406,7 +411,6 @@ class Dispatch implements AcquireRequest {
     const participant = lease.member.participant;
     this.attempt++;
     this.queueMs += lease.waitedMs;
-    ctx.metrics.waited(room.code, lease.waitedMs);
     this.queued?.dispatched();
     if (this.queued?.gone || this.signal.aborted) {
       lease.release(ENDED);
@@ -461,8 +465,9 @@ class Dispatch implements AcquireRequest {
     if (announce && ctx.bus.watched(room.code)) ctx.bus.publish(room.code, "llm.request", { ...base(), requested: this.requested, attempt: this.attempt });
     const headers = { "x-gambi-participant": participant.id, "x-gambi-request-id": requestId, "x-gambi-attempts": String(this.attempt) };
     let answered = false;
-    // The hub's own time: arrival to this first upstream fetch, less the wait for a slot.
-    if (this.attempt === 1 && attempt.first) ctx.metrics.hubOverhead(this.protocol, Math.max(0, (performance.now() - this.arrivedAt - this.queueMs) / 1000));
+    // The lease's wait for a slot, and on the request's first attempt the hub's own time: its
+    // arrival to this first upstream fetch, less the wait.
+    if (attempt.first) ctx.metrics.leased(room.code, this.protocol, lease.waitedMs, this.attempt === 1 ? Math.max(0, (performance.now() - this.arrivedAt - this.queueMs) / 1000) : undefined);
     const forwarding = forwardRequest({
       protocol: this.protocol,
       target: participant.target,
@@ -505,7 +510,9 @@ class Dispatch implements AcquireRequest {
         if (reason === "credentials" && !ctx.poolOff) ctx.registry.credentialsRejected(room, participant, outcome.status);
         lease.release(this.leaseOutcome(outcome, failed, startedAt, endedAt));
         const retrying = reason !== undefined && failover && this.mayFailOver(lease.member);
-        this.ended(this.attemptEnd(participant, lease.model, adapted, outcome, failed, !retrying, startedAt, endedAt));
+        const end = this.attemptEnd(participant, lease.model, adapted, outcome, failed, !retrying, startedAt, endedAt);
+        this.ended(end);
+        if (retrying) this.failedOver = end;
         if (retrying) {
           const error = redactSecrets(outcome.error ?? `HTTP ${outcome.status}`, secrets());
           ctx.log.debug(`${requestId} ${participant.nickname}: ${error}; trying another participant`);
@@ -560,9 +567,8 @@ class Dispatch implements AcquireRequest {
       else if (outputTokens === undefined) outputTokens = estimatedOutputTokens = estimateOutputTokens(o, stream);
     }
     const firstAt = stream ? o.firstContentAt : undefined;
-    const { request, server, room } = this;
     return {
-      room,
+      room: this.room,
       participant,
       model,
       protocol: this.protocol,
@@ -578,8 +584,23 @@ class Dispatch implements AcquireRequest {
       outputTokens: outputTokens ?? 0,
       estimatedInputTokens,
       estimatedOutputTokens,
-      caller: () => this.ctx.ledger.callerLabel(callerMaterial(room.passwordHash !== null, request, server)),
+      callerKind: this.callerKind(),
+      callerId: this.callerId,
     };
+  }
+
+  /**
+   * Who asked, for the ledger's caller row (access/caller.ts): an open room's token, else the
+   * address key; taken once per request, while it is open (its address is gone after). The
+   * value is `callerId`.
+   */
+  private callerKind(): CallerKind {
+    if (this.callerKind_ === undefined) {
+      const token = callerToken(this.room.passwordHash !== null, this.request);
+      this.callerId = token ?? callerAddress(this.request, this.server);
+      this.callerKind_ = token !== undefined ? "t:" : "a:";
+    }
+    return this.callerKind_;
   }
 
   private ended(a: AttemptEnd): void {
@@ -596,14 +617,16 @@ class Dispatch implements AcquireRequest {
   }
 
   /**
-   * The request ends without any participant's answer after it had to wait, or turned away by a
-   * busy room: said on the room's events (no participant: none took it).
+   * The request ends without any participant's answer: no one serves what it asks for, turned
+   * away by a busy room, or timed out (or left) in the queue. Counted in /metrics and for its
+   * caller in the room's ledger (a room that went has no ledger left), and said on the room's
+   * events after a wait (no participant: none took it).
    */
   private queueFailed(err: unknown, waitedMs: number): void {
     const { ctx, room } = this;
     this.queueMs += waitedMs;
     const aborted = this.signal.aborted;
-    ctx.metrics.attemptEnded({
+    const end: AttemptEnd = {
       room,
       participant: undefined,
       model: undefined,
@@ -620,8 +643,11 @@ class Dispatch implements AcquireRequest {
       outputTokens: 0,
       estimatedInputTokens: 0,
       estimatedOutputTokens: 0,
-      caller: () => "",
-    });
+      callerKind: this.callerKind(),
+      callerId: this.callerId,
+    };
+    ctx.metrics.attemptEnded(end);
+    if (!(err instanceof GambiError && hasCode(err, "room_not_found"))) ctx.ledger.attemptEnded(end);
     if (!(err instanceof GambiError) || !ctx.bus.watched(room.code)) {
       if (this.signal.aborted && waitedMs > 0 && ctx.bus.watched(room.code)) this.publishQueueError(499, "client", "the client left while the request waited for a participant", true);
       return;

@@ -27,6 +27,7 @@ import type { BodyParser } from "../body.ts";
 import type { HubContext } from "../context.ts";
 import { toErrorResponse } from "../errors.ts";
 import { roomScope } from "../room-scope.ts";
+import { addressOnce, type AddressSource } from "../access/caller.ts";
 import { shuttingDown } from "../shutdown.ts";
 import type { Room } from "../rooms/registry.ts";
 import { anthropicShaped } from "./anthropic-errors.ts";
@@ -35,7 +36,7 @@ import { countTokensAnswer } from "./count-tokens.ts";
 import { dispatch } from "./dispatch.ts";
 
 type RouteHandler = (request: BunRequest<string>, server: Server<unknown>) => Promise<Response>;
-type ServerLike = Pick<Server<unknown>, "requestIP"> | null;
+type ServerLike = AddressSource | null;
 
 export interface InferenceLane {
   /** For Bun.serve's `routes` (Elysia passes them on): the exact paths. */
@@ -54,7 +55,7 @@ export function inferenceLane(ctx: HubContext, access: AccessGate, parser: BodyP
     server: ServerLike,
     code: string,
     read: { body: unknown } | undefined,
-    serve: (room: Room, raw: unknown) => Promise<Response> | Response,
+    serve: (room: Room, raw: unknown, server: ServerLike) => Promise<Response> | Response,
   ): Promise<Response> => {
     try {
       if (ctx.shutdown.draining.aborted) return shuttingDown();
@@ -66,8 +67,12 @@ export function inferenceLane(ctx: HubContext, access: AccessGate, parser: BodyP
       // An open room needs no await (most rooms, on every request); a protected one checks its password.
       let room = ctx.registry.require(code);
       if (room.passwordHash === null) ctx.registry.touch(room);
-      else room = (await scope({ params: { code }, request, server })).room;
-      return await serve(room, raw);
+      else {
+        // Its address serves the password check and then the ledger: asked of the kernel once.
+        server = addressOnce(server);
+        room = (await scope({ params: { code }, request, server })).room;
+      }
+      return await serve(room, raw, server);
     } catch (err) {
       // The client left (while its request waited, or before it went out): nobody reads an answer, nothing to log.
       if (request.signal.aborted && !(err instanceof GambiError)) return new Response(null, { status: 499 });
@@ -77,10 +82,10 @@ export function inferenceLane(ctx: HubContext, access: AccessGate, parser: BodyP
   /** `read`: the body, when Elysia's fallback route already read it with the same parser. */
   const handle = (protocol: Protocol, request: Request, server: ServerLike, code: string, read?: { body: unknown }): Promise<Response> => {
     const arrivedAt = performance.now();
-    const answer = admit(request, server, code, read, (room, raw) => {
+    const answer = admit(request, server, code, read, (room, raw, peer) => {
       const body = checkInferenceBody(protocol, raw);
       if (body instanceof GambiError) return body.toResponse();
-      return dispatch(ctx, room, protocol, body, request, server, arrivedAt);
+      return dispatch(ctx, room, protocol, body, request, peer, arrivedAt);
     });
     // Messages clients read errors in Anthropic's shape, whoever made them (anthropic-errors.ts).
     return protocol === "messages" ? answer.then(anthropicShaped) : answer;

@@ -7,19 +7,23 @@
  * Updated as each attempt ends (`attemptEnded`, from dispatch.ts where it already holds the
  * outcome): a participant's row for every attempt it served, the failed-over ones included
  * (as errors); a caller's row for the request's last attempt only. An error is an attempt that
- * failed other than by its client leaving. Requests no participant took (turned away by a busy
- * room, timed out in its queue) are in /metrics, not here.
+ * failed other than by its client leaving. A request no participant took (no one serves its
+ * model, turned away by a busy room, timed out in its queue) is still its caller's: a request
+ * (an error unless the client left) with no tokens, in the caller's row of model `UNSERVED`
+ * (no model: the name the client asked for is never a key here, so a client cannot grow the
+ * ledger by inventing names), as /metrics counts it under model `none`.
  *
  * Writing: rows change in memory (two rows found by three Map lookups each) and are marked dirty; `flush`
  * writes the dirty rows to the store in one transaction (startHub calls it every second, and
  * the hub's close once more), so no request waits on the disk. A crash loses at most the last
  * second. A room removed (deleted, expired) takes its ledger with it.
  */
-import type { AttemptEnd } from "../inference/attempt-end.ts";
+import { AttemptBatch, type AttemptEnd } from "../inference/attempt-end.ts";
 import type { LedgerKind, LedgerRow, LedgerStore } from "../persist/ledger-store.ts";
 import type { Room } from "../rooms/types.ts";
 import { CallerLabels } from "./caller-label.ts";
 import { branch, subMap } from "../../protocol/map-branch.ts";
+import { UNSERVED } from "./usage-view.ts";
 
 export interface RoomLedger {
   /** Rows by kind, id and model (protocol/map-branch.ts: no key string built per attempt). */
@@ -49,6 +53,7 @@ function emptyRow(kind: LedgerKind, id: string, model: string, nickname: string 
 export class Ledger {
   private readonly rooms = new Map<string, RoomLedger>();
   private readonly labels: CallerLabels;
+  private readonly batch = new AttemptBatch((a) => this.fold(a));
 
   constructor(
     private readonly store: LedgerStore,
@@ -61,10 +66,6 @@ export class Ledger {
     }
   }
 
-  /** A caller's label (caller-label.ts) from its material (access/caller.ts `callerMaterial`). */
-  callerLabel(material: string): string {
-    return this.labels.of(material);
-  }
 
   /** When a room's figures begin. */
   since(room: Room): number {
@@ -72,14 +73,23 @@ export class Ledger {
   }
 
   rowsOf(room: Room): LedgerRow[] {
+    this.batch.settle();
     const out: LedgerRow[] = [];
     for (const byId of this.rooms.get(room.id)?.rows.values() ?? []) for (const byModel of byId.values()) out.push(...byModel.values());
     return out;
   }
 
+  /** Counted with the next batch (inference/attempt-end.ts), before anything reads the ledger. */
   attemptEnded(a: AttemptEnd): void {
+    this.batch.add(a);
+  }
+
+  private fold(a: AttemptEnd): void {
     const p = a.participant;
-    if (!p || a.model === undefined) return;
+    if (!p || a.model === undefined) {
+      if (a.final) this.requestEnded(a);
+      return;
+    }
     const ledger = this.roomLedger(a.room.id);
     const failed = a.result === "error";
     const row = this.row(ledger, "participant", p.id, a.model, p.nickname);
@@ -99,8 +109,18 @@ export class Ledger {
       row.generationMs += a.generationMs;
     }
     ledger.dirty.add(row);
-    if (!a.final) return;
-    const caller = this.row(ledger, "caller", a.caller(), a.model, null);
+    if (a.final) this.requestEnded(a);
+  }
+
+  /**
+   * A request's end, for its caller's row: from its last attempt (`attemptEnded`), or alone
+   * when an attempt counted as one failed over from turned out to be the last after all (no
+   * one left to take the request: dispatch.ts). Without a participant, model `UNSERVED`.
+   */
+  requestEnded(a: AttemptEnd): void {
+    const ledger = this.roomLedger(a.room.id);
+    const failed = a.result === "error";
+    const caller = this.row(ledger, "caller", this.labels.of(a.callerKind, a.callerId), a.participant && a.model !== undefined ? a.model : UNSERVED, null);
     caller.requests++;
     if (failed) caller.errors++;
     caller.inputTokens += a.inputTokens;
@@ -112,6 +132,7 @@ export class Ledger {
 
   /** Writes what changed since the last flush. A failing write is logged and kept for the next one. */
   flush(): void {
+    this.batch.settle();
     const batch: { roomId: string; row: LedgerRow }[] = [];
     for (const [roomId, ledger] of this.rooms) for (const row of ledger.dirty) batch.push({ roomId, row });
     if (batch.length === 0) return;
@@ -126,6 +147,7 @@ export class Ledger {
 
   /** A room was removed: its ledger goes (and a later room under its code starts from nothing, having another id). */
   forget(room: Room): void {
+    this.batch.settle();
     this.rooms.delete(room.id);
     try {
       this.store.forget(room.id);

@@ -3,7 +3,9 @@
  * contract with the web UI and `gambi usage`, fields only ever added — or as CSV, one row per
  * (kind, id, model) under a header line. Pure. `inputTokens` / `outputTokens` include the
  * estimated part; `estimated*` say how much of them the hub estimated (estimate.ts).
- * `meanTtftMs` and `tokensPerSecond` are null when nothing measured them.
+ * `meanTtftMs` and `tokensPerSecond` are null when nothing measured them. A caller's row of
+ * model `UNSERVED` ("") counts its requests no participant took (ledger.ts); `totals` are what
+ * participants served, so they leave those out.
  */
 import type { LedgerRow } from "../persist/ledger-store.ts";
 
@@ -26,7 +28,10 @@ export interface ParticipantUsage extends TokenFigures {
 
 export interface CallerUsage extends TokenFigures {
   caller: string;
+  /** `UNSERVED` (""): requests no participant took. */
   model: string;
+  /** Requests that ended in an error (not the client leaving), served or not. */
+  errors: number;
 }
 
 export interface RoomUsage {
@@ -36,6 +41,9 @@ export interface RoomUsage {
   callers: CallerUsage[];
   totals: TokenFigures & { errors: number };
 }
+
+/** The model of a caller's requests that no participant took: none (a model's name is never empty). */
+export const UNSERVED = "";
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
 
@@ -56,7 +64,7 @@ export function usageView(code: string, since: number, rows: readonly LedgerRow[
   const totals = { requests: 0, errors: 0, inputTokens: 0, outputTokens: 0, estimatedInputTokens: 0, estimatedOutputTokens: 0 };
   for (const r of rows) {
     if (r.kind === "caller") {
-      callers.push({ caller: r.id, model: r.model, ...tokens(r) });
+      callers.push({ caller: r.id, model: r.model, ...tokens(r), errors: r.errors });
       continue;
     }
     participants.push({
@@ -110,7 +118,7 @@ export function usageCsv(u: RoomUsage): string {
     lines.push([ "participant", p.participantId, p.nickname, p.model, p.requests, p.errors, p.inputTokens, p.outputTokens, p.estimatedInputTokens, p.estimatedOutputTokens, p.meanTtftMs, p.tokensPerSecond].map(csvField).join(","));
   }
   for (const c of u.callers) {
-    lines.push(["caller", c.caller, null, c.model, c.requests, null, c.inputTokens, c.outputTokens, c.estimatedInputTokens, c.estimatedOutputTokens, null, null].map(csvField).join(","));
+    lines.push(["caller", c.caller, null, c.model, c.requests, c.errors, c.inputTokens, c.outputTokens, c.estimatedInputTokens, c.estimatedOutputTokens, null, null].map(csvField).join(","));
   }
   return lines.join("\r\n") + "\r\n";
 }

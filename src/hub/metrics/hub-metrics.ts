@@ -12,13 +12,13 @@
  * past `participantCap` ids, `other`), the model a participant serves, the protocol, and fixed
  * words (result, error stage, retry reason). The model a client asked for is never a label.
  */
-import type { AttemptEnd } from "../inference/attempt-end.ts";
+import { AttemptBatch, type AttemptEnd } from "../inference/attempt-end.ts";
 import type { Family, Labels } from "./exposition.ts";
 import { Histogram, LATENCY_BUCKETS, OVERHEAD_BUCKETS } from "./histogram.ts";
 import { branch, subMap } from "../../protocol/map-branch.ts";
 
 export interface MetricsLimits {
-  /** Rooms with a label of their own; the rest are `other` (default 100). */
+  /** Rooms with a label of their own; the rest are `other` (default 100; `gambi hub --metrics-max-rooms`). */
   roomCap: number;
   /** Participant ids with a label of their own, hub-wide; the rest are `other` (default 1,000). */
   participantCap: number;
@@ -57,6 +57,7 @@ export class HubMetrics {
   private readonly overhead = new Map<string, Histogram>();
   private readonly retries = new Map<string, Count>();
   private readonly cooldowns = new Map<string, Count>();
+  private readonly batch = new AttemptBatch((a) => this.fold(a));
 
   constructor(private readonly limits: MetricsLimits = DEFAULT_METRICS_LIMITS) {}
 
@@ -77,7 +78,17 @@ export class HubMetrics {
     return id;
   }
 
+  /** Counted with the next batch (inference/attempt-end.ts), before the next scrape. */
   attemptEnded(a: AttemptEnd): void {
+    this.batch.add(a);
+  }
+
+  /** Folds what waits now (the hub's one-second timer: a record waits that long at most). */
+  settle(): void {
+    this.batch.settle();
+  }
+
+  private fold(a: AttemptEnd): void {
     const room = this.roomLabel(a.room.code);
     const participant = this.participantLabel(a.participant?.id);
     const model = a.participant ? (a.model ?? NONE) : NONE;
@@ -106,19 +117,20 @@ export class HubMetrics {
     s.estimatedOutputTokens += a.estimatedOutputTokens;
   }
 
-  /** A lease the request got after waiting (0 when a slot was free: those are counted too). */
-  waited(roomCode: string, ms: number): void {
+  /**
+   * A request got a participant: its wait for the slot (0 when one was free: those are counted
+   * too), and on its first attempt the hub's own time on it, in seconds (dispatch.ts says what
+   * is counted). One call, as the request leaves for its participant.
+   */
+  leased(roomCode: string, protocol: string, waitedMs: number, overheadSeconds: number | undefined): void {
     const room = this.roomLabel(roomCode);
-    let h = this.queueWait.get(room);
-    if (h === undefined) this.queueWait.set(room, (h = new Histogram(LATENCY_BUCKETS)));
-    h.observe(ms / 1000);
-  }
-
-  /** The hub's own time on a request, seconds (dispatch.ts says what is counted). */
-  hubOverhead(protocol: string, seconds: number): void {
-    let h = this.overhead.get(protocol);
-    if (h === undefined) this.overhead.set(protocol, (h = new Histogram(OVERHEAD_BUCKETS)));
-    h.observe(seconds);
+    let wait = this.queueWait.get(room);
+    if (wait === undefined) this.queueWait.set(room, (wait = new Histogram(LATENCY_BUCKETS)));
+    wait.observe(waitedMs / 1000);
+    if (overheadSeconds === undefined) return;
+    let own = this.overhead.get(protocol);
+    if (own === undefined) this.overhead.set(protocol, (own = new Histogram(OVERHEAD_BUCKETS)));
+    own.observe(overheadSeconds);
   }
 
   retried(roomCode: string, reason: string): void {
@@ -140,6 +152,7 @@ export class HubMetrics {
 
   /** The counters and histograms, for scrape.ts. */
   families(): Family[] {
+    this.batch.settle();
     const all = this.series;
     const requests = all.flatMap((s) =>
       [...s.results].map(([key, value]) => {

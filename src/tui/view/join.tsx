@@ -1,7 +1,8 @@
 /**
  * The join flow: the form (the transport, direct or tunnel, with a word on what it means; Advanced options folding out to auth header entries, each a
  * header name and an environment variable name, marked when unusable), then the model list
- * from the probe (picked models numbered in the order picked: 1 is the default), then
+ * from the probe (picked models numbered in the order picked: 1 is the default; on an endpoint
+ * with /v1/embeddings, a column marks the models picked to embed), then
  * nickname, password and the maximum concurrency (its placeholder: what the hub would assume).
  */
 import { Box } from "ink";
@@ -56,16 +57,23 @@ function ModelPhase({ f, height }: { f: JoinForm; height: number }) {
   const first = Math.min(Math.max(0, f.modelIndex - room + 1), Math.max(0, matches.length - room));
   const probed = f.probed!;
   // Picked names the list does not show (typed, or a profile's): listed so they are not forgotten.
-  const unlisted = f.models.filter((m) => !probed.models.includes(m));
+  const unlisted = [...new Set([...f.models, ...f.embeddingModels])].filter((m) => !probed.models.includes(m));
+  const embeds = probed.embeddings === true || f.embeddingModels.length > 0;
   const mark = (m: string) => {
     const n = f.models.indexOf(m);
-    return n === -1 ? "   " : `✓${String(n + 1).padEnd(2)}`;
+    const chat = n === -1 ? "   " : `✓${String(n + 1).padEnd(2)}`;
+    return embeds ? `${chat}${f.embeddingModels.includes(m) ? "E" : " "}` : chat;
   };
+  const picked = [
+    f.models.length ? `picked: ${f.models.join(", ")} (the first is the default)` : "",
+    f.embeddingModels.length ? `to embed: ${f.embeddingModels.join(", ")}` : "",
+    unlisted.length ? `not listed: ${unlisted.join(", ")}` : "",
+  ].filter(Boolean);
   return (
     <Box flexDirection="column">
       <Line tone="bold">{`Join room ${f.code} · ${probed.endpoint} speaks ${probed.speaks} · ${probed.models.length} models`}</Line>
-      <Line tone="cyan">{`› Models (type to filter, space picks): ${f.modelFilter}█`}</Line>
-      <Line tone="dim">{f.models.length ? `  picked: ${f.models.join(", ")} (the first is the default)${unlisted.length ? ` · not listed: ${unlisted.join(", ")}` : ""}` : "  enter takes the highlighted one; space picks several"}</Line>
+      <Line tone="cyan">{`› Models (type to filter, space picks${probed.embeddings ? ", tab picks to embed" : ""}): ${f.modelFilter}█`}</Line>
+      <Line tone="dim">{picked.length ? `  ${picked.join(" · ")}` : `  enter takes the highlighted one; space picks several${probed.embeddings ? "; tab, models that embed" : ""}`}</Line>
       {probed.models.length === 0 ? <Line tone="dim">{"  the endpoint lists no models: type a name, space to pick it, enter when done"}</Line> : null}
       {probed.models.length > 0 && matches.length === 0 ? <Line tone="dim">{`  none match "${f.modelFilter}": space or enter uses it as typed`}</Line> : null}
       {matches.slice(first, first + room).map((m, i) => (
@@ -77,7 +85,8 @@ function ModelPhase({ f, height }: { f: JoinForm; height: number }) {
 }
 
 function DetailsPhase({ f }: { f: JoinForm }) {
-  const models = f.models.length === 1 ? `model ${f.models[0]}` : `models ${f.models.join(", ")}`;
+  const chat = f.models.length === 0 ? "" : f.models.length === 1 ? `model ${f.models[0]}` : `models ${f.models.join(", ")}`;
+  const models = [chat, f.embeddingModels.length ? `to embed: ${f.embeddingModels.join(", ")}` : ""].filter(Boolean).join(" · ");
   return (
     <Box flexDirection="column">
       <Line tone="bold">{`Join room ${f.code} · ${f.probed?.endpoint ?? f.endpoint} · ${models}`}</Line>

@@ -22,7 +22,7 @@ export function hints(s: AppState): string {
     case "create":
       return "↑/↓ move · enter next / create · esc cancel · ctrl-c quit";
     case "join":
-      if (s.join?.phase === "model") return "type to filter · ↑/↓ move · space pick (several) · enter choose · esc back";
+      if (s.join?.phase === "model") return s.join.probed?.embeddings ? "type to filter · ↑/↓ · space pick · tab pick to embed · enter choose · esc back" : "type to filter · ↑/↓ move · space pick (several) · enter choose · esc back";
       if (s.join?.phase === "details" || s.join?.phase === "joining") return "↑/↓ move · enter join · esc back to models · ctrl-c quit";
       return "↑/↓ move · ←/→ choose · enter next / expand / add · backspace on an empty header removes it · esc cancel";
     default:

@@ -21,7 +21,7 @@ export function hubStatusText(h: HubStatus, now: number): string {
 export function sessionText(s: SessionView): string {
   const notice = s.state !== "joined" && s.notice ? ` · ${s.notice}` : "";
   const via = s.tunnel ? " through a tunnel" : "";
-  return `${s.state === "joined" ? "●" : "○"} you: ${s.nickname} serving ${s.models.join(", ")} in room ${s.code}${via} · ${STATE_WORDS[s.state]}${notice}`;
+  return `${s.state === "joined" ? "●" : "○"} you: ${s.nickname} serving ${[...s.models, ...(s.embeddingModels ?? []).map((m) => `${m} (embeddings)`)].join(", ")} in room ${s.code}${via} · ${STATE_WORDS[s.state]}${notice}`;
 }
 
 export function Top({ hub, session, now }: { hub: HubStatus; session?: SessionView; now: number }) {

@@ -1,6 +1,6 @@
 /** Copy-paste snippets for this room: its real base URL and model names, in each client people use. */
 import { useState } from "preact/hooks";
-import { snippets } from "../snippets.ts";
+import { anthropicBase, snippets } from "../snippets.ts";
 import { CopyButton } from "./copy-button.tsx";
 
 export function Connect({ code, models, passwordProtected }: { code: string; models: string[]; passwordProtected: boolean }) {
@@ -13,6 +13,8 @@ export function Connect({ code, models, passwordProtected }: { code: string; mod
       <p class="muted small">
         Base URL <code data-testid="base-url">{`${location.origin}/rooms/${code}/v1`}</code>
         {passwordProtected ? " · API key: the room's password" : " · any API key"}
+        <br />
+        Anthropic's SDKs and Claude Code: <code data-testid="anthropic-base-url">{anthropicBase(location.origin, code)}</code> (no <code>/v1</code>: they add <code>/v1/messages</code>)
       </p>
       <div class="tabs" role="group" aria-label="Client">
         {all.map((s) => (

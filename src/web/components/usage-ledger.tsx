@@ -2,7 +2,8 @@
  * The room's ledger (`GET /rooms/:code/usage`): per participant what it served, per caller
  * what it used, per model. A figure with an estimated part (the upstream reported no usage,
  * so the hub counted) is marked "≈" and says how much of it is estimated. A hub without the
- * ledger answers 404: a short note instead.
+ * ledger answers 404: a short note instead. A caller's requests no participant took have no
+ * model (""): shown as "(unserved)".
  */
 import { count, ms, rate } from "../format.ts";
 import type { UsageState } from "../use-usage.ts";
@@ -76,6 +77,7 @@ export function UsageLedger({ usage }: { usage: UsageState }) {
                   <th scope="col">Caller</th>
                   <th scope="col">Model</th>
                   <th scope="col">Requests</th>
+                  <th scope="col">Errors</th>
                   <th scope="col">Tokens in</th>
                   <th scope="col">Tokens out</th>
                 </tr>
@@ -86,8 +88,9 @@ export function UsageLedger({ usage }: { usage: UsageState }) {
                     <th scope="row" class="code">
                       {c.caller}
                     </th>
-                    <td>{c.model}</td>
+                    <td>{c.model || <span class="muted">(unserved)</span>}</td>
                     <td class="num">{count(c.requests)}</td>
+                    <td class="num">{count(c.errors ?? 0)}</td>
                     <td class="num">
                       <Figure value={c.inputTokens} estimated={c.estimatedInputTokens} />
                     </td>
