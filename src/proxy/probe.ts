@@ -9,9 +9,11 @@
  *   `messages` and `max_tokens`) but a catch-all: LM Studio answers any unknown route 200
  *   `{"error":"Unexpected endpoint or method"}`. Taken for a Messages endpoint, it would get every
  *   Messages request untranslated, where a translation to its chat route works;
- * - a 401/403 there alone, while another protocol's route took the credentials, leaves only
- *   Messages out (a key meant for the OpenAI routes of a gateway) rather than failing a join
- *   that worked before the hub asked.
+ * - a 401/403 there alone, while an OpenAI route took the credentials, leaves only Messages out
+ *   (a key meant for the OpenAI routes of a gateway) rather than failing a join that worked
+ *   before the hub asked; and a 401/403 on the OpenAI routes while Messages took them (and the
+ *   model list did not refuse them) leaves those out: an Anthropic-style endpoint whose
+ *   OpenAI-compatible layer wants the key in another header.
  * It, and the model list (Anthropic's needs it too), carry `anthropic-version`
  * (proxy/headers.ts) unless the participant's headers set one; other servers ignore it.
  * With `responsesState`, one more request asks whether a Responses server
@@ -149,10 +151,14 @@ export async function probeEndpoint(target: UpstreamTarget, opts: ProbeOptions):
     learned,
     opts.embeddings ? attempt(target, { method: "POST", path: "/embeddings" }, opts) : notAsked,
   ]);
-  const others = opts.embeddings ? [models, responses, chat, embeddings] : [models, responses, chat];
-  // A refusal of Messages alone, where another protocol took the same credentials, only leaves Messages out.
-  const messagesAlone = denial(messages) && !others.some(denial) && (present(responses) || present(chat) || present(embeddings));
-  const all = messagesAlone ? others : [...others, messages];
+  const asked = opts.embeddings ? [models, embeddings] : [models];
+  // A refusal of Messages alone, where an OpenAI route took the same credentials, only leaves
+  // Messages out; and the other way round (a gateway, or Anthropic's OpenAI-compatible layer, that
+  // wants its key in another header than Messages does).
+  const openai = [responses, chat];
+  const messagesOut = denial(messages) && !asked.some(denial) && !openai.some(denial) && (openai.some(present) || present(embeddings));
+  const openaiOut = !messagesOut && openai.some(denial) && present(messages) && !asked.some(denial);
+  const all = [...asked, ...(openaiOut ? [] : openai), ...(messagesOut ? [] : [messages])];
 
   const denied = all.find(denial);
   if (denied && denied.kind === "status") {

@@ -173,6 +173,23 @@ describe("capabilities", () => {
     expect(body.participant.capabilities.messages).toBe(false);
   });
 
+  test("and the other way: a 401 on the OpenAI routes while /v1/messages took the key leaves them out", async () => {
+    const u = fake({ messages: true });
+    const inner = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      fetch: async (req) => {
+        const url = new URL(req.url);
+        if (url.pathname === "/v1/chat/completions" || url.pathname === "/v1/responses") return Response.json({ error: { message: "use Authorization", type: "authentication_error" } }, { status: 401 });
+        return fetch(`${u.url}${url.pathname}`, { method: req.method, headers: req.headers, body: req.method === "GET" ? undefined : await req.text() });
+      },
+    });
+    upstreams.push({ stop: async () => void inner.stop(true) } as FakeUpstream);
+    const { res, body } = await join(`http://127.0.0.1:${inner.port}`);
+    expect(res.status).toBe(201);
+    expect(body.participant.capabilities).toEqual({ responses: false, chatCompletions: false, messages: true });
+  });
+
   test("a 401 on /v1/messages of a Messages-only endpoint is a rejected key", async () => {
     const u = fake({ chat: false, responses: false, messages: true, requireHeader: { name: "x-api-key", value: "right" } });
     const { res, body } = await join(u.url, { authHeaders: { "x-api-key": "wrong" } });
