@@ -27,7 +27,7 @@ async function setupRooms(hubUrl: string, upstreamUrl: string, config: Config): 
   const paths = oneProtocolPaths(config.adaptedMemory.events);
   const rooms = {} as Record<OneProtocol, string>;
   for (const [key, path] of Object.entries(paths) as [OneProtocol, string][]) {
-    rooms[key] = await setupRoom(hubUrl, upstreamUrl + path, `bench ${path}`, path.startsWith("/chat-only") ? "chat" : "responses");
+    rooms[key] = await setupRoom(hubUrl, upstreamUrl + path, `bench ${path}`, path.startsWith("/chat-only") ? "chat" : path.startsWith("/messages-only") ? "messages" : "responses");
   }
   return { room, rooms, paths };
 }
@@ -116,7 +116,9 @@ async function runRounds(e: Endpoints, proxies: Record<"bare" | "hub", ProxyChil
         `chat ev/s c64 ${last("chat_stream_c64", "eventsPerSec")}, req/s c32 ${last("chat_json_c32", "reqPerSec")}; ` +
         `(direct / hub / adapted) Responses ← chat burst upstream ev/s ${last("responses_via_chat_burst_c64", "eventsPerSec")}, ` +
         `chat ← Responses ${last("chat_via_responses_burst_c64", "eventsPerSec")}, ` +
-        `Messages ← chat ${last("messages_via_chat_burst_c64", "eventsPerSec")}`,
+        `Messages ← chat ${last("messages_via_chat_burst_c64", "eventsPerSec")}, ` +
+        `chat ← Messages ${last("chat_via_messages_burst_c64", "eventsPerSec")}, ` +
+        `Responses ← Messages ${last("responses_via_messages_burst_c64", "eventsPerSec")}`,
     );
   }
   return { series, seconds };

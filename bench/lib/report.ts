@@ -108,7 +108,9 @@ export function buildCpuRows(series: Series): CpuRow[] {
 
 /**
  * Protocol adaptation. "Responses ← chat": the client speaks Responses, the participant only
- * chat ("Messages ← chat": the client speaks Anthropic's Messages). Events are the upstream's (what the participant produced), on every side.
+ * chat ("Messages ← chat": the client speaks Anthropic's Messages; "chat ← Messages": the
+ * participant speaks only Messages, whose "hub" column is a Messages client passed through).
+ * Events are the upstream's (what the participant produced), on every side.
  */
 const ADAPTED_ROWS = [
   { figure: "Responses ← chat: stream TTFT p50, c=1", unit: "ms", scenario: "responses_via_chat_stream_c1", metric: "ttftP50Ms" },
@@ -127,6 +129,16 @@ const ADAPTED_ROWS = [
   { figure: "Messages ← chat: upstream events/s, c=64, write per event", unit: "ev/s", scenario: "messages_via_chat_stream_c64", metric: "eventsPerSec" },
   { figure: "Messages ← chat: upstream events/s, c=64, burst", unit: "ev/s", scenario: "messages_via_chat_burst_c64", metric: "eventsPerSec" },
   { figure: "Messages ← chat: non-stream p50, c=1", unit: "ms", scenario: "messages_via_chat_json_c1", metric: "p50Ms" },
+  { figure: "chat ← Messages: stream TTFT p50, c=1", unit: "ms", scenario: "chat_via_messages_stream_c1", metric: "ttftP50Ms" },
+  { figure: "chat ← Messages: stream TTFT p50, c=1, 1 ms after 1st event", unit: "ms", scenario: "chat_via_messages_gap_c1", metric: "ttftP50Ms" },
+  { figure: "chat ← Messages: upstream events/s, c=64, write per event", unit: "ev/s", scenario: "chat_via_messages_stream_c64", metric: "eventsPerSec" },
+  { figure: "chat ← Messages: upstream events/s, c=64, burst", unit: "ev/s", scenario: "chat_via_messages_burst_c64", metric: "eventsPerSec" },
+  { figure: "chat ← Messages: non-stream p50, c=1", unit: "ms", scenario: "chat_via_messages_json_c1", metric: "p50Ms" },
+  { figure: "Responses ← Messages: stream TTFT p50, c=1", unit: "ms", scenario: "responses_via_messages_stream_c1", metric: "ttftP50Ms" },
+  { figure: "Responses ← Messages: stream TTFT p50, c=1, 1 ms after 1st event", unit: "ms", scenario: "responses_via_messages_gap_c1", metric: "ttftP50Ms" },
+  { figure: "Responses ← Messages: upstream events/s, c=64, write per event", unit: "ev/s", scenario: "responses_via_messages_stream_c64", metric: "eventsPerSec" },
+  { figure: "Responses ← Messages: upstream events/s, c=64, burst", unit: "ev/s", scenario: "responses_via_messages_burst_c64", metric: "eventsPerSec" },
+  { figure: "Responses ← Messages: non-stream p50, c=1", unit: "ms", scenario: "responses_via_messages_json_c1", metric: "p50Ms" },
 ] as const;
 
 const ADAPTED_CPU_ROWS = [
@@ -143,6 +155,14 @@ const ADAPTED_CPU_ROWS = [
   { figure: "Messages ← chat: per upstream event, c=64, write per event", scenario: "messages_via_chat_stream_c64", metric: "proxyCpuUsPerEvent" },
   { figure: "Messages ← chat: per upstream event, c=64, burst", scenario: "messages_via_chat_burst_c64", metric: "proxyCpuUsPerEvent" },
   { figure: "Messages ← chat: per request, non-stream c=1", scenario: "messages_via_chat_json_c1", metric: "proxyCpuUsPerRequest" },
+  { figure: "chat ← Messages: per upstream event, c=1, write per event", scenario: "chat_via_messages_stream_c1", metric: "proxyCpuUsPerEvent" },
+  { figure: "chat ← Messages: per upstream event, c=64, write per event", scenario: "chat_via_messages_stream_c64", metric: "proxyCpuUsPerEvent" },
+  { figure: "chat ← Messages: per upstream event, c=64, burst", scenario: "chat_via_messages_burst_c64", metric: "proxyCpuUsPerEvent" },
+  { figure: "chat ← Messages: per request, non-stream c=1", scenario: "chat_via_messages_json_c1", metric: "proxyCpuUsPerRequest" },
+  { figure: "Responses ← Messages: per upstream event, c=1, write per event", scenario: "responses_via_messages_stream_c1", metric: "proxyCpuUsPerEvent" },
+  { figure: "Responses ← Messages: per upstream event, c=64, write per event", scenario: "responses_via_messages_stream_c64", metric: "proxyCpuUsPerEvent" },
+  { figure: "Responses ← Messages: per upstream event, c=64, burst", scenario: "responses_via_messages_burst_c64", metric: "proxyCpuUsPerEvent" },
+  { figure: "Responses ← Messages: per request, non-stream c=1", scenario: "responses_via_messages_json_c1", metric: "proxyCpuUsPerRequest" },
 ] as const;
 
 export interface AdaptedRow {

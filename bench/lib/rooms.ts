@@ -3,7 +3,7 @@ async function post(url: string, body: unknown): Promise<Response> {
   return fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 }
 
-export type Speaks = "both" | "chat" | "responses";
+export type Speaks = "both" | "chat" | "responses" | "messages";
 
 /**
  * Creates a room and joins the upstream (at `endpoint`, a base URL under it) as its only
@@ -33,9 +33,10 @@ export async function setupRoom(hubUrl: string, endpoint: string, name: string, 
   const participant = ((await joined.json()) as { participant: { capabilities: Record<string, boolean>; responsesState?: string } }).participant;
   const caps = participant.capabilities;
   // A server that keeps conversations (as OpenAI's): the Responses scenarios measure the passthrough, not the hub keeping turns.
-  if (!legacy && speaks !== "chat" && participant.responsesState !== "stateful") throw new Error(`join ${endpoint}: expected a stateful Responses participant, got ${participant.responsesState}`);
-  const expected = { responses: speaks !== "chat", chatCompletions: speaks !== "responses" };
-  if (caps.responses !== expected.responses || caps.chatCompletions !== expected.chatCompletions) {
+  if (!legacy && (speaks === "both" || speaks === "responses") && participant.responsesState !== "stateful") throw new Error(`join ${endpoint}: expected a stateful Responses participant, got ${participant.responsesState}`);
+  const expected = { responses: speaks === "both" || speaks === "responses", chatCompletions: speaks === "both" || speaks === "chat", messages: speaks === "messages" };
+  // A hub from before Messages participants says nothing of them.
+  if (caps.responses !== expected.responses || caps.chatCompletions !== expected.chatCompletions || (caps.messages ?? false) !== expected.messages) {
     throw new Error(`join ${endpoint}: expected the probe to find ${JSON.stringify(expected)}, got ${JSON.stringify(caps)}`);
   }
   return code;

@@ -27,7 +27,17 @@ export const ADAPTED_SIDES: readonly Side[] = ["direct", "hub", "adapted"];
  * upstream to answer 404 on the other route (and, since the Responses → chat adapter drops
  * unknown fields such as `bench_write`, how to write the stream; see upstream-server.ts).
  */
-export type OneProtocol = "chatOnly" | "chatOnlyBurst" | "chatOnlyGap" | "responsesOnly" | "responsesOnlyBurst" | "responsesOnlyGap" | "chatOnlyMemory";
+export type OneProtocol =
+  | "chatOnly"
+  | "chatOnlyBurst"
+  | "chatOnlyGap"
+  | "responsesOnly"
+  | "responsesOnlyBurst"
+  | "responsesOnlyGap"
+  | "messagesOnly"
+  | "messagesOnlyBurst"
+  | "messagesOnlyGap"
+  | "chatOnlyMemory";
 
 export function oneProtocolPaths(memoryEvents: number): Record<OneProtocol, string> {
   return {
@@ -37,6 +47,9 @@ export function oneProtocolPaths(memoryEvents: number): Record<OneProtocol, stri
     responsesOnly: "/responses-only",
     responsesOnlyBurst: "/responses-only/burst",
     responsesOnlyGap: "/responses-only/first-gap",
+    messagesOnly: "/messages-only",
+    messagesOnlyBurst: "/messages-only/burst",
+    messagesOnlyGap: "/messages-only/first-gap",
     // Its own room, so the store the memory phase fills starts empty.
     chatOnlyMemory: `/chat-only/events-${memoryEvents}`,
   };
@@ -115,9 +128,16 @@ function checked(expected: number, once: () => Promise<Sample>, report = expecte
  * - chat ← Responses: n−8 deltas among n events become a role chunk, n−8 content chunks, a
  *   finish chunk, a usage chunk and `[DONE]`: n−4;
  * - Messages ← chat: the same chat stream becomes message_start, content_block_start, n−4
- *   text deltas, content_block_stop, message_delta and message_stop: n+1.
+ *   text deltas, content_block_stop, message_delta and message_stop: n+1;
+ * - chat ← Messages: a Messages stream of n events (message_start, content_block_start, n−5
+ *   text deltas, content_block_stop, message_delta, message_stop) becomes a role chunk, n−5
+ *   content chunks, a finish chunk, a usage chunk and `[DONE]`: n−1;
+ * - Responses ← Messages (through the chat shape): response.created, .in_progress,
+ *   output_item.added, content_part.added, n−5 deltas, the three .done events and
+ *   response.completed: n+3.
+ * For the last two the hub side is a Messages client passed through to the Messages participant.
  */
-export type Direction = "responses_via_chat" | "chat_via_responses" | "messages_via_chat";
+export type Direction = "responses_via_chat" | "chat_via_responses" | "messages_via_chat" | "chat_via_messages" | "responses_via_messages";
 /** How the participant writes its stream: as `Write`, or write per event with a 1 ms pause after the first (upstream-server.ts). */
 type Shape = Write | "gap";
 const DIRECTIONS: Record<Direction, { upstream: ApiPath; client: ApiPath; clientEvents: (n: number) => number; participant: Record<Shape, OneProtocol> }> = {
@@ -139,11 +159,23 @@ const DIRECTIONS: Record<Direction, { upstream: ApiPath; client: ApiPath; client
     clientEvents: (n) => n + 1,
     participant: { event: "chatOnly", burst: "chatOnlyBurst", gap: "chatOnlyGap" },
   },
+  chat_via_messages: {
+    upstream: "/messages",
+    client: "/chat/completions",
+    clientEvents: (n) => n - 1,
+    participant: { event: "messagesOnly", burst: "messagesOnlyBurst", gap: "messagesOnlyGap" },
+  },
+  responses_via_messages: {
+    upstream: "/messages",
+    client: "/responses",
+    clientEvents: (n) => n + 3,
+    participant: { event: "messagesOnly", burst: "messagesOnlyBurst", gap: "messagesOnlyGap" },
+  },
 };
 
 type ApiPath = "/chat/completions" | "/responses" | "/messages";
 
-/** An Anthropic Messages request (the hub translates it for a chat participant). */
+/** An Anthropic Messages request (the hub translates it for a chat participant, and passes it through to a Messages one). */
 export const messagesBody = (stream: boolean) => JSON.stringify({ model: "bench-model", max_tokens: 256, messages: [{ role: "user", content: "Say hi" }], ...(stream ? { stream: true } : {}) });
 
 /** No `bench_*` fields: the participant's path says how to answer, so all three sides send the same. */

@@ -7,7 +7,10 @@
  * - chat: role chunk, n-4 content chunks, finish chunk, usage chunk (`choices: []`), `[DONE]`;
  * - responses: response.created, response.in_progress, output_item.added, content_part.added,
  *   n-8 output_text.delta, output_text.done, content_part.done, output_item.done,
- *   response.completed carrying usage.
+ *   response.completed carrying usage;
+ * - messages (Anthropic's, as test/fixtures/messages/anthropic-text-usage.sse): message_start,
+ *   content_block_start, n-5 text_delta, content_block_stop, message_delta carrying usage,
+ *   message_stop.
  */
 const enc = new TextEncoder();
 const CREATED = 1782955818;
@@ -137,3 +140,37 @@ export const CHAT_COMPLETION = JSON.stringify({
 });
 
 export const responseJson = (id: string) => JSON.stringify(responseObject(id, "completed", "Olá!", 2));
+
+const messagesEvent = (type: string, payload: object) => enc.encode(`event: ${type}\ndata: ${JSON.stringify({ type, ...payload })}\n\n`);
+const messagesCache = new Map<number, Uint8Array[]>();
+const MESSAGE_ID = "msg_01bench0000000000000000";
+const messagesUsage = (output: number) => ({ input_tokens: 12, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: output });
+
+/** The events of one Messages stream; the same array for every request (nothing in it varies). */
+export function messagesStream(n: number): Uint8Array[] {
+  let events = messagesCache.get(n);
+  if (events) return events;
+  const deltas = n - 5;
+  events = [
+    messagesEvent("message_start", { message: { id: MESSAGE_ID, type: "message", role: "assistant", model: MODEL, content: [], stop_reason: null, stop_sequence: null, usage: messagesUsage(1) } }),
+    messagesEvent("content_block_start", { index: 0, content_block: { type: "text", text: "" } }),
+    ...Array.from({ length: deltas }, () => messagesEvent("content_block_delta", { index: 0, delta: { type: "text_delta", text: TOKEN } })),
+    messagesEvent("content_block_stop", { index: 0 }),
+    messagesEvent("message_delta", { delta: { stop_reason: "end_turn", stop_sequence: null }, usage: { output_tokens: deltas } }),
+    messagesEvent("message_stop", {}),
+  ];
+  messagesCache.set(n, events);
+  return events;
+}
+
+/** A small non-streaming Messages answer, like messages/anthropic-text.json. */
+export const MESSAGE_JSON = JSON.stringify({
+  id: MESSAGE_ID,
+  type: "message",
+  role: "assistant",
+  model: MODEL,
+  content: [{ type: "text", text: "Olá!" }],
+  stop_reason: "end_turn",
+  stop_sequence: null,
+  usage: messagesUsage(2),
+});

@@ -25,6 +25,9 @@
  * URL (`http://…/chat-only/burst`, the hub appends `/v1/...`):
  * - `chat-only` / `responses-only`: the other protocol's route answers 404, as a server that
  *   lacks it would; the hub's join probe then records one protocol only;
+ * - `messages-only`: Anthropic's `POST /v1/messages` (a stream of `messagesStream`, or
+ *   `MESSAGE_JSON`) and no OpenAI route; no other path answers `/v1/messages`, so every other
+ *   participant stays as it was (chat and Responses);
  * - `burst`, `events-N`: the write shape and event count, for requests whose `bench_*` fields
  *   do not reach the upstream (the Responses → chat adapter sends only fields it maps).
  *   A `bench_*` field in the body still wins;
@@ -40,7 +43,7 @@
  * - `bench_endless: true`: content events for as long as they are read (never ends; produced
  *   only when pulled, so a stalled reader stops it); `produced` counts their bytes.
  */
-import { CHAT_COMPLETION, MIN_EVENTS, chatStream, responseJson, responsesStream } from "./sse-events.ts";
+import { CHAT_COMPLETION, MESSAGE_JSON, MIN_EVENTS, chatStream, messagesStream, responseJson, responsesStream } from "./sse-events.ts";
 import { processUsage, serveParent } from "./children.ts";
 
 const DEFAULT_EVENTS = 256;
@@ -109,7 +112,7 @@ function endless(first: Uint8Array, content: Uint8Array): Response {
 }
 
 interface PathOptions {
-  only?: "chat" | "responses";
+  only?: "chat" | "responses" | "messages";
   write?: "event" | "burst";
   events?: number;
   firstGap?: boolean;
@@ -124,6 +127,7 @@ function parsePath(pathname: string): { path: string; opts: PathOptions } | unde
     if (seg === "") continue;
     else if (seg === "chat-only") opts.only = "chat";
     else if (seg === "responses-only") opts.only = "responses";
+    else if (seg === "messages-only") opts.only = "messages";
     else if (seg === "burst") opts.write = "burst";
     else if (seg === "first-gap") opts.firstGap = true;
     else if (/^events-\d+$/.test(seg)) opts.events = Number(seg.slice(7));
@@ -131,6 +135,15 @@ function parsePath(pathname: string): { path: string; opts: PathOptions } | unde
     else return undefined;
   }
   return { path: pathname.slice(at), opts };
+}
+
+/** A Messages-only participant's answer: the probe's `{}` a 400 (Anthropic's shape), then a stream or a body. */
+async function messages(req: Request, opts: PathOptions): Promise<Response> {
+  const text = await req.text();
+  if (text === "{}") return json(400, JSON.stringify({ type: "error", error: { type: "invalid_request_error", message: "model: Field required" } }));
+  const body = JSON.parse(text) as { stream?: boolean };
+  if (!body.stream) return json(200, MESSAGE_JSON);
+  return sse(messagesStream(Math.max(MIN_EVENTS, opts.events ?? DEFAULT_EVENTS)), opts.write ?? "event", opts.firstGap);
 }
 
 const server = Bun.serve({
@@ -149,6 +162,7 @@ const server = Bun.serve({
       if (text === "{}") return json(400, JSON.stringify({ error: { message: "'input' is a required property", type: "invalid_request_error", code: null, param: null } }));
       return new Response(EMBEDDING, { headers: { "content-type": "application/json" } });
     }
+    if (req.method === "POST" && path === "/v1/messages" && opts.only === "messages") return messages(req, opts);
     const isChat = path === "/v1/chat/completions";
     if (req.method !== "POST" || (!isChat && path !== "/v1/responses")) return notFound();
     // Checked before the body, so the join probe's `{}` gets a 404 here, not a 400.

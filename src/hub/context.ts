@@ -43,7 +43,7 @@ export interface HubDeps {
   eventsHeartbeatMs?: number;
   /** How many Responses ids the hub remembers for lifecycle routing, and for how long. */
   responseOwners?: ResponseOwnerLimits;
-  /** Responses the hub keeps for chat-only participants (`previous_response_id`), per room. */
+  /** Responses the hub keeps for participants without the Responses API, or that keep none (`previous_response_id`), per room. */
   responseStore?: ResponseStoreLimits;
   /** Upstream deadlines in ms, 0 = none (defaults: connect 10 s, first byte 300 s, idle 120 s; see proxy/timeouts.ts). */
   timeouts?: Partial<TimeoutSettings>;
@@ -105,7 +105,7 @@ export interface HubContext {
   roomStore: RoomStore;
   /** Who holds each Responses id a participant stores itself (responses/owners.ts). */
   responseOwners: ResponseOwners;
-  /** The Responses turns the hub keeps for chat-only participants (responses/response-store.ts). */
+  /** The Responses turns the hub keeps (responses/response-store.ts): participants without the Responses API, or that keep none. */
   responseStore: ResponseStore;
   probeTimeoutMs: number;
   eventsHeartbeatMs: number;

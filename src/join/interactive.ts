@@ -12,7 +12,7 @@ import { normalizeBaseUrl } from "../protocol/endpoint.ts";
 import { ask } from "../terminal/prompt.ts";
 import { isHeaderName } from "../common/http-header.ts";
 import type { AuthHeaderEntry } from "./headers.ts";
-import { PROVIDERS, providerFor, withBearerScheme } from "./providers.ts";
+import { keyHeaderOf, PROVIDERS, providerFor, withBearerScheme } from "./providers.ts";
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -118,12 +118,12 @@ export async function askAuthHeaders(endpoint: string): Promise<AuthHeaderEntry[
       await ask(
         p.text({
           message: "Header name",
-          initialValue: out.length ? "" : "Authorization",
+          initialValue: out.length ? "" : keyHeaderOf(provider),
           validate: (v) => (isHeaderName((v ?? "").trim()) ? undefined : "letters, digits and !#$%&'*+-.^_`|~ only"),
         }),
       )
     ).trim();
-    out.push(await askHeaderValue(name, name.toLowerCase() === "authorization" ? provider?.keyEnv : undefined));
+    out.push(await askHeaderValue(name, name.toLowerCase() === keyHeaderOf(provider).toLowerCase() ? provider?.keyEnv : undefined));
   }
   return out;
 }

@@ -14,7 +14,8 @@ export function probeOwnEndpoint(base: string, authHeaders: Record<string, strin
   return probeEndpoint({ base, authHeaders, label: "your endpoint" }, { timeoutMs: 10_000, concurrency: opts.concurrency, embeddings: opts.embeddings });
 }
 
-/** "Responses + Chat Completions": the OpenAI protocols the probe found. */
+/** "Responses + Chat Completions + Messages": the protocols the probe found. */
 export function protocolsSpoken(probe: ProbeResult): string {
-  return [probe.capabilities.responses && "Responses", probe.capabilities.chatCompletions && "Chat Completions", probe.capabilities.embeddings && "Embeddings"].filter(Boolean).join(" + ");
+  const c = probe.capabilities;
+  return [c.responses && "Responses", c.chatCompletions && "Chat Completions", c.messages && "Messages", c.embeddings && "Embeddings"].filter(Boolean).join(" + ");
 }

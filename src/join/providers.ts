@@ -1,8 +1,11 @@
 /**
  * The endpoints people join with, as data: the base URL the hub appends `/v1/...` to, whether
- * it usually needs an API key, and the environment variable the provider's own docs use for it
+ * it usually needs an API key, the header it takes the key in (`Authorization: Bearer …`, but
+ * Anthropic's `x-api-key`) and the environment variable the provider's own docs use for it
  * (offered as the default when the key comes from the environment). Local servers listen on
- * their documented default ports.
+ * their documented default ports. Anthropic's API speaks Messages (and an OpenAI-compatible chat
+ * layer): `gambi join --endpoint https://api.anthropic.com --header-env x-api-key=ANTHROPIC_API_KEY`;
+ * the hub adds the `anthropic-version` it wants (proxy/headers.ts).
  */
 export interface Provider {
   id: string;
@@ -10,6 +13,8 @@ export interface Provider {
   baseUrl: string;
   local: boolean;
   keyEnv?: string;
+  /** The header the key goes in, when it is not `Authorization`. */
+  keyHeader?: string;
 }
 
 export const PROVIDERS: readonly Provider[] = [
@@ -22,7 +27,13 @@ export const PROVIDERS: readonly Provider[] = [
   { id: "groq", label: "Groq", baseUrl: "https://api.groq.com/openai", local: false, keyEnv: "GROQ_API_KEY" },
   { id: "fireworks", label: "Fireworks", baseUrl: "https://api.fireworks.ai/inference", local: false, keyEnv: "FIREWORKS_API_KEY" },
   { id: "openai", label: "OpenAI", baseUrl: "https://api.openai.com", local: false, keyEnv: "OPENAI_API_KEY" },
+  { id: "anthropic", label: "Anthropic", baseUrl: "https://api.anthropic.com", local: false, keyEnv: "ANTHROPIC_API_KEY", keyHeader: "x-api-key" },
 ];
+
+/** The header a provider takes its key in (`Authorization` unless it says otherwise). */
+export function keyHeaderOf(provider: Provider | undefined): string {
+  return provider?.keyHeader ?? "Authorization";
+}
 
 export const DEFAULT_ENDPOINT = PROVIDERS[0]!.baseUrl;
 

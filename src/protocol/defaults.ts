@@ -2,15 +2,17 @@
  * Runtime defaults: a room's `config`, then a participant's, then the request itself, the
  * request winning field by field. Each protocol gets the fields it has a name for:
  *
- * | config            | Chat Completions              | Responses              |
- * |-------------------|-------------------------------|------------------------|
- * | instructions      | system message, if none given | `instructions`         |
- * | temperature/top_p | same name                     | same name              |
- * | max_tokens        | `max_tokens` (unless `max_completion_tokens` set) | `max_output_tokens` |
- * | stop, seed, frequency_penalty, presence_penalty | same name | not in the API: ignored |
+ * | config            | Chat Completions              | Responses              | Messages |
+ * |-------------------|-------------------------------|------------------------|----------|
+ * | instructions      | system message, if none given | `instructions`         | `system`, if none given (nor a `system` entry in `messages`) |
+ * | temperature/top_p | same name                     | same name              | same name (a temperature above 1, outside the API's 0–1, is not applied) |
+ * | max_tokens        | `max_tokens` (unless `max_completion_tokens` set) | `max_output_tokens` | `max_tokens`; absent both there and here, MESSAGES_DEFAULT_MAX_TOKENS (the API requires one) |
+ * | stop              | same name                     | not in the API: ignored | `stop_sequences` |
+ * | seed, frequency_penalty, presence_penalty | same name | not in the API: ignored | not in the API: ignored |
  */
 import { Type, type Static } from "@sinclair/typebox";
 import type { Protocol } from "./protocols.ts";
+import { MESSAGES_DEFAULT_MAX_TOKENS } from "./anthropic/message.ts";
 
 export const RuntimeConfig = Type.Object(
   {
@@ -51,6 +53,7 @@ function hasSystemMessage(messages: unknown): boolean {
 
 /** Mutates and returns `body` (already a fresh object parsed from the client's request). */
 export function applyDefaults(protocol: Protocol, body: Body, cfg: RuntimeConfig): Body {
+  if (protocol === "messages") return messagesDefaults(body, cfg);
   setIfAbsent(body, "temperature", cfg.temperature);
   setIfAbsent(body, "top_p", cfg.top_p);
   if (protocol === "responses") {
@@ -66,5 +69,15 @@ export function applyDefaults(protocol: Protocol, body: Body, cfg: RuntimeConfig
   if (cfg.instructions !== undefined && Array.isArray(body.messages) && !hasSystemMessage(body.messages)) {
     body.messages = [{ role: "system", content: cfg.instructions }, ...body.messages];
   }
+  return body;
+}
+
+/** A Messages body (a Messages client's, or one an adapter made for a Messages participant): the table's last column. */
+function messagesDefaults(body: Body, cfg: RuntimeConfig): Body {
+  if (cfg.temperature !== undefined && cfg.temperature <= 1) setIfAbsent(body, "temperature", cfg.temperature);
+  setIfAbsent(body, "top_p", cfg.top_p);
+  setIfAbsent(body, "max_tokens", cfg.max_tokens ?? MESSAGES_DEFAULT_MAX_TOKENS);
+  if (cfg.stop !== undefined) setIfAbsent(body, "stop_sequences", typeof cfg.stop === "string" ? [cfg.stop] : cfg.stop);
+  if (cfg.instructions !== undefined && absent(body, "system") && !hasSystemMessage(body.messages)) body.system = cfg.instructions;
   return body;
 }

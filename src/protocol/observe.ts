@@ -65,6 +65,23 @@ export function usageFromChat(usage: unknown): Usage | undefined {
   return usageIfAny({ inputTokens: num(u.prompt_tokens), outputTokens: num(u.completion_tokens), totalTokens: num(u.total_tokens) });
 }
 
+/**
+ * A Messages `usage` object → Usage. Anthropic counts the prompt in three parts that add up
+ * (`input_tokens`, `cache_creation_input_tokens`, `cache_read_input_tokens`); the hub reports
+ * the whole prompt, as chat's `prompt_tokens` counts it, so the ledger means the same whatever
+ * protocol answered. A `message_delta`'s usage (only `output_tokens` on some hosts) is laid over
+ * `message_start`'s by the caller.
+ */
+export function usageFromMessages(usage: unknown): Usage | undefined {
+  if (!isObject(usage)) return undefined;
+  const input = num(usage.input_tokens);
+  const created = num(usage.cache_creation_input_tokens);
+  const read = num(usage.cache_read_input_tokens);
+  const prompt = input === undefined && created === undefined && read === undefined ? undefined : (input ?? 0) + (created ?? 0) + (read ?? 0);
+  const output = num(usage.output_tokens);
+  return usageIfAny({ inputTokens: prompt, outputTokens: output, totalTokens: prompt !== undefined && output !== undefined ? prompt + output : undefined });
+}
+
 /** A Responses `usage` object → Usage. */
 export function usageFromResponses(usage: unknown): Usage | undefined {
   if (!usage || typeof usage !== "object") return undefined;
@@ -146,8 +163,41 @@ export function observeResponsesPayload(obs: Observation, type: string, payload:
   if (type === "response.failed") obs.error ??= errorMessage(response?.error);
 }
 
+const MESSAGES_EVENTS_TO_READ = new Set(["message_start", "message_delta", "error"]);
+
+/**
+ * A Messages stream (https://docs.anthropic.com/en/docs/build-with-claude/streaming): content
+ * starts with the first `content_block_delta` (text, thinking or a tool's input); usage is
+ * `message_start`'s, with `message_delta`'s laid over it (its `output_tokens` is the answer's
+ * total; Anthropic repeats the input counts there, other hosts do not); an `error` event is the
+ * stream's error. Only those three events are parsed; a `content_block_delta` is told by its
+ * `event:` line (or its data's first field) alone.
+ */
+export function observeMessagesEvent(obs: Observation, ev: SseEvent, at: number): void {
+  obs.firstEventAt ??= at;
+  const type = ev.event ?? TYPE_FIELD.exec(ev.data)?.[1];
+  if (!type) return;
+  if (obs.firstContentAt === undefined && type === "content_block_delta") obs.firstContentAt = at;
+  if (!MESSAGES_EVENTS_TO_READ.has(type)) return;
+  const payload = parse(ev.data);
+  if (!payload) return;
+  if (type === "error") {
+    obs.error = errorMessage(payload.error ?? payload);
+    return;
+  }
+  const usage = usageFromMessages(type === "message_start" ? (payload.message as Json | undefined)?.usage : payload.usage);
+  if (!usage) return;
+  if (type === "message_start" || !obs.usage) obs.usage = usage;
+  else {
+    const inputTokens = usage.inputTokens ?? obs.usage.inputTokens;
+    const outputTokens = usage.outputTokens ?? obs.usage.outputTokens;
+    obs.usage = { inputTokens, outputTokens, totalTokens: inputTokens !== undefined && outputTokens !== undefined ? inputTokens + outputTokens : undefined };
+  }
+}
+
 export function observeEvent(protocol: Protocol, obs: Observation, ev: SseEvent, at: number): void {
   if (protocol === "chat") observeChatEvent(obs, ev, at);
+  else if (protocol === "messages") observeMessagesEvent(obs, ev, at);
   else observeResponsesEvent(obs, ev, at);
 }
 
@@ -155,6 +205,7 @@ export function observeEvent(protocol: Protocol, obs: Observation, ev: SseEvent,
 export function observeJsonBody(protocol: Protocol, body: Json | undefined): Observation {
   if (!body) return {};
   if (protocol === "chat") return { usage: usageFromChat(body.usage) };
+  if (protocol === "messages") return { usage: usageFromMessages(body.usage) };
   if (typeof body.id !== "string") return { usage: usageFromResponses(body.usage), responseId: undefined };
   return { usage: usageFromResponses(body.usage), responseId: body.id, response: body };
 }
@@ -163,8 +214,8 @@ const ERROR_BYTES = Buffer.from("error");
 
 /**
  * The error a stream opens with: its first event (comments aside) when that is an error —
- * chat: `{"error": …}` or `event: error`; Responses: `error` or `response.failed` — with the
- * error's message and code. Undefined when the first event is anything else or is not complete
+ * chat: `{"error": …}` or `event: error`; Responses: `error` or `response.failed`; Messages:
+ * `error` (its code is the error's type, `overloaded_error`) — with the error's message and code. Undefined when the first event is anything else or is not complete
  * in `bytes` (a stream's first chunk). Costs a byte search when the chunk has no "error" in it.
  */
 export function leadingError(protocol: Protocol, bytes: Uint8Array): { message: string; code?: string } | undefined {
@@ -176,6 +227,10 @@ export function leadingError(protocol: Protocol, bytes: Uint8Array): { message: 
   if (protocol === "chat") {
     if (first.event === "error") error = payload?.error ?? payload ?? first.data;
     else if (payload?.error !== undefined && payload.error !== null) error = payload.error;
+  } else if (protocol === "messages") {
+    const type = first.event ?? (typeof payload?.type === "string" ? payload.type : undefined);
+    // An error event, or chat's error shape from a server answering /v1/messages with it (llama.cpp's errors are).
+    if (type === "error" || (type === undefined && payload?.error !== undefined && payload.error !== null)) error = payload?.error ?? payload ?? first.data;
   } else {
     const type = first.event ?? (typeof payload?.type === "string" ? payload.type : undefined);
     if (type === "error") error = payload?.error ?? payload ?? first.data;
@@ -184,6 +239,7 @@ export function leadingError(protocol: Protocol, bytes: Uint8Array): { message: 
     else if (type === undefined && payload?.error !== undefined && payload.error !== null) error = payload.error;
   }
   if (error === undefined) return undefined;
-  const code = error && typeof error === "object" ? (error as Json).code : undefined;
+  const e = error && typeof error === "object" ? (error as Json) : undefined;
+  const code = e?.code ?? (protocol === "messages" ? e?.type : undefined);
   return { message: errorMessage(error), code: typeof code === "string" || typeof code === "number" ? String(code) : undefined };
 }

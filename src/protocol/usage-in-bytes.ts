@@ -10,8 +10,12 @@
  * `JSON.parse(body).usage`); anything the walk does not decide by itself — a key written with
  * escapes, a count with a sign, a fraction or an exponent — is left to parsing the usage
  * object alone. A body cut inside the object has no usage.
+ *
+ * A Messages body (`usageInMessagesBytes`) has other keys, and the prompt in three counts that
+ * add up (observe.ts `usageFromMessages`): its usage object is found the same way and parsed
+ * alone, which a Messages participant's non-streaming answer, far rarer, can afford.
  */
-import { usageFromChat, type Usage } from "./observe.ts";
+import { usageFromChat, usageFromMessages, type Usage } from "./observe.ts";
 
 const USAGE_KEY = Buffer.from('"usage"');
 const lastIndexOf = Buffer.prototype.lastIndexOf as (this: Uint8Array, needle: Uint8Array) => number;
@@ -41,6 +45,17 @@ function keyAt(b: Uint8Array, from: number, to: number): number {
 }
 
 export function usageInChatBytes(bytes: Uint8Array): Usage | undefined {
+  const open = usageObjectAt(bytes);
+  return open === undefined ? undefined : walk(bytes, open);
+}
+
+export function usageInMessagesBytes(bytes: Uint8Array): Usage | undefined {
+  const open = usageObjectAt(bytes);
+  return open === undefined ? undefined : parsed(bytes, open, usageFromMessages);
+}
+
+/** Where the object of the body's last `"usage"` key starts, if it has one. */
+function usageObjectAt(bytes: Uint8Array): number | undefined {
   const at = lastIndexOf.call(bytes, USAGE_KEY);
   if (at === -1) return undefined;
   let open = at + USAGE_KEY.length;
@@ -49,7 +64,7 @@ export function usageInChatBytes(bytes: Uint8Array): Usage | undefined {
     if (c !== COLON && !isSpace(c)) return undefined;
     open++;
   }
-  return walk(bytes, open);
+  return open;
 }
 
 /** The usage object that starts at `open`, walked once (see above). */
@@ -129,8 +144,8 @@ function usageOf(inputTokens: number | undefined, outputTokens: number | undefin
   return { inputTokens, outputTokens, totalTokens };
 }
 
-/** The usage object at `open` parsed alone: its end found by counting brackets, strings skipped. */
-function parsed(b: Uint8Array, open: number): Usage | undefined {
+/** The usage object at `open` parsed alone (read as chat's unless told): its end found by counting brackets, strings skipped. */
+function parsed(b: Uint8Array, open: number, read: (usage: unknown) => Usage | undefined = usageFromChat): Usage | undefined {
   let depth = 0;
   for (let i = open; i < b.length; i++) {
     const c = b[i];
@@ -139,7 +154,7 @@ function parsed(b: Uint8Array, open: number): Usage | undefined {
     } else if (c === OPEN) depth++;
     else if (c === CLOSE && --depth === 0) {
       try {
-        return usageFromChat(JSON.parse(Buffer.from(b.buffer, b.byteOffset + open, i + 1 - open).toString("utf8")));
+        return read(JSON.parse(Buffer.from(b.buffer, b.byteOffset + open, i + 1 - open).toString("utf8")));
       } catch {
         return undefined;
       }

@@ -59,13 +59,15 @@ async function start(opts: ForwardOptions, upstream: Upstream): Promise<Response
   if (opts.signal.aborted) abort();
   else opts.signal.addEventListener("abort", abort, { once: true });
 
+  const speaks = opts.translation?.upstream ?? opts.protocol;
   let res: Response;
   try {
     res = await callUpstream(
       opts.target,
       {
         method: "POST",
-        path: PROTOCOL_PATH[opts.translation?.upstream ?? opts.protocol],
+        path: PROTOCOL_PATH[speaks],
+        anthropic: speaks === "messages",
         body: opts.body,
         signal: upstreamAbort.signal,
         accept: opts.stream ? "text/event-stream" : "application/json",

@@ -28,6 +28,16 @@ const DROP_FROM_UPSTREAM = new Set([
 /** Client headers that are safe and useful to pass on; everything else (Authorization!) stays here. */
 const FORWARD_FROM_CLIENT = ["openai-beta", "accept-language"];
 
+/**
+ * Anthropic's API wants `anthropic-version` on every request (https://docs.anthropic.com/en/api/versioning):
+ * the version the hub sends to a Messages endpoint when neither the client nor the
+ * participant's own headers name one. Servers other than Anthropic's ignore it.
+ */
+export const ANTHROPIC_VERSION = "2023-06-01";
+
+/** A Messages client's headers that mean the same to a Messages participant: the API version and the betas it asked for. */
+const FORWARD_TO_MESSAGES = ["anthropic-version", "anthropic-beta"];
+
 export type AuthHeaders = Record<string, string>;
 
 export function validateAuthHeaders(headers: AuthHeaders | undefined): AuthHeaders {
@@ -54,10 +64,16 @@ export function validateAuthHeaders(headers: AuthHeaders | undefined): AuthHeade
   return out;
 }
 
+/**
+ * `anthropic`: the call goes to a Messages endpoint (or may be Anthropic's: the probe's model
+ * list), so it carries `anthropic-version` — the participant's own when its auth headers set one,
+ * else the client's, else ANTHROPIC_VERSION — and the client's `anthropic-beta`.
+ */
 export function upstreamRequestHeaders(
   auth: AuthHeaders,
   client: Headers | undefined,
   accept: string,
+  anthropic = false,
 ): Record<string, string> {
   const h: Record<string, string> = {
     "content-type": "application/json",
@@ -71,7 +87,18 @@ export function upstreamRequestHeaders(
       if (v) h[name] = v;
     }
   }
-  for (const [k, v] of Object.entries(auth)) h[k] = v;
+  if (anthropic) {
+    h["anthropic-version"] = ANTHROPIC_VERSION;
+    if (client) {
+      for (const name of FORWARD_TO_MESSAGES) {
+        const v = client.get(name);
+        if (v && !FORBIDDEN_VALUE.test(v)) h[name] = v;
+      }
+    }
+    // The participant's own version wins, whatever case its name is in (two spellings would be sent joined).
+    for (const k in auth) if (k !== "anthropic-version" && k.toLowerCase() === "anthropic-version") delete h["anthropic-version"];
+  }
+  for (const k in auth) h[k] = auth[k]!;
   return h;
 }
 

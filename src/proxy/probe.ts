@@ -1,9 +1,22 @@
 /**
  * Join-time probing: what does this endpoint speak, and will it take these credentials?
- * `GET /v1/models` lists models; `POST /v1/responses` and `POST /v1/chat/completions` with `{}`
- * tell whether each route exists without spending tokens: 404/405/501 mean "no such route",
- * 401/403 mean "credentials rejected", anything else (400 "model is required", 422, 200) means
- * the route is there. With `responsesState`, a fourth request asks whether a Responses server
+ * `GET /v1/models` lists models; `POST /v1/responses`, `POST /v1/chat/completions` and
+ * `POST /v1/messages` (Anthropic's Messages API) with `{}` tell whether each route exists
+ * without spending tokens: 404/405/501 mean "no such route", 401/403 mean "credentials
+ * rejected", anything else (400 "model is required", 422, llama.cpp's 500 "'messages' is
+ * required", 200) means the route is there. Two things are particular to `/v1/messages`:
+ * - a 2xx to that empty body is no Messages server (every one refuses a body without `model`,
+ *   `messages` and `max_tokens`) but a catch-all: LM Studio answers any unknown route 200
+ *   `{"error":"Unexpected endpoint or method"}`. Taken for a Messages endpoint, it would get every
+ *   Messages request untranslated, where a translation to its chat route works;
+ * - a 401/403 there alone, while an OpenAI route took the credentials, leaves only Messages out
+ *   (a key meant for the OpenAI routes of a gateway) rather than failing a join that worked
+ *   before the hub asked; and a 401/403 on the OpenAI routes while Messages took them (and the
+ *   model list did not refuse them) leaves those out: an Anthropic-style endpoint whose
+ *   OpenAI-compatible layer wants the key in another header.
+ * It, and the model list (Anthropic's needs it too), carry `anthropic-version`
+ * (proxy/headers.ts) unless the participant's headers set one; other servers ignore it.
+ * With `responsesState`, one more request asks whether a Responses server
  * keeps conversations itself (protocol/openai/responses-state.ts: a made-up
  * `previous_response_id` in a body no server generates from). With `concurrency`, it also
  * works out how many requests the endpoint serves at once (protocol/concurrency.ts): from the
@@ -17,7 +30,7 @@
  */
 import { GambiError } from "../protocol/openai/errors.ts";
 import { callUpstream, describeNetworkError, UpstreamUnreachable, type Fetch, type UpstreamTarget } from "./upstream.ts";
-import type { Capabilities } from "../protocol/protocols.ts";
+import { servesInference, type Capabilities } from "../protocol/protocols.ts";
 import { v1Url } from "../protocol/endpoint.ts";
 import { classifyStateProbe, STATE_PROBE_BODY, type ResponsesState } from "../protocol/openai/responses-state.ts";
 import { defaultConcurrency, serverKindOf, slotsFromProps, type Concurrency, type ServerKind } from "../protocol/concurrency.ts";
@@ -37,16 +50,26 @@ type ProbeAttempt = { kind: "status"; status: number; body: string } | { kind: "
 
 const MISSING_ROUTE = new Set([404, 405, 501]);
 
-/**
- * `body`: a POST's (default `{}`); `read`: keep the answer's body (else it is drained so the
- * socket can be reused); `root`: the path is the base URL's own, not under /v1.
- */
-async function attempt(target: UpstreamTarget, method: "GET" | "POST", path: string, timeoutMs: number, doFetch?: Fetch, body = "{}", read = false, root = false): Promise<ProbeAttempt> {
+interface ProbeCall {
+  method: "GET" | "POST";
+  path: string;
+  /** A POST's (default `{}`). */
+  body?: string;
+  /** Keep the answer's body (else it is drained so the socket can be reused). */
+  read?: boolean;
+  /** The path is the base URL's own, not under /v1. */
+  root?: boolean;
+  /** With `anthropic-version` (headers.ts). */
+  anthropic?: boolean;
+}
+
+async function attempt(target: UpstreamTarget, call: ProbeCall, opts: Pick<ProbeOptions, "timeoutMs" | "fetch">): Promise<ProbeAttempt> {
+  const { method, path, body = "{}", read = false, root = false, anthropic = false } = call;
   try {
     const res = await callUpstream(
       target,
-      { method, path, root, body: method === "POST" ? body : undefined, timeoutMs },
-      doFetch,
+      { method, path, root, body: method === "POST" ? body : undefined, timeoutMs: opts.timeoutMs, anthropic },
+      opts.fetch,
     );
     const text = read ? await res.text() : (await res.arrayBuffer(), "");
     return { kind: "status", status: res.status, body: text };
@@ -103,30 +126,41 @@ function isHosted(target: UpstreamTarget): boolean {
 /** llama.cpp's slots (at most the hub's maximum), asked only of a server whose model list says it is llama.cpp. */
 async function slotsOf(target: UpstreamTarget, kind: ServerKind, opts: ProbeOptions): Promise<number | undefined> {
   if (kind !== "llamacpp") return undefined;
-  const props = await attempt(target, "GET", "/props", opts.timeoutMs, opts.fetch, undefined, true, true);
+  const props = await attempt(target, { method: "GET", path: "/props", read: true, root: true }, opts);
   const slots = props.kind === "status" && props.status === 200 ? slotsFromProps(props.body) : undefined;
   return slots === undefined ? undefined : Math.min(slots, MAX_CONCURRENCY);
 }
 
+const denial = (o: ProbeAttempt) => o.kind === "status" && (o.status === 401 || o.status === 403);
+const present = (o: ProbeAttempt) => o.kind === "status" && !MISSING_ROUTE.has(o.status) && !denial(o);
+
 export async function probeEndpoint(target: UpstreamTarget, opts: ProbeOptions): Promise<ProbeResult> {
-  const listed = attempt(target, "GET", "/models", opts.timeoutMs, opts.fetch, undefined, true);
+  const listed = attempt(target, { method: "GET", path: "/models", read: true, anthropic: true }, opts);
   const learned = opts.concurrency
     ? listed.then(async (m) => {
         const kind = serverKindOf(listing(m));
         return defaultConcurrency(kind, isHosted(target), await slotsOf(target, kind, opts));
       })
     : undefined;
-  const [models, responses, chat, state, concurrency, embeddings] = await Promise.all([
+  const [models, responses, chat, messages, state, concurrency, embeddings] = await Promise.all([
     listed,
-    attempt(target, "POST", "/responses", opts.timeoutMs, opts.fetch),
-    attempt(target, "POST", "/chat/completions", opts.timeoutMs, opts.fetch),
-    opts.responsesState ? attempt(target, "POST", "/responses", opts.timeoutMs, opts.fetch, STATE_PROBE_BODY, true) : notAsked,
+    attempt(target, { method: "POST", path: "/responses" }, opts),
+    attempt(target, { method: "POST", path: "/chat/completions" }, opts),
+    attempt(target, { method: "POST", path: "/messages", anthropic: true }, opts),
+    opts.responsesState ? attempt(target, { method: "POST", path: "/responses", body: STATE_PROBE_BODY, read: true }, opts) : notAsked,
     learned,
-    opts.embeddings ? attempt(target, "POST", "/embeddings", opts.timeoutMs, opts.fetch) : notAsked,
+    opts.embeddings ? attempt(target, { method: "POST", path: "/embeddings" }, opts) : notAsked,
   ]);
-  const all = opts.embeddings ? [models, responses, chat, embeddings] : [models, responses, chat];
+  const asked = opts.embeddings ? [models, embeddings] : [models];
+  // A refusal of Messages alone, where an OpenAI route took the same credentials, only leaves
+  // Messages out; and the other way round (a gateway, or Anthropic's OpenAI-compatible layer, that
+  // wants its key in another header than Messages does).
+  const openai = [responses, chat];
+  const messagesOut = denial(messages) && !asked.some(denial) && !openai.some(denial) && (openai.some(present) || present(embeddings));
+  const openaiOut = !messagesOut && openai.some(denial) && present(messages) && !asked.some(denial);
+  const all = [...asked, ...(openaiOut ? [] : openai), ...(messagesOut ? [] : [messages])];
 
-  const denied = all.find((o) => o.kind === "status" && (o.status === 401 || o.status === 403));
+  const denied = all.find(denial);
   if (denied && denied.kind === "status") {
     if (opts.throughTunnel) {
       throw new GambiError(
@@ -156,12 +190,18 @@ export async function probeEndpoint(target: UpstreamTarget, opts: ProbeOptions):
     });
   }
 
-  const has = (o: ProbeAttempt) => o.kind === "status" && !MISSING_ROUTE.has(o.status);
-  const capabilities: Capabilities = { responses: has(responses), chatCompletions: has(chat), ...(opts.embeddings ? { embeddings: has(embeddings) } : {}) };
+  // A 2xx to an empty Messages body is a catch-all answering any route (see above), not Messages.
+  const speaksMessages = present(messages) && !(messages.kind === "status" && messages.status < 300);
+  const capabilities: Capabilities = {
+    responses: present(responses),
+    chatCompletions: present(chat),
+    messages: speaksMessages,
+    ...(opts.embeddings ? { embeddings: present(embeddings) } : {}),
+  };
   // An endpoint that only embeds passes here; the join says whether that is enough for what it serves.
-  if (!capabilities.responses && !capabilities.chatCompletions && !capabilities.embeddings) {
+  if (!servesInference(capabilities) && !capabilities.embeddings) {
     const what = opts.throughTunnel ? "your endpoint (through the tunnel)" : `endpoint ${target.base}`;
-    throw new GambiError(400, `${what} serves neither /v1/responses nor /v1/chat/completions; is it an OpenAI-compatible base URL?`, {
+    throw new GambiError(400, `${what} serves none of /v1/chat/completions, /v1/responses and /v1/messages; is it an OpenAI- or Anthropic-compatible base URL?`, {
       code: "endpoint_not_openai_compatible",
       param: "endpoint",
     });

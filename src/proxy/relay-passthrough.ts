@@ -37,7 +37,7 @@ import { GambiError } from "../protocol/openai/errors.ts";
 import { SseDecoder } from "../protocol/sse/decode.ts";
 import { concatBytes, eventRangesContaining, nextEventEnd, takeWholeEvents } from "../protocol/sse/boundary.ts";
 import { observeEvent, observeJsonBody, observeResponsesPayload, type Observation } from "../protocol/observe.ts";
-import { usageInChatBytes } from "../protocol/usage-in-bytes.ts";
+import { usageInChatBytes, usageInMessagesBytes } from "../protocol/usage-in-bytes.ts";
 import type { Protocol } from "../protocol/protocols.ts";
 import { clientResponseHeaders } from "./headers.ts";
 import { breakReason, faultOf, streamErrorEvent } from "./failures.ts";
@@ -56,15 +56,16 @@ export async function relayPassthroughBody(res: Response, opts: ForwardOptions, 
   let observation: Observation = {};
   let json: Record<string, unknown> | undefined;
   // An embeddings answer is never parsed (thousands of numbers, nothing else the hub needs): its usage is read as chat's is unwatched.
-  const wanted = opts.protocol === "responses" || (opts.protocol === "chat" && opts.wantsObservation?.() !== false);
+  const wanted = opts.protocol === "responses" || ((opts.protocol === "chat" || opts.protocol === "messages") && opts.wantsObservation?.() !== false);
   if (wanted && (res.headers.get("content-type") ?? "").includes("json")) {
     json = parseJson(bytes);
     observation = observeJsonBody(opts.protocol, json);
     if (observation.responseId) opts.onResponseId?.(observation.responseId);
   } else if (opts.protocol !== "responses" && res.status < 400) {
     // Not parsed (no one watches the room, or embeddings), but the ledger counts its tokens: the
-    // usage object alone (embeddings: `prompt_tokens`, `total_tokens`, the same keys as chat's).
-    observation.usage = usageInChatBytes(bytes);
+    // usage object alone (embeddings: `prompt_tokens`, `total_tokens`, the same keys as chat's;
+    // a Messages body's its own, read as observe.ts reads it).
+    observation.usage = opts.protocol === "messages" ? usageInMessagesBytes(bytes) : usageInChatBytes(bytes);
   }
   observation.bytes = bytes.length;
   const repair = opts.protocol === "responses" && json ? bodyRepairReason(json) : undefined;
@@ -88,7 +89,7 @@ const NEEDLES: Record<Protocol, Buffer[]> = {
   responses: ["response.completed", "response.incomplete", "response.failed", '"error"'].map((s) => Buffer.from(s)),
   // Embeddings never stream; a participant that streams anyway is observed for errors only.
   embeddings: ['"error"'].map((s) => Buffer.from(s)),
-  // No participant speaks Messages yet (protocols.ts): its usage would be on message_delta.
+  // Messages: usage on message_delta (message_start comes before the first content, decoded anyway).
   messages: ["message_delta", '"error"'].map((s) => Buffer.from(s)),
 };
 

@@ -83,9 +83,10 @@ export interface ForwardOptions {
   /** Fresh ids for what a repair must name (an item without an id); default: random UUIDs. */
   newId?: () => string;
   /**
-   * Whether anyone needs what a non-streaming chat answer says (usage, an in-band error): asked
-   * once the answer is in; false skips decoding and parsing it. Unset: always. Responses
-   * answers are always read (their id routes the lifecycle calls); streams are always observed.
+   * Whether anyone needs what a non-streaming chat or Messages answer says (usage, an in-band
+   * error): asked once the answer is in; false skips parsing it (its usage is then read off its
+   * bytes). Unset: always. Responses answers are always read (their id routes the lifecycle
+   * calls); streams are always observed.
    */
   wantsObservation?: () => boolean;
   onFinish: (outcome: RelayOutcome) => void;

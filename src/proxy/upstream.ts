@@ -45,6 +45,8 @@ export interface UpstreamCall {
   signal?: AbortSignal;
   accept?: string;
   clientHeaders?: Headers;
+  /** Anthropic's headers too (`anthropic-version`, a Messages client's `anthropic-beta`): a call to a Messages endpoint (headers.ts). */
+  anthropic?: boolean;
   /** A deadline for the whole exchange, body included (see callUpstream). */
   timeoutMs?: number;
 }
@@ -92,7 +94,7 @@ export async function callUpstream(target: UpstreamTarget, call: UpstreamCall, g
   const url = call.root ? `${target.base}${call.path}` : v1Url(target.base, call.path);
   const init = (signal: AbortSignal | undefined): RequestInit => ({
     method: call.method,
-    headers: upstreamRequestHeaders(target.authHeaders, call.clientHeaders, call.accept ?? "application/json"),
+    headers: upstreamRequestHeaders(target.authHeaders, call.clientHeaders, call.accept ?? "application/json", call.anthropic),
     body: call.body,
     signal,
     redirect: "manual",

@@ -13,7 +13,7 @@
  */
 import { looksLikeRoomCode } from "../common/room-code.ts";
 import { isHeaderName } from "../common/http-header.ts";
-import { PROVIDERS, providerFor, withBearerScheme } from "../join/providers.ts";
+import { keyHeaderOf, PROVIDERS, providerFor, withBearerScheme } from "../join/providers.ts";
 import { isLoopbackHost, normalizeBaseUrl } from "../protocol/endpoint.ts";
 import { parseMaxConcurrency } from "../common/max-concurrency.ts";
 import type { SavedProfile } from "../settings.ts";
@@ -266,9 +266,11 @@ export function joinFormKey(f: JoinForm, k: Key): { form: JoinForm; action?: Joi
     return { form: { ...f, advanced: open, focus: open && k !== "left" && f.headers.length === 0 ? "add" : "advanced" } };
   }
   if (f.focus === "add" && k === "enter") {
-    const first = !f.headers.some((h) => h.name.toLowerCase() === "authorization");
-    const keyEnv = PROVIDERS[f.provider]?.keyEnv;
-    const headers = [...f.headers, { name: first ? "Authorization" : "", env: first && keyEnv ? keyEnv : "" }];
+    const provider = PROVIDERS[f.provider];
+    const keyHeader = keyHeaderOf(provider);
+    const first = !f.headers.some((h) => h.name.toLowerCase() === keyHeader.toLowerCase());
+    const keyEnv = provider?.keyEnv;
+    const headers = [...f.headers, { name: first ? keyHeader : "", env: first && keyEnv ? keyEnv : "" }];
     return { form: { ...f, headers, focus: `h${headers.length - 1}.${first ? "env" : "name"}` } };
   }
   if (k === "enter") {

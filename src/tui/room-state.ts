@@ -73,8 +73,8 @@ const num = (x: unknown): number | undefined => (typeof x === "number" && Number
  * `snapshot`: the view is the hub's state now (a poll, `connected`), so its requests in flight are taken too.
  */
 export function toRow(p: Record<string, unknown>, previous?: ParticipantRow, snapshot = false): ParticipantRow {
-  const caps = (p.capabilities ?? {}) as { chatCompletions?: boolean; responses?: boolean };
-  const protocols = [caps.chatCompletions ? "chat" : "", caps.responses ? "responses" : ""].filter(Boolean);
+  const caps = (p.capabilities ?? {}) as { chatCompletions?: boolean; responses?: boolean; messages?: boolean };
+  const protocols = [caps.chatCompletions ? "chat" : "", caps.responses ? "responses" : "", caps.messages ? "messages" : ""].filter(Boolean);
   return {
     id: String(p.id),
     nickname: String(p.nickname ?? p.id),

@@ -52,7 +52,7 @@ test("interactive join: hidden key reaches the endpoint, is never shown, never s
     await t.expect(`${code}  pty room`);
     t.type(KEY.enter);
     await t.expect("Where does your model run?");
-    t.type(KEY.down.repeat(9) + KEY.enter); // the tenth choice: Custom URL
+    t.type(KEY.down.repeat(10) + KEY.enter); // the eleventh choice: Custom URL
     await t.expect("Base URL");
     t.type(upstream.url + KEY.enter);
     await t.expect("Add an auth header");

@@ -16,6 +16,7 @@ import { readSse } from "../helpers/sse-read.ts";
 import { readEvents } from "../helpers/events.ts";
 import { checkMessagesStream } from "../helpers/messages-stream-check.ts";
 import { chatBotAnswer } from "../helpers/chat-bot.ts";
+import { failure } from "../helpers/failure.ts";
 
 type Json = Record<string, any>;
 
@@ -34,14 +35,6 @@ afterAll(() => rooms.stop());
 const anthropic = (code: string, apiKey = "unused") => new Anthropic({ baseURL: `${url}/rooms/${code}`, apiKey, maxRetries: 0 });
 const post = (code: string, body: unknown, headers: Record<string, string> = {}, path = "/v1/messages") =>
   fetch(`${url}/rooms/${code}${path}`, { method: "POST", headers: { "content-type": "application/json", "anthropic-version": "2023-06-01", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
-async function failure(call: PromiseLike<unknown>): Promise<any> {
-  try {
-    await call;
-  } catch (err) {
-    return err;
-  }
-  throw new Error("the call did not fail");
-}
 
 describe("a chat-only participant", () => {
   test("messages.create: the text, end_turn, the participant's usage; the chat body it got", async () => {

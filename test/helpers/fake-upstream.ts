@@ -1,6 +1,6 @@
 /**
- * A fake OpenAI-compatible participant on 127.0.0.1:0: answers the hub's probes like a real
- * server would, records every request (headers, body, whether it was aborted), and serves
+ * A fake OpenAI-compatible (and, with `messages`, Anthropic-compatible) participant on
+ * 127.0.0.1:0: answers the hub's probes like a real server would, records every request (headers, body, whether it was aborted), and serves
  * inference with whatever handler a test sets — usually a recorded provider stream.
  */
 export interface RecordedRequest {
@@ -24,6 +24,8 @@ export interface FakeUpstreamOptions {
   responses?: boolean;
   /** Serves POST /v1/embeddings (default: no, a 404 like a chat-only server). */
   embeddings?: boolean;
+  /** Serves Anthropic's POST /v1/messages (default: no, a 404 like an OpenAI-only server). */
+  messages?: boolean;
   /** Every request must carry this header with this value, else 401. */
   requireHeader?: { name: string; value: string };
   /** Path prefix before /v1 (e.g. "/api" for OpenRouter-like URLs). */
@@ -84,7 +86,12 @@ export function startFakeUpstream(opts: FakeUpstreamOptions = {}): FakeUpstream 
         if (opts.models === null) return new Response("404 page not found", { status: 404 });
         return json(200, { object: "list", data: (opts.models ?? ["test-model"]).map((id) => ({ id, object: "model", owned_by: opts.ownedBy ?? "fake" })) });
       }
-      const enabled = (path === "/chat/completions" && opts.chat !== false) || (path === "/responses" && opts.responses !== false) || (path === "/embeddings" && opts.embeddings === true) || path.startsWith("/responses/");
+      const enabled =
+        (path === "/chat/completions" && opts.chat !== false) ||
+        (path === "/responses" && opts.responses !== false) ||
+        (path === "/embeddings" && opts.embeddings === true) ||
+        (path === "/messages" && opts.messages === true) ||
+        path.startsWith("/responses/");
       if (!enabled) return new Response("404 page not found", { status: 404 });
       if (req.method === "POST" && body === "{}" && !path.startsWith("/responses/")) {
         return json(400, { error: { message: "you must provide a model parameter", type: "invalid_request_error", code: null, param: null } });

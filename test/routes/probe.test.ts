@@ -50,8 +50,8 @@ describe("credentials", () => {
     const { res, body } = await join(u.url, { authHeaders: { "X-Api-Key": "k-123" } });
     expect(res.status).toBe(201);
     expect(body.participant.hasAuth).toBe(true);
-    // /models, /responses and /chat/completions, and the Responses state probe.
-    expect(u.requests.length).toBe(4);
+    // /models, /responses, /chat/completions and /messages, and the Responses state probe.
+    expect(u.requests.length).toBe(5);
     for (const r of u.requests) expect(r.headers["x-api-key"]).toBe("k-123");
     expect(JSON.stringify(body)).not.toContain("k-123");
   });
@@ -79,9 +79,11 @@ describe("reachability", () => {
 
 describe("capabilities", () => {
   test.each([
-    ["both", { chat: true, responses: true }, { responses: true, chatCompletions: true }],
-    ["chat only", { chat: true, responses: false }, { responses: false, chatCompletions: true }],
-    ["responses only", { chat: false, responses: true }, { responses: true, chatCompletions: false }],
+    ["both", { chat: true, responses: true }, { responses: true, chatCompletions: true, messages: false }],
+    ["chat only", { chat: true, responses: false }, { responses: false, chatCompletions: true, messages: false }],
+    ["responses only", { chat: false, responses: true }, { responses: true, chatCompletions: false, messages: false }],
+    ["all three", { chat: true, responses: true, messages: true }, { responses: true, chatCompletions: true, messages: true }],
+    ["Messages only", { chat: false, responses: false, messages: true }, { responses: false, chatCompletions: false, messages: true }],
   ])("%s", async (_label, opts, caps) => {
     const u = fake(opts);
     const { res, body } = await join(u.url);
@@ -110,11 +112,90 @@ describe("capabilities", () => {
     expect(body.participant.responsesState).toBe("unknown");
   });
 
-  test("neither protocol → 400 asking whether this is an OpenAI-compatible base URL", async () => {
+  test("no protocol at all → 400 asking whether this is an OpenAI- or Anthropic-compatible base URL", async () => {
     const u = fake({ chat: false, responses: false });
     const { res, body } = await join(u.url);
     expect(res.status).toBe(400);
     expect(body.error.code).toBe("endpoint_not_openai_compatible");
+    expect(body.error.message).toContain("/v1/messages");
+  });
+
+  test("/v1/messages is probed with {} and anthropic-version (so is the model list): Anthropic wants it on every request", async () => {
+    const u = fake({ messages: true });
+    const { res } = await join(u.url);
+    expect(res.status).toBe(201);
+    const asked = u.requests.find((r) => r.path === "/v1/messages")!;
+    expect([asked.method, asked.body, asked.headers["anthropic-version"]]).toEqual(["POST", "{}", "2023-06-01"]);
+    expect(u.requests.find((r) => r.path === "/v1/models")!.headers["anthropic-version"]).toBe("2023-06-01");
+    // The OpenAI routes are asked as before, without it.
+    expect(u.requests.find((r) => r.path === "/v1/chat/completions")!.headers["anthropic-version"]).toBeUndefined();
+  });
+
+  test("the participant's own anthropic-version (any case) is the one sent, once", async () => {
+    const u = fake({ messages: true });
+    const { res } = await join(u.url, { authHeaders: { "Anthropic-Version": "2099-01-01" } });
+    expect(res.status).toBe(201);
+    expect(u.requests.find((r) => r.path === "/v1/messages")!.headers["anthropic-version"]).toBe("2099-01-01");
+  });
+
+  const answering = (path: string, status: number, body: unknown) => {
+    const u = fake({ messages: true });
+    const inner = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      fetch: async (req) => {
+        const url = new URL(req.url);
+        if (url.pathname === path) return Response.json(body, { status });
+        return fetch(`${u.url}${url.pathname}`, { method: req.method, headers: req.headers, body: req.method === "GET" ? undefined : await req.text() });
+      },
+    });
+    upstreams.push({ stop: async () => void inner.stop(true) } as FakeUpstream);
+    return `http://127.0.0.1:${inner.port}`;
+  };
+
+  test("a 200 to the empty Messages body is a catch-all (LM Studio answers any route so), not Messages", async () => {
+    const url = answering("/v1/messages", 200, { error: "Unexpected endpoint or method. (POST /v1/messages)" });
+    const { res, body } = await join(url);
+    expect(res.status).toBe(201);
+    expect(body.participant.capabilities).toEqual({ responses: true, chatCompletions: true, messages: false });
+  });
+
+  test("llama.cpp's 500 \"'messages' is required\" to {} means the route is there", async () => {
+    const url = answering("/v1/messages", 500, { error: { code: 500, message: "'messages' is required", type: "server_error" } });
+    const { body } = await join(url);
+    expect(body.participant.capabilities.messages).toBe(true);
+  });
+
+  test("a 401 on /v1/messages alone, where the OpenAI routes took the key, leaves Messages out; the join stands", async () => {
+    const url = answering("/v1/messages", 401, { type: "error", error: { type: "authentication_error", message: "invalid x-api-key" } });
+    const { res, body } = await join(url);
+    expect(res.status).toBe(201);
+    expect(body.participant.capabilities.messages).toBe(false);
+  });
+
+  test("and the other way: a 401 on the OpenAI routes while /v1/messages took the key leaves them out", async () => {
+    const u = fake({ messages: true });
+    const inner = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      fetch: async (req) => {
+        const url = new URL(req.url);
+        if (url.pathname === "/v1/chat/completions" || url.pathname === "/v1/responses") return Response.json({ error: { message: "use Authorization", type: "authentication_error" } }, { status: 401 });
+        return fetch(`${u.url}${url.pathname}`, { method: req.method, headers: req.headers, body: req.method === "GET" ? undefined : await req.text() });
+      },
+    });
+    upstreams.push({ stop: async () => void inner.stop(true) } as FakeUpstream);
+    const { res, body } = await join(`http://127.0.0.1:${inner.port}`);
+    expect(res.status).toBe(201);
+    expect(body.participant.capabilities).toEqual({ responses: false, chatCompletions: false, messages: true });
+  });
+
+  test("a 401 on /v1/messages of a Messages-only endpoint is a rejected key", async () => {
+    const u = fake({ chat: false, responses: false, messages: true, requireHeader: { name: "x-api-key", value: "right" } });
+    const { res, body } = await join(u.url, { authHeaders: { "x-api-key": "wrong" } });
+    expect(res.status).toBe(400);
+    expect(body.error.code).toBe("endpoint_credentials_rejected");
+    expect(body.error.message).toContain('"x-api-key"');
   });
 
   test("an endpoint without /v1/models is accepted on the other probes", async () => {
@@ -130,7 +211,7 @@ describe("base URLs", () => {
     const { res, body } = await join(u.url + suffix);
     expect(res.status).toBe(201);
     expect(body.participant.endpoint).toBe(u.url);
-    expect(u.requests.map((r) => r.path).sort()).toEqual(["/api/v1/chat/completions", "/api/v1/models", "/api/v1/responses", "/api/v1/responses"]);
+    expect(u.requests.map((r) => r.path).sort()).toEqual(["/api/v1/chat/completions", "/api/v1/messages", "/api/v1/models", "/api/v1/responses", "/api/v1/responses"]);
   });
 
   test("a deeper prefix works (Fireworks-style /inference, Groq-style /openai)", async () => {

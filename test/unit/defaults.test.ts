@@ -188,3 +188,26 @@ describe("room → participant → request layering", () => {
     expect(body).toEqual({ input: "q", temperature: 0, instructions: "room rules", max_output_tokens: 300 });
   });
 });
+
+describe("Messages (a Messages client passed through, or a body an adapter made for a Messages participant)", () => {
+  const msgs = [{ role: "user", content: "q" }];
+
+  test("the Messages names: system, stop_sequences, max_tokens; seed and penalties have none", () => {
+    expect(applyDefaults("messages", { messages: msgs }, full)).toEqual({ messages: msgs, temperature: 0.2, top_p: 0.9, max_tokens: 256, stop_sequences: ["END"], system: "Be brief." });
+    expect(applyDefaults("messages", { messages: msgs }, { stop: "X" }).stop_sequences).toEqual(["X"]);
+  });
+
+  test("the request wins: its system (or a system entry inside messages, as Claude Code sends), its max_tokens, its stop_sequences", () => {
+    expect(applyDefaults("messages", { messages: msgs, system: "mine", max_tokens: 9, stop_sequences: [] }, full)).toMatchObject({ system: "mine", max_tokens: 9, stop_sequences: [] });
+    expect(applyDefaults("messages", { messages: [{ role: "system", content: "inline" }, ...msgs] }, full).system).toBeUndefined();
+  });
+
+  test("max_tokens is required by the API: 4096 when neither the request nor the config gives one", () => {
+    expect(applyDefaults("messages", { messages: msgs }, {}).max_tokens).toBe(4096);
+  });
+
+  test("a temperature above 1 (outside the Messages range) is not applied", () => {
+    expect(applyDefaults("messages", { messages: msgs }, { temperature: 1.4 }).temperature).toBeUndefined();
+    expect(applyDefaults("messages", { messages: msgs }, { temperature: 1 }).temperature).toBe(1);
+  });
+});

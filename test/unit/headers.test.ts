@@ -141,6 +141,25 @@ describe("upstreamRequestHeaders", () => {
     expect(h["openai-beta"]).toBe("from-participant");
     expect(h.authorization).toBeUndefined();
   });
+
+  test("a Messages call: anthropic-version 2023-06-01 unless the client names one; the client's anthropic-beta; never its x-api-key", () => {
+    expect(upstreamRequestHeaders({}, undefined, "x", true)["anthropic-version"]).toBe("2023-06-01");
+    const client = new Headers({ "anthropic-version": "2024-01-01", "anthropic-beta": "context-management-2025-06-27", "x-api-key": "room-password" });
+    const h = upstreamRequestHeaders({ "x-api-key": "sk-ant-participant" }, client, "x", true);
+    expect(h).toMatchObject({ "anthropic-version": "2024-01-01", "anthropic-beta": "context-management-2025-06-27", "x-api-key": "sk-ant-participant" });
+    expect(JSON.stringify(h)).not.toContain("room-password");
+    // Not a Messages call: none of them.
+    const plain = upstreamRequestHeaders({}, client, "x");
+    expect([plain["anthropic-version"], plain["anthropic-beta"], plain["x-api-key"]]).toEqual([undefined, undefined, undefined]);
+  });
+
+  test("the participant's own anthropic-version wins, in whatever case it is written, and is sent once", () => {
+    const client = new Headers({ "anthropic-version": "2024-01-01" });
+    const h = upstreamRequestHeaders({ "Anthropic-Version": "2099-01-01" }, client, "x", true);
+    expect(h["Anthropic-Version"]).toBe("2099-01-01");
+    expect(h["anthropic-version"]).toBeUndefined();
+    expect(new Headers(h).get("anthropic-version")).toBe("2099-01-01");
+  });
 });
 
 describe("clientResponseHeaders", () => {

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { applyRoomEvent, clockTime, createStatusLine, describeFinished, initialStatus, renderStatus, withHeartbeat, withOwnView } from "../../src/join/status.ts";
-import { withBearerScheme, providerFor, PROVIDERS } from "../../src/join/providers.ts";
+import { keyHeaderOf, withBearerScheme, providerFor, PROVIDERS } from "../../src/join/providers.ts";
 import { createConsola } from "consola";
 
 const ME = "p-me";
@@ -96,8 +96,11 @@ test("Bearer is added to a bare key for Authorization only", () => {
 });
 
 test("providers: every base URL is one the hub accepts; lookup by host", () => {
-  expect(PROVIDERS.map((p) => p.label)).toEqual(["Ollama", "LM Studio", "vLLM", "llama.cpp server", "OpenRouter", "Together AI", "Groq", "Fireworks", "OpenAI"]);
+  expect(PROVIDERS.map((p) => p.label)).toEqual(["Ollama", "LM Studio", "vLLM", "llama.cpp server", "OpenRouter", "Together AI", "Groq", "Fireworks", "OpenAI", "Anthropic"]);
   expect(providerFor("https://openrouter.ai/api")!.keyEnv).toBe("OPENROUTER_API_KEY");
+  expect(keyHeaderOf(providerFor("https://openrouter.ai/api"))).toBe("Authorization");
+  expect(providerFor("https://api.anthropic.com/v1")).toMatchObject({ keyEnv: "ANTHROPIC_API_KEY", keyHeader: "x-api-key" });
+  expect(keyHeaderOf(providerFor("https://api.anthropic.com"))).toBe("x-api-key");
   expect(providerFor("http://localhost:11434")!.local).toBe(true);
   expect(providerFor("http://10.0.0.5:9999")).toBeUndefined();
   expect(providerFor("not a url")).toBeUndefined();

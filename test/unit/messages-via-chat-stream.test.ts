@@ -11,26 +11,17 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { createStreamMapper } from "../../src/protocol/adapters/messages-via-chat/index.ts";
 import * as viaResponses from "../../src/protocol/adapters/messages-via-responses/index.ts";
-import { SseDecoder, type SseEvent } from "../../src/protocol/sse/decode.ts";
+import type { SseEvent } from "../../src/protocol/sse/decode.ts";
 import { assembleChat, type AssembledChat } from "../helpers/chat-stream-check.ts";
 import { FIXTURES_DIR, loadFixtures } from "../helpers/fixtures.ts";
 import { checkMessagesStream, type AssembledMessage } from "../helpers/messages-stream-check.ts";
+import { context, decode } from "../helpers/adapter-context.ts";
 
 type Json = Record<string, any>;
 
 const request: Json = { model: "participant-model", max_tokens: 100, messages: [{ role: "user", content: "hi" }], stream: true };
 
-export function context() {
-  let n = 0;
-  return { newId: () => `id${++n}`, now: () => 1_750_000_000_500 };
-}
 
-function decode(bytes: Uint8Array, step = bytes.length): SseEvent[] {
-  const d = new SseDecoder();
-  const out: SseEvent[] = [];
-  for (let i = 0; i < bytes.length; i += step) out.push(...d.push(bytes.subarray(i, i + step)));
-  return [...out, ...d.end()];
-}
 
 function run(events: SseEvent[], last: "end" | { fail: string } = "end", req: Json = request): SseEvent[] {
   const mapper = createStreamMapper(req, context());

@@ -7,8 +7,9 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { SseDecoder, type SseEvent } from "../../src/protocol/sse/decode.ts";
-import { leadingError, usageFromChat, observeChatEvent, observeEvent, observeJsonBody, observeResponsesEvent, usageFromResponses, type Observation } from "../../src/protocol/observe.ts";
-import { FIXTURES_DIR, loadFixtures } from "../helpers/fixtures.ts";
+import { leadingError, usageFromChat, usageFromMessages, observeChatEvent, observeEvent, observeJsonBody, observeResponsesEvent, usageFromResponses, type Observation } from "../../src/protocol/observe.ts";
+import { usageInMessagesBytes } from "../../src/protocol/usage-in-bytes.ts";
+import { FIXTURES_DIR, fixtureStatus, loadFixtures } from "../helpers/fixtures.ts";
 
 type Expect = { usage?: [number, number, number]; firstContent?: number; responseId?: string; error?: string };
 
@@ -53,6 +54,18 @@ const EXPECTED: Record<string, Expect> = {
   "responses/openai-reasoning-summary-function-call.sse": { usage: [63, 121, 184], firstContent: 5, responseId: "resp_017e85da2ae23b69016a3c12518cc0819da56cbbdd33f128f3" },
   "responses/openai-text.sse": { usage: [19, 118, 137], firstContent: 7, responseId: "resp_0f80f320b6d3bc2b016a3c121983f08192898904ff92319f9f" },
   "responses/openrouter-reasoning-text.sse": { usage: [78, 37, 115], firstContent: 5, responseId: "gen-1764265411-Fu1iEX7h5MRWiL79lb94" },
+  // Messages: the whole prompt (input + cache creation + cache read, message_delta's over message_start's), the first content_block_delta.
+  "messages/anthropic-max-tokens.sse": { usage: [15, 50, 65], firstContent: 3 },
+  "messages/anthropic-redacted-thinking.sse": { usage: [92, 189, 281], firstContent: 10 },
+  "messages/anthropic-text-then-tool-use.sse": { usage: [394, 67, 461], firstContent: 4 },
+  "messages/anthropic-text-usage.sse": { usage: [16, 38, 54], firstContent: 4 },
+  "messages/anthropic-thinking-tool-use.sse": { usage: [424, 119, 543], firstContent: 4 },
+  "messages/anthropic-tool-use-parallel.sse": { usage: [502, 137, 639], firstContent: 4 },
+  "messages/anthropic-web-search-cache.sse": { usage: [2081 + 7621 + 28247, 574, 37949 + 574], firstContent: 4 },
+  "messages/llamacpp-tiny-text.sse": { usage: [18 + 1, 12, 31], firstContent: 3 },
+  "messages/llamacpp-tiny-tools-text.sse": { usage: [24 + 1, 12, 37], firstContent: 3 },
+  // Vertex's message_delta carries only output_tokens: the input stays message_start's.
+  "messages/vertex-claude-text.sse": { usage: [16, 16, 32], firstContent: 4 },
 };
 
 function events(bytes: Uint8Array): SseEvent[] {
@@ -60,7 +73,7 @@ function events(bytes: Uint8Array): SseEvent[] {
   return [...d.push(bytes), ...d.end()];
 }
 
-const streams = loadFixtures().filter((f) => f.stream);
+const streams = loadFixtures(["chat", "responses", "messages"]).filter((f) => f.stream);
 
 test("every streaming recording has an expectation", () => {
   expect(streams.map((f) => f.name).sort()).toEqual(Object.keys(EXPECTED).sort());
@@ -285,13 +298,40 @@ describe("leadingError: a stream that opens with an error (the hub may still sen
     expect(leadingError("responses", bytes('data: {"error":{"message":"chat-shaped"}}\n\n'))).toEqual({ message: "chat-shaped", code: undefined });
   });
 
+  test("Messages: an `error` event (its type is the code), or chat's error shape on /v1/messages (llama.cpp's)", () => {
+    expect(leadingError("messages", bytes('event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n'))).toEqual({ message: "Overloaded", code: "overloaded_error" });
+    expect(leadingError("messages", bytes('data: {"error":{"code":500,"message":"boom","type":"server_error"}}\n\n'))).toEqual({ message: "boom", code: "500" });
+    expect(leadingError("messages", bytes('event: message_start\ndata: {"type":"message_start","message":{"error":null}}\n\nevent: error\ndata: {"type":"error","error":{"type":"api_error","message":"later"}}\n\n'))).toBeUndefined();
+  });
+
   test("anything else is no error: content first, an error after the first event, an incomplete event, every recording that opens normally", () => {
     expect(leadingError("chat", bytes('data: {"choices":[{"delta":{"content":"error"}}]}\n\ndata: {"error":{"message":"later"}}\n\n'))).toBeUndefined();
     expect(leadingError("responses", bytes('event: response.created\ndata: {"type":"response.created","response":{"error":null}}\n\nevent: error\ndata: {"type":"error"}\n\n'))).toBeUndefined();
     expect(leadingError("chat", bytes('data: {"error":{"message":"cut'))).toBeUndefined();
     expect(leadingError("chat", bytes("data: [DONE]\n\n"))).toBeUndefined();
-    for (const f of loadFixtures().filter((f) => f.stream && !f.name.includes("error"))) {
+    for (const f of loadFixtures(["chat", "responses", "messages"]).filter((f) => f.stream && !f.name.includes("error"))) {
       expect({ name: f.name, error: leadingError(f.protocol, f.bytes) }).toEqual({ name: f.name, error: undefined });
+    }
+  });
+});
+
+describe("usageFromMessages and Messages bodies", () => {
+  test("the whole prompt: input + cache creation + cache read; output; their total", () => {
+    expect(usageFromMessages({ input_tokens: 3, cache_creation_input_tokens: 598, cache_read_input_tokens: 100, output_tokens: 20, service_tier: "standard" })).toEqual({ inputTokens: 701, outputTokens: 20, totalTokens: 721 });
+    expect(usageFromMessages({ output_tokens: 16 })).toEqual({ inputTokens: undefined, outputTokens: 16, totalTokens: undefined });
+    for (const u of [undefined, null, {}, { prompt_tokens: 1, completion_tokens: 2 }]) expect(usageFromMessages(u)).toBeUndefined();
+  });
+
+  test("every recorded Messages body: parsed (watched) and read off its bytes (unwatched) say the same", () => {
+    const bodies = loadFixtures(["messages"]).filter((f) => !f.stream && fixtureStatus(f.name) === 200);
+    expect(bodies.length).toBeGreaterThan(4);
+    for (const f of bodies) {
+      const body = JSON.parse(new TextDecoder().decode(f.bytes));
+      const u = body.usage;
+      const prompt = u.input_tokens + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0);
+      const want = { inputTokens: prompt, outputTokens: u.output_tokens, totalTokens: prompt + u.output_tokens };
+      expect({ name: f.name, usage: observeJsonBody("messages", body).usage }).toEqual({ name: f.name, usage: want });
+      expect({ name: f.name, usage: usageInMessagesBytes(f.bytes) }).toEqual({ name: f.name, usage: want });
     }
   });
 });

@@ -6,26 +6,17 @@
  */
 import { describe, expect, test } from "bun:test";
 import { createStreamMapper, mapResponse } from "../../src/protocol/adapters/responses-via-chat/index.ts";
-import { SseDecoder, type SseEvent } from "../../src/protocol/sse/decode.ts";
+import type { SseEvent } from "../../src/protocol/sse/decode.ts";
 import { assembleChat, type AssembledChat } from "../helpers/chat-stream-check.ts";
 import { loadFixtures } from "../helpers/fixtures.ts";
 import { assembleResponses, checkResponsesStream, type AssembledResponses } from "../helpers/responses-stream-check.ts";
+import { context, decode } from "../helpers/adapter-context.ts";
 
 type Json = Record<string, any>;
 
 const request = { model: "participant-model", input: "hi", stream: true };
 
-function context() {
-  let n = 0;
-  return { newId: () => `id${++n}`, now: () => 1_750_000_000_500 };
-}
 
-function decode(bytes: Uint8Array, step = bytes.length): SseEvent[] {
-  const d = new SseDecoder();
-  const out: SseEvent[] = [];
-  for (let i = 0; i < bytes.length; i += step) out.push(...d.push(bytes.subarray(i, i + step)));
-  return [...out, ...d.end()];
-}
 
 function run(events: SseEvent[], last: "end" | { fail: string } = "end") {
   const mapper = createStreamMapper(request, context(), { responseId: "resp_test" });

@@ -78,6 +78,13 @@ describe("join form", () => {
     expect(drive(f, ["enter"]).form.headers).toEqual([{ name: "Authorization", env: "OPENAI_API_KEY" }]);
   });
 
+  test("Anthropic is one of the providers: its key goes in x-api-key, from ANTHROPIC_API_KEY", () => {
+    const anthropic = PROVIDERS.findIndex((p) => p.id === "anthropic");
+    expect(PROVIDERS[anthropic]).toMatchObject({ baseUrl: "https://api.anthropic.com", local: false });
+    const f = { ...fresh(), provider: anthropic, endpoint: PROVIDERS[anthropic]!.baseUrl, advanced: true, focus: "add" };
+    expect(drive(f, ["enter"]).form.headers).toEqual([{ name: "x-api-key", env: "ANTHROPIC_API_KEY" }]);
+  });
+
   test("a missing variable is shown next to its entry; the probe is refused until it is fixed", () => {
     const f = { ...fresh(), advanced: true, headers: [{ name: "Authorization", env: "NOPE_NOT_SET" }, { name: "X-Org", env: "EMPTY" }], focus: "probe" };
     const marked = markHeaderEntries(f, ENV);

@@ -121,6 +121,15 @@ describe("room view", () => {
     expect(text).toContain("✗ bob [upstream] upstream 401");
     expect(lines[22]).toBe("esc rooms · j join this room · u usage · q quit");
   });
+  test("a participant that speaks all three protocols, or Messages alone: the PROTOCOLS column grows to say so", () => {
+    let v = initialRoomView("K7QX2M");
+    const all = { chatCompletions: true, responses: true, messages: true };
+    v = applyEvent(v, { type: "connected", data: { participants: [participant("a", "llama", { capabilities: all }), participant("b", "claude", { capabilities: { chatCompletions: false, responses: false, messages: true } })] } }, NOW);
+    const lines = draw(base({ screen: "room", room: { ...v, name: "team" } }));
+    expectShape(lines);
+    expect(lines[6]).toMatch(/^llama\s+llama3\.2\s+online\s+chat\+resp\+msg\s+0\s/);
+    expect(lines[7]).toMatch(/^claude\s+llama3\.2\s+online\s+msg\s+0\s/);
+  });
   test("u: the room's usage ledger in place of the activity log, estimates marked; an error said", () => {
     const usage = {
       room: "K7QX2M",

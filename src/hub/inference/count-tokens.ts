@@ -2,8 +2,9 @@
  * `POST /rooms/:code/v1/messages/count_tokens` (Anthropic's token counting, which Claude Code
  * calls to size its context): `{"input_tokens": N}`, the hub's own estimate — the ledger's
  * (ledger/estimate.ts): the characters of `system` and the messages' text ÷ 4, rounded up, at
- * least 1. No participant is asked: a chat or Responses server has no such endpoint, and the
- * room may have nobody free. The body must be what `/v1/messages` takes (`model`, `messages`);
+ * least 1. No participant is asked, not even one that speaks Messages: a chat or Responses
+ * server has no such endpoint, the room may have nobody free, and a count must not depend on
+ * which participant the room would pick. The body must be what `/v1/messages` takes (`model`, `messages`);
  * `max_tokens` is not needed here, as with Anthropic.
  */
 import { GambiError } from "../../protocol/openai/errors.ts";

@@ -17,7 +17,7 @@
  *
  * Failover, before the first byte reaches the client: a participant that could not be
  * reached, reset the connection, passed the connect or first-byte deadline, answered 429, 500,
- * 502, 503 or 504, refused its credentials (401/403) or opened its stream with an error is
+ * 502, 503, 504 or 529 (Anthropic's "overloaded"), refused its credentials (401/403) or opened its stream with an error is
  * dropped for this request and the request goes to another eligible participant (waiting for
  * one if all are busy), at most `maxAttempts` participants in all, never one already tried,
  * never when the request names its participant (by id, or a conversation only it holds). Each
@@ -122,7 +122,7 @@ export function errorStage(outcome: RelayOutcome): ErrorStage {
 }
 
 /** Why an attempt is given up for another participant (`llm.retry`'s `reason`). */
-export type RetryReason = "unreachable" | "timeout" | "disconnected" | "stream_error" | "rate_limited" | "credentials" | `http_${500 | 502 | 503 | 504}`;
+export type RetryReason = "unreachable" | "timeout" | "disconnected" | "stream_error" | "rate_limited" | "credentials" | `http_${500 | 502 | 503 | 504 | 529}`;
 
 /** Whether a failure before the first byte reached the client may go to another participant, and why. */
 export function failoverReason(outcome: RelayOutcome): RetryReason | undefined {
@@ -140,6 +140,8 @@ export function failoverReason(outcome: RelayOutcome): RetryReason | undefined {
     case 502:
     case 503:
     case 504:
+    // Anthropic's "overloaded": another participant may well have room.
+    case 529:
       return `http_${outcome.status}`;
   }
   return undefined;

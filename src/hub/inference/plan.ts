@@ -2,7 +2,7 @@
  * What goes upstream for an ordinary request, once the participant is chosen: the body in the
  * protocol the participant speaks and, when that is not the client's, the adapter's mappers
  * bound to the request (protocol/adapters/ picks the adapter). A Responses request on a
- * chat-only participant is planned by hub/responses/stored-turn.ts instead: the hub keeps
+ * participant without the Responses API is planned by hub/responses/stored-turn.ts instead: the hub keeps
  * that turn itself. dispatch.ts chooses between the two.
  *
  * Mapping happens before anything is counted or forwarded, so a field the target cannot honour

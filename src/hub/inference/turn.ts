@@ -1,6 +1,7 @@
 /**
  * Which plan a request gets, once its participant is chosen:
- * - a Responses request on a chat-only participant: translated, and kept by the hub
+ * - a Responses request on a participant without the Responses API (chat-only, or Messages-only):
+ *   translated, and kept by the hub
  *   (responses/stored-turn.ts);
  * - a Responses request on a Responses participant not known to keep conversations
  *   (`unknown` or `stateless`): passed through, and kept by the hub (responses/kept-turn.ts);
@@ -34,7 +35,7 @@ export function planTurn(ctx: HubContext, room: Room, participant: Participant, 
   if (protocol === "embeddings") return { plan: planEmbeddings(body, signal) };
   const defaults = participant.defaults;
   const adapter = adapterFor(protocol, participant.capabilities);
-  // A Responses client on a chat-only participant: the hub keeps the turn (hub/responses/).
+  // A Responses client on a participant without the Responses API: the hub keeps the turn (hub/responses/).
   if (adapter?.client === "responses") return { plan: planStoredTurn(ctx, room, participant, adapter, body, continuation, signal, defaults) };
   if (adapter || protocol !== "responses") return { plan: planRequest(ctx, protocol, adapter, body, continuation, signal, defaults) };
   // A Responses participant not known to keep conversations: the hub keeps the turn; if it

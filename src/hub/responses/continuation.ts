@@ -4,7 +4,7 @@
  * - A response a Responses-speaking participant produced (and stores itself): the follow-up
  *   goes back to that participant, untouched. If it is offline or gone, nobody else has the
  *   conversation: 503 / 404 saying so.
- * - A response the hub stored (a chat-only participant's, adapted, or a Responses participant's
+ * - A response the hub stored (a chat-only or Messages-only participant's, adapted, or a Responses participant's
  *   that keeps no state, kept-turn.ts): the follow-up goes back to the same participant while
  *   it is online (dispatch.ts waits for it, and if it fails, another online participant serving
  *   the conversation's model takes over); if it is gone, another online participant serving

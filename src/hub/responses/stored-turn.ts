@@ -1,6 +1,7 @@
 /**
- * A Responses request on a participant that speaks only Chat Completions: translated by the
- * responses-via-chat adapter, and — unless `store: false` — kept by the hub
+ * A Responses request on a participant that does not speak the Responses API (Chat Completions,
+ * or only Anthropic's Messages API): translated by the responses-via-chat or
+ * responses-via-messages adapter, and — unless `store: false` — kept by the hub
  * (response-store.ts) as the Responses API would keep it, so `previous_response_id`, the
  * lifecycle routes (stored.ts) and POST …/cancel work. The entry is written before the request
  * starts (`in_progress`) and settled when it ends: completed, incomplete, failed or cancelled.
@@ -9,7 +10,7 @@
  * applied in the participant's protocol, as there.
  */
 import type { AdapterContext } from "../../protocol/adapters/types.ts";
-import type { ResponsesViaChat } from "../../protocol/adapters/index.ts";
+import type { ResponsesAdapter } from "../../protocol/adapters/index.ts";
 import type { Json } from "../../protocol/json.ts";
 import { normalizeInput } from "../../protocol/openai/responses-items.ts";
 import { applyDefaults, type RuntimeConfig } from "../../protocol/defaults.ts";
@@ -24,12 +25,12 @@ function responseIdFrom(ctx: HubContext): string {
   return `resp_${ctx.newId().replace(/-/g, "")}`;
 }
 
-/** A Responses request on a chat-only participant: translated, and (unless store:false) kept by the hub. */
+/** A Responses request on a participant without the Responses API: translated, and (unless store:false) kept by the hub. */
 export function planStoredTurn(
   ctx: HubContext,
   room: Room,
   participant: Participant,
-  adapter: ResponsesViaChat,
+  adapter: ResponsesAdapter,
   request: Json,
   continuation: Continuation | undefined,
   signal: AbortSignal,
@@ -42,7 +43,7 @@ export function planStoredTurn(
   const responseId = responseIdFrom(ctx);
   // Aborted by the client leaving or by POST …/cancel (keeping.ts); only a kept turn can be cancelled.
   const upstream = body.store !== false ? cancellable(signal) : undefined;
-  let mapper: ReturnType<ResponsesViaChat["createStreamMapper"]> | undefined;
+  let mapper: ReturnType<ResponsesAdapter["createStreamMapper"]> | undefined;
   let entry: StoredResponse | undefined;
   if (upstream) {
     entry = {

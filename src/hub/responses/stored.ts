@@ -1,5 +1,5 @@
 /**
- * The Responses lifecycle routes for responses the hub keeps itself (chat-only participants):
+ * The Responses lifecycle routes for responses the hub keeps itself (participants without the Responses API, or that keep none):
  * `GET /v1/responses/:id`, `GET …/input_items` (the API's paginated list), `DELETE …`, and
  * `POST …/cancel`, which aborts the upstream request of a response still in progress.
  * Returns undefined for an id the hub does not hold, so the caller (routes.ts) forwards it to

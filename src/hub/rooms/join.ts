@@ -15,7 +15,7 @@ import { GambiError, badRequest, notFound } from "../../protocol/openai/errors.t
 import { isLoopbackHost, normalizeBaseUrl } from "../../protocol/endpoint.ts";
 import { validateAuthHeaders } from "../../proxy/headers.ts";
 import { matchModel, probeEndpoint, suggestModels } from "../../proxy/probe.ts";
-import type { Capabilities } from "../../protocol/protocols.ts";
+import { servesInference, type Capabilities } from "../../protocol/protocols.ts";
 import type { HubContext } from "../context.ts";
 import type { JoinBody } from "./model.ts";
 import type { Participant, Room } from "./registry.ts";
@@ -79,10 +79,10 @@ export function servedEmbeddingModels(body: Pick<JoinBody, "embeddingModels">): 
   return [...(body.embeddingModels ?? [])];
 }
 
-/** Whether the probed endpoint has the routes the join's models need: chat or Responses for `models`, `/v1/embeddings` for `embeddingModels`. */
+/** Whether the probed endpoint has the routes the join's models need: chat, Responses or Messages for `models`, `/v1/embeddings` for `embeddingModels`. */
 export function checkRoutes(capabilities: Capabilities, models: readonly string[], embeddingModels: readonly string[], what: string): void {
-  if (models.length > 0 && !capabilities.responses && !capabilities.chatCompletions) {
-    throw new GambiError(400, `${what} serves neither /v1/responses nor /v1/chat/completions (it only embeds): join its models as "embeddingModels", or give its OpenAI-compatible base URL`, {
+  if (models.length > 0 && !servesInference(capabilities)) {
+    throw new GambiError(400, `${what} serves none of /v1/chat/completions, /v1/responses and /v1/messages (it only embeds): join its models as "embeddingModels", or give its OpenAI- or Anthropic-compatible base URL`, {
       code: "endpoint_not_openai_compatible",
       param: "endpoint",
     });
@@ -182,7 +182,7 @@ export async function joinRoom(
   ctx.log.info(
     `${result.created ? "joined" : "re-joined"} room ${room.code}: ${body.nickname} (${id}) ${models.length === 1 ? "model" : "models"}=${models.join(",")}${embeddingModels.length ? ` embeddingModels=${embeddingModels.join(",")}` : ""} endpoint=${endpoint}` +
       ` maxConcurrency=${concurrency.value} (${concurrency.source}: ${concurrency.why})` +
-      ` responses=${probe.capabilities.responses}${probe.capabilities.responses ? ` (state ${result.participant.responsesState})` : ""} chat=${probe.capabilities.chatCompletions}${probe.capabilities.embeddings !== undefined ? ` embeddings=${probe.capabilities.embeddings}` : ""}` +
+      ` responses=${probe.capabilities.responses}${probe.capabilities.responses ? ` (state ${result.participant.responsesState})` : ""} chat=${probe.capabilities.chatCompletions} messages=${probe.capabilities.messages === true}${probe.capabilities.embeddings !== undefined ? ` embeddings=${probe.capabilities.embeddings}` : ""}` +
       (Object.keys(authHeaders).length ? ` auth=[${Object.keys(authHeaders).join(",")}]` : ""),
   );
   if (result.created && !transport.tls && !isLoopbackAddress(clientAddress) && Object.keys(authHeaders).length > 0) {

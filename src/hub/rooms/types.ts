@@ -34,7 +34,7 @@ export interface Participant {
    * The models it serves for `POST /v1/embeddings` (declared at join, `embeddingModels`): the
    * only ones an embeddings request goes to. A model may be in both lists (a server that chats
    * and embeds with one model); a participant that only embeds has no `models` at all then (the
-   * one case where `models` is empty), and no chat or Responses request goes to it.
+   * one case where `models` is empty), and no chat, Responses or Messages request goes to it.
    */
   embeddingModels: string[];
   /**

@@ -148,7 +148,7 @@ async function hello(ctx: HubContext, peer: TunnelPeer, session: TunnelSession, 
   );
   ctx.log.info(
     `${p.nickname} (${p.id}) in room ${room.code} serves through its tunnel: maxConcurrency=${concurrency.value} (${concurrency.source}: ${concurrency.why})` +
-      ` responses=${probed.capabilities.responses}${probed.capabilities.responses ? ` (state ${participant.responsesState})` : ""} chat=${probed.capabilities.chatCompletions}`,
+      ` responses=${probed.capabilities.responses}${probed.capabilities.responses ? ` (state ${participant.responsesState})` : ""} chat=${probed.capabilities.chatCompletions} messages=${probed.capabilities.messages === true}`,
   );
   session.send({ type: "ready", participant: publicParticipant(participant, room) });
 }

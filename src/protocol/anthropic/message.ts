@@ -1,10 +1,19 @@
 /**
  * The Messages API's answer, `{"type":"message"}` (https://docs.anthropic.com/en/api/messages),
- * as an adapter builds it: the object itself, its usage, and the stop reason. Key order is
+ * as an adapter builds it (the object itself, its usage, and the stop reason: messages-via-*) or
+ * reads it (its stop reason and usage in chat's terms: chat-via-messages). Key order is
  * Anthropic's own (fixtures/messages/anthropic-text.json): `id, type, role, model, content,
  * stop_reason, stop_sequence, usage`.
  */
 import { isObject, type Json } from "../json.ts";
+
+/**
+ * `max_tokens` for a Messages participant when neither the client nor the room's defaults give
+ * one (the Messages API requires it; chat and Responses clients may leave it out): 4096, the
+ * largest output every Claude model still served accepts (Claude 3 Haiku's), and far more than
+ * most answers need. A client that needs more says so.
+ */
+export const MESSAGES_DEFAULT_MAX_TOKENS = 4096;
 
 export type StopReason = "end_turn" | "max_tokens" | "stop_sequence" | "tool_use" | "refusal" | "pause_turn";
 
@@ -94,4 +103,48 @@ export function messagesUsageFromChat(u: unknown): Json | undefined {
 /** The usage a chat chunk carries, if any. */
 export function messagesUsageOfChunk(chunk: Json): Json | undefined {
   return messagesUsageFromChat(chunk.usage) ?? (isObject(chunk.x_groq) ? messagesUsageFromChat(chunk.x_groq.usage) : undefined);
+}
+
+export type ChatFinishReason = "stop" | "length" | "tool_calls" | "content_filter";
+
+/**
+ * `stop_reason` → chat's `finish_reason`:
+ * - `max_tokens`, `model_context_window_exceeded` → `length` (this wins over tool calls, as in
+ *   chat, where a call cut off by the limit ends with `length`);
+ * - `refusal` → `content_filter` (the answer was stopped by Anthropic's classifiers);
+ * - `tool_use`, or any other end of an answer that made tool calls → `tool_calls`;
+ * - `end_turn`, `stop_sequence` (chat says `stop` for both), `pause_turn` (only server tools
+ *   pause, and a chat client asks for none) and anything else → `stop`.
+ */
+export function chatFinishReasonOf(stopReason: unknown, toolUse: boolean): ChatFinishReason {
+  if (stopReason === "max_tokens" || stopReason === "model_context_window_exceeded") return "length";
+  if (stopReason === "refusal") return "content_filter";
+  if (stopReason === "tool_use" || toolUse) return "tool_calls";
+  return "stop";
+}
+
+/**
+ * Messages `usage` → chat's: `prompt_tokens` is the whole prompt (`input_tokens` +
+ * `cache_creation_input_tokens` + `cache_read_input_tokens`, which Anthropic counts apart),
+ * `prompt_tokens_details.cached_tokens` the part read from the cache, `completion_tokens` the
+ * output (thinking included, as chat counts reasoning), `total_tokens` their sum. Undefined
+ * without any count. (`cache_creation`, `service_tier`, `server_tool_use` have no chat field.)
+ */
+export function chatUsageFromMessages(u: unknown): Json | undefined {
+  if (!isObject(u)) return undefined;
+  const input = n(u.input_tokens);
+  const created = n(u.cache_creation_input_tokens);
+  const read = n(u.cache_read_input_tokens);
+  const output = n(u.output_tokens);
+  if (input === undefined && created === undefined && read === undefined && output === undefined) return undefined;
+  const prompt = (input ?? 0) + (created ?? 0) + (read ?? 0);
+  const out: Json = { prompt_tokens: prompt, completion_tokens: output ?? 0, total_tokens: prompt + (output ?? 0) };
+  if (read !== undefined) out.prompt_tokens_details = { cached_tokens: read };
+  return out;
+}
+
+/** A `message_delta`'s usage over `message_start`'s: its counts win, the rest stay (some hosts send only `output_tokens` there). */
+export function laterUsage(earlier: Json | undefined, later: unknown): Json | undefined {
+  if (!isObject(later)) return earlier;
+  return earlier ? { ...earlier, ...later } : later;
 }

@@ -13,11 +13,11 @@ import { usageLines } from "../usage-table.ts";
 
 const HEAD = ["NICKNAME", "MODEL", "STATUS", "PROTOCOLS", "ACTIVE", "SERVED", "TTFT", "TOK/S"];
 
-/** STATUS and ACTIVE grow to what their cells say (a cooldown, a lowered limit), up to these. */
-const GROWS: Record<number, number> = { 2: 11, 4: 14 };
+/** STATUS, PROTOCOLS and ACTIVE grow to what their cells say (a cooldown, all three protocols, a lowered limit), up to these. */
+const GROWS: Record<number, number> = { 2: 11, 3: 13, 4: 14 };
 
 /**
- * Column widths: fixed ones, STATUS and ACTIVE as wide as their longest cell (`rows`) within
+ * Column widths: fixed ones, STATUS, PROTOCOLS and ACTIVE as wide as their longest cell (`rows`) within
  * bounds, and the model column takes what they leave (two spaces between columns), at least 8.
  */
 export function participantWidths(cols: number, rows: string[][] = []): number[] {
@@ -35,7 +35,7 @@ export function participantWidths(cols: number, rows: string[][] = []): number[]
 }
 
 function cells(row: ParticipantRow, mine: boolean, now: number): string[] {
-  const protocols = [row.protocols.includes("chat") ? "chat" : "", row.protocols.includes("responses") ? "resp" : ""].filter(Boolean).join("+") || "–";
+  const protocols = [row.protocols.includes("chat") ? "chat" : "", row.protocols.includes("responses") ? "resp" : "", row.protocols.includes("messages") ? "msg" : ""].filter(Boolean).join("+") || "–";
   return [
     `${mine ? "★ " : ""}${row.tunnel ? "⇄ " : ""}${row.nickname}`,
     row.model,

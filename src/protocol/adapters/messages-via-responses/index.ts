@@ -10,11 +10,11 @@
  * Thinking comes back from `reasoning_text` and reasoning summaries (chat's
  * `reasoning_content` in between); usage from the Response's (cached tokens included).
  * The cost: each event is decoded twice, which a Responses participant's stream can afford
- * (bench/README.md measures the chat path).
+ * (bench/README.md measures the chat path). The two stream mappers are chained by ../chain.ts.
  */
 import type { Json } from "../../json.ts";
-import type { SseEvent } from "../../sse/decode.ts";
-import type { AdapterContext, StreamFailure, StreamMapper } from "../types.ts";
+import type { AdapterContext, StreamMapper } from "../types.ts";
+import { chained } from "../chain.ts";
 import * as chatViaResponses from "../chat-via-responses/index.ts";
 import * as messagesViaChat from "../messages-via-chat/index.ts";
 import { unsupported } from "../messages-via-chat/common.ts";
@@ -35,22 +35,4 @@ export function mapResponse(response: Json, request: Json, ctx: AdapterContext):
 
 export function createStreamMapper(request: Json, ctx: AdapterContext): StreamMapper {
   return chained(chatViaResponses.createStreamMapper(chatRequest(request), ctx), messagesViaChat.createStreamMapper(request, ctx));
-}
-
-/** Two stream mappers one after the other: what the first emits, the second reads. */
-function chained(first: StreamMapper, second: StreamMapper): StreamMapper {
-  const through = (events: SseEvent[]): SseEvent[] => {
-    const out: SseEvent[] = [];
-    for (const ev of events) for (const o of second.push(ev)) out.push(o);
-    return out;
-  };
-  return {
-    push: (ev) => through(first.push(ev)),
-    end: () => [...through(first.end()), ...second.end()],
-    fail: (error: StreamFailure) => {
-      // The first step ends its stream with chat's error chunk, which the second turns into Messages' error event.
-      const out = through(first.fail(error));
-      return out.length > 0 ? out : second.fail(error);
-    },
-  };
 }

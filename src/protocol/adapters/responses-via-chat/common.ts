@@ -9,7 +9,8 @@
  * - `stop`, `tool_calls`, `function_call`, and non-standard ones (Together `eos`, TGI
  *   `eos_token`, anything else) → `completed`: the model ended its turn.
  */
-import { badRequest, type GambiError } from "../../openai/errors.ts";
+import type { GambiError } from "../../openai/errors.ts";
+import { unsupported as rejected, type Speaks } from "../rejections.ts";
 
 export function str(v: unknown): string | undefined {
   return typeof v === "string" ? v : undefined;
@@ -22,20 +23,14 @@ export function num(v: unknown): number | undefined {
 /**
  * The 400 for a valid Responses field a chat-only participant cannot honour (code
  * `unsupported_parameter`, like OpenAI's own); `param` is the request path (`tools[1].type`).
- * Same wording as the chat-via-responses direction, so a client sees one style of message.
+ * The wording every adapter shares (adapters/rejections.ts); `speaks` is Chat Completions unless
+ * the request goes on to another protocol (responses-via-messages maps through this adapter).
  */
-export function unsupported(param: string, what: string): GambiError {
-  return badRequest(
-    `Unsupported parameter '${param}': ${what} cannot be adapted (the participant serving this request only speaks Chat Completions).`,
-    "unsupported_parameter",
-    param,
-  );
+export function unsupported(param: string, what: string, speaks: Speaks = "Chat Completions"): GambiError {
+  return rejected(param, what, speaks);
 }
 
-/** The 400 for a malformed request (code `invalid_request`), naming the field too. */
-export function invalid(param: string, what: string): GambiError {
-  return badRequest(`Invalid '${param}': ${what}.`, "invalid_request", param);
-}
+export { invalid } from "../rejections.ts";
 
 /** The state a Response ends in, from the chat `finish_reason` (the map above). */
 export interface EndState {

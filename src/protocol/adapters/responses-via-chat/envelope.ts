@@ -93,8 +93,11 @@ export function refusalPart(refusal: string): Json {
   return { type: "refusal", refusal };
 }
 
-export function reasoningItem(id: string, text: string | undefined): Json {
-  return { id, type: "reasoning", summary: [], content: text === undefined ? [] : [reasoningPart(text)] };
+/** `encrypted`: a thinking block's signature or redacted data, as the item's `encrypted_content` (protocol/anthropic/thinking.ts); absent otherwise. */
+export function reasoningItem(id: string, text: string | undefined, encrypted?: string): Json {
+  const item: Json = { id, type: "reasoning", summary: [], content: text === undefined ? [] : [reasoningPart(text)] };
+  if (encrypted !== undefined) item.encrypted_content = encrypted;
+  return item;
 }
 
 export function reasoningPart(text: string): Json {

@@ -20,18 +20,27 @@
  * Degraded:
  * - `reasoning` items are dropped (another model's thoughts; chat has no field for them), or
  *   with `reasoningContent: true` passed as `reasoning_content` on the next assistant message
- *   (DeepSeek wants it back during a tool-call turn; llama.cpp and vLLM accept it);
+ *   (DeepSeek wants it back during a tool-call turn; llama.cpp and vLLM accept it), or with
+ *   `reasoningDetails: true` (for a Messages participant, responses-via-messages) the ones that
+ *   carry a thinking block's signature (protocol/anthropic/thinking.ts) as `reasoning_details`
+ *   entries on the next assistant message, the rest dropped;
  * - item `id`s and `status` are not sent (chat has no place for them).
  * Rejected (400 naming the field): `input_file`, `input_audio`, images outside user messages or
  * by `file_id`, images in tool output, an unresolvable `item_reference`, and every other item
  * type (built-in tool calls and their outputs, `custom_tool_call`, `compaction`, …).
  */
 import { isObject, type Json } from "../../json.ts";
+import { detailOfReasoningItem } from "../../anthropic/thinking.ts";
+import type { Speaks } from "../rejections.ts";
 import { invalid, str, unsupported } from "./common.ts";
 
 export interface MessagesOptions {
   /** Pass reasoning items on as `reasoning_content` on the following assistant message. */
   reasoningContent?: boolean;
+  /** Pass the signed thinking of reasoning items on as `reasoning_details` on the following assistant message. */
+  reasoningDetails?: boolean;
+  /** What a 400 says the participant speaks (default Chat Completions). */
+  speaks?: Speaks;
   /** Items that `item_reference` may point at (the stored conversation, then this input). */
   lookup?: (id: string) => Json | undefined;
 }
@@ -42,6 +51,7 @@ const CHAT_ROLE: Record<string, string> = { user: "user", assistant: "assistant"
 export class MessageBuilder {
   readonly messages: Json[] = [];
   private reasoning = "";
+  private details: Json[] = [];
 
   constructor(private readonly opts: MessagesOptions = {}) {}
 
@@ -56,7 +66,10 @@ export class MessageBuilder {
       case "function_call_output":
         return this.toolOutput(item, param);
       case "reasoning":
-        if (this.opts.reasoningContent) this.reasoning += reasoningText(item);
+        if (this.opts.reasoningDetails) {
+          const detail = detailOfReasoningItem(item, reasoningText(item));
+          if (detail) this.details.push(detail);
+        } else if (this.opts.reasoningContent) this.reasoning += reasoningText(item);
         return;
       case "item_reference": {
         const id = str(item.id);
@@ -65,7 +78,7 @@ export class MessageBuilder {
         return this.add(found, param, true);
       }
       default:
-        throw unsupported(`${param}.type`, `input item type ${JSON.stringify(type)}`);
+        throw unsupported(`${param}.type`, `input item type ${JSON.stringify(type)}`, this.opts.speaks);
     }
   }
 
@@ -73,12 +86,13 @@ export class MessageBuilder {
     const role = str(item.role);
     const chatRole = role === undefined ? undefined : CHAT_ROLE[role];
     if (!chatRole) throw invalid(`${param}.role`, `role ${JSON.stringify(item.role)} is not one of user, assistant, system, developer`);
-    const content = chatContent(item.content, chatRole, `${param}.content`);
+    const content = chatContent(item.content, chatRole, `${param}.content`, this.opts.speaks);
     if (chatRole === "assistant") {
       this.messages.push(this.withReasoning({ role: "assistant", content }));
       return;
     }
     this.reasoning = "";
+    this.details = [];
     this.messages.push({ role: chatRole, content });
   }
 
@@ -93,7 +107,7 @@ export class MessageBuilder {
     if (last?.role === "assistant") {
       if (!Array.isArray(last.tool_calls)) last.tool_calls = [];
       (last.tool_calls as Json[]).push(call);
-      if (this.reasoning && last.reasoning_content === undefined) this.withReasoning(last);
+      if ((this.reasoning && last.reasoning_content === undefined) || this.details.length > 0) this.withReasoning(last);
       return;
     }
     this.messages.push(this.withReasoning({ role: "assistant", content: "", tool_calls: [call] }));
@@ -103,12 +117,15 @@ export class MessageBuilder {
     const callId = str(item.call_id);
     if (!callId) throw invalid(`${param}.call_id`, "a function_call_output needs its call_id");
     this.reasoning = "";
-    this.messages.push({ role: "tool", tool_call_id: callId, content: toolContent(item.output, `${param}.output`) });
+    this.details = [];
+    this.messages.push({ role: "tool", tool_call_id: callId, content: toolContent(item.output, `${param}.output`, this.opts.speaks) });
   }
 
   private withReasoning(msg: Json): Json {
-    if (this.reasoning) msg.reasoning_content = this.reasoning;
+    if (this.reasoning && msg.reasoning_content === undefined) msg.reasoning_content = this.reasoning;
+    if (this.details.length > 0) msg.reasoning_details = [...(Array.isArray(msg.reasoning_details) ? msg.reasoning_details : []), ...this.details];
     this.reasoning = "";
+    this.details = [];
     return msg;
   }
 }
@@ -118,16 +135,16 @@ function reasoningText(item: Json): string {
   return parts.map((p) => (isObject(p) && typeof p.text === "string" ? p.text : "")).join("");
 }
 
-function chatContent(content: unknown, role: string, param: string): unknown {
+function chatContent(content: unknown, role: string, param: string, speaks: Speaks | undefined): unknown {
   if (typeof content === "string") return content;
   if (!Array.isArray(content)) throw invalid(param, "content must be a string or an array of content parts");
-  const parts: Json[] = content.map((part, j) => chatPart(part, role, `${param}[${j}]`));
+  const parts: Json[] = content.map((part, j) => chatPart(part, role, `${param}[${j}]`, speaks));
   if (parts.length === 0) return "";
   if (parts.length === 1 && parts[0]!.type === "text") return parts[0]!.text;
   return parts;
 }
 
-function chatPart(part: unknown, role: string, param: string): Json {
+function chatPart(part: unknown, role: string, param: string, speaks: Speaks | undefined): Json {
   if (!isObject(part)) throw invalid(param, "a content part must be an object");
   switch (part.type) {
     case "input_text":
@@ -139,10 +156,10 @@ function chatPart(part: unknown, role: string, param: string): Json {
       if (typeof part.refusal !== "string") throw invalid(`${param}.refusal`, "a refusal part needs its refusal text");
       return { type: "text", text: part.refusal };
     case "input_image": {
-      if (role !== "user") throw unsupported(param, `an image in a ${role} message`);
+      if (role !== "user") throw unsupported(param, `an image in a ${role} message`, speaks);
       const url = str(part.image_url);
       if (url === undefined) {
-        if (part.file_id !== undefined) throw unsupported(`${param}.file_id`, "an image given by file_id");
+        if (part.file_id !== undefined) throw unsupported(`${param}.file_id`, "an image given by file_id", speaks);
         throw invalid(`${param}.image_url`, "an input_image needs its image_url");
       }
       const imageUrl: Json = { url };
@@ -150,13 +167,13 @@ function chatPart(part: unknown, role: string, param: string): Json {
       return { type: "image_url", image_url: imageUrl };
     }
     case "input_file":
-      throw unsupported(param, "input_file (files)");
+      throw unsupported(param, "input_file (files)", speaks);
     default:
-      throw unsupported(`${param}.type`, `content part type ${JSON.stringify(part.type)}`);
+      throw unsupported(`${param}.type`, `content part type ${JSON.stringify(part.type)}`, speaks);
   }
 }
 
-function toolContent(output: unknown, param: string): unknown {
+function toolContent(output: unknown, param: string, speaks: Speaks | undefined): unknown {
   if (typeof output === "string") return output;
   if (!Array.isArray(output)) throw invalid(param, "output must be a string or an array of content parts");
   const parts = output.map((part, j) => {
@@ -166,7 +183,7 @@ function toolContent(output: unknown, param: string): unknown {
       if (typeof part.text !== "string") throw invalid(`${p}.text`, "a text part needs its text");
       return { type: "text", text: part.text };
     }
-    throw unsupported(p, `${JSON.stringify(part.type)} in a function_call_output (a chat tool message holds only text)`);
+    throw unsupported(p, `${JSON.stringify(part.type)} in a function_call_output (a chat tool message holds only text)`, speaks);
   });
   if (parts.length === 1) return parts[0]!.text;
   return parts;

@@ -13,6 +13,11 @@
  *   for an already closed call cannot be expressed and is reported as a protocol error);
  *   a continuation's `id: ""` (Alibaba) or repeated id/name (OpenRouter) changes nothing; a call
  *   without any id gets `call_<random>`.
+ * - a thinking block's signature (`signed`) goes on the open reasoning item as its
+ *   `encrypted_content` (in `output_item.done`, as OpenAI's own items get theirs at the end) and
+ *   seals it: reasoning after it opens a new item (it is another block); a redacted block
+ *   (`redacted`) is an item of its own with no text, added and done at once
+ *   (protocol/anthropic/thinking.ts; only responses-via-messages sends these).
  * Closing an item emits its `.done` events with the full text; the last item of an incomplete
  * response (length / content_filter) is closed with status `incomplete`.
  */
@@ -30,7 +35,7 @@ interface Part {
 }
 
 type Open =
-  | { kind: "reasoning"; index: number; id: string; text: string }
+  | { kind: "reasoning"; index: number; id: string; text: string; encrypted?: string }
   | { kind: "message"; index: number; id: string; parts: Part[]; partOpen: boolean }
   | { kind: "call"; index: number; id: string; chatIndex: number };
 
@@ -57,16 +62,34 @@ export class OutputStream {
   ) {}
 
   reasoning(delta: string): void {
-    if (this.open?.kind !== "reasoning") {
-      this.close("completed");
-      const open: Open = { kind: "reasoning", index: this.items.length, id: itemId(this.ctx, "rs"), text: "" };
-      this.open = open;
-      this.emit("response.output_item.added", { item: reasoningItem(open.id, undefined), output_index: open.index });
-      this.emit("response.content_part.added", { content_index: 0, item_id: open.id, output_index: open.index, part: reasoningPart("") });
-    }
-    const open = this.open as Extract<Open, { kind: "reasoning" }>;
+    const open = this.openReasoning();
     open.text += delta;
     this.emit("response.reasoning_text.delta", { content_index: 0, delta, item_id: open.id, output_index: open.index });
+  }
+
+  /** A thinking block's signature: the open reasoning item's (one opened for a block with no text), which it closes to further text. */
+  signed(encrypted: string): void {
+    this.openReasoning().encrypted = encrypted;
+  }
+
+  /** A redacted thinking block: a reasoning item of its own, no text, its data as `encrypted_content`. */
+  redacted(encrypted: string): void {
+    this.close("completed");
+    const index = this.items.length;
+    const item = reasoningItem(itemId(this.ctx, "rs"), undefined, encrypted);
+    this.emit("response.output_item.added", { item, output_index: index });
+    this.done(index, item);
+  }
+
+  /** The reasoning item deltas go to: the open one unless a signature sealed it, else a new one. */
+  private openReasoning(): Extract<Open, { kind: "reasoning" }> {
+    if (this.open?.kind === "reasoning" && this.open.encrypted === undefined) return this.open;
+    this.close("completed");
+    const open: Extract<Open, { kind: "reasoning" }> = { kind: "reasoning", index: this.items.length, id: itemId(this.ctx, "rs"), text: "" };
+    this.open = open;
+    this.emit("response.output_item.added", { item: reasoningItem(open.id, undefined), output_index: open.index });
+    this.emit("response.content_part.added", { content_index: 0, item_id: open.id, output_index: open.index, part: reasoningPart("") });
+    return open;
   }
 
   text(kind: Part["kind"], delta: string, logprobs: Json[] = []): void {
@@ -138,7 +161,7 @@ export class OutputStream {
       const at = { content_index: 0, item_id: open.id, output_index: open.index };
       this.emit("response.reasoning_text.done", { ...at, text: open.text });
       this.emit("response.content_part.done", { ...at, part: reasoningPart(open.text) });
-      this.done(open.index, reasoningItem(open.id, open.text));
+      this.done(open.index, reasoningItem(open.id, open.text, open.encrypted));
     } else if (open.kind === "message") {
       if (open.partOpen) this.closePart(open);
       this.done(open.index, messageItem(open.id, status, open.parts.map((p) => this.partJson(p))));
@@ -165,7 +188,7 @@ export class OutputStream {
     const open = this.open;
     if (!open) return [...this.items];
     let item: Json;
-    if (open.kind === "reasoning") item = reasoningItem(open.id, open.text);
+    if (open.kind === "reasoning") item = reasoningItem(open.id, open.text, open.encrypted);
     else if (open.kind === "message") item = messageItem(open.id, "incomplete", open.parts.map((p) => this.partJson(p)));
     else {
       const call = this.calls.get(open.chatIndex)!;

@@ -28,6 +28,7 @@
  * and an empty conversation.
  */
 import { isObject, type Json } from "../../json.ts";
+import type { Speaks } from "../rejections.ts";
 import { invalid, str, unsupported } from "./common.ts";
 import { MessageBuilder } from "./items.ts";
 
@@ -36,12 +37,17 @@ export interface MapRequestOptions {
   history?: Json[];
   /** Send reasoning items back as `reasoning_content` (see items.ts). Default false: dropped. */
   reasoningContent?: boolean;
+  /** Send the signed thinking of reasoning items back as `reasoning_details` (items.ts; responses-via-messages). */
+  reasoningDetails?: boolean;
+  /** What a 400 says the participant speaks: Chat Completions unless the chat body goes on to another protocol. */
+  speaks?: Speaks;
 }
 
 const PASS_THROUGH = ["temperature", "top_p", "stop", "seed", "frequency_penalty", "presence_penalty", "user"] as const;
 
 export function mapRequest(body: Json, opts: MapRequestOptions = {}): Json {
-  rejectUnsupported(body);
+  const speaks = opts.speaks;
+  rejectUnsupported(body, speaks);
   const out: Json = { model: body.model };
 
   const history = opts.history ?? [];
@@ -50,7 +56,7 @@ export function mapRequest(body: Json, opts: MapRequestOptions = {}): Json {
   for (const item of [...history, ...input]) {
     if (isObject(item) && typeof item.id === "string" && item.type !== "item_reference") byId.set(item.id, item);
   }
-  const builder = new MessageBuilder({ reasoningContent: opts.reasoningContent, lookup: (id) => byId.get(id) });
+  const builder = new MessageBuilder({ reasoningContent: opts.reasoningContent, reasoningDetails: opts.reasoningDetails, speaks, lookup: (id) => byId.get(id) });
   if (typeof body.instructions === "string" && body.instructions.length > 0) builder.messages.push({ role: "system", content: body.instructions });
   else if (body.instructions !== undefined && body.instructions !== null && typeof body.instructions !== "string") {
     throw invalid("instructions", "instructions must be a string");
@@ -62,7 +68,7 @@ export function mapRequest(body: Json, opts: MapRequestOptions = {}): Json {
   if (!builder.messages.some((m) => m.role !== "system")) throw invalid("input", "there is nothing to answer: input is empty");
   out.messages = builder.messages;
 
-  const { tools, toolChoice } = mapTools(body.tools, body.tool_choice);
+  const { tools, toolChoice } = mapTools(body.tools, body.tool_choice, speaks);
   if (tools.length > 0) {
     out.tools = tools;
     if (toolChoice !== undefined) out.tool_choice = toolChoice;
@@ -71,7 +77,7 @@ export function mapRequest(body: Json, opts: MapRequestOptions = {}): Json {
     throw invalid("tool_choice", '"required" needs at least one function tool');
   }
 
-  const format = mapFormat(body.text);
+  const format = mapFormat(body.text, speaks);
   if (format) out.response_format = format;
   if (isObject(body.text) && typeof body.text.verbosity === "string") out.verbosity = body.text.verbosity;
 
@@ -92,20 +98,20 @@ export function mapRequest(body: Json, opts: MapRequestOptions = {}): Json {
   return out;
 }
 
-function rejectUnsupported(body: Json): void {
-  if (body.background === true) throw unsupported("background", "background mode");
-  if (body.prompt !== undefined && body.prompt !== null) throw unsupported("prompt", "a reusable prompt (prompt templates live on OpenAI)");
+function rejectUnsupported(body: Json, speaks: Speaks | undefined): void {
+  if (body.background === true) throw unsupported("background", "background mode", speaks);
+  if (body.prompt !== undefined && body.prompt !== null) throw unsupported("prompt", "a reusable prompt (prompt templates live on OpenAI)", speaks);
   if (body.conversation !== undefined && body.conversation !== null) {
-    throw unsupported("conversation", "a Conversations API conversation (use previous_response_id)");
+    throw unsupported("conversation", "a Conversations API conversation (use previous_response_id)", speaks);
   }
-  if (body.moderation !== undefined && body.moderation !== null) throw unsupported("moderation", "moderation");
+  if (body.moderation !== undefined && body.moderation !== null) throw unsupported("moderation", "moderation", speaks);
 }
 
-function mapTools(tools: unknown, choice: unknown): { tools: Json[]; toolChoice?: unknown } {
+function mapTools(tools: unknown, choice: unknown, speaks: Speaks | undefined): { tools: Json[]; toolChoice?: unknown } {
   if (tools !== undefined && tools !== null && !Array.isArray(tools)) throw invalid("tools", "tools must be an array");
   let mapped = (Array.isArray(tools) ? tools : []).map((tool, i) => {
     if (!isObject(tool)) throw invalid(`tools[${i}]`, "a tool must be an object");
-    if (tool.type !== "function") throw unsupported(`tools[${i}].type`, `the ${JSON.stringify(tool.type)} tool`);
+    if (tool.type !== "function") throw unsupported(`tools[${i}].type`, `the ${JSON.stringify(tool.type)} tool`, speaks);
     const name = str(tool.name);
     if (!name) throw invalid(`tools[${i}].name`, "a function tool needs a name");
     const fn: Json = { name };
@@ -127,7 +133,7 @@ function mapTools(tools: unknown, choice: unknown): { tools: Json[]; toolChoice?
     const allowed = Array.isArray(choice.tools) ? choice.tools : [];
     const names = new Set<string>();
     allowed.forEach((t: unknown, i: number) => {
-      if (!isObject(t) || t.type !== "function") throw unsupported(`tool_choice.tools[${i}].type`, `allowing the ${JSON.stringify(isObject(t) ? t.type : t)} tool`);
+      if (!isObject(t) || t.type !== "function") throw unsupported(`tool_choice.tools[${i}].type`, `allowing the ${JSON.stringify(isObject(t) ? t.type : t)} tool`, speaks);
       if (typeof t.name !== "string") throw invalid(`tool_choice.tools[${i}].name`, "an allowed function needs its name");
       names.add(t.name);
     });
@@ -137,10 +143,10 @@ function mapTools(tools: unknown, choice: unknown): { tools: Json[]; toolChoice?
     if (mapped.length === 0) return { tools: [], toolChoice: mode === "required" ? "required" : undefined };
     return { tools: mapped, toolChoice: mode };
   }
-  throw unsupported("tool_choice.type", `a tool choice of type ${JSON.stringify(choice.type)}`);
+  throw unsupported("tool_choice.type", `a tool choice of type ${JSON.stringify(choice.type)}`, speaks);
 }
 
-function mapFormat(text: unknown): Json | undefined {
+function mapFormat(text: unknown, speaks: Speaks | undefined): Json | undefined {
   if (text === undefined || text === null) return undefined;
   if (!isObject(text)) throw invalid("text", "text must be an object");
   const format = text.format;
@@ -160,6 +166,6 @@ function mapFormat(text: unknown): Json | undefined {
       return { type: "json_schema", json_schema: schema };
     }
     default:
-      throw unsupported("text.format.type", `the ${JSON.stringify(format.type)} output format`);
+      throw unsupported("text.format.type", `the ${JSON.stringify(format.type)} output format`, speaks);
   }
 }

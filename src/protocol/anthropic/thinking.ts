@@ -1,0 +1,70 @@
+/**
+ * Anthropic's signed thinking, carried where other protocols have no field for it.
+ *
+ * A `thinking` block comes with a `signature` and a `redacted_thinking` block is only `data`:
+ * both are opaque to everyone but Anthropic, which wants them back unchanged in a later turn
+ * (during a tool loop with thinking on it refuses an assistant turn without them). The hub
+ * carries them in two places:
+ * - a Responses reasoning item's `encrypted_content` (what OpenAI's own reasoning items carry
+ *   back and forth): `anthropic.thinking:<signature>` beside the item's `reasoning_text`, or
+ *   `anthropic.redacted_thinking:<data>` on an item with no text. The prefix tells the hub's own
+ *   from OpenAI's encrypted reasoning (a client may resend those from another conversation):
+ *   only a prefixed one goes back to a Messages participant, anything else is dropped as before;
+ * - on the chat shape in between (responses-via-messages chains the Responses client through
+ *   chat), the `reasoning_details` entries OpenRouter uses for the same thing:
+ *   `{type: "reasoning.text", text, signature, format}` and `{type: "reasoning.encrypted", data,
+ *   format}`. chat-via-messages reads them on an assistant message (from that chain, or from an
+ *   OpenRouter-style chat client) and writes them only when asked (`reasoningDetails`).
+ * A signature that cannot be carried is dropped, never invented: an unsigned block (a chat
+ * participant's, llama.cpp's `signature: ""`) makes no entry and no `encrypted_content`.
+ */
+import { isObject, type Json } from "../json.ts";
+
+const SIGNED = "anthropic.thinking:";
+const REDACTED = "anthropic.redacted_thinking:";
+/** OpenRouter's name for Anthropic's kind of reasoning detail. */
+export const DETAIL_FORMAT = "anthropic-claude-v1";
+
+/**
+ * A chat `reasoning_details` entry for a thinking block (its text, and its signature when it has
+ * one: one entry per block, so the blocks stay apart) or a redacted one; undefined for any other block.
+ */
+export function detailOfBlock(block: Json): Json | undefined {
+  if (block.type === "thinking") {
+    const text = typeof block.thinking === "string" ? block.thinking : "";
+    const signed = typeof block.signature === "string" && block.signature !== "";
+    return signed ? { type: "reasoning.text", text, signature: block.signature, format: DETAIL_FORMAT } : { type: "reasoning.text", text, format: DETAIL_FORMAT };
+  }
+  if (block.type === "redacted_thinking" && typeof block.data === "string" && block.data !== "") return { type: "reasoning.encrypted", data: block.data, format: DETAIL_FORMAT };
+  return undefined;
+}
+
+/** Chat `reasoning_details` → the Messages blocks they carry, in order (entries without a signature or data are no block). */
+export function blocksOfDetails(details: unknown): Json[] {
+  if (!Array.isArray(details)) return [];
+  const out: Json[] = [];
+  for (const d of details) {
+    if (!isObject(d)) continue;
+    if (d.type === "reasoning.text" && typeof d.signature === "string" && d.signature !== "") {
+      out.push({ type: "thinking", thinking: typeof d.text === "string" ? d.text : "", signature: d.signature });
+    } else if (d.type === "reasoning.encrypted" && typeof d.data === "string" && d.data !== "") out.push({ type: "redacted_thinking", data: d.data });
+  }
+  return out;
+}
+
+/** The `encrypted_content` a reasoning item gets for a chat `reasoning_details` entry (a signature, or redacted data), if it carries one. */
+export function encryptedContentOfDetail(d: unknown): { encrypted: string; redacted: boolean } | undefined {
+  if (!isObject(d)) return undefined;
+  if (d.type === "reasoning.text" && typeof d.signature === "string" && d.signature !== "") return { encrypted: SIGNED + d.signature, redacted: false };
+  if (d.type === "reasoning.encrypted" && typeof d.data === "string" && d.data !== "") return { encrypted: REDACTED + d.data, redacted: true };
+  return undefined;
+}
+
+/** A Responses reasoning item the hub made from a thinking block → its chat `reasoning_details` entry; undefined for any other reasoning item. */
+export function detailOfReasoningItem(item: Json, text: string): Json | undefined {
+  const enc = item.encrypted_content;
+  if (typeof enc !== "string") return undefined;
+  if (enc.startsWith(SIGNED) && enc.length > SIGNED.length) return { type: "reasoning.text", text, signature: enc.slice(SIGNED.length), format: DETAIL_FORMAT };
+  if (enc.startsWith(REDACTED) && enc.length > REDACTED.length) return { type: "reasoning.encrypted", data: enc.slice(REDACTED.length), format: DETAIL_FORMAT };
+  return undefined;
+}
