@@ -22,6 +22,27 @@ import { isObject, type Json } from "../json.ts";
 
 const SIGNED = "anthropic.thinking:";
 const REDACTED = "anthropic.redacted_thinking:";
+/** A thinking block's signature as a reasoning item's `encrypted_content`. */
+export const carriedSignature = (signature: string): string => SIGNED + signature;
+/** A redacted thinking block's data as a reasoning item's `encrypted_content`. */
+export const carriedRedacted = (data: string): string => REDACTED + data;
+
+/** The `encrypted_content` of the reasoning item for a thinking block (its signature) or a redacted one (its data); undefined when it carries neither. */
+export function encryptedContentOfBlock(block: Json): string | undefined {
+  if (block.type === "thinking" && typeof block.signature === "string" && block.signature !== "") return carriedSignature(block.signature);
+  if (block.type === "redacted_thinking" && typeof block.data === "string" && block.data !== "") return carriedRedacted(block.data);
+  return undefined;
+}
+
+/** A reasoning item the hub made from a thinking block → that block again (this text, its signature) or the redacted one; undefined for any other reasoning item. */
+export function blockOfReasoningItem(item: Json, text: string): Json | undefined {
+  const enc = item.encrypted_content;
+  if (typeof enc !== "string") return undefined;
+  if (enc.startsWith(SIGNED) && enc.length > SIGNED.length) return { type: "thinking", thinking: text, signature: enc.slice(SIGNED.length) };
+  if (enc.startsWith(REDACTED) && enc.length > REDACTED.length) return { type: "redacted_thinking", data: enc.slice(REDACTED.length) };
+  return undefined;
+}
+
 /** OpenRouter's name for Anthropic's kind of reasoning detail. */
 export const DETAIL_FORMAT = "anthropic-claude-v1";
 
