@@ -12,9 +12,11 @@ import { chained } from "../../src/protocol/adapters/chain.ts";
 import * as chatViaMessages from "../../src/protocol/adapters/chat-via-messages/index.ts";
 import * as responsesViaChat from "../../src/protocol/adapters/responses-via-chat/index.ts";
 import { createStreamMapper as direct } from "../../src/protocol/adapters/responses-via-messages/stream.ts";
+import { mapResponse as directResponse } from "../../src/protocol/adapters/responses-via-messages/response.ts";
 import type { StreamFailure, StreamMapper } from "../../src/protocol/adapters/types.ts";
 import type { SseEvent } from "../../src/protocol/sse/decode.ts";
-import { loadFixtures } from "../helpers/fixtures.ts";
+import { fixtureStatus, loadFixtures } from "../helpers/fixtures.ts";
+import { checkMessagesStream } from "../helpers/messages-stream-check.ts";
 import { context, decode } from "../helpers/adapter-context.ts";
 
 type Json = Record<string, any>;
@@ -65,24 +67,6 @@ const synthetic: Record<string, SseEvent[]> = {
   "JSON that is no object": [start, { data: "[1,2]" }],
   "no message_start, ping first": [ev("ping", {}), block(0, { type: "text", text: "hi" }), blockStop(0), ...stop("end_turn")],
   "message_delta then the body ends": [start, block(0, { type: "text", text: "x" }), blockStop(0), stop("end_turn")[0]!],
-  "two thinking blocks, one unsigned, one with no text": [
-    start,
-    block(0, { type: "thinking", thinking: "", signature: "" }),
-    delta(0, { type: "thinking_delta", thinking: "first" }),
-    blockStop(0),
-    block(1, { type: "thinking", thinking: "", signature: "" }),
-    delta(1, { type: "signature_delta", signature: "sig" }),
-    delta(1, { type: "signature_delta", signature: "nature" }),
-    blockStop(1),
-    block(2, { type: "redacted_thinking", data: "" }),
-    blockStop(2),
-    block(3, { type: "thinking", thinking: "whole", signature: "s2" }),
-    blockStop(3),
-    block(4, { type: "text", text: "" }),
-    delta(4, { type: "text_delta", text: "done" }),
-    blockStop(4),
-    ...stop("end_turn"),
-  ],
   "tool input whole at the start, a nameless tool, text after tools": [
     start,
     block(0, { type: "tool_use", id: "t1", name: "f", input: { a: 1 } }),
@@ -115,11 +99,48 @@ const synthetic: Record<string, SseEvent[]> = {
     blockStop(1),
     ...stop("pause_turn"),
   ],
+  "two signed thinking blocks in a row": [
+    start,
+    block(0, { type: "thinking", thinking: "", signature: "" }),
+    delta(0, { type: "thinking_delta", thinking: "one" }),
+    delta(0, { type: "signature_delta", signature: "s1" }),
+    blockStop(0),
+    block(1, { type: "thinking", thinking: "", signature: "" }),
+    delta(1, { type: "thinking_delta", thinking: "two" }),
+    delta(1, { type: "signature_delta", signature: "s2" }),
+    blockStop(1),
+    ...stop("end_turn"),
+  ],
   refusal: [start, block(0, { type: "text", text: "no" }), blockStop(0), ...stop("refusal")],
   "context window exceeded": [start, block(0, { type: "text", text: "cut" }), ...stop("model_context_window_exceeded")],
   "[DONE] and empty data": [start, { data: "[DONE]" }, { data: "  " }, ...stop("end_turn")],
   "nothing at all": [],
 };
+
+/**
+ * Where they differ, on purpose: the chain saw thinking as one run of `reasoning_content`, so two
+ * blocks in a row without a signature between them (never from Anthropic, whose blocks are all
+ * signed) became one reasoning item, and a signature went on whatever unsigned item was still
+ * open. The direct mapper sees the blocks: one item each, each with its own signature.
+ */
+const unsignedThenSigned: SseEvent[] = [
+  start,
+  block(0, { type: "thinking", thinking: "", signature: "" }),
+  delta(0, { type: "thinking_delta", thinking: "first" }),
+  blockStop(0),
+  block(1, { type: "thinking", thinking: "", signature: "" }),
+  delta(1, { type: "signature_delta", signature: "sig" }),
+  delta(1, { type: "signature_delta", signature: "nature" }),
+  blockStop(1),
+  block(2, { type: "redacted_thinking", data: "" }),
+  blockStop(2),
+  block(3, { type: "thinking", thinking: "whole", signature: "s2" }),
+  blockStop(3),
+  block(4, { type: "text", text: "" }),
+  delta(4, { type: "text_delta", text: "done" }),
+  blockStop(4),
+  ...stop("end_turn"),
+  ];
 
 const cases: [string, SseEvent[]][] = [
   ...loadFixtures(["messages"])
@@ -144,6 +165,59 @@ describe("the direct mapper writes what the chain wrote", () => {
         expect(run(directMapper, head, "end")).toBe(run(chain, head, "end"));
         for (const f of failures) expect(run(directMapper, head, f)).toBe(run(chain, head, f));
       }
+    });
+  }
+});
+
+describe("where the direct mapper differs: each thinking block is an item of its own", () => {
+  const items = (make: () => StreamMapper & { result(): Json | undefined }) => {
+    const mapper = make();
+    for (const e of unsignedThenSigned) mapper.push(e);
+    mapper.end();
+    return (mapper.result()!.output as Json[]).map((i) => (i.type === "reasoning" ? { text: i.content.map((p: Json) => p.text).join(""), enc: i.encrypted_content } : { message: i.content[0].text }));
+  };
+  test("the chain merged an unsigned block with the next one's signature; the direct mapper keeps them apart", () => {
+    expect(items(chain)).toEqual([{ text: "first", enc: "anthropic.thinking:signature" }, { text: "whole", enc: "anthropic.thinking:s2" }, { message: "done" }]);
+    expect(items(directMapper)).toEqual([
+      { text: "first", enc: undefined },
+      { text: "", enc: "anthropic.thinking:signature" },
+      { text: "whole", enc: "anthropic.thinking:s2" },
+      { message: "done" },
+    ]);
+  });
+});
+
+describe("the direct answer mapper gives what the chain gave, and what the stream gives", () => {
+  const chainResponse = (msg: Json) => {
+    const ctx = context();
+    const chat = chatViaMessages.mapResponse(msg, { model: request.model, stream: false, stream_options: { include_usage: true } }, ctx, { reasoningDetails: true });
+    return responsesViaChat.mapResponse(chat, request, ctx, { responseId: "resp_1", reasoningDetails: true });
+  };
+  const bodies = loadFixtures(["messages"]).filter((f) => !f.stream && fixtureStatus(f.name) === 200);
+  test("there are bodies", () => expect(bodies.length).toBeGreaterThan(5));
+  for (const f of bodies) {
+    test(f.name, () => {
+      const msg = JSON.parse(new TextDecoder().decode(f.bytes)) as Json;
+      expect(normalized([], directResponse(msg, request, context(), { responseId: "resp_1" }))).toBe(normalized([], chainResponse(msg)));
+      for (const stop_reason of ["max_tokens", "refusal"]) {
+        expect(normalized([], directResponse({ ...msg, stop_reason }, request, context(), { responseId: "resp_1" }))).toBe(normalized([], chainResponse({ ...msg, stop_reason })));
+      }
+    });
+  }
+
+  // Every recorded stream assembled into the message it is: the same Response either way (the
+  // arguments compared as JSON: a stream's are the participant's text, a body's its input object).
+  const sameArguments = (r: Json | undefined) => ({ ...r, output: (r?.output as Json[]).map((i) => (i.type === "function_call" ? { ...i, arguments: JSON.stringify(JSON.parse(i.arguments)) } : i)) });
+  for (const f of loadFixtures(["messages"]).filter((x) => x.stream)) {
+    const name = f.name;
+    const events = decode(f.bytes);
+    test(`${name}: mapResponse of the assembled message = the stream's result()`, () => {
+      const m = checkMessagesStream(events, { strict: false });
+      const msg = { type: "message", content: m.content, stop_reason: m.stopReason, usage: m.usage };
+      const mapper = directMapper();
+      for (const e of events) mapper.push(e);
+      mapper.end();
+      expect(normalized([], sameArguments(directResponse(msg, request, context(), { responseId: "resp_1" })))).toBe(normalized([], sameArguments(mapper.result())));
     });
   }
 });

@@ -9,7 +9,7 @@
  * - `complete(end)`: calls whose name never came started (name ""), the open item closed
  *   (`incomplete` when the Response is), then `response.completed` or `response.incomplete`
  *   with the whole Response and `usage`;
- * - `fail(code, message)`: an `error` event `{code, message, param: null}` then
+ * - `failWith(code, message)`: an `error` event `{code, message, param: null}` then
  *   `response.failed` with the output so far (an open item listed as it stands, `incomplete`);
  * - after either end, nothing: `run` returns no events once the stream is finished, and a
  *   `ProtocolProblem` thrown while mapping an event fails the stream (`upstream_protocol_error`).
@@ -61,7 +61,7 @@ export class ResponseStream {
       f();
     } catch (err) {
       if (!(err instanceof ProtocolProblem)) throw err;
-      this.fail("upstream_protocol_error", err.message);
+      this.failWith("upstream_protocol_error", err.message);
     }
     return this.out;
   }
@@ -90,7 +90,7 @@ export class ResponseStream {
     this.emit(`response.${end.status}`, { response: this.final });
   }
 
-  fail(given: EnvelopeCode | number, message: string): void {
+  failWith(given: EnvelopeCode | number, message: string): void {
     // OpenRouter's codes are numbers; a Responses error's code is a string ("400").
     const code = String(given);
     this.ended = true;

@@ -56,12 +56,12 @@ export function createStreamMapper(request: Json, ctx: AdapterContext, opts: { r
     const read = readChatStreamEvent(ev);
     if (read.kind === "done") return complete();
     if (read.kind === "empty") return;
-    if (read.kind === "unreadable") return stream.fail("upstream_invalid_chunk", read.message);
+    if (read.kind === "unreadable") return stream.failWith("upstream_invalid_chunk", read.message);
     const data = read.data;
     stream.usage = responsesUsageOfChunk(data) ?? stream.usage;
     if (read.error) {
       const code = read.error.code;
-      return stream.fail(code === undefined || code === null ? "upstream_error" : relayedCode(String(code)), read.error.message);
+      return stream.failWith(code === undefined || code === null ? "upstream_error" : relayedCode(String(code)), read.error.message);
     }
     const choices = Array.isArray(data.choices) ? data.choices : [];
     const choice = choices.find((c: unknown) => isObject(c) && (c.index ?? 0) === 0);
@@ -103,9 +103,9 @@ export function createStreamMapper(request: Json, ctx: AdapterContext, opts: { r
       run(() => {
         // [DONE] has completed the response already; without it a finish_reason (TGI) will do.
         if (finishReason !== undefined) complete();
-        else stream.fail("upstream_incomplete", "the participant's stream ended before the answer was finished (no finish_reason, no [DONE])");
+        else stream.failWith("upstream_incomplete", "the participant's stream ended before the answer was finished (no finish_reason, no [DONE])");
       }),
-    fail: (error: StreamFailure) => run(() => stream.fail(error.code ?? "server_error", error.message)),
+    fail: (error: StreamFailure) => run(() => stream.failWith(error.code ?? "server_error", error.message)),
     result: () => stream.result(),
   };
 }

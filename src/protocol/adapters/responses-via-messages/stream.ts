@@ -5,7 +5,7 @@
  * - the start (`message_start`, or the first content event) → `response.created`,
  *   `response.in_progress`;
  * - text → a `message` item's `output_text` part (`logprobs: []`: Messages has none);
- * - a thinking block → a `reasoning` item of its own: its text as `reasoning_text` deltas, its
+ * - each thinking block → a `reasoning` item of its own: its text as `reasoning_text` deltas, its
  *   signature (known at the block's end) as `encrypted_content: "anthropic.thinking:<signature>"`
  *   in the item's `output_item.done`; a block without one (llama.cpp's `signature: ""`) gets none;
  * - a `redacted_thinking` block → a `reasoning` item with no text and `encrypted_content:
@@ -37,7 +37,7 @@ export function createStreamMapper(request: Json, ctx: AdapterContext, opts: { r
   const handler: MessagesStreamHandler = {
     start: () => stream.start(),
     text: (text) => output.text("output_text", text),
-    thinkingBlock: () => undefined,
+    thinkingBlock: () => output.reasoningBlock(),
     thinking: (text) => output.reasoning(text),
     signed: (signature) => output.signed(carriedSignature(signature)),
     redacted: (data) => output.redacted(carriedRedacted(data)),
@@ -50,7 +50,7 @@ export function createStreamMapper(request: Json, ctx: AdapterContext, opts: { r
     error(message, type, code) {
       stream.start();
       // A dropped connection the relay gave no code for: its type is the code.
-      stream.fail(code ?? relayedCode(type), message);
+      stream.failWith(code ?? relayedCode(type), message);
     },
   };
   const reader = new MessagesStreamReader(handler, ctx.newId);

@@ -1,0 +1,91 @@
+/**
+ * The stream mappers alone, in process: µs per upstream event of one adapter's stream mapper
+ * plus `formatSse` of what it writes, over the bench upstream's 256-event streams
+ * (bench/lib/sse-events.ts), decoded once beforehand (no I/O, no decoding in the loop), and over
+ * every recorded Messages stream (test/fixtures/messages/*.sse). Each mapper runs `ROUNDS`
+ * streams (default 2,000) after a warm-up, five times; the median is reported.
+ *
+ *   bun bench/experiments/mapper-cost.ts [ROUNDS]
+ *
+ * What the hub's relay adds around a mapper (decoding, observing, the socket) is the same for
+ * every direction and is measured by bench/proxy.ts, not here.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { chained } from "../../src/protocol/adapters/chain.ts";
+import * as chatViaMessages from "../../src/protocol/adapters/chat-via-messages/index.ts";
+import * as messagesViaChat from "../../src/protocol/adapters/messages-via-chat/index.ts";
+import * as responsesViaChat from "../../src/protocol/adapters/responses-via-chat/index.ts";
+import * as responsesViaMessages from "../../src/protocol/adapters/responses-via-messages/stream.ts";
+import type { AdapterContext, StreamMapper } from "../../src/protocol/adapters/types.ts";
+import { SseDecoder, type SseEvent } from "../../src/protocol/sse/decode.ts";
+import { formatSse } from "../../src/protocol/sse/encode.ts";
+import { chatStream, messagesStream } from "../lib/sse-events.ts";
+
+const ROUNDS = Number(process.argv[2] ?? 2000);
+let n = 0;
+const ctx: AdapterContext = { newId: () => `0bench${++n}`, now: () => 1_750_000_000_000 };
+
+function decoded(chunks: Uint8Array[]): SseEvent[] {
+  const d = new SseDecoder();
+  return [...chunks.flatMap((c) => d.push(c)), ...d.end()];
+}
+
+const responsesRequest = { model: "bench-model", input: "hi", stream: true };
+const chatRequest = { model: "bench-model", messages: [{ role: "user", content: "hi" }], stream: true, stream_options: { include_usage: true } };
+const messagesRequest = { model: "bench-model", max_tokens: 100, messages: [{ role: "user", content: "hi" }], stream: true };
+
+/** The mappers measured: each makes a fresh mapper for one stream. */
+const directions: Record<string, { make: () => StreamMapper; upstream: "chat" | "messages" }> = {
+  "chat ← Messages (chat-via-messages)": { make: () => chatViaMessages.createStreamMapper(chatRequest, ctx), upstream: "messages" },
+  "Responses ← Messages, direct (responses-via-messages)": { make: () => responsesViaMessages.createStreamMapper(responsesRequest, ctx, { responseId: "resp_bench" }), upstream: "messages" },
+  "Messages ← chat (messages-via-chat)": { make: () => messagesViaChat.createStreamMapper(messagesRequest, ctx), upstream: "chat" },
+  "Responses ← chat (responses-via-chat)": { make: () => responsesViaChat.createStreamMapper(responsesRequest, ctx, { responseId: "resp_bench" }), upstream: "chat" },
+};
+
+// The chain responses-via-messages used before its direct mapper (while its pieces exist).
+directions["Responses ← Messages, chained (chat-via-messages, then responses-via-chat)"] = {
+  make: () =>
+    chained(
+      chatViaMessages.createStreamMapper({ model: "bench-model", stream: true, stream_options: { include_usage: true } }, ctx, { reasoningDetails: true }),
+      responsesViaChat.createStreamMapper(responsesRequest, ctx, { responseId: "resp_bench", reasoningDetails: true }),
+    ),
+  upstream: "messages",
+};
+
+function timeOnce(make: () => StreamMapper, events: SseEvent[], rounds: number): number {
+  let bytes = 0;
+  const t0 = performance.now();
+  for (let r = 0; r < rounds; r++) {
+    const mapper = make();
+    for (const ev of events) for (const out of mapper.push(ev)) bytes += formatSse(out).length;
+    for (const out of mapper.end()) bytes += formatSse(out).length;
+  }
+  const elapsed = performance.now() - t0;
+  if (bytes === 0) throw new Error("the mapper wrote nothing");
+  return (elapsed * 1000) / (rounds * events.length);
+}
+
+function median(make: () => StreamMapper, events: SseEvent[], rounds: number): number {
+  timeOnce(make, events, Math.max(1, rounds >> 2));
+  const runs = Array.from({ length: 5 }, () => timeOnce(make, events, rounds));
+  return runs.sort((a, b) => a - b)[2]!;
+}
+
+const streams = { chat: decoded(chatStream(256)), messages: decoded(messagesStream(256)) };
+console.log(`Bun ${Bun.version}, ${ROUNDS} streams of 256 events per run, median of 5: µs per upstream event`);
+for (const [name, d] of Object.entries(directions)) console.log(`${median(d.make, streams[d.upstream], ROUNDS).toFixed(2).padStart(6)}  ${name}`);
+
+// Every recorded Messages stream, for the two Messages directions into OpenAI's protocols.
+const dir = resolve(import.meta.dir, "../../test/fixtures/messages");
+const recorded = readdirSync(dir)
+  .filter((f) => f.endsWith(".sse"))
+  .sort()
+  .map((f) => ({ name: f, events: decoded([new Uint8Array(readFileSync(join(dir, f)))]) }));
+const messagesDirections = Object.entries(directions).filter(([, d]) => d.upstream === "messages");
+console.log(`\nrecorded Messages streams (${Math.max(1, ROUNDS >> 3)} rounds each): µs per upstream event`);
+console.log(["events", ...messagesDirections.map(([name]) => name.split(" (")[0])].join(" | ") + " | recording");
+for (const r of recorded) {
+  const cells = messagesDirections.map(([, d]) => median(d.make, r.events, Math.max(1, ROUNDS >> 3)).toFixed(2));
+  console.log([String(r.events.length), ...cells, r.name].join(" | "));
+}
