@@ -31,6 +31,7 @@ import { isObject, type Json } from "../../json.ts";
 import type { Speaks } from "../rejections.ts";
 import { invalid, str, unsupported } from "./common.ts";
 import { MessageBuilder } from "./items.ts";
+import { readConversation } from "../responses-input.ts";
 
 export interface MapRequestOptions {
   /** Items of the earlier turns (`previous_response_id`), inputs and outputs, oldest first. */
@@ -50,21 +51,8 @@ export function mapRequest(body: Json, opts: MapRequestOptions = {}): Json {
   rejectUnsupported(body, speaks);
   const out: Json = { model: body.model };
 
-  const history = opts.history ?? [];
-  const input = Array.isArray(body.input) ? body.input : [];
-  const byId = new Map<string, Json>();
-  for (const item of [...history, ...input]) {
-    if (isObject(item) && typeof item.id === "string" && item.type !== "item_reference") byId.set(item.id, item);
-  }
-  const builder = new MessageBuilder({ reasoningContent: opts.reasoningContent, reasoningDetails: opts.reasoningDetails, speaks, lookup: (id) => byId.get(id) });
-  if (typeof body.instructions === "string" && body.instructions.length > 0) builder.messages.push({ role: "system", content: body.instructions });
-  else if (body.instructions !== undefined && body.instructions !== null && typeof body.instructions !== "string") {
-    throw invalid("instructions", "instructions must be a string");
-  }
-  history.forEach((item, i) => builder.add(item, `previous_response_id (stored item ${i})`));
-  if (typeof body.input === "string") builder.messages.push({ role: "user", content: body.input });
-  else if (Array.isArray(body.input)) body.input.forEach((item, i) => builder.add(item, `input[${i}]`));
-  else if (body.input !== undefined && body.input !== null) throw invalid("input", "input must be a string or an array of items");
+  const builder = new MessageBuilder({ reasoningContent: opts.reasoningContent, reasoningDetails: opts.reasoningDetails, speaks });
+  readConversation(body, opts.history ?? [], builder, speaks ?? "Chat Completions");
   if (!builder.messages.some((m) => m.role !== "system")) throw invalid("input", "there is nothing to answer: input is empty");
   out.messages = builder.messages;
 
