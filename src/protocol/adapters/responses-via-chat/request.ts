@@ -50,12 +50,28 @@ export function mapRequest(body: Json, opts: MapRequestOptions = {}): Json {
   const speaks = opts.speaks;
   rejectUnsupported(body, speaks);
   const out: Json = { model: body.model };
-
   const builder = new MessageBuilder({ reasoningContent: opts.reasoningContent, reasoningDetails: opts.reasoningDetails, speaks });
   readConversation(body, opts.history ?? [], builder, speaks ?? "Chat Completions");
   if (!builder.messages.some((m) => m.role !== "system")) throw invalid("input", "there is nothing to answer: input is empty");
   out.messages = builder.messages;
+  mapSettings(body, out, speaks);
+  return out;
+}
 
+/**
+ * A Responses request's settings, everything but `model` and its conversation, as chat fields,
+ * with the same 400s (naming the Responses fields; `speaks` what the participant speaks):
+ * responses-via-messages maps them on to Messages through chat-via-messages, and its
+ * conversation itself.
+ */
+export function chatSettingsOf(body: Json, speaks?: Speaks): Json {
+  rejectUnsupported(body, speaks);
+  const out: Json = {};
+  mapSettings(body, out, speaks);
+  return out;
+}
+
+function mapSettings(body: Json, out: Json, speaks: Speaks | undefined): void {
   const { tools, toolChoice } = mapTools(body.tools, body.tool_choice, speaks);
   if (tools.length > 0) {
     out.tools = tools;
@@ -83,7 +99,6 @@ export function mapRequest(body: Json, opts: MapRequestOptions = {}): Json {
     out.stream = true;
     out.stream_options = { include_usage: true };
   }
-  return out;
 }
 
 function rejectUnsupported(body: Json, speaks: Speaks | undefined): void {
