@@ -13,6 +13,10 @@ import * as chatViaMessages from "../../src/protocol/adapters/chat-via-messages/
 import * as responsesViaChat from "../../src/protocol/adapters/responses-via-chat/index.ts";
 import { createStreamMapper as direct } from "../../src/protocol/adapters/responses-via-messages/stream.ts";
 import { mapResponse as directResponse } from "../../src/protocol/adapters/responses-via-messages/response.ts";
+import { mapRequest as directRequest } from "../../src/protocol/adapters/responses-via-messages/request.ts";
+import type { GambiError } from "../../src/protocol/openai/errors.ts";
+import { prng } from "../helpers/prng.ts";
+import * as chainAdapter from "../../src/protocol/adapters/responses-via-messages/index.ts";
 import type { StreamFailure, StreamMapper } from "../../src/protocol/adapters/types.ts";
 import type { SseEvent } from "../../src/protocol/sse/decode.ts";
 import { fixtureStatus, loadFixtures } from "../helpers/fixtures.ts";
@@ -221,3 +225,142 @@ describe("the direct answer mapper gives what the chain gave, and what the strea
     });
   }
 });
+
+describe("the direct request mapper sends what the chain sent", () => {
+  // The chain's request mapper as index.ts has it (its own 400s, then responses-via-chat and chat-via-messages).
+  const chainRequest = (body: Json, history: Json[] = []) => chainAdapter.mapRequest(body, { history });
+  const outcome = (f: () => Json): Json => {
+    try {
+      return { body: thinkingFirst(f()) };
+    } catch (e) {
+      const err = e as GambiError;
+      return { status: err.status, code: err.code, param: err.param };
+    }
+  };
+  /**
+   * The one difference by design: the chain put every thinking block of an assistant turn first,
+   * the direct mapper keeps them where their items were (between a message and its calls too).
+   * Compared with each turn's thinking blocks moved first, stably.
+   */
+  const thinkingFirst = (req: Json): Json => ({
+    ...req,
+    messages: (req.messages as Json[]).map((m) => {
+      if (m.role !== "assistant" || !Array.isArray(m.content)) return m;
+      const thought = (b: Json) => b.type === "thinking" || b.type === "redacted_thinking";
+      return { ...m, content: [...m.content.filter(thought), ...m.content.filter((b: Json) => !thought(b))] };
+    }),
+  });
+
+  test("every recording's answer, sent back as the next turn's history and as its input", () => {
+    for (const f of loadFixtures(["messages"]).filter((x) => x.stream)) {
+      const mapper = directMapper();
+      for (const e of decode(f.bytes)) mapper.push(e);
+      mapper.end();
+      const turn = [{ type: "message", role: "user", content: [{ type: "input_text", text: "hi" }] }, ...(mapper.result()!.output as Json[])];
+      const outputs = turn.filter((i) => i.type === "function_call").map((c) => ({ type: "function_call_output", call_id: c.call_id, output: "42" }));
+      for (const [body, history] of [
+        [{ model: "claude", input: "more", instructions: "Be brief." }, turn],
+        [{ model: "claude", input: [...turn, ...outputs, { role: "user", content: "more" }], store: false }, []],
+      ] as [Json, Json[]][]) {
+        expect({ name: f.name, ...outcome(() => directRequest(body, { history })) }).toEqual({ name: f.name, ...outcome(() => chainRequest(body, history)) });
+      }
+    }
+  });
+
+  // Conversations drawn at random (seeded: a failure names its seed): every item kind the two
+  // share, in any order, with what the chain could carry (no images in tool outputs, no files,
+  // system messages first, no empty assistant messages: the direct mapper does better there,
+  // tested on its own).
+  const item = (rnd: () => number, i: number): Json => {
+    const pick = <T,>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+    const text = () => pick(["", "a", "bé", "ok"]);
+    switch (pick(["user", "user", "assistant", "assistant", "call", "call", "output", "reasoning", "reasoning"])) {
+      case "user":
+        return pick([
+          { role: "user", content: text() },
+          { type: "message", role: "user", content: [{ type: "input_text", text: text() }] },
+          { type: "message", role: "user", content: [{ type: "input_text", text: "see" }, { type: "input_image", image_url: pick(["https://x/y.png", "data:image/png;base64,AAAA"]), detail: "low" }] },
+          { role: "user", content: [{ type: "refusal", refusal: "no" }, { type: "input_text", text: "why" }] },
+        ]);
+      case "assistant":
+        return pick([
+          { role: "assistant", content: pick(["hi", "yes"]) },
+          { type: "message", role: "assistant", status: "completed", content: [{ type: "output_text", text: "t", annotations: [] }, { type: "output_text", text: pick(["", "u"]) }] },
+          { type: "message", role: "assistant", content: [{ type: "refusal", refusal: "I can't" }] },
+        ]);
+      case "call":
+        return { type: "function_call", id: `fc_${i}`, call_id: `call_${i}`, name: pick(["f", "g"]), arguments: pick(['{"a":1}', "", "{}", '{"b":[1,2]}']) };
+      case "output":
+        return { type: "function_call_output", call_id: `call_${i - 1}`, output: pick(["42", "", [{ type: "input_text", text: "x" }], [{ type: "input_text", text: "x" }, { type: "output_text", text: "y" }]]) };
+      default:
+        return pick([
+          { type: "reasoning", id: `rs_${i}`, summary: [], content: [{ type: "reasoning_text", text: "think" }], encrypted_content: "anthropic.thinking:sig" + i },
+          { type: "reasoning", id: `rs_${i}`, summary: [], content: [], encrypted_content: "anthropic.redacted_thinking:data" + i },
+          { type: "reasoning", id: `rs_${i}`, summary: [{ type: "summary_text", text: "s" }], encrypted_content: "gAAAA-openai" },
+          { type: "reasoning", id: `rs_${i}`, summary: [], content: [{ type: "reasoning_text", text: "unsigned" }] },
+        ]);
+    }
+  };
+
+  test("600 random conversations, split between the stored history and the input", () => {
+    for (let seed = 1; seed <= 600; seed++) {
+      const rnd = prng(seed);
+      const items = Array.from({ length: 1 + Math.floor(rnd() * 9) }, (_, i) => item(rnd, i));
+      const system = rnd() < 0.5 ? [{ role: pick2(rnd, ["system", "developer"]), content: pick2(rnd, ["rules", [{ type: "input_text", text: "a" }, { type: "input_text", text: "b" }]]) }] : [];
+      const all = [...system, ...items];
+      const cut = Math.floor(rnd() * (all.length + 1));
+      const body: Json = { model: "claude", input: all.slice(cut), ...(rnd() < 0.5 ? { instructions: "Be brief." } : {}), max_output_tokens: 500, ...(rnd() < 0.3 ? { reasoning: { effort: "low" } } : {}) };
+      const history = all.slice(0, cut);
+      expect({ seed, ...outcome(() => directRequest(body, { history })) }).toEqual({ seed, ...outcome(() => chainRequest(body, history)) });
+    }
+  });
+
+  test("the unit tests' requests, and every rejection", () => {
+    const full: Json = {
+      model: "claude",
+      instructions: "Be brief.",
+      input: [{ role: "user", content: "hi" }],
+      tools: [{ type: "function", name: "f", parameters: { type: "object", properties: {} } }, { type: "function", name: "g", description: "d", strict: true }],
+      tool_choice: "required",
+      parallel_tool_calls: false,
+      max_output_tokens: 9000,
+      temperature: 0.2,
+      top_p: 0.9,
+      stop: ["X"],
+      user: "u",
+      reasoning: { effort: "low" },
+      text: { format: { type: "json_schema", name: "o", schema: { type: "object" } }, verbosity: "low" },
+      stream: true,
+      store: true,
+      metadata: { a: "b" },
+    };
+    const bodies: Json[] = [
+      full,
+      { ...full, tool_choice: { type: "function", name: "g" } },
+      { ...full, tool_choice: { type: "allowed_tools", mode: "auto", tools: [{ type: "function", name: "f" }] } },
+      { ...full, tool_choice: "none", parallel_tool_calls: true, reasoning: { effort: "none" } },
+      { ...full, max_output_tokens: undefined, reasoning: { effort: "high" } },
+      { model: "m", input: "x", top_logprobs: 2 },
+      { model: "m", input: "x", include: ["message.output_text.logprobs"] },
+      { model: "m", input: "x", text: { format: { type: "json_object" } } },
+      { model: "m", input: "x", background: true },
+      { model: "m", input: "x", presence_penalty: 1 },
+      { model: "m", input: "x", tools: [{ type: "web_search" }] },
+      { model: "m", input: "x", tool_choice: "required" },
+      { model: "m", input: [{ type: "input_file", file_id: "f" }] },
+      { model: "m", input: [{ role: "critic", content: "x" }] },
+      { model: "m", input: [{ type: "item_reference", id: "nope" }] },
+      { model: "m", input: [] },
+      { model: "m", instructions: "only" },
+      { model: "m", input: [{ role: "system", content: [{ type: "input_image", image_url: "https://x" }] }, { role: "user", content: "x" }] },
+      { model: "m", input: [{ role: "user", content: [{ type: "input_image", file_id: "f" }] }] },
+      { model: "m", input: [{ role: "user", content: [{ type: "input_audio" }] }] },
+      { model: "m", input: [{ type: "web_search_call", id: "ws" }] },
+    ];
+    for (const body of bodies) expect({ body, ...outcome(() => directRequest(body)) }).toEqual({ body, ...outcome(() => chainRequest(body)) });
+  });
+});
+
+function pick2<T>(rnd: () => number, xs: T[]): T {
+  return xs[Math.floor(rnd() * xs.length)]!;
+}
