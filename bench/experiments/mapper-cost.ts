@@ -12,11 +12,10 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { chained } from "../../src/protocol/adapters/chain.ts";
 import * as chatViaMessages from "../../src/protocol/adapters/chat-via-messages/index.ts";
 import * as messagesViaChat from "../../src/protocol/adapters/messages-via-chat/index.ts";
 import * as responsesViaChat from "../../src/protocol/adapters/responses-via-chat/index.ts";
-import * as responsesViaMessages from "../../src/protocol/adapters/responses-via-messages/stream.ts";
+import * as responsesViaMessages from "../../src/protocol/adapters/responses-via-messages/index.ts";
 import type { AdapterContext, StreamMapper } from "../../src/protocol/adapters/types.ts";
 import { SseDecoder, type SseEvent } from "../../src/protocol/sse/decode.ts";
 import { formatSse } from "../../src/protocol/sse/encode.ts";
@@ -38,19 +37,9 @@ const messagesRequest = { model: "bench-model", max_tokens: 100, messages: [{ ro
 /** The mappers measured: each makes a fresh mapper for one stream. */
 const directions: Record<string, { make: () => StreamMapper; upstream: "chat" | "messages" }> = {
   "chat ← Messages (chat-via-messages)": { make: () => chatViaMessages.createStreamMapper(chatRequest, ctx), upstream: "messages" },
-  "Responses ← Messages, direct (responses-via-messages)": { make: () => responsesViaMessages.createStreamMapper(responsesRequest, ctx, { responseId: "resp_bench" }), upstream: "messages" },
+  "Responses ← Messages (responses-via-messages)": { make: () => responsesViaMessages.createStreamMapper(responsesRequest, ctx, { responseId: "resp_bench" }), upstream: "messages" },
   "Messages ← chat (messages-via-chat)": { make: () => messagesViaChat.createStreamMapper(messagesRequest, ctx), upstream: "chat" },
   "Responses ← chat (responses-via-chat)": { make: () => responsesViaChat.createStreamMapper(responsesRequest, ctx, { responseId: "resp_bench" }), upstream: "chat" },
-};
-
-// The chain responses-via-messages used before its direct mapper (while its pieces exist).
-directions["Responses ← Messages, chained (chat-via-messages, then responses-via-chat)"] = {
-  make: () =>
-    chained(
-      chatViaMessages.createStreamMapper({ model: "bench-model", stream: true, stream_options: { include_usage: true } }, ctx, { reasoningDetails: true }),
-      responsesViaChat.createStreamMapper(responsesRequest, ctx, { responseId: "resp_bench", reasoningDetails: true }),
-    ),
-  upstream: "messages",
 };
 
 function timeOnce(make: () => StreamMapper, events: SseEvent[], rounds: number): number {

@@ -10,11 +10,15 @@
  *   `anthropic.redacted_thinking:<data>` on an item with no text. The prefix tells the hub's own
  *   from OpenAI's encrypted reasoning (a client may resend those from another conversation):
  *   only a prefixed one goes back to a Messages participant, anything else is dropped as before;
- * - on the chat shape in between (responses-via-messages chains the Responses client through
- *   chat), the `reasoning_details` entries OpenRouter uses for the same thing:
+ *   (responses-via-messages: `encryptedContentOfBlock` for its answers, `blockOfReasoningItem`
+ *   for the items sent back);
+ * - chat's `reasoning_details` entries, OpenRouter's shape for the same thing:
  *   `{type: "reasoning.text", text, signature, format}` and `{type: "reasoning.encrypted", data,
- *   format}`. chat-via-messages reads them on an assistant message (from that chain, or from an
- *   OpenRouter-style chat client) and writes them only when asked (`reasoningDetails`).
+ *   format}`: chat-via-messages reads them on a chat client's assistant message (an
+ *   OpenRouter-style client keeps them: `blocksOfDetails`) and writes none. `detailOfBlock`,
+ *   `encryptedContentOfDetail` and `detailOfReasoningItem` convert between the two carriers
+ *   (responses-via-messages went through the chat shape before it mapped Messages directly; no
+ *   adapter calls them now).
  * A signature that cannot be carried is dropped, never invented: an unsigned block (a chat
  * participant's, llama.cpp's `signature: ""`) makes no entry and no `encrypted_content`.
  */

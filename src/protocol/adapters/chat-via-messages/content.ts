@@ -13,8 +13,8 @@
  * - `assistant` → an assistant message: its text (a string, text parts, a refusal part or the
  *   `refusal` field of an earlier refused turn) → text blocks, `tool_calls` → `tool_use` blocks
  *   (`id`, `name`, `input` the parsed `arguments`), after any thinking its `reasoning_details`
- *   carry with a signature (protocol/anthropic/thinking.ts: what responses-via-messages sends
- *   back, or an OpenRouter-style client) as `thinking` / `redacted_thinking` blocks, first;
+ *   carry with a signature (protocol/anthropic/thinking.ts: what an OpenRouter-style client
+ *   sends back) as `thinking` / `redacted_thinking` blocks, first;
  * - `tool` → a `tool_result` block (`tool_use_id` = `tool_call_id`; its text as a string, or
  *   text blocks for several parts) in a user message;
  * - consecutive messages of one role merge into one (the Messages API alternates user and

@@ -6,5 +6,5 @@
  * docs/protocols.md, "Chat Completions request → Messages participant".
  */
 export { mapRequest, settingsOf } from "./request.ts";
-export { mapResponse, type ChatAnswerOptions } from "./response.ts";
+export { mapResponse } from "./response.ts";
 export { createStreamMapper } from "./stream.ts";

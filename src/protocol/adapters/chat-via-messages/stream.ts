@@ -9,10 +9,8 @@
  * - a `tool_use` block → `{index, id, type: "function", function: {name, arguments: ""}}` at its
  *   start (`index` counts tool calls from 0), then its input's fragments → `{index, function:
  *   {arguments}}`;
- * - a thinking block's signature and `redacted_thinking` blocks: with `reasoningDetails` a chunk
- *   `delta: {reasoning_details: [entry]}` at the block's stop (at the start of a redacted one: it
- *   comes whole) (protocol/anthropic/thinking.ts: responses-via-messages turns it into the
- *   reasoning item's `encrypted_content`), else nothing;
+ * - a thinking block's signature and `redacted_thinking` blocks: nothing (a chat client has
+ *   nowhere to keep them);
  * - the end (`message_stop`, or the body's end after a `message_delta`) → the finish chunk
  *   (`finish_reason` from the stop reason, anthropic/message.ts), the usage chunk when
  *   `stream_options.include_usage` was asked (`message_delta`'s counts over `message_start`'s),
@@ -26,41 +24,33 @@
 import { isObject, type Json } from "../../json.ts";
 import type { SseEvent } from "../../sse/decode.ts";
 import { chatFinishReasonOf, chatUsageFromMessages } from "../../anthropic/message.ts";
-import { detailOfBlock } from "../../anthropic/thinking.ts";
 import { MessagesStreamReader, type MessagesStreamHandler } from "../../anthropic/stream-reader.ts";
 import type { AdapterContext, StreamFailure, StreamMapper } from "../types.ts";
-import type { ChatAnswerOptions } from "./response.ts";
 import { ChunkWriter } from "./chunks.ts";
 
-export function createStreamMapper(request: Json, ctx: AdapterContext, opts: ChatAnswerOptions = {}): StreamMapper {
+export function createStreamMapper(request: Json, ctx: AdapterContext): StreamMapper {
   const includeUsage = isObject(request.stream_options) && request.stream_options.include_usage === true;
   const chunks = new ChunkWriter(`chatcmpl-${ctx.newId()}`, includeUsage);
   let out: SseEvent[] = [];
   let started = false;
   let thoughts = 0;
 
-  const detail = (block: Json) => {
-    const d = opts.reasoningDetails ? detailOfBlock(block) : undefined;
-    if (d && (d.signature !== undefined || d.data !== undefined)) out.push(chunks.delta(`{"reasoning_details":[${JSON.stringify(d)}]}`));
-  };
-
   const handler: MessagesStreamHandler = {
     start(message) {
       if (started) return;
       started = true;
       const model = message && typeof message.model === "string" && message.model !== "" ? message.model : String(request.model ?? "");
-      chunks.start(Math.floor(ctx.now() / 1000), model, opts.reasoningDetails === true);
+      chunks.start(Math.floor(ctx.now() / 1000), model);
       out.push(chunks.delta('{"role":"assistant","content":""}'));
     },
     text: (text) => out.push(chunks.content(text)),
     thinkingBlock() {
-      // A blank line between two thinking blocks, as the whole answer joins them; not when each
-      // becomes a reasoning item of its own (reasoningDetails), whose text must stay its block's.
-      if (thoughts++ > 0 && !opts.reasoningDetails) out.push(chunks.reasoning("\n\n"));
+      // A blank line between two thinking blocks, as the whole answer joins them.
+      if (thoughts++ > 0) out.push(chunks.reasoning("\n\n"));
     },
     thinking: (text) => out.push(chunks.reasoning(text)),
-    signed: (signature) => detail({ type: "thinking", thinking: "", signature }),
-    redacted: (data) => detail({ type: "redacted_thinking", data }),
+    signed: () => undefined,
+    redacted: () => undefined,
     toolCall: (index, id, name) => out.push(chunks.toolCall(index, id, name)),
     toolArguments: (index, fragment) => out.push(chunks.toolArguments(index, fragment)),
     finish(stopReason, usage, toolUse) {

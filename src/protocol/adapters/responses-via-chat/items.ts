@@ -22,17 +22,13 @@
  * Degraded:
  * - `reasoning` items are dropped (another model's thoughts; chat has no field for them), or
  *   with `reasoningContent: true` passed as `reasoning_content` on the next assistant message
- *   (DeepSeek wants it back during a tool-call turn; llama.cpp and vLLM accept it), or with
- *   `reasoningDetails: true` (for a Messages participant, responses-via-messages) the ones that
- *   carry a thinking block's signature (protocol/anthropic/thinking.ts) as `reasoning_details`
- *   entries on the next assistant message, the rest dropped;
+ *   (DeepSeek wants it back during a tool-call turn; llama.cpp and vLLM accept it);
  * - item `id`s and `status` are not sent (chat has no place for them).
  * Rejected (400 naming the field): `input_file`, `input_audio`, images outside user messages or
  * by `file_id`, images in tool output, an unresolvable `item_reference`, and every other item
  * type (built-in tool calls and their outputs, `custom_tool_call`, `compaction`, …).
  */
 import { isObject, type Json } from "../../json.ts";
-import { detailOfReasoningItem } from "../../anthropic/thinking.ts";
 import type { Speaks } from "../rejections.ts";
 import type { ConversationSink, InputPart, Role } from "../responses-input.ts";
 import { unsupported } from "./common.ts";
@@ -40,8 +36,6 @@ import { unsupported } from "./common.ts";
 export interface MessagesOptions {
   /** Pass reasoning items on as `reasoning_content` on the following assistant message. */
   reasoningContent?: boolean;
-  /** Pass the signed thinking of reasoning items on as `reasoning_details` on the following assistant message. */
-  reasoningDetails?: boolean;
   /** What a 400 says the participant speaks (default Chat Completions). */
   speaks?: Speaks;
 }
@@ -52,7 +46,6 @@ const CHAT_ROLE: Record<Role, string> = { user: "user", assistant: "assistant", 
 export class MessageBuilder implements ConversationSink {
   readonly messages: Json[] = [];
   private thoughts = "";
-  private details: Json[] = [];
 
   constructor(private readonly opts: MessagesOptions = {}) {}
 
@@ -64,7 +57,6 @@ export class MessageBuilder implements ConversationSink {
       return;
     }
     this.thoughts = "";
-    this.details = [];
     this.messages.push({ role: chatRole, content: mapped });
   }
 
@@ -74,7 +66,7 @@ export class MessageBuilder implements ConversationSink {
     if (last?.role === "assistant") {
       if (!Array.isArray(last.tool_calls)) last.tool_calls = [];
       (last.tool_calls as Json[]).push(call);
-      if ((this.thoughts && last.reasoning_content === undefined) || this.details.length > 0) this.withReasoning(last);
+      if (this.thoughts && last.reasoning_content === undefined) this.withReasoning(last);
       return;
     }
     this.messages.push(this.withReasoning({ role: "assistant", content: "", tool_calls: [call] }));
@@ -82,22 +74,16 @@ export class MessageBuilder implements ConversationSink {
 
   functionCallOutput(callId: string, output: string | InputPart[]): void {
     this.thoughts = "";
-    this.details = [];
     this.messages.push({ role: "tool", tool_call_id: callId, content: toolContent(output, this.opts.speaks) });
   }
 
   reasoning(item: Json): void {
-    if (this.opts.reasoningDetails) {
-      const detail = detailOfReasoningItem(item, reasoningText(item));
-      if (detail) this.details.push(detail);
-    } else if (this.opts.reasoningContent) this.thoughts += reasoningText(item);
+    if (this.opts.reasoningContent) this.thoughts += reasoningText(item);
   }
 
   private withReasoning(msg: Json): Json {
     if (this.thoughts && msg.reasoning_content === undefined) msg.reasoning_content = this.thoughts;
-    if (this.details.length > 0) msg.reasoning_details = [...(Array.isArray(msg.reasoning_details) ? msg.reasoning_details : []), ...this.details];
     this.thoughts = "";
-    this.details = [];
     return msg;
   }
 }

@@ -1,6 +1,7 @@
 /**
- * The output side of the stream mapper: opens and closes Responses output items as chat
- * deltas arrive, and emits their events (https://platform.openai.com/docs/api-reference/responses-streaming).
+ * The output side of the stream mapper: opens and closes Responses output items as the
+ * participant's deltas arrive (chat chunks read by stream.ts; Messages blocks read by
+ * responses-via-messages/stream.ts), and emits their events (https://platform.openai.com/docs/api-reference/responses-streaming).
  * One item is open at a time, as in OpenAI's own streams (fixtures/responses/openai-*.sse):
  * - reasoning deltas → a `reasoning` item with one `reasoning_text` content part
  *   (`response.reasoning_text.delta`/`.done`, the shape OpenRouter, DeepSeek and LM Studio send);

@@ -38,8 +38,6 @@ export interface MapRequestOptions {
   history?: Json[];
   /** Send reasoning items back as `reasoning_content` (see items.ts). Default false: dropped. */
   reasoningContent?: boolean;
-  /** Send the signed thinking of reasoning items back as `reasoning_details` (items.ts; responses-via-messages). */
-  reasoningDetails?: boolean;
   /** What a 400 says the participant speaks: Chat Completions unless the chat body goes on to another protocol. */
   speaks?: Speaks;
 }
@@ -50,7 +48,7 @@ export function mapRequest(body: Json, opts: MapRequestOptions = {}): Json {
   const speaks = opts.speaks;
   rejectUnsupported(body, speaks);
   const out: Json = { model: body.model };
-  const builder = new MessageBuilder({ reasoningContent: opts.reasoningContent, reasoningDetails: opts.reasoningDetails, speaks });
+  const builder = new MessageBuilder({ reasoningContent: opts.reasoningContent, speaks });
   readConversation(body, opts.history ?? [], builder, speaks ?? "Chat Completions");
   if (!builder.messages.some((m) => m.role !== "system")) throw invalid("input", "there is nothing to answer: input is empty");
   out.messages = builder.messages;

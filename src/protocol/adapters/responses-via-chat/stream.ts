@@ -37,15 +37,13 @@ import type { AdapterContext, StreamFailure, StreamMapper } from "../types.ts";
 import { deltaReasoning, endStateOf } from "./common.ts";
 import { ResponseStream } from "./response-stream.ts";
 import { responsesUsageOfChunk } from "./usage.ts";
-import { encryptedContentOfDetail } from "../../anthropic/thinking.ts";
 
 export interface ResponsesStreamMapper extends StreamMapper {
   /** The final Response object once the stream completed, was incomplete or failed. */
   result(): Json | undefined;
 }
 
-/** `reasoningDetails`: read signed thinking off `delta.reasoning_details` (protocol/anthropic/thinking.ts; only responses-via-messages asks). */
-export function createStreamMapper(request: Json, ctx: AdapterContext, opts: { responseId: string; reasoningDetails?: boolean }): ResponsesStreamMapper {
+export function createStreamMapper(request: Json, ctx: AdapterContext, opts: { responseId: string }): ResponsesStreamMapper {
   const stream = new ResponseStream(request, ctx, opts.responseId);
   const output = stream.output;
   let finishReason: unknown;
@@ -69,12 +67,6 @@ export function createStreamMapper(request: Json, ctx: AdapterContext, opts: { r
     const delta = isObject(choice.delta) ? choice.delta : {};
     const reasoning = deltaReasoning(delta);
     if (reasoning) output.reasoning(reasoning);
-    if (opts.reasoningDetails && Array.isArray(delta.reasoning_details)) {
-      for (const d of delta.reasoning_details) {
-        const carried = encryptedContentOfDetail(d);
-        if (carried) carried.redacted ? output.redacted(carried.encrypted) : output.signed(carried.encrypted);
-      }
-    }
     if (typeof delta.content === "string" && delta.content !== "") {
       const logprobs = isObject(choice.logprobs) && Array.isArray(choice.logprobs.content) ? choice.logprobs.content : [];
       output.text("output_text", delta.content, logprobs);

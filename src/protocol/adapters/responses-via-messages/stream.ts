@@ -19,8 +19,11 @@
  * - a failure (an `error` event, data that is not JSON, a dropped connection, a body cut before
  *   any stop reason) → `error` (its code: the Anthropic error type, `upstream_invalid_chunk`,
  *   the relay's, `upstream_truncated`) then `response.failed` with the output so far.
- * What the two-step chain (chat-via-messages, then responses-via-chat) gave, event for event,
- * without the chat chunk in between: test/unit/responses-via-messages-stream.test.ts.
+ * Until this mapper, the answer went through the chat shape (chat-via-messages, then
+ * responses-via-chat); it writes what that chain wrote, event for event (checked against it on
+ * every recording, cut and dropped after every event, before the chain's stream path was
+ * removed), but for one thing: each thinking block is an item of its own, where the chain merged
+ * unsigned blocks in a row and put a signature on whatever unsigned item was open.
  */
 import type { Json } from "../../json.ts";
 import { relayedCode } from "../../error-codes.ts";
