@@ -3,7 +3,8 @@
  * plus `formatSse` of what it writes, over the bench upstream's 256-event streams
  * (bench/lib/sse-events.ts), decoded once beforehand (no I/O, no decoding in the loop), and over
  * every recorded Messages stream (test/fixtures/messages/*.sse). Each mapper runs `ROUNDS`
- * streams (default 2,000) after a warm-up, five times; the median is reported.
+ * streams (default 2,000) after a warm-up, five times, in turns with the other mappers of the
+ * same upstream; the median is reported.
  *
  *   bun bench/experiments/mapper-cost.ts [ROUNDS]
  *
@@ -55,26 +56,37 @@ function timeOnce(make: () => StreamMapper, events: SseEvent[], rounds: number):
   return (elapsed * 1000) / (rounds * events.length);
 }
 
-function median(make: () => StreamMapper, events: SseEvent[], rounds: number): number {
-  timeOnce(make, events, Math.max(1, rounds >> 2));
-  const runs = Array.from({ length: 5 }, () => timeOnce(make, events, rounds));
-  return runs.sort((a, b) => a - b)[2]!;
+/**
+ * Median µs per event of each mapper over `events`: five runs each, taken in turns (one run of
+ * every mapper, then the next round), so that a noisy moment of a shared machine falls on all of
+ * them alike; one warm-up run each first.
+ */
+function medians(makers: (() => StreamMapper)[], events: SseEvent[], rounds: number): number[] {
+  for (const make of makers) timeOnce(make, events, Math.max(1, rounds >> 2));
+  const runs: number[][] = makers.map(() => []);
+  for (let round = 0; round < 5; round++) makers.forEach((make, i) => runs[i]!.push(timeOnce(make, events, rounds)));
+  return runs.map((r) => r.sort((a, b) => a - b)[2]!);
 }
 
 const streams = { chat: decoded(chatStream(256)), messages: decoded(messagesStream(256)) };
-console.log(`Bun ${Bun.version}, ${ROUNDS} streams of 256 events per run, median of 5: µs per upstream event`);
-for (const [name, d] of Object.entries(directions)) console.log(`${median(d.make, streams[d.upstream], ROUNDS).toFixed(2).padStart(6)}  ${name}`);
+console.log(`Bun ${Bun.version}, ${ROUNDS} streams of 256 events per run, median of 5 taken in turns: µs per upstream event`);
+for (const upstream of ["messages", "chat"] as const) {
+  const these = Object.entries(directions).filter(([, d]) => d.upstream === upstream);
+  const got = medians(these.map(([, d]) => d.make), streams[upstream], ROUNDS);
+  these.forEach(([name], i) => console.log(`${got[i]!.toFixed(2).padStart(6)}  ${name}`));
+}
 
-// Every recorded Messages stream, for the two Messages directions into OpenAI's protocols.
+// Every recorded Messages stream, for the Messages directions into OpenAI's protocols.
 const dir = resolve(import.meta.dir, "../../test/fixtures/messages");
 const recorded = readdirSync(dir)
   .filter((f) => f.endsWith(".sse"))
   .sort()
   .map((f) => ({ name: f, events: decoded([new Uint8Array(readFileSync(join(dir, f)))]) }));
 const messagesDirections = Object.entries(directions).filter(([, d]) => d.upstream === "messages");
-console.log(`\nrecorded Messages streams (${Math.max(1, ROUNDS >> 3)} rounds each): µs per upstream event`);
+const perRecording = Math.max(1, ROUNDS >> 3);
+console.log(`\nrecorded Messages streams (${perRecording} streams per run): µs per upstream event`);
 console.log(["events", ...messagesDirections.map(([name]) => name.split(" (")[0])].join(" | ") + " | recording");
 for (const r of recorded) {
-  const cells = messagesDirections.map(([, d]) => median(d.make, r.events, Math.max(1, ROUNDS >> 3)).toFixed(2));
+  const cells = medians(messagesDirections.map(([, d]) => d.make), r.events, perRecording).map((x) => x.toFixed(2));
   console.log([String(r.events.length), ...cells, r.name].join(" | "));
 }

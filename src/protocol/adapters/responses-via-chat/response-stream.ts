@@ -53,10 +53,11 @@ export class ResponseStream {
     return this.ended;
   }
 
-  /** The events `f` emits, mapping one upstream event (or the end); none once the stream has finished. */
-  run(f: () => void): SseEvent[] {
+  /** The events `f` emits, mapping one upstream event (or the end), after the Response's start if `start`; none once the stream has finished. */
+  run(f: () => void, start = false): SseEvent[] {
     if (this.ended) return [];
     this.out = [];
+    if (start) this.start();
     try {
       f();
     } catch (err) {

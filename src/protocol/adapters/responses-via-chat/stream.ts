@@ -83,21 +83,15 @@ export function createStreamMapper(request: Json, ctx: AdapterContext, opts: { r
   };
 
   // Every upstream event starts the Response (created, in_progress), even one that says nothing.
-  const run = (f: () => void): SseEvent[] =>
-    stream.run(() => {
-      stream.start();
-      f();
-    });
-
   return {
-    push: (ev) => run(() => chunk(ev)),
+    push: (ev) => stream.run(() => chunk(ev), true),
     end: () =>
-      run(() => {
+      stream.run(() => {
         // [DONE] has completed the response already; without it a finish_reason (TGI) will do.
         if (finishReason !== undefined) complete();
         else stream.failWith("upstream_incomplete", "the participant's stream ended before the answer was finished (no finish_reason, no [DONE])");
-      }),
-    fail: (error: StreamFailure) => run(() => stream.failWith(error.code ?? "server_error", error.message)),
+      }, true),
+    fail: (error: StreamFailure) => stream.run(() => stream.failWith(error.code ?? "server_error", error.message), true),
     result: () => stream.result(),
   };
 }
