@@ -132,7 +132,7 @@ function checked(expected: number, once: () => Promise<Sample>, report = expecte
  * - chat ← Messages: a Messages stream of n events (message_start, content_block_start, n−5
  *   text deltas, content_block_stop, message_delta, message_stop) becomes a role chunk, n−5
  *   content chunks, a finish chunk, a usage chunk and `[DONE]`: n−1;
- * - Responses ← Messages (through the chat shape): response.created, .in_progress,
+ * - Responses ← Messages (responses-via-messages, straight from the Messages events): response.created, .in_progress,
  *   output_item.added, content_part.added, n−5 deltas, the three .done events and
  *   response.completed: n+3.
  * For the last two the hub side is a Messages client passed through to the Messages participant.

@@ -26,6 +26,8 @@ export interface FakeUpstreamOptions {
   embeddings?: boolean;
   /** Serves Anthropic's POST /v1/messages (default: no, a 404 like an OpenAI-only server). */
   messages?: boolean;
+  /** Serves POST /v1/messages/count_tokens through the handler (default: no, a 404 like a server that does not count). */
+  countTokens?: boolean;
   /** Every request must carry this header with this value, else 401. */
   requireHeader?: { name: string; value: string };
   /** Path prefix before /v1 (e.g. "/api" for OpenRouter-like URLs). */
@@ -91,6 +93,7 @@ export function startFakeUpstream(opts: FakeUpstreamOptions = {}): FakeUpstream 
         (path === "/responses" && opts.responses !== false) ||
         (path === "/embeddings" && opts.embeddings === true) ||
         (path === "/messages" && opts.messages === true) ||
+        (path === "/messages/count_tokens" && opts.countTokens === true) ||
         path.startsWith("/responses/");
       if (!enabled) return new Response("404 page not found", { status: 404 });
       if (req.method === "POST" && body === "{}" && !path.startsWith("/responses/")) {

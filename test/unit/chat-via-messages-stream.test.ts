@@ -4,7 +4,7 @@
  * the recording carries — whole, decoded byte by byte, and with a dropped connection at every
  * event — and a body maps to the same message, finish reason and usage. Then the cases the
  * recordings lack: errors mid-stream, a cut body, input given whole at a block's start, two
- * thinking blocks, unknown and server-tool blocks, signatures with `reasoningDetails`.
+ * thinking blocks, unknown and server-tool blocks; signatures never reach a chat client.
  */
 import { describe, expect, test } from "bun:test";
 import { createStreamMapper, mapResponse } from "../../src/protocol/adapters/chat-via-messages/index.ts";
@@ -21,8 +21,8 @@ const request: Json = { model: "participant-model", messages: [{ role: "user", c
 
 
 
-function run(events: SseEvent[], last: "end" | { fail: string } = "end", req: Json = request, opts = {}): SseEvent[] {
-  const mapper = createStreamMapper(req, context(), opts);
+function run(events: SseEvent[], last: "end" | { fail: string } = "end", req: Json = request): SseEvent[] {
+  const mapper = createStreamMapper(req, context());
   const out = events.flatMap((e) => mapper.push(e));
   out.push(...(last === "end" ? mapper.end() : mapper.fail({ message: last.fail, code: "upstream_disconnected", type: "upstream_error" })));
   return out;
@@ -110,12 +110,6 @@ describe("every recorded Messages body, mapped to a chat.completion", () => {
       });
     });
   }
-
-  test("with reasoningDetails: one entry per thinking block with its signature (what responses-via-messages carries on)", () => {
-    const msg = JSON.parse(new TextDecoder().decode(bodies.find((f) => f.name.includes("thinking"))!.bytes)) as Json;
-    const chat: Json = mapResponse(msg, {}, context(), { reasoningDetails: true });
-    expect(chat.choices[0].message.reasoning_details).toEqual([{ type: "reasoning.text", text: msg.content[0].thinking, signature: msg.content[0].signature, format: "anthropic-claude-v1" }]);
-  });
 
   test("stop reasons: refusal → content_filter, context window → length, pause_turn → stop; max_tokens wins over tool calls", () => {
     const of = (stop_reason: string, content: Json[] = [{ type: "text", text: "x" }]) => (mapResponse({ content, stop_reason, usage: {} }, { model: "m" }, context()) as Json).choices[0].finish_reason;
@@ -218,25 +212,18 @@ describe("synthetic streams", () => {
     ]);
     checkChatStream(out, { usage: true });
     expect(assembleChat(out)).toMatchObject({ reasoning: "first\n\nsecond", text: "done", toolCalls: [], finishReason: "stop" });
-    expect(out.some((e) => e.data.includes("reasoning_details"))).toBe(false);
-
-    // With reasoningDetails (chunks for responses-via-messages, not a client: only choices and
-    // usage, hence the lenient check): each block's signature, whole, at its stop; no blank line
-    // (each block becomes its own reasoning item).
-    const carried = run([start, ...think(0, "first"), ...think(1, "second"), ...stop("end_turn")], "end", request, { reasoningDetails: true });
-    checkChatStream(carried, { lenient: true });
-    expect(JSON.parse(carried[1]!.data)).toEqual({ choices: [{ index: 0, delta: { reasoning_content: "first" }, finish_reason: null }] });
-    const details = carried.filter((e) => e.data.includes("reasoning_details")).map((e) => JSON.parse(e.data).choices[0].delta.reasoning_details);
-    expect(details).toEqual([[{ type: "reasoning.text", text: "", signature: "sig0", format: "anthropic-claude-v1" }], [{ type: "reasoning.text", text: "", signature: "sig1", format: "anthropic-claude-v1" }]]);
-    expect(assembleChat(carried).reasoning).toBe("firstsecond");
+    // Signatures have no chat field: they are not sent.
+    expect(out.some((e) => e.data.includes("reasoning_details") || e.data.includes("sig0"))).toBe(false);
   });
 
-  test("refusal → content_filter; the recording's redacted thinking carried with reasoningDetails", () => {
+  test("refusal → content_filter; the recording's redacted thinking is not sent", () => {
     const out = run([start, ...textBlock(0, "I can't help with that."), ...stop("refusal")]);
     expect(assembleChat(out).finishReason).toBe("content_filter");
     const redacted = streams.find((f) => f.name.includes("redacted"))!;
-    const carried = run(decode(redacted.bytes), "end", request, { reasoningDetails: true });
-    checkChatStream(carried, { lenient: true });
-    expect(carried.filter((e) => e.data.includes('"reasoning.encrypted"')).length).toBe(2);
+    const data = checkMessagesStream(decode(redacted.bytes), { strict: false }).content.filter((b) => b.type === "redacted_thinking").map((b) => b.data as string);
+    const mapped = run(decode(redacted.bytes));
+    checkChatStream(mapped, { usage: true });
+    expect(data.length).toBe(2);
+    expect(mapped.some((e) => data.some((d) => e.data.includes(d.slice(0, 40))))).toBe(false);
   });
 });

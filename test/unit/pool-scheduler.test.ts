@@ -803,3 +803,29 @@ describe("embeddings: the models that embed, apart from the ones that chat", () 
     expect(pool.alternatives(pool.want("nomic", true))).toBe(1);
   });
 });
+
+describe("lookup: a participant for a request that takes no slot (count_tokens)", () => {
+  const messages = { chatCompletions: false, responses: false, messages: true };
+  test("online, fitting, healthy first, then in joining order; the model it serves the request as; no capacity taken", () => {
+    const { pool } = setup();
+    pool.upsert(member("chat", { models: ["claude"] }));
+    pool.upsert(member("m1", { models: ["claude", "haiku"], capabilities: messages }));
+    pool.upsert(member("m2", { models: ["claude"], capabilities: messages }));
+    const fits = (m: PoolMember) => m.capabilities.messages === true;
+    expect(pool.lookup(pool.want("claude"), fits)).toMatchObject({ member: { id: "m1" }, model: "claude" });
+    expect(pool.lookup(pool.want("*"), fits)).toMatchObject({ member: { id: "m1" }, model: "claude" });
+    expect(pool.lookup(pool.want("m1/haiku"), fits)).toMatchObject({ member: { id: "m1" }, model: "haiku" });
+    pool.setStatus("m1", { healthy: false });
+    expect(pool.lookup(pool.want("claude"), fits)?.member.id).toBe("m2");
+    pool.setStatus("m2", { online: false });
+    expect(pool.lookup(pool.want("claude"), fits)?.member.id).toBe("m1");
+    pool.setStatus("m1", { online: false });
+    expect(pool.lookup(pool.want("claude"), fits)).toBeUndefined();
+    expect(pool.lookup(pool.want("nobody"), fits)).toBeUndefined();
+    // A full participant is still found: a count takes no slot.
+    pool.setStatus("m1", { online: true, healthy: true });
+    now(pool.acquire(req({ want: model("claude"), exclude: new Set(["chat", "m2"]) })));
+    expect(pool.lookup(pool.want("claude"), fits)?.member.id).toBe("m1");
+    expect(pool.memberView("m1")!.inFlight).toBe(1);
+  });
+});

@@ -90,9 +90,9 @@ export function inferenceLane(ctx: HubContext, access: AccessGate, parser: BodyP
     // Messages clients read errors in Anthropic's shape, whoever made them (anthropic-errors.ts).
     return protocol === "messages" ? answer.then(anthropicShaped) : answer;
   };
-  /** `POST …/v1/messages/count_tokens`: the hub's estimate (count-tokens.ts); no participant is asked. */
+  /** `POST …/v1/messages/count_tokens`: a Messages participant's count, else the hub's estimate (count-tokens.ts). */
   const countTokens = (request: Request, server: ServerLike, code: string, read?: { body: unknown }): Promise<Response> =>
-    admit(request, server, code, read, (_room, raw) => countTokensAnswer(raw)).then(anthropicShaped);
+    admit(request, server, code, read, (room, raw) => countTokensAnswer(ctx, room, raw, request)).then(anthropicShaped);
   const route =
     (protocol: Protocol): RouteHandler =>
     (request, server) =>

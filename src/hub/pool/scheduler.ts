@@ -323,6 +323,22 @@ export class RoomScheduler<M extends PoolMember = PoolMember> {
     return n;
   }
 
+  /**
+   * An online participant that matches `want` and `fits`, healthy ones first, then in the order
+   * they joined, with the model it serves the request as; undefined when none. No lease, no
+   * capacity taken: for a small request that asks a participant something beside the room's
+   * traffic (`count_tokens`, inference/count-tokens.ts).
+   */
+  lookup(want: Want, fits: (member: M) => boolean): { member: M; model: string } | undefined {
+    let sick: MemberState<M> | undefined;
+    for (const s of this.candidates(want)) {
+      if (!s.online || !fits(s.member)) continue;
+      if (s.healthy) return { member: s.member, model: this.modelFor(want, s) };
+      sick ??= s;
+    }
+    return sick && { member: sick.member, model: this.modelFor(want, sick) };
+  }
+
   acquire(request: AcquireRequest): Lease<M> | Waiting<M> {
     if (this.closed) throw this.closed;
     if (request.signal?.aborted) throw request.signal.reason;

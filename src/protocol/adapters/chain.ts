@@ -1,6 +1,6 @@
 /**
- * Two stream mappers one after the other, for the directions that go through the chat shape
- * (messages-via-responses, responses-via-messages): what the first emits, the second reads.
+ * Two stream mappers one after the other, for the direction that goes through the chat shape
+ * (messages-via-responses): what the first emits, the second reads.
  * A failure (`fail`) goes to the first, which ends its stream with its error events, and the
  * second turns those into its own; when the first has nothing to say (its stream already
  * ended), the second is told directly.

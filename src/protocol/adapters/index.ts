@@ -7,12 +7,12 @@
  * The order, when a participant speaks several protocols but not the client's (passthrough
  * always comes first):
  * - a Chat Completions client: Responses (chat-via-responses), else Messages (chat-via-messages);
- * - a Responses client: chat (responses-via-chat), else Messages (responses-via-messages, through
- *   the chat shape);
+ * - a Responses client: chat (responses-via-chat), else Messages (responses-via-messages);
  * - a Messages client: chat (messages-via-chat), else Responses (messages-via-responses, through
  *   the chat shape).
  * OpenAI's two protocols translate into each other with the least loss, and the chained
- * directions cost two mappings per event, so a single step is preferred when there is one.
+ * direction (messages-via-responses) costs two mappings per event, so a single step is
+ * preferred when there is one.
  * Each entry names its direction, so the hub can tell a Responses client it must keep state
  * for (`client: "responses"`) from a stateless chat or Messages one.
  */
@@ -67,11 +67,11 @@ export const CHAT_VIA_MESSAGES = Object.freeze({
   client: "chat",
   upstream: "messages",
   mapRequest: (body: Json) => chatViaMessages.mapRequest(body),
-  mapResponse: (json: Json, request: Json, ctx: AdapterContext) => chatViaMessages.mapResponse(json, request, ctx),
-  createStreamMapper: (request: Json, ctx: AdapterContext) => chatViaMessages.createStreamMapper(request, ctx),
+  mapResponse: chatViaMessages.mapResponse,
+  createStreamMapper: chatViaMessages.createStreamMapper,
 } as const);
 
-/** A Responses request served by a participant that speaks only Anthropic's Messages API (through the chat shape). */
+/** A Responses request served by a participant that speaks only Anthropic's Messages API. */
 export const RESPONSES_VIA_MESSAGES = Object.freeze({
   client: "responses",
   upstream: "messages",

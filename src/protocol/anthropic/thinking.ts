@@ -10,11 +10,15 @@
  *   `anthropic.redacted_thinking:<data>` on an item with no text. The prefix tells the hub's own
  *   from OpenAI's encrypted reasoning (a client may resend those from another conversation):
  *   only a prefixed one goes back to a Messages participant, anything else is dropped as before;
- * - on the chat shape in between (responses-via-messages chains the Responses client through
- *   chat), the `reasoning_details` entries OpenRouter uses for the same thing:
+ *   (responses-via-messages: `encryptedContentOfBlock` for its answers, `blockOfReasoningItem`
+ *   for the items sent back);
+ * - chat's `reasoning_details` entries, OpenRouter's shape for the same thing:
  *   `{type: "reasoning.text", text, signature, format}` and `{type: "reasoning.encrypted", data,
- *   format}`. chat-via-messages reads them on an assistant message (from that chain, or from an
- *   OpenRouter-style chat client) and writes them only when asked (`reasoningDetails`).
+ *   format}`: chat-via-messages reads them on a chat client's assistant message (an
+ *   OpenRouter-style client keeps them: `blocksOfDetails`) and writes none. `detailOfBlock`,
+ *   `encryptedContentOfDetail` and `detailOfReasoningItem` convert between the two carriers
+ *   (responses-via-messages went through the chat shape before it mapped Messages directly; no
+ *   adapter calls them now).
  * A signature that cannot be carried is dropped, never invented: an unsigned block (a chat
  * participant's, llama.cpp's `signature: ""`) makes no entry and no `encrypted_content`.
  */
@@ -22,6 +26,27 @@ import { isObject, type Json } from "../json.ts";
 
 const SIGNED = "anthropic.thinking:";
 const REDACTED = "anthropic.redacted_thinking:";
+/** A thinking block's signature as a reasoning item's `encrypted_content`. */
+export const carriedSignature = (signature: string): string => SIGNED + signature;
+/** A redacted thinking block's data as a reasoning item's `encrypted_content`. */
+export const carriedRedacted = (data: string): string => REDACTED + data;
+
+/** The `encrypted_content` of the reasoning item for a thinking block (its signature) or a redacted one (its data); undefined when it carries neither. */
+export function encryptedContentOfBlock(block: Json): string | undefined {
+  if (block.type === "thinking" && typeof block.signature === "string" && block.signature !== "") return carriedSignature(block.signature);
+  if (block.type === "redacted_thinking" && typeof block.data === "string" && block.data !== "") return carriedRedacted(block.data);
+  return undefined;
+}
+
+/** A reasoning item the hub made from a thinking block → that block again (this text, its signature) or the redacted one; undefined for any other reasoning item. */
+export function blockOfReasoningItem(item: Json, text: string): Json | undefined {
+  const enc = item.encrypted_content;
+  if (typeof enc !== "string") return undefined;
+  if (enc.startsWith(SIGNED) && enc.length > SIGNED.length) return { type: "thinking", thinking: text, signature: enc.slice(SIGNED.length) };
+  if (enc.startsWith(REDACTED) && enc.length > REDACTED.length) return { type: "redacted_thinking", data: enc.slice(REDACTED.length) };
+  return undefined;
+}
+
 /** OpenRouter's name for Anthropic's kind of reasoning detail. */
 export const DETAIL_FORMAT = "anthropic-claude-v1";
 

@@ -17,25 +17,19 @@ export class ChunkWriter {
   private tail = "";
   private last = "";
   private identity = "";
-  private bare = false;
 
   constructor(
     private readonly id: string,
     private readonly includeUsage: boolean,
   ) {}
 
-  /**
-   * The stream's identity, once: its `created` second and `model`. `bare`: chunks with only
-   * what another adapter reads of them (`choices`, `usage`), when they go on to one rather than
-   * to a client (responses-via-messages): half the bytes for it to parse.
-   */
-  start(created: number, model: string, bare = false): void {
-    this.identity = bare ? "{" : `{"id":${JSON.stringify(this.id)},"object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},`;
+  /** The stream's identity, once: its `created` second and `model`. */
+  start(created: number, model: string): void {
+    this.identity = `{"id":${JSON.stringify(this.id)},"object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},`;
     this.head = `${this.identity}"choices":[{"index":0,"delta":`;
-    const usage = this.includeUsage && !bare ? ',"usage":null' : "";
-    this.tail = bare ? ',"finish_reason":null}]}' : `,"logprobs":null,"finish_reason":null}]${usage}}`;
+    const usage = this.includeUsage ? ',"usage":null' : "";
+    this.tail = `,"logprobs":null,"finish_reason":null}]${usage}}`;
     this.last = usage;
-    this.bare = bare;
   }
 
   /** A chunk whose delta is this JSON text. */
@@ -62,7 +56,7 @@ export class ChunkWriter {
 
   /** The empty-delta chunk with the finish reason. */
   finish(reason: string): SseEvent {
-    return { data: `${this.head}{},${this.bare ? "" : '"logprobs":null,'}"finish_reason":${JSON.stringify(reason)}}]${this.last}}` };
+    return { data: `${this.head}{},"logprobs":null,"finish_reason":${JSON.stringify(reason)}}]${this.last}}` };
   }
 
   /** The usage chunk: no choice, the usage. */

@@ -13,8 +13,8 @@
  * - `assistant` → an assistant message: its text (a string, text parts, a refusal part or the
  *   `refusal` field of an earlier refused turn) → text blocks, `tool_calls` → `tool_use` blocks
  *   (`id`, `name`, `input` the parsed `arguments`), after any thinking its `reasoning_details`
- *   carry with a signature (protocol/anthropic/thinking.ts: what responses-via-messages sends
- *   back, or an OpenRouter-style client) as `thinking` / `redacted_thinking` blocks, first;
+ *   carry with a signature (protocol/anthropic/thinking.ts: what an OpenRouter-style client
+ *   sends back) as `thinking` / `redacted_thinking` blocks, first;
  * - `tool` → a `tool_result` block (`tool_use_id` = `tool_call_id`; its text as a string, or
  *   text blocks for several parts) in a user message;
  * - consecutive messages of one role merge into one (the Messages API alternates user and
@@ -30,6 +30,7 @@
  */
 import { isObject, type Json } from "../../json.ts";
 import { blocksOfDetails } from "../../anthropic/thinking.ts";
+import { appendTurn, imageBlockOfUrl, pdfBlockOfDataUrl, toolInputOf } from "../../anthropic/blocks.ts";
 import { invalid, unsupported } from "../rejections.ts";
 
 const SPEAKS = "Messages API";
@@ -54,15 +55,15 @@ export function mapMessages(messages: unknown): MappedMessages {
         return;
       }
       case "user":
-        return push(out, "user", userContent(m.content, `${param}.content`));
+        return appendTurn(out, "user", userContent(m.content, `${param}.content`));
       case "assistant": {
         const blocks = assistantBlocks(m, param);
-        if (blocks.length > 0) push(out, "assistant", blocks);
+        if (blocks.length > 0) appendTurn(out, "assistant", blocks);
         return;
       }
       case "tool": {
         if (typeof m.tool_call_id !== "string" || m.tool_call_id === "") throw invalid(`${param}.tool_call_id`, "must be a non-empty string");
-        return push(out, "user", [{ type: "tool_result", tool_use_id: m.tool_call_id, content: toolContent(m.content, `${param}.content`) }]);
+        return appendTurn(out, "user", [{ type: "tool_result", tool_use_id: m.tool_call_id, content: toolContent(m.content, `${param}.content`) }]);
       }
       case "function":
         throw unsupported(`${param}.role`, "legacy 'function' messages (use tool messages)", SPEAKS);
@@ -75,18 +76,6 @@ export function mapMessages(messages: unknown): MappedMessages {
   if (system.length > 0) mapped.system = system.join("\n\n");
   return mapped;
 }
-
-/** Appends a message, or merges it into the last one when that has the same role. */
-function push(out: Json[], role: "user" | "assistant", content: string | Json[]): void {
-  const last = out.at(-1);
-  if (last?.role !== role) {
-    out.push({ role, content });
-    return;
-  }
-  last.content = [...asBlocks(last.content as string | Json[]), ...asBlocks(content)];
-}
-
-const asBlocks = (content: string | Json[]): Json[] => (typeof content === "string" ? (content === "" ? [] : [{ type: "text", text: content }]) : content);
 
 /** A system, developer or tool message's content: a string, or text parts. */
 function plainText(content: unknown, param: string): string {
@@ -132,25 +121,20 @@ function userContent(content: unknown, param: string): string | Json[] {
   });
 }
 
-const DATA_URL = /^data:([^;,]+);base64,/;
-
 function imageBlock(image: unknown, at: string): Json {
   const url = isObject(image) ? image.url : image;
   if (typeof url !== "string") throw invalid(`${at}.image_url.url`, "must be a string");
-  if (url.startsWith("data:")) {
-    const m = DATA_URL.exec(url);
-    if (!m) throw unsupported(`${at}.image_url.url`, "an image data URL that is not base64", SPEAKS);
-    return { type: "image", source: { type: "base64", media_type: m[1], data: url.slice(m[0].length) } };
-  }
-  return { type: "image", source: { type: "url", url } };
+  const block = imageBlockOfUrl(url);
+  if (!block) throw unsupported(`${at}.image_url.url`, "an image data URL that is not base64", SPEAKS);
+  return block;
 }
 
 function documentBlock(file: unknown, at: string): Json {
   const f = isObject(file) ? file : {};
   if (typeof f.file_id === "string") throw unsupported(`${at}.file.file_id`, "a file given by file_id (files live on OpenAI)", SPEAKS);
-  const m = typeof f.file_data === "string" ? DATA_URL.exec(f.file_data) : null;
-  if (!m || m[1] !== "application/pdf") throw unsupported(`${at}.file`, "a file other than a PDF given as a base64 data: URL", SPEAKS);
-  return { type: "document", source: { type: "base64", media_type: "application/pdf", data: (f.file_data as string).slice(m[0].length) } };
+  const block = pdfBlockOfDataUrl(f.file_data);
+  if (!block) throw unsupported(`${at}.file`, "a file other than a PDF given as a base64 data: URL", SPEAKS);
+  return block;
 }
 
 function assistantBlocks(m: Json, param: string): Json[] {
@@ -186,20 +170,7 @@ function toolUse(tc: unknown, param: string): Json {
   if (typeof tc.id !== "string" || tc.id === "") throw invalid(`${param}.id`, "must be a non-empty string");
   const fn = tc.function;
   if (!isObject(fn) || typeof fn.name !== "string" || fn.name === "") throw invalid(`${param}.function.name`, "must be a non-empty string");
-  return { type: "tool_use", id: tc.id, name: fn.name, input: toolInput(fn.arguments, `${param}.function.arguments`) };
-}
-
-/** A call's `arguments` (a JSON string, "" or absent for none) → the object a `tool_use` block holds. */
-function toolInput(args: unknown, param: string): Json {
-  if (args === undefined || args === null || (typeof args === "string" && args.trim() === "")) return {};
-  if (isObject(args)) return args;
-  if (typeof args === "string") {
-    try {
-      const parsed: unknown = JSON.parse(args);
-      if (isObject(parsed)) return parsed;
-    } catch {
-      // said below
-    }
-  }
-  throw invalid(param, "must be a JSON object (a Messages tool_use block holds an object)");
+  const input = toolInputOf(fn.arguments);
+  if (!input) throw invalid(`${param}.function.arguments`, "must be a JSON object (a Messages tool_use block holds an object)");
+  return { type: "tool_use", id: tc.id, name: fn.name, input };
 }

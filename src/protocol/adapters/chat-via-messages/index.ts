@@ -5,6 +5,6 @@
  * (stop reasons, usage, signed thinking) are protocol/anthropic/. The field-by-field table is
  * docs/protocols.md, "Chat Completions request → Messages participant".
  */
-export { mapRequest } from "./request.ts";
-export { mapResponse, type ChatAnswerOptions } from "./response.ts";
+export { mapRequest, settingsOf } from "./request.ts";
+export { mapResponse } from "./response.ts";
 export { createStreamMapper } from "./stream.ts";

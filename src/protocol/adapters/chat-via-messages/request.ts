@@ -66,8 +66,24 @@ export function mapRequest(body: Json): Json {
   const { system, messages } = mapMessages(body.messages);
   if (system !== undefined) out.system = system;
   out.messages = messages;
-  mapTools(body, out);
+  mapSettings(body, out);
+  return out;
+}
 
+/**
+ * A chat request's settings, everything but `model` and `messages`, as Messages fields, with the
+ * same 400s: responses-via-messages maps a Responses request's settings through here, once
+ * responses-via-chat has made them chat fields (its conversation it maps itself).
+ */
+export function settingsOf(body: Json): Json {
+  rejectUnsupported(body);
+  const out: Json = {};
+  mapSettings(body, out);
+  return out;
+}
+
+function mapSettings(body: Json, out: Json): void {
+  mapTools(body, out);
   const maxParam = present(body.max_completion_tokens) ? "max_completion_tokens" : "max_tokens";
   const max = body[maxParam];
   if (present(max)) {
@@ -87,7 +103,6 @@ export function mapRequest(body: Json): Json {
   const user = typeof body.safety_identifier === "string" && body.safety_identifier !== "" ? body.safety_identifier : body.user;
   if (typeof user === "string" && user !== "") out.metadata = { user_id: user };
   if (body.stream === true) out.stream = true;
-  return out;
 }
 
 function stopSequences(stop: unknown): string[] | undefined {
@@ -122,7 +137,7 @@ function thinking(effort: unknown, out: Json): void {
     out.thinking = { type: "disabled" };
     return;
   }
-  const wanted = typeof effort === "string" ? THINKING_BUDGET[effort] : undefined;
+  const wanted = typeof effort === "string" && Object.hasOwn(THINKING_BUDGET, effort) ? THINKING_BUDGET[effort] : undefined;
   if (wanted === undefined) throw invalid("reasoning_effort", `${JSON.stringify(effort)} is not one of none, ${Object.keys(THINKING_BUDGET).join(", ")}`);
   const limit = out.max_tokens as number | undefined;
   if (limit === undefined) {

@@ -7,10 +7,8 @@
  * - `content`: the `text` blocks, concatenated (null when none; `citations` on them have no
  *   chat counterpart and are dropped);
  * - `reasoning_content`: the `thinking` blocks' text, joined with a blank line (absent when
- *   none); with `reasoningDetails` also `reasoning_details`, one entry per thinking or
- *   redacted block with its signature or data (protocol/anthropic/thinking.ts: what
- *   responses-via-messages carries into reasoning items), else signatures are dropped: a chat
- *   client has nowhere to keep them;
+ *   none); signatures and `redacted_thinking` blocks are dropped: a chat client has nowhere to
+ *   keep them (a Responses client does: responses-via-messages);
  * - `tool_calls`: one per `tool_use` block (`id`, `type: "function"`, `function: {name,
  *   arguments: JSON of input}`), absent when none;
  * - `refusal: null`, `annotations: []`, as OpenAI's message has;
@@ -23,19 +21,9 @@
 import { GambiError } from "../../openai/errors.ts";
 import { isObject, type Json } from "../../json.ts";
 import { chatFinishReasonOf, chatUsageFromMessages } from "../../anthropic/message.ts";
-import { detailOfBlock } from "../../anthropic/thinking.ts";
 import type { AdapterContext } from "../types.ts";
 
-export interface ChatAnswerOptions {
-  /**
-   * The answer goes on to another adapter, not to a client (responses-via-messages): also
-   * `reasoning_details` with the signatures, and (a stream) chunks with only what that adapter
-   * reads (chunks.ts).
-   */
-  reasoningDetails?: boolean;
-}
-
-export function mapResponse(msg: Json, request: Json, ctx: AdapterContext, opts: ChatAnswerOptions = {}): Json {
+export function mapResponse(msg: Json, request: Json, ctx: AdapterContext): Json {
   if (!Array.isArray(msg.content)) {
     const said = isObject(msg.error) && typeof msg.error.message === "string" ? `: ${msg.error.message}` : "";
     throw new GambiError(502, `the participant's answer is no Messages message (no content)${said}`, { code: "upstream_invalid_response" });
@@ -43,17 +31,14 @@ export function mapResponse(msg: Json, request: Json, ctx: AdapterContext, opts:
   let text = "";
   let hasText = false;
   const thoughts: string[] = [];
-  const details: Json[] = [];
   const toolCalls: Json[] = [];
   for (const block of msg.content) {
     if (!isObject(block)) continue;
     if (block.type === "text" && typeof block.text === "string") {
       text += block.text;
       hasText = true;
-    } else if (block.type === "thinking" || block.type === "redacted_thinking") {
-      if (block.type === "thinking" && typeof block.thinking === "string" && block.thinking !== "") thoughts.push(block.thinking);
-      const detail = opts.reasoningDetails ? detailOfBlock(block) : undefined;
-      if (detail) details.push(detail);
+    } else if (block.type === "thinking") {
+      if (typeof block.thinking === "string" && block.thinking !== "") thoughts.push(block.thinking);
     } else if (block.type === "tool_use") {
       const name = typeof block.name === "string" ? block.name : "";
       const id = typeof block.id === "string" && block.id !== "" ? block.id : `call_${ctx.newId().replace(/-/g, "")}`;
@@ -63,7 +48,6 @@ export function mapResponse(msg: Json, request: Json, ctx: AdapterContext, opts:
   const message: Json = { role: "assistant", content: hasText ? text : null, refusal: null, annotations: [] };
   if (toolCalls.length > 0) message.tool_calls = toolCalls;
   if (thoughts.length > 0) message.reasoning_content = thoughts.join("\n\n");
-  if (details.length > 0) message.reasoning_details = details;
   const out: Json = {
     id: `chatcmpl-${ctx.newId()}`,
     object: "chat.completion",

@@ -4,7 +4,7 @@
  * output-stream.ts: a streaming one; usage.ts, envelope.ts: shared shapes. The field-by-field
  * table (mapped / emulated / ignored / rejected) is docs/protocols.md.
  */
-export { mapRequest, type MapRequestOptions } from "./request.ts";
+export { mapRequest, chatSettingsOf, type MapRequestOptions } from "./request.ts";
 export { mapResponse } from "./response.ts";
 export { createStreamMapper, type ResponsesStreamMapper } from "./stream.ts";
 export { responsesUsageFromChat } from "./usage.ts";

@@ -1,6 +1,7 @@
 /**
- * The output side of the stream mapper: opens and closes Responses output items as chat
- * deltas arrive, and emits their events (https://platform.openai.com/docs/api-reference/responses-streaming).
+ * The output side of the stream mapper: opens and closes Responses output items as the
+ * participant's deltas arrive (chat chunks read by stream.ts; Messages blocks read by
+ * responses-via-messages/stream.ts), and emits their events (https://platform.openai.com/docs/api-reference/responses-streaming).
  * One item is open at a time, as in OpenAI's own streams (fixtures/responses/openai-*.sse):
  * - reasoning deltas → a `reasoning` item with one `reasoning_text` content part
  *   (`response.reasoning_text.delta`/`.done`, the shape OpenRouter, DeepSeek and LM Studio send);
@@ -17,7 +18,8 @@
  *   `encrypted_content` (in `output_item.done`, as OpenAI's own items get theirs at the end) and
  *   seals it: reasoning after it opens a new item (it is another block); a redacted block
  *   (`redacted`) is an item of its own with no text, added and done at once
- *   (protocol/anthropic/thinking.ts; only responses-via-messages sends these).
+ *   (protocol/anthropic/thinking.ts; only responses-via-messages sends these), and a new
+ *   thinking block (`reasoningBlock`) seals the reasoning item of the one before, signed or not.
  * Closing an item emits its `.done` events with the full text; the last item of an incomplete
  * response (length / content_filter) is closed with status `incomplete`.
  */
@@ -35,7 +37,8 @@ interface Part {
 }
 
 type Open =
-  | { kind: "reasoning"; index: number; id: string; text: string; encrypted?: string }
+  /** `sealed`: its block has ended (a signature, or another block began): more reasoning opens a new item. */
+  | { kind: "reasoning"; index: number; id: string; text: string; encrypted?: string; sealed: boolean }
   | { kind: "message"; index: number; id: string; parts: Part[]; partOpen: boolean }
   | { kind: "call"; index: number; id: string; chatIndex: number };
 
@@ -69,7 +72,9 @@ export class OutputStream {
 
   /** A thinking block's signature: the open reasoning item's (one opened for a block with no text), which it closes to further text. */
   signed(encrypted: string): void {
-    this.openReasoning().encrypted = encrypted;
+    const open = this.openReasoning();
+    open.encrypted = encrypted;
+    open.sealed = true;
   }
 
   /** A redacted thinking block: a reasoning item of its own, no text, its data as `encrypted_content`. */
@@ -81,11 +86,16 @@ export class OutputStream {
     this.done(index, item);
   }
 
-  /** The reasoning item deltas go to: the open one unless a signature sealed it, else a new one. */
+  /** Another thinking block begins (responses-via-messages): the open reasoning item is sealed, so that each block is an item of its own. */
+  reasoningBlock(): void {
+    if (this.open?.kind === "reasoning") this.open.sealed = true;
+  }
+
+  /** The reasoning item deltas go to: the open one unless it is sealed, else a new one. */
   private openReasoning(): Extract<Open, { kind: "reasoning" }> {
-    if (this.open?.kind === "reasoning" && this.open.encrypted === undefined) return this.open;
+    if (this.open?.kind === "reasoning" && !this.open.sealed) return this.open;
     this.close("completed");
-    const open: Extract<Open, { kind: "reasoning" }> = { kind: "reasoning", index: this.items.length, id: itemId(this.ctx, "rs"), text: "" };
+    const open: Extract<Open, { kind: "reasoning" }> = { kind: "reasoning", index: this.items.length, id: itemId(this.ctx, "rs"), text: "", sealed: false };
     this.open = open;
     this.emit("response.output_item.added", { item: reasoningItem(open.id, undefined), output_index: open.index });
     this.emit("response.content_part.added", { content_index: 0, item_id: open.id, output_index: open.index, part: reasoningPart("") });

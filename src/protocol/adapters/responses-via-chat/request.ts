@@ -31,14 +31,13 @@ import { isObject, type Json } from "../../json.ts";
 import type { Speaks } from "../rejections.ts";
 import { invalid, str, unsupported } from "./common.ts";
 import { MessageBuilder } from "./items.ts";
+import { readConversation } from "../responses-input.ts";
 
 export interface MapRequestOptions {
   /** Items of the earlier turns (`previous_response_id`), inputs and outputs, oldest first. */
   history?: Json[];
   /** Send reasoning items back as `reasoning_content` (see items.ts). Default false: dropped. */
   reasoningContent?: boolean;
-  /** Send the signed thinking of reasoning items back as `reasoning_details` (items.ts; responses-via-messages). */
-  reasoningDetails?: boolean;
   /** What a 400 says the participant speaks: Chat Completions unless the chat body goes on to another protocol. */
   speaks?: Speaks;
 }
@@ -49,25 +48,28 @@ export function mapRequest(body: Json, opts: MapRequestOptions = {}): Json {
   const speaks = opts.speaks;
   rejectUnsupported(body, speaks);
   const out: Json = { model: body.model };
-
-  const history = opts.history ?? [];
-  const input = Array.isArray(body.input) ? body.input : [];
-  const byId = new Map<string, Json>();
-  for (const item of [...history, ...input]) {
-    if (isObject(item) && typeof item.id === "string" && item.type !== "item_reference") byId.set(item.id, item);
-  }
-  const builder = new MessageBuilder({ reasoningContent: opts.reasoningContent, reasoningDetails: opts.reasoningDetails, speaks, lookup: (id) => byId.get(id) });
-  if (typeof body.instructions === "string" && body.instructions.length > 0) builder.messages.push({ role: "system", content: body.instructions });
-  else if (body.instructions !== undefined && body.instructions !== null && typeof body.instructions !== "string") {
-    throw invalid("instructions", "instructions must be a string");
-  }
-  history.forEach((item, i) => builder.add(item, `previous_response_id (stored item ${i})`));
-  if (typeof body.input === "string") builder.messages.push({ role: "user", content: body.input });
-  else if (Array.isArray(body.input)) body.input.forEach((item, i) => builder.add(item, `input[${i}]`));
-  else if (body.input !== undefined && body.input !== null) throw invalid("input", "input must be a string or an array of items");
+  const builder = new MessageBuilder({ reasoningContent: opts.reasoningContent, speaks });
+  readConversation(body, opts.history ?? [], builder, speaks ?? "Chat Completions");
   if (!builder.messages.some((m) => m.role !== "system")) throw invalid("input", "there is nothing to answer: input is empty");
   out.messages = builder.messages;
+  mapSettings(body, out, speaks);
+  return out;
+}
 
+/**
+ * A Responses request's settings, everything but `model` and its conversation, as chat fields,
+ * with the same 400s (naming the Responses fields; `speaks` what the participant speaks):
+ * responses-via-messages maps them on to Messages through chat-via-messages, and its
+ * conversation itself.
+ */
+export function chatSettingsOf(body: Json, speaks?: Speaks): Json {
+  rejectUnsupported(body, speaks);
+  const out: Json = {};
+  mapSettings(body, out, speaks);
+  return out;
+}
+
+function mapSettings(body: Json, out: Json, speaks: Speaks | undefined): void {
   const { tools, toolChoice } = mapTools(body.tools, body.tool_choice, speaks);
   if (tools.length > 0) {
     out.tools = tools;
@@ -95,7 +97,6 @@ export function mapRequest(body: Json, opts: MapRequestOptions = {}): Json {
     out.stream = true;
     out.stream_options = { include_usage: true };
   }
-  return out;
 }
 
 function rejectUnsupported(body: Json, speaks: Speaks | undefined): void {

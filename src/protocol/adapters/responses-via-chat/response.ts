@@ -4,9 +4,7 @@
  * Mapped, in output order: a `reasoning` item (`summary: []`, one `reasoning_text` part) from
  * `message.reasoning_content` (DeepSeek, llama.cpp, LM Studio), else `message.reasoning`
  * (Ollama, OpenRouter, Groq), else the text of `reasoning_details` (OpenRouter) — the first
- * non-empty; with `reasoningDetails` (a Messages participant's answer, through the chat shape),
- * one per `reasoning_details` entry instead, a thinking block's signature or a redacted block's
- * data as its `encrypted_content` (protocol/anthropic/thinking.ts); a `message` item with an `output_text` part (`annotations: []`, `logprobs` from
+ * non-empty; a `message` item with an `output_text` part (`annotations: []`, `logprobs` from
  * `choice.logprobs.content` or `[]`) and/or a `refusal` part; one `function_call` item per
  * `tool_calls` entry (`call_id` = the chat id, or `call_<random>` if it has none; `arguments`
  * as sent; the legacy `function_call` likewise). No item for empty content.
@@ -25,10 +23,8 @@ import { itemId } from "../../openai/responses-items.ts";
 import { deltaReasoning, endStateOf, num, seconds } from "./common.ts";
 import { functionCallItem, messageItem, reasoningItem, refusalPart, responseObject, textPart } from "./envelope.ts";
 import { responsesUsageFromChat } from "./usage.ts";
-import { encryptedContentOfDetail } from "../../anthropic/thinking.ts";
 
-/** `reasoningDetails`: reasoning items from `message.reasoning_details`, one per thinking block with its signature (protocol/anthropic/thinking.ts; only responses-via-messages asks). */
-export function mapResponse(chat: Json, request: Json, ctx: AdapterContext, opts: { responseId: string; reasoningDetails?: boolean }): Json {
+export function mapResponse(chat: Json, request: Json, ctx: AdapterContext, opts: { responseId: string }): Json {
   const choices = Array.isArray(chat.choices) ? chat.choices : [];
   const choice = choices.find((c: unknown) => isObject(c) && (c.index ?? 0) === 0);
   if (!isObject(choice) || !isObject(choice.message)) {
@@ -38,14 +34,7 @@ export function mapResponse(chat: Json, request: Json, ctx: AdapterContext, opts
   const msg = choice.message;
   const output: Json[] = [];
 
-  // One item per thinking block (with its signature, when it has one); else the message's reasoning, as one item.
-  const blocks = opts.reasoningDetails && Array.isArray(msg.reasoning_details) ? msg.reasoning_details.filter(isObject) : [];
-  for (const d of blocks) {
-    const carried = encryptedContentOfDetail(d);
-    if (d.type === "reasoning.text") output.push(reasoningItem(itemId(ctx, "rs"), typeof d.text === "string" ? d.text : "", carried?.encrypted));
-    else if (carried?.redacted) output.push(reasoningItem(itemId(ctx, "rs"), undefined, carried.encrypted));
-  }
-  const reasoning = blocks.length === 0 ? deltaReasoning(msg) : "";
+  const reasoning = deltaReasoning(msg);
   if (reasoning) output.push(reasoningItem(itemId(ctx, "rs"), reasoning));
 
   const parts: Json[] = [];

@@ -10,6 +10,9 @@
  * `length` / `content_filter`, with the full response and usage. No `[DONE]` is sent: OpenAI's
  * Responses streams have none.
  *
+ * The Response's lifecycle and grammar (created, in_progress, the terminal events, sequence
+ * numbers) are response-stream.ts's, shared with responses-via-messages.
+ *
  * Chunk quirks handled: a first chunk with `choices: []` and `id: ""` (Azure); usage on the
  * finish chunk, on a `choices: []` chunk, on every chunk as running totals (Hyperbolic: the
  * last wins), in `x_groq.usage` (usage.ts); `finish_reason` twice (OpenRouter: the last wins);
@@ -26,84 +29,37 @@
  * (`error: {code, message}`, the output so far, open item marked `incomplete`); then nothing
  * more (what the upstream sends after is ignored).
  */
-import { relayedCode, type EnvelopeCode } from "../../error-codes.ts";
+import { relayedCode } from "../../error-codes.ts";
 import type { SseEvent } from "../../sse/decode.ts";
 import { readChatStreamEvent } from "../../openai/chat-stream-event.ts";
 import { isObject, type Json } from "../../json.ts";
 import type { AdapterContext, StreamFailure, StreamMapper } from "../types.ts";
-import { deltaReasoning, endStateOf, seconds, type EndState } from "./common.ts";
-import { responseObject } from "./envelope.ts";
-import { OutputStream, ProtocolProblem } from "./output-stream.ts";
+import { deltaReasoning, endStateOf } from "./common.ts";
+import { ResponseStream } from "./response-stream.ts";
 import { responsesUsageOfChunk } from "./usage.ts";
-import { encryptedContentOfDetail } from "../../anthropic/thinking.ts";
 
 export interface ResponsesStreamMapper extends StreamMapper {
   /** The final Response object once the stream completed, was incomplete or failed. */
   result(): Json | undefined;
 }
 
-/** `reasoningDetails`: read signed thinking off `delta.reasoning_details` (protocol/anthropic/thinking.ts; only responses-via-messages asks). */
-export function createStreamMapper(request: Json, ctx: AdapterContext, opts: { responseId: string; reasoningDetails?: boolean }): ResponsesStreamMapper {
-  const createdAt = seconds(ctx.now());
-  let seq = 0;
-  let out: SseEvent[] = [];
-  const emit = (type: string, fields: Json) => {
-    // Field order is the caller's (no client depends on it); sorting keys per event cost ~15%
-    // of the hub's CPU on burst streams (bench/README.md, "Protocol adaptation").
-    out.push({ event: type, data: JSON.stringify({ type, ...fields, sequence_number: seq++ }) });
-  };
-  const output = new OutputStream(ctx, emit);
-  let started = false;
-  let finished = false;
-  let final: Json | undefined;
-  let usage: Json | undefined;
+export function createStreamMapper(request: Json, ctx: AdapterContext, opts: { responseId: string }): ResponsesStreamMapper {
+  const stream = new ResponseStream(request, ctx, opts.responseId);
+  const output = stream.output;
   let finishReason: unknown;
 
-  const start = () => {
-    if (started) return;
-    started = true;
-    const response = responseObject(request, { id: opts.responseId, createdAt, status: "in_progress", output: [] });
-    emit("response.created", { response });
-    emit("response.in_progress", { response });
-  };
-
-  const complete = () => {
-    output.flushNameless();
-    const end: EndState = endStateOf(finishReason);
-    output.close(end.status === "incomplete" ? "incomplete" : "completed");
-    finished = true;
-    final = responseObject(request, {
-      id: opts.responseId,
-      createdAt,
-      status: end.status,
-      completedAt: seconds(ctx.now()),
-      output: [...output.items],
-      usage,
-      incompleteReason: end.incompleteReason,
-    });
-    emit(`response.${end.status}`, { response: final });
-  };
-
-  const failWith = (given: EnvelopeCode | number, message: string) => {
-    // OpenRouter's codes are numbers; a Responses error's code is a string ("400").
-    const code = String(given);
-    finished = true;
-    emit("error", { code, message, param: null });
-    const error = { code, message };
-    final = responseObject(request, { id: opts.responseId, createdAt, status: "failed", output: output.snapshot(), usage, error });
-    emit("response.failed", { response: final });
-  };
+  const complete = () => stream.complete(endStateOf(finishReason));
 
   const chunk = (ev: SseEvent) => {
     const read = readChatStreamEvent(ev);
     if (read.kind === "done") return complete();
     if (read.kind === "empty") return;
-    if (read.kind === "unreadable") return failWith("upstream_invalid_chunk", read.message);
+    if (read.kind === "unreadable") return stream.failWith("upstream_invalid_chunk", read.message);
     const data = read.data;
-    usage = responsesUsageOfChunk(data) ?? usage;
+    stream.usage = responsesUsageOfChunk(data) ?? stream.usage;
     if (read.error) {
       const code = read.error.code;
-      return failWith(code === undefined || code === null ? "upstream_error" : relayedCode(String(code)), read.error.message);
+      return stream.failWith(code === undefined || code === null ? "upstream_error" : relayedCode(String(code)), read.error.message);
     }
     const choices = Array.isArray(data.choices) ? data.choices : [];
     const choice = choices.find((c: unknown) => isObject(c) && (c.index ?? 0) === 0);
@@ -111,12 +67,6 @@ export function createStreamMapper(request: Json, ctx: AdapterContext, opts: { r
     const delta = isObject(choice.delta) ? choice.delta : {};
     const reasoning = deltaReasoning(delta);
     if (reasoning) output.reasoning(reasoning);
-    if (opts.reasoningDetails && Array.isArray(delta.reasoning_details)) {
-      for (const d of delta.reasoning_details) {
-        const carried = encryptedContentOfDetail(d);
-        if (carried) carried.redacted ? output.redacted(carried.encrypted) : output.signed(carried.encrypted);
-      }
-    }
     if (typeof delta.content === "string" && delta.content !== "") {
       const logprobs = isObject(choice.logprobs) && Array.isArray(choice.logprobs.content) ? choice.logprobs.content : [];
       output.text("output_text", delta.content, logprobs);
@@ -132,29 +82,16 @@ export function createStreamMapper(request: Json, ctx: AdapterContext, opts: { r
     if (choice.finish_reason !== null && choice.finish_reason !== undefined && choice.finish_reason !== "") finishReason = choice.finish_reason;
   };
 
-  const run = (f: () => void): SseEvent[] => {
-    if (finished) return [];
-    out = [];
-    start();
-    try {
-      f();
-    } catch (err) {
-      if (!(err instanceof ProtocolProblem)) throw err;
-      failWith("upstream_protocol_error", err.message);
-    }
-    return out;
-  };
-
+  // Every upstream event starts the Response (created, in_progress), even one that says nothing.
   return {
-    push: (ev) => run(() => chunk(ev)),
+    push: (ev) => stream.run(() => chunk(ev), true),
     end: () =>
-      run(() => {
+      stream.run(() => {
         // [DONE] has completed the response already; without it a finish_reason (TGI) will do.
         if (finishReason !== undefined) complete();
-        else failWith("upstream_incomplete", "the participant's stream ended before the answer was finished (no finish_reason, no [DONE])");
-      }),
-    fail: (error: StreamFailure) =>
-      run(() => failWith(error.code ?? "server_error", error.message)),
-    result: () => final,
+        else stream.failWith("upstream_incomplete", "the participant's stream ended before the answer was finished (no finish_reason, no [DONE])");
+      }, true),
+    fail: (error: StreamFailure) => stream.run(() => stream.failWith(error.code ?? "server_error", error.message), true),
+    result: () => stream.result(),
   };
 }
