@@ -1,6 +1,5 @@
 /**
- * responses-via-messages (Responses client, Messages participant, chained through the chat
- * shape): every recorded Messages stream becomes a strict Responses stream whose final Response
+ * responses-via-messages (Responses client, Messages participant, mapped directly): every recorded Messages stream becomes a strict Responses stream whose final Response
  * (`result()`, what the hub stores) matches what the recording said, and a thinking block's
  * signature rides in its reasoning item's `encrypted_content` and back into the next request
  * as the same block; plus which adapter the hub picks for which participant (adapterFor), and
@@ -9,7 +8,7 @@
 import { describe, expect, test } from "bun:test";
 import * as rvm from "../../src/protocol/adapters/responses-via-messages/index.ts";
 import { adapterFor, CHAT_VIA_MESSAGES, CHAT_VIA_RESPONSES, MESSAGES_VIA_CHAT, MESSAGES_VIA_RESPONSES, RESPONSES_VIA_CHAT, RESPONSES_VIA_MESSAGES } from "../../src/protocol/adapters/index.ts";
-import { blocksOfDetails, detailOfBlock, detailOfReasoningItem, encryptedContentOfDetail } from "../../src/protocol/anthropic/thinking.ts";
+import { blockOfReasoningItem, blocksOfDetails, encryptedContentOfBlock } from "../../src/protocol/anthropic/thinking.ts";
 import { GambiError } from "../../src/protocol/openai/errors.ts";
 import type { SseEvent } from "../../src/protocol/sse/decode.ts";
 import { assembleResponses, checkResponsesStream } from "../helpers/responses-stream-check.ts";
@@ -132,23 +131,20 @@ describe("adapterFor: passthrough first, then one step, then a chain", () => {
 });
 
 describe("the signed-thinking carrier", () => {
-  test("block → chat detail → encrypted_content → detail → block, for signed and redacted thinking", () => {
+  test("block → encrypted_content → block, for signed and redacted thinking", () => {
     const signed = { type: "thinking", thinking: "t", signature: "s" };
     const redacted = { type: "redacted_thinking", data: "d" };
     for (const block of [signed, redacted]) {
-      const detail = detailOfBlock(block)!;
-      const enc = encryptedContentOfDetail(detail)!;
-      const item = { type: "reasoning", content: [], encrypted_content: enc.encrypted };
-      expect(blocksOfDetails([detailOfReasoningItem(item, "t")])).toEqual([block]);
+      const item = { type: "reasoning", content: [], encrypted_content: encryptedContentOfBlock(block)! };
+      expect(blockOfReasoningItem(item, "t")).toEqual(block);
     }
   });
 
   test("nothing is invented: an unsigned block carries no signature, and encrypted content that is not ours is no block", () => {
-    expect(detailOfBlock({ type: "thinking", thinking: "t", signature: "" })).toEqual({ type: "reasoning.text", text: "t", format: "anthropic-claude-v1" });
-    expect(encryptedContentOfDetail({ type: "reasoning.text", text: "t" })).toBeUndefined();
-    expect(detailOfReasoningItem({ encrypted_content: "gAAAA-openai" }, "t")).toBeUndefined();
-    expect(detailOfReasoningItem({ encrypted_content: "anthropic.thinking:" }, "t")).toBeUndefined();
-    expect(detailOfBlock({ type: "text", text: "x" })).toBeUndefined();
+    expect(encryptedContentOfBlock({ type: "thinking", thinking: "t", signature: "" })).toBeUndefined();
+    expect(blockOfReasoningItem({ encrypted_content: "gAAAA-openai" }, "t")).toBeUndefined();
+    expect(blockOfReasoningItem({ encrypted_content: "anthropic.thinking:" }, "t")).toBeUndefined();
+    expect(encryptedContentOfBlock({ type: "text", text: "x" })).toBeUndefined();
     expect(blocksOfDetails("nope")).toEqual([]);
   });
 });

@@ -15,10 +15,7 @@
  * - chat's `reasoning_details` entries, OpenRouter's shape for the same thing:
  *   `{type: "reasoning.text", text, signature, format}` and `{type: "reasoning.encrypted", data,
  *   format}`: chat-via-messages reads them on a chat client's assistant message (an
- *   OpenRouter-style client keeps them: `blocksOfDetails`) and writes none. `detailOfBlock`,
- *   `encryptedContentOfDetail` and `detailOfReasoningItem` convert between the two carriers
- *   (responses-via-messages went through the chat shape before it mapped Messages directly; no
- *   adapter calls them now).
+ *   OpenRouter-style client keeps them: `blocksOfDetails`) and writes none.
  * A signature that cannot be carried is dropped, never invented: an unsigned block (a chat
  * participant's, llama.cpp's `signature: ""`) makes no entry and no `encrypted_content`.
  */
@@ -47,23 +44,6 @@ export function blockOfReasoningItem(item: Json, text: string): Json | undefined
   return undefined;
 }
 
-/** OpenRouter's name for Anthropic's kind of reasoning detail. */
-export const DETAIL_FORMAT = "anthropic-claude-v1";
-
-/**
- * A chat `reasoning_details` entry for a thinking block (its text, and its signature when it has
- * one: one entry per block, so the blocks stay apart) or a redacted one; undefined for any other block.
- */
-export function detailOfBlock(block: Json): Json | undefined {
-  if (block.type === "thinking") {
-    const text = typeof block.thinking === "string" ? block.thinking : "";
-    const signed = typeof block.signature === "string" && block.signature !== "";
-    return signed ? { type: "reasoning.text", text, signature: block.signature, format: DETAIL_FORMAT } : { type: "reasoning.text", text, format: DETAIL_FORMAT };
-  }
-  if (block.type === "redacted_thinking" && typeof block.data === "string" && block.data !== "") return { type: "reasoning.encrypted", data: block.data, format: DETAIL_FORMAT };
-  return undefined;
-}
-
 /** Chat `reasoning_details` → the Messages blocks they carry, in order (entries without a signature or data are no block). */
 export function blocksOfDetails(details: unknown): Json[] {
   if (!Array.isArray(details)) return [];
@@ -75,21 +55,4 @@ export function blocksOfDetails(details: unknown): Json[] {
     } else if (d.type === "reasoning.encrypted" && typeof d.data === "string" && d.data !== "") out.push({ type: "redacted_thinking", data: d.data });
   }
   return out;
-}
-
-/** The `encrypted_content` a reasoning item gets for a chat `reasoning_details` entry (a signature, or redacted data), if it carries one. */
-export function encryptedContentOfDetail(d: unknown): { encrypted: string; redacted: boolean } | undefined {
-  if (!isObject(d)) return undefined;
-  if (d.type === "reasoning.text" && typeof d.signature === "string" && d.signature !== "") return { encrypted: SIGNED + d.signature, redacted: false };
-  if (d.type === "reasoning.encrypted" && typeof d.data === "string" && d.data !== "") return { encrypted: REDACTED + d.data, redacted: true };
-  return undefined;
-}
-
-/** A Responses reasoning item the hub made from a thinking block → its chat `reasoning_details` entry; undefined for any other reasoning item. */
-export function detailOfReasoningItem(item: Json, text: string): Json | undefined {
-  const enc = item.encrypted_content;
-  if (typeof enc !== "string") return undefined;
-  if (enc.startsWith(SIGNED) && enc.length > SIGNED.length) return { type: "reasoning.text", text, signature: enc.slice(SIGNED.length), format: DETAIL_FORMAT };
-  if (enc.startsWith(REDACTED) && enc.length > REDACTED.length) return { type: "reasoning.encrypted", data: enc.slice(REDACTED.length), format: DETAIL_FORMAT };
-  return undefined;
 }
