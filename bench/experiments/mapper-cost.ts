@@ -40,6 +40,8 @@ const directions: Record<string, { make: () => StreamMapper; upstream: "chat" | 
   "chat ← Messages (chat-via-messages)": { make: () => chatViaMessages.createStreamMapper(chatRequest, ctx), upstream: "messages" },
   "Responses ← Messages (responses-via-messages)": { make: () => responsesViaMessages.createStreamMapper(responsesRequest, ctx, { responseId: "resp_bench" }), upstream: "messages" },
   "Messages ← chat (messages-via-chat)": { make: () => messagesViaChat.createStreamMapper(messagesRequest, ctx), upstream: "chat" },
+  // The same mapper reading every chunk with JSON.parse (its text chunks too): the before of chat-text-chunk.ts.
+  "Messages ← chat, every chunk parsed": { make: () => messagesViaChat.createStreamMapper(messagesRequest, ctx, { plainText: false }), upstream: "chat" },
   "Responses ← chat (responses-via-chat)": { make: () => responsesViaChat.createStreamMapper(responsesRequest, ctx, { responseId: "resp_bench" }), upstream: "chat" },
 };
 
