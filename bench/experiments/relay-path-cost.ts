@@ -47,6 +47,13 @@ const directions: Record<string, Direction> = {
   "Responses ← Messages": { upstream: "messages", reads: reads(messagesStream(EVENTS)), make: () => responsesViaMessages.createStreamMapper(responsesRequest, ctx, { responseId: "resp_bench" }) },
 };
 
+/** As relay-translated.ts writes a read's events: one string, then one encode. */
+function format(events: SseEvent[]): string {
+  let text = "";
+  for (const ev of events) text += formatSse(ev);
+  return text;
+}
+
 type Stage = "decode" | "decode+observe" | "decode+observe+map" | "whole";
 
 /** One stream through the stages up to `stage`; returns bytes written (so nothing is optimised away). */
@@ -62,14 +69,14 @@ function once(d: Direction, stage: Stage): number {
       observeEvent(d.upstream, obs, ev, 1);
       if (stage !== "decode+observe") for (const o of mapper.push(ev)) out.push(o);
     }
-    if (stage === "whole" && out.length > 0) bytes += encoder.encode(out.map(formatSse).join("")).length;
+    if (stage === "whole" && out.length > 0) bytes += encoder.encode(format(out)).length;
     else bytes += stage === "decode+observe" ? events.length : out.length;
   };
   for (const chunk of d.reads) step(decoder.push(chunk));
   step(decoder.end());
   if (stage !== "decode" && stage !== "decode+observe") {
     const last = mapper.end();
-    bytes += stage === "whole" ? encoder.encode(last.map(formatSse).join("")).length : last.length;
+    bytes += stage === "whole" ? encoder.encode(format(last)).length : last.length;
   }
   return bytes;
 }
