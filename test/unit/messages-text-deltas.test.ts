@@ -18,6 +18,7 @@ import { messagesStream } from "../../bench/lib/sse-events.ts";
 import { context, decode } from "../helpers/adapter-context.ts";
 import { loadFixtures } from "../helpers/fixtures.ts";
 import { prng } from "../helpers/prng.ts";
+import { ESCAPES, mutants, TEXTS } from "../helpers/json-text-cases.ts";
 
 type Json = Record<string, any>;
 
@@ -60,16 +61,6 @@ describe("the same events with and without the text-delta reading", () => {
     expect(expectSame(decode(Buffer.concat(messagesStream(64))))).toBe(64 - 5 - 1);
   });
 });
-
-const TEXTS = ["plain", " tok", "", 'with "quotes"', "back\\slash", "new\nline\r\ttab", "\b\f\u0000\u001f\u007f", "olá, 日本語", "emoji 😀👍🏽", "\u2028\u2029", "</script>&", "a/b", "lone \ud800 high", "lone \udc00 low", "\\u00e9 as text", "\\", '"'];
-const hex4 = (c: number, upper = false) => `\\u${upper ? c.toString(16).padStart(4, "0").toUpperCase() : c.toString(16).padStart(4, "0")}`;
-const ESCAPES: Record<string, (s: string) => string> = {
-  stringify: (s) => JSON.stringify(s),
-  "ensure_ascii": (s) => JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => hex4(c.charCodeAt(0))),
-  "go html-safe": (s) => JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => hex4(c.charCodeAt(0))),
-  "escaped slash": (s) => JSON.stringify(s).replace(/\//g, "\\/"),
-  "upper-case hex": (s) => JSON.stringify(s).replace(/[\u0080-\uffff]/g, (c) => hex4(c.charCodeAt(0), true)),
-};
 
 const event = (type: string, body: Json, named = true): SseEvent => ({ ...(named ? { event: type } : {}), data: JSON.stringify({ type, ...body }) });
 const textDelta = (index: number, text: string, named = true): SseEvent => ({ ...(named ? { event: "content_block_delta" } : {}), data: `{"type":"content_block_delta","index":${index},"delta":{"type":"text_delta","text":${text}}}` });
@@ -159,24 +150,10 @@ describe("the scanner", () => {
   });
 
   test("random mutations of real events: whatever it or a template accepts is JSON that says only that text", () => {
-    const rand = prng(23);
-    const alphabet = ['"', "\\", "{", "}", "[", "]", ":", ",", " ", "0", "1", "-", ".", "e", "u", "n", "x", "\u2028", "\ud800"];
-    const seeds = [textDelta(0, '" tok"').data, '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Ol\u00e1"}      }', textDelta(7, '"a\\"b\\\\c\\nd"').data, textDelta(10, '"\\u00e9\\/"').data, '{"index": 3, "type": "content_block_delta", "delta": {"text": "y", "type": "text_delta"}}'];
+    const seeds = [textDelta(0, '" tok"').data, '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Ol\\u00e1"}      }', textDelta(7, '"a\\"b\\\\c\\nd"').data, textDelta(10, '"\\u00e9\\/"').data, '{"index": 3, "type": "content_block_delta", "delta": {"text": "y", "type": "text_delta"}}'];
     let accepted = 0;
     let rejected = 0;
-    for (let i = 0; i < 30_000; i++) {
-      const seed = seeds[Math.floor(rand() * seeds.length)]!;
-      let data = seed;
-      for (let m = 1 + Math.floor(rand() * 3); m > 0; m--) {
-        const at = Math.floor(rand() * (data.length + 1));
-        const op = rand();
-        if (op < 0.4) data = data.slice(0, at) + data.slice(at + 1);
-        else if (op < 0.8) data = data.slice(0, at) + alphabet[Math.floor(rand() * alphabet.length)] + data.slice(at);
-        else {
-          const from = Math.floor(rand() * data.length);
-          data = data.slice(0, at) + data.slice(from, from + 1 + Math.floor(rand() * 20)) + data.slice(at);
-        }
-      }
+    for (const { seed, data } of mutants(seeds, prng(23), 30_000)) {
       const truth = onlyText(data);
       const scanned = scanTextDelta(data);
       if (scanned) {

@@ -17,6 +17,7 @@ import { context, decode } from "../helpers/adapter-context.ts";
 import { loadFixtures } from "../helpers/fixtures.ts";
 import { checkMessagesStream } from "../helpers/messages-stream-check.ts";
 import { prng } from "../helpers/prng.ts";
+import { ESCAPES, mutants, TEXTS } from "../helpers/json-text-cases.ts";
 
 type Json = Record<string, any>;
 
@@ -66,44 +67,6 @@ describe("the same Messages events with and without the text-chunk reading", () 
     expect(expectSame(events)).toBe(64 - 4 - 1);
   });
 });
-
-/** Texts that JSON escapes, or that a participant may escape its own way. */
-const TEXTS = [
-  "plain",
-  " tok",
-  "",
-  'with "quotes"',
-  "back\\slash \\n not a newline",
-  "new\nline\r\ttab",
-  "\b\f\u0000\u0001\u001f\u007f",
-  "olá, 日本語, Ελληνικά",
-  "emoji 😀👍🏽",
-  "line sep \u2028 para sep \u2029",
-  "</script><b>&amp;</b>",
-  "a/b/c",
-  "lone \ud800 high",
-  "lone \udc00 low",
-  "reversed \udc00\ud800 pair",
-  "\\u00e9 written as text",
-  '{"json":"in text"}',
-  "\\",
-  '"',
-];
-
-type Escape = (s: string) => string;
-const hex4 = (c: number, upper = false) => {
-  const h = c.toString(16).padStart(4, "0");
-  return `\\u${upper ? h.toUpperCase() : h}`;
-};
-/** How participants write a JSON string: JS, Python's ensure_ascii, Go's HTML-safe form, PHP-like `\/`, and upper-case hex. */
-const ESCAPES: Record<string, Escape> = {
-  stringify: (s) => JSON.stringify(s),
-  "ensure_ascii": (s) => JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => hex4(c.charCodeAt(0))),
-  "go html-safe": (s) => JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => hex4(c.charCodeAt(0))),
-  "escaped slash": (s) => JSON.stringify(s).replace(/\//g, "\\/"),
-  "upper-case hex": (s) => JSON.stringify(s).replace(/[\u0080-\uffff]/g, (c) => hex4(c.charCodeAt(0), true)),
-  "all \\u": (s) => `"${[...Array(s.length).keys()].map((i) => hex4(s.charCodeAt(i))).join("")}"`,
-};
 
 /** Provider chunk shapes: `text` is the content's JSON text. */
 const SHAPES: Record<string, (text: string, n: number) => string> = {
@@ -243,25 +206,10 @@ describe("the scanner", () => {
   });
 
   test("random mutations of real chunks: whatever it or a template accepts is JSON that says only that text", () => {
-    const rand = prng(17);
-    const alphabet = ['"', "\\", "{", "}", "[", "]", ":", ",", " ", "\n", "0", "-", "e", ".", "u", "n", "l", "a", "x", "\u2028", "\ud800", "é"];
     const seeds = Object.values(SHAPES).flatMap((write) => [write('" tok"', 1), write('"a\\"b\\\\c\\nd"', 2), write('"\\u00e9\\/"', 3)]);
     let accepted = 0;
     let rejected = 0;
-    for (let i = 0; i < 40_000; i++) {
-      const seed = seeds[Math.floor(rand() * seeds.length)]!;
-      let data = seed;
-      for (let m = 1 + Math.floor(rand() * 3); m > 0; m--) {
-        const at = Math.floor(rand() * (data.length + 1));
-        const op = rand();
-        if (op < 0.4) data = data.slice(0, at) + data.slice(at + 1);
-        else if (op < 0.8) data = data.slice(0, at) + alphabet[Math.floor(rand() * alphabet.length)] + data.slice(at);
-        else {
-          // A stretch of the chunk repeated elsewhere: duplicate keys and values.
-          const from = Math.floor(rand() * data.length);
-          data = data.slice(0, at) + data.slice(from, from + 1 + Math.floor(rand() * 30)) + data.slice(at);
-        }
-      }
+    for (const { seed, data } of mutants(seeds, prng(17), 40_000)) {
       const truth = onlyText(data);
       const scanned = scanTextChunk(data);
       if (scanned) {
