@@ -4,7 +4,11 @@
  * few seconds, then the profile as markdown (`--cpu-prof-md`: self time per function, and
  * callers). Not a figure of merit: proxy.ts measures; this says what to look at.
  *
- *   bun bench/profile.ts [chat-json|chat-json-c1|responses-json|chat-burst|responses-burst|chat-stream|chat-ttft] [--bare] [--seconds S] [--out DIR]
+ *   bun bench/profile.ts [chat-json|chat-json-c1|responses-json|chat-burst|responses-burst|chat-stream|chat-ttft|messages-via-chat-burst] [--bare] [--seconds S] [--out DIR]
+ *
+ * `messages-via-chat-burst` is an adapted workload: Anthropic Messages requests to a room whose
+ * only participant speaks chat (the upstream's `/chat-only/burst` path), as proxy.ts's
+ * "Messages ← chat … burst" row; the others go to a participant that speaks both OpenAI protocols.
  *
  * The `-c1` and `ttft` workloads send one request at a time, with the hub on the load
  * generator's CPU (as proxy.ts does at c=1); the others keep 32 (JSON) or 64 (streams) in flight.
@@ -19,8 +23,9 @@ import { join, resolve } from "node:path";
 import { setAffinity, spawnChild } from "./lib/children.ts";
 import { jsonOnce, runCount, runFor, streamOnce, type Sample, type Target } from "./lib/load.ts";
 import { setupRoom } from "./lib/rooms.ts";
+import { messagesBody } from "./lib/scenarios.ts";
 
-const WORKLOADS = ["chat-json", "chat-json-c1", "responses-json", "chat-burst", "responses-burst", "chat-stream", "chat-ttft"] as const;
+const WORKLOADS = ["chat-json", "chat-json-c1", "responses-json", "chat-burst", "responses-burst", "chat-stream", "chat-ttft", "messages-via-chat-burst"] as const;
 type Workload = (typeof WORKLOADS)[number];
 
 function args(argv: string[]) {
@@ -61,6 +66,8 @@ function once(workload: Workload, base: string): () => Promise<Sample> {
     case "chat-stream":
     case "chat-ttft":
       return () => streamOnce(chat(true));
+    case "messages-via-chat-burst":
+      return () => streamOnce({ url: `${base}/messages`, body: messagesBody(true) });
   }
 }
 
@@ -87,7 +94,8 @@ async function main(): Promise<void> {
       const created = await fetch(`${hub.info.url}/rooms`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "profile tunnel" }) });
       room = ((await created.json()) as { room: { code: string } }).room.code;
       await joiner.call("join", { hub: hub.info.url, code: room });
-    } else if (!bare) room = await setupRoom(hub.info.url, upstream.info.url, "profile", "both");
+    } else if (workload === "messages-via-chat-burst") room = await setupRoom(hub.info.url, `${upstream.info.url}/chat-only/burst`, "profile chat-only", "chat");
+    else if (!bare) room = await setupRoom(hub.info.url, upstream.info.url, "profile", "both");
     const run = once(workload, `${hub.info.url}/rooms/${room}/v1`);
     // Warm up (JIT), then the measured stretch.
     await runFor(serial ? 1 : 32, 1000, run);

@@ -118,7 +118,8 @@ async function runRounds(e: Endpoints, proxies: Record<"bare" | "hub", ProxyChil
         `chat ← Responses ${last("chat_via_responses_burst_c64", "eventsPerSec")}, ` +
         `Messages ← chat ${last("messages_via_chat_burst_c64", "eventsPerSec")}, ` +
         `chat ← Messages ${last("chat_via_messages_burst_c64", "eventsPerSec")}, ` +
-        `Responses ← Messages ${last("responses_via_messages_burst_c64", "eventsPerSec")}`,
+        `Responses ← Messages ${last("responses_via_messages_burst_c64", "eventsPerSec")}, ` +
+        `Messages ← Responses ${last("messages_via_responses_burst_c64", "eventsPerSec")}`,
     );
   }
   return { series, seconds };

@@ -15,12 +15,13 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as chatViaMessages from "../../src/protocol/adapters/chat-via-messages/index.ts";
 import * as messagesViaChat from "../../src/protocol/adapters/messages-via-chat/index.ts";
+import * as messagesViaResponses from "../../src/protocol/adapters/messages-via-responses/index.ts";
 import * as responsesViaChat from "../../src/protocol/adapters/responses-via-chat/index.ts";
 import * as responsesViaMessages from "../../src/protocol/adapters/responses-via-messages/index.ts";
 import type { AdapterContext, StreamMapper } from "../../src/protocol/adapters/types.ts";
 import { SseDecoder, type SseEvent } from "../../src/protocol/sse/decode.ts";
 import { formatSse } from "../../src/protocol/sse/encode.ts";
-import { chatStream, messagesStream } from "../lib/sse-events.ts";
+import { chatStream, messagesStream, responsesStream } from "../lib/sse-events.ts";
 
 const ROUNDS = Number(process.argv[2] ?? 2000);
 let n = 0;
@@ -36,10 +37,16 @@ const chatRequest = { model: "bench-model", messages: [{ role: "user", content: 
 const messagesRequest = { model: "bench-model", max_tokens: 100, messages: [{ role: "user", content: "hi" }], stream: true };
 
 /** The mappers measured: each makes a fresh mapper for one stream. */
-const directions: Record<string, { make: () => StreamMapper; upstream: "chat" | "messages" }> = {
+const directions: Record<string, { make: () => StreamMapper; upstream: "chat" | "messages" | "responses" }> = {
   "chat ← Messages (chat-via-messages)": { make: () => chatViaMessages.createStreamMapper(chatRequest, ctx), upstream: "messages" },
+  // Every Messages event parsed, text deltas too: the before of anthropic/text-delta-event.ts.
+  "chat ← Messages, every event parsed": { make: () => chatViaMessages.createStreamMapper(chatRequest, ctx, { plainText: false }), upstream: "messages" },
   "Responses ← Messages (responses-via-messages)": { make: () => responsesViaMessages.createStreamMapper(responsesRequest, ctx, { responseId: "resp_bench" }), upstream: "messages" },
+  "Responses ← Messages, every event parsed": { make: () => responsesViaMessages.createStreamMapper(responsesRequest, ctx, { responseId: "resp_bench", plainText: false }), upstream: "messages" },
+  "Messages ← Responses (messages-via-responses, chained through chat)": { make: () => messagesViaResponses.createStreamMapper(messagesRequest, ctx), upstream: "responses" },
   "Messages ← chat (messages-via-chat)": { make: () => messagesViaChat.createStreamMapper(messagesRequest, ctx), upstream: "chat" },
+  // The same mapper reading every chunk with JSON.parse (its text chunks too): the before of chat-text-chunk.ts.
+  "Messages ← chat, every chunk parsed": { make: () => messagesViaChat.createStreamMapper(messagesRequest, ctx, { plainText: false }), upstream: "chat" },
   "Responses ← chat (responses-via-chat)": { make: () => responsesViaChat.createStreamMapper(responsesRequest, ctx, { responseId: "resp_bench" }), upstream: "chat" },
 };
 
@@ -68,9 +75,9 @@ function medians(makers: (() => StreamMapper)[], events: SseEvent[], rounds: num
   return runs.map((r) => r.sort((a, b) => a - b)[2]!);
 }
 
-const streams = { chat: decoded(chatStream(256)), messages: decoded(messagesStream(256)) };
+const streams = { chat: decoded(chatStream(256)), messages: decoded(messagesStream(256)), responses: decoded(responsesStream(256, "resp_bench")) };
 console.log(`Bun ${Bun.version}, ${ROUNDS} streams of 256 events per run, median of 5 taken in turns: µs per upstream event`);
-for (const upstream of ["messages", "chat"] as const) {
+for (const upstream of ["messages", "chat", "responses"] as const) {
   const these = Object.entries(directions).filter(([, d]) => d.upstream === upstream);
   const got = medians(these.map(([, d]) => d.make), streams[upstream], ROUNDS);
   these.forEach(([name], i) => console.log(`${got[i]!.toFixed(2).padStart(6)}  ${name}`));

@@ -109,7 +109,8 @@ export function buildCpuRows(series: Series): CpuRow[] {
 /**
  * Protocol adaptation. "Responses ← chat": the client speaks Responses, the participant only
  * chat ("Messages ← chat": the client speaks Anthropic's Messages; "chat ← Messages": the
- * participant speaks only Messages, whose "hub" column is a Messages client passed through).
+ * participant speaks only Messages, whose "hub" column is a Messages client passed through;
+ * "Messages ← Responses": a Messages client, a Responses-only participant, through the chat shape).
  * Events are the upstream's (what the participant produced), on every side.
  */
 const ADAPTED_ROWS = [
@@ -139,6 +140,11 @@ const ADAPTED_ROWS = [
   { figure: "Responses ← Messages: upstream events/s, c=64, write per event", unit: "ev/s", scenario: "responses_via_messages_stream_c64", metric: "eventsPerSec" },
   { figure: "Responses ← Messages: upstream events/s, c=64, burst", unit: "ev/s", scenario: "responses_via_messages_burst_c64", metric: "eventsPerSec" },
   { figure: "Responses ← Messages: non-stream p50, c=1", unit: "ms", scenario: "responses_via_messages_json_c1", metric: "p50Ms" },
+  { figure: "Messages ← Responses: stream TTFT p50, c=1", unit: "ms", scenario: "messages_via_responses_stream_c1", metric: "ttftP50Ms" },
+  { figure: "Messages ← Responses: stream TTFT p50, c=1, 1 ms after 1st event", unit: "ms", scenario: "messages_via_responses_gap_c1", metric: "ttftP50Ms" },
+  { figure: "Messages ← Responses: upstream events/s, c=64, write per event", unit: "ev/s", scenario: "messages_via_responses_stream_c64", metric: "eventsPerSec" },
+  { figure: "Messages ← Responses: upstream events/s, c=64, burst", unit: "ev/s", scenario: "messages_via_responses_burst_c64", metric: "eventsPerSec" },
+  { figure: "Messages ← Responses: non-stream p50, c=1", unit: "ms", scenario: "messages_via_responses_json_c1", metric: "p50Ms" },
 ] as const;
 
 const ADAPTED_CPU_ROWS = [
@@ -163,6 +169,10 @@ const ADAPTED_CPU_ROWS = [
   { figure: "Responses ← Messages: per upstream event, c=64, write per event", scenario: "responses_via_messages_stream_c64", metric: "proxyCpuUsPerEvent" },
   { figure: "Responses ← Messages: per upstream event, c=64, burst", scenario: "responses_via_messages_burst_c64", metric: "proxyCpuUsPerEvent" },
   { figure: "Responses ← Messages: per request, non-stream c=1", scenario: "responses_via_messages_json_c1", metric: "proxyCpuUsPerRequest" },
+  { figure: "Messages ← Responses: per upstream event, c=1, write per event", scenario: "messages_via_responses_stream_c1", metric: "proxyCpuUsPerEvent" },
+  { figure: "Messages ← Responses: per upstream event, c=64, write per event", scenario: "messages_via_responses_stream_c64", metric: "proxyCpuUsPerEvent" },
+  { figure: "Messages ← Responses: per upstream event, c=64, burst", scenario: "messages_via_responses_burst_c64", metric: "proxyCpuUsPerEvent" },
+  { figure: "Messages ← Responses: per request, non-stream c=1", scenario: "messages_via_responses_json_c1", metric: "proxyCpuUsPerRequest" },
 ] as const;
 
 export interface AdaptedRow {

@@ -134,10 +134,15 @@ function checked(expected: number, once: () => Promise<Sample>, report = expecte
  *   content chunks, a finish chunk, a usage chunk and `[DONE]`: n−1;
  * - Responses ← Messages (responses-via-messages, straight from the Messages events): response.created, .in_progress,
  *   output_item.added, content_part.added, n−5 deltas, the three .done events and
- *   response.completed: n+3.
- * For the last two the hub side is a Messages client passed through to the Messages participant.
+ *   response.completed: n+3;
+ * - Messages ← Responses (messages-via-responses, a chain through the chat shape): the n−8
+ *   deltas of a Responses stream of n events become n−8 chat content chunks (chat ← Responses)
+ *   and then message_start, content_block_start, n−8 text deltas, content_block_stop,
+ *   message_delta and message_stop: n−3.
+ * For chat ← Messages and Responses ← Messages the hub side is a Messages client passed through
+ * to the Messages participant; for Messages ← Responses, a Responses client passed through.
  */
-export type Direction = "responses_via_chat" | "chat_via_responses" | "messages_via_chat" | "chat_via_messages" | "responses_via_messages";
+export type Direction = "responses_via_chat" | "chat_via_responses" | "messages_via_chat" | "chat_via_messages" | "responses_via_messages" | "messages_via_responses";
 /** How the participant writes its stream: as `Write`, or write per event with a 1 ms pause after the first (upstream-server.ts). */
 type Shape = Write | "gap";
 const DIRECTIONS: Record<Direction, { upstream: ApiPath; client: ApiPath; clientEvents: (n: number) => number; participant: Record<Shape, OneProtocol> }> = {
@@ -170,6 +175,12 @@ const DIRECTIONS: Record<Direction, { upstream: ApiPath; client: ApiPath; client
     client: "/responses",
     clientEvents: (n) => n + 3,
     participant: { event: "messagesOnly", burst: "messagesOnlyBurst", gap: "messagesOnlyGap" },
+  },
+  messages_via_responses: {
+    upstream: "/responses",
+    client: "/messages",
+    clientEvents: (n) => n - 3,
+    participant: { event: "responsesOnly", burst: "responsesOnlyBurst", gap: "responsesOnlyGap" },
   },
 };
 

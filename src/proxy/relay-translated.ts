@@ -67,7 +67,12 @@ export async function relayTranslatedStream(res: Response, upstream: Upstream, o
   const redact = opts.target.redactBytes ?? identity;
   const finish = finishOnce(opts, observation);
   // All events a read completed go out as one write.
-  const encode = (events: SseEvent[]): Uint8Array | undefined => (events.length ? redact(textEncoder.encode(events.map(formatSse).join(""))) : undefined);
+  const encode = (events: SseEvent[]): Uint8Array | undefined => {
+    if (events.length === 0) return undefined;
+    let text = "";
+    for (const ev of events) text += formatSse(ev);
+    return redact(textEncoder.encode(text));
+  };
   /** Upstream events → client events, observing each on the way. */
   const translate = (events: SseEvent[]): SseEvent[] => {
     const at = opts.now();

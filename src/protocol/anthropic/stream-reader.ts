@@ -35,6 +35,7 @@ import { relayedCode, type EnvelopeCode } from "../error-codes.ts";
 import type { SseEvent } from "../sse/decode.ts";
 import type { StreamFailure } from "../adapters/types.ts";
 import { laterUsage } from "./message.ts";
+import { TextDeltas } from "./text-delta-event.ts";
 
 export interface MessagesStreamHandler {
   /** The answer has begun: `message_start` (with its message), or any content event; called again on later ones. */
@@ -66,17 +67,34 @@ export class MessagesStreamReader {
   private stopReason: unknown;
   private tools = 0;
 
+  /** Text deltas read by their template (text-delta-event.ts); none when `plainText` is false (a test compares the two readings). */
+  private readonly texts: TextDeltas | undefined;
+
   constructor(
     private readonly on: MessagesStreamHandler,
     private readonly newId: () => string,
-  ) {}
+    options: { plainText?: boolean } = {},
+  ) {
+    this.texts = options.plainText === false ? undefined : new TextDeltas();
+  }
 
   get ended(): boolean {
     return this.done;
   }
 
   push(ev: SseEvent): void {
-    if (this.done || ev.data === "[DONE]" || ev.data.trim() === "") return;
+    if (this.done) return;
+    // Most of a stream: text deltas written alike but for their text.
+    const texts = this.texts;
+    if (texts && (ev.event === "content_block_delta" || ev.event === undefined)) {
+      const literal = texts.match(ev.data);
+      if (literal !== undefined) {
+        this.on.start();
+        if (this.blocks[texts.info!]?.kind !== "other" && literal !== '""') this.on.text(literal.includes("\\") ? (JSON.parse(literal) as string) : literal.slice(1, -1));
+        return;
+      }
+    }
+    if (ev.data === "[DONE]" || ev.data.trim() === "") return;
     let d: unknown;
     try {
       d = JSON.parse(ev.data);
@@ -100,7 +118,9 @@ export class MessagesStreamReader {
         return this.blockStart(d);
       case "content_block_delta":
         this.on.start();
-        return this.blockDelta(d);
+        this.blockDelta(d);
+        if (texts && isObject(d.delta) && d.delta.type === "text_delta") texts.learn(ev.data);
+        return;
       case "content_block_stop":
         return this.blockStop(d);
       case "message_delta":

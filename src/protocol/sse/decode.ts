@@ -17,7 +17,9 @@ export class SseDecoder {
   private buf = "";
   private skipLf = false;
   private started = false;
-  private data: string[] = [];
+  /** The event's data lines: the first alone (nearly every event has one), the rest in `more`. */
+  private data: string | undefined;
+  private more: string[] | undefined;
   private event: string | undefined;
   private id: string | undefined;
   private retry: number | undefined;
@@ -71,18 +73,21 @@ export class SseDecoder {
 
   private line(line: string, out: SseEvent[]): void {
     if (line.length === 0) {
-      if (this.data.length > 0) {
-        const ev: SseEvent = { data: this.data.join("\n") };
+      if (this.data !== undefined) {
+        const ev: SseEvent = { data: this.more === undefined ? this.data : `${this.data}\n${this.more.join("\n")}` };
         if (this.event !== undefined) ev.event = this.event;
         if (this.id !== undefined) ev.id = this.id;
         if (this.retry !== undefined) ev.retry = this.retry;
         out.push(ev);
       }
-      this.data = [];
+      this.data = undefined;
+      this.more = undefined;
       this.event = undefined;
       this.retry = undefined;
       return;
     }
+    // `data: …`, most lines of a stream, without splitting the line into field and value.
+    if (line.startsWith("data: ")) return this.dataLine(line.slice(6));
     if (line.charCodeAt(0) === 58 /* : */) return;
     const colon = line.indexOf(":");
     const field = colon === -1 ? line : line.slice(0, colon);
@@ -90,7 +95,7 @@ export class SseDecoder {
     if (value.charCodeAt(0) === 32) value = value.slice(1);
     switch (field) {
       case "data":
-        this.data.push(value);
+        this.dataLine(value);
         break;
       case "event":
         this.event = value;
@@ -102,5 +107,10 @@ export class SseDecoder {
         if (/^\d+$/.test(value)) this.retry = Number(value);
         break;
     }
+  }
+
+  private dataLine(value: string): void {
+    if (this.data === undefined) this.data = value;
+    else (this.more ??= []).push(value);
   }
 }

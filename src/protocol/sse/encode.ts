@@ -11,11 +11,18 @@ export function encodeSse(ev: SseEvent): Uint8Array {
   return encoder.encode(formatSse(ev));
 }
 
+/** Event names already checked: a stream repeats a handful of them (bounded, in case a caller does not). */
+const checkedNames = new Set<string>();
+
 export function formatSse(ev: SseEvent): string {
   let out = "";
   if (ev.event !== undefined) {
-    if (/[\r\n]/.test(ev.event)) throw new Error("SSE event name must not contain CR or LF");
-    out += `event: ${ev.event}\n`;
+    if (!checkedNames.has(ev.event)) {
+      if (/[\r\n]/.test(ev.event)) throw new Error("SSE event name must not contain CR or LF");
+      if (checkedNames.size >= 256) checkedNames.clear();
+      checkedNames.add(ev.event);
+    }
+    out = `event: ${ev.event}\n`;
   }
   if (ev.id !== undefined) {
     if (/[\r\n]/.test(ev.id)) throw new Error("SSE id must not contain CR or LF");

@@ -28,7 +28,8 @@ import { MessagesStreamReader, type MessagesStreamHandler } from "../../anthropi
 import type { AdapterContext, StreamFailure, StreamMapper } from "../types.ts";
 import { ChunkWriter } from "./chunks.ts";
 
-export function createStreamMapper(request: Json, ctx: AdapterContext): StreamMapper {
+/** `plainText: false`: every Messages event parsed, text deltas too (for the test that compares the two readings). */
+export function createStreamMapper(request: Json, ctx: AdapterContext, options: { plainText?: boolean } = {}): StreamMapper {
   const includeUsage = isObject(request.stream_options) && request.stream_options.include_usage === true;
   const chunks = new ChunkWriter(`chatcmpl-${ctx.newId()}`, includeUsage);
   let out: SseEvent[] = [];
@@ -61,7 +62,7 @@ export function createStreamMapper(request: Json, ctx: AdapterContext): StreamMa
     },
     error: (message, type, code) => out.push({ data: JSON.stringify({ error: { message, type, code, param: null } }) }),
   };
-  const reader = new MessagesStreamReader(handler, ctx.newId);
+  const reader = new MessagesStreamReader(handler, ctx.newId, options);
 
   const run = (f: () => void): SseEvent[] => {
     if (reader.ended) return [];

@@ -52,8 +52,13 @@ export class BlockStream {
   }
 
   text(delta: string): void {
+    this.textJson(JSON.stringify(delta));
+  }
+
+  /** A text delta given as JSON string text (quotes included), as `JSON.stringify` writes it. */
+  textJson(literal: string): void {
     const index = this.ensure("text", '{"type":"text","text":""}');
-    this.delta(index, `{"type":"text_delta","text":${JSON.stringify(delta)}}`);
+    this.delta(index, `{"type":"text_delta","text":${literal}}`);
   }
 
   /** One entry of a chunk's `delta.tool_calls`. */

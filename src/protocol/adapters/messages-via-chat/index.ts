@@ -7,4 +7,4 @@
  */
 export { mapRequest, type MapRequestOptions } from "./request.ts";
 export { mapResponse } from "./response.ts";
-export { createStreamMapper } from "./stream.ts";
+export { createStreamMapper, type StreamOptions } from "./stream.ts";

@@ -29,6 +29,7 @@
 import { deltaReasoning } from "../../openai/chat-reasoning.ts";
 import type { SseEvent } from "../../sse/decode.ts";
 import { readChatStreamEvent } from "../../openai/chat-stream-event.ts";
+import { TextChunks } from "../../openai/chat-text-chunk.ts";
 import { isObject, type Json } from "../../json.ts";
 import { relayedCode, type EnvelopeCode } from "../../error-codes.ts";
 import { errorEvent, streamErrorType } from "../../anthropic/errors.ts";
@@ -36,7 +37,17 @@ import { emptyUsage, messageId, messageObject, messagesUsageOfChunk, stopReasonO
 import type { AdapterContext, StreamFailure, StreamMapper } from "../types.ts";
 import { BlockStream, ProtocolProblem } from "./block-stream.ts";
 
-export function createStreamMapper(request: Json, ctx: AdapterContext): StreamMapper {
+/**
+ * `plainText: false` reads every chunk with `JSON.parse`, for the test that compares the two
+ * readings byte for byte; by default chunks that only carry text, written alike, are read by
+ * openai/chat-text-chunk.ts and their text spliced into the `text_delta` as JSON text.
+ */
+export interface StreamOptions {
+  plainText?: boolean;
+}
+
+export function createStreamMapper(request: Json, ctx: AdapterContext, options: StreamOptions = {}): StreamMapper {
+  const texts = options.plainText === false ? undefined : new TextChunks();
   const id = messageId(ctx.newId);
   const blocks = new BlockStream(ctx);
   let started = false;
@@ -70,6 +81,14 @@ export function createStreamMapper(request: Json, ctx: AdapterContext): StreamMa
   };
 
   const chunk = (ev: SseEvent) => {
+    // Most of a stream: chunks of text alike but for it (chat-text-chunk.ts).
+    if (texts && ev.event === undefined) {
+      const text = texts.match(ev.data);
+      if (text !== undefined) {
+        if (text !== '""') blocks.textJson(text);
+        return;
+      }
+    }
     const read = readChatStreamEvent(ev);
     if (read.kind === "done") return complete();
     if (read.kind === "empty") return;
@@ -86,7 +105,11 @@ export function createStreamMapper(request: Json, ctx: AdapterContext): StreamMa
     const delta = isObject(choice.delta) ? choice.delta : {};
     const reasoning = deltaReasoning(delta);
     if (reasoning) blocks.thinking(reasoning);
-    if (typeof delta.content === "string" && delta.content !== "") blocks.text(delta.content);
+    if (typeof delta.content === "string" && delta.content !== "") {
+      blocks.text(delta.content);
+      // Only text: the shape the next ones may share.
+      if (texts && !reasoning && choices.length === 1 && delta.refusal == null && delta.tool_calls == null && choice.finish_reason == null && data.usage == null && ev.event === undefined) texts.learn(ev.data);
+    }
     if (typeof delta.refusal === "string" && delta.refusal !== "") {
       refusal = true;
       blocks.text(delta.refusal);

@@ -34,7 +34,8 @@ import { ResponseStream } from "../responses-via-chat/response-stream.ts";
 import type { ResponsesStreamMapper } from "../responses-via-chat/stream.ts";
 import { endStateOfStop, responsesUsageOf } from "./common.ts";
 
-export function createStreamMapper(request: Json, ctx: AdapterContext, opts: { responseId: string }): ResponsesStreamMapper {
+/** `plainText: false`: every Messages event parsed, text deltas too (for the test that compares the two readings). */
+export function createStreamMapper(request: Json, ctx: AdapterContext, opts: { responseId: string; plainText?: boolean }): ResponsesStreamMapper {
   const stream = new ResponseStream(request, ctx, opts.responseId);
   const output = stream.output;
   const handler: MessagesStreamHandler = {
@@ -56,7 +57,7 @@ export function createStreamMapper(request: Json, ctx: AdapterContext, opts: { r
       stream.failWith(code ?? relayedCode(type), message);
     },
   };
-  const reader = new MessagesStreamReader(handler, ctx.newId);
+  const reader = new MessagesStreamReader(handler, ctx.newId, { plainText: opts.plainText });
   return {
     push: (ev) => stream.run(() => reader.push(ev)),
     end: () => stream.run(() => reader.end()),
