@@ -174,8 +174,13 @@ describe("Anthropic's SDK against a Messages participant", () => {
     upstream.handle(() => sseResponse([...head, overloaded]));
     let raw = checkMessagesStream(await readSse(await post(ask(true))), { strict: false });
     expect(raw.error).toEqual({ type: "overloaded_error", message: "Overloaded" });
-    upstream.handle(() => sseResponse(head, { then: "die" }));
-    raw = checkMessagesStream(await readSse(await post(ask(true))), { strict: false });
+    // The connection drops once the client has the answer's head (the hub its first bytes): sooner, the hub may see no answer at all.
+    let headReached!: () => void;
+    const dieAfter = new Promise<void>((resolve) => (headReached = resolve));
+    upstream.handle(() => sseResponse(head, { then: "die", dieAfter }));
+    const dropped = await post(ask(true));
+    headReached();
+    raw = checkMessagesStream(await readSse(dropped), { strict: false });
     expect(raw.error?.type).toBe("api_error");
     expect(raw.error?.message).toContain("broke off");
     const err = await anthropic().messages.stream({ model: "*", max_tokens: 10, messages: [{ role: "user", content: "x" }] }).finalMessage().catch((e: unknown) => e);

@@ -221,10 +221,14 @@ describe("fails over before the first byte", () => {
 
 describe("does not fail over", () => {
   test("after the first byte went to the client: the protocol's error event, as before", async () => {
-    const dying = badFake(() => sseResponse(chatStream("partial").slice(0, 2), { then: "die" }));
+    // The upstream dies once the client has its answer's head, i.e. once the hub has its first bytes.
+    let headReached!: () => void;
+    const dieAfter = new Promise<void>((resolve) => (headReached = resolve));
+    const dying = badFake(() => sseResponse(chatStream("partial").slice(0, 2), { then: "die", dieAfter }));
     const { code, events } = await pair(dying.url);
     const before = good.inference().length;
     const res = await chat(code);
+    headReached();
     expect(res.status).toBe(200);
     expect(res.headers.get("x-gambi-attempts")).toBe("1");
     const got = decodeSse(new Uint8Array(await res.arrayBuffer()));

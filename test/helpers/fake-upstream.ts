@@ -118,8 +118,13 @@ export function startFakeUpstream(opts: FakeUpstreamOptions = {}): FakeUpstream 
   };
 }
 
-/** An SSE response that writes each chunk separately (a tick apart), like a real upstream. */
-export function sseResponse(chunks: (Uint8Array | string)[], init: { status?: number; contentType?: string; then?: "close" | "hang" | "die" } = {}): Response {
+/**
+ * An SSE response that writes each chunk separately (a tick apart), like a real upstream.
+ * `then: "die"` errors the stream after the last chunk; `dieAfter` holds that error back until
+ * it settles (a test says when the hub has its first bytes: an error right after the chunks may
+ * otherwise reach the hub's socket before they do, so the hub sees no answer at all).
+ */
+export function sseResponse(chunks: (Uint8Array | string)[], init: { status?: number; contentType?: string; then?: "close" | "hang" | "die"; dieAfter?: Promise<unknown> } = {}): Response {
   const enc = new TextEncoder();
   let i = 0;
   const body = new ReadableStream<Uint8Array>({
@@ -131,8 +136,10 @@ export function sseResponse(chunks: (Uint8Array | string)[], init: { status?: nu
         return;
       }
       if (init.then === "hang") return new Promise<void>(() => {}); // never ends: only an abort stops it
-      if (init.then === "die") controller.error(new Error("upstream crashed"));
-      else controller.close();
+      if (init.then === "die") {
+        await init.dieAfter;
+        controller.error(new Error("upstream crashed"));
+      } else controller.close();
     },
   });
   return new Response(body, { status: init.status ?? 200, headers: { "content-type": init.contentType ?? "text/event-stream" } });
