@@ -50,6 +50,16 @@ function emptyRow(kind: LedgerKind, id: string, model: string, nickname: string 
   };
 }
 
+/** One more request on a row, participant's or caller's: an error if it failed, and its tokens. */
+function countRequest(row: LedgerRow, a: AttemptEnd, failed: boolean): void {
+  row.requests++;
+  if (failed) row.errors++;
+  row.inputTokens += a.inputTokens;
+  row.outputTokens += a.outputTokens;
+  row.estimatedInputTokens += a.estimatedInputTokens;
+  row.estimatedOutputTokens += a.estimatedOutputTokens;
+}
+
 export class Ledger {
   private readonly rooms = new Map<string, RoomLedger>();
   private readonly labels: CallerLabels;
@@ -94,12 +104,7 @@ export class Ledger {
     const failed = a.result === "error";
     const row = this.row(ledger, "participant", p.id, a.model, p.nickname);
     row.nickname = p.nickname;
-    row.requests++;
-    if (failed) row.errors++;
-    row.inputTokens += a.inputTokens;
-    row.outputTokens += a.outputTokens;
-    row.estimatedInputTokens += a.estimatedInputTokens;
-    row.estimatedOutputTokens += a.estimatedOutputTokens;
+    countRequest(row, a, failed);
     if (a.ttftMs !== undefined) {
       row.ttftMsSum += a.ttftMs;
       row.ttftCount++;
@@ -121,12 +126,7 @@ export class Ledger {
     const ledger = this.roomLedger(a.room.id);
     const failed = a.result === "error";
     const caller = this.row(ledger, "caller", this.labels.of(a.callerKind, a.callerId), a.participant && a.model !== undefined ? a.model : UNSERVED, null);
-    caller.requests++;
-    if (failed) caller.errors++;
-    caller.inputTokens += a.inputTokens;
-    caller.outputTokens += a.outputTokens;
-    caller.estimatedInputTokens += a.estimatedInputTokens;
-    caller.estimatedOutputTokens += a.estimatedOutputTokens;
+    countRequest(caller, a, failed);
     ledger.dirty.add(caller);
   }
 
