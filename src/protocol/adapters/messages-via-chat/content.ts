@@ -1,5 +1,6 @@
 /**
- * Messages `system` and `messages` → Chat Completions `messages` (docs/protocols.md, "Messages").
+ * Messages `system` and `messages` → Chat Completions `messages` (docs/protocols.md, "Messages"):
+ * what each block becomes; ../messages-input.ts reads and checks them (and names what it rejects).
  *
  * Mapped:
  * - `system` (a string, or text blocks joined with a blank line) and every `role: "system"`
@@ -21,170 +22,87 @@
  * Ignored: `cache_control` and `citations` on any block; `thinking` and `redacted_thinking`
  * blocks of earlier assistant turns (another model's thoughts, whose signatures a chat
  * participant cannot check; chat has no field for them).
- * Rejected (400 naming the block): images outside user messages and tool results, images by
- * `file` id, `document` blocks other than plain text (PDF, by file id or URL), server tool
- * blocks (`server_tool_use`, `web_search_tool_result`, `web_fetch_tool_result`,
- * `code_execution_tool_result`, `mcp_tool_use`, `mcp_tool_result`, `container_upload`,
- * `search_result`, …), roles other than user/assistant/system.
+ * Rejected (400 naming the block): `document` blocks other than plain text (a chat participant
+ * takes no PDF), and what messages-input.ts rejects (images outside user messages and tool
+ * results, images by `file` id, server tool blocks, roles other than user/assistant/system).
  */
-import { isObject, type Json } from "../../json.ts";
-import { invalid, str, unsupported, type Speaks } from "./common.ts";
+import type { Json } from "../../json.ts";
+import { readMessages, type MessagesPart, type MessagesSink } from "../messages-input.ts";
+import type { Speaks } from "./common.ts";
 
 export function mapMessages(body: Json, speaks: Speaks): Json[] {
-  const system: string[] = [];
-  if (body.system !== undefined && body.system !== null) {
-    const text = systemText(body.system, "system");
-    if (text !== "") system.push(text);
-  }
-  if (!Array.isArray(body.messages)) throw invalid("messages", "messages must be an array");
-  const out: Json[] = [];
-  body.messages.forEach((m: unknown, i: number) => {
-    const param = `messages[${i}]`;
-    if (!isObject(m)) throw invalid(param, "a message must be an object");
-    if (m.role === "system") {
-      const text = systemText(m.content, `${param}.content`);
-      if (text !== "") system.push(text);
-    } else if (m.role === "user") userMessage(m.content, param, out, speaks);
-    else if (m.role === "assistant") out.push(assistantMessage(m.content, param, speaks));
-    else throw invalid(`${param}.role`, `role ${JSON.stringify(m.role)} is not one of user, assistant`);
-  });
-  if (out.length === 0) throw invalid("messages", "there is nothing to answer: messages is empty");
-  if (system.length > 0) out.unshift({ role: "system", content: system.join("\n\n") });
-  return out;
+  const chat = new ChatMessages();
+  readMessages(body, chat, { speaks, pdfs: false });
+  if (chat.systemTexts.length > 0) chat.out.unshift({ role: "system", content: chat.systemTexts.join("\n\n") });
+  return chat.out;
 }
 
-function systemText(content: unknown, param: string): string {
-  if (typeof content === "string") return content;
-  if (!Array.isArray(content)) throw invalid(param, "a system prompt must be a string or an array of text blocks");
-  return content
-    .map((b: unknown, j: number) => {
-      if (!isObject(b) || b.type !== "text" || typeof b.text !== "string") throw invalid(`${param}[${j}]`, "a system prompt block must be a text block");
-      return b.text;
-    })
-    .filter((t) => t !== "")
-    .join("\n\n");
-}
+/** The chat messages of a Messages conversation, message by message. */
+class ChatMessages implements MessagesSink {
+  readonly systemTexts: string[] = [];
+  readonly out: Json[] = [];
+  // The message being read: a user's parts, the images of its tool results and whether it had
+  // any; an assistant's text and calls.
+  private parts: Json[] = [];
+  private toolImages: Json[] = [];
+  private toolResults = false;
+  private text = "";
+  private calls: Json[] = [];
 
-function userMessage(content: unknown, param: string, out: Json[], speaks: Speaks): void {
-  if (typeof content === "string") {
-    out.push({ role: "user", content });
-    return;
+  system(text: string): void {
+    this.systemTexts.push(text);
   }
-  if (!Array.isArray(content)) throw invalid(`${param}.content`, "content must be a string or an array of content blocks");
-  const parts: Json[] = [];
-  const toolImages: Json[] = [];
-  content.forEach((b: unknown, j: number) => {
-    const at = `${param}.content[${j}]`;
-    if (!isObject(b)) throw invalid(at, "a content block must be an object");
-    switch (b.type) {
-      case "text":
-        if (typeof b.text !== "string") throw invalid(`${at}.text`, "a text block needs its text");
-        parts.push({ type: "text", text: b.text });
-        return;
-      case "image":
-        parts.push(imagePart(b, at, speaks));
-        return;
-      case "document":
-        parts.push({ type: "text", text: documentText(b, at, speaks) });
-        return;
-      case "tool_result":
-        out.push(toolMessage(b, at, toolImages, speaks));
-        return;
-      default:
-        throw blockError(b.type, at, "a user message", speaks);
+
+  userPart(part: MessagesPart): void {
+    this.parts.push(chatPart(part));
+  }
+
+  toolResult(id: string, content: string | MessagesPart[], isError: boolean): void {
+    this.toolResults = true;
+    let text: string;
+    if (typeof content === "string") text = content;
+    else {
+      text = content.flatMap((p) => (p.kind === "text" ? [p.text] : [])).join("\n");
+      const images = content.filter((p) => p.kind === "image").map(chatPart);
+      if (images.length > 0) this.toolImages.push({ type: "text", text: `Images returned by tool call ${id}:` }, ...images);
     }
-  });
-  if (toolImages.length > 0) out.push({ role: "user", content: toolImages });
-  if (parts.length === 0) {
-    if (toolImages.length === 0 && !content.some((b) => isObject(b) && b.type === "tool_result")) out.push({ role: "user", content: "" });
-    return;
+    if (isError) text = text === "" ? "Error" : `Error: ${text}`;
+    this.out.push({ role: "tool", tool_call_id: id, content: text });
   }
-  out.push({ role: "user", content: parts.length === 1 && parts[0]!.type === "text" ? parts[0]!.text : parts });
-}
 
-function assistantMessage(content: unknown, param: string, speaks: Speaks): Json {
-  if (typeof content === "string") return { role: "assistant", content };
-  if (!Array.isArray(content)) throw invalid(`${param}.content`, "content must be a string or an array of content blocks");
-  let text = "";
-  const calls: Json[] = [];
-  content.forEach((b: unknown, j: number) => {
-    const at = `${param}.content[${j}]`;
-    if (!isObject(b)) throw invalid(at, "a content block must be an object");
-    switch (b.type) {
-      case "text":
-        if (typeof b.text !== "string") throw invalid(`${at}.text`, "a text block needs its text");
-        text += b.text;
-        return;
-      case "tool_use": {
-        const id = str(b.id);
-        const name = str(b.name);
-        if (!id) throw invalid(`${at}.id`, "a tool_use block needs its id");
-        if (!name) throw invalid(`${at}.name`, "a tool_use block needs its name");
-        calls.push({ id, type: "function", function: { name, arguments: JSON.stringify(b.input ?? {}) } });
-        return;
-      }
-      case "thinking":
-      case "redacted_thinking":
-        return;
-      default:
-        throw blockError(b.type, at, "an assistant message", speaks);
+  assistantText(text: string): void {
+    this.text += text;
+  }
+
+  toolUse(id: string, name: string, input: unknown): void {
+    this.calls.push({ id, type: "function", function: { name, arguments: JSON.stringify(input) } });
+  }
+
+  thinking(): void {
+    // Another model's thoughts: a chat participant has no field for them, nor a way to check a signature.
+  }
+
+  endTurn(role: "user" | "assistant"): void {
+    if (role === "user") {
+      const parts = this.parts;
+      if (this.toolImages.length > 0) this.out.push({ role: "user", content: this.toolImages });
+      if (parts.length > 0) this.out.push({ role: "user", content: parts.length === 1 && parts[0]!.type === "text" ? parts[0]!.text : parts });
+      else if (this.toolImages.length === 0 && !this.toolResults) this.out.push({ role: "user", content: "" });
+      this.parts = [];
+      this.toolImages = [];
+      this.toolResults = false;
+      return;
     }
-  });
-  const msg: Json = { role: "assistant", content: text };
-  if (calls.length > 0) msg.tool_calls = calls;
-  return msg;
-}
-
-function toolMessage(b: Json, at: string, images: Json[], speaks: Speaks): Json {
-  const id = str(b.tool_use_id);
-  if (!id) throw invalid(`${at}.tool_use_id`, "a tool_result block needs its tool_use_id");
-  let text: string;
-  if (b.content === undefined || b.content === null) text = "";
-  else if (typeof b.content === "string") text = b.content;
-  else if (Array.isArray(b.content)) {
-    const texts: string[] = [];
-    const mine: Json[] = [];
-    b.content.forEach((c: unknown, k: number) => {
-      const cat = `${at}.content[${k}]`;
-      if (!isObject(c)) throw invalid(cat, "a content block must be an object");
-      if (c.type === "text") {
-        if (typeof c.text !== "string") throw invalid(`${cat}.text`, "a text block needs its text");
-        texts.push(c.text);
-      } else if (c.type === "image") mine.push(imagePart(c, cat, speaks));
-      else if (c.type === "document") texts.push(documentText(c, cat, speaks));
-      else throw blockError(c.type, cat, "a tool result", speaks);
-    });
-    text = texts.join("\n");
-    if (mine.length > 0) images.push({ type: "text", text: `Images returned by tool call ${id}:` }, ...mine);
-  } else throw invalid(`${at}.content`, "a tool result's content must be a string or an array of content blocks");
-  if (b.is_error === true) text = text === "" ? "Error" : `Error: ${text}`;
-  return { role: "tool", tool_call_id: id, content: text };
-}
-
-function imagePart(b: Json, at: string, speaks: Speaks): Json {
-  const source = isObject(b.source) ? b.source : undefined;
-  if (!source) throw invalid(`${at}.source`, "an image block needs its source");
-  if (source.type === "base64") {
-    if (typeof source.media_type !== "string" || typeof source.data !== "string") throw invalid(`${at}.source`, "a base64 image needs media_type and data");
-    return { type: "image_url", image_url: { url: `data:${source.media_type};base64,${source.data}` } };
+    const msg: Json = { role: "assistant", content: this.text };
+    if (this.calls.length > 0) msg.tool_calls = this.calls;
+    this.out.push(msg);
+    this.text = "";
+    this.calls = [];
   }
-  if (source.type === "url") {
-    if (typeof source.url !== "string") throw invalid(`${at}.source.url`, "a url image needs its url");
-    return { type: "image_url", image_url: { url: source.url } };
-  }
-  throw unsupported(`${at}.source.type`, `an image by ${JSON.stringify(source.type)} (only base64 and url images)`, speaks);
 }
 
-function documentText(b: Json, at: string, speaks: Speaks): string {
-  const source = isObject(b.source) ? b.source : undefined;
-  if (source?.type === "text" && typeof source.data === "string") return source.data;
-  throw unsupported(`${at}.source.type`, `a document from a ${JSON.stringify(source?.type)} source (only plain-text documents)`, speaks);
-}
-
-function blockError(type: unknown, at: string, where: string, speaks: Speaks) {
-  if (type === "image") return invalid(`${at}.type`, `an image cannot be in ${where}`);
-  if (typeof type === "string" && type !== "text" && type !== "tool_use" && type !== "tool_result") {
-    return unsupported(`${at}.type`, `a ${JSON.stringify(type)} block in ${where}`, speaks);
-  }
-  return invalid(`${at}.type`, `a ${JSON.stringify(type)} block cannot be in ${where}`);
+/** A text or image part (a chat participant takes no PDF: messages-input.ts refuses it first). */
+function chatPart(part: MessagesPart): Json {
+  if (part.kind === "image") return { type: "image_url", image_url: { url: part.url } };
+  return { type: "text", text: part.kind === "text" ? part.text : "" };
 }
