@@ -30,131 +30,27 @@
  * Ignored: events for other item types and non-text details (annotations, logprobs,
  * `response.queued`/`in_progress`, keep-alives); data that is not JSON.
  *
- * This file reads the events (one handler per event type); chunk-stream.ts holds what was
- * emitted so far and writes the chunks.
+ * protocol/openai/responses-stream-reader.ts reads the events (which count, catch-up, what a
+ * failure is); chunk-stream.ts writes the chunks.
  */
-import { isObject, type Json } from "../../json.ts";
+import type { Json } from "../../json.ts";
 import type { SseEvent } from "../../sse/decode.ts";
+import { ResponsesStreamReader } from "../../openai/responses-stream-reader.ts";
 import type { AdapterContext, StreamFailure, StreamMapper } from "../types.ts";
-import { upstreamFailure } from "./errors.ts";
-import { ChunkStream, str } from "./chunk-stream.ts";
+import { ChunkStream } from "./chunk-stream.ts";
 
 export function createStreamMapper(request: Json, ctx: AdapterContext): StreamMapper {
   const chunks = new ChunkStream(request, ctx);
-  return {
-    push(ev: SseEvent): SseEvent[] {
-      if (chunks.ended || ev.data === "[DONE]") return [];
-      let d: unknown;
-      try {
-        d = JSON.parse(ev.data);
-      } catch {
-        return []; // not an event we can read (a keep-alive, a stray line): nothing to translate
-      }
-      if (!isObject(d)) return [];
-      const type = typeof d.type === "string" ? d.type : str(ev.event);
-      return onEvent(chunks, d, type);
-    },
-    end(): SseEvent[] {
-      if (chunks.ended) return [];
-      return chunks.error({ message: "the participant's stream ended before the response was complete", type: "upstream_error", code: "upstream_truncated" });
-    },
-    fail(error: StreamFailure): SseEvent[] {
-      if (chunks.ended) return [];
-      return chunks.error({ message: error.message, type: error.type ?? "upstream_error", code: error.code ?? null });
-    },
+  const reader = new ResponsesStreamReader(chunks);
+  const run = (f: () => void): SseEvent[] => {
+    if (reader.ended) return [];
+    chunks.out = [];
+    f();
+    return chunks.out;
   };
-}
-
-/** The item an event is about: its output index, else its item id (see chunk-stream.ts for keys). */
-const itemKey = (d: Json): string =>
-  typeof d.output_index === "number" ? `o${d.output_index}` : `i${str(d.item_id) || str(isObject(d.item) ? d.item.id : "")}`;
-
-/** Event families that name an item: the terminal response does not repeat what they carried. */
-const namesItem = (type: string) =>
-  type.startsWith("response.output_") || type.startsWith("response.content_part") || type.startsWith("response.function_call") || type.startsWith("response.re");
-
-/** One decoded Responses event → the chunks it completes. */
-function onEvent(chunks: ChunkStream, d: Json, type: string): SseEvent[] {
-  const out: SseEvent[] = [];
-  const key = itemKey(d);
-  if (namesItem(type)) chunks.seen.add(key);
-  switch (type) {
-    case "response.created":
-    case "response.in_progress":
-    case "response.queued":
-      chunks.start(out, d.response);
-      return out;
-    case "response.output_text.delta":
-      chunks.text(out, "content", `${key}:t${d.content_index ?? 0}`, str(d.delta));
-      return out;
-    case "response.output_text.done":
-      chunks.catchUp(out, "content", `${key}:t${d.content_index ?? 0}`, d.text);
-      return out;
-    case "response.refusal.delta":
-      chunks.text(out, "refusal", `${key}:r${d.content_index ?? 0}`, str(d.delta));
-      return out;
-    case "response.refusal.done":
-      chunks.catchUp(out, "refusal", `${key}:r${d.content_index ?? 0}`, d.refusal);
-      return out;
-    case "response.reasoning_text.delta":
-      chunks.text(out, "reasoning", `${key}:c${d.content_index ?? 0}`, str(d.delta));
-      return out;
-    case "response.reasoning_text.done":
-      chunks.catchUp(out, "reasoning", `${key}:c${d.content_index ?? 0}`, d.text);
-      return out;
-    case "response.reasoning_summary_text.delta":
-      chunks.text(out, "reasoning", `${key}:s${d.summary_index ?? 0}`, str(d.delta));
-      return out;
-    case "response.reasoning_summary_text.done":
-      chunks.catchUp(out, "reasoning", `${key}:s${d.summary_index ?? 0}`, d.text);
-      return out;
-    case "response.reasoning_summary_part.done":
-      if (isObject(d.part)) chunks.catchUp(out, "reasoning", `${key}:s${d.summary_index ?? 0}`, d.part.text);
-      return out;
-    case "response.content_part.done":
-      onContentPartDone(chunks, out, key, d);
-      return out;
-    case "response.output_item.added":
-      onItemAdded(chunks, out, key, d);
-      return out;
-    case "response.function_call_arguments.delta":
-      chunks.args(out, chunks.call(key), str(d.delta));
-      return out;
-    case "response.function_call_arguments.done":
-      chunks.argsCatchUp(out, chunks.call(key), d.arguments);
-      return out;
-    case "response.output_item.done":
-      if (isObject(d.item)) chunks.settleItem(out, key, d.item);
-      return out;
-    case "response.completed":
-      return chunks.finish(out, isObject(d.response) ? d.response : {}, "completed");
-    case "response.incomplete":
-      return chunks.finish(out, isObject(d.response) ? d.response : {}, "incomplete");
-    case "response.failed":
-      return chunks.error(upstreamFailure(isObject(d.response) ? d.response.error : undefined, "the participant's response failed"));
-    case "error":
-      return chunks.error(upstreamFailure(d, "the participant reported an error"));
-    default:
-      return out;
-  }
-}
-
-/** A finished content part: whatever of its text the deltas missed. */
-function onContentPartDone(chunks: ChunkStream, out: SseEvent[], key: string, d: Json): void {
-  const p = isObject(d.part) ? d.part : {};
-  const j = d.content_index ?? 0;
-  if (p.type === "output_text") chunks.catchUp(out, "content", `${key}:t${j}`, p.text);
-  else if (p.type === "refusal") chunks.catchUp(out, "refusal", `${key}:r${j}`, p.refusal);
-  else if (p.type === "reasoning_text") chunks.catchUp(out, "reasoning", `${key}:c${j}`, p.text);
-}
-
-/** A new output item: a function call is announced at once (with any arguments it already has); anything else starts the stream. */
-function onItemAdded(chunks: ChunkStream, out: SseEvent[], key: string, d: Json): void {
-  if (isObject(d.item) && d.item.type === "function_call") {
-    const call = chunks.call(key, d.item);
-    call.args = str(d.item.arguments) || call.args;
-    if (call.index === undefined) chunks.announce(out, call);
-  } else {
-    chunks.start(out);
-  }
+  return {
+    push: (ev) => run(() => reader.push(ev)),
+    end: () => run(() => reader.end()),
+    fail: (f: StreamFailure) => run(() => reader.fail(f)),
+  };
 }
