@@ -18,6 +18,13 @@
  *   OpenRouter-style client keeps them: `blocksOfDetails`) and writes none.
  * A signature that cannot be carried is dropped, never invented: an unsigned block (a chat
  * participant's, llama.cpp's `signature: ""`) makes no entry and no `encrypted_content`.
+ *
+ * And the other way: a Responses participant's encrypted reasoning (a reasoning item's
+ * `encrypted_content`, what OpenAI gives back for a stateless next turn) carried in a thinking
+ * block's `signature`, for a Messages client (messages-via-responses), as
+ * `responses.reasoning:<model>:<encrypted_content>`: the model that wrote it (URI-encoded), so
+ * that it goes back only to that model (`reasoningOfBlock`); Anthropic's own signatures, another
+ * model's and unprefixed ones go to no Responses participant.
  */
 import { isObject, type Json } from "../json.ts";
 
@@ -55,4 +62,17 @@ export function blocksOfDetails(details: unknown): Json[] {
     } else if (d.type === "reasoning.encrypted" && typeof d.data === "string" && d.data !== "") out.push({ type: "redacted_thinking", data: d.data });
   }
   return out;
+}
+
+const RESPONSES = "responses.reasoning:";
+const responsesPrefix = (model: unknown): string => `${RESPONSES}${encodeURIComponent(String(model ?? ""))}:`;
+
+/** A Responses participant's `encrypted_content` as the signature of the thinking block made from its reasoning item, tagged with its model. */
+export const signatureOfReasoning = (model: unknown, encrypted: string): string => responsesPrefix(model) + encrypted;
+
+/** The `encrypted_content` a thinking block's signature carries for `model`; undefined for any other block or signature. */
+export function reasoningOfBlock(block: Json, model: unknown): string | undefined {
+  if (block.type !== "thinking" || typeof block.signature !== "string") return undefined;
+  const prefix = responsesPrefix(model);
+  return block.signature.startsWith(prefix) && block.signature.length > prefix.length ? block.signature.slice(prefix.length) : undefined;
 }

@@ -65,14 +65,35 @@ function rejectUnsupported(body: Json): void {
 export function mapRequest(body: Json): Json {
   if (typeof body !== "object" || body === null || Array.isArray(body)) throw invalid("body", "must be a JSON object");
   rejectUnsupported(body);
-  const out: Json = {};
-  for (const [k, v] of Object.entries(body)) if (!HANDLED.has(k)) out[k] = v;
-  for (const k of SAME) if (present(body[k])) out[k] = body[k];
-
+  const out = copied(body);
   const { instructions, input } = mapMessages(body.messages);
   if (instructions !== undefined) out.instructions = instructions;
   out.input = input;
+  mapSettings(body, out);
+  return out;
+}
 
+/**
+ * A chat request's settings, everything but `messages`, as Responses fields, with the same 400s:
+ * messages-via-responses maps a Messages request's settings through here, once messages-via-chat
+ * has made them chat fields (its conversation it maps itself).
+ */
+export function settingsOf(body: Json): Json {
+  rejectUnsupported(body);
+  const out = copied(body);
+  mapSettings(body, out);
+  return out;
+}
+
+/** The fields passed through (unknown ones) and copied (`SAME`). */
+function copied(body: Json): Json {
+  const out: Json = {};
+  for (const [k, v] of Object.entries(body)) if (!HANDLED.has(k)) out[k] = v;
+  for (const k of SAME) if (present(body[k])) out[k] = body[k];
+  return out;
+}
+
+function mapSettings(body: Json, out: Json): void {
   const tools = mapTools(body.tools);
   if (tools && tools.length > 0) out.tools = tools;
   const choice = mapToolChoice(body.tool_choice);
@@ -97,5 +118,4 @@ export function mapRequest(body: Json): Json {
     out.stream = false;
   }
   out.store = false;
-  return out;
 }

@@ -3,7 +3,9 @@
  * deltas arrive and writes their events (https://docs.anthropic.com/en/docs/build-with-claude/streaming).
  * One block is open at a time, and block indexes count up from 0 with no gap:
  * - reasoning deltas → a `thinking` block (`content_block_start` with `{thinking: "",
- *   signature: ""}`, `thinking_delta`s; no `signature_delta`: a chat participant signs nothing);
+ *   signature: ""}`, `thinking_delta`s; a `signature_delta` only when the adapter has one to
+ *   give: a chat participant signs nothing, a Responses participant's encrypted reasoning is
+ *   carried as one, messages-via-responses);
  * - content and refusal deltas → a `text` block (`text_delta`s); text after another block
  *   opens a new one;
  * - tool-call deltas → a `tool_use` block per chat `index` (`{id, name, input: {}}`, then
@@ -91,6 +93,22 @@ export class BlockStream {
       return;
     }
     if (fragment !== "") this.delta(call.index, `{"type":"input_json_delta","partial_json":${JSON.stringify(fragment)}}`);
+  }
+
+  /** The kind of the open block, if any. */
+  get openKind(): "thinking" | "text" | "tool_use" | undefined {
+    return this.open?.kind;
+  }
+
+  /** Closes an open thinking block, so that the next thinking opens a block of its own (messages-via-responses: one per reasoning item). */
+  closeThinking(): void {
+    if (this.open?.kind === "thinking") this.close();
+  }
+
+  /** A thinking block's signature (into the open thinking block, else a new one with no text). */
+  signature(signature: string): void {
+    const index = this.ensure("thinking", '{"type":"thinking","thinking":"","signature":""}');
+    this.delta(index, `{"type":"signature_delta","signature":${JSON.stringify(signature)}}`);
   }
 
   /** Closes the open block, if any. */

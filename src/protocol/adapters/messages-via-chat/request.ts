@@ -33,8 +33,23 @@ export interface MapRequestOptions {
 
 export function mapRequest(body: Json, opts: MapRequestOptions = {}): Json {
   const speaks = opts.speaks ?? "Chat Completions";
-  if (Array.isArray(body.mcp_servers) && body.mcp_servers.length > 0) throw unsupported("mcp_servers", "remote MCP servers (Anthropic calls them)", speaks);
+  rejectMcpServers(body, speaks);
   const out: Json = { model: body.model, messages: mapMessages(body, speaks) };
+  return Object.assign(out, settingsOf(body, speaks));
+}
+
+/** Remote MCP servers (non-empty `mcp_servers`): Anthropic calls them, a participant cannot. Checked before the conversation. */
+export function rejectMcpServers(body: Json, speaks: Speaks): void {
+  if (Array.isArray(body.mcp_servers) && body.mcp_servers.length > 0) throw unsupported("mcp_servers", "remote MCP servers (Anthropic calls them)", speaks);
+}
+
+/**
+ * A Messages request's settings, everything but `model` and its conversation, as chat fields,
+ * with the same 400s (`speaks` what the participant speaks): messages-via-responses maps them on
+ * to Responses through chat-via-responses' settings, and its conversation itself.
+ */
+export function settingsOf(body: Json, speaks: Speaks): Json {
+  const out: Json = {};
   mapTools(body, out, speaks);
 
   const max = body.max_tokens;

@@ -42,7 +42,7 @@ export function mapResponse(chat: Json, request: Json, ctx: AdapterContext): Jso
     const fn = isObject(tc.function) ? tc.function : {};
     const name = typeof fn.name === "string" ? fn.name : "";
     const id = typeof tc.id === "string" && tc.id !== "" ? tc.id : toolUseId(ctx);
-    content.push({ type: "tool_use", id, name, input: toolInput(fn.arguments, name) });
+    content.push({ type: "tool_use", id, name, input: toolUseInput(fn.arguments, name) });
   }
   const end = stopReasonOf(choice.finish_reason, { toolUse: calls.length > 0, refusal: refusal !== undefined, matchedStop: choice.stop_reason }, request.stop_sequences);
   return messageObject({
@@ -59,7 +59,8 @@ export function toolUseId(ctx: AdapterContext): string {
   return `toolu_${ctx.newId().replace(/-/g, "")}`;
 }
 
-function toolInput(args: unknown, name: string): Json {
+/** A call's arguments → a `tool_use` block's input; a 502 when they are no JSON object (messages-via-responses' answers too). */
+export function toolUseInput(args: unknown, name: string): Json {
   if (isObject(args)) return args;
   if (args === undefined || args === null || (typeof args === "string" && args.trim() === "")) return {};
   if (typeof args === "string") {
