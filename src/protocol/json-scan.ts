@@ -12,8 +12,12 @@
  *   event that is that head, one JSON string and that tail says the same but for the text, since
  *   replacing one JSON string by another changes nothing else; the string is returned as JSON
  *   text in `JSON.stringify`'s form (quotes included), for an adapter to splice into what it
- *   writes. A field that changes every time (OpenAI's `obfuscation`) means no match; after two
- *   templates learnt without a match no more are (the reader then always parses).
+ *   writes. A field that changes every time (OpenAI's `obfuscation`) means no match, unless the
+ *   reader that vetted the event named its value a hole (`TextAt.holes`: a JSON string or a
+ *   non-negative integer it does not read, such as a Responses event's `obfuscation` and
+ *   `sequence_number`): there any value of the same kind matches, since the reader reads the
+ *   same either way. After two templates learnt without a match no more are (the reader then
+ *   always parses).
  *
  * The text is returned as the participant wrote it when that is already `JSON.stringify`'s
  * form (escapes only `\"`, `\\`, `\n`, `\r`, `\t`, `\b`, `\f`; no lone surrogate), else it is
@@ -285,11 +289,19 @@ export interface TextAt<T> {
   end: number;
   literal: string;
   info: T;
+  /** Values the reader does not read, in order, none inside the text: each a JSON string or a non-negative integer written as JSON writes one. */
+  holes?: { start: number; end: number }[];
 }
+
+/** What comes between the template's literal pieces: the text, or a hole of a kind. */
+type Slot = "text" | "string" | "integer";
 
 export class TextTemplate<T> {
   private head: string | undefined;
   private tail = "";
+  /** Holes: the literal pieces after the head and the slot before each (the last piece is `tail`); empty without holes. */
+  private pieces: string[] = [];
+  private slots: Slot[] = [];
   /** A tail of closing brackets and commas only: those, whatever the whitespace between them (Anthropic pads each event's end with a different number of spaces). */
   private closers: string | undefined;
   /** What the reader took from the event the template was learnt from (the same in every match). */
@@ -305,27 +317,55 @@ export class TextTemplate<T> {
     const head = this.head;
     if (head === undefined || !data.startsWith(head)) return undefined;
     const scan = this.scan.reset(data, head.length);
-    const ok = scan.text();
-    const end = scan.pos;
-    if (!ok || !(this.closers === undefined ? data.length - end === this.tail.length && data.endsWith(this.tail) : closedAlike(data, end, this.closers))) {
+    let start = -1;
+    let end = -1;
+    let ok = true;
+    if (this.slots.length === 0) {
+      start = head.length;
+      ok = scan.text();
+      end = scan.pos;
+    } else {
+      for (let i = 0; ok && i < this.slots.length; i++) {
+        const slot = this.slots[i]!;
+        if (slot === "text") {
+          start = scan.pos;
+          ok = scan.text();
+          end = scan.pos;
+        } else ok = slot === "string" ? scan.string() : scan.index() >= 0;
+        const piece = this.pieces[i]!;
+        if (ok && i < this.slots.length - 1) {
+          ok = data.startsWith(piece, scan.pos);
+          scan.pos += piece.length;
+        }
+      }
+    }
+    const at = scan.pos;
+    if (!ok || !(this.closers === undefined ? data.length - at === this.tail.length && data.endsWith(this.tail) : closedAlike(data, at, this.closers))) {
       scan.src = "";
       return undefined;
     }
     this.unused = 0;
-    const literal = literalOf(scan, head.length, end);
+    const literal = literalOf(scan, start, end);
     scan.src = "";
     return literal;
   }
 
-  /** An event that its reader parsed and found to carry only text: its head and tail become the template, if `vet` agrees. */
-  learn(data: string): void {
-    if (this.unused >= 2) return;
+  /** An event that its reader parsed and found to carry only text: its head and tail become the template, if `vet` agrees (and then it says true). */
+  learn(data: string): boolean {
+    if (this.unused >= 2) return false;
     const at = this.vet(data);
-    if (!at) return;
-    this.head = data.slice(0, at.start);
-    this.tail = data.slice(at.end);
+    if (!at) return false;
+    const spans: { start: number; end: number; slot: Slot }[] = [
+      { start: at.start, end: at.end, slot: "text" as Slot },
+      ...(at.holes ?? []).map((h) => ({ ...h, slot: (data.charCodeAt(h.start) === 0x22 ? "string" : "integer") as Slot })),
+    ].sort((a, b) => a.start - b.start);
+    this.head = data.slice(0, spans[0]!.start);
+    this.slots = spans.length > 1 ? spans.map((s) => s.slot) : [];
+    this.pieces = spans.length > 1 ? spans.map((s, i) => data.slice(s.end, i + 1 < spans.length ? spans[i + 1]!.start : data.length)) : [];
+    this.tail = data.slice(spans.at(-1)!.end);
     this.closers = /^[\]}, \t\n\r]*$/.test(this.tail) ? this.tail.replace(/[ \t\n\r]/g, "") : undefined;
     this.info = at.info;
     this.unused++;
+    return true;
   }
 }

@@ -32,11 +32,17 @@
  *   `error` as OpenAI sends it or flat); `fail()` (the connection dropped) → the relay's; `end()`
  *   before a terminal event → `upstream_truncated`: a cut stream must not look complete.
  * Once finished or failed, nothing more is read.
+ *
+ * Most of a stream is text deltas of one part after another, written alike but for the text
+ * (and the sequence number, and OpenAI's obfuscation): those are read by their template
+ * (responses-text-delta.ts), not `JSON.parse`, and the text handed on as JSON text too
+ * (`literal`), for a writer that splices it into its own events.
  */
 import { isObject, type Json } from "../json.ts";
 import { relayedCode, type EnvelopeCode } from "../error-codes.ts";
 import type { SseEvent } from "../sse/decode.ts";
 import type { StreamFailure } from "../adapters/types.ts";
+import { ResponsesTextDeltas, type DeltaInfo } from "./responses-text-delta.ts";
 
 /** What an upstream said went wrong: a Responses `error` event, a failed Response's `error`, or the relay's. */
 export interface UpstreamFailure {
@@ -62,10 +68,10 @@ export type TextKind = "content" | "refusal";
 export interface ResponsesStreamHandler {
   /** The answer has begun (once): with the Response an event carried, if any. */
   start(response: Json | undefined): void;
-  /** Output text or refusal text, never empty. */
-  text(kind: TextKind, text: string): void;
+  /** Output text or refusal text, never empty; `literal` the same as JSON text when it was read so. */
+  text(kind: TextKind, text: string, literal: string | undefined): void;
   /** Reasoning text (a `reasoning_text` part's or a summary's), never empty; `item` and `part` are the keys above. */
-  reasoning(text: string, item: string, part: string): void;
+  reasoning(text: string, item: string, part: string, literal: string | undefined): void;
   /** A reasoning item in its final form: its `encrypted_content`, if it has one. */
   reasoningDone(item: string, encrypted: string | undefined): void;
   toolCall(index: number, callId: string, name: string): void;
@@ -86,6 +92,22 @@ interface Call {
 
 type PartKind = "content" | "refusal" | "reasoning";
 
+/** What was said of a text part so far. */
+interface Said {
+  text: string;
+}
+
+/** The part a template's deltas go to. */
+interface TemplatePart {
+  kind: PartKind;
+  part: string;
+  item: string;
+  said: Said;
+}
+
+/** Templates tried on this many deltas without one vetted: the stream's deltas are not alike (LM Studio's logprobs), none more are tried. */
+const MAX_UNVETTED = 8;
+
 export function list(v: unknown): Json[] {
   return Array.isArray(v) ? v.filter(isObject) : [];
 }
@@ -98,6 +120,16 @@ export function str(v: unknown): string {
 const itemKey = (d: Json): string =>
   typeof d.output_index === "number" ? `o${d.output_index}` : `i${str(d.item_id) || str(isObject(d.item) ? d.item.id : "")}`;
 
+/** The text deltas a template may read: the kind of text, the letter of its part's key. */
+const DELTA_KINDS = new Map<string, [PartKind, string]>([
+  ["response.output_text.delta", ["content", "t"]],
+  ["response.reasoning_text.delta", ["reasoning", "c"]],
+  ["response.reasoning_summary_text.delta", ["reasoning", "s"]],
+]);
+
+/** The item of a part's key (`o1:s0` → `o1`; an item id may hold colons, the part's letter and index never do). */
+const itemOfPart = (part: string): string => part.slice(0, part.lastIndexOf(":"));
+
 /** Event families that name an item: the terminal Response does not repeat what they carried. */
 const namesItem = (type: string) =>
   type.startsWith("response.output_") || type.startsWith("response.content_part") || type.startsWith("response.function_call") || type.startsWith("response.re");
@@ -108,19 +140,44 @@ export class ResponsesStreamReader {
   /** Item keys any event named. */
   private readonly seen = new Set<string>();
   /** Text part key → the text said so far. */
-  private readonly said = new Map<string, string>();
+  private readonly said = new Map<string, Said>();
   /** Item key → its function call. */
   private readonly calls = new Map<string, Call>();
   private callCount = 0;
+  /** Text deltas read by their template; none when `plainText` is false (a test compares the two readings). */
+  private readonly texts: ResponsesTextDeltas | undefined;
+  private templatePart: TemplatePart | undefined;
+  private unvetted = 0;
 
-  constructor(private readonly on: ResponsesStreamHandler) {}
+  constructor(
+    private readonly on: ResponsesStreamHandler,
+    options: { plainText?: boolean } = {},
+  ) {
+    this.texts = options.plainText === false ? undefined : new ResponsesTextDeltas();
+  }
 
   get ended(): boolean {
     return this.done;
   }
 
   push(ev: SseEvent): void {
-    if (this.done || ev.data === "[DONE]") return;
+    if (this.done) return;
+    // Most of a stream: text deltas written alike but for their text.
+    const texts = this.texts;
+    if (texts !== undefined && this.templatePart !== undefined) {
+      const literal = texts.match(ev.data);
+      if (literal !== undefined) {
+        if (literal === '""') return;
+        const at = this.templatePart;
+        const text = literal.includes("\\") ? (JSON.parse(literal) as string) : literal.slice(1, -1);
+        this.start();
+        at.said.text += text;
+        if (at.kind === "reasoning") this.on.reasoning(text, at.item, at.part, literal);
+        else this.on.text(at.kind, text, literal);
+        return;
+      }
+    }
+    if (ev.data === "[DONE]") return;
     let d: unknown;
     try {
       d = JSON.parse(ev.data);
@@ -128,7 +185,12 @@ export class ResponsesStreamReader {
       return; // not an event to translate (a keep-alive, a stray line)
     }
     if (!isObject(d)) return;
-    this.onEvent(d, typeof d.type === "string" ? d.type : str(ev.event));
+    const type = typeof d.type === "string" ? d.type : str(ev.event);
+    this.onEvent(d, type);
+    if (texts !== undefined && this.unvetted < MAX_UNVETTED && !this.done && DELTA_KINDS.has(type)) {
+      if (texts.learn(ev.data)) this.templatePart = this.partOfTemplate(texts.info!);
+      else this.unvetted++;
+    }
   }
 
   /** The body ended without a terminal event (after one, nothing happens). */
@@ -196,18 +258,35 @@ export class ResponsesStreamReader {
     this.on.start(isObject(response) ? response : undefined);
   }
 
+  private saidOf(part: string): Said {
+    let said = this.said.get(part);
+    if (!said) {
+      said = { text: "" };
+      this.said.set(part, said);
+    }
+    return said;
+  }
+
   private text(kind: PartKind, part: string, text: string): void {
     if (text === "") return;
     this.start();
-    this.said.set(part, (this.said.get(part) ?? "") + text);
-    if (kind === "reasoning") this.on.reasoning(text, part.slice(0, part.lastIndexOf(":")), part);
-    else this.on.text(kind, text);
+    this.saidOf(part).text += text;
+    if (kind === "reasoning") this.on.reasoning(text, itemOfPart(part), part, undefined);
+    else this.on.text(kind, text, undefined);
+  }
+
+  /** The part a vetted delta goes to, keyed as the parsed event is. */
+  private partOfTemplate(info: DeltaInfo): TemplatePart {
+    const [kind, letter] = DELTA_KINDS.get(info.type)!;
+    const item = info.outputIndex !== undefined ? `o${info.outputIndex}` : `i${info.itemId ?? ""}`;
+    const part = `${item}:${letter}${info.index ?? 0}`;
+    return { kind, part, item, said: this.saidOf(part) };
   }
 
   /** A full text that extends what the deltas carried: the rest is said (the deltas stay the truth otherwise). */
   private catchUp(kind: PartKind, part: string, full: unknown): void {
     if (typeof full !== "string") return;
-    const have = this.said.get(part) ?? "";
+    const have = this.said.get(part)?.text ?? "";
     if (full.length > have.length && full.startsWith(have)) this.text(kind, part, full.slice(have.length));
   }
 

@@ -49,8 +49,13 @@ export class BlockStream {
   constructor(private readonly ctx: AdapterContext) {}
 
   thinking(delta: string): void {
+    this.thinkingJson(JSON.stringify(delta));
+  }
+
+  /** A thinking delta given as JSON string text (quotes included), as `JSON.stringify` writes it. */
+  thinkingJson(literal: string): void {
     const index = this.ensure("thinking", '{"type":"thinking","thinking":"","signature":""}');
-    this.delta(index, `{"type":"thinking_delta","thinking":${JSON.stringify(delta)}}`);
+    this.delta(index, `{"type":"thinking_delta","thinking":${literal}}`);
   }
 
   text(delta: string): void {

@@ -45,7 +45,8 @@ import { BlockStream, ProtocolProblem } from "../messages-via-chat/block-stream.
 import { chatFinishReason } from "../chat-via-responses/finish-reason.ts";
 import { chatUsageFromResponses } from "../chat-via-responses/usage.ts";
 
-export function createStreamMapper(request: Json, ctx: AdapterContext): StreamMapper {
+/** `plainText: false`: every Responses event parsed, text deltas too (for the test that compares the two readings). */
+export function createStreamMapper(request: Json, ctx: AdapterContext, options: { plainText?: boolean } = {}): StreamMapper {
   const id = messageId(ctx.newId);
   const blocks = new BlockStream(ctx);
   let started = false;
@@ -77,15 +78,17 @@ export function createStreamMapper(request: Json, ctx: AdapterContext): StreamMa
 
   const handler: ResponsesStreamHandler = {
     start,
-    text(kind, text) {
+    text(kind, text, literal) {
       if (kind === "refusal") refusal = true;
-      blocks.text(text);
+      if (literal !== undefined) blocks.textJson(literal);
+      else blocks.text(text);
     },
-    reasoning(text, item, part) {
-      const same = thinkingOf(item);
-      const sep = same && thinkingPart !== part ? "\n\n" : "";
+    reasoning(text, item, part, literal) {
+      // A blank line between two parts of one item, as a body joins them.
+      const sep = thinkingOf(item) && thinkingPart !== part;
       thinkingPart = part;
-      blocks.thinking(sep + text);
+      if (!sep && literal !== undefined) blocks.thinkingJson(literal);
+      else blocks.thinking(sep ? `\n\n${text}` : text);
     },
     reasoningDone(item, encrypted) {
       if (encrypted === undefined) return;
@@ -106,13 +109,16 @@ export function createStreamMapper(request: Json, ctx: AdapterContext): StreamMa
     // The participant's code, else its error type (what the chat shape's error chunk carried).
     error: (f) => failWith(f.code === null ? relayedCode(f.type) : f.code, f.message),
   };
-  const reader = new ResponsesStreamReader(handler);
+  const reader = new ResponsesStreamReader(handler, options);
 
-  const run = (f: () => void): SseEvent[] => {
+  /** One upstream event, the end or a failure → the events written for it. */
+  const run = (ev: SseEvent | undefined, failure?: StreamFailure): SseEvent[] => {
     if (finished) return [];
     blocks.out = [];
     try {
-      f();
+      if (ev !== undefined) reader.push(ev);
+      else if (failure !== undefined) reader.fail(failure);
+      else reader.end();
     } catch (err) {
       if (!(err instanceof ProtocolProblem)) throw err;
       failWith("upstream_protocol_error", err.message);
@@ -121,8 +127,8 @@ export function createStreamMapper(request: Json, ctx: AdapterContext): StreamMa
   };
 
   return {
-    push: (ev) => run(() => reader.push(ev)),
-    end: () => run(() => reader.end()),
-    fail: (f: StreamFailure) => run(() => reader.fail(f)),
+    push: (ev) => run(ev),
+    end: () => run(undefined),
+    fail: (f: StreamFailure) => run(undefined, f),
   };
 }
