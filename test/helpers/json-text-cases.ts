@@ -4,6 +4,9 @@
  * mutations of a JSON event (deletions, insertions of JSON's own characters, stretches repeated
  * elsewhere: duplicate keys and values), seeded so a failure can be reproduced.
  */
+import { expect } from "bun:test";
+import type { TextAt, TextTemplate } from "../../src/protocol/json-scan.ts";
+
 export const TEXTS = [
   "plain",
   " tok",
@@ -60,4 +63,55 @@ export function* mutants(seeds: string[], rand: () => number, count: number): Ge
     }
     yield { seed, data };
   }
+}
+
+/** `data` parsed, when it is a JSON object. */
+export function jsonObject(data: string): Record<string, any> | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(data);
+  } catch {
+    return undefined;
+  }
+  return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, any>) : undefined;
+}
+
+/**
+ * What every text scanner and its templates promise, on `count` mutants of real events: whatever
+ * the scanner accepts, or a template learnt from the mutant's seed matches, is JSON saying only
+ * that text (`truth` reads it the slow way: the text, and what else it says, or undefined), given
+ * as JSON.stringify writes it; `agree` checks the rest (the scanner's `info`, or the template's
+ * and the seed it learnt from). Returns how many the scanner accepted and refused, for a test to
+ * see that both happen.
+ */
+export function expectMutantsRead<I, T extends { text: string }>(o: {
+  seeds: string[];
+  rand: () => number;
+  count: number;
+  truth: (data: string) => T | undefined;
+  scan: (data: string) => TextAt<I> | undefined;
+  template: () => TextTemplate<I>;
+  agree?: (data: string, truth: T, by: { info: I | undefined; seed?: string }) => void;
+}): { accepted: number; rejected: number } {
+  let accepted = 0;
+  let rejected = 0;
+  for (const { seed, data } of mutants(o.seeds, o.rand, o.count)) {
+    const truth = o.truth(data);
+    const scanned = o.scan(data);
+    if (scanned) {
+      expect(truth, data).toBeDefined();
+      expect(scanned.literal, data).toBe(JSON.stringify(truth!.text));
+      o.agree?.(data, truth!, { info: scanned.info });
+      accepted++;
+    } else rejected++;
+    const template = o.template();
+    template.learn(seed);
+    const matched = template.match(data);
+    if (matched !== undefined) {
+      expect(truth, data).toBeDefined();
+      expect(matched, data).toBe(JSON.stringify(truth!.text));
+      o.agree?.(data, truth!, { info: template.info, seed });
+    }
+  }
+  return { accepted, rejected };
 }

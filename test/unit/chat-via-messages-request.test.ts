@@ -7,21 +7,14 @@ import { describe, expect, test } from "bun:test";
 import { mapRequest } from "../../src/protocol/adapters/chat-via-messages/index.ts";
 import { GambiError } from "../../src/protocol/openai/errors.ts";
 import { applyDefaults } from "../../src/protocol/defaults.ts";
+import { refusalOf } from "../helpers/failure.ts";
 
 type Json = Record<string, any>;
 
 const base = (extra: Json = {}): Json => ({ model: "claude", messages: [{ role: "user", content: "hi" }], ...extra });
 const map = (extra: Json = {}): Json => mapRequest(base(extra));
 
-function refused(body: Json): GambiError {
-  try {
-    mapRequest(body);
-  } catch (err) {
-    if (err instanceof GambiError) return err;
-    throw err;
-  }
-  throw new Error(`no 400 for ${JSON.stringify(body)}`);
-}
+const refused = (body: Json): GambiError => refusalOf(() => mapRequest(body));
 
 function expectUnsupported(extra: Json, param: string) {
   const err = refused(base(extra));

@@ -18,7 +18,7 @@ import { messagesStream } from "../../bench/lib/sse-events.ts";
 import { context, decode } from "../helpers/adapter-context.ts";
 import { loadFixtures } from "../helpers/fixtures.ts";
 import { prng } from "../helpers/prng.ts";
-import { ESCAPES, mutants, TEXTS } from "../helpers/json-text-cases.ts";
+import { ESCAPES, expectMutantsRead, jsonObject, TEXTS } from "../helpers/json-text-cases.ts";
 
 type Json = Record<string, any>;
 
@@ -95,13 +95,8 @@ describe("generated streams: texts × escapings, named and data-only, around oth
 
 /** Whether `data` is JSON saying only "this text delta for this block". */
 function onlyText(data: string): { text: string; index: number } | undefined {
-  let v: any;
-  try {
-    v = JSON.parse(data);
-  } catch {
-    return undefined;
-  }
-  if (!v || typeof v !== "object" || Array.isArray(v) || Object.keys(v).sort().join() !== "delta,index,type") return undefined;
+  const v = jsonObject(data);
+  if (!v || Object.keys(v).sort().join() !== "delta,index,type") return undefined;
   if (v.type !== "content_block_delta" || !Number.isInteger(v.index) || v.index < 0) return undefined;
   const d = v.delta;
   if (!d || typeof d !== "object" || Array.isArray(d) || Object.keys(d).sort().join() !== "text,type" || d.type !== "text_delta" || typeof d.text !== "string") return undefined;
@@ -151,26 +146,15 @@ describe("the scanner", () => {
 
   test("random mutations of real events: whatever it or a template accepts is JSON that says only that text", () => {
     const seeds = [textDelta(0, '" tok"').data, '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Ol\\u00e1"}      }', textDelta(7, '"a\\"b\\\\c\\nd"').data, textDelta(10, '"\\u00e9\\/"').data, '{"index": 3, "type": "content_block_delta", "delta": {"text": "y", "type": "text_delta"}}'];
-    let accepted = 0;
-    let rejected = 0;
-    for (const { seed, data } of mutants(seeds, prng(23), 30_000)) {
-      const truth = onlyText(data);
-      const scanned = scanTextDelta(data);
-      if (scanned) {
-        expect(truth, data).toBeDefined();
-        expect(scanned.literal, data).toBe(JSON.stringify(truth!.text));
-        expect(scanned.info, data).toBe(truth!.index);
-        accepted++;
-      } else rejected++;
-      const texts = new TextDeltas();
-      texts.learn(seed);
-      const matched = texts.match(data);
-      if (matched !== undefined) {
-        expect(truth, data).toBeDefined();
-        expect(matched, data).toBe(JSON.stringify(truth!.text));
-        expect(texts.info, data).toBe(truth!.index);
-      }
-    }
+    const { accepted, rejected } = expectMutantsRead({
+      seeds,
+      rand: prng(23),
+      count: 30_000,
+      truth: onlyText,
+      scan: scanTextDelta,
+      template: () => new TextDeltas(),
+      agree: (data, truth, { info }) => expect(info, data).toBe(truth.index),
+    });
     expect(accepted).toBeGreaterThan(300);
     expect(rejected).toBeGreaterThan(1000);
   });

@@ -1,14 +1,15 @@
 /**
- * messages-via-chat (and messages-via-responses) request and body mapping: every field's fate
- * as docs/protocols.md's "Messages" section lists it — mapped, ignored, or a 400 naming it.
+ * messages-via-chat request and body mapping: every field's fate as docs/protocols.md's
+ * "Messages" section lists it — mapped, ignored, or a 400 naming it (messages-via-responses has
+ * its own: messages-via-responses-request.test.ts).
  */
 import { describe, expect, test } from "bun:test";
 import { mapRequest, mapResponse } from "../../src/protocol/adapters/messages-via-chat/index.ts";
-import * as viaResponses from "../../src/protocol/adapters/messages-via-responses/index.ts";
 import { GambiError } from "../../src/protocol/openai/errors.ts";
 import { FIXTURES_DIR, loadFixtures } from "../helpers/fixtures.ts";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { refusalOf } from "../helpers/failure.ts";
 
 type Json = Record<string, any>;
 const base: Json = { model: "m", max_tokens: 64, messages: [{ role: "user", content: "hi" }] };
@@ -17,15 +18,7 @@ const ctx = () => {
   return { newId: () => `id${++n}`, now: () => 1_750_000_000_000 };
 };
 
-function refusal(body: Json, map: (b: Json) => unknown = mapRequest): GambiError {
-  try {
-    map(body);
-  } catch (err) {
-    if (err instanceof GambiError) return err;
-    throw err;
-  }
-  throw new Error(`no 400 for ${JSON.stringify(body)}`);
-}
+const refusal = (body: Json, map: (b: Json) => unknown = mapRequest): GambiError => refusalOf(() => map(body));
 
 describe("request: mapped", () => {
   test("system (string or blocks) and role:system entries → one leading system message; max_tokens, stop_sequences, temperature, top_p; stream asks for usage", () => {
@@ -190,13 +183,6 @@ describe("request: refused with a 400 naming the field and the participant's pro
       expect([err.status, err.code, err.param]).toEqual([400, "invalid_request", param]);
     });
   }
-  test("via Responses: stop_sequences is a 400 naming stop_sequences and the Responses API; the rest as via chat", () => {
-    const err = refusal({ ...base, stop_sequences: ["X"] }, viaResponses.mapRequest);
-    expect([err.param, err.message.includes("only speaks Responses API")]).toEqual(["stop_sequences", true]);
-    expect(refusal({ ...base, tools: [{ type: "web_search_20250305", name: "web_search" }] }, viaResponses.mapRequest).message).toContain("only speaks Responses API");
-    const out = viaResponses.mapRequest({ ...base, system: "sys", stream: true, tools: [{ name: "a", input_schema: { type: "object" } }], tool_choice: { type: "any" } });
-    expect(out).toMatchObject({ model: "m", instructions: "sys", max_output_tokens: 64, stream: true, store: false, tool_choice: "required", tools: [{ type: "function", name: "a" }] });
-  });
 });
 
 describe("body: a chat completion → a message", () => {
@@ -243,13 +229,6 @@ describe("body: a chat completion → a message", () => {
     for (const f of loadFixtures().filter((x) => x.protocol === "chat" && !x.stream && !x.name.match(/-\d{3}\.json$|not-found/))) {
       const out = mapResponse(JSON.parse(new TextDecoder().decode(f.bytes)), base, ctx());
       expect(out.type).toBe("message");
-    }
-  });
-  test("via Responses: a recorded Response body → a message with its text and usage", () => {
-    for (const f of loadFixtures().filter((x) => x.protocol === "responses" && !x.stream && !x.name.match(/-\d{3}\.json$|error/))) {
-      const out = viaResponses.mapResponse(JSON.parse(new TextDecoder().decode(f.bytes)), base, ctx());
-      expect(out.type).toBe("message");
-      expect((out.content as unknown[]).length).toBeGreaterThan(0);
     }
   });
 });

@@ -10,7 +10,6 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { createStreamMapper } from "../../src/protocol/adapters/messages-via-chat/index.ts";
-import * as viaResponses from "../../src/protocol/adapters/messages-via-responses/index.ts";
 import type { SseEvent } from "../../src/protocol/sse/decode.ts";
 import { assembleChat, type AssembledChat } from "../helpers/chat-stream-check.ts";
 import { FIXTURES_DIR, loadFixtures } from "../helpers/fixtures.ts";
@@ -202,29 +201,5 @@ describe("the grammar checker against Anthropic's own streams (fixtures/messages
     expect(shape(ours)).toEqual(shape(recorded));
     expect(Object.keys(ours.message)).toEqual(["id", "type", "role", "model", "content", "stop_reason", "stop_sequence", "usage"]);
     for (const k of Object.keys(ours.message)) expect(Object.keys(recorded.message)).toContain(k);
-  });
-});
-
-describe("messages-via-responses: every recorded Responses stream, through the chat shape, ends in the Messages grammar", () => {
-  const streams = loadFixtures().filter((f) => f.protocol === "responses" && f.stream);
-  for (const f of streams) {
-    test(f.name, () => {
-      const mapper = viaResponses.createStreamMapper(request, context());
-      const events = decode(f.bytes);
-      const out = [...events.flatMap((e) => mapper.push(e)), ...mapper.end()];
-      const m = checkMessagesStream(out);
-      if (f.name.includes("error")) expect(m.error).toBeDefined();
-      else {
-        expect(m.error).toBeUndefined();
-        expect(m.content.length).toBeGreaterThan(0);
-      }
-    });
-  }
-  test("a dropped connection ends it with one error event", () => {
-    const f = streams.find((x) => x.name === "responses/openai-text.sse")!;
-    const mapper = viaResponses.createStreamMapper(request, context());
-    const events = decode(f.bytes).slice(0, 6);
-    const out = [...events.flatMap((e) => mapper.push(e)), ...mapper.fail({ message: "broke", code: "upstream_disconnected" })];
-    expect(checkMessagesStream(out).error?.message).toContain("broke");
   });
 });

@@ -17,7 +17,7 @@ import { context, decode } from "../helpers/adapter-context.ts";
 import { loadFixtures } from "../helpers/fixtures.ts";
 import { checkMessagesStream } from "../helpers/messages-stream-check.ts";
 import { prng } from "../helpers/prng.ts";
-import { ESCAPES, mutants, TEXTS } from "../helpers/json-text-cases.ts";
+import { ESCAPES, expectMutantsRead, jsonObject, TEXTS } from "../helpers/json-text-cases.ts";
 
 type Json = Record<string, any>;
 
@@ -125,13 +125,8 @@ describe("generated streams, every provider shape × every escaping", () => {
 
 /** Whether `data` is JSON saying only "this text": the reading the scanner and templates promise. */
 function onlyText(data: string): string | undefined {
-  let v: any;
-  try {
-    v = JSON.parse(data);
-  } catch {
-    return undefined;
-  }
-  if (!v || typeof v !== "object" || Array.isArray(v)) return undefined;
+  const v = jsonObject(data);
+  if (!v) return undefined;
   if (v.usage != null || v.error !== undefined || v.x_groq !== undefined) return undefined;
   if (!Array.isArray(v.choices) || v.choices.length !== 1) return undefined;
   const c = v.choices[0];
@@ -207,28 +202,20 @@ describe("the scanner", () => {
 
   test("random mutations of real chunks: whatever it or a template accepts is JSON that says only that text", () => {
     const seeds = Object.values(SHAPES).flatMap((write) => [write('" tok"', 1), write('"a\\"b\\\\c\\nd"', 2), write('"\\u00e9\\/"', 3)]);
-    let accepted = 0;
-    let rejected = 0;
-    for (const { seed, data } of mutants(seeds, prng(17), 40_000)) {
-      const truth = onlyText(data);
-      const scanned = scanTextChunk(data);
-      if (scanned) {
-        expect(truth, data).toBeDefined();
-        expect(scanned.literal, data).toBe(JSON.stringify(truth));
-        accepted++;
-      } else rejected++;
-      // A template learnt from the unmutated chunk, then shown the mutant.
-      const texts = new TextChunks();
-      texts.learn(seed);
-      const matched = texts.match(data);
-      if (matched !== undefined) {
-        expect(truth, data).toBeDefined();
-        expect(matched, data).toBe(JSON.stringify(truth));
-        // Same chunk but for the text.
-        const strip = (s: string) => JSON.stringify(JSON.parse(s), (k, v) => (k === "content" && typeof v === "string" ? "" : v));
-        expect(strip(data)).toBe(strip(seed));
-      }
-    }
+    // Same chunk but for the text, when a template learnt from the unmutated chunk matches the mutant.
+    const strip = (s: string) => JSON.stringify(JSON.parse(s), (k, v) => (k === "content" && typeof v === "string" ? "" : v));
+    const { accepted, rejected } = expectMutantsRead({
+      seeds,
+      rand: prng(17),
+      count: 40_000,
+      truth: (data) => {
+        const text = onlyText(data);
+        return text === undefined ? undefined : { text };
+      },
+      scan: scanTextChunk,
+      template: () => new TextChunks(),
+      agree: (data, _truth, { seed }) => seed !== undefined && expect(strip(data)).toBe(strip(seed)),
+    });
     // Both outcomes happen, so the check above checked something.
     expect(accepted).toBeGreaterThan(1000);
     expect(rejected).toBeGreaterThan(1000);

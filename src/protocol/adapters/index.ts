@@ -8,11 +8,11 @@
  * always comes first):
  * - a Chat Completions client: Responses (chat-via-responses), else Messages (chat-via-messages);
  * - a Responses client: chat (responses-via-chat), else Messages (responses-via-messages);
- * - a Messages client: chat (messages-via-chat), else Responses (messages-via-responses, through
- *   the chat shape).
- * OpenAI's two protocols translate into each other with the least loss, and the chained
- * direction (messages-via-responses) costs two mappings per event, so a single step is
- * preferred when there is one.
+ * - a Messages client: chat (messages-via-chat), else Responses (messages-via-responses).
+ * OpenAI's two protocols translate into each other with the least loss. For a Messages client
+ * both are one step; chat comes first as the protocol the servers people run implement best
+ * (llama.cpp's Responses answers need the repairing pass), though the Responses API carries
+ * more of a Messages conversation (PDFs, images in tool results, encrypted reasoning).
  * Each entry names its direction, so the hub can tell a Responses client it must keep state
  * for (`client: "responses"`) from a stateless chat or Messages one.
  */
@@ -53,7 +53,7 @@ export const MESSAGES_VIA_CHAT = Object.freeze({
   createStreamMapper: messagesViaChat.createStreamMapper,
 } as const);
 
-/** An Anthropic Messages request served by a participant that speaks only the Responses API (through the chat shape). */
+/** An Anthropic Messages request served by a participant that speaks only the Responses API. */
 export const MESSAGES_VIA_RESPONSES = Object.freeze({
   client: "messages",
   upstream: "responses",

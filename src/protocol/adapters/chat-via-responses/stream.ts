@@ -39,9 +39,10 @@ import { ResponsesStreamReader } from "../../openai/responses-stream-reader.ts";
 import type { AdapterContext, StreamFailure, StreamMapper } from "../types.ts";
 import { ChunkStream } from "./chunk-stream.ts";
 
-export function createStreamMapper(request: Json, ctx: AdapterContext): StreamMapper {
+/** `plainText: false`: every Responses event parsed, text deltas too (for the test that compares the two readings). */
+export function createStreamMapper(request: Json, ctx: AdapterContext, options: { plainText?: boolean } = {}): StreamMapper {
   const chunks = new ChunkStream(request, ctx);
-  const reader = new ResponsesStreamReader(chunks);
+  const reader = new ResponsesStreamReader(chunks, options);
   const run = (f: () => void): SseEvent[] => {
     if (reader.ended) return [];
     chunks.out = [];

@@ -17,7 +17,7 @@
 import { deltaReasoning } from "../../openai/chat-reasoning.ts";
 import { GambiError } from "../../openai/errors.ts";
 import { isObject, type Json } from "../../json.ts";
-import { emptyUsage, messageId, messageObject, messagesUsageFromChat, stopReasonOf } from "../../anthropic/message.ts";
+import { emptyUsage, messageId, messageObject, messagesUsageFromChat, stopReasonOf, type StopReason } from "../../anthropic/message.ts";
 import type { AdapterContext } from "../types.ts";
 
 export function mapResponse(chat: Json, request: Json, ctx: AdapterContext): Json {
@@ -45,13 +45,18 @@ export function mapResponse(chat: Json, request: Json, ctx: AdapterContext): Jso
     content.push({ type: "tool_use", id, name, input: toolUseInput(fn.arguments, name) });
   }
   const end = stopReasonOf(choice.finish_reason, { toolUse: calls.length > 0, refusal: refusal !== undefined, matchedStop: choice.stop_reason }, request.stop_sequences);
+  return answerMessage(request, ctx, content, end, chat.usage);
+}
+
+/** A whole answer's message: a fresh id, the request's model, its blocks and end, its usage in chat's terms (zeros without); messages-via-responses' too. */
+export function answerMessage(request: Json, ctx: AdapterContext, content: Json[], end: { stopReason: StopReason; stopSequence: string | null }, chatUsage: unknown): Json {
   return messageObject({
     id: messageId(ctx.newId),
     model: request.model,
     content,
     stopReason: end.stopReason,
     stopSequence: end.stopSequence,
-    usage: messagesUsageFromChat(chat.usage) ?? emptyUsage(),
+    usage: messagesUsageFromChat(chatUsage) ?? emptyUsage(),
   });
 }
 

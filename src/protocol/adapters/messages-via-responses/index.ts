@@ -1,38 +1,17 @@
 /**
- * Anthropic Messages requests served by a participant that speaks only the Responses API:
- * through the chat shape, with the two adapters the hub has for it. The request goes
- * Messages → chat (messages-via-chat) → Responses (chat-via-responses); the answer comes back
- * Responses → chat (chat-via-responses) → Messages (messages-via-chat), a stream event by event
- * through both stream mappers (`chained`). So every field has the fate of the two steps, and
- * the only field of its own here is `stop_sequences`: the Responses API has no stop sequences,
- * so a non-empty one is a 400 naming `stop_sequences` (not chat's `stop`, which the client
- * never sent). A 400 of either step names the Responses API as what the participant speaks.
- * Thinking comes back from `reasoning_text` and reasoning summaries (chat's
- * `reasoning_content` in between); usage from the Response's (cached tokens included).
- * The cost: each event is decoded twice, which a Responses participant's stream can afford
- * (bench/README.md measures the chat path). The two stream mappers are chained by ../chain.ts.
+ * Anthropic Messages requests served by a participant that speaks only the Responses API, in one
+ * step each way: request.ts and conversation.ts the request (the conversation straight to
+ * Responses items, read by ../messages-input.ts as for a chat participant; the other fields
+ * through messages-via-chat's and chat-via-responses' settings, so each has the fate both give
+ * it), response.ts a non-streaming answer, stream.ts a streaming one (read by
+ * protocol/openai/responses-stream-reader.ts as for a chat client, written by messages-via-chat's
+ * block writer: one Messages grammar for every Messages client the hub answers itself).
+ *
+ * Encrypted reasoning: each reasoning item becomes a thinking block whose signature carries its
+ * `encrypted_content` for the model that wrote it (protocol/anthropic/thinking.ts), and such
+ * blocks, sent back, become the same reasoning items again, where they were. The field-by-field
+ * table is docs/protocols.md, "Messages request → Chat Completions or Responses participant".
  */
-import type { Json } from "../../json.ts";
-import type { AdapterContext, StreamMapper } from "../types.ts";
-import { chained } from "../chain.ts";
-import * as chatViaResponses from "../chat-via-responses/index.ts";
-import * as messagesViaChat from "../messages-via-chat/index.ts";
-import { unsupported } from "../messages-via-chat/common.ts";
-
-export function mapRequest(body: Json): Json {
-  if (Array.isArray(body.stop_sequences) && body.stop_sequences.length > 0) throw unsupported("stop_sequences", "stop sequences (the Responses API has none)", "Responses API");
-  return chatViaResponses.mapRequest(messagesViaChat.mapRequest(body, { speaks: "Responses API" }));
-}
-
-/** What the chat-via-responses step reads of its request: the model, and that usage is wanted. */
-function chatRequest(request: Json): Json {
-  return { model: request.model, stream: request.stream === true, stream_options: { include_usage: true } };
-}
-
-export function mapResponse(response: Json, request: Json, ctx: AdapterContext): Json {
-  return messagesViaChat.mapResponse(chatViaResponses.mapResponse(response, chatRequest(request), ctx), request, ctx);
-}
-
-export function createStreamMapper(request: Json, ctx: AdapterContext): StreamMapper {
-  return chained(chatViaResponses.createStreamMapper(chatRequest(request), ctx), messagesViaChat.createStreamMapper(request, ctx));
-}
+export { mapRequest } from "./request.ts";
+export { mapResponse } from "./response.ts";
+export { createStreamMapper } from "./stream.ts";

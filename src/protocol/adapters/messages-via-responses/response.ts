@@ -19,14 +19,14 @@
  * `status: "failed"` (or an error body) → a 502 with the participant's message and code.
  */
 import { isObject, type Json } from "../../json.ts";
-import { emptyUsage, messageId, messageObject, messagesUsageFromChat, stopReasonOf } from "../../anthropic/message.ts";
+import { stopReasonOf } from "../../anthropic/message.ts";
 import { signatureOfReasoning } from "../../anthropic/thinking.ts";
 import { list } from "../../openai/responses-stream-reader.ts";
 import type { AdapterContext } from "../types.ts";
 import { failureError, reasoningSegments } from "../chat-via-responses/response.ts";
 import { chatFinishReason } from "../chat-via-responses/finish-reason.ts";
 import { chatUsageFromResponses } from "../chat-via-responses/usage.ts";
-import { toolUseId, toolUseInput } from "../messages-via-chat/response.ts";
+import { answerMessage, toolUseId, toolUseInput } from "../messages-via-chat/response.ts";
 
 export function mapResponse(resp: Json, request: Json, ctx: AdapterContext): Json {
   if (resp.status === "failed" || (isObject(resp.error) && !Array.isArray(resp.output))) throw failureError(resp);
@@ -64,12 +64,5 @@ export function mapResponse(resp: Json, request: Json, ctx: AdapterContext): Jso
   }
   const incomplete = isObject(resp.incomplete_details) ? resp.incomplete_details.reason : undefined;
   const end = stopReasonOf(chatFinishReason(resp.status, incomplete, calls > 0), { toolUse: calls > 0, refusal }, request.stop_sequences);
-  return messageObject({
-    id: messageId(ctx.newId),
-    model: request.model,
-    content,
-    stopReason: end.stopReason,
-    stopSequence: end.stopSequence,
-    usage: messagesUsageFromChat(chatUsageFromResponses(resp.usage)) ?? emptyUsage(),
-  });
+  return answerMessage(request, ctx, content, end, chatUsageFromResponses(resp.usage));
 }
