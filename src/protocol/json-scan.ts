@@ -166,6 +166,15 @@ export class JsonScan {
     return Number(this.src.slice(start, this.pos));
   }
 
+  /** A non-negative integer written as JSON writes one, checked and skipped (its value not read: no limit on its digits). */
+  natural(): boolean {
+    const c = this.src.charCodeAt(this.pos);
+    if (c === 0x30) this.pos++;
+    else if (!this.digits()) return false;
+    const next = this.src.charCodeAt(this.pos);
+    return !((next >= 0x30 && next <= 0x39) || next === 0x2e || next === 0x65 || next === 0x45);
+  }
+
   /** Any JSON value, checked and skipped. */
   value(depth = 0): boolean {
     const c = this.src.charCodeAt(this.pos);
@@ -331,7 +340,7 @@ export class TextTemplate<T> {
           start = scan.pos;
           ok = scan.text();
           end = scan.pos;
-        } else ok = slot === "string" ? scan.string() : scan.index() >= 0;
+        } else ok = slot === "string" ? scan.string() : scan.natural();
         const piece = this.pieces[i]!;
         if (ok && i < this.slots.length - 1) {
           ok = data.startsWith(piece, scan.pos);

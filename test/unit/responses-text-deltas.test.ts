@@ -163,9 +163,12 @@ describe("the scanner", () => {
     expect(texts.learn(base)).toBe(true);
     expect(texts.match(delta('"x"', { sequence_number: 123456, obfuscation: "" }).data)).toBe('"x"');
     expect(texts.match(delta('"x"', { obfuscation: 'a\\"b' }).data)).toBe('"x"');
-    for (const over of [{ output_index: 2 }, { item_id: "msg_2" }, { content_index: 1 }, { sequence_number: -1 }, { sequence_number: 1.5 }, { obfuscation: null }, { logprobs: [1] }, { type: "response.reasoning_text.delta" }]) {
+    for (const over of [{ output_index: 2 }, { item_id: "msg_2" }, { content_index: 1 }, { sequence_number: -1 }, { sequence_number: 1.5 }, { sequence_number: 1e21 }, { obfuscation: null }, { logprobs: [1] }, { type: "response.reasoning_text.delta" }]) {
       expect(texts.match(delta('"x"', over).data), JSON.stringify(over)).toBeUndefined();
     }
+    // Not JSON: a leading zero, a sign, an exponent.
+    for (const n of ["07", "+7", "7e1", "7E1", "7."]) expect(texts.match(delta('"x"').data.replace('"sequence_number":7', `"sequence_number":${n}`)), n).toBeUndefined();
+    expect(texts.match(delta('"x"').data.replace('"sequence_number":7', '"sequence_number":123456789012345'))).toBe('"x"');
   });
 
   test("random mutations of real events: whatever it or a template accepts is JSON that says only that text, for that part", () => {

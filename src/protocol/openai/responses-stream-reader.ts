@@ -108,11 +108,12 @@ interface TemplatePart {
 /** Templates tried on this many deltas without one vetted: the stream's deltas are not alike (LM Studio's logprobs), none more are tried. */
 const MAX_UNVETTED = 8;
 
+/** The objects of an array (items, parts); none for anything else. */
 export function list(v: unknown): Json[] {
   return Array.isArray(v) ? v.filter(isObject) : [];
 }
 
-export function str(v: unknown): string {
+function str(v: unknown): string {
   return typeof v === "string" ? v : "";
 }
 

@@ -20,13 +20,10 @@ import { relayedCode } from "../../error-codes.ts";
 import { GambiError } from "../../openai/errors.ts";
 import { isObject, type Json } from "../../json.ts";
 import type { AdapterContext } from "../types.ts";
+import { list } from "../../openai/responses-stream-reader.ts";
 import { upstreamFailure } from "./errors.ts";
 import { chatFinishReason } from "./finish-reason.ts";
 import { chatUsageFromResponses } from "./usage.ts";
-
-function list(v: unknown): Json[] {
-  return Array.isArray(v) ? v.filter(isObject) : [];
-}
 
 /** Reasoning texts of one item in order: its reasoning_text content parts, then its summary parts. */
 export function reasoningSegments(item: Json): string[] {

@@ -32,8 +32,7 @@
  * random streams, before the chain was removed), but for the thinking: one block per reasoning
  * item, where the chain made one of a run of them, and the signature it could not carry.
  */
-import type { Json } from "../../json.ts";
-import { isObject } from "../../json.ts";
+import { isObject, type Json } from "../../json.ts";
 import type { SseEvent } from "../../sse/decode.ts";
 import { relayedCode, type EnvelopeCode } from "../../error-codes.ts";
 import { errorEvent, streamErrorType } from "../../anthropic/errors.ts";
