@@ -5,8 +5,11 @@
  * taken as speaking Messages alone (its probed capabilities narrowed in the hub, as a server
  * with no OpenAI routes would be probed): the `openai` package's chat and Responses clients
  * reach its `/v1/messages` through chat-via-messages and responses-via-messages, and a
- * Responses conversation continues with `previous_response_id`. The model's words are salad:
- * the tests check structure, usage and what went where.
+ * Responses conversation continues with `previous_response_id`. And taken as speaking the
+ * Responses API alone: Anthropic's SDK reaches its `/v1/responses` through messages-via-responses
+ * (its answers through the repairing pass), a tool loop included, and a screenshot inside a tool
+ * result gets as far as llama-server's image check. The model's words are salad: the tests check
+ * structure, usage and what went where.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
@@ -101,6 +104,61 @@ describe.skipIf(!REAL)("real llama.cpp: a Messages participant", () => {
       expect(next.previous_response_id).toBe(first.id);
       const res = await fetch(`${room.v1}/responses`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "*", input: "Hi", max_output_tokens: 8, stream: true }) });
       checkResponsesStream(await readSse(res), { strict: true });
+    });
+  });
+
+  describe("taken as speaking the Responses API alone", () => {
+    beforeAll(() => {
+      Object.assign(participant().capabilities, { chatCompletions: false, responses: true, messages: false });
+    });
+    const ask = (body: Record<string, unknown>) =>
+      fetch(`${room.hub.url}/rooms/${room.code}/v1/messages`, { method: "POST", headers: { "content-type": "application/json", "anthropic-version": "2023-06-01" }, body: JSON.stringify(body) });
+
+    test("messages.create and a strict stream: llama-server's /v1/responses takes what messages-via-responses sends", async () => {
+      const events = readEvents(`${room.hub.url}/rooms/${room.code}/events`);
+      await events.next("connected");
+      const msg = await anthropic.messages.create({ model: "tiny", max_tokens: 8, system: "Be brief.", messages: [{ role: "user", content: "Say hello." }] });
+      expect(msg.content.map((b) => b.type)).toEqual(["text"]);
+      expect(msg.usage.output_tokens).toBeGreaterThan(0);
+      const done = await events.next("llm.complete");
+      events.close();
+      expect(done.data).toMatchObject({ protocol: "messages", adapted: true, participantId: room.ids[0] });
+      const m = checkMessagesStream(await readSse(await ask({ model: "*", max_tokens: 8, stream: true, tools: TOOLS, messages: [{ role: "user", content: "Weather in Paris?" }] })));
+      expect(m.error).toBeUndefined();
+      expect(m.usage!.output_tokens).toBeGreaterThan(0);
+    });
+
+    test("a tool loop: the call and its result reach llama-server as function_call and function_call_output", async () => {
+      const final = await anthropic.messages
+        .stream({
+          model: "tiny",
+          max_tokens: 8,
+          tools: TOOLS,
+          messages: [
+            { role: "user", content: "Weather in Paris?" },
+            { role: "assistant", content: [{ type: "text", text: "Let me check." }, { type: "tool_use", id: "toolu_1", name: "get_weather", input: { city: "Paris" } }] },
+            { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: [{ type: "text", text: "22C" }, { type: "text", text: "sunny" }] }] },
+          ],
+        })
+        .finalMessage();
+      expect(final.usage.output_tokens).toBeGreaterThan(0);
+      expect(final.stop_reason).toBeDefined();
+    });
+
+    test("a screenshot inside a tool result: llama-server takes the shape and refuses the image itself (no vision projector), in Anthropic's shape", async () => {
+      const PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwABBAEAwS2OUAAAAABJRU5ErkJggg==";
+      const res = await ask({
+        model: "tiny",
+        max_tokens: 8,
+        messages: [
+          { role: "user", content: "What is on my screen?" },
+          { role: "assistant", content: [{ type: "tool_use", id: "toolu_1", name: "screenshot", input: {} }] },
+          { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: [{ type: "image", source: { type: "base64", media_type: "image/png", data: PNG } }] }] },
+        ],
+      });
+      const body = (await res.json()) as { type: string; error: { type: string; message: string } };
+      expect(body.type).toBe("error");
+      expect(body.error.message).toContain("image input is not supported");
     });
   });
 });
