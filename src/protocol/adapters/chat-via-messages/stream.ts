@@ -44,7 +44,7 @@ export function createStreamMapper(request: Json, ctx: AdapterContext, options: 
       chunks.start(Math.floor(ctx.now() / 1000), model);
       out.push(chunks.delta('{"role":"assistant","content":""}'));
     },
-    text: (text) => out.push(chunks.content(text)),
+    text: (json) => out.push(chunks.content(json)),
     thinkingBlock() {
       // A blank line between two thinking blocks, as the whole answer joins them.
       if (thoughts++ > 0) out.push(chunks.reasoning("\n\n"));
