@@ -104,23 +104,18 @@ describe("a Responses client's images and files reach a Messages participant", (
     ]);
   });
 
-  test("a plain-text file whose data is not base64: a 400 invalid_request naming its file_data, and nothing reaches the participant", async () => {
-    const before = upstream.inference().length;
-    const res = await hub.post(`/rooms/${rooms.room}/v1/responses`, { model: "*", input: [{ role: "user", content: [{ type: "input_file", file_data: "data:text/plain;base64,%%%" }] }] });
-    expect(res.status).toBe(400);
-    const body = (await res.json()) as Json;
-    expect(body.error).toMatchObject({ code: "invalid_request", param: "input[0].content[0].file_data" });
-    expect(body.error.message).toContain("not valid base64");
-    expect(upstream.inference().length).toBe(before);
-  });
-
-  test("a file the Messages API cannot take: a 400 naming it and the Messages API, and nothing reaches the participant", async () => {
-    const before = upstream.inference().length;
-    const res = await hub.post(`/rooms/${rooms.room}/v1/responses`, { model: "*", input: [{ role: "user", content: [{ type: "input_file", file_data: "data:text/csv;base64,YSxi" }] }] });
-    expect(res.status).toBe(400);
-    const body = (await res.json()) as Json;
-    expect(body.error).toMatchObject({ code: "unsupported_parameter", param: "input[0].content[0]" });
-    expect(body.error.message).toContain("Messages API");
-    expect(upstream.inference().length).toBe(before);
+  test("a file the Messages API cannot take, or plain text that is not base64: a 400 naming the field, and nothing reaches the participant", async () => {
+    for (const [file_data, code, param, says] of [
+      ["data:text/csv;base64,YSxi", "unsupported_parameter", "input[0].content[0]", "Messages API"],
+      ["data:text/plain;base64,%%%", "invalid_request", "input[0].content[0].file_data", "not valid base64"],
+    ]) {
+      const before = upstream.inference().length;
+      const res = await hub.post(`/rooms/${rooms.room}/v1/responses`, { model: "*", input: [{ role: "user", content: [{ type: "input_file", file_data }] }] });
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as Json;
+      expect(body.error).toMatchObject({ code, param });
+      expect(body.error.message).toContain(says);
+      expect(upstream.inference().length).toBe(before);
+    }
   });
 });
