@@ -9,7 +9,9 @@
  *   text part is sent as a plain string: wider support); an assistant's text blocks are joined;
  * - `image` blocks in user messages: `source.type: "base64"` → a `data:` URL, `"url"` → the URL,
  *   as `{type: "image_url", image_url: {url}}`;
- * - `document` blocks with a plain-text source → a text part;
+ * - `document` blocks with a plain-text source → a text part; with a base64 PDF source → a
+ *   `file` part `{filename: title, file_data: "data:application/pdf;base64,…"}` (`document.pdf`
+ *   when untitled: OpenAI refuses file data without a filename), to a chat participant only;
  * - `tool_use` (assistant) → a `tool_calls` entry `{id, type: "function", function: {name,
  *   arguments: JSON of input}}` (parallel calls: several entries of one assistant message);
  * - `tool_result` (user) → a `tool` message per result, before the rest of that user message
@@ -17,13 +19,16 @@
  *   joined with a newline; `is_error: true` → the text prefixed with `Error: ` (chat has no
  *   error flag; the model still learns the call failed); images in a tool result → a user
  *   message right after the tool messages, `Images returned by tool call <id>:` then the
- *   images (chat's tool messages carry text only).
+ *   images (chat's tool messages carry text only); PDFs in a tool result go there too, the
+ *   message then opening `Files returned by tool call <id>:`.
  * Ignored: `cache_control` and `citations` on any block; `thinking` and `redacted_thinking`
  * blocks of earlier assistant turns (another model's thoughts, whose signatures a chat
  * participant cannot check; chat has no field for them).
  * Rejected (400 naming the block): images outside user messages and tool results, images by
- * `file` id, `document` blocks other than plain text (PDF, by file id or URL), server tool
- * blocks (`server_tool_use`, `web_search_tool_result`, `web_fetch_tool_result`,
+ * `file` id, `document` blocks other than plain text and base64 PDFs (a PDF by URL: a chat file
+ * part takes only data; by file id; a `content` source; any PDF on the way to a Responses
+ * participant, whose chat-via-responses step carries no files), server tool blocks
+ * (`server_tool_use`, `web_search_tool_result`, `web_fetch_tool_result`,
  * `code_execution_tool_result`, `mcp_tool_use`, `mcp_tool_result`, `container_upload`,
  * `search_result`, …), roles other than user/assistant/system.
  */
@@ -72,7 +77,7 @@ function userMessage(content: unknown, param: string, out: Json[], speaks: Speak
   }
   if (!Array.isArray(content)) throw invalid(`${param}.content`, "content must be a string or an array of content blocks");
   const parts: Json[] = [];
-  const toolImages: Json[] = [];
+  const toolFiles: Json[] = [];
   content.forEach((b: unknown, j: number) => {
     const at = `${param}.content[${j}]`;
     if (!isObject(b)) throw invalid(at, "a content block must be an object");
@@ -85,18 +90,18 @@ function userMessage(content: unknown, param: string, out: Json[], speaks: Speak
         parts.push(imagePart(b, at, speaks));
         return;
       case "document":
-        parts.push({ type: "text", text: documentText(b, at, speaks) });
+        parts.push(documentPart(b, at, speaks));
         return;
       case "tool_result":
-        out.push(toolMessage(b, at, toolImages, speaks));
+        out.push(toolMessage(b, at, toolFiles, speaks));
         return;
       default:
         throw blockError(b.type, at, "a user message", speaks);
     }
   });
-  if (toolImages.length > 0) out.push({ role: "user", content: toolImages });
+  if (toolFiles.length > 0) out.push({ role: "user", content: toolFiles });
   if (parts.length === 0) {
-    if (toolImages.length === 0 && !content.some((b) => isObject(b) && b.type === "tool_result")) out.push({ role: "user", content: "" });
+    if (toolFiles.length === 0 && !content.some((b) => isObject(b) && b.type === "tool_result")) out.push({ role: "user", content: "" });
     return;
   }
   out.push({ role: "user", content: parts.length === 1 && parts[0]!.type === "text" ? parts[0]!.text : parts });
@@ -135,7 +140,8 @@ function assistantMessage(content: unknown, param: string, speaks: Speaks): Json
   return msg;
 }
 
-function toolMessage(b: Json, at: string, images: Json[], speaks: Speaks): Json {
+/** A tool result → a tool message (its text); its images and PDFs go to `files`, for the user message after the tool messages. */
+function toolMessage(b: Json, at: string, files: Json[], speaks: Speaks): Json {
   const id = str(b.tool_use_id);
   if (!id) throw invalid(`${at}.tool_use_id`, "a tool_result block needs its tool_use_id");
   let text: string;
@@ -151,11 +157,17 @@ function toolMessage(b: Json, at: string, images: Json[], speaks: Speaks): Json 
         if (typeof c.text !== "string") throw invalid(`${cat}.text`, "a text block needs its text");
         texts.push(c.text);
       } else if (c.type === "image") mine.push(imagePart(c, cat, speaks));
-      else if (c.type === "document") texts.push(documentText(c, cat, speaks));
-      else throw blockError(c.type, cat, "a tool result", speaks);
+      else if (c.type === "document") {
+        const part = documentPart(c, cat, speaks);
+        if (part.type === "text") texts.push(part.text as string);
+        else mine.push(part);
+      } else throw blockError(c.type, cat, "a tool result", speaks);
     });
     text = texts.join("\n");
-    if (mine.length > 0) images.push({ type: "text", text: `Images returned by tool call ${id}:` }, ...mine);
+    if (mine.length > 0) {
+      const what = mine.every((p) => p.type === "image_url") ? "Images" : "Files";
+      files.push({ type: "text", text: `${what} returned by tool call ${id}:` }, ...mine);
+    }
   } else throw invalid(`${at}.content`, "a tool result's content must be a string or an array of content blocks");
   if (b.is_error === true) text = text === "" ? "Error" : `Error: ${text}`;
   return { role: "tool", tool_call_id: id, content: text };
@@ -175,10 +187,25 @@ function imagePart(b: Json, at: string, speaks: Speaks): Json {
   throw unsupported(`${at}.source.type`, `an image by ${JSON.stringify(source.type)} (only base64 and url images)`, speaks);
 }
 
-function documentText(b: Json, at: string, speaks: Speaks): string {
+/**
+ * A `document` block → a chat part: a plain-text source → a text part; a base64 PDF → a `file`
+ * part holding it as a `data:` URL, `title` as its `filename` (OpenAI's chat API refuses
+ * `file_data` without one, so an untitled PDF is `document.pdf`). Chat takes files only as data:
+ * a PDF by URL or file id is a 400, as is any PDF on the way to a Responses participant (the
+ * chat-via-responses step carries no files).
+ */
+function documentPart(b: Json, at: string, speaks: Speaks): Json {
   const source = isObject(b.source) ? b.source : undefined;
-  if (source?.type === "text" && typeof source.data === "string") return source.data;
-  throw unsupported(`${at}.source.type`, `a document from a ${JSON.stringify(source?.type)} source (only plain-text documents)`, speaks);
+  if (source?.type === "text" && typeof source.data === "string") return { type: "text", text: source.data };
+  if (speaks !== "Chat Completions") throw unsupported(`${at}.source.type`, `a document from a ${JSON.stringify(source?.type)} source (only plain-text documents)`, speaks);
+  if (source?.type === "base64") {
+    if (source.media_type !== "application/pdf") throw unsupported(`${at}.source.media_type`, `a base64 document of type ${JSON.stringify(source.media_type)} (only PDFs)`, speaks);
+    if (typeof source.data !== "string") throw invalid(`${at}.source.data`, "a base64 document needs its data");
+    const filename = typeof b.title === "string" && b.title !== "" ? b.title : "document.pdf";
+    return { type: "file", file: { filename, file_data: `data:application/pdf;base64,${source.data}` } };
+  }
+  if (source?.type === "url") throw unsupported(`${at}.source.type`, "a PDF by URL (a chat file part takes only data)", speaks);
+  throw unsupported(`${at}.source.type`, `a document from a ${JSON.stringify(source?.type)} source (only plain-text and base64 PDF documents)`, speaks);
 }
 
 function blockError(type: unknown, at: string, where: string, speaks: Speaks) {
