@@ -4,11 +4,13 @@
  * few seconds, then the profile as markdown (`--cpu-prof-md`: self time per function, and
  * callers). Not a figure of merit: proxy.ts measures; this says what to look at.
  *
- *   bun bench/profile.ts [chat-json|chat-json-c1|responses-json|chat-burst|responses-burst|chat-stream|chat-ttft|messages-via-chat-burst] [--bare] [--seconds S] [--out DIR]
+ *   bun bench/profile.ts [chat-json|chat-json-c1|responses-json|chat-burst|responses-burst|chat-stream|chat-ttft|messages-via-chat-burst|responses-via-messages-burst] [--bare] [--seconds S] [--out DIR]
  *
  * `messages-via-chat-burst` is an adapted workload: Anthropic Messages requests to a room whose
  * only participant speaks chat (the upstream's `/chat-only/burst` path), as proxy.ts's
- * "Messages ← chat … burst" row; the others go to a participant that speaks both OpenAI protocols.
+ * "Messages ← chat … burst" row; `responses-via-messages-burst` the other way round, Responses
+ * requests to a room whose only participant speaks Anthropic's Messages API (`/messages-only/burst`);
+ * the others go to a participant that speaks both OpenAI protocols.
  *
  * The `-c1` and `ttft` workloads send one request at a time, with the hub on the load
  * generator's CPU (as proxy.ts does at c=1); the others keep 32 (JSON) or 64 (streams) in flight.
@@ -25,7 +27,7 @@ import { jsonOnce, runCount, runFor, streamOnce, type Sample, type Target } from
 import { setupRoom } from "./lib/rooms.ts";
 import { messagesBody } from "./lib/scenarios.ts";
 
-const WORKLOADS = ["chat-json", "chat-json-c1", "responses-json", "chat-burst", "responses-burst", "chat-stream", "chat-ttft", "messages-via-chat-burst"] as const;
+const WORKLOADS = ["chat-json", "chat-json-c1", "responses-json", "chat-burst", "responses-burst", "chat-stream", "chat-ttft", "messages-via-chat-burst", "responses-via-messages-burst"] as const;
 type Workload = (typeof WORKLOADS)[number];
 
 function args(argv: string[]) {
@@ -68,6 +70,8 @@ function once(workload: Workload, base: string): () => Promise<Sample> {
       return () => streamOnce(chat(true));
     case "messages-via-chat-burst":
       return () => streamOnce({ url: `${base}/messages`, body: messagesBody(true) });
+    case "responses-via-messages-burst":
+      return () => streamOnce({ url: `${base}/responses`, body: JSON.stringify({ model: "*", stream: true, input: "Say hello.", store: false }) });
   }
 }
 
@@ -95,6 +99,7 @@ async function main(): Promise<void> {
       room = ((await created.json()) as { room: { code: string } }).room.code;
       await joiner.call("join", { hub: hub.info.url, code: room });
     } else if (workload === "messages-via-chat-burst") room = await setupRoom(hub.info.url, `${upstream.info.url}/chat-only/burst`, "profile chat-only", "chat");
+    else if (workload === "responses-via-messages-burst") room = await setupRoom(hub.info.url, `${upstream.info.url}/messages-only/burst`, "profile messages-only", "messages");
     else if (!bare) room = await setupRoom(hub.info.url, upstream.info.url, "profile", "both");
     const run = once(workload, `${hub.info.url}/rooms/${room}/v1`);
     // Warm up (JIT), then the measured stretch.

@@ -79,6 +79,23 @@ describe("a chat client", () => {
     ]);
   });
 
+  test("reasoning_effort with tools: the signed thinking block comes back in reasoning_details, and the message sent back as it came returns it to the participant, first in the turn", async () => {
+    upstream.handle(json("messages/anthropic-thinking-tool-use.json"));
+    const first = await openai.chat.completions.create({ model: "*", messages: [{ role: "user", content: "weather in Florence?" }], tools: WEATHER, reasoning_effort: "low" });
+    const [thinking, toolUse] = recorded("messages/anthropic-thinking-tool-use.json").content;
+    const msg = first.choices[0]!.message as OpenAI.Chat.ChatCompletionMessage & { reasoning_details?: Json[]; reasoning_content?: string };
+    expect(msg.reasoning_content).toBe(thinking.thinking);
+    expect(msg.reasoning_details).toEqual([{ type: "reasoning.text", text: thinking.thinking, signature: thinking.signature, format: "anthropic-claude-v1" }]);
+    upstream.handle(json("messages/anthropic-text.json"));
+    // The tool loop of most apps: the assistant message appended as the SDK returned it.
+    await openai.chat.completions.create({ model: "*", messages: [{ role: "user", content: "weather in Florence?" }, msg, { role: "tool", tool_call_id: toolUse.id, content: "22C" }], tools: WEATHER, reasoning_effort: "low" });
+    expect(sent().messages).toEqual([
+      { role: "user", content: "weather in Florence?" },
+      { role: "assistant", content: [{ type: "thinking", thinking: thinking.thinking, signature: thinking.signature }, { type: "tool_use", id: toolUse.id, name: "weather", input: toolUse.input }] },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: toolUse.id, content: "22C" }] },
+    ]);
+  });
+
   test("images (base64 and URL), stop, sampling, max_completion_tokens, reasoning_effort, the user's id", async () => {
     upstream.handle(json("messages/anthropic-text.json"));
     await openai.chat.completions.create({

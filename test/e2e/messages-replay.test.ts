@@ -119,8 +119,12 @@ describe("Messages recordings → a chat client", () => {
       const msg = chat.choices[0].message;
       expect(msg.content).toBe(r.text === "" && !JSON.parse(new TextDecoder().decode(f.bytes)).content.some((b: Json) => b.type === "text") ? null : r.text);
       expect(msg.reasoning_content).toBe(r.thinking.length ? r.thinking.map((t) => t.text).join("\n\n") : undefined);
-      // A chat client has nowhere to keep signatures.
-      expect(msg.reasoning_details).toBeUndefined();
+      // Signed and redacted blocks, in OpenRouter's field, for the client to send back.
+      const details = [
+        ...r.thinking.filter((t) => t.signature !== "").map((t) => ({ type: "reasoning.text", text: t.text, signature: t.signature, format: "anthropic-claude-v1" })),
+        ...r.redacted.map((data) => ({ type: "reasoning.encrypted", data, format: "anthropic-claude-v1" })),
+      ];
+      expect(msg.reasoning_details).toEqual(details.length > 0 ? details : undefined);
       expect((msg.tool_calls ?? []).map((c: Json) => ({ id: c.id, name: c.function.name, input: JSON.parse(c.function.arguments) }))).toEqual(r.tools);
       expect(chat.choices[0].finish_reason).toBe(finishReason(r));
       expect(chat.usage).toEqual(usage);

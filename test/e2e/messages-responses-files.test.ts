@@ -2,7 +2,8 @@
  * What a Responses client (the `openai` package) could not send a Messages-only participant
  * while the hub went through the chat shape, through a real hub on port 0: a screenshot in a
  * tool's output and a PDF, in a conversation the hub keeps (`previous_response_id`), streamed
- * and not. The participant gets them as Anthropic's blocks; the client gets the answer.
+ * and not; and plain-text files, decoded. The participant gets them as Anthropic's blocks; the
+ * client gets the answer.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
@@ -77,13 +78,44 @@ describe("a Responses client's images and files reach a Messages participant", (
     ]);
   });
 
-  test("a file the Messages API cannot take: a 400 naming it and the Messages API, and nothing reaches the participant", async () => {
-    const before = upstream.inference().length;
-    const res = await hub.post(`/rooms/${rooms.room}/v1/responses`, { model: "*", input: [{ role: "user", content: [{ type: "input_file", file_data: "data:text/csv;base64,YSxi" }] }] });
-    expect(res.status).toBe(400);
-    const body = (await res.json()) as Json;
-    expect(body.error).toMatchObject({ code: "unsupported_parameter", param: "input[0].content[0]" });
-    expect(body.error.message).toContain("Messages API");
-    expect(upstream.inference().length).toBe(before);
+  test("a plain-text file in the user's message and in a tool's output: decoded into text documents, not streamed", async () => {
+    const notes = "Olá — três linhas\n✓ done\n";
+    const data = `data:text/plain;base64,${Buffer.from(notes, "utf8").toString("base64")}`;
+    upstream.handle(reply("messages/anthropic-text.json", "application/json"));
+    const response = await openai.responses.create({
+      model: "*",
+      input: [
+        { role: "user", content: [{ type: "input_file", filename: "notes.txt", file_data: data }, { type: "input_text", text: "And the log?" }] },
+        { type: "function_call", call_id: "call_1", name: "read_log", arguments: "{}" },
+        { type: "function_call_output", call_id: "call_1", output: [{ type: "input_file", filename: "app.log", file_data: data }] },
+      ],
+    });
+    expect(response.status).toBe("completed");
+    expect(sent().messages).toEqual([
+      {
+        role: "user",
+        content: [
+          { type: "document", source: { type: "text", media_type: "text/plain", data: notes }, title: "notes.txt" },
+          { type: "text", text: "And the log?" },
+        ],
+      },
+      { role: "assistant", content: [{ type: "tool_use", id: "call_1", name: "read_log", input: {} }] },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "call_1", content: [{ type: "document", source: { type: "text", media_type: "text/plain", data: notes }, title: "app.log" }] }] },
+    ]);
+  });
+
+  test("a file the Messages API cannot take, or plain text that is not base64: a 400 naming the field, and nothing reaches the participant", async () => {
+    for (const [file_data, code, param, says] of [
+      ["data:text/csv;base64,YSxi", "unsupported_parameter", "input[0].content[0]", "Messages API"],
+      ["data:text/plain;base64,%%%", "invalid_request", "input[0].content[0].file_data", "not valid base64"],
+    ]) {
+      const before = upstream.inference().length;
+      const res = await hub.post(`/rooms/${rooms.room}/v1/responses`, { model: "*", input: [{ role: "user", content: [{ type: "input_file", file_data }] }] });
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as Json;
+      expect(body.error).toMatchObject({ code, param });
+      expect(body.error.message).toContain(says);
+      expect(upstream.inference().length).toBe(before);
+    }
   });
 });

@@ -56,7 +56,7 @@ describe("messages", () => {
     expect(out.messages).toEqual([{ role: "user", content: "hi" }]);
   });
 
-  test("user parts: text, images (base64 data URL, http URL; detail dropped), a PDF file as a document", () => {
+  test("user parts: text, images (base64 data URL, http URL; detail dropped), a PDF file as a document titled by its filename", () => {
     const out = map({
       messages: [
         {
@@ -74,8 +74,45 @@ describe("messages", () => {
       { type: "text", text: "look" },
       { type: "image", source: { type: "base64", media_type: "image/jpeg", data: "/9j/4AAQ" } },
       { type: "image", source: { type: "url", url: "https://x.test/a.png" } },
-      { type: "document", source: { type: "base64", media_type: "application/pdf", data: "JVBERi0x" } },
+      { type: "document", source: { type: "base64", media_type: "application/pdf", data: "JVBERi0x" }, title: "a.pdf" },
     ]);
+  });
+
+  test("a plain-text file → a document with a text source holding the decoded UTF-8 (a charset of utf-8 or us-ascii is read); no filename, no title", () => {
+    const text = "héllo ✓\nline two";
+    const b64 = Buffer.from(text, "utf8").toString("base64");
+    const out = map({
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "file", file: { filename: "notes.txt", file_data: `data:text/plain;base64,${b64}` } },
+            { type: "file", file: { file_data: `data:text/plain;charset=UTF-8;base64,${b64}` } },
+            { type: "file", file: { file_data: `data:text/plain;charset=us-ascii;base64,${Buffer.from("plain").toString("base64")}` } },
+            { type: "text", text: "compare them" },
+          ],
+        },
+      ],
+    });
+    expect(out.messages[0].content).toEqual([
+      { type: "document", source: { type: "text", media_type: "text/plain", data: text }, title: "notes.txt" },
+      { type: "document", source: { type: "text", media_type: "text/plain", data: text } },
+      { type: "document", source: { type: "text", media_type: "text/plain", data: "plain" } },
+      { type: "text", text: "compare them" },
+    ]);
+  });
+
+  test("a plain-text file whose data is not base64, not UTF-8, or in another charset: a 400 invalid_request naming file.file_data", () => {
+    const file = (file_data: string) => base({ messages: [{ role: "user", content: "a" }, { role: "assistant", content: "b" }, { role: "user", content: [{ type: "text", text: "see" }, { type: "file", file: { filename: "x.txt", file_data } }] }] });
+    for (const [data, says] of [
+      ["data:text/plain;base64,not base64!", "not valid base64"],
+      [`data:text/plain;base64,${Buffer.from([0x41, 0xff, 0xfe, 0x42]).toString("base64")}`, "not UTF-8"],
+      [`data:text/plain;charset=iso-8859-1;base64,${Buffer.from([0xe9]).toString("base64")}`, "only UTF-8"],
+    ] as const) {
+      const err = refused(file(data));
+      expect({ status: err.status, code: err.code, param: err.param }).toEqual({ status: 400, code: "invalid_request", param: "messages[2].content[1].file.file_data" });
+      expect(err.message).toContain(says);
+    }
   });
 
   test("assistant: text, refusal (part or field) as text, tool_calls as tool_use with parsed input; an empty turn is left out", () => {
@@ -142,10 +179,11 @@ describe("messages", () => {
     ]);
   });
 
-  test("rejected: audio, files by id or not a PDF, a non-base64 image data URL, assistant audio, function role, function_call, custom calls", () => {
+  test("rejected: audio, files by id or neither a PDF nor plain text, a non-base64 image data URL, assistant audio, function role, function_call, custom calls", () => {
     expectUnsupported({ messages: [{ role: "user", content: [{ type: "input_audio", input_audio: { data: "x", format: "wav" } }] }] }, "messages[0].content[0]");
     expectUnsupported({ messages: [{ role: "user", content: [{ type: "file", file: { file_id: "file-1" } }] }] }, "messages[0].content[0].file.file_id");
-    expectUnsupported({ messages: [{ role: "user", content: [{ type: "file", file: { file_data: "data:text/plain;base64,aGk=" } }] }] }, "messages[0].content[0].file");
+    expectUnsupported({ messages: [{ role: "user", content: [{ type: "file", file: { file_data: "data:text/csv;base64,YSxi" } }] }] }, "messages[0].content[0].file");
+    expectUnsupported({ messages: [{ role: "user", content: [{ type: "file", file: { file_data: "data:text/plain,hi" } }] }] }, "messages[0].content[0].file");
     expectUnsupported({ messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "data:image/svg+xml;utf8,<svg/>" } }] }] }, "messages[0].content[0].image_url.url");
     expectUnsupported({ messages: [{ role: "user", content: "a" }, { role: "assistant", content: null, audio: { id: "a1" } }] }, "messages[1].audio");
     expectUnsupported({ messages: [{ role: "function", name: "f", content: "x" }] }, "messages[0].role");

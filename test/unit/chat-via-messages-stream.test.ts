@@ -101,6 +101,10 @@ describe("every recorded Messages body, mapped to a chat.completion", () => {
               annotations: [],
               ...(tools.length ? { tool_calls: tools.map((b: Json) => ({ id: b.id, type: "function", function: { name: b.name, arguments: JSON.stringify(b.input) } })) } : {}),
               ...(msg.content.some((b: Json) => b.type === "thinking") ? { reasoning_content: msg.content.find((b: Json) => b.type === "thinking").thinking } : {}),
+              // Each signed thinking block, whole, in OpenRouter's field: what a client sends back for Anthropic to check.
+              ...(msg.content.some((b: Json) => b.type === "thinking" && b.signature)
+                ? { reasoning_details: msg.content.filter((b: Json) => b.type === "thinking").map((b: Json) => ({ type: "reasoning.text", text: b.thinking, signature: b.signature, format: "anthropic-claude-v1" })) }
+                : {}),
             },
             logprobs: null,
             finish_reason: msg.stop_reason === "max_tokens" ? "length" : tools.length ? "tool_calls" : "stop",

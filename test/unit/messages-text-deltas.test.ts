@@ -3,7 +3,8 @@
  * text-delta-event.ts, protocol/json-scan.ts) must change nothing: every recorded Messages
  * stream, and generated streams with texts escaped every way, go through both adapters that read
  * Messages streams (chat-via-messages, responses-via-messages) with that reading and with every
- * event parsed (`plainText: false`), and what they write must be the same bytes. Then the
+ * event parsed (`plainText: false`), and what they write must be the same bytes, each event
+ * exactly as `JSON.stringify` writes it (the hot ones are written as text). Then the
  * scanner: the events it must refuse, and random mutations of real events, where whatever it
  * (or a template learnt from it) accepts must be JSON that says only that text.
  */
@@ -34,7 +35,28 @@ function wire(events: SseEvent[], make: (plainText: boolean) => StreamMapper, pl
   const mapper = make(plainText);
   const out = events.flatMap((e) => mapper.push(e));
   out.push(...mapper.end());
+  expectAsStringified(out);
   return out.map(formatSse).join("");
+}
+
+/**
+ * The hot events are written as text around the delta's JSON (chunks.ts, output-stream.ts), not
+ * stringified: each must be exactly what `JSON.stringify` gives for the object it says (parsed and
+ * stringified again, the same bytes), and a Responses part's done text the deltas joined.
+ */
+function expectAsStringified(out: SseEvent[]): void {
+  const deltas = new Map<string, string>();
+  for (const ev of out) {
+    if (ev.data === "[DONE]") continue;
+    const parsed = JSON.parse(ev.data) as Json;
+    expect(JSON.stringify(parsed)).toBe(ev.data);
+    const key = `${parsed.item_id}/${parsed.content_index}`;
+    if (parsed.type === "response.output_text.delta") {
+      expect(Object.keys(parsed)).toEqual(["type", "content_index", "delta", "item_id", "logprobs", "output_index", "sequence_number"]);
+      deltas.set(key, (deltas.get(key) ?? "") + parsed.delta);
+    }
+    if (parsed.type === "response.output_text.done") expect(parsed.text).toBe(deltas.get(key) ?? "");
+  }
 }
 
 /** Both readings through both adapters, byte for byte; returns how many events a template takes (so a test that compares nothing fast is seen). */

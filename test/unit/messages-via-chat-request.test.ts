@@ -131,6 +131,69 @@ describe("request: mapped", () => {
     expect(mapRequest({ ...base, messages: [{ role: "user", content: [{ type: "tool_result", tool_use_id: "t", is_error: true }] }] }).messages).toEqual([{ role: "tool", tool_call_id: "t", content: "Error" }]);
   });
 
+  test("documents: plain text → a text part; a base64 PDF → a file part with its data URL, the title as its filename (document.pdf when untitled)", () => {
+    const out = mapRequest({
+      ...base,
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "document", source: { type: "base64", media_type: "application/pdf", data: "JVBERi0x" }, title: "report.pdf", citations: { enabled: true } },
+            { type: "document", source: { type: "base64", media_type: "application/pdf", data: "JVBERi0y" } },
+            { type: "document", source: { type: "text", media_type: "text/plain", data: "some notes" } },
+            { type: "text", text: "compare" },
+          ],
+        },
+      ],
+    });
+    expect(out.messages).toEqual([
+      {
+        role: "user",
+        content: [
+          { type: "file", file: { filename: "report.pdf", file_data: "data:application/pdf;base64,JVBERi0x" } },
+          { type: "file", file: { filename: "document.pdf", file_data: "data:application/pdf;base64,JVBERi0y" } },
+          { type: "text", text: "some notes" },
+          { type: "text", text: "compare" },
+        ],
+      },
+    ]);
+  });
+
+  test("a PDF in a tool result → the user message after the tool messages, opening 'Files returned by tool call'; its text stays in the tool message", () => {
+    const out = mapRequest({
+      ...base,
+      messages: [
+        { role: "user", content: "read it" },
+        { role: "assistant", content: [{ type: "tool_use", id: "toolu_1", name: "read", input: { path: "a.pdf" } }] },
+        {
+          role: "user",
+          content: [
+            {
+              type: "tool_result",
+              tool_use_id: "toolu_1",
+              content: [
+                { type: "text", text: "PDF file read" },
+                { type: "document", source: { type: "base64", media_type: "application/pdf", data: "JVBERi0x" }, title: "a.pdf" },
+                { type: "image", source: { type: "base64", media_type: "image/png", data: "AA" } },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    expect((out.messages as Json[]).slice(2)).toEqual([
+      { role: "tool", tool_call_id: "toolu_1", content: "PDF file read" },
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "Files returned by tool call toolu_1:" },
+          { type: "file", file: { filename: "a.pdf", file_data: "data:application/pdf;base64,JVBERi0x" } },
+          { type: "image_url", image_url: { url: "data:image/png;base64,AA" } },
+        ],
+      },
+    ]);
+  });
+
   test("tools and tool_choice: auto, any → required, tool → function, none; disable_parallel_tool_use → parallel_tool_calls false; cache_control ignored", () => {
     const tools = [{ name: "get_weather", description: "Weather", input_schema: { type: "object", properties: { city: { type: "string" } } }, cache_control: { type: "ephemeral" } }];
     const fn = [{ type: "function", function: { name: "get_weather", description: "Weather", parameters: tools[0]!.input_schema } }];
@@ -158,7 +221,10 @@ describe("request: refused with a 400 naming the field and the participant's pro
     ["a server tool block in history", { messages: [{ role: "user", content: "q" }, { role: "assistant", content: [{ type: "server_tool_use", id: "s", name: "web_search", input: {} }] }] }, "messages[1].content[0].type"],
     ["remote MCP servers", { mcp_servers: [{ type: "url", url: "https://mcp.example", name: "x" }] }, "mcp_servers"],
     ["an image by file id", { messages: [{ role: "user", content: [{ type: "image", source: { type: "file", file_id: "f" } }] }] }, "messages[0].content[0].source.type"],
-    ["a PDF document", { messages: [{ role: "user", content: [{ type: "document", source: { type: "base64", media_type: "application/pdf", data: "JV" } }] }] }, "messages[0].content[0].source.type"],
+    ["a PDF by URL (a chat file part takes only data)", { messages: [{ role: "user", content: [{ type: "document", source: { type: "url", url: "https://example.com/a.pdf" } }] }] }, "messages[0].content[0].source.type"],
+    ["a document by file id", { messages: [{ role: "user", content: [{ type: "document", source: { type: "file", file_id: "file_1" } }] }] }, "messages[0].content[0].source.type"],
+    ["a document from a content source", { messages: [{ role: "user", content: [{ type: "document", source: { type: "content", content: [{ type: "text", text: "x" }] } }] }] }, "messages[0].content[0].source.type"],
+    ["a base64 document that is not a PDF", { messages: [{ role: "user", content: [{ type: "document", source: { type: "base64", media_type: "text/plain", data: "aGk=" } }] }] }, "messages[0].content[0].source.media_type"],
   ];
   for (const [what, extra, param] of cases) {
     test(what, () => {
@@ -176,6 +242,7 @@ describe("request: refused with a 400 naming the field and the participant's pro
     ["tool_choice naming no tool", { tools: [{ name: "a", input_schema: { type: "object" } }], tool_choice: { type: "tool", name: "b" } }, "tool_choice.name"],
     ["a custom tool without its schema", { tools: [{ name: "a" }] }, "tools[0].input_schema"],
     ["stop_sequences not strings", { stop_sequences: [1] }, "stop_sequences"],
+    ["a base64 PDF without its data", { messages: [{ role: "user", content: [{ type: "document", source: { type: "base64", media_type: "application/pdf" } }] }] }, "messages[0].content[0].source.data"],
   ];
   for (const [what, extra, param] of invalid) {
     test(what, () => {

@@ -1,14 +1,16 @@
 /**
- * The text chunks messages-via-chat reads without JSON.parse (protocol/openai/chat-text-chunk.ts)
- * must change nothing: every recorded chat stream, and generated streams of many providers'
- * chunk shapes with texts escaped every way, go through the mapper with that reading and with
- * every chunk parsed (`plainText: false`), and the Messages events must be the same bytes (and
- * obey the strict grammar). Then the scanner itself: the chunks it must refuse, and random
+ * The text chunks messages-via-chat and responses-via-chat read without JSON.parse
+ * (protocol/openai/chat-text-chunk.ts) must change nothing: every recorded chat stream, and
+ * generated streams of many providers' chunk shapes with texts escaped every way, go through both
+ * mappers with that reading and with every chunk parsed (`plainText: false`), and the Messages
+ * and Responses events must be the same bytes (and obey their grammars). Then the scanner itself: the chunks it must refuse, and random
  * mutations of real chunks, where whatever it (or a template learnt from it) accepts must be
  * JSON whose only payload is that text.
  */
 import { describe, expect, test } from "bun:test";
 import { createStreamMapper } from "../../src/protocol/adapters/messages-via-chat/index.ts";
+import * as responsesViaChat from "../../src/protocol/adapters/responses-via-chat/index.ts";
+import type { StreamMapper } from "../../src/protocol/adapters/types.ts";
 import { scanTextChunk, TextChunks } from "../../src/protocol/openai/chat-text-chunk.ts";
 import type { SseEvent } from "../../src/protocol/sse/decode.ts";
 import { formatSse } from "../../src/protocol/sse/encode.ts";
@@ -16,25 +18,37 @@ import { chatStream } from "../../bench/lib/sse-events.ts";
 import { context, decode } from "../helpers/adapter-context.ts";
 import { loadFixtures } from "../helpers/fixtures.ts";
 import { checkMessagesStream } from "../helpers/messages-stream-check.ts";
+import { checkResponsesStream } from "../helpers/responses-stream-check.ts";
 import { prng } from "../helpers/prng.ts";
-import { ESCAPES, expectMutantsRead, jsonObject, TEXTS } from "../helpers/json-text-cases.ts";
+import { ESCAPES, jsonObject, mutants, TEXTS } from "../helpers/json-text-cases.ts";
 
 type Json = Record<string, any>;
 
 const request: Json = { model: "participant-model", max_tokens: 100, messages: [{ role: "user", content: "hi" }], stream: true };
 
-function wire(events: SseEvent[], plainText: boolean): string {
-  const mapper = createStreamMapper(request, context(), { plainText });
+const responsesRequest: Json = { model: "participant-model", input: "hi", stream: true };
+
+function wire(events: SseEvent[], plainText: boolean, make: (plainText: boolean) => StreamMapper = (p) => createStreamMapper(request, context(), { plainText: p })): string {
+  const mapper = make(plainText);
   const out = events.flatMap((e) => mapper.push(e));
   out.push(...mapper.end());
   return out.map(formatSse).join("");
 }
 
-/** Both readings, byte for byte; the strict grammar; and how many chunks a template would take (so a test that compares nothing fast is seen). */
+const responsesMapper = (plainText: boolean) => responsesViaChat.createStreamMapper(responsesRequest, context(), { responseId: "resp_test", plainText });
+
+/**
+ * Both readings, byte for byte, through both adapters that read chat streams (Messages ← chat,
+ * Responses ← chat); each under its strict grammar; and how many chunks a template would take
+ * (so a test that compares nothing fast is seen).
+ */
 function expectSame(events: SseEvent[]): number {
   const fast = wire(events, true);
   expect(fast).toBe(wire(events, false));
   checkMessagesStream(decode(new TextEncoder().encode(fast)), { strict: true });
+  const responses = wire(events, true, responsesMapper);
+  expect(responses).toBe(wire(events, false, responsesMapper));
+  checkResponsesStream(decode(new TextEncoder().encode(responses)), { strict: true });
   const texts = new TextChunks();
   let matched = 0;
   for (const ev of events) {
@@ -200,22 +214,70 @@ describe("the scanner", () => {
     for (const data of refused) expect(scanTextChunk(data), data).toBeUndefined();
   });
 
+  test("for a reader of logprobs: a choice's logprobs must be null or absent, its index 0 or absent", () => {
+    const strict = (data: string) => scanTextChunk(data, true);
+    expect(strict(base)?.literal).toBe('" tok"');
+    expect(strict(base.replace('"index":0,', ""))?.literal).toBe('" tok"');
+    expect(strict(base.replace('"logprobs":null,', ""))?.literal).toBe('" tok"');
+    for (const data of [
+      base.replace('"logprobs":null', '"logprobs":{"content":[{"token":" tok","logprob":-0.1,"bytes":[32,116,111,107],"top_logprobs":[]}]}'),
+      base.replace('"logprobs":null', '"logprobs":{"content":null}'),
+      base.replace('"logprobs":null', '"logprobs":null,"logprobs":{"content":[]}'),
+      base.replace('"index":0', '"index":1'),
+      base.replace('"index":0', '"index":0,"index":1'),
+      base.replace('"index":0', '"index":0.0'),
+    ]) {
+      expect(strict(data), data).toBeUndefined();
+      // The Messages reader reads no logprobs: the same chunk is text to it.
+      expect(scanTextChunk(data)?.literal, data).toBe('" tok"');
+    }
+  });
+
+  test("a stream with logprobs: a Responses client gets them all, read either way", () => {
+    const withLogprobs = (t: string) =>
+      ev(`{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":${JSON.stringify(t)}},"logprobs":{"content":[{"token":${JSON.stringify(t)},"logprob":-0.5,"bytes":null,"top_logprobs":[]}]},"finish_reason":null}]}`);
+    const plain = (t: string) => ev(`{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":${JSON.stringify(t)}},"logprobs":null,"finish_reason":null}]}`);
+    const events = [plain("a"), plain("b"), withLogprobs("c"), plain("d"), withLogprobs("e"), chunkOf("t", {}, { choices: [{ index: 0, delta: {}, finish_reason: "stop" }] }), ev("[DONE]")];
+    expectSame(events);
+    const mapper = responsesMapper(true);
+    for (const e of events) mapper.push(e);
+    mapper.end();
+    const text = (mapper.result() as Json).output[0].content[0];
+    expect(text.text).toBe("abcde");
+    expect(text.logprobs.map((l: Json) => l.token)).toEqual(["c", "e"]);
+  });
+
   test("random mutations of real chunks: whatever it or a template accepts is JSON that says only that text", () => {
     const seeds = Object.values(SHAPES).flatMap((write) => [write('" tok"', 1), write('"a\\"b\\\\c\\nd"', 2), write('"\\u00e9\\/"', 3)]);
-    // Same chunk but for the text, when a template learnt from the unmutated chunk matches the mutant.
-    const strip = (s: string) => JSON.stringify(JSON.parse(s), (k, v) => (k === "content" && typeof v === "string" ? "" : v));
-    const { accepted, rejected } = expectMutantsRead({
-      seeds,
-      rand: prng(17),
-      count: 40_000,
-      truth: (data) => {
-        const text = onlyText(data);
-        return text === undefined ? undefined : { text };
-      },
-      scan: scanTextChunk,
-      template: () => new TextChunks(),
-      agree: (data, _truth, { seed }) => seed !== undefined && expect(strip(data)).toBe(strip(seed)),
-    });
+    let accepted = 0;
+    let rejected = 0;
+    for (const { seed, data } of mutants(seeds, prng(17), 40_000)) {
+      const truth = onlyText(data);
+      const scanned = scanTextChunk(data);
+      if (scanned) {
+        expect(truth, data).toBeDefined();
+        expect(scanned.literal, data).toBe(JSON.stringify(truth));
+        accepted++;
+      } else rejected++;
+      // The logprobs reader's vet accepts less, never more, and nothing with logprobs or another choice index.
+      const strict = scanTextChunk(data, true);
+      if (strict) {
+        expect(scanned?.literal, data).toBe(strict.literal);
+        const choice = (JSON.parse(data) as Json).choices[0];
+        expect([choice.logprobs ?? null, choice.index ?? 0], data).toEqual([null, 0]);
+      }
+      // A template learnt from the unmutated chunk, then shown the mutant.
+      const texts = new TextChunks();
+      texts.learn(seed);
+      const matched = texts.match(data);
+      if (matched !== undefined) {
+        expect(truth, data).toBeDefined();
+        expect(matched, data).toBe(JSON.stringify(truth));
+        // Same chunk but for the text.
+        const strip = (s: string) => JSON.stringify(JSON.parse(s), (k, v) => (k === "content" && typeof v === "string" ? "" : v));
+        expect(strip(data)).toBe(strip(seed));
+      }
+    }
     // Both outcomes happen, so the check above checked something.
     expect(accepted).toBeGreaterThan(1000);
     expect(rejected).toBeGreaterThan(1000);

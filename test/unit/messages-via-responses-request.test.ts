@@ -155,8 +155,13 @@ describe("request: what the chat shape could not carry", () => {
         ],
       },
     ]);
-    // A chat participant still takes none.
-    expect(refusal(withTurns({ role: "user", content: [{ type: "document", source: PDF }] }), (b) => messagesViaChat.mapRequest(b)).param).toBe("messages[0].content[0].source.type");
+    // A chat participant takes none by URL (a chat file part holds only data).
+    expect(refusal(withTurns({ role: "user", content: [{ type: "document", source: { type: "url", url: "https://x/a.pdf" } }] }), (b) => messagesViaChat.mapRequest(b)).param).toBe("messages[0].content[0].source.type");
+    // A base64 document that is no PDF, or without its data, is a 400 both ways.
+    for (const map of [mapRequest, (b: Json) => messagesViaChat.mapRequest(b)]) {
+      expect(refusal(withTurns({ role: "user", content: [{ type: "document", source: { ...PDF, media_type: "text/plain" } }] }), map).param).toBe("messages[0].content[0].source.media_type");
+      expect(refusal(withTurns({ role: "user", content: [{ type: "document", source: { type: "base64", media_type: "application/pdf" } }] }), map).param).toBe("messages[0].content[0].source.data");
+    }
   });
   test("thinking blocks carrying this model's encrypted reasoning → its reasoning items again, where they were; any other thinking dropped", () => {
     const mine = (text: string, e: string) => ({ type: "thinking", thinking: text, signature: signatureOfReasoning("m", e) });

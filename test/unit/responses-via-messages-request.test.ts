@@ -82,6 +82,34 @@ describe("what the chat shape could not carry", () => {
     expect(out.messages[2].content[0].content).toEqual([{ type: "document", source: { type: "url", url: "https://example.com/b.pdf" } }]);
   });
 
+  test("plain-text files, in a message or a tool output → documents with a text source holding the decoded UTF-8", () => {
+    const text = "naïve — café\n";
+    const data = `data:text/plain;base64,${Buffer.from(text, "utf8").toString("base64")}`;
+    const out: Json = mapRequest({
+      model: "claude",
+      input: [
+        { role: "user", content: [{ type: "input_file", filename: "menu.txt", file_data: data }, { type: "input_text", text: "translate" }] },
+        call("c1"),
+        { type: "function_call_output", call_id: "c1", output: [{ type: "input_file", file_data: data }] },
+      ],
+    });
+    expect(out.messages[0].content).toEqual([
+      { type: "document", source: { type: "text", media_type: "text/plain", data: text }, title: "menu.txt" },
+      { type: "text", text: "translate" },
+    ]);
+    expect(out.messages[2].content[0].content).toEqual([{ type: "document", source: { type: "text", media_type: "text/plain", data: text } }]);
+  });
+
+  test("a plain-text file that is not base64 or not UTF-8: a 400 invalid_request naming its file_data", () => {
+    for (const [input, param] of [
+      [[{ role: "user", content: [{ type: "input_text", text: "see" }, { type: "input_file", file_data: "data:text/plain;base64,@@@" }] }], "input[0].content[1].file_data"],
+      [[{ role: "user", content: "x" }, call("c1"), { type: "function_call_output", call_id: "c1", output: [{ type: "input_file", file_data: `data:text/plain;base64,${Buffer.from([0xc3, 0x28]).toString("base64")}` }] }], "input[2].output[0].file_data"],
+    ] as const) {
+      const err = rejection({ model: "claude", input });
+      expect({ status: err.status, code: err.code, param: err.param }).toEqual({ status: 400, code: "invalid_request", param });
+    }
+  });
+
   test("what Messages cannot take either is a 400 naming the field and the Messages API", () => {
     for (const [input, param] of [
       [[{ role: "user", content: [{ type: "input_file", file_id: "file_1" }] }], "input[0].content[0].file_id"],

@@ -8,10 +8,13 @@
  * own `/v1/messages/count_tokens`, with `model` rewritten to the participant's, its own auth
  * headers (never the client's key), `anthropic-version` and the client's `anthropic-beta`; its
  * answer comes back as it came, cut of the participant's secrets, and its errors in Anthropic's
- * shape (lane.ts). The hub's own estimate — the ledger's (ledger/estimate.ts): the characters of
- * `system` and the messages' text ÷ 4, rounded up, at least 1 — answers instead when:
- * - no participant that speaks Messages serves the model (chat and Responses servers have no
- *   such endpoint);
+ * shape (lane.ts). A model nobody in the room serves (online or not: no participant, model or
+ * pair matches it) is answered as `/v1/messages` answers it, the 404 `model_not_found` in
+ * Anthropic's shape (`not_found_error`, unservable.ts), as Anthropic does for an unknown model.
+ * The hub's own estimate — the ledger's (ledger/estimate.ts): the characters of `system` and the
+ * messages' text ÷ 4, rounded up, at least 1 — answers instead when:
+ * - no online participant that speaks Messages serves the model (chat and Responses servers have
+ *   no such endpoint; `*` in a room with nobody online);
  * - the participant has no such route: 404, 405 or 501 (a server with `/v1/messages` but no
  *   counting), or a 2xx that is no count;
  * - it cannot count now: unreachable, past the first-byte deadline, its key refused (401, 403),
@@ -26,6 +29,7 @@ import { callUpstream } from "../../proxy/upstream.ts";
 import { clientResponseHeaders } from "../../proxy/headers.ts";
 import { shapeUpstreamError } from "../../proxy/upstream-error.ts";
 import { estimateInputTokens } from "../ledger/estimate.ts";
+import { unservable } from "./unservable.ts";
 import type { HubContext } from "../context.ts";
 import type { Participant, Room } from "../rooms/registry.ts";
 
@@ -40,7 +44,11 @@ export async function countTokensAnswer(ctx: HubContext, room: Room, raw: unknow
   const body = raw;
   if (typeof body.model !== "string" || body.model === "") return invalid("model", "Expected a model name").toResponse();
   if (!Array.isArray(body.messages)) return invalid("messages", "Expected array").toResponse();
-  const found = room.scheduler.lookup(room.scheduler.want(body.model), (m) => m.capabilities.messages === true);
+  const want = room.scheduler.want(body.model);
+  // A model nobody in the room serves: the 404 /v1/messages answers, as Anthropic's API does for an unknown model.
+  const unknown = room.scheduler.unknown(want);
+  if (unknown) throw unservable(room, body.model, want, unknown);
+  const found = room.scheduler.lookup(want, (m) => m.capabilities.messages === true);
   const counted = found ? await askParticipant(ctx, found.member.participant, { ...body, model: found.model }, request) : undefined;
   return counted ?? Response.json({ input_tokens: estimateInputTokens(body) });
 }

@@ -44,7 +44,7 @@ import type { Participant, Room, RoomMember } from "../rooms/registry.ts";
 import type { Plan } from "./plan.ts";
 import { planTurn, type Turn } from "./turn.ts";
 import { QueuedStream, QUEUED_ANSWER_AFTER_MS } from "./queued-stream.ts";
-import { nobodyEmbeds, notEmbedding } from "./embeddings.ts";
+import { unservable } from "./unservable.ts";
 import { resolveContinuation, type Continuation } from "../responses/continuation.ts";
 import { refusalOf } from "../responses/state.ts";
 import { callerAddress, callerKey, callerToken, type AddressSource, type CallerKind } from "../access/caller.ts";
@@ -145,45 +145,6 @@ export function failoverReason(outcome: RelayOutcome): RetryReason | undefined {
       return `http_${outcome.status}`;
   }
   return undefined;
-}
-
-/** Who is online in the room, for a request nobody can serve: the names people know them by. */
-function describeRoom(room: Room): string {
-  const online = [...room.participants.values()].filter((p) => p.status === "online");
-  if (online.length === 0) return "no participant is online in this room";
-  const served = (p: Participant) =>
-    [p.models.length ? `${p.models.length === 1 ? "model" : "models"} ${p.models.join(", ")}` : "", p.embeddingModels.length ? `embedding ${p.embeddingModels.length === 1 ? "model" : "models"} ${p.embeddingModels.join(", ")}` : ""].filter(Boolean).join("; ");
-  const shown = online.slice(0, 10).map((p) => `${p.nickname} (id ${p.id}, ${served(p)})`);
-  const more = online.length > shown.length ? `, and ${online.length - shown.length} more` : "";
-  return `online: ${shown.join(", ")}${more}`;
-}
-
-/** The scheduler's "nobody matches" (404) and "nothing online" (503), said with who is in the room. */
-function unservable(room: Room, requested: string, want: Want, err: unknown): unknown {
-  if (!(err instanceof GambiError)) return err;
-  const spec = requested.trim();
-  // Embeddings: a chat model, or a room where nobody embeds, is the client's 400 (embeddings.ts).
-  if (want.embed && hasCode(err, "model_not_found")) return notEmbedding(room, spec, want) ?? err;
-  if (want.embed && want.kind === "any" && hasCode(err, "no_participant_available")) return nobodyEmbeds(room) ?? err;
-  if (hasCode(err, "model_not_found")) {
-    return new GambiError(404, `no participant or model matches "${spec}" (${describeRoom(room)}); use "*" for any participant`, { code: "model_not_found", param: "model" });
-  }
-  if (hasCode(err, "no_participant_available")) {
-    const what =
-      want.kind === "any"
-        ? want.embed
-          ? "any participant that embeds"
-          : "any participant"
-        : want.kind === "participant"
-          ? want.model === undefined
-            ? `participant "${want.id}"`
-            : `participant "${want.id}" with model "${want.model}"`
-          : spec.startsWith("model:")
-            ? `model "${want.model}"`
-            : `model or participant "${spec}"`;
-    return new GambiError(503, `${what}: nothing online to serve it (${describeRoom(room)})`, { code: "no_participant_available" });
-  }
-  return err;
 }
 
 function hasAny(o: object): boolean {

@@ -339,6 +339,19 @@ export class RoomScheduler<M extends PoolMember = PoolMember> {
     return sick && { member: sick.member, model: this.modelFor(want, sick) };
   }
 
+  /**
+   * The 404 `model_not_found` `acquire` throws for a request nobody in the room matches, online
+   * or not (a model no one serves, an unknown participant, a pair that does not exist); undefined
+   * when someone does, and always for `*` (nobody online is a 503, and only at `acquire`). For
+   * what must answer as a request would without taking a slot (`count_tokens`).
+   */
+  unknown(want: Want): GambiError | undefined {
+    if (want.kind === "any" || this.candidates(want).length > 0) return undefined;
+    const models = [...(want.embed ? this.byEmbeddingModel : this.byModel).keys()].slice(0, 10);
+    const known = models.length ? `models served: ${models.map((m) => `"${m}"`).join(", ")}` : "no participant is in this room";
+    return new GambiError(404, `no participant or model matches ${describeWant(want)} (${known}); use "*" for any participant`, { code: "model_not_found", param: "model" });
+  }
+
   acquire(request: AcquireRequest): Lease<M> | Waiting<M> {
     if (this.closed) throw this.closed;
     if (request.signal?.aborted) throw request.signal.reason;
@@ -444,14 +457,10 @@ export class RoomScheduler<M extends PoolMember = PoolMember> {
   }
 
   private unservable(request: AcquireRequest, list: readonly MemberState<M>[]): GambiError {
-    const what = describeWant(request.want);
-    if (list.length === 0 && request.want.kind !== "any") {
-      const models = [...(request.want.embed ? this.byEmbeddingModel : this.byModel).keys()].slice(0, 10);
-      const known = models.length ? `models served: ${models.map((m) => `"${m}"`).join(", ")}` : "no participant is in this room";
-      return new GambiError(404, `no participant or model matches ${what} (${known}); use "*" for any participant`, { code: "model_not_found", param: "model" });
-    }
+    const unknown = this.unknown(request.want);
+    if (unknown) return unknown;
     const tried = request.exclude?.size ? `, or all ${list.length} that could were tried already` : "";
-    return new GambiError(503, `${what}: nothing online to serve it${tried}`, { code: "no_participant_available" });
+    return new GambiError(503, `${describeWant(request.want)}: nothing online to serve it${tried}`, { code: "no_participant_available" });
   }
 
   private busyState(want: Want, exclude: ReadonlySet<string> | undefined, now: number): BusyState {

@@ -12,16 +12,16 @@
  *   and `endTurn(role)` after each message's last;
  * - in user messages: `text` → a text part; `image` (`source.type` `base64`: a `data:` URL of
  *   its media type and data; `url`: the URL) → an image part; `document` with a plain-text
- *   source → a text part, a PDF (a `base64` source of `application/pdf`, or a `url` source) → a
- *   PDF part when the sink takes PDFs (`pdfs`); `tool_result` → `toolResult` (its content a
- *   string, or text, image and document blocks read the same way; `is_error`);
+ *   source → a text part, a PDF (a `base64` source of `application/pdf`, or a `url` source,
+ *   unless the sink takes none by URL: `pdfByUrl`) → a PDF part; `tool_result` → `toolResult`
+ *   (its content a string, or text, image and document blocks read the same way; `is_error`);
  * - in assistant messages: `text` → `assistantText`, `tool_use` → `toolUse(id, name, input)`
  *   (`input` as sent, `{}` when absent), `thinking` and `redacted_thinking` → `thinking(block)`
  *   as sent (whether a signature can go anywhere is the sink's to say).
  * Ignored: `cache_control` and `citations` on any block.
  * Rejected (400 naming the block, `speaks` the participant's protocol): images outside user
  * messages and tool results, images by `file` id, documents of another source (a file, content
- * blocks, base64 that is not a PDF) and PDFs when the sink takes none, Anthropic's own tool blocks
+ * blocks) or base64 of another type than a PDF, a PDF by URL when the sink takes none, Anthropic's own tool blocks
  * (`server_tool_use`, `web_search_tool_result`, `mcp_tool_use`, `container_upload`,
  * `search_result`, …) and any other block type; invalid: a role other than user, assistant or
  * system, a block that is not an object, a text block without its text, a `tool_use` without
@@ -52,8 +52,8 @@ export interface MessagesSink {
 
 export interface ReadOptions {
   speaks: Speaks;
-  /** Whether PDF documents become parts (else they are a 400). */
-  pdfs: boolean;
+  /** Why a PDF by URL cannot go (it is a 400 saying so); absent, it is a part like one given as data. */
+  pdfByUrl?: string;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
@@ -152,9 +152,17 @@ function imageUrl(b: Json, at: string, speaks: Speaks): string {
 function documentPart(b: Json, at: string, opts: ReadOptions): MessagesPart {
   const source = isObject(b.source) ? b.source : undefined;
   if (source?.type === "text" && typeof source.data === "string") return { kind: "text", text: source.data };
-  const pdf = (source?.type === "base64" && source.media_type === "application/pdf" && typeof source.data === "string") || (source?.type === "url" && typeof source.url === "string");
-  if (pdf && opts.pdfs) return { kind: "pdf", block: b, param: at };
-  const which = opts.pdfs ? "only plain-text documents and PDFs, as base64 or by URL" : "only plain-text documents";
+  if (source?.type === "base64") {
+    if (source.media_type !== "application/pdf") throw unsupported(`${at}.source.media_type`, `a base64 document of type ${JSON.stringify(source.media_type)} (only PDFs)`, opts.speaks);
+    if (typeof source.data !== "string") throw invalid(`${at}.source.data`, "a base64 document needs its data");
+    return { kind: "pdf", block: b, param: at };
+  }
+  if (source?.type === "url") {
+    if (opts.pdfByUrl !== undefined) throw unsupported(`${at}.source.type`, `a PDF by URL (${opts.pdfByUrl})`, opts.speaks);
+    if (typeof source.url !== "string") throw invalid(`${at}.source.url`, "a url document needs its url");
+    return { kind: "pdf", block: b, param: at };
+  }
+  const which = opts.pdfByUrl !== undefined ? "only plain-text and base64 PDF documents" : "only plain-text and PDF documents";
   throw unsupported(`${at}.source.type`, `a document from a ${JSON.stringify(source?.type)} source (${which})`, opts.speaks);
 }
 

@@ -8,7 +8,8 @@
  * - `content_block_start` and `content_block_delta` → `start()` first (a stream without
  *   `message_start` starts at its first content), then by the block's type:
  *   - `text`: its text given whole at its start, and each `text_delta` → `text` (empty ones
- *     skipped);
+ *     skipped), as a JSON string literal in `JSON.stringify`'s form: a delta read by its
+ *     template (text-delta-event.ts) is handed on as it came, never parsed nor re-escaped;
  *   - `thinking`: `thinkingBlock()` at its start, then its text (at the start, and each
  *     `thinking_delta`) → `thinking`; its signature (the start's, then every `signature_delta`)
  *     → `signed`, whole, at its `content_block_stop` (none when it stays empty: llama.cpp's
@@ -40,7 +41,8 @@ import { TextDeltas } from "./text-delta-event.ts";
 export interface MessagesStreamHandler {
   /** The answer has begun: `message_start` (with its message), or any content event; called again on later ones. */
   start(message?: Json): void;
-  text(text: string): void;
+  /** Text, as the JSON string literal `JSON.stringify` writes for it (quotes included, never `""`). */
+  text(json: string): void;
   /** A thinking block begins (before any of its text). */
   thinkingBlock(): void;
   thinking(text: string): void;
@@ -90,7 +92,7 @@ export class MessagesStreamReader {
       const literal = texts.match(ev.data);
       if (literal !== undefined) {
         this.on.start();
-        if (this.blocks[texts.info!]?.kind !== "other" && literal !== '""') this.on.text(literal.includes("\\") ? (JSON.parse(literal) as string) : literal.slice(1, -1));
+        if (this.blocks[texts.info!]?.kind !== "other" && literal !== '""') this.on.text(literal);
         return;
       }
     }
@@ -161,7 +163,7 @@ export class MessagesStreamReader {
     switch (b.type) {
       case "text":
         this.blocks[index] = { kind: "text" };
-        if (typeof b.text === "string" && b.text !== "") this.on.text(b.text);
+        if (typeof b.text === "string" && b.text !== "") this.on.text(JSON.stringify(b.text));
         return;
       case "thinking":
         this.blocks[index] = { kind: "thinking", signature: typeof b.signature === "string" ? b.signature : "" };
@@ -188,7 +190,7 @@ export class MessagesStreamReader {
     const block = typeof d.index === "number" ? this.blocks[d.index] : undefined;
     switch (delta.type) {
       case "text_delta":
-        if (block?.kind !== "other" && typeof delta.text === "string" && delta.text !== "") this.on.text(delta.text);
+        if (block?.kind !== "other" && typeof delta.text === "string" && delta.text !== "") this.on.text(JSON.stringify(delta.text));
         return;
       case "thinking_delta":
         if (block?.kind !== "other" && typeof delta.thinking === "string" && delta.thinking !== "") this.on.thinking(delta.thinking);

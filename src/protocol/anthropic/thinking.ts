@@ -14,8 +14,10 @@
  *   for the items sent back);
  * - chat's `reasoning_details` entries, OpenRouter's shape for the same thing:
  *   `{type: "reasoning.text", text, signature, format}` and `{type: "reasoning.encrypted", data,
- *   format}`: chat-via-messages reads them on a chat client's assistant message (an
- *   OpenRouter-style client keeps them: `blocksOfDetails`) and writes none.
+ *   format}`: chat-via-messages writes them on its non-streaming answers (`detailOfBlock`, `format`
+ *   `anthropic-claude-v1` as OpenRouter labels Anthropic's) and reads them on a chat client's
+ *   assistant message (`blocksOfDetails`): a client that sends its assistant message back as it
+ *   came (the openai package's `messages.push(choice.message)`) keeps them.
  * A signature that cannot be carried is dropped, never invented: an unsigned block (a chat
  * participant's, llama.cpp's `signature: ""`) makes no entry and no `encrypted_content`.
  *
@@ -48,6 +50,17 @@ export function blockOfReasoningItem(item: Json, text: string): Json | undefined
   if (typeof enc !== "string") return undefined;
   if (enc.startsWith(SIGNED) && enc.length > SIGNED.length) return { type: "thinking", thinking: text, signature: enc.slice(SIGNED.length) };
   if (enc.startsWith(REDACTED) && enc.length > REDACTED.length) return { type: "redacted_thinking", data: enc.slice(REDACTED.length) };
+  return undefined;
+}
+
+const FORMAT = "anthropic-claude-v1";
+
+/** A thinking block (its whole text, its signature) or a redacted one → the chat `reasoning_details` entry that carries it; undefined when it carries neither (unsigned, or empty). */
+export function detailOfBlock(block: Json): Json | undefined {
+  if (block.type === "thinking" && typeof block.signature === "string" && block.signature !== "") {
+    return { type: "reasoning.text", text: typeof block.thinking === "string" ? block.thinking : "", signature: block.signature, format: FORMAT };
+  }
+  if (block.type === "redacted_thinking" && typeof block.data === "string" && block.data !== "") return { type: "reasoning.encrypted", data: block.data, format: FORMAT };
   return undefined;
 }
 

@@ -16,19 +16,22 @@
  * - the delta: `content` once, a string; `role` (Ollama and TGI repeat it); `refusal`,
  *   `reasoning_content`, `reasoning` only `null`; `tool_calls` and `reasoning_details` `null` or
  *   `[]`; any other key → refused.
+ * A reader that keeps logprobs (responses-via-chat, `readsLogprobs`) also wants the choice's
+ * `logprobs` null or absent and its `index` 0 or absent (it reads choice 0 only).
  */
 import { JsonScan, literalOf, TextTemplate, type TextAt } from "../json-scan.ts";
 
 export class TextChunks extends TextTemplate<null> {
-  constructor() {
-    super(scanTextChunk);
+  /** `readsLogprobs`: the reader keeps a chunk's logprobs (responses-via-chat), so a text chunk is one whose `logprobs` is null or absent and whose choice is index 0 (or unnumbered). */
+  constructor(options: { readsLogprobs?: boolean } = {}) {
+    super(options.readsLogprobs ? (data) => scanTextChunk(data, true) : scanTextChunk);
   }
 }
 
 const scan = new JsonScan();
 
 /** Where a text-only chunk's content string is, and that string as JSON.stringify writes it; undefined if it is not certainly such a chunk. */
-export function scanTextChunk(data: string): TextAt<null> | undefined {
+export function scanTextChunk(data: string, readsLogprobs = false): TextAt<null> | undefined {
   scan.reset(data);
   let start = -1;
   let end = -1;
@@ -71,6 +74,10 @@ export function scanTextChunk(data: string): TextAt<null> | undefined {
           if (finish) return false;
           finish = true;
           return scan.word("null");
+        case "logprobs":
+          return readsLogprobs ? scan.word("null") : scan.value();
+        case "index":
+          return readsLogprobs ? scan.word("0") : scan.value();
         default:
           return scan.value();
       }

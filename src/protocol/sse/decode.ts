@@ -88,6 +88,11 @@ export class SseDecoder {
     }
     // `data: …`, most lines of a stream, without splitting the line into field and value.
     if (line.startsWith("data: ")) return this.dataLine(line.slice(6));
+    // `event: …`, the line before it in Responses and Messages streams.
+    if (line.startsWith("event: ")) {
+      this.event = line.slice(7);
+      return;
+    }
     if (line.charCodeAt(0) === 58 /* : */) return;
     const colon = line.indexOf(":");
     const field = colon === -1 ? line : line.slice(0, colon);

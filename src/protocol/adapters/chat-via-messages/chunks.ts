@@ -7,7 +7,8 @@
  *
  * A stream's chunks differ only in their delta, so each is written as text around it: the part
  * before the delta and the part after are made once per stream (when its model is known), and
- * the hot deltas (content, reasoning, tool arguments) are one `JSON.stringify` of their text.
+ * the hot deltas (reasoning, tool arguments) are one `JSON.stringify` of their text; content
+ * comes already as JSON text (stream-reader.ts), so a templated text delta is never re-escaped.
  */
 import type { Json } from "../../json.ts";
 import type { SseEvent } from "../../sse/decode.ts";
@@ -37,8 +38,9 @@ export class ChunkWriter {
     return { data: this.head + json + this.tail };
   }
 
-  content(text: string): SseEvent {
-    return this.delta(`{"content":${JSON.stringify(text)}}`);
+  /** A content delta whose text is given as its JSON string literal (the Messages reader hands text on so). */
+  content(json: string): SseEvent {
+    return this.delta(`{"content":${json}}`);
   }
 
   reasoning(text: string): SseEvent {

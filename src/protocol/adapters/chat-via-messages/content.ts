@@ -8,8 +8,10 @@
  *   the top, which is where chat templates put it anyway);
  * - `user` → a user message: a string as is; parts: `text` → a text block, `image_url` → an
  *   image block (a base64 `data:` URL → `source.type: "base64"` with its media type, an http(s)
- *   URL → `source.type: "url"`; `detail` has no counterpart, ignored), a `file` part with a PDF
- *   as `file_data` (a `data:application/pdf;base64,` URL) → a `document` block;
+ *   URL → `source.type: "url"`; `detail` has no counterpart, ignored), a `file` part whose
+ *   `file_data` is a base64 `data:` URL → a `document` block: a PDF (`application/pdf`) as a
+ *   base64 source, plain text (`text/plain`, UTF-8) decoded into a text source (the only text
+ *   type Anthropic's document blocks take); its `filename` → the block's `title`;
  * - `assistant` → an assistant message: its text (a string, text parts, a refusal part or the
  *   `refusal` field of an earlier refused turn) → text blocks, `tool_calls` → `tool_use` blocks
  *   (`id`, `name`, `input` the parsed `arguments`), after any thinking its `reasoning_details`
@@ -22,15 +24,16 @@
  * Ignored: `name`; an assistant's `reasoning_content` / `reasoning` (unsigned thoughts of an
  * earlier turn, which Anthropic would refuse as a thinking block); an assistant message with
  * nothing in it (no text, no calls: its absence changes nothing, an empty turn is a 400 there).
- * Rejected (400 naming the field): `input_audio` parts, files other than a PDF's data (by
- * `file_id`: they live on OpenAI), an image `data:` URL that is not base64, an assistant's
- * `audio`, legacy `function` messages and `function_call`, `custom` tool calls, tool call
- * arguments that are not a JSON object (a `tool_use` block holds an object), a role or part
- * type that does not exist, and a conversation with nothing but system messages.
+ * Rejected (400 naming the field): `input_audio` parts, files other than a PDF's or plain
+ * text's data (by `file_id`: they live on OpenAI; other types), plain text that is not valid
+ * base64 or not UTF-8 (on `file.file_data`), an image `data:` URL that is not base64, an
+ * assistant's `audio`, legacy `function` messages and `function_call`, `custom` tool calls,
+ * tool call arguments that are not a JSON object (a `tool_use` block holds an object), a role
+ * or part type that does not exist, and a conversation with nothing but system messages.
  */
 import { isObject, type Json } from "../../json.ts";
 import { blocksOfDetails } from "../../anthropic/thinking.ts";
-import { appendTurn, imageBlockOfUrl, pdfBlockOfDataUrl, toolInputOf } from "../../anthropic/blocks.ts";
+import { appendTurn, documentOfDataUrl, imageBlockOfUrl, toolInputOf } from "../../anthropic/blocks.ts";
 import { invalid, unsupported } from "../rejections.ts";
 
 const SPEAKS = "Messages API";
@@ -132,9 +135,10 @@ function imageBlock(image: unknown, at: string): Json {
 function documentBlock(file: unknown, at: string): Json {
   const f = isObject(file) ? file : {};
   if (typeof f.file_id === "string") throw unsupported(`${at}.file.file_id`, "a file given by file_id (files live on OpenAI)", SPEAKS);
-  const block = pdfBlockOfDataUrl(f.file_data);
-  if (!block) throw unsupported(`${at}.file`, "a file other than a PDF given as a base64 data: URL", SPEAKS);
-  return block;
+  const doc = documentOfDataUrl(f.file_data, f.filename);
+  if (!doc) throw unsupported(`${at}.file`, "a file other than a PDF or plain text (text/plain) given as a base64 data: URL", SPEAKS);
+  if ("unreadable" in doc) throw invalid(`${at}.file.file_data`, `a text/plain file's data ${doc.unreadable}`);
+  return doc.block;
 }
 
 function assistantBlocks(m: Json, param: string): Json[] {

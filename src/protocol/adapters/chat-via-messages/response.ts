@@ -7,8 +7,11 @@
  * - `content`: the `text` blocks, concatenated (null when none; `citations` on them have no
  *   chat counterpart and are dropped);
  * - `reasoning_content`: the `thinking` blocks' text, joined with a blank line (absent when
- *   none); signatures and `redacted_thinking` blocks are dropped: a chat client has nowhere to
- *   keep them (a Responses client does: responses-via-messages);
+ *   none);
+ * - `reasoning_details` (OpenRouter's field): one entry per signed `thinking` block (its text and
+ *   signature) and per `redacted_thinking` block, in order (anthropic/thinking.ts), absent when
+ *   none: sent back on the assistant message, they become the same blocks again, which Anthropic
+ *   wants in a tool loop with thinking on;
  * - `tool_calls`: one per `tool_use` block (`id`, `type: "function"`, `function: {name,
  *   arguments: JSON of input}`), absent when none;
  * - `refusal: null`, `annotations: []`, as OpenAI's message has;
@@ -21,6 +24,7 @@
 import { GambiError } from "../../openai/errors.ts";
 import { isObject, type Json } from "../../json.ts";
 import { chatFinishReasonOf, chatUsageFromMessages } from "../../anthropic/message.ts";
+import { detailOfBlock } from "../../anthropic/thinking.ts";
 import type { AdapterContext } from "../types.ts";
 
 export function mapResponse(msg: Json, request: Json, ctx: AdapterContext): Json {
@@ -31,14 +35,17 @@ export function mapResponse(msg: Json, request: Json, ctx: AdapterContext): Json
   let text = "";
   let hasText = false;
   const thoughts: string[] = [];
+  const details: Json[] = [];
   const toolCalls: Json[] = [];
   for (const block of msg.content) {
     if (!isObject(block)) continue;
     if (block.type === "text" && typeof block.text === "string") {
       text += block.text;
       hasText = true;
-    } else if (block.type === "thinking") {
-      if (typeof block.thinking === "string" && block.thinking !== "") thoughts.push(block.thinking);
+    } else if (block.type === "thinking" || block.type === "redacted_thinking") {
+      if (block.type === "thinking" && typeof block.thinking === "string" && block.thinking !== "") thoughts.push(block.thinking);
+      const detail = detailOfBlock(block);
+      if (detail) details.push(detail);
     } else if (block.type === "tool_use") {
       const name = typeof block.name === "string" ? block.name : "";
       const id = typeof block.id === "string" && block.id !== "" ? block.id : `call_${ctx.newId().replace(/-/g, "")}`;
@@ -48,6 +55,7 @@ export function mapResponse(msg: Json, request: Json, ctx: AdapterContext): Json
   const message: Json = { role: "assistant", content: hasText ? text : null, refusal: null, annotations: [] };
   if (toolCalls.length > 0) message.tool_calls = toolCalls;
   if (thoughts.length > 0) message.reasoning_content = thoughts.join("\n\n");
+  if (details.length > 0) message.reasoning_details = details;
   const out: Json = {
     id: `chatcmpl-${ctx.newId()}`,
     object: "chat.completion",

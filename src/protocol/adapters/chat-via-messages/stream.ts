@@ -9,8 +9,10 @@
  * - a `tool_use` block → `{index, id, type: "function", function: {name, arguments: ""}}` at its
  *   start (`index` counts tool calls from 0), then its input's fragments → `{index, function:
  *   {arguments}}`;
- * - a thinking block's signature and `redacted_thinking` blocks: nothing (a chat client has
- *   nowhere to keep them);
+ * - a thinking block's signature and `redacted_thinking` blocks: nothing. The non-streaming
+ *   answer carries them in `reasoning_details` (response.ts); a stream has no such place that
+ *   readers would not take for more thinking text (the hub's own, and OpenRouter-style ones,
+ *   read `reasoning_details[].text` as the delta's thoughts when nothing else carries them);
  * - the end (`message_stop`, or the body's end after a `message_delta`) → the finish chunk
  *   (`finish_reason` from the stop reason, anthropic/message.ts), the usage chunk when
  *   `stream_options.include_usage` was asked (`message_delta`'s counts over `message_start`'s),
@@ -44,7 +46,7 @@ export function createStreamMapper(request: Json, ctx: AdapterContext, options: 
       chunks.start(Math.floor(ctx.now() / 1000), model);
       out.push(chunks.delta('{"role":"assistant","content":""}'));
     },
-    text: (text) => out.push(chunks.content(text)),
+    text: (json) => out.push(chunks.content(json)),
     thinkingBlock() {
       // A blank line between two thinking blocks, as the whole answer joins them.
       if (thoughts++ > 0) out.push(chunks.reasoning("\n\n"));

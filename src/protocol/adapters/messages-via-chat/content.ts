@@ -10,7 +10,9 @@
  *   text part is sent as a plain string: wider support); an assistant's text blocks are joined;
  * - `image` blocks in user messages: `source.type: "base64"` → a `data:` URL, `"url"` → the URL,
  *   as `{type: "image_url", image_url: {url}}`;
- * - `document` blocks with a plain-text source → a text part;
+ * - `document` blocks with a plain-text source → a text part; with a base64 PDF source → a
+ *   `file` part `{filename: title, file_data: "data:application/pdf;base64,…"}` (`document.pdf`
+ *   when untitled: OpenAI refuses file data without a filename);
  * - `tool_use` (assistant) → a `tool_calls` entry `{id, type: "function", function: {name,
  *   arguments: JSON of input}}` (parallel calls: several entries of one assistant message);
  * - `tool_result` (user) → a `tool` message per result, before the rest of that user message
@@ -18,13 +20,15 @@
  *   joined with a newline; `is_error: true` → the text prefixed with `Error: ` (chat has no
  *   error flag; the model still learns the call failed); images in a tool result → a user
  *   message right after the tool messages, `Images returned by tool call <id>:` then the
- *   images (chat's tool messages carry text only).
+ *   images (chat's tool messages carry text only); PDFs in a tool result go there too, the
+ *   message then opening `Files returned by tool call <id>:`.
  * Ignored: `cache_control` and `citations` on any block; `thinking` and `redacted_thinking`
  * blocks of earlier assistant turns (another model's thoughts, whose signatures a chat
  * participant cannot check; chat has no field for them).
- * Rejected (400 naming the block): `document` blocks other than plain text (a chat participant
- * takes no PDF), and what messages-input.ts rejects (images outside user messages and tool
- * results, images by `file` id, server tool blocks, roles other than user/assistant/system).
+ * Rejected (400 naming the block): a PDF by URL (a chat file part takes only data), and what
+ * messages-input.ts rejects (images outside user messages and tool results, images by `file` id,
+ * documents by file id or from content blocks, base64 documents other than PDFs, server tool
+ * blocks, roles other than user/assistant/system).
  */
 import type { Json } from "../../json.ts";
 import { readMessages, type MessagesPart, type MessagesSink } from "../messages-input.ts";
@@ -32,7 +36,7 @@ import type { Speaks } from "./common.ts";
 
 export function mapMessages(body: Json, speaks: Speaks): Json[] {
   const chat = new ChatMessages();
-  readMessages(body, chat, { speaks, pdfs: false });
+  readMessages(body, chat, { speaks, pdfByUrl: "a chat file part takes only data" });
   if (chat.systemTexts.length > 0) chat.out.unshift({ role: "system", content: chat.systemTexts.join("\n\n") });
   return chat.out;
 }
@@ -41,10 +45,10 @@ export function mapMessages(body: Json, speaks: Speaks): Json[] {
 class ChatMessages implements MessagesSink {
   readonly systemTexts: string[] = [];
   readonly out: Json[] = [];
-  // The message being read: a user's parts, the images of its tool results and whether it had
-  // any; an assistant's text and calls.
+  // The message being read: a user's parts, the images and files of its tool results and
+  // whether it had any; an assistant's text and calls.
   private parts: Json[] = [];
-  private toolImages: Json[] = [];
+  private toolFiles: Json[] = [];
   private toolResults = false;
   private text = "";
   private calls: Json[] = [];
@@ -63,8 +67,11 @@ class ChatMessages implements MessagesSink {
     if (typeof content === "string") text = content;
     else {
       text = content.flatMap((p) => (p.kind === "text" ? [p.text] : [])).join("\n");
-      const images = content.filter((p) => p.kind === "image").map(chatPart);
-      if (images.length > 0) this.toolImages.push({ type: "text", text: `Images returned by tool call ${id}:` }, ...images);
+      const files = content.filter((p) => p.kind !== "text");
+      if (files.length > 0) {
+        const what = files.every((p) => p.kind === "image") ? "Images" : "Files";
+        this.toolFiles.push({ type: "text", text: `${what} returned by tool call ${id}:` }, ...files.map(chatPart));
+      }
     }
     if (isError) text = text === "" ? "Error" : `Error: ${text}`;
     this.out.push({ role: "tool", tool_call_id: id, content: text });
@@ -85,11 +92,11 @@ class ChatMessages implements MessagesSink {
   endTurn(role: "user" | "assistant"): void {
     if (role === "user") {
       const parts = this.parts;
-      if (this.toolImages.length > 0) this.out.push({ role: "user", content: this.toolImages });
+      if (this.toolFiles.length > 0) this.out.push({ role: "user", content: this.toolFiles });
       if (parts.length > 0) this.out.push({ role: "user", content: parts.length === 1 && parts[0]!.type === "text" ? parts[0]!.text : parts });
-      else if (this.toolImages.length === 0 && !this.toolResults) this.out.push({ role: "user", content: "" });
+      else if (this.toolFiles.length === 0 && !this.toolResults) this.out.push({ role: "user", content: "" });
       this.parts = [];
-      this.toolImages = [];
+      this.toolFiles = [];
       this.toolResults = false;
       return;
     }
@@ -101,8 +108,16 @@ class ChatMessages implements MessagesSink {
   }
 }
 
-/** A text or image part (a chat participant takes no PDF: messages-input.ts refuses it first). */
+/** A text, image or PDF part (a PDF here has a base64 source: messages-input.ts refuses one by URL for chat). */
 function chatPart(part: MessagesPart): Json {
-  if (part.kind === "image") return { type: "image_url", image_url: { url: part.url } };
-  return { type: "text", text: part.kind === "text" ? part.text : "" };
+  switch (part.kind) {
+    case "text":
+      return { type: "text", text: part.text };
+    case "image":
+      return { type: "image_url", image_url: { url: part.url } };
+    case "pdf": {
+      const title = part.block.title;
+      return { type: "file", file: { filename: typeof title === "string" && title !== "" ? title : "document.pdf", file_data: `data:application/pdf;base64,${(part.block.source as Json).data as string}` } };
+    }
+  }
 }

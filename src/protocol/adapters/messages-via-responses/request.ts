@@ -26,7 +26,7 @@ export function mapRequest(body: Json): Json {
   if (Array.isArray(body.stop_sequences) && body.stop_sequences.length > 0) throw unsupported("stop_sequences", "stop sequences (the Responses API has none)", SPEAKS);
   rejectMcpServers(body, SPEAKS);
   const items = new ItemBuilder(body.model);
-  readMessages(body, items, { speaks: SPEAKS, pdfs: true });
+  readMessages(body, items, { speaks: SPEAKS });
   const settings = responsesSettingsOf(chatSettingsOf(body, SPEAKS));
   const out: Json = { model: body.model };
   const instructions = items.instructions;

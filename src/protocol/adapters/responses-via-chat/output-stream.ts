@@ -29,12 +29,23 @@ import { itemId } from "../../openai/responses-items.ts";
 import { functionCallItem, messageItem, reasoningItem, reasoningPart, refusalPart, textPart, type ItemStatus } from "./envelope.ts";
 
 export type Emit = (type: string, fields: Json) => void;
+/** An event whose JSON the caller wrote, from `{"type":…` up to the value of its last key, `"sequence_number":`. */
+export type EmitWritten = (type: string, json: string) => void;
 
 interface Part {
   kind: "output_text" | "refusal";
-  text: string;
+  /** The text so far as the inside of a JSON string, as `JSON.stringify` escapes it: deltas come as JSON text and are appended as they come, parsed once when the part is done. */
+  json: string;
   logprobs: Json[];
+  /** A delta event's JSON before its delta, and after it up to its sequence number (without logprobs): made once per part. */
+  head: string;
+  tail: string;
+  /** Its text, once the part is done (closePart). */
+  done?: string;
 }
+
+/** A part's text (its JSON, parsed). */
+const textOf = (p: Part): string => p.done ?? (p.json === "" ? "" : (JSON.parse(`"${p.json}"`) as string));
 
 type Open =
   /** `sealed`: its block has ended (a signature, or another block began): more reasoning opens a new item. */
@@ -62,6 +73,7 @@ export class OutputStream {
   constructor(
     private readonly ctx: AdapterContext,
     private readonly emit: Emit,
+    private readonly written: EmitWritten,
   ) {}
 
   reasoning(delta: string): void {
@@ -103,6 +115,15 @@ export class OutputStream {
   }
 
   text(kind: Part["kind"], delta: string, logprobs: Json[] = []): void {
+    this.textJson(kind, JSON.stringify(delta), logprobs);
+  }
+
+  /**
+   * A text or refusal delta given as its JSON string literal (`JSON.stringify`'s form: the
+   * Messages reader hands a templated delta on as it came). Its event is written as text around
+   * it, as `emit` would write it, without building or stringifying an object.
+   */
+  textJson(kind: Part["kind"], json: string, logprobs: Json[] = []): void {
     if (this.open?.kind !== "message") {
       this.close("completed");
       this.open = { kind: "message", index: this.items.length, id: itemId(this.ctx, "msg"), parts: [], partOpen: false };
@@ -115,18 +136,26 @@ export class OutputStream {
       part = undefined;
     }
     if (!part) {
-      part = { kind, text: "", logprobs: [] };
+      const contentIndex = msg.parts.length;
+      const type = kind === "refusal" ? "response.refusal.delta" : "response.output_text.delta";
+      const logprobsKey = kind === "refusal" ? "" : '"logprobs":[],';
+      part = {
+        kind,
+        json: "",
+        logprobs: [],
+        head: `{"type":"${type}","content_index":${contentIndex},"delta":`,
+        tail: `,"item_id":${JSON.stringify(msg.id)},${logprobsKey}"output_index":${msg.index},"sequence_number":`,
+      };
       msg.parts.push(part);
       msg.partOpen = true;
-      this.emit("response.content_part.added", { content_index: msg.parts.length - 1, item_id: msg.id, output_index: msg.index, part: this.partJson({ ...part }) });
+      this.emit("response.content_part.added", { content_index: contentIndex, item_id: msg.id, output_index: msg.index, part: this.partJson(part) });
     }
-    part.text += delta;
-    const at = { content_index: msg.parts.length - 1, delta, item_id: msg.id };
-    if (kind === "refusal") this.emit("response.refusal.delta", { ...at, output_index: msg.index });
-    else {
-      part.logprobs.push(...logprobs);
-      this.emit("response.output_text.delta", { ...at, logprobs, output_index: msg.index });
-    }
+    part.json += json.slice(1, -1);
+    if (kind === "refusal") return this.written("response.refusal.delta", part.head + json + part.tail);
+    if (logprobs.length === 0) return this.written("response.output_text.delta", part.head + json + part.tail);
+    part.logprobs.push(...logprobs);
+    const tail = `,"item_id":${JSON.stringify(msg.id)},"logprobs":${JSON.stringify(logprobs)},"output_index":${msg.index},"sequence_number":`;
+    this.written("response.output_text.delta", part.head + json + tail);
   }
 
   /** One entry of a chunk's `delta.tool_calls`. */
@@ -210,14 +239,16 @@ export class OutputStream {
   private closePart(msg: Extract<Open, { kind: "message" }>): void {
     const part = msg.parts.at(-1)!;
     msg.partOpen = false;
+    // Done: its text is read three times from here on (the done events, the item), parsed once.
+    part.done = textOf(part);
     const at = { content_index: msg.parts.length - 1, item_id: msg.id };
-    if (part.kind === "refusal") this.emit("response.refusal.done", { ...at, output_index: msg.index, refusal: part.text });
-    else this.emit("response.output_text.done", { ...at, logprobs: part.logprobs, output_index: msg.index, text: part.text });
+    if (part.kind === "refusal") this.emit("response.refusal.done", { ...at, output_index: msg.index, refusal: textOf(part) });
+    else this.emit("response.output_text.done", { ...at, logprobs: part.logprobs, output_index: msg.index, text: textOf(part) });
     this.emit("response.content_part.done", { ...at, output_index: msg.index, part: this.partJson(part) });
   }
 
   private partJson(p: Part): Json {
-    return p.kind === "refusal" ? refusalPart(p.text) : textPart(p.text, [...p.logprobs]);
+    return p.kind === "refusal" ? refusalPart(textOf(p)) : textPart(textOf(p), [...p.logprobs]);
   }
 
   private done(index: number, item: Json): void {

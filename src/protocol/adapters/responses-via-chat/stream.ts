@@ -32,6 +32,7 @@
 import { relayedCode } from "../../error-codes.ts";
 import type { SseEvent } from "../../sse/decode.ts";
 import { readChatStreamEvent } from "../../openai/chat-stream-event.ts";
+import { TextChunks } from "../../openai/chat-text-chunk.ts";
 import { isObject, type Json } from "../../json.ts";
 import type { AdapterContext, StreamFailure, StreamMapper } from "../types.ts";
 import { deltaReasoning, endStateOf } from "./common.ts";
@@ -43,14 +44,25 @@ export interface ResponsesStreamMapper extends StreamMapper {
   result(): Json | undefined;
 }
 
-export function createStreamMapper(request: Json, ctx: AdapterContext, opts: { responseId: string }): ResponsesStreamMapper {
+/** `plainText: false`: every chunk parsed, text-only ones too (for the test that compares the two readings). */
+export function createStreamMapper(request: Json, ctx: AdapterContext, opts: { responseId: string; plainText?: boolean }): ResponsesStreamMapper {
   const stream = new ResponseStream(request, ctx, opts.responseId);
   const output = stream.output;
+  const texts = opts.plainText === false ? undefined : new TextChunks({ readsLogprobs: true });
   let finishReason: unknown;
 
   const complete = () => stream.complete(endStateOf(finishReason));
 
   const chunk = (ev: SseEvent) => {
+    // Most of a stream: chunks of text alike but for it (openai/chat-text-chunk.ts), their text
+    // spliced into the output_text.delta as the JSON text it came as.
+    if (texts && ev.event === undefined) {
+      const text = texts.match(ev.data);
+      if (text !== undefined) {
+        if (text !== '""') output.textJson("output_text", text);
+        return;
+      }
+    }
     const read = readChatStreamEvent(ev);
     if (read.kind === "done") return complete();
     if (read.kind === "empty") return;
@@ -70,6 +82,8 @@ export function createStreamMapper(request: Json, ctx: AdapterContext, opts: { r
     if (typeof delta.content === "string" && delta.content !== "") {
       const logprobs = isObject(choice.logprobs) && Array.isArray(choice.logprobs.content) ? choice.logprobs.content : [];
       output.text("output_text", delta.content, logprobs);
+      // Only text: the shape the next ones may share.
+      if (texts && !reasoning && choices.length === 1 && choice.logprobs == null && delta.refusal == null && delta.tool_calls == null && choice.finish_reason == null && data.usage == null && ev.event === undefined) texts.learn(ev.data);
     }
     if (typeof delta.refusal === "string" && delta.refusal !== "") output.text("refusal", delta.refusal);
     if (Array.isArray(delta.tool_calls)) {

@@ -10,8 +10,9 @@
  * - `user` messages → user turns: a string, or a single text part, as a string; parts: text →
  *   text blocks, `refusal` → a text block, `input_image` → an image block (a base64 `data:` URL →
  *   a base64 source, an http(s) URL → a url source; `detail` has no counterpart), `input_file` →
- *   a document block (a PDF as a base64 `data:` URL in `file_data` → a base64 source, `file_url`
- *   → a url source; `filename` → its `title`);
+ *   a document block (a base64 `data:` URL in `file_data`: a PDF → a base64 source, plain text
+ *   (`text/plain`, UTF-8) → a text source holding the decoded text; `file_url` → a url source;
+ *   `filename` → its `title`);
  * - `assistant` messages → assistant turns: their text and refusal parts → text blocks (empty
  *   ones left out);
  * - `function_call` → a `tool_use` block `{id: call_id, name, input}` (`input` the parsed
@@ -30,10 +31,11 @@
  *   assistant: parallel calls' results go in one user turn, first).
  * Rejected (400 naming the field and the Messages API): images and files outside user messages
  * and tool outputs, an image `data:` URL that is not base64, a file by `file_id` or other than a
- * PDF, `arguments` that are not a JSON object; and what responses-input.ts rejects.
+ * PDF or plain text, plain text that is not valid base64 or not UTF-8 (`invalid_request` on
+ * its `file_data`), `arguments` that are not a JSON object; and what responses-input.ts rejects.
  */
 import { isObject, type Json } from "../../json.ts";
-import { appendTurn, imageBlockOfUrl, pdfBlockOfDataUrl, toolInputOf } from "../../anthropic/blocks.ts";
+import { appendTurn, documentOfDataUrl, imageBlockOfUrl, titled, toolInputOf } from "../../anthropic/blocks.ts";
 import { blockOfReasoningItem } from "../../anthropic/thinking.ts";
 import { invalid, unsupported } from "../rejections.ts";
 import type { ConversationSink, InputPart, Role } from "../responses-input.ts";
@@ -128,10 +130,9 @@ function blockOf(part: InputPart): Json {
 
 function documentBlock(file: Json, param: string): Json {
   if (file.file_id !== undefined && file.file_id !== null) throw unsupported(`${param}.file_id`, "a file given by file_id (files live on OpenAI)", SPEAKS);
-  let block: Json | undefined;
-  if (typeof file.file_url === "string" && file.file_url !== "") block = { type: "document", source: { type: "url", url: file.file_url } };
-  else block = pdfBlockOfDataUrl(file.file_data);
-  if (!block) throw unsupported(param, "a file other than a PDF given as a base64 data: URL or by file_url", SPEAKS);
-  if (typeof file.filename === "string" && file.filename !== "") block.title = file.filename;
-  return block;
+  if (typeof file.file_url === "string" && file.file_url !== "") return titled({ type: "document", source: { type: "url", url: file.file_url } }, file.filename);
+  const doc = documentOfDataUrl(file.file_data, file.filename);
+  if (!doc) throw unsupported(param, "a file other than a PDF or plain text (text/plain) given as a base64 data: URL, or a PDF by file_url", SPEAKS);
+  if ("unreadable" in doc) throw invalid(`${param}.file_data`, `a text/plain file's data ${doc.unreadable}`);
+  return doc.block;
 }

@@ -40,7 +40,7 @@ export function createStreamMapper(request: Json, ctx: AdapterContext, opts: { r
   const output = stream.output;
   const handler: MessagesStreamHandler = {
     start: () => stream.start(),
-    text: (text) => output.text("output_text", text),
+    text: (json) => output.textJson("output_text", json),
     thinkingBlock: () => output.reasoningBlock(),
     thinking: (text) => output.reasoning(text),
     signed: (signature) => output.signed(carriedSignature(signature)),
