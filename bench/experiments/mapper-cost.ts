@@ -14,6 +14,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as chatViaMessages from "../../src/protocol/adapters/chat-via-messages/index.ts";
+import * as chatViaResponses from "../../src/protocol/adapters/chat-via-responses/index.ts";
 import * as messagesViaChat from "../../src/protocol/adapters/messages-via-chat/index.ts";
 import * as messagesViaResponses from "../../src/protocol/adapters/messages-via-responses/index.ts";
 import * as responsesViaChat from "../../src/protocol/adapters/responses-via-chat/index.ts";
@@ -43,7 +44,10 @@ const directions: Record<string, { make: () => StreamMapper; upstream: "chat" | 
   "chat ← Messages, every event parsed": { make: () => chatViaMessages.createStreamMapper(chatRequest, ctx, { plainText: false }), upstream: "messages" },
   "Responses ← Messages (responses-via-messages)": { make: () => responsesViaMessages.createStreamMapper(responsesRequest, ctx, { responseId: "resp_bench" }), upstream: "messages" },
   "Responses ← Messages, every event parsed": { make: () => responsesViaMessages.createStreamMapper(responsesRequest, ctx, { responseId: "resp_bench", plainText: false }), upstream: "messages" },
-  "Messages ← Responses (messages-via-responses, chained through chat)": { make: () => messagesViaResponses.createStreamMapper(messagesRequest, ctx), upstream: "responses" },
+  "Messages ← Responses (messages-via-responses)": { make: () => messagesViaResponses.createStreamMapper(messagesRequest, ctx), upstream: "responses" },
+  // Every Responses event parsed, text deltas too: the before of openai/responses-text-delta.ts.
+  "Messages ← Responses, every event parsed": { make: () => messagesViaResponses.createStreamMapper(messagesRequest, ctx, { plainText: false }), upstream: "responses" },
+  "chat ← Responses (chat-via-responses)": { make: () => chatViaResponses.createStreamMapper(chatRequest, ctx), upstream: "responses" },
   "Messages ← chat (messages-via-chat)": { make: () => messagesViaChat.createStreamMapper(messagesRequest, ctx), upstream: "chat" },
   // The same mapper reading every chunk with JSON.parse (its text chunks too): the before of chat-text-chunk.ts.
   "Messages ← chat, every chunk parsed": { make: () => messagesViaChat.createStreamMapper(messagesRequest, ctx, { plainText: false }), upstream: "chat" },
