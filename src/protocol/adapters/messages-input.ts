@@ -20,13 +20,13 @@
  *   as sent (whether a signature can go anywhere is the sink's to say).
  * Ignored: `cache_control` and `citations` on any block.
  * Rejected (400 naming the block, `speaks` the participant's protocol): images outside user
- * messages and tool results, images by `file` id, documents of another source (a file, content
- * blocks) or base64 of another type than a PDF, a PDF by URL when the sink takes none, Anthropic's own tool blocks
- * (`server_tool_use`, `web_search_tool_result`, `mcp_tool_use`, `container_upload`,
- * `search_result`, …) and any other block type; invalid: a role other than user, assistant or
- * system, a block that is not an object, a text block without its text, a `tool_use` without
- * its id or name, a `tool_result` without its `tool_use_id`, an empty conversation (no user or
- * assistant message).
+ * messages and tool results, images by `file` id, documents by file id or from content blocks,
+ * base64 documents of another type than a PDF (naming `source.media_type`), a PDF by URL when
+ * the sink takes none, Anthropic's own tool blocks (`server_tool_use`, `web_search_tool_result`,
+ * `mcp_tool_use`, `container_upload`, `search_result`, …) and any other block type; invalid: a
+ * role other than user, assistant or system, a block that is not an object, a text block without
+ * its text, a base64 document without its data, a `tool_use` without its id or name, a
+ * `tool_result` without its `tool_use_id`, an empty conversation (no user or assistant message).
  */
 import { isObject, type Json } from "../json.ts";
 import { invalid, unsupported, type Speaks } from "./rejections.ts";
