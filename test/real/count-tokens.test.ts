@@ -2,7 +2,8 @@
  * `POST /rooms/:code/v1/messages/count_tokens` with a real llama-server as the room's
  * participant (joined with `gambi join`): llama.cpp counts with its own tokenizer at its
  * `/v1/messages/count_tokens`, and Anthropic's SDK gets that count through the hub, the same
- * number the server gives when asked directly; a model nobody serves gets the hub's estimate.
+ * number the server gives when asked directly; a model nobody serves is the 404 `/v1/messages`
+ * answers for it, in Anthropic's shape.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
@@ -30,11 +31,15 @@ describe.skipIf(!REAL)("real llama.cpp: count_tokens", () => {
     expect(own).not.toBe(Math.ceil(chars / 4));
   });
 
-  test("the answer says which participant counted; a model nobody serves still gets the hub's estimate", async () => {
-    const post = (model: string) => fetch(`${room.hub.url}/rooms/${room.code}/v1/messages/count_tokens`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model, messages: [{ role: "user", content: "x".repeat(40) }] }) });
-    const counted = await post("tiny");
+  test("the answer says which participant counted; a model nobody serves is the 404 /v1/messages gives", async () => {
+    const post = (route: string, model: string) =>
+      fetch(`${room.hub.url}/rooms/${room.code}/v1/${route}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model, max_tokens: 8, messages: [{ role: "user", content: "x".repeat(40) }] }) });
+    const counted = await post("messages/count_tokens", "tiny");
     expect([counted.status, counted.headers.get("x-gambi-participant")]).toEqual([200, room.ids[0]!]);
-    const estimated = await post("nobody");
-    expect([estimated.status, estimated.headers.get("x-gambi-participant"), await estimated.json()]).toEqual([200, null, { input_tokens: 10 }]);
+    const unknown = await post("messages/count_tokens", "nobody");
+    const asMessages = await post("messages", "nobody");
+    const body = (await unknown.json()) as { type: string; error: { type: string } };
+    expect([unknown.status, unknown.headers.get("x-gambi-participant"), body.type, body.error.type]).toEqual([404, null, "error", "not_found_error"]);
+    expect([asMessages.status, await asMessages.json()]).toEqual([404, body]);
   });
 });
