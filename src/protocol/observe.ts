@@ -160,7 +160,8 @@ export function observeResponsesEvent(obs: Observation, ev: SseEvent, at: number
   if (obs.firstContentAt === undefined && (type.endsWith(".delta") || type === "response.function_call_arguments.done")) {
     obs.firstContentAt = at;
   }
-  if (!RESPONSE_EVENTS_TO_READ.has(type)) return;
+  // Most events are deltas: told apart before the set (a decoded name is a fresh string to hash).
+  if (type.endsWith(".delta") || !RESPONSE_EVENTS_TO_READ.has(type)) return;
   const payload = parse(ev.data);
   if (payload) observeResponsesPayload(obs, type, payload);
 }
@@ -179,8 +180,6 @@ export function observeResponsesPayload(obs: Observation, type: string, payload:
   if (type === "response.failed") obs.error ??= errorMessage(response?.error);
 }
 
-const MESSAGES_EVENTS_TO_READ = new Set(["message_start", "message_delta", "error"]);
-
 /**
  * A Messages stream (https://docs.anthropic.com/en/docs/build-with-claude/streaming): content
  * starts with the first `content_block_delta` (text, thinking or a tool's input); usage is
@@ -194,7 +193,8 @@ export function observeMessagesEvent(obs: Observation, ev: SseEvent, at: number)
   const type = ev.event ?? TYPE_FIELD.exec(ev.data)?.[1];
   if (!type) return;
   if (obs.firstContentAt === undefined && type === "content_block_delta") obs.firstContentAt = at;
-  if (!MESSAGES_EVENTS_TO_READ.has(type)) return;
+  // Compared, not looked up: a decoded name is a fresh string, which a Set would hash each event.
+  if (type !== "message_start" && type !== "message_delta" && type !== "error") return;
   const payload = parse(ev.data);
   if (!payload) return;
   if (type === "error") {

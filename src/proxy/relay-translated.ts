@@ -20,7 +20,7 @@
  */
 import { GambiError } from "../protocol/openai/errors.ts";
 import { SseDecoder, type SseEvent } from "../protocol/sse/decode.ts";
-import { formatSse } from "../protocol/sse/encode.ts";
+import { formatJsonSse } from "../protocol/sse/encode.ts";
 import { observeEvent, observeJsonBody, type Observation } from "../protocol/observe.ts";
 import type { Json } from "../protocol/json.ts";
 import type { StreamFailure } from "../protocol/adapters/types.ts";
@@ -70,7 +70,8 @@ export async function relayTranslatedStream(res: Response, upstream: Upstream, o
   const encode = (events: SseEvent[]): Uint8Array | undefined => {
     if (events.length === 0) return undefined;
     let text = "";
-    for (const ev of events) text += formatSse(ev);
+    // A mapper's events are JSON the hub wrote: no line break to look for.
+    for (const ev of events) text += formatJsonSse(ev);
     return redact(textEncoder.encode(text));
   };
   /** Upstream events → client events, observing each on the way. */

@@ -15,15 +15,7 @@ export function encodeSse(ev: SseEvent): Uint8Array {
 const checkedNames = new Set<string>();
 
 export function formatSse(ev: SseEvent): string {
-  let out = "";
-  if (ev.event !== undefined) {
-    if (!checkedNames.has(ev.event)) {
-      if (/[\r\n]/.test(ev.event)) throw new Error("SSE event name must not contain CR or LF");
-      if (checkedNames.size >= 256) checkedNames.clear();
-      checkedNames.add(ev.event);
-    }
-    out = `event: ${ev.event}\n`;
-  }
+  let out = ev.event === undefined ? "" : eventLine(ev.event);
   if (ev.id !== undefined) {
     if (/[\r\n]/.test(ev.id)) throw new Error("SSE id must not contain CR or LF");
     out += `id: ${ev.id}\n`;
@@ -32,6 +24,26 @@ export function formatSse(ev: SseEvent): string {
   if (!ev.data.includes("\n") && !ev.data.includes("\r")) return `${out}data: ${ev.data}\n\n`;
   for (const line of ev.data.split(/\r\n|\r|\n/)) out += `data: ${line}\n`;
   return out + "\n";
+}
+
+/**
+ * An event whose data is JSON text the hub wrote (`JSON.stringify`, or text around a string
+ * literal in its form: what every adapter's stream mapper returns), which cannot hold a raw line
+ * break, so none is looked for: looking flattened and scanned every event's text once more
+ * before the relay's encode did, ~5% of the hub's CPU on a translated burst (bench/README.md).
+ */
+export function formatJsonSse(ev: SseEvent): string {
+  if (ev.id !== undefined) return formatSse(ev);
+  return ev.event === undefined ? `data: ${ev.data}\n\n` : `${eventLine(ev.event)}data: ${ev.data}\n\n`;
+}
+
+function eventLine(name: string): string {
+  if (!checkedNames.has(name)) {
+    if (/[\r\n]/.test(name)) throw new Error("SSE event name must not contain CR or LF");
+    if (checkedNames.size >= 256) checkedNames.clear();
+    checkedNames.add(name);
+  }
+  return `event: ${name}\n`;
 }
 
 /** A comment line: ignored by every SSE client, keeps idle proxies from closing the connection. */
