@@ -138,14 +138,16 @@ describe("capabilities", () => {
     expect(u.requests.find((r) => r.path === "/v1/messages")!.headers["anthropic-version"]).toBe("2099-01-01");
   });
 
-  const answering = (path: string, status: number, body: unknown) => {
+  /** A fake that speaks all three protocols, but answers these paths with this status and body. */
+  const answering = (paths: string | string[], status: number, body: unknown) => {
+    const answered = new Set(typeof paths === "string" ? [paths] : paths);
     const u = fake({ messages: true });
     const inner = Bun.serve({
       port: 0,
       hostname: "127.0.0.1",
       fetch: async (req) => {
         const url = new URL(req.url);
-        if (url.pathname === path) return Response.json(body, { status });
+        if (answered.has(url.pathname)) return Response.json(body, { status });
         return fetch(`${u.url}${url.pathname}`, { method: req.method, headers: req.headers, body: req.method === "GET" ? undefined : await req.text() });
       },
     });
@@ -174,18 +176,8 @@ describe("capabilities", () => {
   });
 
   test("and the other way: a 401 on the OpenAI routes while /v1/messages took the key leaves them out", async () => {
-    const u = fake({ messages: true });
-    const inner = Bun.serve({
-      port: 0,
-      hostname: "127.0.0.1",
-      fetch: async (req) => {
-        const url = new URL(req.url);
-        if (url.pathname === "/v1/chat/completions" || url.pathname === "/v1/responses") return Response.json({ error: { message: "use Authorization", type: "authentication_error" } }, { status: 401 });
-        return fetch(`${u.url}${url.pathname}`, { method: req.method, headers: req.headers, body: req.method === "GET" ? undefined : await req.text() });
-      },
-    });
-    upstreams.push({ stop: async () => void inner.stop(true) } as FakeUpstream);
-    const { res, body } = await join(`http://127.0.0.1:${inner.port}`);
+    const url = answering(["/v1/chat/completions", "/v1/responses"], 401, { error: { message: "use Authorization", type: "authentication_error" } });
+    const { res, body } = await join(url);
     expect(res.status).toBe(201);
     expect(body.participant.capabilities).toEqual({ responses: false, chatCompletions: false, messages: true });
   });
