@@ -109,7 +109,7 @@ describe("thinking: the participant's encrypted reasoning goes back to it", () =
       expect(answer.content.map((b) => b.type)).toEqual(["thinking", "tool_use"]);
       const thinking = answer.content[0] as Anthropic.ThinkingBlock;
       const encrypted = stream ? reasoning.encrypted_content : terminal.output.find((i: Json) => i.type === "reasoning").encrypted_content;
-      expect(thinking.signature).toBe(`responses.reasoning:gpt-5:${encrypted}`);
+      expect(thinking.signature).toBe(`responses.reasoning:responses:gpt-5:${encrypted}`);
       expect(thinking.thinking).toBe((reasoning.summary as Json[]).map((p) => p.text).join("\n\n"));
       const toolUse = answer.content[1] as Anthropic.ToolUseBlock;
       expect([toolUse.id, toolUse.name, toolUse.input]).toEqual([call.call_id, "weather", JSON.parse(call.arguments)]);
@@ -126,6 +126,37 @@ describe("thinking: the participant's encrypted reasoning goes back to it", () =
       ]);
     });
   }
+
+  test("two participants serving the same model with their own accounts: each gets back only its own reasoning", async () => {
+    // Encrypted reasoning is readable only by the account that wrote it: OpenAI refuses another's with a 400.
+    const other = startFakeUpstream({ models: ["gpt-5"], chat: false, responses: true });
+    try {
+      const code = await rooms.hub.createRoom({ name: "two accounts" });
+      for (const up of [upstream, other]) up.handle(() => Response.json(terminal));
+      for (const [id, up] of [["alice", upstream], ["bob", other]] as const) {
+        expect((await rooms.hub.join(code, { id, nickname: id, model: "gpt-5", endpoint: up.url, ...MANY_AT_ONCE })).status).toBe(201);
+      }
+      const two = new Anthropic({ baseURL: `${rooms.hub.url}/rooms/${code}`, apiKey: "unused", maxRetries: 0 });
+      const first = { max_tokens: 2000, tools: TOOLS, thinking: { type: "enabled" as const, budget_tokens: 1024 }, messages: [{ role: "user" as const, content: "weather in Florence?" }] };
+      // Pinned to alice (a participant's id as the model).
+      const answer = await two.messages.create({ ...first, model: "alice" });
+      const thinking = answer.content[0] as Anthropic.ThinkingBlock;
+      const encrypted = terminal.output.find((i: Json) => i.type === "reasoning").encrypted_content as string;
+      expect(thinking.signature).toBe(`responses.reasoning:alice:gpt-5:${encrypted}`);
+      const toolUse = answer.content[1] as Anthropic.ToolUseBlock;
+      const next = [...first.messages, { role: "assistant" as const, content: answer.content }, { role: "user" as const, content: [{ type: "tool_result" as const, tool_use_id: toolUse.id, content: "22C" }] }];
+      const sentTo = async (model: string, up: FakeUpstream) => {
+        const before = up.inference().length;
+        await two.messages.create({ ...first, model, messages: next });
+        expect(up.inference().length).toBe(before + 1);
+        return (JSON.parse(up.inference().at(-1)!.body).input as Json[]).map((i) => i.type);
+      };
+      expect(await sentTo("bob", other)).toEqual(["message", "function_call", "function_call_output"]);
+      expect(await sentTo("alice", upstream)).toEqual(["message", "reasoning", "function_call", "function_call_output"]);
+    } finally {
+      other.stop();
+    }
+  });
 
   test("Claude's own thinking (another signature) is not sent to a Responses participant", async () => {
     upstream.handle(() => new Response(fixture("responses/openai-text.json").bytes, { headers: { "content-type": "application/json" } }));
@@ -174,7 +205,7 @@ describe("secrets: a Responses participant that echoes its key in its reasoning"
       } else seen.push(await res.text());
     }
     const everything = [...seen, ...rooms.hub.logs].join("\n");
-    expect(everything).toContain("responses.reasoning:gpt-5:gAAAA"); // the echo happened, and was cut
+    expect(everything).toContain("responses.reasoning:leaky:gpt-5:gAAAA"); // the echo happened, and was cut
     for (const needle of [KEY, "5d2e8a1f9c3b7046"]) expect(everything).not.toContain(needle);
   });
 });

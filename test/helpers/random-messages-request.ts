@@ -60,7 +60,7 @@ export function randomMessagesRequest(rnd: () => number, opts: RandomRequestOpti
       }
     });
   };
-  const signature = () => pick(["", "EqQBCkYIBRgCKkDanthropic", signatureOfReasoning("m", "gAAAA-mine"), signatureOfReasoning("other", "gAAAA-theirs"), "responses.reasoning:m:"]);
+  const signature = () => pick(["", "EqQBCkYIBRgCKkDanthropic", signatureOfReasoning({ model: "m" }, "gAAAA-mine"), signatureOfReasoning({ model: "other" }, "gAAAA-theirs"), "responses.reasoning:m:"]);
   const assistantContent = (i: number): unknown => {
     if (maybe(0.25)) return pick(["hi", "", "yes"]);
     const blocks = Array.from({ length: Math.floor(rnd() * 5) }, (_, j): unknown => {

@@ -164,7 +164,7 @@ describe("request: what the chat shape could not carry", () => {
     }
   });
   test("thinking blocks carrying this model's encrypted reasoning → its reasoning items again, where they were; any other thinking dropped", () => {
-    const mine = (text: string, e: string) => ({ type: "thinking", thinking: text, signature: signatureOfReasoning("m", e) });
+    const mine = (text: string, e: string) => ({ type: "thinking", thinking: text, signature: signatureOfReasoning({ model: "m" }, e) });
     const items = input(
       withTurns(
         { role: "user", content: "go" },
@@ -176,7 +176,7 @@ describe("request: what the chat shape could not carry", () => {
             mine("", "gAAA-2"),
             { type: "tool_use", id: "toolu_1", name: "f", input: {} },
             { type: "thinking", thinking: "Claude's", signature: "EqQBCkYIBRgC" },
-            { type: "thinking", thinking: "another model's", signature: signatureOfReasoning("gpt-other", "gAAA-3") },
+            { type: "thinking", thinking: "another model's", signature: signatureOfReasoning({ model: "gpt-other" }, "gAAA-3") },
             { type: "thinking", thinking: "unsigned", signature: "" },
             { type: "redacted_thinking", data: "EmwKAhgB" },
             { type: "text", text: "Done." },
@@ -194,8 +194,18 @@ describe("request: what the chat shape could not carry", () => {
     // Bound to the model: the same conversation to another model sends none of them.
     expect(input({ ...withTurns({ role: "user", content: "go" }, { role: "assistant", content: [mine("plan", "gAAA-1"), { type: "text", text: "x" }] }), model: "n" }).map((i) => i.type)).toEqual(["message", "message"]);
   });
+  test("bound to the participant too: another participant serving the same model gets none (its account could not read them)", () => {
+    const by = (participant: string | undefined, e: string) => ({ type: "thinking", thinking: "t", signature: signatureOfReasoning({ model: "m", participant }, e) });
+    const body = withTurns({ role: "user", content: "go" }, { role: "assistant", content: [by("p:1", "gAAA-1"), by("p2", "gAAA-2"), by(undefined, "gAAA-3"), { type: "text", text: "x" }] });
+    const reasoningFor = (participant: string) => (mapRequest(body, { participant }).input as Json[]).filter((i) => i.type === "reasoning").map((i) => i.encrypted_content);
+    expect(reasoningFor("p:1")).toEqual(["gAAA-1"]);
+    expect(reasoningFor("p2")).toEqual(["gAAA-2"]);
+    expect(reasoningFor("p3")).toEqual([]);
+    // Each part encoded: a participant id with a colon cannot pose as another's model.
+    expect(signatureOfReasoning({ model: "m", participant: "p:1" }, "gAAA")).toBe("responses.reasoning:p%3A1:m:gAAA");
+  });
   test("model names with colons and slashes are carried whole", () => {
-    const signature = signatureOfReasoning("openai/gpt-5:latest", "gAAA:x");
+    const signature = signatureOfReasoning({ model: "openai/gpt-5:latest" }, "gAAA:x");
     expect(signature).toBe("responses.reasoning:openai%2Fgpt-5%3Alatest:gAAA:x");
     expect(input({ ...withTurns({ role: "assistant", content: [{ type: "thinking", thinking: "", signature }, { type: "text", text: "x" }] }), model: "openai/gpt-5:latest" })[0]).toEqual({ type: "reasoning", summary: [], encrypted_content: "gAAA:x" });
     expect(input({ ...withTurns({ role: "assistant", content: [{ type: "thinking", thinking: "", signature }, { type: "text", text: "x" }] }), model: "openai/gpt-5" })[0]!.type).toBe("message");
@@ -258,7 +268,7 @@ describe("body: a Response → a message", () => {
     );
     expect(Object.keys(out)).toEqual(["id", "type", "role", "model", "content", "stop_reason", "stop_sequence", "usage"]);
     expect(out.content).toEqual([
-      { type: "thinking", thinking: "a\n\nb", signature: signatureOfReasoning("m", "gAAA") },
+      { type: "thinking", thinking: "a\n\nb", signature: signatureOfReasoning({ model: "m" }, "gAAA") },
       { type: "text", text: "I will. Not that." },
       { type: "tool_use", id: "call_1", name: "f", input: { x: 1 } },
       { type: "tool_use", id: "toolu_id1", name: "g", input: {} },

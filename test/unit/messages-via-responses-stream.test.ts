@@ -133,14 +133,14 @@ describe("thinking: one block per reasoning item, its encrypted reasoning as the
   test("two items in a row: two blocks; two parts of one item: one block, a blank line between", () => {
     const m = checkMessagesStream(run([created, summary(0, 0, "first"), summary(0, 1, "second"), reasoningDone(0, "gAAA-0"), summary(1, 0, "other"), reasoningDone(1), completed()]));
     expect(m.content).toEqual([
-      { type: "thinking", thinking: "first\n\nsecond", signature: signatureOfReasoning("m", "gAAA-0") },
+      { type: "thinking", thinking: "first\n\nsecond", signature: signatureOfReasoning({ model: "m" }, "gAAA-0") },
       { type: "thinking", thinking: "other", signature: "" },
     ]);
   });
   test("an item with encrypted reasoning and no text: a thinking block with no text, signed", () => {
     const item = { id: "rs_0", type: "reasoning", summary: [], encrypted_content: "gAAA-only" };
     const m = checkMessagesStream(run([created, ev("response.output_item.added", { output_index: 0, item: { ...item, encrypted_content: "gAAA-early" } }), reasoningDone(0, "gAAA-only"), completed([item])]));
-    expect(m.content).toEqual([{ type: "thinking", thinking: "", signature: signatureOfReasoning("m", "gAAA-only") }]);
+    expect(m.content).toEqual([{ type: "thinking", thinking: "", signature: signatureOfReasoning({ model: "m" }, "gAAA-only") }]);
     // The same as a body.
     expect(mapResponse({ status: "completed", output: [item] }, request, context()).content).toEqual(m.content);
   });
@@ -149,8 +149,17 @@ describe("thinking: one block per reasoning item, its encrypted reasoning as the
     const events = decode(f.bytes);
     const done = events.map((e) => JSON.parse(e.data) as Json).find((d) => d.type === "response.output_item.done" && d.item.type === "reasoning")!;
     const m = checkMessagesStream(run(events, "end", { ...request, model: "gpt-5" }));
-    expect(blocks(m, "thinking").map((b) => b.signature)).toEqual([signatureOfReasoning("gpt-5", done.item.encrypted_content)]);
+    expect(blocks(m, "thinking").map((b) => b.signature)).toEqual([signatureOfReasoning({ model: "gpt-5" }, done.item.encrypted_content)]);
     expect(m.content.map((b) => b.type)).toEqual(["thinking", "tool_use"]);
+  });
+  test("the participant the hub named is in the signature, streamed and not", () => {
+    const item = { id: "rs_0", type: "reasoning", summary: [], encrypted_content: "gAAA-p" };
+    const ctx = { ...context(), participant: "alice-laptop" };
+    const mapper = createStreamMapper(request, ctx);
+    const out = [created, reasoningDone(0, "gAAA-p"), completed([item])].flatMap((e) => mapper.push(e)).concat(mapper.end());
+    const signed = { type: "thinking", thinking: "", signature: "responses.reasoning:alice-laptop:m:gAAA-p" };
+    expect(checkMessagesStream(out).content).toEqual([signed]);
+    expect(mapResponse({ status: "completed", output: [item] }, request, ctx).content).toEqual([signed]);
   });
 });
 

@@ -58,7 +58,7 @@ function asksForUsage(body: Json): boolean {
   return !!so && typeof so === "object" && (so as Json).include_usage === true;
 }
 
-/** `adapter` is undefined when the participant speaks the client's protocol (passthrough). */
+/** `adapter` is undefined when the participant speaks the client's protocol (passthrough); `participant` is its id. */
 export function planRequest(
   ctx: HubContext,
   protocol: Protocol,
@@ -67,8 +67,9 @@ export function planRequest(
   continuation: Continuation | undefined,
   signal: AbortSignal,
   defaults: RuntimeConfig,
+  participant?: string,
 ): Plan {
-  const actx: AdapterContext = { newId: ctx.newId, now: ctx.now };
+  const actx: AdapterContext = { newId: ctx.newId, now: ctx.now, participant };
   if (!adapter) {
     applyDefaults(protocol, body, defaults);
     const upstreamBody = continuation?.kind === "stored" ? replayConversation(body, continuation.history, actx) : body;
@@ -80,7 +81,7 @@ export function planRequest(
     }
     return { body: JSON.stringify(upstreamBody), signal, onFinish: nothing, cancelled: nothing, upstreamJson: protocol === "responses" ? upstreamBody : undefined };
   }
-  const upstreamBody = applyDefaults(adapter.upstream, adapter.mapRequest(body), defaults);
+  const upstreamBody = applyDefaults(adapter.upstream, adapter.mapRequest(body, actx), defaults);
   return {
     body: JSON.stringify(upstreamBody),
     signal,

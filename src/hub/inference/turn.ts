@@ -37,7 +37,7 @@ export function planTurn(ctx: HubContext, room: Room, participant: Participant, 
   const adapter = adapterFor(protocol, participant.capabilities);
   // A Responses client on a participant without the Responses API: the hub keeps the turn (hub/responses/).
   if (adapter?.client === "responses") return { plan: planStoredTurn(ctx, room, participant, adapter, body, continuation, signal, defaults) };
-  if (adapter || protocol !== "responses") return { plan: planRequest(ctx, protocol, adapter, body, continuation, signal, defaults) };
+  if (adapter || protocol !== "responses") return { plan: planRequest(ctx, protocol, adapter, body, continuation, signal, defaults, participant.id) };
   // A Responses participant not known to keep conversations: the hub keeps the turn; if it
   // refuses `store`, it is stateless now, and the same turn goes again with `store: false`.
   if (participant.responsesState !== "stateful") {

@@ -23,6 +23,11 @@ export interface AdapterContext {
   newId: () => string;
   /** Milliseconds since the epoch. */
   now: () => number;
+  /**
+   * The participant the request goes to (its id), where the hub knows it: encrypted reasoning
+   * goes back only to the participant that wrote it (protocol/anthropic/thinking.ts).
+   */
+  participant?: string;
 }
 
 /** An error the upstream reported, or the hub noticed (dropped connection), in OpenAI's fields. */

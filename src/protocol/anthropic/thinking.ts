@@ -24,9 +24,13 @@
  * And the other way: a Responses participant's encrypted reasoning (a reasoning item's
  * `encrypted_content`, what OpenAI gives back for a stateless next turn) carried in a thinking
  * block's `signature`, for a Messages client (messages-via-responses), as
- * `responses.reasoning:<model>:<encrypted_content>`: the model that wrote it (URI-encoded), so
- * that it goes back only to that model (`reasoningOfBlock`); Anthropic's own signatures, another
- * model's and unprefixed ones go to no Responses participant.
+ * `responses.reasoning:<participant>:<model>:<encrypted_content>`: the participant and the model
+ * that wrote it (each URI-encoded; `responses.reasoning:<model>:…` where no participant is
+ * known), so that it goes back only to that participant's model (`reasoningOfBlock`). Encrypted
+ * reasoning can be read only by the account that wrote it: two participants serving the same
+ * model name with their own keys would refuse each other's with a 400. Anthropic's own
+ * signatures, another writer's and unprefixed ones go to no Responses participant (the model
+ * then reasons afresh).
  */
 import { isObject, type Json } from "../json.ts";
 
@@ -78,14 +82,22 @@ export function blocksOfDetails(details: unknown): Json[] {
 }
 
 const RESPONSES = "responses.reasoning:";
-const responsesPrefix = (model: unknown): string => `${RESPONSES}${encodeURIComponent(String(model ?? ""))}:`;
 
-/** A Responses participant's `encrypted_content` as the signature of the thinking block made from its reasoning item, tagged with its model. */
-export const signatureOfReasoning = (model: unknown, encrypted: string): string => responsesPrefix(model) + encrypted;
+/** Who wrote a Responses participant's encrypted reasoning: its model, and the participant (its id) when known. */
+export interface ReasoningWriter {
+  model: unknown;
+  participant?: string;
+}
 
-/** The `encrypted_content` a thinking block's signature carries for `model`; undefined for any other block or signature. */
-export function reasoningOfBlock(block: Json, model: unknown): string | undefined {
+const responsesPrefix = (w: ReasoningWriter): string =>
+  `${RESPONSES}${w.participant === undefined ? "" : `${encodeURIComponent(w.participant)}:`}${encodeURIComponent(String(w.model ?? ""))}:`;
+
+/** A Responses participant's `encrypted_content` as the signature of the thinking block made from its reasoning item, tagged with its writer. */
+export const signatureOfReasoning = (writer: ReasoningWriter, encrypted: string): string => responsesPrefix(writer) + encrypted;
+
+/** The `encrypted_content` a thinking block's signature carries for `writer`; undefined for any other block or signature. */
+export function reasoningOfBlock(block: Json, writer: ReasoningWriter): string | undefined {
   if (block.type !== "thinking" || typeof block.signature !== "string") return undefined;
-  const prefix = responsesPrefix(model);
+  const prefix = responsesPrefix(writer);
   return block.signature.startsWith(prefix) && block.signature.length > prefix.length ? block.signature.slice(prefix.length) : undefined;
 }

@@ -17,15 +17,15 @@
  *   before an image): the Responses API has no error flag;
  * - an assistant message → items in its blocks' order: text (consecutive text blocks one
  *   `output_text`, empty ones left out) → a `message` item; `tool_use` → a `function_call`
- *   (`arguments` the JSON of `input`); a thinking block whose signature carries this model's
- *   encrypted reasoning (protocol/anthropic/thinking.ts, written by this adapter's answers) → the
+ *   (`arguments` the JSON of `input`); a thinking block whose signature carries this
+ *   participant's encrypted reasoning for this model (protocol/anthropic/thinking.ts, written by this adapter's answers) → the
  *   `reasoning` item it came from (`encrypted_content`, its text as a `summary_text`), where it
  *   was; a message with no text and no call still takes its place as an empty `output_text`.
  * Ignored: every other thinking block and `redacted_thinking` (Anthropic's signatures, another
- * model's, unsigned thoughts: a Responses participant can check none of them).
+ * participant's or model's, unsigned thoughts: a Responses participant can check none of them).
  */
 import type { Json } from "../../json.ts";
-import { reasoningOfBlock } from "../../anthropic/thinking.ts";
+import { reasoningOfBlock, type ReasoningWriter } from "../../anthropic/thinking.ts";
 import type { MessagesPart, MessagesSink } from "../messages-input.ts";
 
 export class ItemBuilder implements MessagesSink {
@@ -38,8 +38,8 @@ export class ItemBuilder implements MessagesSink {
   private turn: Json[] = [];
   private openText: Json | undefined;
 
-  /** `model`: the participant's, whose encrypted reasoning may go back to it. */
-  constructor(private readonly model: unknown) {}
+  /** `writer`: the participant and its model, whose own encrypted reasoning may go back to it. */
+  constructor(private readonly writer: ReasoningWriter) {}
 
   get instructions(): string | undefined {
     return this.systemTexts.length > 0 ? this.systemTexts.join("\n\n") : undefined;
@@ -74,7 +74,7 @@ export class ItemBuilder implements MessagesSink {
   }
 
   thinking(block: Json): void {
-    const encrypted = reasoningOfBlock(block, this.model);
+    const encrypted = reasoningOfBlock(block, this.writer);
     if (encrypted === undefined) return;
     this.openText = undefined;
     const text = typeof block.thinking === "string" ? block.thinking : "";

@@ -8,7 +8,7 @@
  * block writer: one Messages grammar for every Messages client the hub answers itself).
  *
  * Encrypted reasoning: each reasoning item becomes a thinking block whose signature carries its
- * `encrypted_content` for the model that wrote it (protocol/anthropic/thinking.ts), and such
+ * `encrypted_content` for the participant and model that wrote it (protocol/anthropic/thinking.ts), and such
  * blocks, sent back, become the same reasoning items again, where they were. The field-by-field
  * table is docs/protocols.md, "Messages request → Chat Completions or Responses participant".
  */

@@ -19,13 +19,15 @@ import { readMessages } from "../messages-input.ts";
 import { rejectMcpServers, settingsOf as chatSettingsOf } from "../messages-via-chat/request.ts";
 import { settingsOf as responsesSettingsOf } from "../chat-via-responses/request.ts";
 import { ItemBuilder } from "./conversation.ts";
+import type { AdapterContext } from "../types.ts";
 
 const SPEAKS = "Responses API";
 
-export function mapRequest(body: Json): Json {
+/** `ctx.participant`: who the request goes to, whose own encrypted reasoning goes back (thinking.ts). */
+export function mapRequest(body: Json, ctx?: Pick<AdapterContext, "participant">): Json {
   if (Array.isArray(body.stop_sequences) && body.stop_sequences.length > 0) throw unsupported("stop_sequences", "stop sequences (the Responses API has none)", SPEAKS);
   rejectMcpServers(body, SPEAKS);
-  const items = new ItemBuilder(body.model);
+  const items = new ItemBuilder({ model: body.model, participant: ctx?.participant });
   readMessages(body, items, { speaks: SPEAKS });
   const settings = responsesSettingsOf(chatSettingsOf(body, SPEAKS));
   const out: Json = { model: body.model };

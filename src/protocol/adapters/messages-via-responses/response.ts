@@ -5,8 +5,8 @@
  *   nothing else comes between (a refusal sets the stop reason `refusal`); no block for empty
  *   text;
  * - a `reasoning` item → a `thinking` block of its own: its `reasoning_text` parts and summary
- *   parts joined with a blank line; `signature` its `encrypted_content` carried for this model
- *   (`responses.reasoning:<model>:…`, protocol/anthropic/thinking.ts), `""` when it has none (a
+ *   parts joined with a blank line; `signature` its `encrypted_content` carried for this
+ *   participant's model (`responses.reasoning:<participant>:<model>:…`, protocol/anthropic/thinking.ts), `""` when it has none (a
  *   signature is never invented); no block for an item with neither text nor encrypted content;
  * - a `function_call` item → a `tool_use` block (`id` its `call_id`, or `toolu_<random>`;
  *   `input` the parsed `arguments`, empty → `{}`; arguments that are no JSON object are a 502
@@ -52,7 +52,7 @@ export function mapResponse(resp: Json, request: Json, ctx: AdapterContext): Jso
       const thinking = reasoningSegments(item).filter((s) => s !== "").join("\n\n");
       const encrypted = typeof item.encrypted_content === "string" && item.encrypted_content !== "" ? item.encrypted_content : undefined;
       if (thinking === "" && encrypted === undefined) continue;
-      content.push({ type: "thinking", thinking, signature: encrypted === undefined ? "" : signatureOfReasoning(request.model, encrypted) });
+      content.push({ type: "thinking", thinking, signature: encrypted === undefined ? "" : signatureOfReasoning({ model: request.model, participant: ctx.participant }, encrypted) });
       text = undefined;
     } else if (item.type === "function_call") {
       calls++;

@@ -11,9 +11,10 @@
  *   `refusal`);
  * - each reasoning item → a `thinking` block of its own (`thinking_delta`s: its
  *   `reasoning_text` parts and summary parts, a blank line between two parts); its
- *   `encrypted_content`, once the item is done, → a `signature_delta` carrying it for this model
- *   (`responses.reasoning:<model>:…`, protocol/anthropic/thinking.ts), so that a client sending
- *   the block back gives the participant its reasoning again (an item with no text and only
+ *   `encrypted_content`, once the item is done, → a `signature_delta` carrying it for this
+ *   participant's model (`responses.reasoning:<participant>:<model>:…`,
+ *   protocol/anthropic/thinking.ts), so that a client sending the block back gives the
+ *   participant its reasoning again (an item with no text and only
  *   encrypted content is a thinking block with no text); none without it;
  * - a function call → a `tool_use` block (`id` its `call_id`, `input: {}`), its arguments as
  *   `input_json_delta`s; parallel calls one after the other (a fragment for a call already
@@ -92,7 +93,7 @@ export function createStreamMapper(request: Json, ctx: AdapterContext, options: 
     reasoningDone(item, encrypted) {
       if (encrypted === undefined) return;
       thinkingOf(item);
-      blocks.signature(signatureOfReasoning(request.model, encrypted));
+      blocks.signature(signatureOfReasoning({ model: request.model, participant: ctx.participant }, encrypted));
     },
     toolCall: (index, callId, name) => blocks.toolCall(index, callId, name, ""),
     toolArguments: (index, fragment) => blocks.toolCall(index, undefined, undefined, fragment),
