@@ -35,6 +35,11 @@
  * opens nothing else. `--metrics-max-rooms` rooms get a `room` label of their own (the first
  * seen; 0: none), the rest are `other`, so a hub of many rooms keeps its series bounded.
  *
+ * Bun lets a process have 256 fetches in flight unless `BUN_CONFIG_MAX_HTTP_REQUESTS` says
+ * otherwise at start-up: a hub started without it restarts itself at once with 4,096
+ * (_fetch-limit.ts), so that requests to direct participants wait in the rooms' queues, not
+ * inside Bun.
+ *
  * SIGTERM or Ctrl-C stops it gracefully (hub/shutdown.ts): no new connections, requests in
  * flight get `--shutdown-grace` seconds to finish, the ones still running then end with their
  * protocol's error event; exit 0. A second signal exits at once (130).
@@ -44,6 +49,7 @@ import { LogLevels } from "consola";
 import { readFileSync } from "node:fs";
 import { hostname, networkInterfaces } from "node:os";
 import { guard, hubToken, listenArgs, parsePort } from "./_args.ts";
+import { raiseFetchLimit } from "./_fetch-limit.ts";
 import { announceHub, type Announcer } from "../discovery/announce.ts";
 import { announceInterface } from "../discovery/interface.ts";
 import { startHub, type RunningHub } from "../hub/index.ts";
@@ -181,6 +187,8 @@ export default defineCommand({
   },
   run: ({ args }) =>
     guard(async () => {
+      // First thing, before anything is printed: Bun's fetch limit is set at start-up only.
+      raiseFetchLimit();
       const port = parsePort(args.port);
       const responseStore = { maxPerRoom: parseWhole(args["store-size"], "--store-size", 0), ttlMs: parseWhole(args["store-ttl"], "--store-ttl", 1) * 60_000 };
       const timeouts = {

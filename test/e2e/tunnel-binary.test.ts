@@ -5,7 +5,7 @@
  * through; the key is in nothing the hub printed; Ctrl-C (SIGTERM) leaves the room.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { chatCompletion, sseResponse, startFakeUpstream, waitFor } from "../helpers/fake-upstream.ts";
 import { tempDir } from "../helpers/hub-process.ts";
@@ -47,6 +47,10 @@ test("compiled gambi: hub and join --tunnel in their own processes; the key neve
   const hub = spawn(["hub", "--port", "0", "--host", "127.0.0.1", "--ephemeral"], {});
   expect(await waitFor(() => /listening on \S+:\d+/.test(hub.out.text), 15_000)).toBe(true);
   const url = `http://127.0.0.1:${hub.out.text.match(/listening on \S+:(\d+)/)![1]}`;
+  // It restarted itself with Bun's fetch limit raised (commands/_fetch-limit.ts): the same process, its arguments intact.
+  if (process.env.BUN_CONFIG_MAX_HTTP_REQUESTS === undefined && existsSync(`/proc/${hub.p.pid}/environ`)) {
+    expect(readFileSync(`/proc/${hub.p.pid}/environ`, "utf8").split("\0")).toContain("BUN_CONFIG_MAX_HTTP_REQUESTS=4096");
+  }
   const code = ((await (await fetch(`${url}/rooms`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "binary" }) })).json()) as { room: { code: string } }).room.code;
 
   const joiner = spawn(["join", "--hub", url, "--code", code, "--endpoint", upstream.url, "--model", "m", "--nickname", "laptop", "--header-env", "Authorization=TUNNEL_KEY", "--tunnel", "--no-specs", "--no-interactive", "--save", "laptop"], {
