@@ -1,13 +1,14 @@
 /**
- * A hub calls its direct participants with Bun's `fetch`, and Bun lets one process have only
- * 256 fetches in flight; the rest wait inside `fetch`, where neither the room's queue nor
- * /metrics sees them and their first-byte deadline runs while they wait. The limit comes from
+ * A hub calls its direct participants with Bun's `fetch`, and so does `gambi join --tunnel` its
+ * endpoint for each request the hub sends through; Bun lets one process have only 256 fetches
+ * in flight, and the rest wait inside `fetch`, where neither the room's queue nor /metrics sees
+ * them and their first-byte deadline runs while they wait. The limit comes from
  * `BUN_CONFIG_MAX_HTTP_REQUESTS`, read once as the process starts (setting `process.env`
- * afterwards changes nothing). So `gambi hub` started without it replaces itself, first thing,
- * with the same program and arguments and the variable set (`execve`: the same process id, the
- * same terminal and pipes, no parent left behind, one more start-up of ~20–40 ms). The
- * container image sets it itself, and a value the user set is kept, whatever it is. Not on
- * Windows, which has no `execve`: there the README's advice stands.
+ * afterwards changes nothing). So `gambi hub` and `gambi join` started without it replace
+ * themselves, first thing, with the same program and arguments and the variable set (`execve`:
+ * the same process id, the same terminal and pipes, no parent left behind, one more start-up of
+ * the executable). The container image sets it itself, and a value the user set is kept,
+ * whatever it is. Not on Windows, which has no `execve`: there the README's advice stands.
  */
 import { BUILD_TARGET } from "../version.ts";
 

@@ -8,6 +8,7 @@ import { UsageError } from "../terminal/errors.ts";
 import { canPrompt } from "../terminal/prompt.ts";
 import { caArgs, guard, hubCa, hubToken, interactiveArgs, jsonArgs, repeatedFlag, tokenArgs } from "./_args.ts";
 import { findableHubArgs, findHub } from "./_find-hub.ts";
+import { raiseFetchLimit } from "./_fetch-limit.ts";
 import { joinedProfile, prepareJoin } from "../join/prepare.ts";
 import { serveInRoom } from "../join/serve.ts";
 import { saveJoinProfile } from "../join/session.ts";
@@ -66,6 +67,8 @@ export default defineCommand({
   },
   run: ({ args, rawArgs }) =>
     guard(async () => {
+      // First thing, before any prompt: a tunnel's requests are this process's fetches (_fetch-limit.ts).
+      raiseFetchLimit();
       const maxConcurrency = maxConcurrencyFlag(args["max-concurrency"]);
       const profile = args.profile ? findProfile(loadSettings(), args.profile) : undefined;
       const interactive = canPrompt(args) && !args.json;

@@ -60,6 +60,10 @@ test("compiled gambi: hub and join --tunnel in their own processes; the key neve
   let online = false;
   for (const deadline = performance.now() + 15_000; !online && performance.now() < deadline; await Bun.sleep(50)) online = (await participants()).some((p) => p.status === "online");
   expect(online).toBe(true);
+  // The joiner too: a tunnel's requests are its own fetches.
+  if (process.env.BUN_CONFIG_MAX_HTTP_REQUESTS === undefined && existsSync(`/proc/${joiner.p.pid}/environ`)) {
+    expect(readFileSync(`/proc/${joiner.p.pid}/environ`, "utf8").split("\0")).toContain("BUN_CONFIG_MAX_HTTP_REQUESTS=4096");
+  }
   expect((await participants())[0]).toMatchObject({ transport: "tunnel", endpoint: null });
 
   const chat = await fetch(`${url}/rooms/${code}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "m", stream: true, messages: [{ role: "user", content: "hi" }] }) });
