@@ -96,6 +96,30 @@ describe("a chat client", () => {
     ]);
   });
 
+  test("reasoning_effort with tools, streamed: the answer carries no signature, so the loop's next request goes without thinking, which Anthropic accepts", async () => {
+    // Anthropic's rule (its documented 400): with thinking on, the final assistant message of a
+    // tool loop must start with its signed thinking block.
+    upstream.handle((_req, body) => {
+      const req = JSON.parse(body) as Json;
+      const last = (req.messages as Json[]).findLast((m) => m.role === "assistant");
+      const blocks = Array.isArray(last?.content) ? (last.content as Json[]) : [];
+      if (req.thinking?.type === "enabled" && blocks.some((b) => b.type === "tool_use") && !["thinking", "redacted_thinking"].includes(blocks[0]?.type)) {
+        return Response.json({ type: "error", error: { type: "invalid_request_error", message: "messages.1.content.0.type: Expected `thinking` or `redacted_thinking`, but found `tool_use`. When `thinking` is enabled, a final `assistant` message must start with a thinking block." } }, { status: 400 });
+      }
+      return new Response(fixture(last ? "messages/anthropic-text-usage.sse" : "messages/anthropic-thinking-tool-use.sse").bytes, { headers: { "content-type": "text/event-stream" } });
+    });
+    const ask = { model: "*", tools: WEATHER, reasoning_effort: "low" as const };
+    const first = await openai.chat.completions.stream({ ...ask, messages: [{ role: "user", content: "weather in Florence?" }] }).finalChatCompletion();
+    expect(sent().thinking).toEqual({ type: "enabled", budget_tokens: 2048 });
+    const msg = first.choices[0]!.message;
+    expect(msg.tool_calls).toHaveLength(1);
+    const call = msg.tool_calls![0]!;
+    const second = await openai.chat.completions.stream({ ...ask, messages: [{ role: "user", content: "weather in Florence?" }, msg, { role: "tool", tool_call_id: call.id, content: "22C" }] }).finalChatCompletion();
+    expect(second.choices[0]!.finish_reason).toBe("stop");
+    expect(sent().thinking).toBeUndefined();
+    expect(sent().messages[1].content.map((b: Json) => b.type)).toEqual(["tool_use"]);
+  });
+
   test("images (base64 and URL), stop, sampling, max_completion_tokens, reasoning_effort, the user's id", async () => {
     upstream.handle(json("messages/anthropic-text.json"));
     await openai.chat.completions.create({

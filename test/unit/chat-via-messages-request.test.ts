@@ -278,6 +278,22 @@ describe("generation fields", () => {
     expectInvalid(base({ reasoning_effort: "extreme" }), "reasoning_effort");
   });
 
+  test("reasoning_effort in a tool loop whose assistant turn came back unsigned (a streamed answer): thinking off, as Anthropic would refuse it; signed, or a new turn: on", () => {
+    const call = { id: "toolu_1", type: "function", function: { name: "weather", arguments: "{}" } };
+    const loop = (assistant: Json, after: Json[] = [{ role: "tool", tool_call_id: "toolu_1", content: "22C" }]) =>
+      mapRequest({ model: "m", reasoning_effort: "high", messages: [{ role: "user", content: "weather?" }, assistant, ...after] });
+    const unsigned = loop({ role: "assistant", content: null, tool_calls: [call], reasoning_content: "I should look" });
+    expect(unsigned.thinking).toBeUndefined();
+    // No budget to make room for: the defaults step gives max_tokens as without reasoning_effort.
+    expect(unsigned.max_tokens).toBeUndefined();
+    const signed = loop({ role: "assistant", content: null, tool_calls: [call], reasoning_details: [{ type: "reasoning.text", text: "I should look", signature: "EqQB", format: "anthropic-claude-v1" }] });
+    expect(signed.thinking).toEqual({ type: "enabled", budget_tokens: 16384 });
+    // The loop ended with an answer: the user's next words start a turn, which may think.
+    const answered = loop({ role: "assistant", content: "22C in Florence." }, [{ role: "user", content: "and Rome?" }]);
+    expect(answered.thinking).toEqual({ type: "enabled", budget_tokens: 16384 });
+    // An effort that is no effort is still a 400, loop or not.
+    expect(() => mapRequest({ model: "m", reasoning_effort: "extreme", messages: [{ role: "user", content: "weather?" }, { role: "assistant", content: null, tool_calls: [call] }, { role: "tool", tool_call_id: "toolu_1", content: "22C" }] })).toThrow(GambiError);
+  });
   test("safety_identifier, else user → metadata.user_id; stream: true passes; stream_options is the stream mapper's", () => {
     expect(map({ user: "u1" }).metadata).toEqual({ user_id: "u1" });
     expect(map({ user: "u1", safety_identifier: "s1" }).metadata).toEqual({ user_id: "s1" });

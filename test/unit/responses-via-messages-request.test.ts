@@ -149,6 +149,15 @@ describe("signed thinking", () => {
   });
 });
 
+describe("reasoning.effort in a tool loop", () => {
+  test("the assistant turn without the hub's signed reasoning item: thinking off (Anthropic would refuse it on); with it, on", () => {
+    const next = (items: Json[]) => mapRequest({ model: "claude", reasoning: { effort: "medium" }, input: [{ role: "user", content: "hi" }, ...items, { type: "function_call_output", call_id: "c1", output: "5" }] });
+    expect(next([call("c1")]).thinking).toBeUndefined();
+    expect(next([{ type: "reasoning", summary: [{ type: "summary_text", text: "unsigned" }] }, call("c1")]).thinking).toBeUndefined();
+    expect(next([signed(1, "a"), call("c1")]).thinking).toEqual({ type: "enabled", budget_tokens: 8192 });
+  });
+});
+
 describe("400s name the client's fields", () => {
   test("arguments that are no JSON object, max_output_tokens, reasoning.effort", () => {
     for (const [body, param, code] of [

@@ -101,3 +101,25 @@ export function reasoningOfBlock(block: Json, writer: ReasoningWriter): string |
   const prefix = responsesPrefix(writer);
   return block.signature.startsWith(prefix) && block.signature.length > prefix.length ? block.signature.slice(prefix.length) : undefined;
 }
+
+/**
+ * Whether a Messages conversation may not have thinking on: its last assistant message calls
+ * tools (the turn goes on with their results) and does not start with a thinking block.
+ * Anthropic refuses such a request with thinking enabled (a 400: the final assistant message
+ * must start with a thinking block, signed, as the model wrote it), and the hub cannot invent
+ * the block: a client whose answer carried no signature (a streamed chat answer, an SDK that
+ * keeps only the text) would otherwise fail on its tool loop's second request. With thinking
+ * off for that request the loop goes on; the next turn may think again.
+ */
+export function unsignedToolLoop(messages: unknown): boolean {
+  if (!Array.isArray(messages)) return false;
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i];
+    if (!isObject(m) || m.role !== "assistant") continue;
+    const content = Array.isArray(m.content) ? m.content.filter(isObject) : [];
+    if (!content.some((b) => b.type === "tool_use")) return false;
+    const first = content[0]?.type;
+    return first !== "thinking" && first !== "redacted_thinking";
+  }
+  return false;
+}

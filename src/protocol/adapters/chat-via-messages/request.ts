@@ -18,6 +18,9 @@
  * `max_completion_tokens`: a client's limit that leaves no room for it lowers the budget to the
  * limit less one, and one under 1025 leaves thinking off (the effort only tunes; the client's
  * limit holds). Without a client limit, `max_tokens` is the budget plus 4096 for the answer.
+ * Thinking stays off, too, for a tool loop whose assistant turn comes back without its signed
+ * thinking block (protocol/anthropic/thinking.ts `unsignedToolLoop`: a streamed answer carries
+ * no signature), which Anthropic would refuse with thinking on.
  * Read elsewhere: `stream_options.include_usage` (by the stream mapper).
  * Ignored (they tune or annotate, or the hub handles them): `seed`, `verbosity`, `store`,
  * `metadata`, `service_tier`, `prompt_cache_key`, `prompt_cache_retention`, `logit_bias: {}`,
@@ -34,6 +37,7 @@ import { isObject, type Json } from "../../json.ts";
 import { MESSAGES_DEFAULT_MAX_TOKENS } from "../../anthropic/message.ts";
 import { invalid, unsupported } from "../rejections.ts";
 import { mapMessages } from "./content.ts";
+import { unsignedToolLoop } from "../../anthropic/thinking.ts";
 import { mapTools } from "./tools.ts";
 
 const SPEAKS = "Messages API";
@@ -66,23 +70,24 @@ export function mapRequest(body: Json): Json {
   const { system, messages } = mapMessages(body.messages);
   if (system !== undefined) out.system = system;
   out.messages = messages;
-  mapSettings(body, out);
+  mapSettings(body, out, !unsignedToolLoop(messages));
   return out;
 }
 
 /**
  * A chat request's settings, everything but `model` and `messages`, as Messages fields, with the
  * same 400s: responses-via-messages maps a Responses request's settings through here, once
- * responses-via-chat has made them chat fields (its conversation it maps itself).
+ * responses-via-chat has made them chat fields (its conversation it maps itself, and says
+ * whether it may think: `unsignedToolLoop`).
  */
-export function settingsOf(body: Json): Json {
+export function settingsOf(body: Json, mayThink: boolean): Json {
   rejectUnsupported(body);
   const out: Json = {};
-  mapSettings(body, out);
+  mapSettings(body, out, mayThink);
   return out;
 }
 
-function mapSettings(body: Json, out: Json): void {
+function mapSettings(body: Json, out: Json, mayThink: boolean): void {
   mapTools(body, out);
   const maxParam = present(body.max_completion_tokens) ? "max_completion_tokens" : "max_tokens";
   const max = body[maxParam];
@@ -99,7 +104,7 @@ function mapSettings(body: Json, out: Json): void {
   }
   const format = outputFormat(body.response_format);
   if (format) out.output_config = { format };
-  if (present(body.reasoning_effort)) thinking(body.reasoning_effort, out);
+  if (present(body.reasoning_effort)) thinking(body.reasoning_effort, out, mayThink);
   const user = typeof body.safety_identifier === "string" && body.safety_identifier !== "" ? body.safety_identifier : body.user;
   if (typeof user === "string" && user !== "") out.metadata = { user_id: user };
   if (body.stream === true) out.stream = true;
@@ -131,14 +136,15 @@ function outputFormat(format: unknown): Json | undefined {
   }
 }
 
-/** `reasoning_effort` → `thinking`, within the client's token limit (see above). */
-function thinking(effort: unknown, out: Json): void {
+/** `reasoning_effort` → `thinking`, within the client's token limit, and not where Anthropic would refuse it (see above). */
+function thinking(effort: unknown, out: Json, mayThink: boolean): void {
   if (effort === "none") {
     out.thinking = { type: "disabled" };
     return;
   }
   const wanted = typeof effort === "string" && Object.hasOwn(THINKING_BUDGET, effort) ? THINKING_BUDGET[effort] : undefined;
   if (wanted === undefined) throw invalid("reasoning_effort", `${JSON.stringify(effort)} is not one of none, ${Object.keys(THINKING_BUDGET).join(", ")}`);
+  if (!mayThink) return;
   const limit = out.max_tokens as number | undefined;
   if (limit === undefined) {
     out.thinking = { type: "enabled", budget_tokens: wanted };

@@ -13,7 +13,10 @@
  *   `json_schema`);
  * - invalid: `max_output_tokens` that is not a positive integer, a `reasoning.effort` that is
  *   not one of none, minimal, low, medium, high, xhigh;
- * - an empty conversation (no user or assistant turn) is a 400 on `input`.
+ * - an empty conversation (no user or assistant turn) is a 400 on `input`;
+ * - `reasoning.effort` leaves thinking off for a tool loop whose assistant turn comes back
+ *   without its signed thinking (a reasoning item without the hub's `encrypted_content`), as
+ *   for a chat client: Anthropic would refuse it with thinking on.
  */
 import { isObject, type Json } from "../../json.ts";
 import { invalid, unsupported } from "../rejections.ts";
@@ -21,6 +24,7 @@ import { readConversation } from "../responses-input.ts";
 import { chatSettingsOf } from "../responses-via-chat/request.ts";
 import { settingsOf, THINKING_BUDGET } from "../chat-via-messages/request.ts";
 import { TurnBuilder } from "./conversation.ts";
+import { unsignedToolLoop } from "../../anthropic/thinking.ts";
 
 const SPEAKS = "Messages API";
 
@@ -48,5 +52,5 @@ export function mapRequest(body: Json, opts: { history?: Json[] } = {}): Json {
   const system = turns.system;
   if (system !== undefined) out.system = system;
   out.messages = turns.messages;
-  return Object.assign(out, settingsOf(chat));
+  return Object.assign(out, settingsOf(chat, !unsignedToolLoop(turns.messages)));
 }
