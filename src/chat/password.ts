@@ -1,8 +1,8 @@
 /**
  * A protected room's password for `gambi chat`: `--password`, else (in a terminal) a hidden
  * prompt, checked against the room before the first question so a typo is caught at once and
- * can be typed again. The hub's messages are about the HTTP header; on the command line the
- * fix is a flag, so refusals are re-worded here.
+ * can be typed again. The hub's messages are about the HTTP header (or the join's body field);
+ * on the command line the fix is a flag, so refusals are re-worded here (chat, usage, join).
  */
 import { HubError, type HubClient, type PublicRoom } from "../client.ts";
 import { hasCode } from "../protocol/error-codes.ts";
@@ -23,7 +23,8 @@ export async function askChatPassword(client: HubClient, code: string, known?: P
 export function explainRefusal(err: unknown, code: string): unknown {
   if (!(err instanceof HubError)) return err;
   const room = code.toUpperCase();
-  if (hasCode(err, "room_password_required")) return new HubError(`room ${room} is password-protected: give its password with --password`, err.status, err.code, err.exitCode);
-  if (hasCode(err, "invalid_room_password")) return new HubError(`wrong password for room ${room} (--password)`, err.status, err.code, err.exitCode);
+  // The bearer's codes (chat, usage), and the join body's (gambi join).
+  if (hasCode(err, "room_password_required") || hasCode(err, "password_required")) return new HubError(`room ${room} is password-protected: give its password with --password`, err.status, err.code, err.exitCode);
+  if (hasCode(err, "invalid_room_password") || hasCode(err, "invalid_password")) return new HubError(`wrong password for room ${room} (--password)`, err.status, err.code, err.exitCode);
   return err;
 }

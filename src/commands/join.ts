@@ -11,6 +11,7 @@ import { findableHubArgs, findHub } from "./_find-hub.ts";
 import { raiseFetchLimit } from "./_fetch-limit.ts";
 import { joinedProfile, prepareJoin } from "../join/prepare.ts";
 import { serveInRoom } from "../join/serve.ts";
+import { explainRefusal } from "../chat/password.ts";
 import { saveJoinProfile } from "../join/session.ts";
 import { findProfile, loadSettings } from "../settings.ts";
 import { parseMaxConcurrency } from "../common/max-concurrency.ts";
@@ -106,6 +107,8 @@ export default defineCommand({
         log,
         tty: !args.json && process.stdout.isTTY === true,
         onLeft: () => process.exit(0),
+      }).catch((err: unknown) => {
+        throw explainRefusal(err, prepared.code);
       });
       const serving = `serving ${[...prepared.models, ...prepared.embeddingModels.map((m) => `${m} (embeddings)`)].join(", ")}${capacityNote(served.joined)}`;
       if (args.json) console.log(JSON.stringify(served.joined));

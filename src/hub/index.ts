@@ -194,9 +194,10 @@ export function startHub(opts: StartOptions = {}): RunningHub {
       idleTimeout: 0,
       // The web UI (web.ts): Bun's development mode would serve it unminified with a hot-reload client.
       development: false,
-      // Bun's own cap sits above the hub's, so a chunked body without a length still reaches
-      // the hub's check and gets a 413 in the envelope; Bun's empty 413 is only a backstop.
-      maxRequestBodySize: maxBody + 64 * 1024,
+      // Bun's own cap answers a declared length over it with an empty 413 before any route
+      // runs; the hub reads every body itself within its own limit (body.ts) and answers 413 in
+      // the route's error shape, so Bun's is set out of the way.
+      maxRequestBodySize: Number.MAX_SAFE_INTEGER,
       ...(opts.tls ? { tls: { cert: opts.tls.cert, key: opts.tls.key } } : {}),
       // The hub's only WebSockets are tunnels: these handlers replace Elysia's (it has no .ws() route).
       websocket: hub.tunnels.websocket,

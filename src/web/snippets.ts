@@ -34,8 +34,12 @@ export function snippets(i: SnippetInput): Snippet[] {
   const p = i.passwordProtected;
   const body = JSON.stringify({ model, stream: true, messages: [{ role: "user", content: "Hello!" }] });
   const keyNote = p ? `# The room's password: export ${ENV}=...\n` : "";
-  const jsKey = p ? `process.env.${ENV}` : `"gambi" // any value: the room has no password`;
-  const pyKey = p ? `os.environ[${py(ENV)}]` : `"gambi"  # any value: the room has no password`;
+  const jsKey = p ? `process.env.${ENV}` : `"gambi"`;
+  const pyKey = p ? `os.environ[${py(ENV)}]` : `"gambi"`;
+  // An open room's key may be anything: said after the statement that builds the client, since
+  // a line comment inside its parentheses would swallow the rest of that line.
+  const jsNote = p ? "" : " // the API key: any value, the room has no password";
+  const pyNote = p ? "" : "  # the API key: any value, the room has no password";
   return [
     {
       id: "curl",
@@ -45,32 +49,32 @@ export function snippets(i: SnippetInput): Snippet[] {
     {
       id: "python",
       title: "Python (openai)",
-      text: `${keyNote}import os\nfrom openai import OpenAI\n\nclient = OpenAI(base_url=${py(base)}, api_key=${pyKey})\nstream = client.chat.completions.create(\n    model=${py(model)},\n    messages=[{"role": "user", "content": "Hello!"}],\n    stream=True,\n)\nfor chunk in stream:\n    print(chunk.choices[0].delta.content or "", end="", flush=True)`,
+      text: `${keyNote}import os\nfrom openai import OpenAI\n\nclient = OpenAI(base_url=${py(base)}, api_key=${pyKey})${pyNote}\nstream = client.chat.completions.create(\n    model=${py(model)},\n    messages=[{"role": "user", "content": "Hello!"}],\n    stream=True,\n)\nfor chunk in stream:\n    print(chunk.choices[0].delta.content or "", end="", flush=True)`,
     },
     {
       id: "js",
       title: "JavaScript (openai)",
-      text: `${keyNote.replace("#", "//")}import OpenAI from "openai";\n\nconst client = new OpenAI({ baseURL: ${py(base)}, apiKey: ${jsKey} });\nconst stream = await client.responses.create({ model: ${py(model)}, input: "Hello!", stream: true });\nfor await (const event of stream) {\n  if (event.type === "response.output_text.delta") process.stdout.write(event.delta);\n}`,
+      text: `${keyNote.replace("#", "//")}import OpenAI from "openai";\n\nconst client = new OpenAI({ baseURL: ${py(base)}, apiKey: ${jsKey} });${jsNote}\nconst stream = await client.responses.create({ model: ${py(model)}, input: "Hello!", stream: true });\nfor await (const event of stream) {\n  if (event.type === "response.output_text.delta") process.stdout.write(event.delta);\n}`,
     },
     {
       id: "ai-sdk",
       title: "Vercel AI SDK",
-      text: `${keyNote.replace("#", "//")}import { createOpenAI } from "@ai-sdk/openai";\nimport { streamText } from "ai";\n\nconst gambi = createOpenAI({ baseURL: ${py(base)}, apiKey: ${jsKey} });\nconst result = streamText({ model: gambi.chat(${py(model)}), prompt: "Hello!" });\nfor await (const text of result.textStream) process.stdout.write(text);`,
+      text: `${keyNote.replace("#", "//")}import { createOpenAI } from "@ai-sdk/openai";\nimport { streamText } from "ai";\n\nconst gambi = createOpenAI({ baseURL: ${py(base)}, apiKey: ${jsKey} });${jsNote}\nconst result = streamText({ model: gambi.chat(${py(model)}), prompt: "Hello!" });\nfor await (const text of result.textStream) process.stdout.write(text);`,
     },
     {
       id: "langchain",
       title: "LangChain (Python)",
-      text: `${keyNote}import os\nfrom langchain_openai import ChatOpenAI\n\nllm = ChatOpenAI(base_url=${py(base)}, api_key=${pyKey}, model=${py(model)})\nfor chunk in llm.stream("Hello!"):\n    print(chunk.content, end="", flush=True)`,
+      text: `${keyNote}import os\nfrom langchain_openai import ChatOpenAI\n\nllm = ChatOpenAI(base_url=${py(base)}, api_key=${pyKey}, model=${py(model)})${pyNote}\nfor chunk in llm.stream("Hello!"):\n    print(chunk.content, end="", flush=True)`,
     },
     {
       id: "anthropic-python",
       title: "Python (anthropic)",
-      text: `${keyNote}import os\nfrom anthropic import Anthropic\n\n# The room's URL without /v1: the SDK adds /v1/messages.\nclient = Anthropic(base_url=${py(anthropicBase(i.origin, i.code))}, api_key=${pyKey})\nwith client.messages.stream(\n    model=${py(model)},\n    max_tokens=1024,\n    messages=[{"role": "user", "content": "Hello!"}],\n) as stream:\n    for text in stream.text_stream:\n        print(text, end="", flush=True)`,
+      text: `${keyNote}import os\nfrom anthropic import Anthropic\n\n# The room's URL without /v1: the SDK adds /v1/messages.\nclient = Anthropic(base_url=${py(anthropicBase(i.origin, i.code))}, api_key=${pyKey})${pyNote}\nwith client.messages.stream(\n    model=${py(model)},\n    max_tokens=1024,\n    messages=[{"role": "user", "content": "Hello!"}],\n) as stream:\n    for text in stream.text_stream:\n        print(text, end="", flush=True)`,
     },
     {
       id: "anthropic-js",
       title: "JavaScript (anthropic)",
-      text: `${keyNote.replace("#", "//")}import Anthropic from "@anthropic-ai/sdk";\n\n// The room's URL without /v1: the SDK adds /v1/messages.\nconst client = new Anthropic({ baseURL: ${py(anthropicBase(i.origin, i.code))}, apiKey: ${jsKey} });\nconst stream = client.messages.stream({ model: ${py(model)}, max_tokens: 1024, messages: [{ role: "user", content: "Hello!" }] });\nstream.on("text", (text) => process.stdout.write(text));\nawait stream.finalMessage();`,
+      text: `${keyNote.replace("#", "//")}import Anthropic from "@anthropic-ai/sdk";\n\n// The room's URL without /v1: the SDK adds /v1/messages.\nconst client = new Anthropic({ baseURL: ${py(anthropicBase(i.origin, i.code))}, apiKey: ${jsKey} });${jsNote}\nconst stream = client.messages.stream({ model: ${py(model)}, max_tokens: 1024, messages: [{ role: "user", content: "Hello!" }] });\nstream.on("text", (text) => process.stdout.write(text));\nawait stream.finalMessage();`,
     },
     {
       id: "claude-code",

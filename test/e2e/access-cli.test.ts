@@ -107,6 +107,21 @@ test("chat --password streams the answer; without it or wrong: exit 4 naming the
   expect(wrong.all).not.toContain("nope-7781");
 });
 
+test("join without the password or with a wrong one: exit 4 naming the flag, not the API's body field", async () => {
+  const base = ["join", "--code", code, "--endpoint", upstream.url, "--model", "m", "--nickname", "carol", "--no-interactive"];
+  const missing = await run(base);
+  expect(missing.exit).toBe(4);
+  expect(missing.all).toContain(`room ${code} is password-protected: give its password with --password`);
+  const wrong = await run([...base, "--password", "nope-5521"]);
+  expect(wrong.exit).toBe(4);
+  expect(wrong.all).toContain(`wrong password for room ${code} (--password)`);
+  expect(wrong.all).not.toContain("nope-5521");
+  for (const tunnel of [false, true]) {
+    const refused = await run([...base, ...(tunnel ? ["--tunnel"] : [])]);
+    expect({ tunnel, exit: refused.exit, said: refused.all.includes("--password") }).toEqual({ tunnel, exit: 4, said: true });
+  }
+});
+
 test("chat in a terminal: the room picker uses the token; the password is asked, again when wrong", async () => {
   const t = spawnInTerminal([process.execPath, CLI, "chat", "--hub", hub.url, "--token", TOKEN], { ...env(), TERM: "xterm-256color" });
   try {

@@ -12,9 +12,9 @@ import { rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { snippets } from "../../src/web/snippets.ts";
 import { startTestHub, type TestHub } from "../helpers/hub.ts";
-import type { FakeUpstream } from "../helpers/fake-upstream.ts";
+import { startFakeUpstream, type FakeUpstream } from "../helpers/fake-upstream.ts";
 import { tempDir } from "../helpers/hub-process.ts";
-import { chatBotBehindPassword } from "../helpers/chat-bot.ts";
+import { chatBotAnswer, chatBotBehindPassword } from "../helpers/chat-bot.ts";
 import { CLAUDE, claudeUnavailable, OFFLINE_ENV } from "../helpers/claude-code.ts";
 
 const PASSWORD = "snippet-room-pw-3e9b";
@@ -110,3 +110,36 @@ test.skipIf(skip !== undefined)(`claude -p with only the snippet's variables (a 
     rmSync(home, { recursive: true, force: true });
   }
 }, 120_000);
+
+/**
+ * An open room's snippets say the key may be anything. They must still run as pasted: each
+ * JavaScript one as a file run by Bun against an open room of the chat bot, and each Python
+ * one at least parsed by Python (its packages are not installed here).
+ */
+test("an open room's snippets are valid code: the JavaScript ones run as pasted, the Python ones parse", async () => {
+  const open = startFakeUpstream({ models: ["bot"], chat: true, responses: false });
+  open.handle((_req, body) => chatBotAnswer(JSON.parse(body)));
+  try {
+    const openCode = await hub.createRoom({ name: "open" });
+    const joined = await hub.join(openCode, { id: "p1", nickname: "p1", model: "bot", endpoint: open.url });
+    expect(joined.status).toBe(201);
+    const all = snippets({ origin: hub.url, code: openCode, models: ["bot"], passwordProtected: false });
+    for (const id of ["js", "ai-sdk", "anthropic-js"]) {
+      const file = join(dir, `open-${id}.mjs`);
+      writeFileSync(file, all.find((s) => s.id === id)!.text);
+      const proc = Bun.spawn([process.execPath, file], { cwd: dir, env: { PATH: process.env.PATH }, stdout: "pipe", stderr: "pipe" });
+      const [out, err, exit] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+      expect({ id, exit, err: err.slice(0, 500) }).toEqual({ id, exit: 0, err: "" });
+      expect({ id, out }).toEqual({ id, out: "turn 1: Hello!" });
+    }
+    const python = Bun.which("python3");
+    if (python) {
+      for (const id of ["python", "langchain", "anthropic-python"]) {
+        const parse = Bun.spawnSync([python, "-c", "import ast, sys; ast.parse(sys.stdin.read())"], { stdin: new TextEncoder().encode(all.find((s) => s.id === id)!.text), stderr: "pipe" });
+        expect({ id, exit: parse.exitCode, err: parse.stderr.toString().trim().split("\n").at(-1) }).toEqual({ id, exit: 0, err: "" });
+      }
+    }
+  } finally {
+    await open.stop();
+  }
+}, 60_000);

@@ -91,8 +91,11 @@ test("leaving needs the participant's token: none → 401, a wrong one → 401, 
   expect(hub.hub.ctx.registry.find(code)!.participants.has("victim")).toBe(true);
   expect((await chatTo(hub, code, "victim")).status).toBe(200);
 
+  expect(hub.logs.filter((l) => l.includes("left room"))).toEqual([]);
   expect((await kick(asBearer(token))).status).toBe(200);
   expect(hub.hub.ctx.registry.find(code)!.participants.size).toBe(0);
+  // The hub's log said when it joined; it says when it left too.
+  expect(hub.logs.filter((l) => l.includes("left room"))).toEqual([`info hub victim (victim) left room ${code}`]);
 });
 
 test("a heartbeat with a wrong or no token is refused and changes nothing", async () => {

@@ -83,6 +83,11 @@ describe.skipIf(!present)("web UI in Chromium", () => {
     openCode = new URL(page.url()).pathname.split("/").at(-1)!;
     await page.getByRole("heading", { name: /web lab/ }).waitFor();
     await page.getByText("events: live").waitFor();
+    // The empty room's speed charts (an axis from 0 to 1): the ticks say where their lines are,
+    // not a rounded "1" twice.
+    const charts = await page.locator("figure.chart").all();
+    expect(charts).toHaveLength(2);
+    for (const chart of charts) expect((await chart.locator("text.axis").allTextContents()).slice(0, 3)).toEqual(["0", "0.5", "1"]);
   }, 30_000);
 
   test("a participant joined by the test appears live; the playground streams an answer", async () => {

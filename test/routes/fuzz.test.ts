@@ -217,6 +217,36 @@ test("a body over the configured limit → 413 in the envelope", async () => {
     const res2 = await fetch(`${small.url}/rooms`, { method: "POST", headers: { "content-type": "application/json" }, body: chunked });
     expect(res2.status).toBe(413);
     expect(((await res2.json()) as Json).error.code).toBe("request_too_large");
+    // Far over the limit (Bun's own cap once sat 64 KiB above it and answered an empty 413):
+    // every route answers in its API's shape, whatever the body's type, declared or chunked.
+    const huge = "z".repeat(256 * 1024);
+    const chunkedHuge = () =>
+      new ReadableStream({
+        start(c) {
+          for (let i = 0; i < 4; i++) c.enqueue(new TextEncoder().encode(huge));
+          c.close();
+        },
+      });
+    const targets: [string, string][] = [
+      ["/rooms", "application/json"],
+      ["/rooms", "application/x-www-form-urlencoded"],
+      ["/rooms", "text/plain"],
+      ["/rooms/ABCDEF/v1/chat/completions", "application/json"],
+      ["/rooms/ABCDEF/v1/messages", "application/json"],
+    ];
+    for (const [path, type] of targets) {
+      for (const [how, body] of [
+        ["declared", JSON.stringify({ name: huge })],
+        ["chunked", chunkedHuge()],
+      ] as const) {
+        const big = await fetch(`${small.url}${path}`, { method: "POST", headers: { "content-type": type }, body });
+        const text = await big.text();
+        expect({ path, type, how, status: big.status }).toEqual({ path, type, how, status: 413 });
+        const json = JSON.parse(text) as Json;
+        if (path.endsWith("/messages")) expect(json).toMatchObject({ type: "error", error: { type: "request_too_large" } });
+        else expect(json.error).toMatchObject({ code: "request_too_large", type: "invalid_request_error" });
+      }
+    }
   } finally {
     await small.stop();
   }

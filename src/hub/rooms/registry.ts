@@ -247,6 +247,8 @@ export class RoomRegistry {
     room.participants.delete(id);
     room.scheduler.remove(id);
     room.lastActiveAt = this.opts.now();
+    // Its join was logged; so is its end, or the log shows it in the room forever.
+    this.opts.log?.info(reason === "left" ? `${p.nickname} (${p.id}) left room ${room.code}` : `${p.nickname} (${p.id}) removed from room ${room.code}: offline for too long`);
     this.opts.bus.publish(room.code, "participant.left", { participantId: p.id, nickname: p.nickname, reason });
   }
 

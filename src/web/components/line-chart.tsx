@@ -20,12 +20,20 @@ export function niceMax(v: number): number {
   return [1, 2, 5, 10].map((m) => m * p).find((m) => m >= v)!;
 }
 
+/**
+ * An axis tick's label. The ticks are 0, half the maximum and the maximum, and a half of 1, 2 or
+ * 5 times a power of ten has at most two significant digits: shown exactly, never rounded onto
+ * its neighbour (a 0-to-1 axis once read 0, 1, 1).
+ */
+export const tickLabel = (v: number): string => `${Number(v.toPrecision(2))}`;
+
 interface Props {
   title: string;
   unit: string;
   series: Series[];
   now: number;
   windowMs: number;
+  /** A series's latest value, in the legend (the axis has tickLabel). */
   format(v: number): string;
 }
 
@@ -45,7 +53,7 @@ export function LineChart({ title, unit, series, now, windowMs, format }: Props)
           <g key={f}>
             <line class="grid" x1={PAD.left} x2={W - PAD.right} y1={y(max * f)} y2={y(max * f)} />
             <text class="axis" x={PAD.left - 4} y={y(max * f) + 4} text-anchor="end">
-              {format(max * f)}
+              {tickLabel(max * f)}
             </text>
           </g>
         ))}
