@@ -29,6 +29,8 @@ export default defineCommand({
       const saved = findOwnedRoom(readSettingsQuietly(), client.url, code);
       const credential = args["host-id"] || saved?.hostId || hubToken(args.token);
       if (!credential) {
+        // A room that is gone (deleted already, a mistyped code) is said as such, not as a missing credential.
+        await client.getRoom(code);
         throw new UsageError(
           `no credential for deleting room ${code} on ${client.url}: only its creator (whose \`gambi create\` saved its hostId) or the hub's admin can. ` +
             "Pass --host-id ID, or --token with the hub token",

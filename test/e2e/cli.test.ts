@@ -131,6 +131,11 @@ test("create saves the room's hostId (0600); rooms delete uses it, the room is g
     expect(hub.hub.ctx.registry.find(code)).toBeUndefined();
     expect(JSON.parse(readFileSync(file, "utf8")).rooms).toEqual([]);
     expect(deleted.all).not.toContain(saved.rooms[0].hostId);
+    // Again: its credential went with it, and the room is said to be gone, not the credential missing.
+    const again = await run(["rooms", "delete", code], env);
+    expect(again.code).not.toBe(0);
+    expect(again.all).toContain(code);
+    expect(again.all).not.toContain("no credential");
   } finally {
     rmSync(config, { recursive: true, force: true });
   }

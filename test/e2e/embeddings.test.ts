@@ -143,7 +143,9 @@ describe("routing", () => {
     const { code: mixed } = await mixedRoom();
     const chat = await hub.post(`/rooms/${mixed}/v1/chat/completions`, { model: "text-embedding-3-small", messages: [{ role: "user", content: "hi" }] });
     expect(chat.status).toBe(404);
-    await chat.arrayBuffer();
+    const refused = ((await chat.json()) as Json).error;
+    expect(refused).toMatchObject({ code: "model_not_found", param: "model" });
+    expect(refused.message).toStartWith('"text-embedding-3-small" is an embedding model in this room: send it to /v1/embeddings');
   });
 
   test("one model in both lists (llama.cpp's server with --embeddings chats and embeds): both kinds of request reach it", async () => {

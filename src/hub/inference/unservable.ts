@@ -31,6 +31,11 @@ export function unservable(room: Room, requested: string, want: Want, err: unkno
   if (want.embed && hasCode(err, "model_not_found")) return notEmbedding(room, spec, want) ?? err;
   if (want.embed && want.kind === "any" && hasCode(err, "no_participant_available")) return nobodyEmbeds(room) ?? err;
   if (hasCode(err, "model_not_found")) {
+    // An embedding model asked for text: say so, rather than list it among the room's models.
+    const model = want.kind === "model" ? want.model : undefined;
+    if (!want.embed && model !== undefined && room.scheduler.serves(model, true)) {
+      return new GambiError(404, `"${model}" is an embedding model in this room: send it to /v1/embeddings (${describeRoom(room)})`, { code: "model_not_found", param: "model" });
+    }
     return new GambiError(404, `no participant or model matches "${spec}" (${describeRoom(room)}); use "*" for any participant`, { code: "model_not_found", param: "model" });
   }
   if (hasCode(err, "no_participant_available")) {
