@@ -10,6 +10,11 @@
  * aborts once the upstream has the request), or after reading 0–7 events (0: as soon as the
  * headers arrive), by `AbortController.abort()` or, for some, by cancelling the body reader.
  * Nothing sleeps to force an order: every wait is an event or a poll with a deadline.
+ *
+ * Every stream is relayed the moment it arrives: each participant declares more slots than the
+ * storm has streams, so none waits in its room's queue. (One that waited a second would be
+ * answered 200 with `: queued` comments before its participant had it, queued-stream.ts, and
+ * how many did would depend on the machine's load; aborts in the queue are pool-queue.test.ts's.)
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { startTestHub, type TestHub } from "../helpers/hub.ts";
@@ -17,6 +22,7 @@ import { startFakeUpstream, waitFor, type FakeUpstream, type Handler, type Recor
 import { countingTimers, type CountingTimers } from "../helpers/fake-timers.ts";
 import { countFds, fdsSupported, trackTimers, type TimerTracker } from "../helpers/leaks.ts";
 import { prng } from "../helpers/prng.ts";
+import { MAX_CONCURRENCY } from "../../src/common/max-concurrency.ts";
 
 const SEED = 0x0ab0_4751;
 const STREAMS = 1_000;
@@ -25,6 +31,8 @@ const CONCURRENCY = 48;
 const EVENT_GAP_MS = 2;
 /** Descriptors a run may end with beyond its start: keep-alive connections a pool keeps. */
 const FD_MARGIN = 8;
+/** Each participant's declared capacity: more than the storm's streams, so nothing ever queues. */
+const SLOTS = MAX_CONCURRENCY;
 
 type Protocol = "chat" | "responses";
 type Kind = "both" | "chat" | "responses";
@@ -196,7 +204,7 @@ beforeAll(async () => {
   upstreams.responses = startFakeUpstream({ models: ["m"], chat: false });
   for (const kind of ["both", "chat", "responses"] as const) {
     rooms[kind] = await hub.createRoom({ name: `storm ${kind}` });
-    const res = await hub.join(rooms[kind], { id: `p-${kind}`, nickname: `${kind}-speaker`, model: "m", endpoint: upstreams[kind].url });
+    const res = await hub.join(rooms[kind], { id: `p-${kind}`, nickname: `${kind}-speaker`, model: "m", endpoint: upstreams[kind].url, maxConcurrency: SLOTS });
     expect(res.status).toBe(201);
   }
   upstreams.chat.handle(handler("chat"));
@@ -224,6 +232,8 @@ test("1,000 streams aborted at random points: every upstream request aborted, no
   // after it must be seen cleared (afterAll puts the originals back if a check fails first).
   tracker = trackTimers();
   const list = plans(SEED, STREAMS);
+  // The storm's premise: every participant takes all its streams at once.
+  for (const k of Object.keys(rooms) as Kind[]) expect(hub.hub.ctx.registry.find(rooms[k])!.scheduler.memberView(`p-${k}`)!.maxConcurrency).toBeGreaterThan(STREAMS);
   const started = performance.now();
   await storm(list);
   const stormMs = performance.now() - started;
