@@ -99,6 +99,24 @@ function unreachable(err: unknown, hubUrl: string): HubError {
   return new HubError(describeHubFailure(err, hubUrl), undefined, "hub_unreachable" satisfies ErrorCode, EXIT.unreachable);
 }
 
+export interface HubHealth {
+  status: string;
+  version: string;
+  uptime: number;
+  rooms: number;
+}
+
+/** Whether a GET /health answer is a gambi hub's: other servers answer /health too (llama.cpp: `{"status":"ok"}`). */
+function isHubHealth(body: unknown): body is HubHealth {
+  const h = body as Partial<Record<keyof HubHealth, unknown>> | null;
+  return typeof h === "object" && h !== null && typeof h.status === "string" && typeof h.version === "string" && typeof h.uptime === "number" && typeof h.rooms === "number";
+}
+
+/** A server answered at the hub's URL, but not as a gambi hub: --hub names another server's port. */
+function notAHub(hubUrl: string): HubError {
+  return new HubError(`${hubUrl} is not a gambi hub: it answers GET /health, but not as a hub does (another server's port? llama.cpp and Ollama have their own); check --hub`, undefined, "hub_unreachable" satisfies ErrorCode, EXIT.unreachable);
+}
+
 function toHubError(err: unknown, hubUrl: string): HubError {
   if (err instanceof FetchError) {
     const status = err.response?.status;
@@ -259,7 +277,11 @@ export function createHubClient(hubUrl: string, opts: HubClientOptions = {}) {
   const room = (code: string) => `/rooms/${encodeURIComponent(code)}`;
   return {
     url: base,
-    health: () => call(() => api<{ status: string; version: string; uptime: number; rooms: number }>("/health")),
+    health: async () => {
+      const answer = await call(() => api<unknown>("/health"));
+      if (!isHubHealth(answer)) throw notAHub(base);
+      return answer;
+    },
     createRoom: (body: { name: string; password?: string; config?: Record<string, unknown> }) =>
       call(() => api<{ room: PublicRoom & { hostId: string }; hostId: string }>("/rooms", { method: "POST", body, headers: tokenHeaders })),
     listRooms: () => call(() => api<{ rooms: PublicRoom[] }>("/rooms", { headers: tokenHeaders })),
