@@ -68,11 +68,14 @@ const UNTRUSTED_CERTIFICATE = new Set([
   "ERR_TLS_CERT_ALTNAME_INVALID",
 ]);
 
+/** Bun's advice to whoever wrote the fetch() call, appended to some of its errors: nothing a person at a terminal can act on. */
+const FETCH_DEBUG_ADVICE = /\s*For more information, pass `verbose: true` in the second argument to fetch\(\)\.?/;
+
 /** Why a request to the hub got no answer, with what to do about a certificate or a scheme mismatch. */
 export function describeHubFailure(err: unknown, hubUrl: string): string {
   const e = (err instanceof FetchError && err.cause ? err.cause : err) as { code?: unknown; message?: unknown } | undefined;
   const code = typeof e?.code === "string" ? e.code : "";
-  const message = typeof e?.message === "string" ? e.message : String(err);
+  const message = (typeof e?.message === "string" ? e.message : String(err)).replace(FETCH_DEBUG_ADVICE, "");
   if (UNTRUSTED_CERTIFICATE.has(code)) {
     return `cannot reach the hub at ${hubUrl}: its TLS certificate is not trusted (${message}); for a hub with a self-signed certificate, pass a copy of it with --ca FILE`;
   }
