@@ -68,11 +68,14 @@ const UNTRUSTED_CERTIFICATE = new Set([
   "ERR_TLS_CERT_ALTNAME_INVALID",
 ]);
 
+/** Bun's advice to whoever wrote the fetch() call, appended to some of its errors: nothing a person at a terminal can act on. */
+const FETCH_DEBUG_ADVICE = /\s*For more information, pass `verbose: true` in the second argument to fetch\(\)\.?/;
+
 /** Why a request to the hub got no answer, with what to do about a certificate or a scheme mismatch. */
 export function describeHubFailure(err: unknown, hubUrl: string): string {
   const e = (err instanceof FetchError && err.cause ? err.cause : err) as { code?: unknown; message?: unknown } | undefined;
   const code = typeof e?.code === "string" ? e.code : "";
-  const message = typeof e?.message === "string" ? e.message : String(err);
+  const message = (typeof e?.message === "string" ? e.message : String(err)).replace(FETCH_DEBUG_ADVICE, "");
   if (UNTRUSTED_CERTIFICATE.has(code)) {
     return `cannot reach the hub at ${hubUrl}: its TLS certificate is not trusted (${message}); for a hub with a self-signed certificate, pass a copy of it with --ca FILE`;
   }
@@ -97,6 +100,24 @@ export function exitCodeForStatus(status: number): number {
 
 function unreachable(err: unknown, hubUrl: string): HubError {
   return new HubError(describeHubFailure(err, hubUrl), undefined, "hub_unreachable" satisfies ErrorCode, EXIT.unreachable);
+}
+
+export interface HubHealth {
+  status: string;
+  version: string;
+  uptime: number;
+  rooms: number;
+}
+
+/** Whether a GET /health answer is a gambi hub's: other servers answer /health too (llama.cpp: `{"status":"ok"}`). */
+function isHubHealth(body: unknown): body is HubHealth {
+  const h = body as Partial<Record<keyof HubHealth, unknown>> | null;
+  return typeof h === "object" && h !== null && typeof h.status === "string" && typeof h.version === "string" && typeof h.uptime === "number" && typeof h.rooms === "number";
+}
+
+/** A server answered at the hub's URL, but not as a gambi hub: --hub names another server's port. */
+function notAHub(hubUrl: string): HubError {
+  return new HubError(`${hubUrl} is not a gambi hub: it answers GET /health, but not as a hub does (another server's port? llama.cpp and Ollama have their own); check --hub`, undefined, "hub_unreachable" satisfies ErrorCode, EXIT.unreachable);
 }
 
 function toHubError(err: unknown, hubUrl: string): HubError {
@@ -259,7 +280,11 @@ export function createHubClient(hubUrl: string, opts: HubClientOptions = {}) {
   const room = (code: string) => `/rooms/${encodeURIComponent(code)}`;
   return {
     url: base,
-    health: () => call(() => api<{ status: string; version: string; uptime: number; rooms: number }>("/health")),
+    health: async () => {
+      const answer = await call(() => api<unknown>("/health"));
+      if (!isHubHealth(answer)) throw notAHub(base);
+      return answer;
+    },
     createRoom: (body: { name: string; password?: string; config?: Record<string, unknown> }) =>
       call(() => api<{ room: PublicRoom & { hostId: string }; hostId: string }>("/rooms", { method: "POST", body, headers: tokenHeaders })),
     listRooms: () => call(() => api<{ rooms: PublicRoom[] }>("/rooms", { headers: tokenHeaders })),

@@ -275,7 +275,7 @@ export const ERROR_CODES = {
   internal_error: { group: "lifecycle", statuses: [500], meaning: "A fault in the hub itself; its log has the details (please report it)." },
 
   // — the gambi CLI's own —
-  hub_unreachable: { group: "client", statuses: [], meaning: "No answer from the hub (refused, DNS, TLS); check `--hub` and `--ca`. Exit code 3." },
+  hub_unreachable: { group: "client", statuses: [], meaning: "No answer from the hub (refused, DNS, TLS), or the URL answers but not as a gambi hub (another server's port); check `--hub` and `--ca`. Exit code 3." },
   hub_disconnected: { group: "client", statuses: [], meaning: "`gambi chat`: the connection to the hub broke off mid-answer. Exit code 3." },
   stream_truncated: { group: "client", statuses: [], meaning: "`gambi chat`: the hub's stream ended before the response was complete. Exit code 3." },
   bad_body: { group: "client", statuses: [], meaning: "`gambi chat`: the hub answered with a body that is not JSON. Exit code 1." },

@@ -34,3 +34,20 @@ test("nothing listening: exit 3 with the hub's address; a bad --timeout: exit 2"
   expect(await bad.exited()).toBe(2);
   expect(bad.out.stderr).toContain("--timeout must be a number of seconds");
 });
+
+test("a server that answers /health but is not a gambi hub (llama.cpp's {\"status\":\"ok\"}): exit 3, said so, never \"ok\"", async () => {
+  // llama-server answers GET /health with exactly this body; a --hub pointed at its port is a
+  // mistake the check must catch, not report as a healthy hub of version "undefined".
+  const llama = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: (req) => (new URL(req.url).pathname === "/health" ? Response.json({ status: "ok" }) : new Response("File Not Found", { status: 404 })) });
+  try {
+    const url = `http://127.0.0.1:${llama.port}`;
+    for (const extra of [[], ["--json"]]) {
+      const run = spawnCli(["health", "--hub", url, ...extra]);
+      expect(await run.exited()).toBe(3);
+      expect(run.out.stdout).toBe("");
+      expect(run.out.stderr).toContain(`${url} is not a gambi hub`);
+    }
+  } finally {
+    llama.stop(true);
+  }
+});

@@ -41,6 +41,11 @@ test("hub --tls-cert/--tls-key serves HTTPS: https URLs, gambi create --ca works
   const untrusted = spawnCli(["create", "--hub", `https://127.0.0.1:${port}`, "--name", "tls room"]);
   expect(await untrusted.exited()).toBe(3);
   expect(untrusted.out.stdout + untrusted.out.stderr).toContain("TLS certificate is not trusted");
+  // http:// to an HTTPS hub: the hint, and no advice meant for the programmer of a fetch() call.
+  const plain = spawnCli(["health", "--hub", `http://127.0.0.1:${port}`]);
+  expect(await plain.exited()).toBe(3);
+  expect(plain.out.stderr).toContain("use https:// in --hub");
+  expect(plain.out.stderr).not.toContain("fetch()");
 
   h.p.kill("SIGTERM");
   expect(await h.exited()).toBe(0);

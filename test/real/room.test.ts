@@ -1,8 +1,10 @@
 /**
  * The room itself against real servers: a client that leaves mid-stream frees llama-server's
- * slot (the abort crosses the hub), and a room of two llama-servers routes between them.
+ * slot (the abort crosses the hub), and a room of two llama-servers routes between them. And
+ * `gambi health` pointed at a llama-server instead of the hub says it is not a hub.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { spawnCli } from "../helpers/hub-process.ts";
 import { REAL, until } from "./llama-server.ts";
 import { realRoom, type RealRoom } from "./room.ts";
 
@@ -60,5 +62,14 @@ describe.skipIf(!REAL)("real llama.cpp: the room", () => {
     first.abort();
     const n = room.ids.indexOf(busyId);
     expect(await until(async () => !(await busy(n)), 10_000)).toBe(true);
+  });
+
+  test("gambi health --hub at llama-server's port (it answers /health too): exit 3, not a gambi hub", async () => {
+    for (const [url, code] of [[room.hub.url, 0], [room.llamas[0]!.url, 3]] as const) {
+      const run = spawnCli(["health", "--hub", url]);
+      expect(await run.exited()).toBe(code);
+      if (code === 3) expect(run.out.stderr).toContain(`${url} is not a gambi hub`);
+      else expect(run.out.stdout).toStartWith("ok: gambi hub ");
+    }
   });
 });
