@@ -28,7 +28,7 @@ async function bufferedFetch(req: Request) {
   const onAbort = () => ac!.abort();
   if (ac) req.signal.addEventListener("abort", onAbort, { once: true });
   const timer = variant.includes("timer") ? setTimeout(() => ac?.abort(), 100000) : undefined;
-  const res = await fetch(upstream + path, { method: req.method, headers: { "content-type": "application/json", accept: "application/json", "accept-encoding": "identity" }, body: await req.text(), signal: ac ? ac.signal : req.signal });
+  const res = await fetch(upstream + path, { method: req.method, headers: { "content-type": "application/json", accept: "application/json", "accept-encoding": "identity" }, body: await req.text(), signal: ac ? ac.signal : req.signal, ...(variant === "floor-redirect" ? { redirect: "manual" as const } : {}) });
   const bytes = variant.includes("bytes") ? await res.bytes() : new Uint8Array(await res.arrayBuffer());
   if (timer) clearTimeout(timer);
   if (ac) req.signal.removeEventListener("abort", onAbort);
@@ -45,20 +45,24 @@ const KEY = Buffer.from("sk-bench-not-a-real-key-0123456789");
 async function floorFetch(req: Request & { params?: { code: string } }) {
   const body = JSON.parse(await req.text()) as { model: string };
   body.model = "bench-model";
-  const ac = new AbortController();
-  const onAbort = () => ac.abort();
-  req.signal.addEventListener("abort", onAbort, { once: true });
+  // `floor-reqsignal`: the client's own signal to fetch, no controller of the hub's (no deadline could cut it).
+  const own = variant !== "floor-reqsignal";
+  const ac = own ? new AbortController() : undefined;
+  const onAbort = () => ac?.abort();
+  if (own) req.signal.addEventListener("abort", onAbort, { once: true });
   const timer = setTimeout(onAbort, 100000);
-  const res = await fetch(upstream + "/v1/chat/completions", { method: "POST", headers: { "content-type": "application/json", accept: "application/json", "accept-encoding": "identity", authorization: "Bearer sk-bench-not-a-real-key-0123456789" }, body: JSON.stringify(body), signal: ac.signal });
+  const res = await fetch(upstream + "/v1/chat/completions", { method: "POST", headers: { "content-type": "application/json", accept: "application/json", "accept-encoding": "identity", authorization: "Bearer sk-bench-not-a-real-key-0123456789" }, body: JSON.stringify(body), signal: ac ? ac.signal : req.signal, ...(variant === "floor-redirect" ? { redirect: "manual" as const } : {}) });
+  // `floor-bodyget`: the response's `body` getter touched first, as a null check would.
+  if (variant === "floor-bodyget" && !res.body) throw new Error("no body");
   const bytes = await res.bytes();
   clearTimeout(timer);
-  req.signal.removeEventListener("abort", onAbort);
+  if (own) req.signal.removeEventListener("abort", onAbort);
   if (Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).indexOf(KEY) !== -1) throw new Error("key in answer");
   return new Response(bytes, { status: res.status, headers: { "content-type": res.headers.get("content-type") ?? "application/json", "x-gambi-participant": "p", "x-gambi-request-id": "req_1234" } });
 }
 let port: number;
 let roomCode = "ABC";
-if (variant === "floor") {
+if (variant.startsWith("floor")) {
   const s = Bun.serve({ port: 0, hostname: "127.0.0.1", idleTimeout: 0, routes: { "/rooms/:code/v1/chat/completions": { POST: (req) => floorFetch(req) } } });
   port = s.port!;
 } else if (variant === "hub") {

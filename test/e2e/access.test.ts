@@ -216,6 +216,33 @@ describe("repeated failures", () => {
     }
   });
 
+  test("an Anthropic client retrying one mistyped room password (Claude Code retries a 401) is one mistake: never 429, and a participant on that machine keeps serving", async () => {
+    const limited = startTestHub({ access: { maxFailures: 3 } });
+    try {
+      const room = await limited.createRoom({ name: "retried", password: PASSWORD });
+      const joined = await limited.join(room, { id: "same-machine", nickname: "laptop", model: "m", endpoint: upstream.url, password: PASSWORD });
+      const { participantToken } = (await joined.json()) as { participantToken: string };
+      const messages = (key: string) =>
+        fetch(`${limited.url}/rooms/${room}/v1/messages`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-api-key": key, "anthropic-version": "2023-06-01" },
+          body: JSON.stringify({ model: "m", max_tokens: 10, messages: [{ role: "user", content: "hi" }] }),
+        });
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        const res = await messages("room-pw-6d1f0c");
+        statuses.push(res.status);
+        expect(((await res.json()) as { type: string; error: { type: string } }).error.type).toBe("authentication_error");
+      }
+      expect(statuses).toEqual([401, 401, 401, 401, 401, 401]);
+      // Its heartbeats, from the same address, go on; and once the key is fixed, it works.
+      expect((await limited.post(`/rooms/${room}/health`, { id: "same-machine" }, { authorization: `Bearer ${participantToken}` })).status).toBe(200);
+      expect((await fetch(`${limited.url}/rooms/${room}/v1/models`, { headers: { authorization: `Bearer ${PASSWORD}` } })).status).toBe(200);
+    } finally {
+      await limited.stop();
+    }
+  });
+
   test("a burst of concurrent guesses gets no more argon2 runs than the budget", async () => {
     const limited = startTestHub({ access: { maxFailures: 3 } });
     try {

@@ -222,6 +222,40 @@ describe("AccessGate: room passwords", () => {
   });
 });
 
+describe("AccessGate: the same wrong secret again", () => {
+  test("a client retrying one mistyped password (Claude Code retries a 401) is one failure, and runs argon2 once; different guesses still block", async () => {
+    const gate = new AccessGate({ now: clock().now, limits });
+    const r = await room("right");
+    const verify = Bun.password.verify;
+    let runs = 0;
+    Bun.password.verify = (...args: Parameters<typeof verify>) => {
+      runs++;
+      return verify(...args);
+    };
+    try {
+      for (let i = 0; i < 10; i++) expect((await errorOf(gate.requireRoomPassword(r, req("Bearer mistyped"), "7.7.7.7"))).status).toBe(401);
+      expect(runs).toBe(1);
+      await gate.requireRoomPassword(r, req("Bearer right"), "7.7.7.7");
+      // The same wrong password from another address is that address's one failure.
+      expect((await errorOf(gate.requireRoomPassword(r, req("Bearer mistyped"), "6.6.6.6"))).status).toBe(401);
+      expect(runs).toBe(2); // the right one, once
+      // Guessing is trying different ones: two more, and the address is blocked (3 in all).
+      for (const guess of ["guess-a", "guess-b"]) expect((await errorOf(gate.requireRoomPassword(r, req(`Bearer ${guess}`), "7.7.7.7"))).status).toBe(401);
+      expect((await errorOf(gate.requireRoomPassword(r, req("Bearer right"), "7.7.7.7"))).status).toBe(429);
+    } finally {
+      Bun.password.verify = verify;
+    }
+    expect(Bun.inspect(gate)).not.toContain("mistyped");
+  });
+
+  test("the same for tokens: one wrong hub token repeated is one failure; the limiter holds marks, never the token", () => {
+    const gate = new AccessGate({ now: clock().now, token: "hub-tok-123", limits });
+    for (let i = 0; i < 10; i++) expect(() => gate.requireHubToken(req("Bearer hub-tok-12"), "5.5.5.5")).toThrow(AccessError);
+    gate.requireHubToken(req("Bearer hub-tok-123"), "5.5.5.5");
+    expect(Bun.inspect(gate.limiter, { depth: 10 })).not.toContain("hub-tok-12");
+  });
+});
+
 describe("AccessGate: hub token", () => {
   test("no token: nothing required", () => {
     const gate = new AccessGate({ now: clock().now });

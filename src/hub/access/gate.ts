@@ -10,9 +10,10 @@
  *   set (`--metrics-token`: scrapers get a credential that creates no room); either passes.
  * Rooms keep only an argon2id hash, and verifying it costs tens of ms, so a verified password
  * is remembered as an HMAC of (room, password) under a key drawn per hub: a repeated request
- * costs one HMAC and a map lookup, and the plain password is never stored. Wrong attempts are
- * counted per client address (limiter.ts), wrong participant tokens and hostIds too. Error
- * messages say what to send and never echo what was sent.
+ * costs one HMAC and a map lookup, and the plain password is never stored; a wrong one is
+ * remembered the same way, so a client retrying it runs no argon2 either. Wrong attempts are
+ * counted per client address (limiter.ts), wrong participant tokens and hostIds too, the same
+ * wrong secret once per window. Error messages say what to send and never echo what was sent.
  */
 import { createHmac, randomBytes } from "node:crypto";
 import { BoundedMap } from "../../protocol/bounded-map.ts";
@@ -69,6 +70,8 @@ export class AccessGate {
   readonly limiter: FailureLimiter;
   private readonly key = randomBytes(32);
   private readonly verified: BoundedMap<string, true>;
+  /** (room, password) pairs found wrong, by the same mark: sent again, no argon2 runs, and the address's count moves once (limiter.ts). */
+  private readonly rejected: BoundedMap<string, true>;
   /** Verifications under way, so concurrent requests with the same password share one argon2 run. */
   private readonly pending = new Map<string, Promise<boolean>>();
   private readonly tokenDigest: Buffer | undefined;
@@ -78,6 +81,7 @@ export class AccessGate {
     const limits = { ...DEFAULT_ACCESS_LIMITS, ...opts.limits };
     this.limiter = new FailureLimiter(limits, opts.now, opts.onBlock);
     this.verified = new BoundedMap(limits.verifiedMax, limits.verifiedTtlMs, opts.now);
+    this.rejected = new BoundedMap(limits.verifiedMax, limits.windowMs, opts.now);
     this.tokenDigest = opts.token ? digest(opts.token) : undefined;
     this.metricsDigest = opts.metricsToken ? digest(opts.metricsToken) : undefined;
   }
@@ -131,7 +135,7 @@ export class AccessGate {
     }
     // Equal-length digests, so timingSafeEqual never throws and the length leaks nothing.
     if (!matchesDigest(given, this.tokenDigest)) {
-      this.limiter.recordFailure(who);
+      this.limiter.recordFailure(who, this.mark("hub", given));
       throw unauthorized('wrong hub token: send the token the hub was started with as "Authorization: Bearer <hub token>"', "invalid_hub_token", "gambi hub");
     }
   }
@@ -148,19 +152,23 @@ export class AccessGate {
     const metrics = this.metricsDigest !== undefined && matchesDigest(given, this.metricsDigest);
     const hub = this.tokenDigest !== undefined && matchesDigest(given, this.tokenDigest);
     if (!metrics && !hub) {
-      this.limiter.recordFailure(who);
+      this.limiter.recordFailure(who, this.mark("metrics", given));
       throw unauthorized("wrong token for the metrics: send the hub's --metrics-token or its hub token", "invalid_metrics_token", "gambi metrics");
     }
   }
 
   /**
-   * For a heartbeat or a leave: passes when the bearer is the participant's token; 401 without
-   * one or with a wrong one (counted against the address), 429 when the address is blocked.
+   * For a heartbeat or a leave: passes when the bearer is the participant's token, even from a
+   * blocked address; 401 without one or with a wrong one (counted against the address), 429 for
+   * those when the address is blocked. A participant token is 256 random bits (credentials.ts):
+   * telling a right one from a wrong one gives a guesser nothing, while refusing it would take
+   * every participant of a machine offline because someone there mistyped a room password.
    */
   requireParticipantToken(room: Room, p: Participant, request: Request, address: string | undefined): void {
+    const given = bearerToken(request.headers.get("authorization"));
+    if (given !== undefined && matchesDigest(given, p.tokenDigest)) return;
     const who = addressKey(address);
     this.limiter.assertAllowed(who);
-    const given = bearerToken(request.headers.get("authorization"));
     const realm = `gambi room ${room.code}`;
     if (given === undefined) {
       throw unauthorized(
@@ -169,23 +177,22 @@ export class AccessGate {
         realm,
       );
     }
-    if (!matchesDigest(given, p.tokenDigest)) {
-      this.limiter.recordFailure(who);
-      throw unauthorized(`wrong participant token for ${p.id}: send the participantToken its join returned`, "invalid_participant_token", realm);
-    }
+    this.limiter.recordFailure(who, this.mark("participant", given));
+    throw unauthorized(`wrong participant token for ${p.id}: send the participantToken its join returned`, "invalid_participant_token", realm);
   }
 
   /**
-   * For a join that names an existing participant's id: true when the bearer is its token. A
-   * wrong token counts against the address (a guess); none at all does not (a mistake).
+   * For a join that names an existing participant's id: true when the bearer is its token (even
+   * from a blocked address, as for a heartbeat). A wrong token counts against the address (a
+   * guess); none at all does not (a mistake).
    */
   participantTokenMatches(p: Participant, request: Request, address: string | undefined): boolean {
+    const given = bearerToken(request.headers.get("authorization"));
+    if (given !== undefined && matchesDigest(given, p.tokenDigest)) return true;
     const who = addressKey(address);
     this.limiter.assertAllowed(who);
-    const given = bearerToken(request.headers.get("authorization"));
     if (given === undefined) return false;
-    if (matchesDigest(given, p.tokenDigest)) return true;
-    this.limiter.recordFailure(who);
+    this.limiter.recordFailure(who, this.mark("participant", given));
     return false;
   }
 
@@ -199,7 +206,7 @@ export class AccessGate {
     const owner = matchesDigest(given, Buffer.from(room.hostIdDigest, "hex"));
     const admin = this.tokenDigest !== undefined && matchesDigest(given, this.tokenDigest);
     if (!owner && !admin) {
-      this.limiter.recordFailure(who);
+      this.limiter.recordFailure(who, this.mark("owner", given));
       throw unauthorized(`wrong credential for deleting room ${room.code}: send ${how}`, "invalid_room_owner", `gambi room ${room.code}`);
     }
     return owner ? "hostId" : "hub token";
@@ -221,9 +228,20 @@ export class AccessGate {
     // The room's id (not its code) is in the key: a room created later under a freed code starts clean.
     const mark = createHmac("sha256", this.key).update(room.id).update("\0").update(password).digest("base64url");
     if (this.verified.get(mark)) return true;
-    const ok = await this.limiter.track(who, () => this.verifyOnce(mark, password, hash));
+    // Known to be wrong: no argon2 run; the address's count moves only the first time in its window.
+    if (this.rejected.get(mark)) {
+      this.limiter.recordFailure(who, mark);
+      return false;
+    }
+    const ok = await this.limiter.track(who, () => this.verifyOnce(mark, password, hash), mark);
     if (ok) this.verified.set(mark, true);
+    else this.rejected.set(mark, true);
     return ok;
+  }
+
+  /** A wrong credential of one kind, keyed under the hub's own key: the limiter counts a repeat once and never holds the secret. */
+  private mark(kind: string, given: string): string {
+    return createHmac("sha256", this.key).update(kind).update("\0").update(given).digest("base64url");
   }
 
   private verifyOnce(mark: string, password: string, hash: string): Promise<boolean> {

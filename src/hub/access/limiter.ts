@@ -5,7 +5,12 @@
  * cannot overtake the count (and each argon2 verify costs the hub real memory and CPU).
  * A success does not reset the count: an attacker holding one room's password must not be
  * able to wipe their failures on another by interleaving good attempts.
- * Memory is bounded: at most `maxAddresses` tallies, oldest forgotten first.
+ * The same wrong secret sent again counts once per window (the caller names it by a keyed
+ * mark, never the secret): guessing means trying different ones, while an SDK that retries a
+ * 401 (Claude Code does, six times in 35 s) with one mistyped password is one mistake, and
+ * must not lock its whole address out, the participants on that machine included.
+ * Memory is bounded: at most `maxAddresses` tallies, oldest forgotten first; a tally remembers
+ * at most `maxFailures` marks (one more blocks it).
  */
 import { BoundedMap } from "../../protocol/bounded-map.ts";
 import type { ErrorCode } from "../../protocol/error-codes.ts";
@@ -54,6 +59,8 @@ interface Tally {
   windowEnd: number;
   blockedUntil: number;
   inFlight: number;
+  /** The wrong secrets counted in this window, by their marks. */
+  marks: Set<string> | undefined;
 }
 
 export class FailureLimiter {
@@ -78,8 +85,8 @@ export class FailureLimiter {
     if (t.failures + t.inFlight >= this.limits.maxFailures) throw tooMany(1000);
   }
 
-  /** Runs one verification against `key`'s budget; a `false` result is a failure. */
-  async track(key: string, verify: () => Promise<boolean>): Promise<boolean> {
+  /** Runs one verification against `key`'s budget; a `false` result is a failure (of the secret `mark` names). */
+  async track(key: string, verify: () => Promise<boolean>, mark?: string): Promise<boolean> {
     const t = this.tally(key);
     t.inFlight++;
     let ok = false;
@@ -87,14 +94,14 @@ export class FailureLimiter {
       ok = await verify();
     } finally {
       t.inFlight--;
-      if (!ok) this.fail(key, t);
+      if (!ok) this.fail(key, t, mark);
     }
     return ok;
   }
 
-  /** A wrong attempt checked without `track` (a token comparison takes no time). */
-  recordFailure(key: string): void {
-    this.fail(key, this.tally(key));
+  /** A wrong attempt checked without `track` (a token comparison takes no time); `mark` names the secret. */
+  recordFailure(key: string, mark?: string): void {
+    this.fail(key, this.tally(key), mark);
   }
 
   get size(): number {
@@ -108,23 +115,32 @@ export class FailureLimiter {
   private tally(key: string): Tally {
     let t = this.tallies.get(key);
     if (!t) {
-      t = { failures: 0, windowEnd: 0, blockedUntil: 0, inFlight: 0 };
+      t = { failures: 0, windowEnd: 0, blockedUntil: 0, inFlight: 0, marks: undefined };
       this.tallies.set(key, t);
     }
     return t;
   }
 
-  private fail(key: string, t: Tally): void {
+  private fail(key: string, t: Tally, mark: string | undefined): void {
     const now = this.now();
     if (t.windowEnd <= now) {
       t.failures = 0;
       t.windowEnd = now + this.limits.windowMs;
+      t.marks = undefined;
+    }
+    if (mark !== undefined) {
+      if (t.marks?.has(mark)) {
+        this.tallies.set(key, t);
+        return;
+      }
+      (t.marks ??= new Set()).add(mark);
     }
     t.failures++;
     if (t.failures >= this.limits.maxFailures && t.blockedUntil <= now) {
       t.blockedUntil = now + this.limits.blockMs;
       t.failures = 0;
       t.windowEnd = 0;
+      t.marks = undefined;
       this.onBlock?.(key, this.limits.blockMs);
     }
     // Re-set: refreshes the entry's expiry, so an active address is not forgotten mid-block.
