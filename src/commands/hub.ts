@@ -84,9 +84,11 @@ function parseSeconds(value: string, flag: string): number {
 }
 
 /** Days, as --room-ttl gives them → ms (0: rooms are kept forever). */
-function parseDays(value: string, flag: string): number {
+/** Days → ms; a positive value stays positive (however small: 0 would keep rooms forever, the opposite of what was asked). */
+export function parseDays(value: string, flag: string): number {
   if (!/^\d+(\.\d+)?$/.test(value)) throw new UsageError(`${flag} must be a number of days (0 keeps rooms forever), got "${value}"`);
-  return Math.round(Number(value) * 24 * 60 * 60 * 1000);
+  const days = Number(value);
+  return days > 0 ? Math.max(1, Math.round(days * 24 * 60 * 60 * 1000)) : 0;
 }
 
 const isWildcard = (host: string) => host === "0.0.0.0" || host === "::";

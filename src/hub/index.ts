@@ -124,6 +124,7 @@ export function createHub(deps: HubDeps = {}): Hub {
     },
     close: () => {
       ctx.ledger.flush();
+      ctx.registry.saveActivity();
       ctx.roomStore.close();
     },
   };

@@ -189,7 +189,7 @@ test("the room store: a second hub on the same directory is refused while the fi
 
 test("a room the store cannot save is not created: 503 in the envelope, the error in the hub's log", async () => {
   const logs = quietLogs();
-  const failing = { load: () => [], insert: () => { throw new Error("disk I/O error"); }, delete() {}, close() {}, file: "/nowhere/gambi.db" };
+  const failing = { load: () => [], insert: () => { throw new Error("disk I/O error"); }, delete() {}, saveActivity() {}, close() {}, file: "/nowhere/gambi.db" };
   const hub = createHub({ roomStore: failing, logger: logs.logger });
   const res = await hub.app.handle(new Request("http://localhost/rooms", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "unsaved" }) }));
   expect(res.status).toBe(503);

@@ -131,6 +131,30 @@ test("a room with no participant and no request for --room-ttl is removed, with 
   expect(hub.hub.ctx.registry.find(occupied)).toBeDefined();
 });
 
+test("--room-ttl counts across restarts: a hub restarted more often than the TTL still removes a room nobody uses", async () => {
+  let clock = 1_000_000;
+  const dir = tempDir("room-ttl");
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const logger = createConsola({ level: 0 });
+  const start = () => startHub({ port: 0, host: "127.0.0.1", sweepIntervalMs: 0, deps: { dataDir: dir, now: () => clock, roomTtlMs: 7 * DAY, logger } });
+  let hub = start();
+  const create = async (name: string) => ((await (await fetch(`${hub.url}/rooms`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name }) })).json()) as { room: { code: string } }).room.code;
+  const idle = await create("idle");
+  const used = await create("used");
+  // Restarted every 3 days, seven times over three weeks; `used` gets a request before each restart.
+  for (let day = 3; day <= 21; day += 3) {
+    clock += 3 * DAY;
+    await fetch(`${hub.url}/rooms/${used}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "*", messages: [{ role: "user", content: "x" }] }) }).then((r) => r.arrayBuffer());
+    hub.hub.sweep();
+    await hub.stop();
+    hub = start();
+    hub.hub.sweep();
+    // Unused for 7 days (created at day 0): gone from day 9 on, whatever the restarts.
+    expect({ day, idle: hub.hub.ctx.registry.find(idle) !== undefined, used: hub.hub.ctx.registry.find(used) !== undefined }).toEqual({ day, idle: day < 7, used: true });
+  }
+  await hub.stop();
+});
+
 test("--room-ttl 0 keeps empty rooms forever", async () => {
   let clock = 1_000_000;
   const hub = startTestHub({ now: () => clock, roomTtlMs: 0 });

@@ -56,3 +56,13 @@ describe("isLoopbackHost", () => {
     expect(isLoopbackHost("http://[::ffff:127.0.0.1]:8080")).toBe(true);
   });
 });
+
+describe("gambi hub --room-ttl", () => {
+  test("a positive number of days, however small, is a positive TTL (0 would keep rooms forever); 0 is forever", async () => {
+    const { parseDays } = await import("../../src/commands/hub.ts");
+    expect(parseDays("0.0000000001", "--room-ttl")).toBe(1);
+    expect(parseDays("0.5", "--room-ttl")).toBe(12 * 60 * 60 * 1000);
+    expect(parseDays("0", "--room-ttl")).toBe(0);
+    expect(() => parseDays("-1", "--room-ttl")).toThrow("--room-ttl must be a number of days");
+  });
+});

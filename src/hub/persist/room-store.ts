@@ -3,7 +3,8 @@
  * change and reads it once at start; `memoryRoomStore()` keeps nothing (tests, `--ephemeral`),
  * `openRoomDatabase(dir)` (sqlite.ts) keeps rooms in `DIR/gambi.db`.
  *
- * Only rooms are stored: code, id, name, the hostId's digest, createdAt, password hash and defaults.
+ * Only rooms are stored: code, id, name, the hostId's digest, createdAt, password hash, defaults
+ * and when each was last used.
  * Participants are not. Their auth headers must never touch a disk, a participant without them
  * is useless for a cloud endpoint, and a joiner whose heartbeat gets 404 after a restart joins
  * again by itself with everything it had (src/join/runtime.ts), probed afresh. So a restart is
@@ -22,6 +23,8 @@ export interface StoredRoom {
   /** argon2id (Bun.password), never the password. */
   passwordHash: string | null;
   config: RuntimeConfig;
+  /** When it last had a participant or a request, as last saved (`saveActivity`); absent when never saved. */
+  lastActiveAt?: number;
 }
 
 export interface RoomStore {
@@ -32,6 +35,11 @@ export interface RoomStore {
   /** Written before the room exists for clients: a room that could not be saved is not created. */
   insert(room: StoredRoom): void;
   delete(code: string): void;
+  /**
+   * When rooms were last used, so `--room-ttl` counts across restarts. Written in batches (the
+   * sweeper's, and at shutdown), never per request: a crash loses at most one sweep's worth.
+   */
+  saveActivity(rooms: readonly { code: string; lastActiveAt: number }[]): void;
   /** The rooms' usage ledgers, in the same place (ledger-store.ts); absent: kept in memory. */
   readonly ledger?: LedgerStore;
   close(): void;
@@ -39,7 +47,7 @@ export interface RoomStore {
 
 /** Keeps nothing: every room is gone when the hub stops. */
 export function memoryRoomStore(): RoomStore {
-  return { load: () => [], insert() {}, delete() {}, ledger: memoryLedgerStore(), close() {} };
+  return { load: () => [], insert() {}, delete() {}, saveActivity() {}, ledger: memoryLedgerStore(), close() {} };
 }
 
 /** A data directory gambi cannot use: the message names the file and says what to do. */

@@ -47,6 +47,8 @@ const MIGRATIONS: readonly (string | ((db: Database) => void))[] = [
   },
   // 3: the rooms' usage ledgers (ledger-sql.ts).
   LEDGER_MIGRATION,
+  // 4: when each room was last used (a participant, a request), so --room-ttl counts across restarts; NULL: not known.
+  "ALTER TABLE rooms ADD COLUMN last_active_at INTEGER",
 ];
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
@@ -122,12 +124,14 @@ interface RoomRow {
   created_at: number;
   password_hash: string | null;
   config: string;
+  last_active_at: number | null;
 }
 
 class SqliteRoomStore implements RoomStore {
   private readonly insertRoom: Statement;
   private readonly deleteRoom: Statement;
   private readonly allRooms: Statement<RoomRow, []>;
+  private readonly setActivity: Statement;
   readonly ledger: LedgerStore & { finalize(): void };
   private closed = false;
 
@@ -138,7 +142,8 @@ class SqliteRoomStore implements RoomStore {
     this.ledger = sqliteLedgerStore(db, { salt: () => randomBytes(32), now: Date.now });
     this.insertRoom = db.prepare("INSERT INTO rooms (code, id, name, host_id, created_at, password_hash, config) VALUES (?, ?, ?, ?, ?, ?, ?)");
     this.deleteRoom = db.prepare("DELETE FROM rooms WHERE code = ?");
-    this.allRooms = db.prepare<RoomRow, []>("SELECT code, id, name, host_id, created_at, password_hash, config FROM rooms ORDER BY created_at, rowid");
+    this.allRooms = db.prepare<RoomRow, []>("SELECT code, id, name, host_id, created_at, password_hash, config, last_active_at FROM rooms ORDER BY created_at, rowid");
+    this.setActivity = db.prepare("UPDATE rooms SET last_active_at = ? WHERE code = ?");
   }
 
   load(): StoredRoom[] {
@@ -152,7 +157,16 @@ class SqliteRoomStore implements RoomStore {
       if (!config || typeof config !== "object" || Array.isArray(config)) {
         throw new PersistError(`${this.file} is damaged: room ${row.code} has defaults that are not an object; nothing was changed; ${ELSEWHERE}`, this.file);
       }
-      return { code: row.code, id: row.id, name: row.name, hostIdDigest: row.host_id, createdAt: row.created_at, passwordHash: row.password_hash, config };
+      return {
+        code: row.code,
+        id: row.id,
+        name: row.name,
+        hostIdDigest: row.host_id,
+        createdAt: row.created_at,
+        passwordHash: row.password_hash,
+        config,
+        ...(row.last_active_at === null ? {} : { lastActiveAt: row.last_active_at }),
+      };
     });
   }
 
@@ -164,10 +178,17 @@ class SqliteRoomStore implements RoomStore {
     this.deleteRoom.run(code);
   }
 
+  saveActivity(rooms: readonly { code: string; lastActiveAt: number }[]): void {
+    if (rooms.length === 0) return;
+    this.db.transaction(() => {
+      for (const r of rooms) this.setActivity.run(r.lastActiveAt, r.code);
+    })();
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const s of [this.insertRoom, this.deleteRoom, this.allRooms]) s.finalize();
+    for (const s of [this.insertRoom, this.deleteRoom, this.allRooms, this.setActivity]) s.finalize();
     this.ledger.finalize();
     // Checkpoints the WAL into the database file and removes it.
     this.db.close();

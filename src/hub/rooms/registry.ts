@@ -85,6 +85,8 @@ const HEALTHY: HubEventType = "participant.healthy";
 export class RoomRegistry {
   private readonly rooms = new Map<string, Room>();
   private readonly pool: PoolSettings;
+  /** Each room's `lastActiveAt` as the store last got it (`saveActivity`). */
+  private readonly savedActivity = new Map<string, number>();
 
   constructor(private readonly opts: RegistryOptions) {
     const now = opts.now();
@@ -94,7 +96,11 @@ export class RoomRegistry {
       queueTimeoutMs: opts.pool?.queueTimeoutMs ?? DEFAULT_QUEUE_TIMEOUT_MS,
       off: opts.pool?.off ?? false,
     };
-    for (const r of opts.store?.load() ?? []) this.rooms.set(r.code, this.withScheduler({ ...r, participants: new Map(), lastActiveAt: now }));
+    // Last used when the store last heard (a restart does not make an unused room new again); not known: now.
+    for (const r of opts.store?.load() ?? []) {
+      this.rooms.set(r.code, this.withScheduler({ ...r, participants: new Map(), lastActiveAt: r.lastActiveAt ?? now }));
+      if (r.lastActiveAt !== undefined) this.savedActivity.set(r.code, r.lastActiveAt);
+    }
   }
 
   /** Gives a room its scheduler. */
@@ -191,12 +197,31 @@ export class RoomRegistry {
     room.participants.clear();
     room.scheduler.close(notFound(`room "${room.code}" was ${why === "deleted" ? "deleted" : "removed (unused)"} while the request waited`, "room_not_found"));
     this.opts.bus.publish(room.code, "room.deleted", { reason });
+    this.savedActivity.delete(room.code);
     try {
       this.opts.store?.delete(room.code);
     } catch (err) {
       this.opts.log?.error(`could not remove room ${room.code} from ${this.opts.store?.file ?? "the room store"}: ${(err as Error).message}`);
     }
     this.opts.onRoomRemoved?.(room, why);
+  }
+
+  /**
+   * Tells the store when rooms used since the last call were last used (the sweeper, and the
+   * hub's close), so `--room-ttl` counts across restarts. A store failure is logged: the rooms
+   * are still in memory, and the next sweep tries again.
+   */
+  saveActivity(): void {
+    const used: { code: string; lastActiveAt: number }[] = [];
+    for (const room of this.rooms.values()) if (this.savedActivity.get(room.code) !== room.lastActiveAt) used.push({ code: room.code, lastActiveAt: room.lastActiveAt });
+    if (used.length === 0) return;
+    try {
+      this.opts.store?.saveActivity(used);
+    } catch (err) {
+      this.opts.log?.warn(`could not save when rooms were last used to ${this.opts.store?.file ?? "the room store"}: ${(err as Error).message}`);
+      return;
+    }
+    for (const r of used) this.savedActivity.set(r.code, r.lastActiveAt);
   }
 
   requireParticipant(room: Room, id: string): Participant {
@@ -359,6 +384,7 @@ export class RoomRegistry {
   sweep(): void {
     const now = this.opts.now();
     const ttl = this.opts.roomTtlMs ?? 0;
+    this.saveActivity();
     for (const room of [...this.rooms.values()]) {
       if (ttl > 0 && room.participants.size === 0 && now - room.lastActiveAt >= ttl) {
         this.opts.log?.info(`room ${room.code} removed: no participant and no request for ${formatAge(now - room.lastActiveAt)} (--room-ttl)`);
