@@ -1,5 +1,6 @@
 /**
- * Which hub `gambi list`, `join`, `chat` and `tui` talk to: `--hub`, a profile's hub,
+ * Which hub `gambi list`, `join`, `chat`, `tui`, `create`, `usage` and `rooms delete` talk to:
+ * `--hub`, a profile's hub,
  * `$GAMBI_HUB_URL` or the saved default, as `hubUrl` says; with none of those, the hubs that
  * announce themselves on the local network (`gambi hub --mdns`), looked for for about a
  * second: one is used (and said so, on stderr), several are offered in a prompt (without a

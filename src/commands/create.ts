@@ -8,7 +8,8 @@ import * as p from "@clack/prompts";
 import { UsageError } from "../terminal/errors.ts";
 import { ask, canPrompt } from "../terminal/prompt.ts";
 import { saveOwnedRoom, SettingsError } from "../settings.ts";
-import { caArgs, guard, hubArgs, hubCa, hubToken, hubUrl, interactiveArgs, jsonArgs, tokenArgs } from "./_args.ts";
+import { caArgs, guard, hubCa, hubToken, interactiveArgs, jsonArgs, tokenArgs } from "./_args.ts";
+import { findableHubArgs, findHub } from "./_find-hub.ts";
 
 async function readConfig(path: string | undefined): Promise<Record<string, unknown> | undefined> {
   if (!path) return undefined;
@@ -41,7 +42,7 @@ export default defineCommand({
     name: { type: "string", description: 'Room name (default "gambi room")' },
     password: { type: "string", description: "Password participants need to join" },
     config: { type: "string", description: "JSON file with room defaults (instructions, temperature, max_tokens, ...)" },
-    ...hubArgs,
+    ...findableHubArgs,
     ...caArgs,
     ...tokenArgs,
     ...jsonArgs,
@@ -49,7 +50,8 @@ export default defineCommand({
   },
   run: ({ args }) =>
     guard(async () => {
-      const client = createHubClient(hubUrl(args.hub), { token: hubToken(args.token), ca: hubCa(args.ca) });
+      const { url } = await findHub({ flag: args.hub, discover: args.discover, interactive: canPrompt(args) && !args.json });
+      const client = createHubClient(url, { token: hubToken(args.token), ca: hubCa(args.ca) });
       let name = args.name;
       let password = args.password;
       // In a terminal, ask for what the flags left out (a name, then an optional hidden password).

@@ -10,21 +10,24 @@ import { log } from "../logger.ts";
 import { hasCode } from "../protocol/error-codes.ts";
 import { findOwnedRoom, forgetOwnedRoom, readSettingsQuietly } from "../settings.ts";
 import { UsageError } from "../terminal/errors.ts";
-import { caArgs, guard, hubArgs, hubCa, hubToken, hubUrl, jsonArgs, tokenArgs } from "./_args.ts";
+import { caArgs, guard, hubCa, hubToken, jsonArgs, tokenArgs } from "./_args.ts";
+import { findableHubArgs, findHub } from "./_find-hub.ts";
+import { canPrompt } from "../terminal/prompt.ts";
 
 export default defineCommand({
   meta: { name: "delete", description: "Delete a room you created (its participants are told)" },
   args: {
     code: { type: "positional", description: "The room's code", required: true },
     "host-id": { type: "string", description: "The room's hostId (default: the one `gambi create` saved for this hub)" },
-    ...hubArgs,
+    ...findableHubArgs,
     ...caArgs,
     ...tokenArgs,
     ...jsonArgs,
   },
   run: ({ args }) =>
     guard(async () => {
-      const client = createHubClient(hubUrl(args.hub), { ca: hubCa(args.ca) });
+      const { url } = await findHub({ flag: args.hub, discover: args.discover, interactive: canPrompt({}) && !args.json });
+      const client = createHubClient(url, { ca: hubCa(args.ca) });
       const code = args.code.trim().toUpperCase();
       const saved = findOwnedRoom(readSettingsQuietly(), client.url, code);
       const credential = args["host-id"] || saved?.hostId || hubToken(args.token);

@@ -11,7 +11,8 @@ import { canPrompt } from "../terminal/prompt.ts";
 import { UsageError } from "../terminal/errors.ts";
 import { usageLines } from "../tui/usage-table.ts";
 import { looksLikeRoomCode } from "../common/room-code.ts";
-import { caArgs, guard, hubArgs, hubCa, hubUrl, interactiveArgs, jsonArgs } from "./_args.ts";
+import { caArgs, guard, hubCa, interactiveArgs, jsonArgs } from "./_args.ts";
+import { findableHubArgs, findHub } from "./_find-hub.ts";
 
 export default defineCommand({
   meta: { name: "usage", description: "Show a room's usage ledger: tokens each participant served and each caller used" },
@@ -20,7 +21,7 @@ export default defineCommand({
     password: { type: "string", description: "Room password, for a protected room (in a terminal, asked when needed)" },
     csv: { type: "boolean", description: "Print the ledger as CSV", default: false },
     ...jsonArgs,
-    ...hubArgs,
+    ...findableHubArgs,
     ...caArgs,
     ...interactiveArgs,
   },
@@ -29,7 +30,8 @@ export default defineCommand({
       if (args.json && args.csv) throw new UsageError("--json and --csv: pick one");
       if (!looksLikeRoomCode(args.code)) throw new UsageError(`"${args.code}" is not a room code (6 letters or digits; gambi list shows the rooms)`);
       const code = args.code.trim().toUpperCase();
-      const client = createHubClient(hubUrl(args.hub), { ca: hubCa(args.ca) });
+      const { url } = await findHub({ flag: args.hub, discover: args.discover, interactive: canPrompt(args) && !args.json && !args.csv });
+      const client = createHubClient(url, { ca: hubCa(args.ca) });
       const password = args.password || (canPrompt(args) ? await askChatPassword(client, code) : undefined);
       try {
         if (args.csv) process.stdout.write(await client.usageCsv(code, password));

@@ -83,6 +83,23 @@ test("gambi hub --mdns is found by gambi list with no --hub: --json lists its ro
   expect(JSON.parse(after.stdout)).not.toContainEqual(expect.objectContaining({ url }));
 }, 60_000);
 
+test("a first run on the LAN: gambi create, usage and rooms delete with no --hub use the hub found, as list does", async () => {
+  const name = unique("lan hub");
+  const { url } = await mdnsHub(name);
+  await runUntil(SOURCE, ["list", "--hubs", "--json"], listsHub(url));
+  const created = await runUntil(SOURCE, ["create", "--name", "made on the LAN", "--json"], (r) => r.code === 0);
+  expect(created.code).toBe(0);
+  expect(created.stderr).toContain(`using hub "${name}" at ${url}, found on the local network`);
+  const code = (JSON.parse(created.stdout) as { code: string }).code;
+  expect(((await (await fetch(`${url}/rooms/${code}`)).json()) as { room: { name: string } }).room.name).toBe("made on the LAN");
+  const usage = await runUntil(SOURCE, ["usage", code, "--json"], (r) => r.code === 0);
+  expect(JSON.parse(usage.stdout)).toMatchObject({ room: code });
+  // The hostId create saved is the found hub's: delete finds both.
+  const deleted = await runUntil(SOURCE, ["rooms", "delete", code], (r) => r.code === 0);
+  expect(deleted.stdout + deleted.stderr).toContain(`room ${code} deleted from ${url}`);
+  expect((await fetch(`${url}/rooms/${code}`)).status).toBe(404);
+}, 60_000);
+
 test("--no-discover, and a --hub given, do not look: today's behaviour", async () => {
   const { url } = await mdnsHub(unique("ignored"));
   await runUntil(SOURCE, ["list", "--hubs", "--json"], listsHub(url));
