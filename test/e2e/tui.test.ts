@@ -37,7 +37,7 @@ test("tui: rooms list → room view → live request in the activity log → Ctr
     expect(room).toContain("  waiting for requests…");
     expect(await chatThroughRoom(hub.url, code)).toBe(200);
     await t.expectView("✓ alice done");
-    await t.expectView(/^requests 1 · errors 0/m);
+    await t.expectView(/^since opened: requests 1 · errors 0/m);
     t.type(KEY.ctrlC);
     const exited = await Promise.race([t.proc.exited, Bun.sleep(5000).then(() => "still running")]);
     expect(exited).toBe(0);

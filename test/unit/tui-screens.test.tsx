@@ -112,7 +112,7 @@ describe("room view", () => {
     expectShape(lines);
     const text = lines.join("\n");
     expect(lines[3]).toBe("Room K7QX2M · team");
-    expect(lines[4]).toBe("requests 3 · errors 1 · p50 TTFT 210 ms · tokens/s 30.0");
+    expect(lines[4]).toBe("since opened: requests 3 · errors 1 · p50 TTFT 210 ms · tokens/s 30.0");
     expect(lines[5]).toMatch(/^NICKNAME\s+MODEL\s+STATUS\s+PROTOCOLS\s+ACTIVE\s+SERVED\s+TTFT\s+TOK\/S$/);
     expect(lines[6]).toMatch(/^alice\s+llama3\.2\s+online\s+chat\s+0\s+2\s+300 ms\s+20\.0$/);
     expect(lines[7]).toMatch(/^bob\s+gpt-4o-mini\s+offline\s+chat\+resp\s+0\s+0\s+–\s+–$/);
@@ -194,7 +194,7 @@ describe("room view", () => {
     v = withRoom(v, { queue: { waiting: 3, queueSize: 64, queueTimeoutMs: 120_000 } });
     const cooling = draw(base({ screen: "room", room: { ...v, name: "team" } }));
     expectShape(cooling);
-    expect(cooling[4]).toBe("requests 0 · errors 0 · p50 TTFT – · tokens/s – · 3 waiting");
+    expect(cooling[4]).toBe("since opened: requests 0 · errors 0 · p50 TTFT – · tokens/s – · 3 waiting");
     expect(cooling[5]).toMatch(/^NICKNAME\s+MODEL\s+STATUS\s+PROTOCOLS\s+ACTIVE\s+SERVED\s+TTFT\s+TOK\/S$/);
     expect(cooling[6]).toMatch(/^alice\s+llama3\.2\s+cooling 12s\s+chat\s+1\/2 \(max 4\)\s+0\s+–\s+–$/);
     expect(cooling[7]).toMatch(/^bob\s+llama3\.2\s+online\s+chat\s+0\/2\s+0\s/);

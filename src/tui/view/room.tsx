@@ -71,7 +71,7 @@ export function Room({ s, cols, height }: { s: AppState; cols: number; height: n
   return (
     <Box flexDirection="column">
       <Line tone="bold">{`Room ${r.code} · ${r.name}`}</Line>
-      <Line>{`requests ${r.requests} · errors ${r.errors} · p50 TTFT ${p50 === undefined ? "–" : formatMs(p50)} · tokens/s ${tps === undefined ? "–" : tps.toFixed(1)}${queue ? ` · ${queue}` : ""}`}</Line>
+      <Line>{`since opened: requests ${r.requests} · errors ${r.errors} · p50 TTFT ${p50 === undefined ? "–" : formatMs(p50)} · tokens/s ${tps === undefined ? "–" : tps.toFixed(1)}${queue ? ` · ${queue}` : ""}`}</Line>
       {r.notice ? <Line tone="red">{r.notice}</Line> : null}
       <Line tone="dim">{columns(HEAD, w)}</Line>
       {r.participants.length === 0 ? <Line>{`  no participants yet: j joins this room`}</Line> : null}
