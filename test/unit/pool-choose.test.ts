@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { choose, type Choice } from "../../src/hub/pool/choose.ts";
-import { REFERENCE_TOKENS, Speed } from "../../src/hub/pool/speed.ts";
+import { REFERENCE_TOKENS, Speed, SPEED_STALE_MS } from "../../src/hub/pool/speed.ts";
 
 interface C extends Choice {
   id: string;
@@ -18,10 +18,10 @@ const pickId = (list: C[], random = first) => choose(list, random)?.id;
 describe("speed.ts", () => {
   test("EWMA of TTFT and tokens/s; the score is the expected time for a reference answer", () => {
     const s = new Speed();
-    expect(s.score()).toBeUndefined();
-    s.add({ ttftMs: 200, tokensPerSecond: 50 });
-    expect(s.score()).toBeCloseTo(200 + (REFERENCE_TOKENS * 1000) / 50);
-    s.add({ ttftMs: 600, tokensPerSecond: 100 }, 0.25);
+    expect(s.score(0)).toBeUndefined();
+    s.add({ ttftMs: 200, tokensPerSecond: 50 }, 0);
+    expect(s.score(0)).toBeCloseTo(200 + (REFERENCE_TOKENS * 1000) / 50);
+    s.add({ ttftMs: 600, tokensPerSecond: 100 }, 0, 0.25);
     expect(s.ttftMs).toBeCloseTo(300);
     expect(s.tokensPerSecond).toBeCloseTo(62.5);
     expect(s.samples).toBe(2);
@@ -29,11 +29,24 @@ describe("speed.ts", () => {
 
   test("a missing or absurd measure leaves its average alone", () => {
     const s = new Speed();
-    s.add({ ttftMs: 100 });
-    s.add({ tokensPerSecond: 0, ttftMs: Number.NaN });
-    s.add({});
+    s.add({ ttftMs: 100 }, 0);
+    s.add({ tokensPerSecond: 0, ttftMs: Number.NaN }, 0);
+    s.add({}, 0);
     expect([s.ttftMs, s.tokensPerSecond, s.samples]).toEqual([100, undefined, 1]);
-    expect(s.score()).toBe(100);
+    expect(s.score(0)).toBe(100);
+  });
+
+  test("a measurement with no new sample for SPEED_STALE_MS counts as none; the next sample starts it again", () => {
+    const s = new Speed();
+    s.add({ ttftMs: 100 }, 1_000);
+    expect(s.score(1_000 + SPEED_STALE_MS)).toBe(100);
+    expect(s.score(1_001 + SPEED_STALE_MS)).toBeUndefined();
+    // A sample without a usable measure refreshes nothing.
+    s.add({}, 2_000 + SPEED_STALE_MS);
+    expect(s.score(2_000 + SPEED_STALE_MS)).toBeUndefined();
+    // And it starts the average again: the stale one is not mixed in.
+    s.add({ ttftMs: 300 }, 3_000 + SPEED_STALE_MS);
+    expect(s.score(3_000 + SPEED_STALE_MS)).toBe(300);
   });
 });
 

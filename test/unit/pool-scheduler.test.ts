@@ -6,6 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import { AccessError } from "../../src/hub/access/limiter.ts";
 import { RoomScheduler, type AcquireRequest, type Lease, type PoolMember, type SchedulerOptions, type Waiting } from "../../src/hub/pool/scheduler.ts";
+import { SPEED_STALE_MS } from "../../src/hub/pool/speed.ts";
 import { GambiError } from "../../src/protocol/openai/errors.ts";
 import { manualTimers, type ManualTimers } from "../helpers/fake-timers.ts";
 import { prng } from "../helpers/prng.ts";
@@ -634,6 +635,33 @@ describe("who may serve", () => {
     expect(now(pool.acquire(req())).member.id).toBe("p2");
     // Now p2 has 1 of 4 in flight and p1 none: load first.
     expect(now(pool.acquire(req())).member.id).toBe("p1");
+  });
+
+  test("one judged slower is tried again once its measurement is stale, so a slow first answer (a model loading) is not a verdict for ever", () => {
+    const { timers, pool } = setup({ random: prng(11) });
+    pool.upsert(member("p1"));
+    pool.upsert(member("p2"));
+    now(pool.acquire(req({ want: pool.want("p1") }))).release({ kind: "success", ttftMs: 9000, tokensPerSecond: 5 });
+    now(pool.acquire(req({ want: pool.want("p2") }))).release({ kind: "success", ttftMs: 100, tokensPerSecond: 80 });
+    // Requests one at a time: each goes to the faster, which stays measured.
+    for (let i = 0; i < 4; i++) {
+      timers.advance(SPEED_STALE_MS / 5);
+      const lease = now(pool.acquire(req()));
+      expect(lease.member.id).toBe("p2");
+      lease.release({ kind: "success", ttftMs: 100, tokensPerSecond: 80 });
+    }
+    // p1's one measurement is stale now: the next lone request measures it again; fast now, it is in the race.
+    timers.advance(SPEED_STALE_MS / 4);
+    const retry = now(pool.acquire(req()));
+    expect(retry.member.id).toBe("p1");
+    retry.release({ kind: "success", ttftMs: 90, tokensPerSecond: 90 });
+    const seen = new Set<string>();
+    for (let i = 0; i < 40; i++) {
+      const lease = now(pool.acquire(req()));
+      seen.add(lease.member.id);
+      lease.release({ kind: "success", ttftMs: 95, tokensPerSecond: 85 });
+    }
+    expect(seen).toEqual(new Set(["p1", "p2"]));
   });
 
   test("the native protocol wins a tie", () => {

@@ -442,7 +442,7 @@ export class RoomScheduler<M extends PoolMember = PoolMember> {
       const c = s.choice;
       c.inFlight = s.cap.inFlight;
       c.limit = s.cap.limit;
-      c.score = s.speed.get(this.modelFor(request.want, s))?.score();
+      c.score = s.speed.get(this.modelFor(request.want, s))?.score(now);
       c.native = supports(s.member.capabilities, request.protocol);
       (s.healthy ? healthyFree : sickFree).push(c);
     }
@@ -574,7 +574,7 @@ export class RoomScheduler<M extends PoolMember = PoolMember> {
       if (outcome.ttftMs !== undefined || outcome.tokensPerSecond !== undefined) {
         let speed = s.speed.get(lease.model);
         if (!speed) s.speed.set(lease.model, (speed = new Speed()));
-        speed.add(outcome);
+        speed.add(outcome, now);
       }
     } else if (outcome.kind === "rate_limited") {
       const hint = outcome.headers ? cooldownHint(outcome.headers, this.wallNow()) : undefined;
