@@ -11,10 +11,10 @@
  * taskset is there (load generator and upstream on CPU 0), rounds alternating the order.
  * Prints µs of CPU per request, per thread name, medians of the rounds.
  */
-import { readdirSync, readFileSync } from "node:fs";
 import { setAffinity, spawnChild } from "../lib/children.ts";
 import { jsonOnce, runFor } from "../lib/load.ts";
 import { setupRoom } from "../lib/rooms.ts";
+import { threadCpuByName } from "../lib/proc.ts";
 
 const argv = Bun.argv.slice(2);
 const flag = (name: string, fallback: number) => {
@@ -25,28 +25,7 @@ const seconds = flag("--seconds", 4);
 const rounds = flag("--rounds", 3);
 const concurrency = flag("--c", 32);
 
-const TICK_US = 1_000_000 / 100; // USER_HZ is 100 on Linux
-
-/** CPU time per thread name (several threads may share one), in µs. */
-function threadTimes(pid: number): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    let stat: string;
-    let comm: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
-      comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
-    } catch {
-      continue; // the thread ended meanwhile
-    }
-    // Fields after the command name, which is in parentheses and may hold spaces.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const us = (Number(fields[11]) + Number(fields[12])) * TICK_US;
-    const name = Number(tid) === pid ? "(main: JavaScript)" : comm.replace(/\d+$/, "#");
-    out.set(name, (out.get(name) ?? 0) + us);
-  }
-  return out;
-}
+const threadTimes = threadCpuByName;
 
 const diff = (after: Map<string, number>, before: Map<string, number>) => new Map([...after].map(([k, v]) => [k, v - (before.get(k) ?? 0)]));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

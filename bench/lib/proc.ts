@@ -89,19 +89,30 @@ export function socketKinds(pid: number, serverPort: number, peerPorts: number[]
   return kinds;
 }
 
-/** CPU time (ms, user + system) the threads of a process named `name` have used (e.g. Bun's JIT compiler threads, `JITWorker`). */
-export function threadCpuMs(pid: number, name: string): number {
-  let ticks = 0;
+/**
+ * CPU time (µs, user + system) each thread of a process has used, by thread name (threads of
+ * one name summed; the main thread, whose name is the process's, as "(main: JavaScript)";
+ * trailing digits folded to "#", e.g. Bun's "HTTP Client" and JavaScriptCore's numbered helpers).
+ */
+export function threadCpuByName(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
-      if (readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim() !== name) continue;
+      const comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
       // After the command in parentheses: state is field 3, utime and stime are fields 14 and 15.
-      const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8").split(") ")[1]!.split(" ");
-      ticks += Number(fields[11]) + Number(fields[12]);
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const name = Number(tid) === pid ? "(main: JavaScript)" : comm.replace(/\d+$/, "#");
+      // Clock ticks are 10 ms on Linux (USER_HZ = 100).
+      out.set(name, (out.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) * 10_000);
     } catch {
       // The thread ended between the listing and the read.
     }
   }
-  // Clock ticks are 10 ms on Linux (USER_HZ = 100).
-  return ticks * 10;
+  return out;
+}
+
+/** CPU time (ms, user + system) the threads of a process named `name` have used (e.g. Bun's JIT compiler threads, `JITWorker`). */
+export function threadCpuMs(pid: number, name: string): number {
+  return (threadCpuByName(pid).get(name) ?? 0) / 1000;
 }
