@@ -1,5 +1,5 @@
 /** Small hooks the components share. */
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 
 /** The current time, updated every `everyMs` (cooldowns count down, charts slide). */
 export function useNow(everyMs = 1000): number {
@@ -19,4 +19,24 @@ export function usePoll(fn: () => void | Promise<void>, everyMs: number, deps: u
     return () => clearInterval(t);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, deps);
+}
+
+/**
+ * An element's content width in CSS pixels (`first` until measured), kept current as it
+ * resizes: a phone turned, a window narrowed. Pass the ref to the element.
+ */
+export function useWidth<T extends Element>(first: number): [{ current: T | null }, number] {
+  const ref = useRef<T>(null);
+  const [width, setWidth] = useState(first);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el || typeof ResizeObserver === "undefined") return;
+    const observer = new ResizeObserver(([entry]) => {
+      const w = Math.round(entry!.contentRect.width);
+      if (w > 0) setWidth(w);
+    });
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+  return [ref, width];
 }

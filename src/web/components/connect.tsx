@@ -25,7 +25,7 @@ export function Connect({ code, models, passwordProtected }: { code: string; mod
       </div>
       <div class="snippet">
         <CopyButton text={snippet.text} label={snippet.title} />
-        <pre tabIndex={0} aria-label={`${snippet.title} snippet`} data-testid="snippet">
+        <pre tabIndex={0} role="region" aria-label={`${snippet.title} snippet`} data-testid="snippet">
           <code>{snippet.text}</code>
         </pre>
       </div>

@@ -27,19 +27,28 @@ async function copy(text: string): Promise<boolean> {
   }
 }
 
+/**
+ * Its name says what it copies ("Copy curl", the visible word first, as what is read out must
+ * contain what is seen); the outcome shows on the button and is announced by a status line.
+ */
 export function CopyButton({ text, label }: { text: string; label: string }) {
   const [done, setDone] = useState<string | undefined>();
   return (
-    <button
-      type="button"
-      class="ghost"
-      aria-label={`Copy ${label}`}
-      onClick={async () => {
-        setDone((await copy(text)) ? "Copied" : "Select and copy by hand");
-        setTimeout(() => setDone(undefined), 2000);
-      }}
-    >
-      {done ?? "Copy"}
-    </button>
+    <>
+      <button
+        type="button"
+        class="ghost"
+        onClick={async () => {
+          setDone((await copy(text)) ? "Copied" : "Select and copy by hand");
+          setTimeout(() => setDone(undefined), 2000);
+        }}
+      >
+        {done ?? "Copy"}
+        <span class="sr-only"> {label}</span>
+      </button>
+      <span class="sr-only" role="status">
+        {done}
+      </span>
+    </>
   );
 }

@@ -1,14 +1,18 @@
 /**
  * A small SVG chart of values over the last minutes, one line per series (a participant),
- * drawn by hand: no chart library. The figures are also in the table below it for screen
- * readers (the SVG itself is decorative to them).
+ * drawn by hand: no chart library. Screen readers get each series's latest figure in the SVG's
+ * name and in the legend. The drawing is as wide as its box in CSS pixels (measured), so its
+ * labels are their real size on a phone too, not a desktop drawing shrunk to half.
  */
+import { useWidth } from "../hooks.ts";
+
 export interface Series {
   name: string;
   points: { at: number; value: number }[];
 }
 
-const W = 600;
+/** The width drawn before the box is measured. */
+const FIRST_WIDTH = 600;
 const H = 160;
 const PAD = { left: 44, right: 8, top: 8, bottom: 20 };
 export const PALETTE = ["var(--c1)", "var(--c2)", "var(--c3)", "var(--c4)", "var(--c5)", "var(--c6)"];
@@ -38,13 +42,14 @@ interface Props {
 }
 
 export function LineChart({ title, unit, series, now, windowMs, format }: Props) {
+  const [box, W] = useWidth<HTMLElement>(FIRST_WIDTH);
   const from = now - windowMs;
   const max = niceMax(Math.max(0, ...series.flatMap((s) => s.points.map((p) => p.value))));
   const x = (at: number) => PAD.left + ((at - from) / windowMs) * (W - PAD.left - PAD.right);
   const y = (v: number) => H - PAD.bottom - (v / max) * (H - PAD.top - PAD.bottom);
   const id = title.replace(/\W+/g, "-").toLowerCase();
   return (
-    <figure class="chart" aria-labelledby={`${id}-cap`}>
+    <figure class="chart" aria-labelledby={`${id}-cap`} ref={box}>
       <figcaption id={`${id}-cap`}>
         {title} <span class="muted">({unit}, last {Math.round(windowMs / 60_000)} min)</span>
       </figcaption>

@@ -7,6 +7,7 @@ import { count, ms, rate } from "../format.ts";
 import { useNow } from "../hooks.ts";
 import type { Served } from "../room-state.ts";
 import type { ParticipantView, Usage } from "../types.ts";
+import { ScrollRegion } from "./scroll-region.tsx";
 
 interface Props {
   participants: ParticipantView[];
@@ -23,7 +24,7 @@ export function ParticipantsTable({ participants, served, usage }: Props) {
       {participants.length === 0 ? (
         <p class="muted">Nobody has joined yet. The Connect section below has the command line to lend a model.</p>
       ) : (
-        <div class="scroll">
+        <ScrollRegion label="Participants table">
           <table data-testid="participants">
             <thead>
               <tr>
@@ -65,7 +66,7 @@ export function ParticipantsTable({ participants, served, usage }: Props) {
               })}
             </tbody>
           </table>
-        </div>
+        </ScrollRegion>
       )}
     </section>
   );

@@ -89,6 +89,10 @@ export function Playground({ code, password, participants, models }: Props) {
     }
   };
 
+  const last = turns.at(-1);
+  // Said once per turn, not per streamed piece: while it streams, only that an answer is coming.
+  const announcement = busy ? "Waiting for the answer…" : last?.role === "assistant" && last.done ? (last.error ? `No answer: ${last.error}` : `Answer${last.who ? ` from ${last.who}` : ""}: ${last.content}`) : "";
+
   return (
     <section class="card playground" aria-labelledby="playground-title">
       <h2 id="playground-title">Playground</h2>
@@ -127,7 +131,7 @@ export function Playground({ code, password, participants, models }: Props) {
           </label>
         </fieldset>
       </div>
-      <ol class="transcript" data-testid="transcript">
+      <ol class="transcript" data-testid="transcript" aria-label="Conversation" tabIndex={turns.length > 0 ? 0 : undefined}>
         {turns.map((t, i) => (
           <li key={i} class={t.role}>
             <span class="sr-only">{t.role === "user" ? "You:" : "Answer:"}</span>
@@ -135,7 +139,7 @@ export function Playground({ code, password, participants, models }: Props) {
               {t.content || (t.role === "assistant" && !t.done ? "…" : "")}
             </p>
             {t.role === "assistant" && (t.done || t.who) && (
-              <p class="meta" data-testid={t.done ? "answer-meta" : undefined} role={t.done ? "status" : undefined}>
+              <p class="meta" data-testid={t.done ? "answer-meta" : undefined}>
                 {t.error ? <span class="error">{t.error}</span> : null}
                 {t.who && ` answered by ${t.who}`}
                 {t.ttftMs !== undefined && ` · TTFT ${ms(t.ttftMs)}`}
@@ -145,6 +149,9 @@ export function Playground({ code, password, participants, models }: Props) {
           </li>
         ))}
       </ol>
+      <p class="sr-only" role="status" data-testid="answer-status">
+        {announcement}
+      </p>
       <form
         class="compose"
         onSubmit={(e) => {

@@ -44,7 +44,14 @@ export function RoomPage({ code }: { code: string }) {
       </section>
     );
   }
-  if (!room) return <p class="muted">Loading room {code}…</p>;
+  if (!room) {
+    return (
+      <>
+        <h1>Room {code}</h1>
+        <p class="muted">Loading…</p>
+      </>
+    );
+  }
 
   const heading = (
     <div class="room-head">

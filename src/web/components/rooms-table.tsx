@@ -1,6 +1,7 @@
 /** The hub's rooms (GET /rooms): code, name, participants, whether a password protects it. */
 import { clock } from "../format.ts";
 import type { RoomView } from "../types.ts";
+import { ScrollRegion } from "./scroll-region.tsx";
 
 export function RoomsTable({ rooms, error }: { rooms?: RoomView[]; error?: string }) {
   return (
@@ -16,7 +17,7 @@ export function RoomsTable({ rooms, error }: { rooms?: RoomView[]; error?: strin
       ) : rooms.length === 0 ? (
         <p class="muted">No rooms yet: create one below.</p>
       ) : (
-        <div class="scroll">
+        <ScrollRegion label="Rooms table">
           <table>
             <thead>
               <tr>
@@ -43,7 +44,7 @@ export function RoomsTable({ rooms, error }: { rooms?: RoomView[]; error?: strin
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollRegion>
       )}
     </section>
   );

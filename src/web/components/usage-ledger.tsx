@@ -7,6 +7,7 @@
  */
 import { count, ms, rate } from "../format.ts";
 import type { UsageState } from "../use-usage.ts";
+import { ScrollRegion } from "./scroll-region.tsx";
 
 /** `inputTokens`/`outputTokens` are the whole figure, `estimated…` the part of it the hub estimated. */
 export function Figure({ value, estimated }: { value: number; estimated: number }) {
@@ -35,7 +36,7 @@ export function UsageLedger({ usage }: { usage: UsageState }) {
             Since {new Date(u.since).toLocaleString()}.{anyEstimate && " ≈ marks figures with a part the hub estimated (the upstream reported no usage)."}
           </p>
           <h3>Who gave</h3>
-          <div class="scroll">
+          <ScrollRegion label="Usage: who gave">
             <table data-testid="usage-participants">
               <thead>
                 <tr>
@@ -68,9 +69,9 @@ export function UsageLedger({ usage }: { usage: UsageState }) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </ScrollRegion>
           <h3>Who used</h3>
-          <div class="scroll">
+          <ScrollRegion label="Usage: who used">
             <table data-testid="usage-callers">
               <thead>
                 <tr>
@@ -101,7 +102,7 @@ export function UsageLedger({ usage }: { usage: UsageState }) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </ScrollRegion>
         </>
       )}
     </section>
