@@ -25,6 +25,21 @@ async function room(password: string | null, code = "ABCDEF"): Promise<Room> {
 
 const req = (authorization?: string) => new Request("http://hub.test/x", { headers: authorization === undefined ? {} : { authorization } });
 
+/** Runs `body` with Bun.password.verify counted (`runs()`), and puts it back after. */
+async function countingArgon2(body: (runs: () => number) => Promise<void>): Promise<void> {
+  const verify = Bun.password.verify;
+  let runs = 0;
+  Bun.password.verify = (...args: Parameters<typeof verify>) => {
+    runs++;
+    return verify(...args);
+  };
+  try {
+    await body(() => runs);
+  } finally {
+    Bun.password.verify = verify;
+  }
+}
+
 async function errorOf(p: Promise<unknown> | (() => unknown)): Promise<AccessError> {
   try {
     await (typeof p === "function" ? p() : p);
@@ -184,24 +199,16 @@ describe("AccessGate: room passwords", () => {
   test("a verified password is remembered: the second request runs no argon2; the cache holds no password", async () => {
     const gate = new AccessGate({ now: clock().now, limits });
     const r = await room("s3cret-pw");
-    const verify = Bun.password.verify;
-    let runs = 0;
-    Bun.password.verify = (...args: Parameters<typeof verify>) => {
-      runs++;
-      return verify(...args);
-    };
-    try {
+    await countingArgon2(async (runs) => {
       await Promise.all([1, 2, 3].map(() => gate.requireRoomPassword(r, req("Bearer s3cret-pw"), "1.1.1.1")));
-      expect(runs).toBe(1); // concurrent first requests share one verification
+      expect(runs()).toBe(1); // concurrent first requests share one verification
       await gate.requireRoomPassword(r, req("Bearer s3cret-pw"), "1.1.1.1");
-      expect(runs).toBe(1);
+      expect(runs()).toBe(1);
       expect(gate.verifiedCount).toBe(1);
       // The same password is not valid for another room with another password.
       const other = await room("different", "GHJKLM");
       await errorOf(gate.requireRoomPassword(other, req("Bearer s3cret-pw"), "1.1.1.1"));
-    } finally {
-      Bun.password.verify = verify;
-    }
+    });
     expect(Bun.inspect(gate)).not.toContain("s3cret-pw");
   });
 
@@ -226,25 +233,17 @@ describe("AccessGate: the same wrong secret again", () => {
   test("a client retrying one mistyped password (Claude Code retries a 401) is one failure, and runs argon2 once; different guesses still block", async () => {
     const gate = new AccessGate({ now: clock().now, limits });
     const r = await room("right");
-    const verify = Bun.password.verify;
-    let runs = 0;
-    Bun.password.verify = (...args: Parameters<typeof verify>) => {
-      runs++;
-      return verify(...args);
-    };
-    try {
+    await countingArgon2(async (runs) => {
       for (let i = 0; i < 10; i++) expect((await errorOf(gate.requireRoomPassword(r, req("Bearer mistyped"), "7.7.7.7"))).status).toBe(401);
-      expect(runs).toBe(1);
+      expect(runs()).toBe(1);
       await gate.requireRoomPassword(r, req("Bearer right"), "7.7.7.7");
       // The same wrong password from another address is that address's one failure.
       expect((await errorOf(gate.requireRoomPassword(r, req("Bearer mistyped"), "6.6.6.6"))).status).toBe(401);
-      expect(runs).toBe(2); // the right one, once
+      expect(runs()).toBe(2); // the right one, once
       // Guessing is trying different ones: two more, and the address is blocked (3 in all).
       for (const guess of ["guess-a", "guess-b"]) expect((await errorOf(gate.requireRoomPassword(r, req(`Bearer ${guess}`), "7.7.7.7"))).status).toBe(401);
       expect((await errorOf(gate.requireRoomPassword(r, req("Bearer right"), "7.7.7.7"))).status).toBe(429);
-    } finally {
-      Bun.password.verify = verify;
-    }
+    });
     expect(Bun.inspect(gate)).not.toContain("mistyped");
   });
 
