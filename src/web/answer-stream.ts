@@ -62,10 +62,15 @@ export function readPiece(protocol: Protocol, sse: SseEvent): AnswerPiece {
   }
 }
 
-/** The body of one playground turn. `history` holds the turns so far (chat sends them all; Responses only the new input). */
+/**
+ * The body of one playground turn. `history` holds the turns so far: chat sends them all, and so
+ * does Responses when it has no earlier response to continue from (the first Responses turn after
+ * chat turns, or a turn sent to another participant than the last one: a `previous_response_id`
+ * would bring the answer back to the participant holding it). With one, only the new input.
+ */
 export function requestBody(protocol: Protocol, model: string, history: { role: "user" | "assistant"; content: string }[], input: string, previousResponseId: string | undefined): Json {
-  if (protocol === "chat") {
-    return { model, stream: true, stream_options: { include_usage: true }, messages: [...history, { role: "user", content: input }] };
-  }
-  return { model, stream: true, input, ...(previousResponseId ? { previous_response_id: previousResponseId } : {}) };
+  const messages = [...history, { role: "user", content: input }];
+  if (protocol === "chat") return { model, stream: true, stream_options: { include_usage: true }, messages };
+  if (previousResponseId) return { model, stream: true, input, previous_response_id: previousResponseId };
+  return { model, stream: true, input: history.length > 0 ? messages : input };
 }

@@ -128,8 +128,26 @@ describe.skipIf(!present)("web UI in Chromium", () => {
     }
     const bodies = upstream.inference().filter((r) => r.path.endsWith("/responses")).map((r) => JSON.parse(r.body));
     expect(bodies).toHaveLength(2);
+    // The first Responses turn has no response to continue from: the chat turn before it goes along.
     expect(bodies[0].previous_response_id).toBeUndefined();
+    expect(bodies[0].input).toEqual([
+      { role: "user", content: "hello room" },
+      { role: "assistant", content: "Hello from the room" },
+      { role: "user", content: "turn 1" },
+    ]);
     expect(bodies[1].previous_response_id).toBe("resp_web_1");
+    expect(bodies[1].input).toBe("turn 2");
+    // Sent to a participant chosen by name: the conversation goes whole, so that it answers
+    // (a previous_response_id would bring the turn back to whoever holds it), and knows what was said.
+    const participantId = [...hub.tokens.keys()].find((k) => k.startsWith(`${openCode}/`))!.split("/")[1]!;
+    await page.getByLabel("Send to").selectOption(participantId);
+    await page.getByLabel("Message").fill("turn 3");
+    await page.getByRole("button", { name: "Send" }).click();
+    await page.getByTestId("answer").getByText("responses turn 3").waitFor();
+    const third = JSON.parse(upstream.inference().filter((r) => r.path.endsWith("/responses")).at(-1)!.body);
+    expect(third.previous_response_id).toBeUndefined();
+    expect(third.input.map((m: { content: string }) => m.content)).toEqual(["hello room", "Hello from the room", "turn 1", "responses turn 1", "turn 2", "responses turn 2", "turn 3"]);
+    await page.getByLabel("Send to").selectOption("*");
   }, 30_000);
 
   test("the ledger: what the participant served, with the upstream's own token counts", async () => {

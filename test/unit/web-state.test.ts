@@ -56,11 +56,13 @@ test("answer pieces: chat deltas and usage; Responses deltas, ids, usage and fai
   expect(readPiece("responses", { event: "response.failed", data: '{"type":"response.failed","response":{"error":{"message":"no"}}}' })).toEqual({ error: "no" });
 });
 
-test("request bodies: chat sends the history, Responses only the input and the previous id", () => {
+test("request bodies: chat sends the history, Responses the input and the previous id, or the history when it has none", () => {
   const history = [{ role: "user" as const, content: "a" }, { role: "assistant" as const, content: "b" }];
   expect(requestBody("chat", "*", history, "c", "resp_x")).toEqual({ model: "*", stream: true, stream_options: { include_usage: true }, messages: [...history, { role: "user", content: "c" }] });
   expect(requestBody("responses", "m", history, "c", "resp_x")).toEqual({ model: "m", stream: true, input: "c", previous_response_id: "resp_x" });
   expect(requestBody("responses", "m", [], "c", undefined)).toEqual({ model: "m", stream: true, input: "c" });
+  // Nothing to continue from (after chat turns, or to another participant): the conversation itself.
+  expect(requestBody("responses", "m", history, "c", undefined)).toEqual({ model: "m", stream: true, input: [...history, { role: "user", content: "c" }] });
 });
 
 test("snippets: the room's base URL and model in each; a protected room's password only as a variable", () => {

@@ -1,7 +1,8 @@
 /**
  * Chat with the room from the page: `*`, a model or a participant; Chat Completions (the whole
  * conversation sent each turn) or Responses (each turn names the last one's id as
- * `previous_response_id`). The answer streams in; then who answered (the hub's
+ * `previous_response_id`, as long as the last turn was a Responses turn sent to the same choice:
+ * otherwise the whole conversation goes, so that the participant chosen answers and knows it). The answer streams in; then who answered (the hub's
  * `x-gambi-participant` header), time to first token and tokens/s as this page measured them.
  */
 import { useRef, useState } from "preact/hooks";
@@ -34,13 +35,14 @@ export function Playground({ code, password, participants, models }: Props) {
   const [turns, setTurns] = useState<Turn[]>([]);
   const [input, setInput] = useState("");
   const [busy, setBusy] = useState(false);
-  const previousId = useRef<string | undefined>(undefined);
+  /** The last turn's Response, and where it was sent: continued only by a Responses turn sent there too. */
+  const previous = useRef<{ id: string; target: string } | undefined>(undefined);
   const abort = useRef<AbortController | undefined>(undefined);
 
   const update = (patch: Partial<Turn>) => setTurns((ts) => [...ts.slice(0, -1), { ...ts.at(-1)!, ...patch }]);
   const reset = () => {
     abort.current?.abort();
-    previousId.current = undefined;
+    previous.current = undefined;
     setTurns([]);
   };
 
@@ -56,11 +58,12 @@ export function Playground({ code, password, participants, models }: Props) {
     let first: number | undefined;
     let content = "";
     let outputTokens: number | undefined;
+    let responseId: string | undefined;
     try {
       const res = await fetch(`/rooms/${encodeURIComponent(code)}/v1/${protocol === "chat" ? "chat/completions" : "responses"}`, {
         method: "POST",
         headers: headersFor(password, true),
-        body: JSON.stringify(requestBody(protocol, target, history, text, protocol === "responses" ? previousId.current : undefined)),
+        body: JSON.stringify(requestBody(protocol, target, history, text, protocol === "responses" && previous.current?.target === target ? previous.current.id : undefined)),
         signal: controller.signal,
       });
       const id = res.headers.get("x-gambi-participant");
@@ -70,7 +73,7 @@ export function Playground({ code, password, participants, models }: Props) {
       for await (const sse of readSse(res.body)) {
         const piece = readPiece(protocol, sse);
         if (piece.error) throw new Error(piece.error);
-        if (piece.responseId) previousId.current = piece.responseId;
+        if (piece.responseId) responseId = piece.responseId;
         if (piece.outputTokens !== undefined) outputTokens = piece.outputTokens;
         if (piece.text) {
           first ??= performance.now();
@@ -81,6 +84,8 @@ export function Playground({ code, password, participants, models }: Props) {
       const end = performance.now();
       const tokensPerSecond = outputTokens && first !== undefined && end > first ? (outputTokens * 1000) / (end - first) : undefined;
       update({ content, done: true, tokensPerSecond });
+      // A chat turn leaves nothing to continue from: the next Responses turn sends the conversation.
+      previous.current = responseId ? { id: responseId, target } : undefined;
     } catch (err) {
       update({ error: controller.signal.aborted ? "stopped" : (err as Error).message, done: true });
     } finally {
