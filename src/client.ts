@@ -15,6 +15,7 @@
 import { ofetch, FetchError, type $Fetch } from "ofetch";
 import { hasCode, type ErrorCode } from "./protocol/error-codes.ts";
 import { SseDecoder } from "./protocol/sse/decode.ts";
+import { withoutFetchAdvice } from "./protocol/network-message.ts";
 import { EXIT } from "./terminal/errors.ts";
 
 /** A heartbeat's answer: the participant's own public view and the room's queue (older hubs: `ok` only). */
@@ -68,14 +69,11 @@ const UNTRUSTED_CERTIFICATE = new Set([
   "ERR_TLS_CERT_ALTNAME_INVALID",
 ]);
 
-/** Bun's advice to whoever wrote the fetch() call, appended to some of its errors: nothing a person at a terminal can act on. */
-const FETCH_DEBUG_ADVICE = /\s*For more information, pass `verbose: true` in the second argument to fetch\(\)\.?/;
-
 /** Why a request to the hub got no answer, with what to do about a certificate or a scheme mismatch. */
 export function describeHubFailure(err: unknown, hubUrl: string): string {
   const e = (err instanceof FetchError && err.cause ? err.cause : err) as { code?: unknown; message?: unknown } | undefined;
   const code = typeof e?.code === "string" ? e.code : "";
-  const message = (typeof e?.message === "string" ? e.message : String(err)).replace(FETCH_DEBUG_ADVICE, "");
+  const message = withoutFetchAdvice(typeof e?.message === "string" ? e.message : String(err));
   if (UNTRUSTED_CERTIFICATE.has(code)) {
     return `cannot reach the hub at ${hubUrl}: its TLS certificate is not trusted (${message}); for a hub with a self-signed certificate, pass a copy of it with --ca FILE`;
   }

@@ -10,6 +10,7 @@
 import { GambiError } from "../protocol/openai/errors.ts";
 import { upstreamRequestHeaders, type AuthHeaders } from "./headers.ts";
 import { v1Url } from "../protocol/endpoint.ts";
+import { withoutFetchAdvice } from "../protocol/network-message.ts";
 import { createByteRedactor, createTextRedactor } from "../protocol/redact.ts";
 
 export interface UpstreamTarget {
@@ -67,7 +68,7 @@ export function describeNetworkError(err: unknown): string {
   if (err && typeof err === "object") {
     const e = err as { name?: string; code?: string; message?: string };
     if (e.name === "TimeoutError") return "timed out";
-    const message = typeof e.message === "string" ? e.message : "";
+    const message = typeof e.message === "string" ? withoutFetchAdvice(e.message) : "";
     // Bun puts the code in both places ("ECONNREFUSED" / "ECONNREFUSED: Unable to connect...").
     if (e.code && !message.includes(e.code)) return message ? `${e.code}: ${message}` : e.code;
     if (message) return message;

@@ -468,7 +468,11 @@ describe("connection reset mid-stream → the protocol's error event", () => {
       socket!.terminate();
       const { events } = await reader.rest();
       expect(events.at(-1)!.event).toBe("error");
-      expect(streamError(events, "responses")).toMatchObject({ code: "upstream_disconnected" });
+      const { code, message } = streamError(events, "responses");
+      expect(code).toBe("upstream_disconnected");
+      expect(message).toContain("ECONNRESET");
+      // Bun's hint to whoever wrote the fetch() call is nothing a client of the hub can act on.
+      expect(message).not.toContain("verbose");
     } finally {
       raw.stop();
     }

@@ -296,6 +296,30 @@ describe("fairness", () => {
     expect(gate.state.peak).toBe(1);
   });
 
+  test("a caller whose requests took free slots at once has been served: one who waits behind them goes next", async () => {
+    // Seen with two real llama.cpp servers: a script filled every slot of a fresh room at
+    // once, queued more, and a person's request that arrived next still waited behind one more
+    // of the script's, as if the script had never been served.
+    const hub = hubWith({});
+    const upstream = fake();
+    const gate = holding(upstream);
+    const { code, room } = await roomOfOne(hub, upstream);
+    const all: Promise<Response>[] = [ask(hub, code, "a0", { bearer: "script-a" })];
+    expect(await waitFor(() => gate.state.held() === 1)).toBe(true);
+    for (let i = 1; i <= 3; i++) {
+      all.push(ask(hub, code, `a${i}`, { bearer: "script-a" }));
+      expect(await waitFor(() => room.scheduler.waiting === i)).toBe(true);
+    }
+    all.push(ask(hub, code, "b1", { bearer: "person-b" }));
+    expect(await waitFor(() => room.scheduler.waiting === 4)).toBe(true);
+    for (let i = 0; i < 5; i++) {
+      expect(await waitFor(() => gate.state.held() === 1)).toBe(true);
+      gate.release();
+    }
+    for (const r of await Promise.all(all)) expect(r.status).toBe(200);
+    expect(upstream.inference().map((r) => JSON.parse(r.body).messages[0].content)).toEqual(["a0", "b1", "a1", "a2", "a3"]);
+  });
+
   test("in a password-protected room everyone shares the password, so the caller is the address: one lane, in order", async () => {
     const hub = hubWith({});
     const upstream = fake();

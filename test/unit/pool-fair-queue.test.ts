@@ -37,6 +37,19 @@ describe("order", () => {
     expect(drain(q)).toEqual(["h1", "l1", "l2", "h2", "h3", "h4"]);
   });
 
+  test("served(): a request that never waited counts as its caller's turn, with a lane or without", () => {
+    const q = new FairQueue<Item>();
+    q.served("heavy");
+    for (let i = 1; i <= 2; i++) q.push("heavy", item(`h${i}`));
+    q.push("light", item("l1"));
+    expect(drain(q)).toEqual(["l1", "h1", "h2"]);
+    for (let i = 1; i <= 2; i++) q.push("heavy", item(`h${i}`));
+    q.push("light", item("l1"));
+    // heavy was served last above; light then gets a free slot at once (another model, say).
+    q.served("light");
+    expect(drain(q)).toEqual(["h1", "l1", "h2"]);
+  });
+
   test("a newcomer goes before callers already served", () => {
     const q = new FairQueue<Item>();
     for (let i = 1; i <= 3; i++) q.push("heavy", item(`h${i}`));

@@ -3,7 +3,8 @@
  * hash of the bearer token or the client's address).
  *
  * Each caller with waiting requests has a lane, first in first out. Lanes are kept in the
- * order their callers were last served (a never-served caller first): a free slot goes to the
+ * order their callers were last served (a never-served caller first; a request that found a
+ * free slot and never waited counts too, `served`): a free slot goes to the
  * first waiter it may serve, looking lane by lane in that order, and the lane it came from
  * moves to the back. When every waiter may take every slot this is round robin, one request
  * per backlogged caller per round: a caller with 100 waiting delays another's single request
@@ -117,6 +118,24 @@ export class FairQueue<T> {
       }
     }
     return undefined;
+  }
+
+  /**
+   * A request of `caller` was served without waiting (a slot was free): that counts as its
+   * turn, as `take` would have counted it. Else a caller that filled a room's free slots at
+   * once would still rank as never served, ahead of whoever queued behind its next requests.
+   */
+  served(caller: string): void {
+    const stamp = ++this.clock;
+    const lane = this.lanes.get(caller);
+    if (lane) {
+      lane.stamp = stamp;
+      this.moveToBack(lane);
+      return;
+    }
+    this.stamps.delete(caller);
+    this.stamps.set(caller, stamp);
+    if (this.stamps.size > this.rememberCallers) this.stamps.delete(this.stamps.keys().next().value!);
   }
 
   /** Every waiter, in fairness order (a copy: the caller may remove while it walks). */

@@ -358,7 +358,10 @@ export class RoomScheduler<M extends PoolMember = PoolMember> {
     const list = this.candidates(request.want);
     const now = this.timers.now();
     const picked = this.pick(list, request, now);
-    if (picked) return this.lease(picked, request.want, now, 0);
+    if (picked) {
+      this.queue.served(request.caller);
+      return this.lease(picked, request.want, now, 0);
+    }
     if (this.seenOnline === 0) throw this.unservable(request, list);
     return this.enqueue(request, list, now);
   }
