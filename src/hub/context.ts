@@ -118,8 +118,8 @@ export interface HubContext {
   maxAttempts: number;
   /** The bench's "before pooling" switch: no cooldowns are learnt, no participant is marked unhealthy for a 401. */
   poolOff: boolean;
-  /** Keys the fairness hash of a caller's bearer token (access/caller.ts): random per hub, never kept anywhere. */
-  callerSalt: Buffer;
+  /** Seeds the fairness hash of a caller's bearer token (access/caller.ts): random per hub, never kept anywhere. */
+  callerSeed: number;
   /** Pings and liveness of tunnel sockets (tunnel/socket.ts). */
   tunnel: TunnelSettings;
   /** The counters and histograms of /metrics (metrics/). */
@@ -195,7 +195,7 @@ export function createContext(deps: HubDeps = {}): HubContext {
     startedAt: now(),
     maxAttempts: poolOff ? 1 : Math.max(1, deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS),
     poolOff,
-    callerSalt: randomBytes(32),
+    callerSeed: randomBytes(6).readUIntBE(0, 6),
     tunnel: { ...DEFAULT_TUNNEL, ...deps.tunnel },
     metrics,
     ledger,

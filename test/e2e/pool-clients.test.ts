@@ -12,7 +12,7 @@ import { startTestHub, type TestHub } from "../helpers/hub.ts";
 import { sseResponse, startFakeUpstream, waitFor, type FakeUpstream } from "../helpers/fake-upstream.ts";
 import { loadFixtures, splitEvents } from "../helpers/fixtures.ts";
 import { readEvents } from "../helpers/events.ts";
-import { callerKey } from "../../src/hub/access/caller.ts";
+import { fairnessKey } from "../../src/hub/access/caller.ts";
 
 const stops: (() => unknown)[] = [];
 afterAll(async () => {
@@ -187,13 +187,13 @@ describe("secrets", () => {
     }
     mode = "ok";
 
-    const key = callerKey(hub.hub.ctx.callerSalt, false, new Request("http://hub/x", { headers: { authorization: `Bearer ${CALLER}` } }), null);
+    const key = fairnessKey(hub.hub.ctx.callerSeed, "t:", CALLER);
     const everything = [...seen, ...watch.flatMap((w) => w.all.map((e) => JSON.stringify(e))), ...hub.logs].join("\n");
     // Something of each kind was seen, so the search below means something.
     expect(everything).toContain("llm.retry");
     expect(everything).toContain("room_busy");
     expect(everything).toContain("queued position=");
     expect(everything).toContain("[redacted]");
-    for (const secret of [KEY, PASSWORD, CALLER, key, key.slice(2), hub.hub.ctx.callerSalt.toString("base64url")]) expect(everything).not.toContain(secret);
+    for (const secret of [KEY, PASSWORD, CALLER, key, key.slice(2), String(hub.hub.ctx.callerSeed)]) expect(everything).not.toContain(secret);
   }, 30_000);
 });

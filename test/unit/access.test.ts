@@ -9,7 +9,7 @@ import { roomPasswordProblem } from "../../src/common/room-password.ts";
 import { AccessGate, bearerToken } from "../../src/hub/access/gate.ts";
 import { AccessError, addressKey, FailureLimiter, DEFAULT_ACCESS_LIMITS } from "../../src/hub/access/limiter.ts";
 import type { Room } from "../../src/hub/rooms/registry.ts";
-import { addressOnce, callerKey } from "../../src/hub/access/caller.ts";
+import { addressOnce, callerAddress, callerToken, fairnessKey } from "../../src/hub/access/caller.ts";
 
 function clock(start = 1_000_000) {
   let t = start;
@@ -274,25 +274,28 @@ describe("AccessGate: hub token", () => {
   });
 });
 
-describe("callerKey (the queue's fairness key)", () => {
-  const salt = Buffer.alloc(32, 7);
+describe("fairnessKey (the queue's fairness key)", () => {
   const server = (address: string) => ({ requestIP: () => ({ address }) });
+  const keyOf = (seed: number, passwordProtected: boolean, request: Request, srv: ReturnType<typeof server> | null) => {
+    const token = callerToken(passwordProtected, request);
+    return token !== undefined ? fairnessKey(seed, "t:", token) : fairnessKey(seed, "a:", callerAddress(request, srv));
+  };
 
-  test("an open room's bearer names its caller: a keyed hash, never the token, the same for the same token", () => {
-    const a = callerKey(salt, false, req("Bearer nightly-eval"), server("10.0.0.1"));
+  test("an open room's bearer names its caller: a seeded hash, never the token, the same for the same token", () => {
+    const a = keyOf(7, false, req("Bearer nightly-eval"), server("10.0.0.1"));
     expect(a).toStartWith("t:");
     expect(a).not.toContain("nightly-eval");
-    expect(callerKey(salt, false, req("Bearer nightly-eval"), server("10.0.0.2"))).toBe(a);
-    expect(callerKey(salt, false, req("Bearer other"), server("10.0.0.1"))).not.toBe(a);
-    // Under another hub's salt the same token is another key: it means nothing outside this hub.
-    expect(callerKey(Buffer.alloc(32, 8), false, req("Bearer nightly-eval"), null)).not.toBe(a);
+    expect(keyOf(7, false, req("Bearer nightly-eval"), server("10.0.0.2"))).toBe(a);
+    expect(keyOf(7, false, req("Bearer other"), server("10.0.0.1"))).not.toBe(a);
+    // Under another hub's seed the same token is another key: it means nothing outside this hub.
+    expect(keyOf(8, false, req("Bearer nightly-eval"), null)).not.toBe(a);
   });
 
   test("a password-protected room's bearer is everyone's password: there, and without a token, the address (IPv6 by its /64)", () => {
-    expect(callerKey(salt, true, req("Bearer the-room-password"), server("192.168.1.9"))).toBe("a:192.168.1.9");
-    expect(callerKey(salt, false, req(), server("2001:db8:1:2:aaaa::1"))).toBe("a:2001:db8:1:2::/64");
-    expect(callerKey(salt, true, req("Bearer x"), server("2001:db8:1:2:bbbb::7"))).toBe("a:2001:db8:1:2::/64");
-    expect(callerKey(salt, false, req(), null)).toBe("a:local");
+    expect(keyOf(7, true, req("Bearer the-room-password"), server("192.168.1.9"))).toBe("a:192.168.1.9");
+    expect(keyOf(7, false, req(), server("2001:db8:1:2:aaaa::1"))).toBe("a:2001:db8:1:2::/64");
+    expect(keyOf(7, true, req("Bearer x"), server("2001:db8:1:2:bbbb::7"))).toBe("a:2001:db8:1:2::/64");
+    expect(keyOf(7, false, req(), null)).toBe("a:local");
   });
 });
 

@@ -5,18 +5,20 @@
  *
  * - An open room takes any bearer token (or `x-api-key`, as Anthropic's clients send it,
  *   gate.ts `roomKey`), so a token names its caller: a script, a person, a team sharing one.
- *   The key is an HMAC-SHA-256 of the token under a salt drawn when the hub
- *   starts (context.ts `callerSalt`), so it equals no digest kept anywhere else (a participant
- *   token's, a hostId's) and means nothing outside this process.
+ *   The key is a 64-bit hash of the token (Bun.hash) under a seed drawn when the hub starts
+ *   (context.ts `callerSeed`), so no token is held in the queue's maps, the key equals no digest
+ *   kept anywhere else (a participant token's, a hostId's) and it means nothing outside this
+ *   process. Two tokens sharing a key would share a lane, once in ~2^32 pairs: fairness, not
+ *   access, rests on it.
  * - A password-protected room's bearer is its password, the same for everyone: there, and for a
  *   request without a token, the key is the client's address (IPv6 by its /64, as the
  *   wrong-password limiter counts them, limiter.ts `addressKey`). Everyone behind one NAT or
  *   reverse proxy is then one caller.
  *
- * Computed only when a request has to wait (dispatch.ts reads it lazily): a request that finds
- * a free participant pays nothing for it.
+ * Every request's key is read, by the queue's `served` when a free slot takes it at once: it is
+ * made from what the ledger reads of the caller anyway (`callerToken`, `callerAddress`, once per
+ * request in dispatch.ts), and the hash costs ~0.1 µs (an HMAC cost ~0.6).
  */
-import { createHmac } from "node:crypto";
 import { roomKey } from "./gate.ts";
 import { addressKey } from "./limiter.ts";
 
@@ -36,14 +38,13 @@ export function addressOnce(server: AddressSource | null): AddressSource | null 
   return { requestIP: (request) => (known === undefined ? (known = server.requestIP(request)) : known) };
 }
 
-export function callerKey(salt: Buffer, passwordProtected: boolean, request: Request, server: AddressSource | null): string {
-  const token = callerToken(passwordProtected, request);
-  if (token !== undefined) return `t:${createHmac("sha256", salt).update(token).digest("base64url")}`;
-  return `a:${callerAddress(request, server)}`;
-}
-
 /** The two kinds of who a caller is: `t:` and a token, `a:` and an address key. */
 export type CallerKind = "t:" | "a:";
+
+/** The queue's key for a caller: a token hashed under the hub's seed, an address key as it is. */
+export function fairnessKey(seed: number, kind: CallerKind, id: string): string {
+  return kind === "t:" ? `t:${Bun.hash(id, seed).toString(36)}` : `a:${id}`;
+}
 
 /**
  * Who the caller is, unhashed, in two steps (the second only when the first gives nothing):

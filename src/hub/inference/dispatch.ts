@@ -36,8 +36,8 @@
  *
  * The common path (a participant free, the first attempt served) costs the scheduler's lease and
  * this request's own object (which is also what it asks the scheduler with); no timer, no set
- * of tried participants (made on the first retry), and its caller's fairness key is only
- * computed if it has to wait (access/caller.ts).
+ * of tried participants (made on the first retry), and its caller's fairness key is a hash of
+ * what the ledger reads of the caller anyway (access/caller.ts).
  */
 import type { HubContext } from "../context.ts";
 import type { Participant, Room, RoomMember } from "../rooms/registry.ts";
@@ -47,7 +47,7 @@ import { QueuedStream, QUEUED_ANSWER_AFTER_MS } from "./queued-stream.ts";
 import { unservable } from "./unservable.ts";
 import { resolveContinuation, type Continuation } from "../responses/continuation.ts";
 import { refusalOf } from "../responses/state.ts";
-import { callerAddress, callerKey, callerToken, type AddressSource, type CallerKind } from "../access/caller.ts";
+import { callerAddress, callerToken, fairnessKey, type AddressSource, type CallerKind } from "../access/caller.ts";
 import type { AttemptEnd, ErrorStage } from "./attempt-end.ts";
 import { estimateInputTokens, estimateOutputTokens } from "../ledger/estimate.ts";
 import type { AcquireRequest, Lease, LeaseOutcome, Waiting, Want } from "../pool/scheduler.ts";
@@ -217,9 +217,9 @@ class Dispatch implements AcquireRequest {
     this.pinned = this.want.kind === "participant" && this.fallback === undefined;
   }
 
-  /** The fairness key (access/caller.ts), read by the scheduler only when the request has to wait. */
+  /** The fairness key (access/caller.ts), from who the ledger's row names (read once per request either way). */
   get caller(): string {
-    return (this.caller_ ??= callerKey(this.ctx.callerSalt, this.room.passwordHash !== null, this.request, this.server));
+    return (this.caller_ ??= fairnessKey(this.ctx.callerSeed, this.callerKind(), this.callerId));
   }
 
   /**
