@@ -1,6 +1,7 @@
 #!/usr/bin/env bun
 /** gambi: the root command is only a menu; each subcommand lives in src/commands/. */
-import { defineCommand, runMain } from "citty";
+import { defineCommand, renderUsage, runMain } from "citty";
+import { stripVTControlCharacters } from "node:util";
 import { VERSION } from "./version.ts";
 
 const main = defineCommand({
@@ -22,4 +23,10 @@ const main = defineCommand({
   },
 });
 
-runMain(main);
+// citty colours its help whatever stdout is; piped (`gambi --help | less`, into a file) it goes plain.
+runMain(main, {
+  showUsage: async (cmd, parent) => {
+    const usage = await renderUsage(cmd, parent);
+    console.log(`${process.stdout.isTTY ? usage : stripVTControlCharacters(usage)}\n`);
+  },
+});

@@ -89,6 +89,18 @@ test("exit codes: usage 2, unreachable hub 3, rejected credentials 4", async () 
   expect(noRoom.all).toContain("does not exist");
 });
 
+test("help piped into another program or a file is plain text, with no colour codes", async () => {
+  // No NO_COLOR, CI or TEST: what a user's shell has. citty colours unless one of them is set.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !["NO_COLOR", "CI", "TEST", "FORCE_COLOR"].includes(k))) as Record<string, string>;
+  for (const args of [["--help"], ["hub", "--help"], ["join", "--help"]]) {
+    const p = Bun.spawn([process.execPath, CLI, ...args], { env: { ...env, TERM: "xterm-256color" }, stdout: "pipe", stderr: "pipe" });
+    const [out, code] = await Promise.all([new Response(p.stdout).text(), p.exited]);
+    expect(code).toBe(0);
+    expect(out).toContain("USAGE");
+    expect(out).not.toContain("\x1b[");
+  }
+});
+
 test("--version and --help", async () => {
   const pkg = await Bun.file(resolve(import.meta.dir, "../../package.json")).json();
   const version = await run(["--version"]);
