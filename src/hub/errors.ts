@@ -21,14 +21,22 @@ function validationMessage(error: unknown): GambiError {
   return new GambiError(400, message, { code: "invalid_request", param: path || undefined });
 }
 
+/**
+ * A GambiError as its response. A 408 (body.ts: the body stopped arriving) also closes the
+ * connection: the rest of that body may never come, and Bun would otherwise wait for it.
+ */
+function answer(error: GambiError): Response {
+  return error.status === 408 ? error.toResponse({ connection: "close" }) : error.toResponse();
+}
+
 export function toErrorResponse(code: string | number, error: unknown, request: Request, log: Logger): Response {
-  if (error instanceof GambiError) return error.toResponse();
+  if (error instanceof GambiError) return answer(error);
   switch (code) {
     case "VALIDATION":
       return validationMessage(error).toResponse();
     case "PARSE":
       // The hub's own body parser (body.ts) says precisely what was wrong; Elysia wraps it.
-      if ((error as { cause?: unknown }).cause instanceof GambiError) return ((error as { cause: GambiError }).cause).toResponse();
+      if ((error as { cause?: unknown }).cause instanceof GambiError) return answer((error as { cause: GambiError }).cause);
       return new GambiError(400, "request body could not be parsed: send valid JSON with Content-Type: application/json", {
         code: "invalid_json",
       }).toResponse();

@@ -18,7 +18,7 @@ import { responseRoutes } from "./responses/routes.ts";
 import { metricsRoutes } from "./metrics/routes.ts";
 import { usageRoutes } from "./ledger/routes.ts";
 import { VERSION } from "../version.ts";
-import { createBodyParser } from "./body.ts";
+import { createBodyParser, type BodyParser } from "./body.ts";
 import { openRoomDatabase } from "./persist/sqlite.ts";
 import { shuttingDown } from "./shutdown.ts";
 import { tunnelSockets, type TunnelSockets } from "./tunnel/socket.ts";
@@ -38,6 +38,8 @@ export interface HubDeps extends ContextDeps {
   access?: Partial<AccessLimits>;
   /** Request bodies over this many bytes are a 413 (default 32 MiB). */
   maxRequestBodySize?: number;
+  /** A request body this long without a byte is a 408 and its connection closed (default 30 s; body.ts). */
+  bodyIdleMs?: number;
   /** Keep rooms in `DIR/gambi.db` across restarts (persist/sqlite.ts); absent: in memory only. */
   dataDir?: string;
 }
@@ -56,8 +58,7 @@ export interface Hub {
   tunnels: TunnelSockets;
 }
 
-function buildApp(ctx: HubContext, access: AccessGate, maxBodyBytes: number, tunnels: TunnelSockets) {
-  const body = createBodyParser(maxBodyBytes);
+function buildApp(ctx: HubContext, access: AccessGate, body: BodyParser, tunnels: TunnelSockets) {
   // The inference routes are Bun routes of their own (inference/lane.ts says why), and so is
   // the tunnel's upgrade (tunnel/socket.ts); Elysia hands them to Bun.serve with its own routes
   // when the hub listens. So are the web UI's pages (web.ts).
@@ -89,7 +90,7 @@ function buildApp(ctx: HubContext, access: AccessGate, maxBodyBytes: number, tun
 
 /** Throws a PersistError (naming the file) when the data directory cannot be used. */
 export function createHub(deps: HubDeps = {}): Hub {
-  const { token, metricsToken, access: limits, maxRequestBodySize, dataDir, ...contextDeps } = deps;
+  const { token, metricsToken, access: limits, maxRequestBodySize, bodyIdleMs, dataDir, ...contextDeps } = deps;
   const roomStore = contextDeps.roomStore ?? (dataDir !== undefined ? openRoomDatabase(dataDir) : undefined);
   let ctx: HubContext;
   try {
@@ -106,7 +107,7 @@ export function createHub(deps: HubDeps = {}): Hub {
     onBlock: (who, ms) => ctx.log.warn(`too many wrong passwords or tokens from ${who}: answering 429 for ${Math.round(ms / 1000)} s`),
   });
   const tunnels = tunnelSockets(ctx, access);
-  const app = buildApp(ctx, access, maxRequestBodySize ?? DEFAULT_MAX_BODY_BYTES, tunnels);
+  const app = buildApp(ctx, access, createBodyParser(maxRequestBodySize ?? DEFAULT_MAX_BODY_BYTES, bodyIdleMs), tunnels);
   return {
     app,
     ctx,

@@ -46,6 +46,11 @@ export const ERROR_CODES = {
   invalid_json: { group: "request", statuses: [400], meaning: "The body is not JSON; send valid JSON with `Content-Type: application/json`." },
   invalid_encoding: { group: "request", statuses: [400], meaning: "The body is not valid UTF-8; send it UTF-8 encoded." },
   request_too_large: { group: "request", statuses: [413], meaning: "The body is larger than this hub accepts (the message says how large); send less." },
+  request_timeout: {
+    group: "request",
+    statuses: [408],
+    meaning: "The request body stopped arriving: nothing came for 30 s (the message says how long) and the hub closed the connection; send the whole body again.",
+  },
   websocket_required: { group: "request", statuses: [426, 400], meaning: "`GET /rooms/:code/tunnel` is a WebSocket: only an upgrade request opens it (`gambi join --tunnel` does)." },
   route_not_found: { group: "request", statuses: [404], meaning: "The hub has no such route; check the method and the path (inference is under `/rooms/:code/v1`)." },
   unsupported_parameter: {

@@ -7,7 +7,7 @@
  */
 import { afterEach, expect, test } from "bun:test";
 import { createConsola } from "consola";
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { createHub, startHub, type RunningHub } from "../../src/hub/index.ts";
 import { createHubClient } from "../../src/client.ts";
@@ -185,6 +185,22 @@ test("the room store: a second hub on the same directory is refused while the fi
   expect(again.load()).toEqual([{ id: "r2", code: "BBBBBB", name: "b", hostIdDigest: "d2", createdAt: 2, passwordHash: "$argon2id$x", config: {} }]);
   again.close();
   expect(existsSync(join(dir, `${DB_FILE}-wal`))).toBe(false);
+});
+
+// The database holds password hashes and hostId digests; so does its write-ahead log, page for
+// page, for as long as the hub runs (and after a crash). With --data-dir naming a directory
+// that exists, open to others, the file was made 0600 after the log had been created 0644.
+test.skipIf(process.platform === "win32")("in a data directory others can read, the database and its write-ahead log are the owner's only", () => {
+  const dir = tempDir("persist-open-dir");
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  chmodSync(dir, 0o755);
+  const store = openRoomDatabase(dir);
+  store.insert({ id: "r1", code: "AAAAAA", name: "a", hostIdDigest: "d1", createdAt: 1, passwordHash: "$argon2id$x", config: {} });
+  const wal = join(dir, `${DB_FILE}-wal`);
+  expect(existsSync(wal)).toBe(true);
+  expect((statSync(join(dir, DB_FILE)).mode & 0o777).toString(8)).toBe("600");
+  expect((statSync(wal).mode & 0o777).toString(8)).toBe("600");
+  store.close();
 });
 
 test("a room the store cannot save is not created: 503 in the envelope, the error in the hub's log", async () => {

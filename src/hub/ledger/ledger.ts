@@ -24,6 +24,7 @@ import type { Room } from "../rooms/types.ts";
 import { CallerLabels } from "./caller-label.ts";
 import { branch, subMap } from "../../protocol/map-branch.ts";
 import { UNSERVED } from "./usage-view.ts";
+import { WriteTrouble, type TroubleLog } from "../persist/write-trouble.ts";
 
 export interface RoomLedger {
   /** Rows by kind, id and model (protocol/map-branch.ts: no key string built per attempt). */
@@ -64,11 +65,14 @@ export class Ledger {
   private readonly rooms = new Map<string, RoomLedger>();
   private readonly labels: CallerLabels;
   private readonly batch = new AttemptBatch((a) => this.fold(a));
+  /** A disk that stays full is said once, not every second (persist/write-trouble.ts). */
+  private readonly trouble: WriteTrouble;
 
   constructor(
     private readonly store: LedgerStore,
-    private readonly log?: { warn(...args: unknown[]): void },
+    private readonly log?: TroubleLog,
   ) {
+    this.trouble = new WriteTrouble("the usage ledger is written again", log);
     this.labels = new CallerLabels(store.salt());
     for (const [roomId, rows] of store.load()) {
       const ledger = this.roomLedger(roomId);
@@ -139,9 +143,10 @@ export class Ledger {
     try {
       this.store.save(batch);
     } catch (err) {
-      this.log?.warn(`the usage ledger could not be written (kept in memory, tried again in a second): ${(err as Error).message}`);
+      this.trouble.failed(`the usage ledger could not be written (kept in memory, tried again every second): ${(err as Error).message}`);
       return;
     }
+    this.trouble.succeeded();
     for (const ledger of this.rooms.values()) ledger.dirty.clear();
   }
 

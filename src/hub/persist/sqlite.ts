@@ -203,6 +203,9 @@ export function openRoomDatabase(dir: string): RoomStore {
   let db: Database;
   try {
     db = new Database(file, { create: true, readwrite: true, strict: true });
+    // Before the write-ahead log exists: SQLite gives it the database's mode, and it holds the
+    // same pages (a directory others can read, given as --data-dir, would show them otherwise).
+    if (!existed && process.platform !== "win32") chmodSync(file, 0o600);
   } catch (err) {
     throw explain(err, file);
   }
@@ -217,7 +220,6 @@ export function openRoomDatabase(dir: string): RoomStore {
     // Deleted rooms and replaced values (migration 2's plain hostIds) are zeroed, not left in free pages.
     db.exec("PRAGMA secure_delete = ON");
     migrate(db, found);
-    if (!existed && process.platform !== "win32") chmodSync(file, 0o600);
     return new SqliteRoomStore(db, file);
   } catch (err) {
     db.close();

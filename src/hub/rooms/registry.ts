@@ -30,6 +30,7 @@ import { memberOf } from "../pool/member.ts";
 import { realTimers, type Timers } from "../../proxy/timeouts.ts";
 import { CLOSE } from "../../protocol/tunnel/close.ts";
 import type { Participant, Room, RoomMember, RoomRemoval } from "./types.ts";
+import { WriteTrouble } from "../persist/write-trouble.ts";
 
 export type { Participant, ParticipantHealth, ParticipantStatus, Room, RoomMember, RoomRemoval, Specs, Transport, TunnelState } from "./types.ts";
 
@@ -87,9 +88,12 @@ export class RoomRegistry {
   private readonly pool: PoolSettings;
   /** Each room's `lastActiveAt` as the store last got it (`saveActivity`). */
   private readonly savedActivity = new Map<string, number>();
+  /** A store that keeps failing is said once, not at every sweep (persist/write-trouble.ts). */
+  private readonly activityTrouble: WriteTrouble;
 
   constructor(private readonly opts: RegistryOptions) {
     const now = opts.now();
+    this.activityTrouble = new WriteTrouble("rooms' last use is saved again", opts.log);
     this.pool = {
       timers: opts.pool?.timers ?? realTimers,
       queueSize: opts.pool?.queueSize ?? DEFAULT_QUEUE_SIZE,
@@ -218,9 +222,10 @@ export class RoomRegistry {
     try {
       this.opts.store?.saveActivity(used);
     } catch (err) {
-      this.opts.log?.warn(`could not save when rooms were last used to ${this.opts.store?.file ?? "the room store"}: ${(err as Error).message}`);
+      this.activityTrouble.failed(`could not save when rooms were last used to ${this.opts.store?.file ?? "the room store"} (tried again at every sweep): ${(err as Error).message}`);
       return;
     }
+    this.activityTrouble.succeeded();
     for (const r of used) this.savedActivity.set(r.code, r.lastActiveAt);
   }
 
