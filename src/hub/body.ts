@@ -7,8 +7,17 @@
  * way (index.ts), since it answers a declared length over it with an empty 413 before the hub
  * sees the request. A body of another type is handed on as its text, which no route's schema
  * takes (the hub's API is JSON only; Elysia would have parsed a form into an object).
- * A body that stops arriving (`idleMs` without a byte) is a 408: the hub serves with Bun's idle
- * timeout off, so nothing else would ever let go of its connection (errors.ts closes it).
+ *
+ * A body that stops arriving must not hold its connection for good (the hub serves with Bun's
+ * idle timeout off: streams may be silent for minutes). Two deadlines, by how the body comes:
+ * - A declared length (what every SDK sends): read whole by Bun (`arrayBuffer`, native), under
+ *   Bun's own per-request deadline (`server.timeout`): `windowMs` plus a second for every
+ *   MIN_BODY_RATE bytes declared, the way servers ask for a minimum upload rate (Kestrel's
+ *   MinRequestBodyDataRate). When it passes, Bun closes the connection. Nothing of it runs in
+ *   JavaScript per request but two native calls (~0.04 µs); reading through a stream with a
+ *   timer of our own cost ~35 µs per request in the hub (bench/README.md).
+ * - Chunked (no length to judge by): read piece by piece, and a silence of `windowMs` is a 408
+ *   `request_timeout` in the route's shape, with the connection closed (errors.ts).
  */
 import { GambiError } from "../protocol/openai/errors.ts";
 
@@ -22,14 +31,41 @@ function stalled(idleMs: number): GambiError {
   return new GambiError(408, `the request body stopped arriving: nothing for ${idleMs / 1000} s; send the whole body`, { code: "request_timeout" });
 }
 
+/** Bun's per-request deadline (`server.timeout(request, seconds)`, 0: none); absent in process (`app.handle`). */
+export interface BodyDeadline {
+  timeout(request: Request, seconds: number): void;
+}
+
+/** The slowest upload a declared body may come at, after its first window: 16 KiB/s (128 kbit/s). */
+export const MIN_BODY_RATE = 16 * 1024;
+
+/** Seconds a body of `length` declared bytes may take to arrive. */
+export function declaredBodySeconds(length: number, windowMs: number): number {
+  return Math.max(1, Math.ceil(windowMs / 1000 + length / MIN_BODY_RATE));
+}
+
 /**
  * The body's bytes, never more than `maxBytes` of them (a declared length was checked before,
- * checkLength; a chunked body is counted as it arrives and abandoned at the limit), each chunk
- * within `idleMs` of the one before. One timer per body, moved on only when it fires.
+ * checkLength; a chunked body is counted as it arrives and abandoned at the limit).
  */
-async function readCapped(request: Request, maxBytes: number, idleMs: number): Promise<Uint8Array> {
-  if (request.body === null) return new Uint8Array(0);
-  const reader = request.body.getReader();
+async function readCapped(request: Request, maxBytes: number, windowMs: number, server: Partial<BodyDeadline> | null | undefined): Promise<Uint8Array> {
+  const declared = request.headers.get("content-length");
+  if (declared === null) return request.body === null ? new Uint8Array(0) : readChunked(request, maxBytes, windowMs);
+  const deadline = windowMs > 0 && server?.timeout ? server : undefined;
+  deadline?.timeout!(request, declaredBodySeconds(Number(declared), windowMs));
+  try {
+    const bytes = new Uint8Array(await request.arrayBuffer());
+    if (bytes.length > maxBytes) throw tooLarge(maxBytes);
+    return bytes;
+  } finally {
+    // The answer may take minutes (a model's first token, a long stream): no deadline on it.
+    deadline?.timeout!(request, 0);
+  }
+}
+
+/** A chunked body, piece by piece, each within `windowMs` of the one before. One timer per body, moved on only when it fires. */
+async function readChunked(request: Request, maxBytes: number, windowMs: number): Promise<Uint8Array> {
+  const reader = request.body!.getReader();
   const chunks: Uint8Array[] = [];
   let length = 0;
   let heardAt = performance.now();
@@ -38,16 +74,16 @@ async function readCapped(request: Request, maxBytes: number, idleMs: number): P
   const watch = (ms: number) => {
     timer = setTimeout(() => {
       const silent = performance.now() - heardAt;
-      if (silent < idleMs) return watch(idleMs - silent);
+      if (silent < windowMs) return watch(windowMs - silent);
       timedOut = true;
       void reader.cancel().catch(() => {});
     }, ms);
   };
-  if (idleMs > 0) watch(idleMs);
+  if (windowMs > 0) watch(windowMs);
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      if (timedOut) throw stalled(idleMs);
+      if (timedOut) throw stalled(windowMs);
       if (done) break;
       heardAt = performance.now();
       length += value.length;
@@ -58,17 +94,17 @@ async function readCapped(request: Request, maxBytes: number, idleMs: number): P
       chunks.push(value);
     }
   } catch (err) {
-    throw timedOut ? stalled(idleMs) : err;
+    throw timedOut ? stalled(windowMs) : err;
   } finally {
     clearTimeout(timer);
   }
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length);
 }
 
-/** How long a request body may go without a byte before the hub gives up on it (ms). */
-export const DEFAULT_BODY_IDLE_MS = 30_000;
+/** A chunked body's longest silence, and a declared body's first window (ms; see the top). */
+export const DEFAULT_BODY_WINDOW_MS = 30_000;
 
-export function createBodyParser(maxBytes: number, idleMs = DEFAULT_BODY_IDLE_MS) {
+export function createBodyParser(maxBytes: number, windowMs = DEFAULT_BODY_WINDOW_MS) {
   return {
     /** A declared length over the limit is refused before anything is read. */
     checkLength(request: Request): Response | undefined {
@@ -78,11 +114,12 @@ export function createBodyParser(maxBytes: number, idleMs = DEFAULT_BODY_IDLE_MS
     },
     /**
      * JSON bodies: size, strict UTF-8, then JSON.parse. A body of another type: its text (the
-     * schemas reject it). No content type: undefined, and nobody reads it.
+     * schemas reject it). No content type: undefined, and nobody reads it. `server`: the Bun
+     * server the request came to, for the declared body's deadline.
      */
-    async parse(request: Request, contentType: string | undefined): Promise<unknown> {
+    async parse(request: Request, contentType: string | undefined, server?: Partial<BodyDeadline> | null): Promise<unknown> {
       if (!contentType) return undefined;
-      const bytes = await readCapped(request, maxBytes, idleMs);
+      const bytes = await readCapped(request, maxBytes, windowMs, server);
       if (!contentType.toLowerCase().startsWith("application/json")) return new TextDecoder().decode(bytes);
       let text: string;
       try {

@@ -38,8 +38,12 @@ export interface HubDeps extends ContextDeps {
   access?: Partial<AccessLimits>;
   /** Request bodies over this many bytes are a 413 (default 32 MiB). */
   maxRequestBodySize?: number;
-  /** A request body this long without a byte is a 408 and its connection closed (default 30 s; body.ts). */
-  bodyIdleMs?: number;
+  /**
+   * How long a request body may take (body.ts): a chunked body's longest silence (then a 408
+   * and the connection closed), a declared body's first window before it must come at 16 KiB/s
+   * (then Bun closes the connection). Default 30 s.
+   */
+  bodyWindowMs?: number;
   /** Keep rooms in `DIR/gambi.db` across restarts (persist/sqlite.ts); absent: in memory only. */
   dataDir?: string;
 }
@@ -72,7 +76,7 @@ function buildApp(ctx: HubContext, access: AccessGate, body: BodyParser, tunnels
     })
     // Draining (shutdown.ts): the listener is closed, but a request can still arrive on a busy connection.
     .onRequest(({ request }) => (ctx.shutdown.draining.aborted ? shuttingDown() : body.checkLength(request)))
-    .onParse({ as: "global" }, (context, contentType) => body.parse(context.request, contentType ?? context.contentType))
+    .onParse({ as: "global" }, (context, contentType) => body.parse(context.request, contentType ?? context.contentType, context.server))
     .get("/health", () => ({
       status: "ok",
       version: VERSION,
@@ -90,7 +94,7 @@ function buildApp(ctx: HubContext, access: AccessGate, body: BodyParser, tunnels
 
 /** Throws a PersistError (naming the file) when the data directory cannot be used. */
 export function createHub(deps: HubDeps = {}): Hub {
-  const { token, metricsToken, access: limits, maxRequestBodySize, bodyIdleMs, dataDir, ...contextDeps } = deps;
+  const { token, metricsToken, access: limits, maxRequestBodySize, bodyWindowMs, dataDir, ...contextDeps } = deps;
   const roomStore = contextDeps.roomStore ?? (dataDir !== undefined ? openRoomDatabase(dataDir) : undefined);
   let ctx: HubContext;
   try {
@@ -107,7 +111,7 @@ export function createHub(deps: HubDeps = {}): Hub {
     onBlock: (who, ms) => ctx.log.warn(`too many wrong passwords or tokens from ${who}: answering 429 for ${Math.round(ms / 1000)} s`),
   });
   const tunnels = tunnelSockets(ctx, access);
-  const app = buildApp(ctx, access, createBodyParser(maxRequestBodySize ?? DEFAULT_MAX_BODY_BYTES, bodyIdleMs), tunnels);
+  const app = buildApp(ctx, access, createBodyParser(maxRequestBodySize ?? DEFAULT_MAX_BODY_BYTES, bodyWindowMs), tunnels);
   return {
     app,
     ctx,

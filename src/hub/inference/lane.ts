@@ -23,7 +23,7 @@ import type { BunRequest, Server } from "bun";
 import { GambiError } from "../../protocol/openai/errors.ts";
 import type { Protocol } from "../../protocol/protocols.ts";
 import type { AccessGate } from "../access/gate.ts";
-import type { BodyParser } from "../body.ts";
+import type { BodyDeadline, BodyParser } from "../body.ts";
 import type { HubContext } from "../context.ts";
 import { toErrorResponse } from "../errors.ts";
 import { roomScope } from "../room-scope.ts";
@@ -36,7 +36,8 @@ import { countTokensAnswer } from "./count-tokens.ts";
 import { dispatch } from "./dispatch.ts";
 
 type RouteHandler = (request: BunRequest<string>, server: Server<unknown>) => Promise<Response>;
-type ServerLike = AddressSource | null;
+/** Bun's server (the request's address; the deadline of a body being read, body.ts); null in process. */
+type ServerLike = (AddressSource & Partial<BodyDeadline>) | null;
 
 export interface InferenceLane {
   /** For Bun.serve's `routes` (Elysia passes them on): the exact paths. */
@@ -63,7 +64,7 @@ export function inferenceLane(ctx: HubContext, access: AccessGate, parser: BodyP
       if (tooLarge) return tooLarge;
       const contentType = request.headers.get("content-type") ?? undefined;
       // No body at all is no object, as the schema said; JSON is read by the hub's own parser.
-      const raw = read ? read.body : request.body === null ? undefined : await parser.parse(request, contentType);
+      const raw = read ? read.body : request.body === null ? undefined : await parser.parse(request, contentType, server);
       // An open room needs no await (most rooms, on every request); a protected one checks its password.
       let room = ctx.registry.require(code);
       if (room.passwordHash === null) ctx.registry.touch(room);
