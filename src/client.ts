@@ -71,7 +71,10 @@ const UNTRUSTED_CERTIFICATE = new Set([
 
 /** Why a request to the hub got no answer, with what to do about a certificate or a scheme mismatch. */
 export function describeHubFailure(err: unknown, hubUrl: string): string {
-  const e = (err instanceof FetchError && err.cause ? err.cause : err) as { code?: unknown; message?: unknown } | undefined;
+  const e = (err instanceof FetchError && err.cause ? err.cause : err) as { code?: unknown; message?: unknown; name?: unknown } | undefined;
+  // A hub that took the connection and never answered (stopped, asleep, a firewall): ofetch's
+  // deadline, whose own text ("[GET] url: <no response> [TimeoutError]: The operation was aborted…") says nothing a person can use.
+  if (isTimeout(err) || isTimeout(e)) return `cannot reach the hub at ${hubUrl}: it did not answer in time (is it running, and awake?)`;
   const code = typeof e?.code === "string" ? e.code : "";
   const message = withoutFetchAdvice(typeof e?.message === "string" ? e.message : String(err));
   if (UNTRUSTED_CERTIFICATE.has(code)) {
@@ -82,6 +85,12 @@ export function describeHubFailure(err: unknown, hubUrl: string): string {
     return `cannot reach the hub at ${hubUrl}: ${message} (if the hub serves HTTPS, use https:// in --hub)`;
   }
   return `cannot reach the hub at ${hubUrl}: ${message}`;
+}
+
+function isTimeout(x: unknown): boolean {
+  if (!x || typeof x !== "object") return false;
+  const { name, cause, message } = x as { name?: unknown; cause?: unknown; message?: unknown };
+  return name === "TimeoutError" || (cause as { name?: unknown } | undefined)?.name === "TimeoutError" || (typeof message === "string" && message.includes("[TimeoutError]"));
 }
 
 /** fetch for calls to the hub: with a CA (PEM), it trusts certificates that CA signed, and only those (Bun replaces its default list). */

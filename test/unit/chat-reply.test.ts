@@ -155,6 +155,19 @@ describe("sendTurn", () => {
     expect(err.message).toStartWith("cannot reach the hub at http://hub.test:");
   });
 
+  test("a hub that takes the connection and never answers: said in words, not as ofetch's TimeoutError", async () => {
+    const silent = Bun.serve({ port: 0, hostname: "127.0.0.1", idleTimeout: 0, fetch: () => new Promise<Response>(() => {}) });
+    try {
+      const url = `http://127.0.0.1:${silent.port}`;
+      const err = await createHubClient(url, { timeoutMs: 200 }).listRooms().catch((e) => e);
+      expect(err).toBeInstanceOf(HubError);
+      expect(err.exitCode).toBe(3);
+      expect(err.message).toBe(`cannot reach the hub at ${url}: it did not answer in time (is it running, and awake?)`);
+    } finally {
+      silent.stop(true);
+    }
+  });
+
   test("an abort is passed through untouched (the command turns it into exit 130)", async () => {
     const ac = new AbortController();
     const hanging = (async (_url: string, init: RequestInit) =>
