@@ -34,6 +34,8 @@ test("no heartbeat for 30 s → offline with an event; the next heartbeat → on
   hub.hub.sweep();
   expect((await participants(code))[0].status).toBe("offline");
   expect((await events.next("participant.offline")).data.participant.id).toBe("hb");
+  // The hub's log says it too, as it does for a tunnel that closes.
+  expect(hub.logs.join("\n")).toContain(`hb (hb) in room ${code}: no heartbeat for 30 s; offline until it is heard from`);
   // Offline participants are not offered for inference.
   const models = (await (await fetch(`${hub.url}/rooms/${code}/v1/models`)).json()) as any;
   expect(models.data).toHaveLength(0);
@@ -48,6 +50,7 @@ test("no heartbeat for 30 s → offline with an event; the next heartbeat → on
   expect(answer.queue).toEqual({ waiting: 0, queueSize: 256 });
   expect(JSON.stringify(answer)).not.toContain(hub.tokens.get(`${code}/hb`)!);
   expect((await events.next("participant.online")).data.participant.id).toBe("hb");
+  expect(hub.logs.join("\n")).toContain(`hb (hb) in room ${code}: heard from again; online`);
   expect((await participants(code))[0]).toMatchObject({ status: "online", lastSeen: clock });
   events.close();
 });

@@ -292,6 +292,7 @@ export class RoomRegistry {
     if (p.status === "offline" && p.transport === "direct") {
       p.status = "online";
       room.scheduler.setStatus(p.id, { online: true });
+      this.opts.log?.info(`${p.nickname} (${p.id}) in room ${room.code}: heard from again; online`);
       this.opts.bus.publish(room.code, "participant.online", { participant: publicParticipant(p, room) });
     }
     return p;
@@ -401,6 +402,7 @@ export class RoomRegistry {
         if (p.status === "online" && silentFor >= this.opts.offlineAfterMs) {
           p.status = "offline";
           room.scheduler.setStatus(p.id, { online: false });
+          this.opts.log?.info(`${p.nickname} (${p.id}) in room ${room.code}: no heartbeat for ${formatAge(silentFor)}; offline until it is heard from`);
           this.opts.bus.publish(room.code, "participant.offline", { participant: publicParticipant(p, room) });
         } else if (p.status === "offline" && silentFor >= this.opts.offlineAfterMs + this.opts.removeAfterMs) {
           this.leave(room, p.id, "timeout");
