@@ -66,7 +66,7 @@ function explain(err: unknown, file: string): PersistError {
     return new PersistError(`${file} is in use by another gambi hub (${message}); give each hub its own data directory: ${ELSEWHERE}`, file);
   }
   if (code.startsWith("SQLITE_READONLY")) return new PersistError(`${file} cannot be written (${message}); check its permissions, or ${ELSEWHERE}`, file);
-  return new PersistError(`cannot use ${file}: ${message}; check that its directory exists and is writable, or ${ELSEWHERE}`, file);
+  return new PersistError(`cannot use ${file}: ${message}; check that its directory exists and that both are writable by this user, or ${ELSEWHERE}`, file);
 }
 
 function checkReadable(db: Database, file: string): void {
