@@ -16,8 +16,10 @@
  *   MinRequestBodyDataRate). When it passes, Bun closes the connection. Nothing of it runs in
  *   JavaScript per request but two native calls (~0.04 µs); reading through a stream with a
  *   timer of our own cost ~35 µs per request in the hub (bench/README.md).
- * - Chunked (no length to judge by): read piece by piece, and a silence of `windowMs` is a 408
- *   `request_timeout` in the route's shape, with the connection closed (errors.ts).
+ * - Chunked (no length to judge by), or a declared body too large for that deadline (Bun counts
+ *   it in seconds up to MAX_DEADLINE_S: over ~3.5 MiB): read piece by piece, and a silence of
+ *   `windowMs` is a 408 `request_timeout` in the route's shape, with the connection closed
+ *   (errors.ts). The stream's cost is nothing beside megabytes of upload.
  */
 import { GambiError } from "../protocol/openai/errors.ts";
 
@@ -39,7 +41,10 @@ export interface BodyDeadline {
 /** The slowest upload a declared body may come at, after its first window: 16 KiB/s (128 kbit/s). */
 export const MIN_BODY_RATE = 16 * 1024;
 
-/** Seconds a body of `length` declared bytes may take to arrive. */
+/** The longest deadline Bun's `server.timeout` is given here: its idle timeouts stop at 255 s. */
+export const MAX_DEADLINE_S = 255;
+
+/** Seconds a body of `length` declared bytes may take to arrive (over MAX_DEADLINE_S: read by silences instead). */
 export function declaredBodySeconds(length: number, windowMs: number): number {
   return Math.max(1, Math.ceil(windowMs / 1000 + length / MIN_BODY_RATE));
 }
@@ -50,9 +55,11 @@ export function declaredBodySeconds(length: number, windowMs: number): number {
  */
 async function readCapped(request: Request, maxBytes: number, windowMs: number, server: Partial<BodyDeadline> | null | undefined): Promise<Uint8Array> {
   const declared = request.headers.get("content-length");
-  if (declared === null) return request.body === null ? new Uint8Array(0) : readChunked(request, maxBytes, windowMs);
+  if (declared === null) return request.body === null ? new Uint8Array(0) : readPieces(request, maxBytes, windowMs);
+  const seconds = declaredBodySeconds(Number(declared), windowMs);
+  if (seconds > MAX_DEADLINE_S && request.body !== null) return readPieces(request, maxBytes, windowMs);
   const deadline = windowMs > 0 && server?.timeout ? server : undefined;
-  deadline?.timeout!(request, declaredBodySeconds(Number(declared), windowMs));
+  deadline?.timeout!(request, seconds);
   try {
     const bytes = new Uint8Array(await request.arrayBuffer());
     if (bytes.length > maxBytes) throw tooLarge(maxBytes);
@@ -63,8 +70,8 @@ async function readCapped(request: Request, maxBytes: number, windowMs: number, 
   }
 }
 
-/** A chunked body, piece by piece, each within `windowMs` of the one before. One timer per body, moved on only when it fires. */
-async function readChunked(request: Request, maxBytes: number, windowMs: number): Promise<Uint8Array> {
+/** A body piece by piece, each within `windowMs` of the one before. One timer per body, moved on only when it fires. */
+async function readPieces(request: Request, maxBytes: number, windowMs: number): Promise<Uint8Array> {
   const reader = request.body!.getReader();
   const chunks: Uint8Array[] = [];
   let length = 0;

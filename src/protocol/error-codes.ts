@@ -49,7 +49,7 @@ export const ERROR_CODES = {
   request_timeout: {
     group: "request",
     statuses: [408],
-    meaning: "A chunked request body stopped arriving: nothing came for 30 s (the message says how long) and the hub closed the connection; send the whole body again. (A body with a declared length that stops arriving has its connection closed with no answer.)",
+    meaning: "A chunked request body (or one over about 3.5 MiB) stopped arriving: nothing came for 30 s (the message says how long) and the hub closed the connection; send the whole body again. (A smaller body with a declared length that stops arriving has its connection closed with no answer.)",
   },
   websocket_required: { group: "request", statuses: [426, 400], meaning: "`GET /rooms/:code/tunnel` is a WebSocket: only an upgrade request opens it (`gambi join --tunnel` does)." },
   route_not_found: { group: "request", statuses: [404], meaning: "The hub has no such route; check the method and the path (inference is under `/rooms/:code/v1`)." },

@@ -4,7 +4,8 @@
  * timeout off (streams may be silent for minutes), so without deadlines of its own such a
  * request held its connection forever. body.ts gives a body with a declared length its window
  * (`bodyWindowMs`) plus a second per 16 KiB, under Bun's own per-request deadline, which closes
- * the connection; a chunked body may be silent for the window, then gets a 408
+ * the connection; a chunked body, or a declared one too large for that deadline, may be silent
+ * for the window, then gets a 408
  * `request_timeout` in the route's own error shape and the connection closed. The deadline is
  * lifted once the body is read: an answer may take as long as the model does.
  * Real sockets against a hub on port 0; every wait has a deadline. Bun's per-request deadline
@@ -14,7 +15,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { connect } from "node:net";
 import { startTestHub, type TestHub } from "../helpers/hub.ts";
 import { startFakeUpstream, type FakeUpstream } from "../helpers/fake-upstream.ts";
-import { declaredBodySeconds, MIN_BODY_RATE } from "../../src/hub/body.ts";
+import { declaredBodySeconds, MAX_DEADLINE_S, MIN_BODY_RATE } from "../../src/hub/body.ts";
 
 let hub: TestHub | undefined;
 let upstream: FakeUpstream | undefined;
@@ -77,6 +78,17 @@ describe("a request body that stops arriving", () => {
     expect(declaredBodySeconds(0, 30_000)).toBe(30);
     expect(declaredBodySeconds(32 * 1024 * 1024, 30_000)).toBe(30 + (32 * 1024 * 1024) / MIN_BODY_RATE);
     expect(declaredBodySeconds(10, 300)).toBe(1);
+    // Past Bun's longest deadline a body is read by its silences instead (the large-body test below).
+    expect(declaredBodySeconds(4 * 1024 * 1024, 30_000)).toBeGreaterThan(MAX_DEADLINE_S);
+  });
+
+  test("a declared body too large for Bun's deadline, stalled: read by its silences, a 408 and the connection closed", async () => {
+    hub = startTestHub({ bodyWindowMs: 300, maxRequestBodySize: 64 * 1024 * 1024 });
+    const code = await hub.createRoom();
+    const answer = await sendStalled(hub.port, head(`/rooms/${code}/v1/chat/completions`, 8 * 1024 * 1024), ['{"model":"tiny","messages":[']);
+    expect(answer.closed).toBe(true);
+    expect(statusOf(answer)).toBe(408);
+    expect((bodyOf(answer).error as Record<string, unknown>).code).toBe("request_timeout");
   });
 
   test("an inference request with a declared length: its connection is closed at the deadline", async () => {
