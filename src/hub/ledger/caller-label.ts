@@ -1,7 +1,7 @@
 /**
  * A caller's name in the room's ledger: `caller-` and 8 hex digits of an HMAC-SHA-256, under
  * the ledger's salt (persist/ledger-store.ts: drawn once, kept in the hub's database, never
- * shown), of who the caller is for the queue's fairness (access/caller.ts `callerMaterial`: an
+ * shown), of who the caller is for the queue's fairness (access/caller.ts `callerToken`, `callerAddress`: an
  * open room's bearer token, else the client's address or /64). Unlike the fairness key, whose
  * salt is new at every start, the label stays the same across restarts, so a caller's figures
  * add up; and it reveals nothing: without the salt, a token or an address cannot be checked
